@@ -1,0 +1,132 @@
+/*
+ * The desired state: one gateway and its connections, as loaded from JSON.
+ *
+ * Plain structs. Every field has its default filled in after loading, so
+ * consumers never re-derive defaults; `set` bits record what the document
+ * said explicitly (for plan output and peer export).
+ */
+#ifndef XFRMD_CONFIG_H
+#define XFRMD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prefix.h"
+#include "xerr.h"
+
+#define CFG_NAME_MAX 32	    /* connection and gateway names: [A-Za-z0-9_.-] */
+#define CFG_ID_MAX 256	    /* IKE identities */
+#define CFG_PSK_MAX 100	    /* characters */
+#define CFG_PATH_MAX 4096
+#define CFG_TUNNELS_MAX 2
+#define CFG_PROPOSALS_MAX 8
+#define CFG_PROPOSAL_LEN 128
+#define CFG_LOCAL_ADDRS_MAX 16
+#define CFG_DOC_MAX (16u << 20) /* largest config document accepted */
+
+enum cfg_mode { CFG_MODE_POLICY, CFG_MODE_ROUTE };
+enum cfg_redundancy { CFG_RED_ACTIVE_STANDBY, CFG_RED_ACTIVE_ACTIVE };
+enum cfg_role { CFG_ROLE_PRIMARY, CFG_ROLE_STANDBY };
+enum cfg_start { CFG_START_IMMEDIATE, CFG_START_ON_TRAFFIC };
+enum cfg_dpd_action { CFG_DPD_RESTART, CFG_DPD_CLEAR, CFG_DPD_TRAP };
+enum cfg_nat_t { CFG_NAT_T_AUTO, CFG_NAT_T_FORCE };
+enum cfg_publish { CFG_PUBLISH_AUTO, CFG_PUBLISH_MANUAL };
+enum cfg_ifkind { CFG_IF_XFRM, CFG_IF_VTI };
+
+struct cfg_proposals {
+	size_t n;
+	char v[CFG_PROPOSALS_MAX][CFG_PROPOSAL_LEN];
+};
+
+struct cfg_tunnel {
+	struct ipaddr local, remote;
+	char local_id[CFG_ID_MAX];  /* default: the local address */
+	char remote_id[CFG_ID_MAX]; /* default: the remote address */
+	/* Exactly one of psk / psk_file is given in JSON; after loading the
+	 * key itself is in psk (read from psk_file if that was used). */
+	char psk[CFG_PSK_MAX + 1];
+	char psk_file[CFG_PATH_MAX];
+	bool psk_from_file;
+	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
+};
+
+struct cfg_route_override {
+	struct prefix prefix;
+	enum cfg_publish publish;
+	uint32_t metric;
+	bool metric_set;
+};
+
+struct cfg_routes {
+	enum cfg_publish publish; /* default auto */
+	uint32_t table;		  /* default: gateway.route_table */
+	uint32_t metric;	  /* default 100 */
+	size_t n_overrides;
+	struct cfg_route_override *overrides;
+};
+
+struct cfg_connection {
+	char name[CFG_NAME_MAX + 1];
+	enum cfg_mode mode;		/* default policy */
+	enum cfg_redundancy redundancy; /* default active-standby */
+	enum cfg_ifkind interface;	/* route mode: default xfrm */
+	enum cfg_start start;		/* default immediate */
+	size_t n_local, n_remote;
+	struct prefix *local_prefixes, *remote_prefixes;
+	size_t n_tunnels;
+	struct cfg_tunnel tunnels[CFG_TUNNELS_MAX];
+
+	unsigned ike_version; /* 1 or 2, default 2 */
+	struct cfg_proposals ike_proposals, esp_proposals;
+	uint32_t ike_rekey_time;   /* seconds, default 14400 */
+	uint32_t child_rekey_time; /* seconds, default 3600 */
+
+	uint32_t dpd_interval; /* seconds, default 10; 0 disables */
+	uint32_t dpd_timeout;  /* seconds, IKEv1 only, default 30 */
+	enum cfg_dpd_action dpd_action;
+
+	enum cfg_nat_t nat_t; /* default auto */
+	bool fail_closed;     /* default true */
+	uint32_t failback_hold_down; /* seconds, default 30 */
+	uint32_t probe_interval_ms;  /* 0 = no data-path probe (default) */
+	uint32_t probe_loss;	     /* probes lost before dead, default 3 */
+
+	struct cfg_routes routes;
+};
+
+struct cfg_gateway {
+	char name[CFG_NAME_MAX + 1];
+	size_t n_local_addrs;
+	struct ipaddr local_addrs[CFG_LOCAL_ADDRS_MAX];
+	char vici[CFG_PATH_MAX]; /* default unix:///var/run/charon.vici */
+	uint32_t route_table;	 /* default 254 (main) */
+};
+
+struct cfg_config {
+	struct cfg_gateway gateway;
+	size_t n_conns;
+	struct cfg_connection *conns;
+};
+
+/* Load and check a JSON document. Errors name the JSON path:
+ * "connections[1].tunnels[0].remote: not an IP address".
+ * base_dir resolves relative psk_file paths (NULL: current directory). */
+struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,
+				   struct xerr *e);
+struct cfg_config *cfg_load_file(const char *path, struct xerr *e);
+void cfg_free(struct cfg_config *cfg);
+
+const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
+
+/* Names for enums, as used in JSON. */
+const char *cfg_mode_name(enum cfg_mode m);
+const char *cfg_redundancy_name(enum cfg_redundancy r);
+const char *cfg_role_name(enum cfg_role r);
+const char *cfg_start_name(enum cfg_start s);
+const char *cfg_dpd_action_name(enum cfg_dpd_action a);
+
+/* True if c is an allowed PSK character. */
+bool cfg_psk_char_ok(char c);
+
+#endif

@@ -1,0 +1,15 @@
+/* Whole-file reads with size limits, and secrecy checks on key files. */
+#ifndef XFRMD_FILEIO_H
+#define XFRMD_FILEIO_H
+
+#include <stddef.h>
+
+#include "xerr.h"
+
+/* Reads at most max bytes into a NUL-terminated malloc'd buffer. */
+char *file_read_all(const char *path, size_t max, size_t *len, struct xerr *e);
+/* Atomic replace: write to PATH.tmp, fsync, rename, fsync directory. */
+int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+		      struct xerr *e);
+
+#endif

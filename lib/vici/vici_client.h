@@ -1,0 +1,67 @@
+/*
+ * Non-blocking VICI client for an event loop.
+ *
+ * VICI has no request ids: one command may be in flight per connection,
+ * so requests queue here and go out one at a time. Events (registered with
+ * vici_client_register) may arrive at any moment, also between a request
+ * and its response; they go to the event callback. Streamed results of a
+ * command (list-sas -> list-sa events) arrive the same way before the
+ * command's response.
+ *
+ * The client owns no loop: the caller polls vici_client_fd() for
+ * vici_client_events() and calls vici_client_handle() when ready.
+ */
+#ifndef XFRMD_VICI_CLIENT_H
+#define XFRMD_VICI_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vici_msg.h"
+#include "xerr.h"
+
+enum vici_status {
+	VICI_OK = 0,		 /* CMD_RESPONSE or EVENT_CONFIRM */
+	VICI_UNKNOWN = 1,	 /* CMD_UNKNOWN or EVENT_UNKNOWN */
+	VICI_DISCONNECTED = 2,	 /* connection lost before the reply */
+	VICI_PROTOCOL_ERROR = 3, /* reply could not be decoded */
+};
+
+struct vici_client;
+
+/* reply is NULL unless status is VICI_OK (and NULL for event confirms). */
+typedef void (*vici_reply_cb)(void *ctx, enum vici_status status, const struct vici_node *reply);
+typedef void (*vici_event_cb)(void *ctx, const char *event, const struct vici_node *msg);
+/* Called once when a connected client loses its connection (reason given). */
+typedef void (*vici_close_cb)(void *ctx, const char *reason);
+
+struct vici_client *vici_client_new(vici_event_cb on_event, vici_close_cb on_close, void *ctx);
+void vici_client_free(struct vici_client *c); /* pending callbacks are not called */
+
+/* uri: "unix:///path" or a plain absolute path. Starts a non-blocking
+ * connect; requests may be queued at once. */
+int vici_client_connect(struct vici_client *c, const char *uri, struct xerr *e);
+bool vici_client_connected(const struct vici_client *c);
+int vici_client_fd(const struct vici_client *c); /* -1 when not connected */
+/* EPOLLIN, plus EPOLLOUT while there are bytes to send. */
+uint32_t vici_client_events(const struct vici_client *c);
+/* Make progress on readable/writable; dispatches callbacks. On a fatal
+ * error the connection is closed, pending requests get VICI_DISCONNECTED,
+ * the close callback runs, and -1 is returned. */
+int vici_client_handle(struct vici_client *c, uint32_t revents);
+/* Close now; like a lost connection but without the close callback. */
+void vici_client_close(struct vici_client *c);
+
+/* Queue a command. msg/len is an encoded message (may be NULL/0); it is copied. */
+int vici_client_request(struct vici_client *c, const char *cmd, const uint8_t *msg, size_t len,
+			vici_reply_cb cb, void *ctx, struct xerr *e);
+int vici_client_register(struct vici_client *c, const char *event, vici_reply_cb cb, void *ctx,
+			 struct xerr *e);
+size_t vici_client_pending(const struct vici_client *c); /* queued + in flight */
+
+/* Blocking helper for tools and tests: polls until nothing is pending,
+ * the connection drops, or timeout_ms passes (-1 on timeout/drop). */
+int vici_client_run(struct vici_client *c, int timeout_ms, struct xerr *e);
+
+#endif
