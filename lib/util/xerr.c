@@ -27,6 +27,8 @@ int xerr_wrap(struct xerr *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	/* Truncation is acceptable: the message stays NUL-terminated. */
+	if (snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old) < 0)
+		e->msg[0] = '\0';
 	return -1;
 }
