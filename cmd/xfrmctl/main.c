@@ -1,0 +1,96 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "xerr.h"
+#include "xfrmctl.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{"apply", cmd_apply, "apply -f FILE          validate FILE and make xfrmd apply it"},
+	{"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
+	{"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xfrmctl [-s SOCKET] COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\n  -s, --socket PATH   xfrmd's control socket (default $XFRMD_SOCKET or "
+		   CTL_DEFAULT_SOCKET ")\n"
+		   "  -V, --version       print the version\n"
+		   "  -h, --help          this help\n"
+		   "\nExit status: 0 success, 1 error (message on stderr), 2 usage error.\n");
+}
+
+struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms)
+{
+	struct xerr e;
+	struct json_object *resp, *ok, *err;
+	int fd = ctl_connect(o->socket, &e);
+
+	if (fd < 0) {
+		fprintf(stderr, "xfrmctl: %s\n", e.msg);
+		return NULL;
+	}
+	resp = ctl_call(fd, req, timeout_ms, &e);
+	close(fd);
+	if (!resp) {
+		fprintf(stderr, "xfrmctl: %s\n", e.msg);
+		return NULL;
+	}
+	if (json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok))
+		return resp;
+	json_object_object_get_ex(resp, "error", &err);
+	fprintf(stderr, "xfrmctl: %s\n", err ? json_object_get_string(err) : "xfrmd refused");
+	json_object_put(resp);
+	return NULL;
+}
+
+const char *file_arg(int argc, char **argv, const char *cmd)
+{
+	if (argc == 3 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--file")))
+		return argv[2];
+	fprintf(stderr, "usage: xfrmctl %s -f FILE\n", cmd);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_opts o = {.socket = getenv("XFRMD_SOCKET")};
+	int i = 1;
+
+	if (!o.socket || !*o.socket)
+		o.socket = CTL_DEFAULT_SOCKET;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) && i + 1 < argc) {
+			o.socket = argv[++i];
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("xfrmctl " XFRMD_VERSION "\n");
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "xfrmctl: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].fn(&o, argc - i, argv + i);
+	fprintf(stderr, "xfrmctl: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,137 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "xfrmctl.h"
+
+#define STATUS_TIMEOUT_MS 10000
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+static uint64_t jnum(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+static struct json_object *jobj(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *human_bytes(uint64_t b, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)b;
+	size_t u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+static const char *human_age(uint64_t s, char *buf, size_t len)
+{
+	if (s < 120)
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%llum", (unsigned long long)s / 60);
+	else
+		snprintf(buf, len, "%lluh", (unsigned long long)s / 3600);
+	return buf;
+}
+
+static void print_tunnel(struct json_object *t)
+{
+	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
+	char b1[32], b2[32], age[16];
+
+	printf("  t%llu %-8s %s -> %s  ", (unsigned long long)jnum(t, "index"), jstr(t, "role"),
+	       jstr(t, "local"), jstr(t, "remote"));
+	if (ike)
+		printf("IKEv%llu %s %s", (unsigned long long)jnum(ike, "version"),
+		       jstr(ike, "state"), human_age(jnum(ike, "established_s"), age, sizeof(age)));
+	else
+		printf("IKE none");
+	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
+	if (!ch)
+		return;
+	printf("     spi in %s out %s  %s  in %s/%llu pkts  out %s/%llu pkts\n", jstr(ch, "spi_in"),
+	       jstr(ch, "spi_out"), jstr(ch, "encryption"),
+	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
+	       (unsigned long long)jnum(ch, "packets_in"),
+	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
+	       (unsigned long long)jnum(ch, "packets_out"));
+}
+
+static void print_human(struct json_object *st)
+{
+	struct json_object *conns = jobj(st, "connections"), *charon = jobj(st, "charon");
+	size_t n = conns ? json_object_array_length(conns) : 0;
+
+	printf("gateway %s  generation %llu  charon %s (%s)\n", jstr(st, "gateway"),
+	       (unsigned long long)jnum(st, "generation"),
+	       json_object_get_boolean(jobj(charon, "connected")) ? "connected" : "DISCONNECTED",
+	       jstr(charon, "uri"));
+	if (*jstr(st, "kernel_error"))
+		printf("kernel counters unavailable: %s\n", jstr(st, "kernel_error"));
+	if (!n)
+		printf("no connections configured\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(conns, i);
+		struct json_object *tunnels = jobj(c, "tunnels");
+
+		printf("\n%s: %s (%s, %s, start %s)\n", jstr(c, "name"), jstr(c, "state"),
+		       jstr(c, "mode"), jstr(c, "redundancy"), jstr(c, "start"));
+		for (size_t t = 0; tunnels && t < json_object_array_length(tunnels); t++)
+			print_tunnel(json_object_array_get_idx(tunnels, t));
+	}
+}
+
+int cmd_status(const struct ctl_opts *o, int argc, char **argv)
+{
+	bool as_json = false;
+	const char *conn = NULL;
+	struct json_object *req, *resp;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			as_json = true;
+		} else if (argv[i][0] != '-' && !conn) {
+			conn = argv[i];
+		} else {
+			fprintf(stderr, "usage: xfrmctl status [--json] [CONNECTION]\n");
+			return 2;
+		}
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("status"));
+	if (conn)
+		json_object_object_add(req, "connection", json_object_new_string(conn));
+	resp = daemon_call(o, req, STATUS_TIMEOUT_MS);
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	json_object_object_del(resp, "ok");
+	if (as_json)
+		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		print_human(resp);
+	json_object_put(resp);
+	return 0;
+}

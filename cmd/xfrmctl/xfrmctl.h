@@ -1,0 +1,22 @@
+/* xfrmctl: one file per command; main.c dispatches from a table. */
+#ifndef XFRMCTL_H
+#define XFRMCTL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+struct ctl_opts {
+	const char *socket;
+};
+
+int cmd_apply(const struct ctl_opts *o, int argc, char **argv);
+int cmd_validate(const struct ctl_opts *o, int argc, char **argv);
+int cmd_status(const struct ctl_opts *o, int argc, char **argv);
+
+/* Sends req to xfrmd; returns the reply when "ok" is true. Otherwise
+ * prints the error ("xfrmctl: ...") and returns NULL. */
+struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms);
+/* Parses "-f FILE" style options shared by apply/validate; NULL on error. */
+const char *file_arg(int argc, char **argv, const char *cmd);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * Apply jobs. A job turns a config document into a plan (reconcile.c)
+ * against what charon has loaded, then runs the plan one VICI request at
+ * a time. If a step fails, the job plans its way back to the previous
+ * config the same way, so the gateway is never left half-applied.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "reconcile.h"
+#include "xfrmd.h"
+
+struct apply_job {
+	struct xfrmd *d;
+	uint64_t client; /* 0: internal, nobody to answer */
+	bool resync;	 /* re-apply of the running config */
+	struct json_object *doc;
+	char base_dir[CFG_PATH_MAX];
+	struct cfg_config *desired;
+	/* During rollback: plan from `from` (partly applied) back to `to`. */
+	bool rolling_back;
+	struct cfg_config *plan_from;
+	const struct cfg_config *plan_to;
+	struct rc_plan plan;
+	size_t step;
+	struct xerr failure;
+	struct apply_job *next;
+};
+
+static void job_run_plan(struct apply_job *j);
+static void job_fail(struct apply_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void job_free(struct apply_job *j)
+{
+	rc_plan_free(&j->plan);
+	cfg_free(j->desired);
+	json_object_put(j->doc);
+	free(j);
+}
+
+static void job_reply(struct apply_job *j, struct json_object *resp)
+{
+	if (j->client)
+		ctl_server_reply(j->d->ctl, j->client, resp);
+	json_object_put(resp);
+}
+
+static struct json_object *plan_json(const struct rc_plan *p)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "action", json_object_new_string(rc_kind_name(p->a[i].kind)));
+		json_object_object_add(a, "name", json_object_new_string(p->a[i].name));
+		json_object_array_add(arr, a);
+	}
+	return arr;
+}
+
+static void job_start(struct apply_job *j);
+
+/* Removes the finished head job and starts the next. */
+static void job_done(struct apply_job *j)
+{
+	struct xfrmd *d = j->d;
+
+	d->jobs = j->next;
+	if (!d->jobs)
+		d->jobs_tail = NULL;
+	job_free(j);
+	if (d->jobs)
+		job_start(d->jobs);
+}
+
+static void job_succeeded(struct apply_job *j)
+{
+	struct xfrmd *d = j->d;
+	struct json_object *resp = json_object_new_object();
+	struct xerr e;
+
+	if (!j->resync) {
+		cfg_free(d->running);
+		json_object_put(d->running_doc);
+		d->running = j->desired;
+		d->running_doc = json_object_get(j->doc);
+		j->desired = NULL;
+		snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
+		d->generation++;
+		if (state_save(d, &e))
+			log_err("applied generation %llu but could not persist it: %s",
+				(unsigned long long)d->generation, e.msg);
+	}
+	log_info("%s generation %llu: %zu actions, %zu tunnels unchanged",
+		 j->resync ? "resynchronised" : "applied", (unsigned long long)d->generation,
+		 j->plan.n, j->plan.unchanged);
+	json_object_object_add(resp, "ok", json_object_new_boolean(1));
+	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
+	json_object_object_add(resp, "actions", plan_json(&j->plan));
+	job_reply(j, resp);
+	job_done(j);
+}
+
+static void job_finish_failed(struct apply_job *j, const char *rollback_note)
+{
+	struct json_object *resp = json_object_new_object();
+	char msg[sizeof(j->failure.msg) + 128];
+
+	snprintf(msg, sizeof(msg), "%s%s", j->failure.msg, rollback_note);
+	log_err("apply failed: %s", msg);
+	json_object_object_add(resp, "ok", json_object_new_boolean(0));
+	json_object_object_add(resp, "error", json_object_new_string(msg));
+	json_object_object_add(resp, "generation", json_object_new_uint64(j->d->generation));
+	job_reply(j, resp);
+	job_done(j);
+}
+
+static void job_fail(struct apply_job *j, const char *fmt, ...)
+{
+	char buf[sizeof(j->failure.msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (j->rolling_back) {
+		/* The gateway may now hold a mix of both configs; say so. */
+		char note[sizeof(buf) + 64];
+
+		snprintf(note, sizeof(note), "; rollback failed too: %s", buf);
+		job_finish_failed(j, note);
+		return;
+	}
+	snprintf(j->failure.msg, sizeof(j->failure.msg), "%s", buf);
+	if (j->resync || !j->d->charon_ready) {
+		job_finish_failed(j, j->resync ? "" : "; nothing was rolled back (charon gone)");
+		return;
+	}
+	/* Everything the failed plan touched belongs to xfrmd: plan from the
+	 * new config (as if applied) back to the running one. */
+	j->rolling_back = true;
+	j->plan_from = j->desired;
+	j->plan_to = j->d->running;
+	rc_plan_free(&j->plan);
+	job_start(j);
+}
+
+static int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg, size_t *len,
+		      struct xerr *e)
+{
+	switch (a->kind) {
+	case RC_STOP:
+		*cmd = "terminate";
+		return charon_msg_terminate(a->name, msg, len, e);
+	case RC_UNLOAD_CONN:
+		*cmd = "unload-conn";
+		return charon_msg_kv("name", a->name, msg, len, e);
+	case RC_UNLOAD_SHARED:
+		*cmd = "unload-shared";
+		return charon_msg_kv("id", a->name, msg, len, e);
+	case RC_LOAD_SHARED:
+		*cmd = "load-shared";
+		return charon_msg_load_shared(a->conn, a->tunnel, msg, len, e);
+	case RC_LOAD_CONN:
+		*cmd = "load-conn";
+		return charon_msg_load_conn(a->conn, a->tunnel, 0, msg, len, e);
+	case RC_START:
+		if (a->conn->start == CFG_START_ON_TRAFFIC) {
+			*cmd = "install";
+			return charon_msg_child(a->name, msg, len, e);
+		}
+		*cmd = "initiate";
+		return charon_msg_initiate(a->name, msg, len, e);
+	}
+	return xerr_set(e, "unknown action");
+}
+
+static void on_step(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+	const struct rc_action *a = &j->plan.a[j->step];
+	struct xerr e;
+
+	if (st != VICI_OK) {
+		job_fail(j, "step %zu/%zu (%s %s): charon %s", j->step + 1, j->plan.n,
+			 rc_kind_name(a->kind), a->name,
+			 st == VICI_DISCONNECTED ? "connection lost" : "did not understand the request");
+		return;
+	}
+	/* Stopping what is not running is fine: the goal is that it isn't. */
+	if (a->kind != RC_STOP && charon_reply_ok(reply, rc_kind_name(a->kind), &e)) {
+		job_fail(j, "step %zu/%zu (%s %s): %s", j->step + 1, j->plan.n,
+			 rc_kind_name(a->kind), a->name, e.msg);
+		return;
+	}
+	j->step++;
+	job_run_plan(j);
+}
+
+static void ignore_reply(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+}
+
+/* A trap policy outlives its IKE SA; stopping a tunnel removes both. */
+static int remove_trap(struct xfrmd *d, const char *name, struct xerr *e)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int rc = charon_msg_child(name, &msg, &len, e);
+
+	if (!rc)
+		rc = charon_request(d, "uninstall", msg, len, ignore_reply, NULL, e);
+	free(msg);
+	return rc;
+}
+
+static void job_run_plan(struct apply_job *j)
+{
+	const char *cmd = NULL;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	struct xerr e;
+	int rc;
+
+	if (j->step == j->plan.n) {
+		if (j->rolling_back)
+			job_finish_failed(j, "; rolled back to the previous config");
+		else
+			job_succeeded(j);
+		return;
+	}
+	if (j->plan.a[j->step].kind == RC_STOP && remove_trap(j->d, j->plan.a[j->step].name, &e)) {
+		job_fail(j, "step %zu/%zu (stop %s): %s", j->step + 1, j->plan.n,
+			 j->plan.a[j->step].name, e.msg);
+		return;
+	}
+	rc = build_step(&j->plan.a[j->step], &cmd, &msg, &len, &e);
+	if (!rc)
+		rc = charon_request(j->d, cmd, msg, len, on_step, j, &e);
+	if (msg)
+		explicit_bzero(msg, len); /* load-shared carries the key */
+	free(msg);
+	if (rc)
+		job_fail(j, "step %zu/%zu (%s %s): %s", j->step + 1, j->plan.n,
+			 rc_kind_name(j->plan.a[j->step].kind), j->plan.a[j->step].name, e.msg);
+}
+
+static int loaded_from_reply(const struct vici_node *reply, struct rc_loaded *l)
+{
+	const struct vici_node *conns = vici_child(reply, "conns");
+	size_t n = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (!conns || conns->type != VICI_NODE_LIST)
+		return 0;
+	for (const struct vici_node *c = conns->child; c; c = c->next)
+		n++;
+	l->names = calloc(n + 1, sizeof(*l->names));
+	if (!l->names)
+		return -1;
+	for (const struct vici_node *c = conns->child; c; c = c->next)
+		if (c->len < CHARON_NAME_MAX)
+			memcpy(l->names[l->n++], c->value, c->len + 1);
+	return 0;
+}
+
+static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+	struct rc_loaded loaded;
+	struct xerr e;
+	const struct cfg_config *to = j->rolling_back ? j->plan_to : j->desired;
+	const struct cfg_config *from = j->rolling_back ? j->plan_from : j->d->running;
+	int rc;
+
+	if (st != VICI_OK) {
+		job_fail(j, "listing charon's connections failed (%s)",
+			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
+		return;
+	}
+	if (loaded_from_reply(reply, &loaded)) {
+		job_fail(j, "out of memory");
+		return;
+	}
+	rc = reconcile_plan(to, from, &loaded, &j->plan, &e);
+	free(loaded.names);
+	if (rc) {
+		job_fail(j, "%s", e.msg);
+		return;
+	}
+	j->step = 0;
+	job_run_plan(j);
+}
+
+static void job_start(struct apply_job *j)
+{
+	struct xerr e;
+
+	if (!j->d->charon_ready) {
+		job_fail(j, "charon is not connected (%s)", j->d->vici_uri);
+		return;
+	}
+	if (charon_request(j->d, "get-conns", NULL, 0, on_get_conns, j, &e))
+		job_fail(j, "%s", e.msg);
+}
+
+static void enqueue(struct xfrmd *d, struct apply_job *j)
+{
+	if (d->jobs_tail)
+		d->jobs_tail->next = j;
+	else
+		d->jobs = j;
+	d->jobs_tail = j;
+	if (d->jobs == j)
+		job_start(j);
+}
+
+static struct apply_job *job_new(struct xfrmd *d, uint64_t client, struct json_object *doc,
+				 const char *base_dir, struct xerr *e)
+{
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	struct apply_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	j->desired = cfg_load_string(text, strlen(text), base_dir, e);
+	if (!j->desired) {
+		free(j);
+		return NULL;
+	}
+	j->d = d;
+	j->client = client;
+	j->doc = json_object_get(doc);
+	snprintf(j->base_dir, sizeof(j->base_dir), "%s", base_dir ? base_dir : "/");
+	return j;
+}
+
+int apply_submit(struct xfrmd *d, uint64_t client, struct json_object *doc, const char *base_dir,
+		 struct xerr *e)
+{
+	struct apply_job *j = job_new(d, client, doc, base_dir, e);
+
+	if (!j)
+		return -1;
+	enqueue(d, j);
+	return 0;
+}
+
+void apply_resync(struct xfrmd *d)
+{
+	struct apply_job *j;
+	struct xerr e;
+
+	if (!d->running_doc)
+		return;
+	j = job_new(d, 0, d->running_doc, d->running_base_dir, &e);
+	if (!j) {
+		log_err("cannot re-apply the running config: %s", e.msg);
+		return;
+	}
+	j->resync = true;
+	enqueue(d, j);
+}
+
+void apply_cancel_all(struct xfrmd *d)
+{
+	while (d->jobs) {
+		struct apply_job *j = d->jobs;
+
+		d->jobs = j->next;
+		job_free(j);
+	}
+	d->jobs_tail = NULL;
+}

@@ -1,0 +1,246 @@
+/* The VICI connection to charon: it is expected to come and go (charon
+ * restarts), so connecting, registering for events and resynchronising are
+ * one path that runs at start and after every loss. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "log.h"
+#include "xfrmd.h"
+
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 5000
+#define REFRESH_DELAY_MS 20 /* coalesces bursts of SA events into one list-sas */
+
+static const char *const subscribed[] = {"ike-updown", "child-updown", "ike-rekey", "child-rekey",
+					 "list-sa"};
+
+static void sync_events(struct xfrmd *d)
+{
+	if (d->vici_io && vici_client_connected(d->vici))
+		loop_io_set_events(d->vici_io, vici_client_events(d->vici));
+}
+
+int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
+		   void *ctx, struct xerr *e)
+{
+	int rc;
+
+	if (!vici_client_connected(d->vici))
+		return xerr_set(e, "charon is not connected (%s)", d->vici_uri);
+	rc = vici_client_request(d->vici, cmd, msg, len, cb, ctx, e);
+	sync_events(d);
+	return rc;
+}
+
+const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->ike[i].name, name))
+			return &t->ike[i];
+	return NULL;
+}
+
+void sa_table_clear(struct sa_table *t)
+{
+	t->n = 0;
+}
+
+static void sa_table_add(struct sa_table *t, const struct charon_ike *ike)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		struct charon_ike *n = realloc(t->ike, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		t->ike = n;
+		t->cap = cap;
+	}
+	t->ike[t->n++] = *ike;
+}
+
+/* list-sas streams into a fresh table that replaces the old one on reply. */
+struct sa_refresh {
+	struct xfrmd *d;
+	struct sa_table fresh;
+};
+
+static void on_list_sa(struct xfrmd *d, const struct vici_node *msg)
+{
+	struct charon_ike ike;
+
+	if (!d->refresh)
+		return;
+	for (const struct vici_node *n = msg->child; n; n = n->next) {
+		if (n->type != VICI_NODE_SECTION || strncmp(n->name, CHARON_PREFIX,
+							     strlen(CHARON_PREFIX)))
+			continue;
+		if (charon_parse_ike(n, &ike, NULL) == 0)
+			sa_table_add(&d->refresh->fresh, &ike);
+	}
+}
+
+static void on_list_sas_done(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct sa_refresh *r = ctx;
+	struct xfrmd *d = r->d;
+
+	if (st == VICI_OK) {
+		free(d->sas.ike);
+		d->sas = r->fresh;
+	} else {
+		free(r->fresh.ike);
+	}
+	d->refresh = NULL;
+	free(r);
+}
+
+static void refresh_sas(void *ctx)
+{
+	struct xfrmd *d = ctx;
+	struct sa_refresh *r;
+	struct xerr e;
+
+	if (d->refresh) {
+		/* Events arrived during a refresh: run another after it. */
+		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->d = d;
+	d->refresh = r;
+	if (charon_request(d, "list-sas", NULL, 0, on_list_sas_done, r, &e)) {
+		d->refresh = NULL;
+		free(r);
+	}
+}
+
+static void log_updown(const char *event, const struct vici_node *msg)
+{
+	bool up = vici_get_bool(msg, "up");
+
+	for (const struct vici_node *n = msg->child; n; n = n->next)
+		if (n->type == VICI_NODE_SECTION && !strncmp(n->name, CHARON_PREFIX,
+							      strlen(CHARON_PREFIX)))
+			log_info("%s %s %s", n->name, event, up ? "up" : "down");
+}
+
+static void on_event(void *ctx, const char *event, const struct vici_node *msg)
+{
+	struct xfrmd *d = ctx;
+
+	if (!strcmp(event, "list-sa")) {
+		on_list_sa(d, msg);
+		return;
+	}
+	if (!strcmp(event, "ike-updown") || !strcmp(event, "child-updown"))
+		log_updown(event, msg);
+	if (!loop_timer_armed(d->refresh_timer))
+		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
+}
+
+static void schedule_reconnect(struct xfrmd *d)
+{
+	loop_timer_arm(d->reconnect_timer, d->reconnect_delay_ms);
+	d->reconnect_delay_ms *= 2;
+	if (d->reconnect_delay_ms > RECONNECT_MAX_MS)
+		d->reconnect_delay_ms = RECONNECT_MAX_MS;
+}
+
+static void drop_connection(struct xfrmd *d)
+{
+	if (d->vici_io) {
+		loop_io_del(d->vici_io);
+		d->vici_io = NULL;
+	}
+	d->charon_ready = false;
+	sa_table_clear(&d->sas);
+}
+
+static void on_close(void *ctx, const char *reason)
+{
+	struct xfrmd *d = ctx;
+
+	log_warn("charon connection lost (%s): %s; reconnecting", d->vici_uri, reason);
+	drop_connection(d);
+	schedule_reconnect(d);
+}
+
+static void on_vici_io(void *ctx, int fd, uint32_t events)
+{
+	struct xfrmd *d = ctx;
+
+	if (vici_client_handle(d->vici, events) == 0)
+		sync_events(d);
+}
+
+static void on_registered(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct xfrmd *d = ctx;
+
+	if (st != VICI_OK) {
+		log_err("charon refused an event registration; is the vici plugin current?");
+		return;
+	}
+	if (d->charon_ready || --d->registrations_pending)
+		return; /* wait for the last confirmation */
+	d->charon_ready = true;
+	d->reconnect_delay_ms = RECONNECT_MIN_MS;
+	log_info("connected to charon at %s", d->vici_uri);
+	refresh_sas(d);
+	apply_resync(d);
+}
+
+static void try_connect(void *ctx)
+{
+	struct xfrmd *d = ctx;
+	struct xerr e;
+
+	if (vici_client_connect(d->vici, d->vici_uri, &e)) {
+		log_debug("charon not reachable: %s", e.msg);
+		schedule_reconnect(d);
+		return;
+	}
+	d->vici_io = loop_io_add(d->loop, vici_client_fd(d->vici), vici_client_events(d->vici),
+				 on_vici_io, d, &e);
+	d->registrations_pending = 0;
+	for (size_t i = 0; d->vici_io && i < sizeof(subscribed) / sizeof(subscribed[0]); i++) {
+		if (vici_client_register(d->vici, subscribed[i], on_registered, d, &e))
+			break;
+		d->registrations_pending++;
+	}
+	if (!d->vici_io || d->registrations_pending != sizeof(subscribed) / sizeof(subscribed[0])) {
+		log_err("charon link: %s", e.msg);
+		vici_client_close(d->vici);
+		drop_connection(d);
+		schedule_reconnect(d);
+		return;
+	}
+	sync_events(d);
+}
+
+int charon_link_start(struct xfrmd *d)
+{
+	d->vici = vici_client_new(on_event, on_close, d);
+	d->reconnect_timer = loop_timer_new(d->loop, try_connect, d);
+	d->refresh_timer = loop_timer_new(d->loop, refresh_sas, d);
+	if (!d->vici || !d->reconnect_timer || !d->refresh_timer)
+		return -1;
+	d->reconnect_delay_ms = RECONNECT_MIN_MS;
+	try_connect(d);
+	return 0;
+}
+
+void charon_link_stop(struct xfrmd *d)
+{
+	drop_connection(d);
+	vici_client_free(d->vici);
+	loop_timer_free(d->reconnect_timer);
+	loop_timer_free(d->refresh_timer);
+	free(d->sas.ike);
+	d->vici = NULL;
+	d->reconnect_timer = d->refresh_timer = NULL;
+}

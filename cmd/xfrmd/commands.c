@@ -1,0 +1,86 @@
+/* Control-socket requests: one handler per command, looked up in a table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "xfrmd.h"
+
+typedef void (*command_fn)(struct xfrmd *d, uint64_t client, struct json_object *req);
+
+static const char *str_arg(struct json_object *req, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void cmd_apply(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct json_object *doc;
+	struct xerr e;
+
+	if (!json_object_object_get_ex(req, "config", &doc) ||
+	    !json_object_is_type(doc, json_type_object)) {
+		ctl_server_reply_error(d->ctl, client, "apply: \"config\" must be a JSON object");
+		return;
+	}
+	if (apply_submit(d, client, doc, str_arg(req, "base_dir"), &e))
+		ctl_server_reply_error(d->ctl, client, e.msg);
+}
+
+static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct xerr e;
+	struct json_object *st = status_build(d, str_arg(req, "connection"), &e);
+
+	if (!st) {
+		ctl_server_reply_error(d->ctl, client, e.msg);
+		return;
+	}
+	ctl_server_reply(d->ctl, client, st);
+	json_object_put(st);
+}
+
+static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "version", json_object_new_string(XFRMD_VERSION));
+	ctl_server_reply(d->ctl, client, r);
+	json_object_put(r);
+}
+
+static const struct {
+	const char *name;
+	command_fn fn;
+	bool root_only; /* changes state */
+} commands[] = {
+	{"apply", cmd_apply, true},
+	{"status", cmd_status, false},
+	{"version", cmd_version, false},
+};
+
+void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,
+		     struct json_object *req)
+{
+	struct xfrmd *d = ctx;
+	const char *name = str_arg(req, "cmd");
+	char msg[128];
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		if (commands[i].root_only && peer->uid != 0) {
+			snprintf(msg, sizeof(msg), "%s: permission denied (root only)", name);
+			ctl_server_reply_error(d->ctl, client, msg);
+			return;
+		}
+		commands[i].fn(d, client, req);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "unknown command '%.64s'", name);
+	ctl_server_reply_error(d->ctl, client, msg);
+}

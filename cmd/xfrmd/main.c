@@ -1,0 +1,197 @@
+/* xfrmd: keeps charon and the kernel in line with the applied config. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "xfrmd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xfrmd [options]\n"
+		   "  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		   "  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
+		   ")\n"
+		   "  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
+		   "  -n, --check FILE      check a config file, print \"configuration OK\", exit\n"
+		   "  -d, --debug           log debug messages\n"
+		   "  -V, --version         print the version and exit\n"
+		   "  -h, --help            this help\n");
+}
+
+static int check_config(const char *path)
+{
+	struct xerr e;
+	struct cfg_config *cfg = cfg_load_file(path, &e);
+
+	if (!cfg) {
+		fprintf(stderr, "%s: %s\n", path, e.msg);
+		return 1;
+	}
+	cfg_free(cfg);
+	printf("configuration OK\n");
+	return 0;
+}
+
+static void on_quit(void *ctx, int signo)
+{
+	struct xfrmd *d = ctx;
+
+	log_info("signal %d: exiting (kernel SAs, policies and routes stay)", signo);
+	loop_quit(d->loop);
+}
+
+static void on_nl_event(void *ctx, const struct nl_xfrm_event *ev)
+{
+	log_debug("kernel xfrm event %d spi %08x", ev->kind, ev->spi);
+}
+
+static void on_nl_io(void *ctx, int fd, uint32_t events)
+{
+	struct xfrmd *d = ctx;
+
+	if (nl_xfrm_monitor_handle(d->nlmon))
+		log_warn("kernel xfrm events were lost (socket overrun)");
+}
+
+static void restore_state(struct xfrmd *d)
+{
+	struct xerr e = {{0}};
+	struct json_object *doc = state_load(d, d->running_base_dir, sizeof(d->running_base_dir),
+					     &d->generation, &e);
+	const char *text;
+
+	if (!doc) {
+		if (e.msg[0])
+			log_err("ignoring saved state: %s", e.msg);
+		return;
+	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	d->running = cfg_load_string(text, strlen(text), d->running_base_dir, &e);
+	if (!d->running) {
+		log_err("saved config no longer loads, starting empty: %s", e.msg);
+		json_object_put(doc);
+		return;
+	}
+	d->running_doc = doc;
+	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
+		 d->running->n_conns);
+}
+
+static int open_kernel_events(struct xfrmd *d, struct xerr *e)
+{
+	d->nlmon = nl_xfrm_monitor_open(on_nl_event, d, e);
+	if (!d->nlmon)
+		return -1;
+	d->nl_io = loop_io_add(d->loop, nl_xfrm_monitor_fd(d->nlmon), EPOLLIN, on_nl_io, d, e);
+	return d->nl_io ? 0 : -1;
+}
+
+static int open_control(struct xfrmd *d, struct xerr *e)
+{
+	char dir[CFG_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", d->opt.control_path);
+	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
+		return xerr_set(e, "%s: %s", dir, strerror(errno));
+	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode,
+				commands_handle, d, e);
+	return d->ctl ? 0 : -1;
+}
+
+static int start(struct xfrmd *d, struct xerr *e)
+{
+	d->loop = loop_new(e);
+	if (!d->loop)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	if (loop_signal_add(d->loop, SIGTERM, on_quit, d, e) ||
+	    loop_signal_add(d->loop, SIGINT, on_quit, d, e))
+		return -1;
+	restore_state(d);
+	snprintf(d->vici_uri, sizeof(d->vici_uri), "%s",
+		 d->opt.vici_override ? d->opt.vici_override
+		 : d->running	      ? d->running->gateway.vici
+				      : "unix:///var/run/charon.vici");
+	if (open_kernel_events(d, e) || open_control(d, e))
+		return -1;
+	if (charon_link_start(d))
+		return xerr_set(e, "out of memory");
+	return 0;
+}
+
+static void stop(struct xfrmd *d)
+{
+	apply_cancel_all(d);
+	if (d->vici)
+		charon_link_stop(d);
+	ctl_server_free(d->ctl);
+	if (d->nl_io)
+		loop_io_del(d->nl_io);
+	nl_xfrm_monitor_close(d->nlmon);
+	cfg_free(d->running);
+	json_object_put(d->running_doc);
+	loop_free(d->loop);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"control", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
+		{"vici", required_argument, NULL, 'v'},	   {"check", required_argument, NULL, 'n'},
+		{"debug", no_argument, NULL, 'd'},	   {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+	};
+	struct xfrmd d = {.opt = {.control_path = CTL_DEFAULT_SOCKET,
+				  .state_dir = XFRMD_DEFAULT_STATE_DIR,
+				  .control_mode = 0660}};
+	struct xerr e;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:s:v:n:dVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.opt.control_path = optarg;
+			break;
+		case 's':
+			d.opt.state_dir = optarg;
+			break;
+		case 'v':
+			d.opt.vici_override = optarg;
+			break;
+		case 'n':
+			return check_config(optarg);
+		case 'd':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'V':
+			printf("xfrmd " XFRMD_VERSION "\n");
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "xfrmd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (start(&d, &e)) {
+		fprintf(stderr, "xfrmd: %s\n", e.msg);
+		stop(&d);
+		return 1;
+	}
+	log_info("xfrmd " XFRMD_VERSION " started; control socket %s", d.opt.control_path);
+	rc = loop_run(d.loop);
+	stop(&d);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * Status reports: the running config joined with charon's SAs and the
+ * kernel's SA counters. Counters come from the kernel (one netlink dump
+ * per report) because charon's are only as fresh as its last query.
+ */
+#include <linux/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xfrmd.h"
+
+#define JSTR(o, k, v) json_object_object_add(o, k, json_object_new_string(v))
+#define JU64(o, k, v) json_object_object_add(o, k, json_object_new_uint64(v))
+#define JBOOL(o, k, v) json_object_object_add(o, k, json_object_new_boolean(v))
+
+static bool child_installed(const struct charon_ike *ike)
+{
+	for (size_t i = 0; ike && i < ike->n_children; i++)
+		if (!strcmp(ike->children[i].state, "INSTALLED"))
+			return true;
+	return false;
+}
+
+static bool tunnel_up(const struct charon_ike *ike)
+{
+	return ike && !strcmp(ike->state, "ESTABLISHED") && child_installed(ike);
+}
+
+/* Newest installed CHILD_SA: during a rekey both old and new are listed. */
+static const struct charon_child *current_child(const struct charon_ike *ike)
+{
+	const struct charon_child *best = NULL;
+
+	for (size_t i = 0; ike && i < ike->n_children; i++) {
+		const struct charon_child *c = &ike->children[i];
+
+		if (!best || (!strcmp(c->state, "INSTALLED") && strcmp(best->state, "INSTALLED")) ||
+		    (!strcmp(c->state, best->state) && c->uniqueid > best->uniqueid))
+			best = c;
+	}
+	return best;
+}
+
+static void alg_str(char *buf, size_t len, const char *alg, unsigned keysize)
+{
+	if (keysize)
+		snprintf(buf, len, "%s-%u", alg, keysize);
+	else
+		snprintf(buf, len, "%s", alg);
+}
+
+static struct json_object *ike_json(const struct charon_ike *ike)
+{
+	struct json_object *o = json_object_new_object();
+	char alg[48];
+
+	JSTR(o, "state", ike->state);
+	JU64(o, "version", ike->version);
+	JSTR(o, "local_id", ike->local_id);
+	JSTR(o, "remote_id", ike->remote_id);
+	JSTR(o, "spi_i", ike->initiator_spi);
+	JSTR(o, "spi_r", ike->responder_spi);
+	JBOOL(o, "initiator", ike->initiator);
+	JBOOL(o, "nat", ike->nat_any);
+	alg_str(alg, sizeof(alg), ike->encr_alg, ike->encr_keysize);
+	JSTR(o, "encryption", alg);
+	JSTR(o, "integrity", ike->integ_alg);
+	JSTR(o, "prf", ike->prf_alg);
+	JSTR(o, "dh_group", ike->dh_group);
+	JU64(o, "established_s", ike->established);
+	JU64(o, "rekey_in_s", ike->rekey_time);
+	return o;
+}
+
+static void add_counters(struct json_object *o, const struct charon_child *ch,
+			 const struct kernel_sa_table *k)
+{
+	const struct kernel_sa *in = kernel_sa_find(k, ch->spi_in, IPPROTO_ESP);
+	const struct kernel_sa *out = kernel_sa_find(k, ch->spi_out, IPPROTO_ESP);
+
+	JU64(o, "bytes_in", in ? in->bytes : ch->bytes_in);
+	JU64(o, "packets_in", in ? in->packets : ch->packets_in);
+	JU64(o, "bytes_out", out ? out->bytes : ch->bytes_out);
+	JU64(o, "packets_out", out ? out->packets : ch->packets_out);
+	JSTR(o, "counters", in && out ? "kernel" : "charon");
+}
+
+static struct json_object *child_json(const struct charon_child *ch,
+				      const struct kernel_sa_table *k)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[48];
+
+	JSTR(o, "state", ch->state);
+	snprintf(buf, sizeof(buf), "%08x", ch->spi_in);
+	JSTR(o, "spi_in", buf);
+	snprintf(buf, sizeof(buf), "%08x", ch->spi_out);
+	JSTR(o, "spi_out", buf);
+	JU64(o, "reqid", ch->reqid);
+	alg_str(buf, sizeof(buf), ch->encr_alg, ch->encr_keysize);
+	JSTR(o, "encryption", buf);
+	JSTR(o, "integrity", ch->integ_alg);
+	JSTR(o, "dh_group", ch->dh_group);
+	JBOOL(o, "udp_encap", ch->encap);
+	add_counters(o, ch, k);
+	JU64(o, "installed_s", ch->install_time);
+	JU64(o, "rekey_in_s", ch->rekey_time);
+	return o;
+}
+
+static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_connection *c,
+				       size_t t, const struct kernel_sa_table *k)
+{
+	const struct cfg_tunnel *tun = &c->tunnels[t];
+	struct json_object *o = json_object_new_object();
+	char name[CHARON_NAME_MAX], a[PREFIX_STRLEN];
+	const struct charon_ike *ike;
+	const struct charon_child *ch;
+
+	charon_tunnel_name(c->name, t + 1, name, sizeof(name));
+	ike = sa_table_find(&d->sas, name);
+	ch = current_child(ike);
+	JU64(o, "index", t + 1);
+	JSTR(o, "charon_name", name);
+	JSTR(o, "role", cfg_role_name(tun->role));
+	JSTR(o, "local", ipaddr_str(&tun->local, a, sizeof(a)));
+	JSTR(o, "remote", ipaddr_str(&tun->remote, a, sizeof(a)));
+	JBOOL(o, "up", tunnel_up(ike));
+	json_object_object_add(o, "ike", ike ? ike_json(ike) : NULL);
+	json_object_object_add(o, "child", ch ? child_json(ch, k) : NULL);
+	return o;
+}
+
+static const char *conn_state(const struct xfrmd *d, const struct cfg_connection *c)
+{
+	size_t up = 0, connecting = 0;
+	char name[CHARON_NAME_MAX];
+
+	for (size_t t = 0; t < c->n_tunnels; t++) {
+		const struct charon_ike *ike;
+
+		charon_tunnel_name(c->name, t + 1, name, sizeof(name));
+		ike = sa_table_find(&d->sas, name);
+		if (tunnel_up(ike))
+			up++;
+		else if (ike)
+			connecting++;
+	}
+	if (up == c->n_tunnels)
+		return "connected";
+	if (up)
+		return "degraded";
+	return connecting ? "connecting" : "down";
+}
+
+static struct json_object *conn_json(const struct xfrmd *d, const struct cfg_connection *c,
+				     const struct kernel_sa_table *k)
+{
+	struct json_object *o = json_object_new_object(), *tunnels = json_object_new_array();
+
+	JSTR(o, "name", c->name);
+	JSTR(o, "state", conn_state(d, c));
+	JSTR(o, "mode", cfg_mode_name(c->mode));
+	JSTR(o, "redundancy", cfg_redundancy_name(c->redundancy));
+	JSTR(o, "start", cfg_start_name(c->start));
+	for (size_t t = 0; t < c->n_tunnels; t++)
+		json_object_array_add(tunnels, tunnel_json(d, c, t, k));
+	json_object_object_add(o, "tunnels", tunnels);
+	return o;
+}
+
+struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+{
+	struct json_object *o = json_object_new_object(), *conns = json_object_new_array();
+	struct json_object *charon = json_object_new_object();
+	struct kernel_sa_table k = {0};
+	struct xerr nle;
+
+	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
+		json_object_put(o);
+		json_object_put(conns);
+		json_object_put(charon);
+		xerr_set(e, "no connection named '%s'", only_conn);
+		return NULL;
+	}
+	/* Without counters the report is still useful: say so, don't fail. */
+	if (nl_xfrm_dump_sas(&k, &nle))
+		JSTR(o, "kernel_error", nle.msg);
+	JBOOL(o, "ok", 1);
+	JSTR(o, "gateway", d->running ? d->running->gateway.name : "");
+	JU64(o, "generation", d->generation);
+	JBOOL(charon, "connected", d->charon_ready);
+	JSTR(charon, "uri", d->vici_uri);
+	json_object_object_add(o, "charon", charon);
+	for (size_t i = 0; d->running && i < d->running->n_conns; i++) {
+		const struct cfg_connection *c = &d->running->conns[i];
+
+		if (!only_conn || !strcmp(c->name, only_conn))
+			json_object_array_add(conns, conn_json(d, c, &k));
+	}
+	json_object_object_add(o, "connections", conns);
+	kernel_sa_table_free(&k);
+	return o;
+}

@@ -1,0 +1,76 @@
+/*
+ * What xfrmd says to charon and reads back from it: names of the
+ * connections it owns, VICI request messages built from the config, and
+ * IKE/CHILD SA reports (list-sa, ike-updown, child-updown) as plain structs.
+ */
+#ifndef XFRMD_CHARON_H
+#define XFRMD_CHARON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "vici_msg.h"
+#include "xerr.h"
+
+/* Every charon connection, child and shared key xfrmd loads is named
+ * "xfrmd-<connection>-t<N>" (N = tunnel number, 1-based). The name alone
+ * does not prove ownership: xfrmd also records what it loaded. */
+#define CHARON_PREFIX "xfrmd-"
+#define CHARON_NAME_MAX (sizeof(CHARON_PREFIX) + CFG_NAME_MAX + 8)
+
+int charon_tunnel_name(const char *conn, size_t tunnel, char *buf, size_t len);
+/* Inverse of charon_tunnel_name: 0 if name has the shape, else -1. */
+int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *tunnel);
+
+/* Request messages, encoded. *msg is malloc'd. tunnel is 0-based here.
+ * if_id is the XFRM interface id for route mode (0: none). */
+int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t if_id,
+			 uint8_t **msg, size_t *len, struct xerr *e);
+int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
+			   size_t *len, struct xerr *e);
+/* { key = value } messages: unload-conn {name}, unload-shared {id}, ... */
+int charon_msg_kv(const char *key, const char *value, uint8_t **msg, size_t *len, struct xerr *e);
+/* initiate/install/uninstall/terminate for our "name" (ike == child). */
+int charon_msg_initiate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
+int charon_msg_child(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
+int charon_msg_terminate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
+
+/* A reply's success flag; errmsg copied into e when "success" is not yes. */
+int charon_reply_ok(const struct vici_node *reply, const char *what, struct xerr *e);
+
+#define CHARON_CHILDREN_MAX 4 /* a tunnel has one CHILD_SA, two while rekeying */
+
+struct charon_child {
+	char name[CHARON_NAME_MAX];
+	uint32_t uniqueid, reqid;
+	char state[24];
+	uint32_t spi_in, spi_out;
+	bool encap;
+	char encr_alg[32], integ_alg[32], dh_group[32];
+	unsigned encr_keysize;
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+	uint64_t install_time, rekey_time, life_time; /* seconds, as reported */
+};
+
+struct charon_ike {
+	char name[CHARON_NAME_MAX];
+	uint32_t uniqueid;
+	unsigned version;
+	char state[24];
+	char local_host[48], remote_host[48];
+	char local_id[CFG_ID_MAX], remote_id[CFG_ID_MAX];
+	char initiator_spi[24], responder_spi[24];
+	bool initiator, nat_any;
+	char encr_alg[32], integ_alg[32], prf_alg[32], dh_group[32];
+	unsigned encr_keysize;
+	uint64_t established, rekey_time; /* seconds, as reported */
+	size_t n_children;
+	struct charon_child children[CHARON_CHILDREN_MAX];
+};
+
+/* Parses one "<name> = { ... }" IKE section of list-sa / *-updown. */
+int charon_parse_ike(const struct vici_node *section, struct charon_ike *out, struct xerr *e);
+
+#endif

@@ -1,0 +1,178 @@
+#include <sys/socket.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "charon.h"
+
+static const char *dpd_action_kw(enum cfg_dpd_action a)
+{
+	switch (a) {
+	case CFG_DPD_CLEAR:
+		return "clear";
+	case CFG_DPD_TRAP:
+		return "trap";
+	case CFG_DPD_RESTART:
+	default:
+		return "restart";
+	}
+}
+
+static void add_list(struct vici_builder *b, const char *name, const struct cfg_proposals *p)
+{
+	vici_begin_list(b, name);
+	for (size_t i = 0; i < p->n; i++)
+		vici_add_item_str(b, p->v[i]);
+	vici_end_list(b);
+}
+
+static void add_prefixes(struct vici_builder *b, const char *name, const struct prefix *p,
+			 size_t n)
+{
+	char buf[PREFIX_STRLEN];
+
+	vici_begin_list(b, name);
+	for (size_t i = 0; i < n; i++)
+		vici_add_item_str(b, prefix_str(&p[i], buf, sizeof(buf)));
+	vici_end_list(b);
+}
+
+static void add_addr_list(struct vici_builder *b, const char *name, const struct ipaddr *a)
+{
+	char buf[PREFIX_STRLEN];
+
+	vici_begin_list(b, name);
+	vici_add_item_str(b, ipaddr_str(a, buf, sizeof(buf)));
+	vici_end_list(b);
+}
+
+static void add_auth(struct vici_builder *b, const char *section, const char *id)
+{
+	vici_begin_section(b, section);
+	vici_add_kv_str(b, "auth", "psk");
+	vici_add_kv_str(b, "id", id);
+	vici_end_section(b);
+}
+
+/* Route mode: the tunnel carries anything routed into its interface, so
+ * the selectors are wide open and the if_id binds SA to interface. */
+static void add_child(struct vici_builder *b, const struct cfg_connection *c, const char *name,
+		      uint32_t if_id)
+{
+	static const struct prefix any[2] = {{.addr = {.family = AF_INET}, .len = 0},
+					     {.addr = {.family = AF_INET6}, .len = 0}};
+
+	vici_begin_section(b, "children");
+	vici_begin_section(b, name);
+	if (c->mode == CFG_MODE_ROUTE) {
+		add_prefixes(b, "local_ts", any, 2);
+		add_prefixes(b, "remote_ts", any, 2);
+		vici_add_kv_fmt(b, "if_id_in", "%u", if_id);
+		vici_add_kv_fmt(b, "if_id_out", "%u", if_id);
+	} else {
+		add_prefixes(b, "local_ts", c->local_prefixes, c->n_local);
+		add_prefixes(b, "remote_ts", c->remote_prefixes, c->n_remote);
+	}
+	add_list(b, "esp_proposals", &c->esp_proposals);
+	vici_add_kv_fmt(b, "rekey_time", "%us", c->child_rekey_time);
+	vici_add_kv_str(b, "mode", "tunnel");
+	vici_add_kv_str(b, "dpd_action", dpd_action_kw(c->dpd_action));
+	/* xfrmd decides when to initiate or trap; charon must not on its own. */
+	vici_add_kv_str(b, "start_action", "none");
+	vici_end_section(b);
+	vici_end_section(b);
+}
+
+int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t if_id,
+			 uint8_t **msg, size_t *len, struct xerr *e)
+{
+	const struct cfg_tunnel *t = &c->tunnels[tunnel];
+	char name[CHARON_NAME_MAX];
+	struct vici_builder *b;
+
+	if (charon_tunnel_name(c->name, tunnel + 1, name, sizeof(name)))
+		return xerr_set(e, "connection name too long");
+	b = vici_builder_new();
+	vici_begin_section(b, name);
+	vici_add_kv_fmt(b, "version", "%u", c->ike_version);
+	add_addr_list(b, "local_addrs", &t->local);
+	add_addr_list(b, "remote_addrs", &t->remote);
+	add_list(b, "proposals", &c->ike_proposals);
+	vici_add_kv_fmt(b, "rekey_time", "%us", c->ike_rekey_time);
+	vici_add_kv_fmt(b, "dpd_delay", "%us", c->dpd_interval);
+	if (c->ike_version == 1)
+		vici_add_kv_fmt(b, "dpd_timeout", "%us", c->dpd_timeout);
+	vici_add_kv_str(b, "encap", c->nat_t == CFG_NAT_T_FORCE ? "yes" : "no");
+	/* Each tunnel is pinned to its address pair; MOBIKE would move it. */
+	vici_add_kv_str(b, "mobike", "no");
+	vici_add_kv_str(b, "keyingtries", "0");
+	add_auth(b, "local", t->local_id);
+	add_auth(b, "remote", t->remote_id);
+	add_child(b, c, name, if_id);
+	vici_end_section(b);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
+			   size_t *len, struct xerr *e)
+{
+	const struct cfg_tunnel *t = &c->tunnels[tunnel];
+	char name[CHARON_NAME_MAX];
+	struct vici_builder *b;
+
+	if (charon_tunnel_name(c->name, tunnel + 1, name, sizeof(name)))
+		return xerr_set(e, "connection name too long");
+	b = vici_builder_new();
+	vici_add_kv_str(b, "id", name);
+	vici_add_kv_str(b, "type", "IKE");
+	vici_add_kv(b, "data", t->psk, strlen(t->psk));
+	vici_begin_list(b, "owners");
+	vici_add_item_str(b, t->local_id);
+	vici_add_item_str(b, t->remote_id);
+	vici_end_list(b);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_kv(const char *key, const char *value, uint8_t **msg, size_t *len, struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_str(b, key, value);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_initiate(const char *name, uint8_t **msg, size_t *len, struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_str(b, "child", name);
+	vici_add_kv_str(b, "ike", name);
+	/* Return at once: the outcome arrives as ike-updown/child-updown. */
+	vici_add_kv_str(b, "timeout", "-1");
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_child(const char *name, uint8_t **msg, size_t *len, struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_str(b, "child", name);
+	vici_add_kv_str(b, "ike", name);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_terminate(const char *name, uint8_t **msg, size_t *len, struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_str(b, "ike", name);
+	vici_add_kv_str(b, "force", "yes");
+	vici_add_kv_str(b, "timeout", "-1");
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_reply_ok(const struct vici_node *reply, const char *what, struct xerr *e)
+{
+	if (vici_get_bool(reply, "success"))
+		return 0;
+	return xerr_set(e, "%s: %s", what, vici_get_str(reply, "errmsg", "charon gave no reason"));
+}

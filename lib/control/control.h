@@ -1,0 +1,71 @@
+/*
+ * The xfrmd <-> xfrmctl control protocol.
+ *
+ * A unix stream socket. Each message is one JSON object on one line: the
+ * client sends {"cmd": NAME, ...arguments}; the daemon answers each request,
+ * in order, with {"ok": true, ...} or {"ok": false, "error": MESSAGE}.
+ * Requests on one connection are handled one at a time; replies may be
+ * deferred while the daemon waits for charon. The full command list is in
+ * README.md ("Control protocol").
+ */
+#ifndef XFRMD_CONTROL_H
+#define XFRMD_CONTROL_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loop.h"
+#include "xerr.h"
+
+#define CTL_DEFAULT_SOCKET "/run/xfrmd/xfrmd.sock"
+#define CTL_MSG_MAX (17u << 20) /* one line: a 16 MiB config plus framing */
+
+struct ctl_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* --- line framing, shared by both ends -------------------------------- */
+
+struct ctl_buf {
+	char *data;
+	size_t len, cap;
+};
+
+int ctl_buf_append(struct ctl_buf *b, const void *data, size_t len);
+/* Removes and returns the first complete line (without '\n', NUL-ended,
+ * malloc'd); NULL if none yet. Sets *too_long when the buffer holds more
+ * than CTL_MSG_MAX bytes without a newline. */
+char *ctl_buf_take_line(struct ctl_buf *b, int *too_long);
+void ctl_buf_free(struct ctl_buf *b);
+/* Serialises obj plus '\n' (json-c's plain form never contains one). */
+char *ctl_encode(struct json_object *obj, size_t *len);
+
+/* --- server (in xfrmd) --------------------------------------------------- */
+
+struct ctl_server;
+/* req is borrowed for the call. Answer with ctl_server_reply, now or later. */
+typedef void (*ctl_request_cb)(void *ctx, uint64_t client, const struct ctl_peer *peer,
+			       struct json_object *req);
+
+struct ctl_server *ctl_server_new(struct loop *l, const char *path, unsigned mode,
+				  ctl_request_cb cb, void *ctx, struct xerr *e);
+void ctl_server_free(struct ctl_server *s);
+/* Does not take resp. Returns -1 if the client has gone (reply dropped). */
+int ctl_server_reply(struct ctl_server *s, uint64_t client, struct json_object *resp);
+/* Convenience: {"ok": false, "error": msg}. */
+int ctl_server_reply_error(struct ctl_server *s, uint64_t client, const char *msg);
+/* Streams an unsolicited line to a client (monitor); does not end its request. */
+int ctl_server_send(struct ctl_server *s, uint64_t client, struct json_object *msg);
+
+/* --- client (in xfrmctl) ------------------------------------------------- */
+
+int ctl_connect(const char *path, struct xerr *e);
+/* Sends req, waits for one reply line. Returns the parsed reply (caller
+ * puts it), NULL with e set on I/O, timeout or parse errors. */
+struct json_object *ctl_call(int fd, struct json_object *req, int timeout_ms, struct xerr *e);
+
+#endif

@@ -1,0 +1,91 @@
+#include "nl_xfrm.h"
+
+#include <linux/xfrm.h>
+#include <netlink/netlink.h>
+#include <netlink/xfrm/sa.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void nladdr_to_ipaddr(struct nl_addr *na, struct ipaddr *a)
+{
+	unsigned len = na ? nl_addr_get_len(na) : 0;
+
+	memset(a, 0, sizeof(*a));
+	if (len == 4 || len == 16) {
+		a->family = nl_addr_get_family(na);
+		memcpy(a->bytes, nl_addr_get_binary_addr(na), len);
+	}
+}
+
+static struct nl_sock *connected_sock(struct xerr *e)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int err;
+
+	if (!sk) {
+		xerr_set(e, "netlink: out of memory");
+		return NULL;
+	}
+	err = nl_connect(sk, NETLINK_XFRM);
+	if (err) {
+		xerr_set(e, "netlink xfrm: %s", nl_geterror(err));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static void fill_sa(struct kernel_sa *out, struct xfrmnl_sa *sa)
+{
+	unsigned long long bytes = 0, packets = 0, add = 0, use = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->spi = (uint32_t)xfrmnl_sa_get_spi(sa);
+	out->proto = (uint8_t)xfrmnl_sa_get_proto(sa);
+	out->reqid = (uint32_t)xfrmnl_sa_get_reqid(sa);
+	nladdr_to_ipaddr(xfrmnl_sa_get_saddr(sa), &out->src);
+	nladdr_to_ipaddr(xfrmnl_sa_get_daddr(sa), &out->dst);
+	xfrmnl_sa_get_curlifetime(sa, &bytes, &packets, &add, &use);
+	out->bytes = bytes;
+	out->packets = packets;
+}
+
+int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e)
+{
+	struct nl_sock *sk = connected_sock(e);
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (!sk)
+		return -1;
+	err = xfrmnl_sa_alloc_cache(sk, &cache);
+	nl_socket_free(sk);
+	if (err < 0)
+		return xerr_set(e, "netlink: dumping XFRM states: %s", nl_geterror(err));
+	t->sa = calloc((size_t)nl_cache_nitems(cache) + 1, sizeof(*t->sa));
+	if (!t->sa) {
+		nl_cache_free(cache);
+		return xerr_set(e, "out of memory");
+	}
+	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj))
+		fill_sa(&t->sa[t->n++], (struct xfrmnl_sa *)obj);
+	nl_cache_free(cache);
+	return 0;
+}
+
+const struct kernel_sa *kernel_sa_find(const struct kernel_sa_table *t, uint32_t spi,
+				       uint8_t proto)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->sa[i].spi == spi && t->sa[i].proto == proto)
+			return &t->sa[i];
+	return NULL;
+}
+
+void kernel_sa_table_free(struct kernel_sa_table *t)
+{
+	free(t->sa);
+	memset(t, 0, sizeof(*t));
+}
