@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine (as root), builds xfrmd twice (plain,
+# and with ASan+UBSan for the unit tests) and runs every test: unit, lint,
+# schema, integration with a real charon, host netns, and the kernel lab.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/setup-deps.sh
+bash test/build.sh build
+bash test/build.sh build-asan -DXFRMD_SANITIZE=ON
+
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan -L unit --output-on-failure
+echo "== all tests"
+ctest --test-dir build --output-on-failure
