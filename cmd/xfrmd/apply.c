@@ -83,7 +83,9 @@ static void job_succeeded(struct apply_job *j)
 	struct json_object *resp = json_object_new_object();
 	struct xerr e;
 
-	if (!j->resync) {
+	/* The same document again changes nothing, not even the generation. */
+	if (!j->resync && !(j->plan.n == 0 && d->running_doc &&
+			    json_object_equal(d->running_doc, j->doc))) {
 		cfg_free(d->running);
 		json_object_put(d->running_doc);
 		d->running = j->desired;

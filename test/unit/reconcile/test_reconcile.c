@@ -1,0 +1,218 @@
+/* The planner: what charon is told for each difference between the
+ * desired config, the running config and what charon has loaded. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile.h"
+
+#define ONE_CONN                                                                                   \
+	"{\"gateway\":{\"name\":\"gw\"},\"connections\":[{\"name\":\"b\","                         \
+	"\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/24\"],"              \
+	"\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.101\",\"psk\":\"%s\"},"        \
+	"{\"local\":\"192.0.2.2\",\"remote\":\"192.0.2.102\",\"psk\":\"other-key\"}]}]}"
+
+static struct cfg_config *load(const char *psk)
+{
+	char buf[2048];
+	struct xerr e;
+	struct cfg_config *c;
+
+	snprintf(buf, sizeof(buf), ONE_CONN, psk);
+	c = cfg_load_string(buf, strlen(buf), NULL, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	return c;
+}
+
+static struct cfg_config *empty(void)
+{
+	const char *s = "{\"gateway\":{\"name\":\"gw\"},\"connections\":[]}";
+	struct xerr e;
+	struct cfg_config *c = cfg_load_string(s, strlen(s), NULL, &e);
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	return c;
+}
+
+/* "kind name, kind name, ..." for compact assertions. */
+static const char *plan_str(const struct rc_plan *p)
+{
+	static char buf[1024];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %s", i ? ", " : "",
+					rc_kind_name(p->a[i].kind), p->a[i].name);
+	return buf;
+}
+
+static char names_store[4][CHARON_NAME_MAX];
+
+static struct rc_loaded loaded_of(size_t n, ...)
+{
+	struct rc_loaded l = {.n = n, .names = names_store};
+	va_list ap;
+
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		snprintf(names_store[i], CHARON_NAME_MAX, "%s", va_arg(ap, const char *));
+	va_end(ap);
+	return l;
+}
+
+START_TEST(fresh_gateway_loads_and_starts_every_tunnel)
+{
+	struct cfg_config *want = load("key-1");
+	struct rc_loaded none = loaded_of(0);
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, NULL, &none, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-shared xfrmd-b-t1, load-conn xfrmd-b-t1, start xfrmd-b-t1, "
+			 "load-shared xfrmd-b-t2, load-conn xfrmd-b-t2, start xfrmd-b-t2");
+	ck_assert_uint_eq(p.a[1].tunnel, 0);
+	ck_assert_uint_eq(p.a[4].tunnel, 1);
+	rc_plan_free(&p);
+	cfg_free(want);
+}
+END_TEST
+
+START_TEST(same_config_does_nothing)
+{
+	struct cfg_config *want = load("key-1"), *run = load("key-1");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_uint_eq(p.unchanged, 2);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* charon restarted: the config is the same, but charon lost tunnel 2. */
+START_TEST(reloads_what_charon_lost)
+{
+	struct cfg_config *want = load("key-1"), *run = load("key-1");
+	struct rc_loaded one = loaded_of(1, "xfrmd-b-t1");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &one, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-shared xfrmd-b-t2, load-conn xfrmd-b-t2, start xfrmd-b-t2");
+	ck_assert_uint_eq(p.unchanged, 1);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+START_TEST(changed_key_restarts_only_that_tunnel)
+{
+	struct cfg_config *want = load("key-2"), *run = load("key-1");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, load-shared xfrmd-b-t1, "
+				       "load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+START_TEST(removal_stops_and_unloads_first)
+{
+	struct cfg_config *want = empty(), *run = load("key-1");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, unload-conn xfrmd-b-t1, "
+				       "unload-shared xfrmd-b-t1, stop xfrmd-b-t2, "
+				       "unload-conn xfrmd-b-t2, unload-shared xfrmd-b-t2");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* An administrator loaded a connection under the very name xfrmd would use. */
+START_TEST(never_replaces_a_foreign_connection)
+{
+	struct cfg_config *want = load("key-1");
+	struct rc_loaded foreign = loaded_of(1, "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, NULL, &foreign, &p, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "xfrmd-b-t2"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "did not load"));
+	ck_assert_uint_eq(p.n, 0);
+}
+END_TEST
+
+/* Look-alike names xfrmd never loaded are not in any plan. */
+START_TEST(ignores_lookalike_names_it_does_not_own)
+{
+	struct cfg_config *want = empty();
+	struct rc_loaded admin = loaded_of(2, "xfrmd-admin-t1", "site-c");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, NULL, &admin, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	rc_plan_free(&p);
+	cfg_free(want);
+}
+END_TEST
+
+START_TEST(names_round_trip)
+{
+	char name[CHARON_NAME_MAX], conn[CFG_NAME_MAX + 1];
+	size_t t;
+
+	ck_assert_int_eq(charon_tunnel_name("site-b-t2", 1, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "xfrmd-site-b-t2-t1");
+	ck_assert_int_eq(charon_parse_tunnel_name(name, conn, sizeof(conn), &t), 0);
+	ck_assert_str_eq(conn, "site-b-t2");
+	ck_assert_uint_eq(t, 1);
+	ck_assert_int_eq(charon_parse_tunnel_name("xfrmd-x-t9", conn, sizeof(conn), &t), -1);
+	ck_assert_int_eq(charon_parse_tunnel_name("other-x-t1", conn, sizeof(conn), &t), -1);
+	ck_assert_int_eq(charon_parse_tunnel_name("xfrmd--t1", conn, sizeof(conn), &t), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("reconcile");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, fresh_gateway_loads_and_starts_every_tunnel);
+	tcase_add_test(tc, same_config_does_nothing);
+	tcase_add_test(tc, reloads_what_charon_lost);
+	tcase_add_test(tc, changed_key_restarts_only_that_tunnel);
+	tcase_add_test(tc, removal_stops_and_unloads_first);
+	tcase_add_test(tc, never_replaces_a_foreign_connection);
+	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
+	tcase_add_test(tc, names_round_trip);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
