@@ -1,1 +1,205 @@
-/* placeholder: being written */
+/*
+ * Defaults, enum names and lifetime of the config model.
+ *
+ * Every default lives here so the loader, the schema and the docs have one
+ * place to agree with (schemas/xfrmd.schema.json repeats them).
+ */
+#include "config_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_VICI	     "unix:///var/run/charon.vici"
+#define DEFAULT_ROUTE_TABLE  254 /* main */
+#define DEFAULT_IKE_VERSION  2
+#define DEFAULT_IKE_REKEY    14400
+#define DEFAULT_CHILD_REKEY  3600
+#define DEFAULT_DPD_INTERVAL 10
+#define DEFAULT_DPD_TIMEOUT  30
+#define DEFAULT_HOLD_DOWN    30
+#define DEFAULT_PROBE_LOSS   3
+#define DEFAULT_ROUTE_METRIC 100
+
+/*
+ * The installed charon has no curve25519 plugin, so the second IKE proposal
+ * uses NIST P-256 rather than x25519. IKEv1 cannot negotiate AEAD for the
+ * IKE SA, hence separate classic proposals for it.
+ */
+static const char *const default_ike_v2[] = {"aes256gcm16-prfsha384-ecp384",
+					     "aes128gcm16-prfsha256-ecp256"};
+static const char *const default_ike_v1[] = {"aes256-sha384-ecp384", "aes128-sha256-ecp256"};
+static const char *const default_esp[] = {"aes256gcm16-ecp384", "aes128gcm16-ecp256"};
+
+#define NAMES(var, ...)                                                                            \
+	static const char *const var##_v[] = {__VA_ARGS__};                                        \
+	const struct cfg_names var = {var##_v, sizeof(var##_v) / sizeof(var##_v[0])}
+
+/* Order follows the enums in config.h. */
+NAMES(cfg_mode_names, "policy", "route");
+NAMES(cfg_redundancy_names, "active-standby", "active-active");
+NAMES(cfg_role_names, "primary", "standby");
+NAMES(cfg_start_names, "immediate", "on-traffic");
+NAMES(cfg_dpd_action_names, "restart", "clear", "trap");
+NAMES(cfg_nat_t_names, "auto", "force");
+NAMES(cfg_publish_names, "auto", "manual");
+NAMES(cfg_ifkind_names, "xfrm", "vti");
+
+int cfg_names_find(const struct cfg_names *names, const char *s)
+{
+	for (size_t i = 0; i < names->n; i++)
+		if (!strcmp(names->v[i], s))
+			return (int)i;
+	return -1;
+}
+
+static const char *name_of(const struct cfg_names *names, unsigned v)
+{
+	return v < names->n ? names->v[v] : "?";
+}
+
+const char *cfg_mode_name(enum cfg_mode m)
+{
+	return name_of(&cfg_mode_names, m);
+}
+
+const char *cfg_redundancy_name(enum cfg_redundancy r)
+{
+	return name_of(&cfg_redundancy_names, r);
+}
+
+const char *cfg_role_name(enum cfg_role r)
+{
+	return name_of(&cfg_role_names, r);
+}
+
+const char *cfg_start_name(enum cfg_start s)
+{
+	return name_of(&cfg_start_names, s);
+}
+
+const char *cfg_dpd_action_name(enum cfg_dpd_action a)
+{
+	return name_of(&cfg_dpd_action_names, a);
+}
+
+const char *cfg_nat_t_name(enum cfg_nat_t n)
+{
+	return name_of(&cfg_nat_t_names, n);
+}
+
+const char *cfg_publish_name(enum cfg_publish p)
+{
+	return name_of(&cfg_publish_names, p);
+}
+
+const char *cfg_ifkind_name(enum cfg_ifkind k)
+{
+	return name_of(&cfg_ifkind_names, k);
+}
+
+/* The character set cloud VPN gateways accept for pre-shared keys: it
+ * survives shells, swanctl.conf and VICI without quoting. */
+bool cfg_psk_char_ok(char c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("~`!@#$%^&*()_-+={}[]\\|;:',.<>/?", c) != NULL;
+}
+
+/* 0, 253 (default) and 255 (local) belong to the kernel. */
+bool cfg_table_ok(uint32_t table)
+{
+	return table != 0 && table != 253 && table != 255;
+}
+
+void cfg_gateway_defaults(struct cfg_gateway *gw)
+{
+	memset(gw, 0, sizeof(*gw));
+	snprintf(gw->vici, sizeof(gw->vici), "%s", DEFAULT_VICI);
+	gw->route_table = DEFAULT_ROUTE_TABLE;
+}
+
+void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = CFG_MODE_POLICY;
+	c->redundancy = CFG_RED_ACTIVE_STANDBY;
+	c->interface = CFG_IF_XFRM;
+	c->start = CFG_START_IMMEDIATE;
+	c->ike_version = DEFAULT_IKE_VERSION;
+	c->ike_rekey_time = DEFAULT_IKE_REKEY;
+	c->child_rekey_time = DEFAULT_CHILD_REKEY;
+	c->dpd_interval = DEFAULT_DPD_INTERVAL;
+	c->dpd_timeout = DEFAULT_DPD_TIMEOUT;
+	c->dpd_action = CFG_DPD_RESTART;
+	c->nat_t = CFG_NAT_T_AUTO;
+	c->fail_closed = true;
+	c->failback_hold_down = DEFAULT_HOLD_DOWN;
+	c->probe_interval_ms = 0;
+	c->probe_loss = DEFAULT_PROBE_LOSS;
+	c->routes.publish = CFG_PUBLISH_AUTO;
+	c->routes.table = gw->route_table;
+	c->routes.metric = DEFAULT_ROUTE_METRIC;
+}
+
+void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index)
+{
+	memset(t, 0, sizeof(*t));
+	t->role = index == 0 ? CFG_ROLE_PRIMARY : CFG_ROLE_STANDBY;
+}
+
+static void set_proposals(struct cfg_proposals *p, const char *const *v, size_t n)
+{
+	p->n = n;
+	for (size_t i = 0; i < n; i++)
+		snprintf(p->v[i], sizeof(p->v[i]), "%s", v[i]);
+}
+
+#define SET_PROPOSALS(p, arr) set_proposals(p, arr, sizeof(arr) / sizeof(arr[0]))
+
+void cfg_conn_late_defaults(struct cfg_connection *c)
+{
+	/* A parsed proposal list is never empty, so n == 0 means "absent". */
+	if (!c->ike_proposals.n && c->ike_version == 1)
+		SET_PROPOSALS(&c->ike_proposals, default_ike_v1);
+	else if (!c->ike_proposals.n)
+		SET_PROPOSALS(&c->ike_proposals, default_ike_v2);
+	if (!c->esp_proposals.n)
+		SET_PROPOSALS(&c->esp_proposals, default_esp);
+	for (size_t i = 0; i < c->n_tunnels; i++) {
+		struct cfg_tunnel *t = &c->tunnels[i];
+
+		if (!t->local_id[0])
+			ipaddr_str(&t->local, t->local_id, sizeof(t->local_id));
+		if (!t->remote_id[0])
+			ipaddr_str(&t->remote, t->remote_id, sizeof(t->remote_id));
+	}
+}
+
+static void conn_free(struct cfg_connection *c)
+{
+	free(c->local_prefixes);
+	free(c->remote_prefixes);
+	free(c->routes.overrides);
+	/* Keys must not linger in freed heap memory. */
+	explicit_bzero(c->tunnels, sizeof(c->tunnels));
+}
+
+void cfg_free(struct cfg_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		conn_free(&cfg->conns[i]);
+	free(cfg->conns);
+	free(cfg);
+}
+
+const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (!strcmp(cfg->conns[i].name, name))
+			return &cfg->conns[i];
+	return NULL;
+}

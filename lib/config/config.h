@@ -15,15 +15,17 @@
 #include "prefix.h"
 #include "xerr.h"
 
-#define CFG_NAME_MAX 32	    /* connection and gateway names: [A-Za-z0-9_.-] */
-#define CFG_ID_MAX 256	    /* IKE identities */
-#define CFG_PSK_MAX 100	    /* characters */
-#define CFG_PATH_MAX 4096
-#define CFG_TUNNELS_MAX 2
-#define CFG_PROPOSALS_MAX 8
-#define CFG_PROPOSAL_LEN 128
+#define CFG_NAME_MAX	    32	/* connection and gateway names: [A-Za-z0-9_.-] */
+#define CFG_ID_MAX	    256 /* IKE identities */
+#define CFG_PSK_MAX	    100 /* characters */
+#define CFG_PATH_MAX	    4096
+#define CFG_TUNNELS_MAX	    2
+#define CFG_PROPOSALS_MAX   8
+#define CFG_PROPOSAL_LEN    128
 #define CFG_LOCAL_ADDRS_MAX 16
-#define CFG_DOC_MAX (16u << 20) /* largest config document accepted */
+#define CFG_PREFIXES_MAX    256 /* per prefix list, and route overrides */
+#define CFG_CONNS_MAX	    1024
+#define CFG_DOC_MAX	    (16u << 20) /* largest config document accepted */
 
 enum cfg_mode { CFG_MODE_POLICY, CFG_MODE_ROUTE };
 enum cfg_redundancy { CFG_RED_ACTIVE_STANDBY, CFG_RED_ACTIVE_ACTIVE };
@@ -86,8 +88,8 @@ struct cfg_connection {
 	uint32_t dpd_timeout;  /* seconds, IKEv1 only, default 30 */
 	enum cfg_dpd_action dpd_action;
 
-	enum cfg_nat_t nat_t; /* default auto */
-	bool fail_closed;     /* default true */
+	enum cfg_nat_t nat_t;	     /* default auto */
+	bool fail_closed;	     /* default true */
 	uint32_t failback_hold_down; /* seconds, default 30 */
 	uint32_t probe_interval_ms;  /* 0 = no data-path probe (default) */
 	uint32_t probe_loss;	     /* probes lost before dead, default 3 */
@@ -125,6 +127,9 @@ const char *cfg_redundancy_name(enum cfg_redundancy r);
 const char *cfg_role_name(enum cfg_role r);
 const char *cfg_start_name(enum cfg_start s);
 const char *cfg_dpd_action_name(enum cfg_dpd_action a);
+const char *cfg_nat_t_name(enum cfg_nat_t n);
+const char *cfg_publish_name(enum cfg_publish p);
+const char *cfg_ifkind_name(enum cfg_ifkind k);
 
 /* True if c is an allowed PSK character. */
 bool cfg_psk_char_ok(char c);

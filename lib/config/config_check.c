@@ -1,1 +1,416 @@
-/* placeholder: being written */
+/*
+ * Semantic checks on a fully parsed config: what a JSON Schema cannot say
+ * (overlaps, uniqueness, roles) plus proposal sanity. Runs after all
+ * defaults are filled in, so it sees exactly what the daemon will apply.
+ */
+#include "config_int.h"
+
+#include <stdio.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Weak enough that charon should never be offered them by us. */
+static const char *const weak_tokens[] = {"des",     "md5",	 "md5_128",	"prfmd5",
+					  "modp768", "modp1024", "modp1024s160"};
+static const char *const enc_prefixes[] = {"aes",      "3des",	  "camellia", "chacha20poly1305",
+					   "blowfish", "cast128", "serpent",  "twofish"};
+static const char *const ke_prefixes[] = {"modp",	"ecp",	    "x25519", "x448",
+					  "curve25519", "curve448", "mlkem"};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Calls fn on each '-'-separated token until it returns true. */
+static bool any_token(const char *p, bool (*fn)(const char *tok, size_t len, const void *arg),
+		      const void *arg, const char **hit, size_t *hitlen)
+{
+	while (*p) {
+		size_t n = strcspn(p, "-");
+
+		if (fn(p, n, arg)) {
+			if (hit) {
+				*hit = p;
+				*hitlen = n;
+			}
+			return true;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+struct wordlist {
+	const char *const *v;
+	size_t n;
+};
+
+static bool tok_in(const char *tok, size_t len, const void *arg)
+{
+	const struct wordlist *w = arg;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (strlen(w->v[i]) == len && !memcmp(tok, w->v[i], len))
+			return true;
+	return false;
+}
+
+static bool tok_starts(const char *tok, size_t len, const void *arg)
+{
+	const struct wordlist *w = arg;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (strlen(w->v[i]) <= len && !memcmp(tok, w->v[i], strlen(w->v[i])))
+			return true;
+	return false;
+}
+
+static bool has_tok(const char *p, bool (*fn)(const char *, size_t, const void *),
+		    const char *const *v, size_t n)
+{
+	struct wordlist w = {v, n};
+
+	return any_token(p, fn, &w, NULL, NULL);
+}
+
+const char *cfg_proposal_syntax(const char *p)
+{
+	static const char why[] = "expected lowercase algorithm tokens [a-z0-9_] joined by '-'";
+	size_t n = strlen(p);
+
+	if (!n || p[0] == '-' || p[n - 1] == '-' || strstr(p, "--"))
+		return why;
+	if (strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		return why;
+	return NULL;
+}
+
+static bool is_aead(const char *p)
+{
+	return strstr(p, "gcm") || strstr(p, "ccm") || strstr(p, "chacha20poly1305");
+}
+
+/* NULL if fine; else the reason, in buf when it names a token. */
+static const char *proposal_problem(const char *p, bool ike, unsigned ike_version, char *buf,
+				    size_t len)
+{
+	static const char *const prf[] = {"prf"};
+	struct wordlist weak = {weak_tokens, N(weak_tokens)};
+	const char *hit;
+	size_t hitlen;
+
+	if (any_token(p, tok_in, &weak, &hit, &hitlen)) {
+		snprintf(buf, len, "weak algorithm (%.*s)", (int)hitlen, hit);
+		return buf;
+	}
+	if (!has_tok(p, tok_starts, enc_prefixes, N(enc_prefixes)))
+		return "no encryption algorithm";
+	if (!ike)
+		return NULL;
+	if (is_aead(p) && ike_version == 1)
+		return "IKEv1 cannot use AEAD (gcm, ccm, chacha20poly1305) for the IKE SA";
+	if (is_aead(p) && !has_tok(p, tok_starts, prf, 1))
+		return "AEAD proposal needs a prf token (e.g. prfsha384)";
+	if (!has_tok(p, tok_starts, ke_prefixes, N(ke_prefixes)))
+		return "no key exchange (DH) group";
+	return NULL;
+}
+
+static int check_proposals(const struct cfg_connection *c, size_t ci, bool ike, struct xerr *e)
+{
+	const struct cfg_proposals *ps = ike ? &c->ike_proposals : &c->esp_proposals;
+	char buf[64];
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const char *why = proposal_problem(ps->v[i], ike, c->ike_version, buf, sizeof(buf));
+
+		if (why)
+			return xerr_set(e, "connections[%zu].%s.proposals[%zu]: \"%s\": %s", ci,
+					ike ? "ike" : "esp", i, ps->v[i], why);
+	}
+	return 0;
+}
+
+static int check_redundancy(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	if (c->redundancy != CFG_RED_ACTIVE_ACTIVE)
+		return 0;
+	if (c->mode != CFG_MODE_ROUTE)
+		return xerr_set(e, "connections[%zu].redundancy: active-active requires mode route",
+				ci);
+	if (c->n_tunnels != 2)
+		return xerr_set(
+		    e, "connections[%zu].redundancy: active-active requires two tunnels", ci);
+	return 0;
+}
+
+static int check_roles(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	if (c->n_tunnels == 1 && c->tunnels[0].role != CFG_ROLE_PRIMARY)
+		return xerr_set(
+		    e, "connections[%zu].tunnels[0].role: a single tunnel must be primary", ci);
+	if (c->n_tunnels == 2 && c->redundancy == CFG_RED_ACTIVE_STANDBY &&
+	    c->tunnels[0].role == c->tunnels[1].role)
+		return xerr_set(
+		    e,
+		    "connections[%zu].tunnels: active-standby needs exactly one primary "
+		    "tunnel (both are %s)",
+		    ci, cfg_role_name(c->tunnels[0].role));
+	return 0;
+}
+
+static bool gateway_has(const struct cfg_gateway *gw, const struct ipaddr *a)
+{
+	for (size_t i = 0; i < gw->n_local_addrs; i++)
+		if (ipaddr_equal(&gw->local_addrs[i], a))
+			return true;
+	return false;
+}
+
+static int check_tunnel(const struct cfg_gateway *gw, const struct cfg_connection *c, size_t ci,
+			size_t ti, struct xerr *e)
+{
+	const struct cfg_tunnel *t = &c->tunnels[ti];
+
+	if (t->local.family != t->remote.family)
+		return xerr_set(e, "connections[%zu].tunnels[%zu].remote: %s but local is %s", ci,
+				ti, t->remote.family == AF_INET ? "IPv4" : "IPv6",
+				t->local.family == AF_INET ? "IPv4" : "IPv6");
+	if (gw->n_local_addrs && !gateway_has(gw, &t->local)) {
+		char buf[PREFIX_STRLEN];
+
+		return xerr_set(e,
+				"connections[%zu].tunnels[%zu].local: %s is not one of "
+				"gateway.local_addresses",
+				ci, ti, ipaddr_str(&t->local, buf, sizeof(buf)));
+	}
+	if (ti == 1 && ipaddr_equal(&t->local, &c->tunnels[0].local) &&
+	    ipaddr_equal(&t->remote, &c->tunnels[0].remote))
+		return xerr_set(e,
+				"connections[%zu].tunnels[1]: same local and remote address as "
+				"tunnels[0]",
+				ci);
+	return 0;
+}
+
+static bool prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && prefix_overlap(a, b);
+}
+
+static int check_dups(const struct prefix *v, size_t n, const char *what, size_t ci, struct xerr *e)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (prefix_equal(&v[i], &v[j]))
+				return xerr_set(e,
+						"connections[%zu].%s[%zu]: %s is listed twice "
+						"(also %s[%zu])",
+						ci, what, i, prefix_str(&v[i], buf, sizeof(buf)),
+						what, j);
+	return 0;
+}
+
+static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+
+	if (check_dups(c->local_prefixes, c->n_local, "local_prefixes", ci, e) ||
+	    check_dups(c->remote_prefixes, c->n_remote, "remote_prefixes", ci, e))
+		return -1;
+	for (size_t r = 0; r < c->n_remote; r++)
+		for (size_t l = 0; l < c->n_local; l++)
+			if (prefix_overlap(&c->remote_prefixes[r], &c->local_prefixes[l]))
+				return xerr_set(e,
+						"connections[%zu].remote_prefixes[%zu]: %s "
+						"overlaps local prefix %s",
+						ci, r,
+						prefix_str(&c->remote_prefixes[r], a, sizeof(a)),
+						prefix_str(&c->local_prefixes[l], b, sizeof(b)));
+	return 0;
+}
+
+static bool inside_remote(const struct cfg_connection *c, const struct prefix *p)
+{
+	for (size_t i = 0; i < c->n_remote; i++)
+		if (c->remote_prefixes[i].len <= p->len &&
+		    prefix_overlap(&c->remote_prefixes[i], p))
+			return true;
+	return false;
+}
+
+static int check_overrides(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	const struct cfg_routes *r = &c->routes;
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < r->n_overrides; i++) {
+		const struct prefix *p = &r->overrides[i].prefix;
+
+		prefix_str(p, buf, sizeof(buf));
+		if (!inside_remote(c, p))
+			return xerr_set(e,
+					"connections[%zu].routes.overrides[%zu].prefix: %s is not "
+					"inside any remote prefix",
+					ci, i, buf);
+		for (size_t j = 0; j < i; j++)
+			if (prefix_equal(p, &r->overrides[j].prefix))
+				return xerr_set(e,
+						"connections[%zu].routes.overrides[%zu].prefix: %s "
+						"is overridden twice (also overrides[%zu])",
+						ci, i, buf, j);
+	}
+	return 0;
+}
+
+static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
+{
+	const struct cfg_connection *c = &cfg->conns[ci];
+
+	if (check_redundancy(c, ci, e))
+		return -1;
+	for (size_t ti = 0; ti < c->n_tunnels; ti++)
+		if (check_tunnel(&cfg->gateway, c, ci, ti, e))
+			return -1;
+	if (check_roles(c, ci, e) || check_proposals(c, ci, true, e) ||
+	    check_proposals(c, ci, false, e) || check_prefixes(c, ci, e) ||
+	    check_overrides(c, ci, e))
+		return -1;
+	return 0;
+}
+
+static int check_names(const struct cfg_config *cfg, struct xerr *e)
+{
+	for (size_t i = 1; i < cfg->n_conns; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->conns[i].name, cfg->conns[j].name))
+				return xerr_set(e,
+						"connections[%zu].name: duplicate connection name "
+						"\"%s\" (also connections[%zu])",
+						i, cfg->conns[i].name, j);
+	return 0;
+}
+
+static bool same_peer(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+	return ipaddr_equal(&a->local, &b->local) && ipaddr_equal(&a->remote, &b->remote) &&
+	       !strcmp(a->local_id, b->local_id) && !strcmp(a->remote_id, b->remote_id);
+}
+
+/* charon picks the IKE config by addresses and identities; two tunnels
+ * that agree on all four cannot be told apart. */
+static int check_peers(const struct cfg_config *cfg, struct xerr *e)
+{
+	for (size_t i = 1; i < cfg->n_conns; i++)
+		for (size_t ti = 0; ti < cfg->conns[i].n_tunnels; ti++)
+			for (size_t j = 0; j < i; j++)
+				for (size_t tj = 0; tj < cfg->conns[j].n_tunnels; tj++)
+					if (same_peer(&cfg->conns[i].tunnels[ti],
+						      &cfg->conns[j].tunnels[tj]))
+						return xerr_set(
+						    e,
+						    "connections[%zu].tunnels[%zu]: same addresses "
+						    "and "
+						    "identities as connection \"%s\" tunnels[%zu]",
+						    i, ti, cfg->conns[j].name, tj);
+	return 0;
+}
+
+struct rprefix {
+	const struct prefix *p;
+	size_t conn, idx;
+};
+
+static int rprefix_cmp(const void *va, const void *vb)
+{
+	const struct rprefix *a = va, *b = vb;
+	int d;
+
+	if (a->p->addr.family != b->p->addr.family)
+		return a->p->addr.family < b->p->addr.family ? -1 : 1;
+	d = memcmp(a->p->addr.bytes, b->p->addr.bytes, sizeof(a->p->addr.bytes));
+	if (d)
+		return d;
+	if (a->p->len != b->p->len)
+		return a->p->len < b->p->len ? -1 : 1;
+	if (a->conn != b->conn)
+		return a->conn < b->conn ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int overlap_err(const struct cfg_config *cfg, const struct rprefix *a,
+		       const struct rprefix *b, struct xerr *e)
+{
+	char pa[PREFIX_STRLEN], pb[PREFIX_STRLEN];
+
+	if (a->conn > b->conn) {
+		const struct rprefix *t = a;
+
+		a = b;
+		b = t;
+	}
+	return xerr_set(e,
+			"connections[%zu].remote_prefixes[%zu]: %s of connection \"%s\" overlaps "
+			"remote prefix %s of connection \"%s\"",
+			b->conn, b->idx, prefix_str(b->p, pb, sizeof(pb)), cfg->conns[b->conn].name,
+			prefix_str(a->p, pa, sizeof(pa)), cfg->conns[a->conn].name);
+}
+
+/*
+ * Sorted by address then length, a prefix's containers come before it and
+ * form a chain; a stack of that chain finds every overlap in one pass.
+ * Within one connection nested remote prefixes are allowed, so only a
+ * container from another connection is an error.
+ */
+static int sweep_overlaps(const struct cfg_config *cfg, struct rprefix *v, size_t n, struct xerr *e)
+{
+	size_t depth = 0;
+	struct rprefix **stack = calloc(n ? n : 1, sizeof(*stack));
+	int rc = 0;
+
+	if (!stack)
+		return xerr_set(e, "out of memory");
+	qsort(v, n, sizeof(*v), rprefix_cmp);
+	for (size_t i = 0; i < n && !rc; i++) {
+		while (depth && !(stack[depth - 1]->p->len <= v[i].p->len &&
+				  prefix_overlap(stack[depth - 1]->p, v[i].p)))
+			depth--;
+		if (depth && stack[depth - 1]->conn != v[i].conn)
+			rc = overlap_err(cfg, stack[depth - 1], &v[i], e);
+		stack[depth++] = &v[i];
+	}
+	free(stack);
+	return rc;
+}
+
+static int check_remote_overlaps(const struct cfg_config *cfg, struct xerr *e)
+{
+	size_t n = 0, k = 0;
+	struct rprefix *v;
+	int rc;
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		n += cfg->conns[i].n_remote;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return xerr_set(e, "out of memory");
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		for (size_t j = 0; j < cfg->conns[i].n_remote; j++)
+			v[k++] = (struct rprefix){&cfg->conns[i].remote_prefixes[j], i, j};
+	rc = sweep_overlaps(cfg, v, n, e);
+	free(v);
+	return rc;
+}
+
+int cfg_check(const struct cfg_config *cfg, struct xerr *e)
+{
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (check_conn(cfg, i, e))
+			return -1;
+	if (check_names(cfg, e) || check_peers(cfg, e) || check_remote_overlaps(cfg, e))
+		return -1;
+	return 0;
+}

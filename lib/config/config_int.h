@@ -1,0 +1,58 @@
+/*
+ * Shared between the config loader's files; not for other modules.
+ *
+ * config.c holds every default and the enum names, config_load.c turns JSON
+ * into structs, config_psk.c deals with key material and key files,
+ * config_check.c does the semantic checks that need more than one field.
+ */
+#ifndef XFRMD_CONFIG_INT_H
+#define XFRMD_CONFIG_INT_H
+
+#include <sys/types.h>
+
+#include "config.h"
+
+#define CFG_REKEY_MIN	     60u
+#define CFG_REKEY_MAX	     31536000u
+#define CFG_DPD_INTERVAL_MAX 3600u
+#define CFG_DPD_TIMEOUT_MAX  3600u
+#define CFG_HOLD_DOWN_MAX    86400u
+#define CFG_PROBE_MS_MIN     10u
+#define CFG_PROBE_MS_MAX     60000u
+#define CFG_PROBE_LOSS_MAX   100u
+#define CFG_PSK_FILE_MAX     4096u /* bytes read from a psk_file at most */
+
+struct cfg_names {
+	const char *const *v;
+	size_t n;
+};
+
+extern const struct cfg_names cfg_mode_names, cfg_redundancy_names, cfg_role_names, cfg_start_names,
+    cfg_dpd_action_names, cfg_nat_t_names, cfg_publish_names, cfg_ifkind_names;
+
+/* Index of s in names, or -1. */
+int cfg_names_find(const struct cfg_names *names, const char *s);
+
+void cfg_gateway_defaults(struct cfg_gateway *gw);
+/* Defaults that depend on nothing in the connection itself. */
+void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw);
+void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index);
+/* Defaults that depend on other fields (IKE version, addresses); run once
+ * the connection has been parsed. */
+void cfg_conn_late_defaults(struct cfg_connection *c);
+bool cfg_table_ok(uint32_t table);
+
+/* 0 if psk (len bytes) is a valid key; else -1 and a reason that never
+ * quotes the key. */
+int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen);
+/* Reads path into t->psk after checking it is a private regular file.
+ * The error is "<path>: reason" without a JSON path. */
+int cfg_psk_read_file(const char *path, char *psk, size_t psklen, struct xerr *e);
+/* Reads a whole file (at most max bytes) and reports its permission bits. */
+char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e);
+
+/* Syntax of one proposal string; NULL or the reason it is malformed. */
+const char *cfg_proposal_syntax(const char *p);
+int cfg_check(const struct cfg_config *cfg, struct xerr *e);
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * Typed access to json-c values with path-naming errors.
+ */
+#include "config_json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cj_err(struct pctx *x, const char *fmt, ...)
+{
+	char reason[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return xerr_set(x->e, "%s: %s", x->plen ? x->path : "(root)", reason);
+}
+
+/* A path longer than the buffer is cut; it only ever feeds messages. */
+static size_t path_append(struct pctx *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static size_t path_append(struct pctx *x, const char *fmt, ...)
+{
+	size_t mark = x->plen, room = sizeof(x->path) - x->plen;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(x->path + x->plen, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		x->plen += (size_t)n < room ? (size_t)n : room - 1;
+	return mark;
+}
+
+size_t cj_push_key(struct pctx *x, const char *key)
+{
+	char buf[48];
+
+	return path_append(x, "%s%s", x->plen ? "." : "", cj_printable(key, buf, sizeof(buf)));
+}
+
+size_t cj_push_index(struct pctx *x, size_t i)
+{
+	return path_append(x, "[%zu]", i);
+}
+
+void cj_pop(struct pctx *x, size_t mark)
+{
+	x->plen = mark;
+	x->path[mark] = '\0';
+}
+
+const char *cj_printable(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	if (s[i] && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	return buf;
+}
+
+static int find_key(const struct cj_key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+bool cj_seen(const struct cj_key *keys, size_t n, unsigned seen, const char *name)
+{
+	int i = find_key(keys, n, name);
+
+	return i >= 0 && (seen & (1u << i));
+}
+
+int cj_keys(struct pctx *x, json_object *o, const struct cj_key *keys, size_t n, void *dst,
+	    unsigned *seen)
+{
+	unsigned got = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return cj_err(x, "expected an object");
+	json_object_object_foreach(o, name, val)
+	{
+		int i = find_key(keys, n, name);
+		size_t mark = cj_push_key(x, name);
+
+		if (i < 0)
+			return cj_err(x, "unknown key");
+		if (keys[i].parse(x, val, dst))
+			return -1;
+		cj_pop(x, mark);
+		got |= 1u << i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].required && !(got & (1u << i))) {
+			cj_push_key(x, keys[i].name);
+			return cj_err(x, "missing required key");
+		}
+	}
+	if (seen)
+		*seen = got;
+	return 0;
+}
+
+int cj_str(struct pctx *x, json_object *v, size_t min, size_t max, const char **out)
+{
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_string))
+		return cj_err(x, "expected a string");
+	*out = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (strlen(*out) != len)
+		return cj_err(x, "contains a NUL character");
+	if (len < min)
+		return cj_err(x, "must not be empty");
+	if (len > max)
+		return cj_err(x, "longer than %zu characters", max);
+	return 0;
+}
+
+int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return cj_err(x, "expected an integer");
+	/* Values past INT64_MAX read as INT64_MAX, still out of range. */
+	n = json_object_get_int64(v);
+	if (n < (int64_t)lo || n > (int64_t)hi)
+		return cj_err(x, "%s is out of range (%u..%u)",
+			      json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), lo, hi);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+int cj_bool(struct pctx *x, json_object *v, bool *out)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return cj_err(x, "expected true or false");
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+int cj_enum(struct pctx *x, json_object *v, const struct cfg_names *names, int *out)
+{
+	char list[128] = "", buf[48];
+	const char *s;
+	size_t used = 0;
+
+	if (cj_str(x, v, 0, SIZE_MAX, &s))
+		return -1;
+	*out = cfg_names_find(names, s);
+	if (*out >= 0)
+		return 0;
+	for (size_t i = 0; i < names->n && used < sizeof(list); i++) {
+		int n =
+		    snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names->v[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return cj_err(x, "\"%s\" is not one of %s", cj_printable(s, buf, sizeof(buf)), list);
+}
+
+int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n)
+{
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_array))
+		return cj_err(x, "expected an array");
+	len = json_object_array_length(v);
+	if (len < min)
+		return min == 1 ? cj_err(x, "must not be empty")
+				: cj_err(x, "needs at least %zu entries", min);
+	if (len > max)
+		return cj_err(x, "more than %zu entries", max);
+	/* Only a length within bounds may reach the caller's count. */
+	*n = len;
+	return 0;
+}
+
+int cj_prefix(struct pctx *x, json_object *v, struct prefix *p)
+{
+	const char *s, *why;
+
+	if (cj_str(x, v, 1, SIZE_MAX, &s))
+		return -1;
+	if (prefix_parse(s, p, &why)) {
+		char buf[64];
+
+		return cj_err(x, "\"%s\" is not a valid prefix (%s)",
+			      cj_printable(s, buf, sizeof(buf)), why);
+	}
+	return 0;
+}
+
+int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a)
+{
+	const char *s;
+
+	if (cj_str(x, v, 1, SIZE_MAX, &s))
+		return -1;
+	if (ipaddr_parse(s, a)) {
+		char buf[64];
+
+		return cj_err(x, "\"%s\" is not an IP address", cj_printable(s, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+static void line_col(const char *json, size_t off, unsigned *line, unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (json[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static bool all_space(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", s[i]))
+			return false;
+	return true;
+}
+
+static json_object *parse_err(struct xerr *e, const char *json, size_t off, const char *why)
+{
+	unsigned line, col;
+
+	line_col(json, off, &line, &col);
+	xerr_set(e, "line %u, column %u: %s", line, col, why);
+	return NULL;
+}
+
+json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	const char *nul;
+	json_object *root;
+	size_t end;
+
+	if (len > CFG_DOC_MAX) {
+		xerr_set(e, "document is larger than %u bytes", CFG_DOC_MAX);
+		return NULL;
+	}
+	nul = memchr(json, '\0', len);
+	if (nul)
+		return parse_err(e, json, (size_t)(nul - json), "NUL byte in document");
+	if (all_space(json, len)) {
+		xerr_set(e, "empty document");
+		return NULL;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_success)
+		return root;
+	json_object_put(root);
+	if (jerr == json_tokener_continue)
+		return parse_err(e, json, len, "unexpected end of document");
+	return parse_err(e, json, end, json_tokener_error_desc(jerr));
+}

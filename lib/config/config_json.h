@@ -1,0 +1,56 @@
+/*
+ * JSON walking for the config loader: a path that follows the walk so every
+ * error names where it happened, typed getters that fail with "<path>:
+ * reason", and key tables that reject unknown keys.
+ */
+#ifndef XFRMD_CONFIG_JSON_H
+#define XFRMD_CONFIG_JSON_H
+
+#include <json-c/json.h>
+
+#include "config_int.h"
+
+struct pctx {
+	struct xerr *e;
+	const char *base_dir; /* for relative psk_file paths; NULL: cwd */
+	char path[256];
+	size_t plen;
+};
+
+typedef int cj_parse_fn(struct pctx *x, json_object *v, void *dst);
+
+/* One entry per key an object may hold; at most 32 per object. */
+struct cj_key {
+	const char *name;
+	cj_parse_fn *parse;
+	bool required;
+};
+
+#define NKEYS(tbl) (sizeof(tbl) / sizeof((tbl)[0]))
+
+int cj_err(struct pctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t cj_push_key(struct pctx *x, const char *key);
+size_t cj_push_index(struct pctx *x, size_t i);
+void cj_pop(struct pctx *x, size_t mark);
+/* Copy of s fit for an error message: control and non-ASCII bytes become
+ * '?', long text is cut. Never use it on key material. */
+const char *cj_printable(const char *s, char *buf, size_t len);
+
+/* Calls each key's parser in document order; *seen gets a bit per key
+ * present (bit i for keys[i]). */
+int cj_keys(struct pctx *x, json_object *o, const struct cj_key *keys, size_t n, void *dst,
+	    unsigned *seen);
+bool cj_seen(const struct cj_key *keys, size_t n, unsigned seen, const char *name);
+
+int cj_str(struct pctx *x, json_object *v, size_t min, size_t max, const char **out);
+int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out);
+int cj_bool(struct pctx *x, json_object *v, bool *out);
+int cj_enum(struct pctx *x, json_object *v, const struct cfg_names *names, int *out);
+int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n);
+int cj_prefix(struct pctx *x, json_object *v, struct prefix *p);
+int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a);
+
+/* Parses a whole document; NULL with "line L, column C: reason" on error. */
+json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e);
+
+#endif

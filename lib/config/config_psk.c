@@ -1,0 +1,163 @@
+/*
+ * Pre-shared keys: character checks and private key files.
+ *
+ * Nothing here ever copies key bytes into an error message: a rejected key
+ * is described by position and character class only.
+ */
+#include "config_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *char_class(unsigned char c)
+{
+	if (c == ' ')
+		return "space";
+	if (c < 0x20 || c == 0x7f)
+		return "control character";
+	if (c >= 0x80)
+		return "non-ASCII byte";
+	return "punctuation outside the allowed set";
+}
+
+int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen)
+{
+	if (len == 0) {
+		snprintf(why, whylen, "pre-shared key is empty");
+		return -1;
+	}
+	if (len > CFG_PSK_MAX) {
+		snprintf(why, whylen, "pre-shared key is longer than %d characters", CFG_PSK_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (cfg_psk_char_ok(psk[i]))
+			continue;
+		snprintf(why, whylen, "pre-shared key character %zu is not allowed (%s)", i + 1,
+			 char_class((unsigned char)psk[i]));
+		return -1;
+	}
+	return 0;
+}
+
+static char *read_fd(int fd, const char *path, size_t max, size_t *len, struct xerr *e)
+{
+	size_t used = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+
+	while (buf) {
+		ssize_t n;
+
+		if (used == cap) {
+			char *nb;
+
+			if (cap >= max)
+				break;
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				goto oom;
+			buf = nb;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			xerr_set(e, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0) {
+			buf[used] = '\0';
+			*len = used;
+			return buf;
+		}
+		used += (size_t)n;
+	}
+	if (buf) {
+		xerr_set(e, "%s: larger than %zu bytes", path, max);
+		goto fail;
+	}
+oom:
+	xerr_set(e, "%s: out of memory", path);
+fail:
+	if (buf)
+		explicit_bzero(buf, used);
+	free(buf);
+	return NULL;
+}
+
+/* The mode comes from fstat on the descriptor we read, so a file swapped
+ * in between the check and the read cannot slip through. */
+char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		xerr_set(e, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		xerr_set(e, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		xerr_set(e, "%s: is a directory", path);
+		close(fd);
+		return NULL;
+	}
+	*mode = st.st_mode & 07777;
+	buf = read_fd(fd, path, max, len, e);
+	close(fd);
+	return buf;
+}
+
+static int private_mode(const char *path, mode_t mode, struct xerr *e)
+{
+	if (mode & 044)
+		return xerr_set(e, "%s is readable by group or others (mode %04o); chmod 600 it",
+				path, (unsigned)mode);
+	if (mode & 022)
+		return xerr_set(e, "%s is writable by group or others (mode %04o); chmod 600 it",
+				path, (unsigned)mode);
+	return 0;
+}
+
+int cfg_psk_read_file(const char *path, char *psk, size_t psklen, struct xerr *e)
+{
+	char why[128];
+	size_t len;
+	mode_t mode;
+	char *buf = cfg_read_file(path, CFG_PSK_FILE_MAX, &len, &mode, e);
+	int rc = -1;
+
+	if (!buf)
+		return -1;
+	if (private_mode(path, mode, e))
+		goto out;
+	/* Editors add one trailing newline; anything more is a mistake. */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (cfg_psk_check(buf, len, why, sizeof(why))) {
+		xerr_set(e, "%s: %s", path, why);
+		goto out;
+	}
+	if (len >= psklen) {
+		xerr_set(e, "%s: pre-shared key too long", path);
+		goto out;
+	}
+	memcpy(psk, buf, len);
+	psk[len] = '\0';
+	rc = 0;
+out:
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
