@@ -27,6 +27,7 @@ struct apply_job {
 	struct rc_plan plan;
 	size_t step;
 	struct xerr failure;
+	bool executing; /* a plan's steps are being sent to charon */
 	struct apply_job *next;
 };
 
@@ -139,6 +140,12 @@ static void job_fail(struct apply_job *j, const char *fmt, ...)
 		return;
 	}
 	snprintf(j->failure.msg, sizeof(j->failure.msg), "%s", buf);
+	if (!j->executing) {
+		/* Planning failed: charon was not touched, and a rollback plan
+		 * would treat names the plan refused (an administrator's) as ours. */
+		job_finish_failed(j, "; nothing was changed");
+		return;
+	}
 	if (j->resync || !j->d->charon_ready) {
 		job_finish_failed(j, j->resync ? "" : "; nothing was rolled back (charon gone)");
 		return;
@@ -296,6 +303,7 @@ static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node 
 		return;
 	}
 	j->step = 0;
+	j->executing = true;
 	job_run_plan(j);
 }
 

@@ -67,8 +67,10 @@ out:
 	return rc;
 }
 
+/* unload-conn fails for a name charon does not have (a rollback removing a
+ * tunnel whose load-conn failed, or charon restarted): skip it then. */
 static int plan_removals(const struct cfg_config *desired, const struct cfg_config *running,
-			 struct rc_plan *p, struct xerr *e)
+			 const struct rc_loaded *loaded, struct rc_plan *p, struct xerr *e)
 {
 	char name[CHARON_NAME_MAX];
 
@@ -81,7 +83,8 @@ static int plan_removals(const struct cfg_config *desired, const struct cfg_conf
 				continue;
 			charon_tunnel_name(rc->name, t + 1, name, sizeof(name));
 			if (push(p, RC_STOP, name, NULL, 0, e) ||
-			    push(p, RC_UNLOAD_CONN, name, NULL, 0, e) ||
+			    (rc_loaded_has(loaded, name) &&
+			     push(p, RC_UNLOAD_CONN, name, NULL, 0, e)) ||
 			    push(p, RC_UNLOAD_SHARED, name, NULL, 0, e))
 				return -1;
 		}
@@ -119,7 +122,7 @@ int reconcile_plan(const struct cfg_config *desired, const struct cfg_config *ru
 		   const struct rc_loaded *loaded, struct rc_plan *plan, struct xerr *e)
 {
 	memset(plan, 0, sizeof(*plan));
-	if (plan_removals(desired, running, plan, e))
+	if (plan_removals(desired, running, loaded, plan, e))
 		goto fail;
 	for (size_t i = 0; desired && i < desired->n_conns; i++) {
 		const struct cfg_connection *dc = &desired->conns[i];

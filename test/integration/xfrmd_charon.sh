@@ -1,0 +1,565 @@
+#!/bin/bash
+# xfrmd + xfrmctl against a real charon in a throwaway network namespace.
+# IKE cannot come up here (no peer, and the host kernel may lack ESP), so
+# this checks what xfrmd does to charon's configuration: loading,
+# re-planning, refusing, rolling back, unloading, surviving restarts of
+# itself and of charon, never touching an administrator's connections, and
+# never leaking pre-shared keys.
+#
+#   xfrmd_charon.sh PATH/TO/xfrmd PATH/TO/xfrmctl
+#
+# Needs root and python3. Fails (never skips) when a prerequisite is missing.
+set -euo pipefail
+
+XFRMD=${1:?usage: xfrmd_charon.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
+XFRMCTL=${2:?usage: xfrmd_charon.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
+HERE=$(cd "$(dirname "$0")" && pwd)
+NOBODY=65534
+
+# shellcheck source=charon-fixture.sh
+. "$HERE/charon-fixture.sh"
+
+STEP="setup"
+fail() {
+	echo "FAIL [$STEP]: $*" >&2
+	exit 1
+}
+step() {
+	STEP=$1
+	echo "--- $STEP"
+}
+
+charon_prereqs
+for f in "$XFRMD" "$XFRMCTL"; do
+	[ -x "$f" ] || fail "not executable: $f"
+done
+command -v python3 >/dev/null || fail "no python3 (parses status --json)"
+command -v setpriv >/dev/null || fail "no setpriv (install util-linux)"
+
+TMP=$(mktemp -d /tmp/xfrmd-itest.XXXXXX)
+NS=xfrmd-itest-$$
+CTL_SOCK="$TMP/xfrmd.sock"
+XFRMD_LOG="$TMP/xfrmd.log"
+CTL_LOG="$TMP/xfrmctl.all" # every xfrmctl output, for the secrets check
+XFRMD_PID=
+T0=$SECONDS
+
+xfrmd_stop() {
+	[ -n "$XFRMD_PID" ] || return 0
+	kill -TERM "$XFRMD_PID" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$XFRMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$XFRMD_PID" 2>/dev/null || true
+	wait "$XFRMD_PID" 2>/dev/null || true
+	XFRMD_PID=
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT
+	xfrmd_stop
+	charon_cleanup "$NS"
+	if [ "$rc" -ne 0 ]; then
+		if [ -f "$XFRMD_LOG" ]; then
+			echo "--- xfrmd log (tail)" >&2
+			tail -n 40 "$XFRMD_LOG" >&2
+		fi
+		charon_log_tail 40
+	fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}
+
+# ctl OUT ARGS...: run xfrmctl as root, stdout+stderr to $TMP/OUT (and the
+# secrets log); its exit status goes to CTL_RC, never trips set -e.
+CTL_RC=0
+ctl() {
+	local out="$TMP/$1"
+	shift
+	CTL_RC=0
+	"$XFRMCTL" -s "$CTL_SOCK" "$@" >"$out" 2>&1 || CTL_RC=$?
+	{
+		echo "### xfrmctl $*"
+		cat "$out"
+	} >>"$CTL_LOG"
+}
+
+ctl_ok() {
+	ctl "$@"
+	[ "$CTL_RC" = 0 ] || fail "xfrmctl ${*:2} exited $CTL_RC: $(cat "$TMP/$1")"
+}
+
+# Fields of status --json, via python (also proves the output parses).
+status_field() {
+	ctl status.json status --json
+	[ "$CTL_RC" = 0 ] || return 1
+	python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+expr = sys.argv[2]
+if expr == "generation":
+    print(st["generation"])
+elif expr == "connected":
+    print("true" if st["charon"]["connected"] else "false")
+elif expr == "conns":
+    print(" ".join(c["name"] for c in st["connections"]))
+' "$TMP/status.json" "$1"
+}
+
+generation() {
+	status_field generation || fail "status --json failed: $(cat "$TMP/status.json")"
+}
+
+charon_connected() {
+	[ "$(status_field connected 2>/dev/null)" = true ]
+}
+
+charon_disconnected() {
+	[ "$(status_field connected 2>/dev/null)" = false ]
+}
+
+xfrmd_start() {
+	# ip netns exec execs, so $! is xfrmd itself.
+	ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
+		>>"$XFRMD_LOG" 2>&1 &
+	XFRMD_PID=$!
+	wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
+	wait_for 10 "xfrmd to connect to charon" charon_connected
+}
+
+# Sorted top-level connection names charon has loaded.
+conn_names() {
+	swanctl --list-conns --uri "$CHARON_URI" >"$TMP/list.out" 2>&1 ||
+		fail "swanctl --list-conns: $(cat "$TMP/list.out")"
+	sed -n 's/^\([^ ][^:]*\):.*/\1/p' "$TMP/list.out" | sort
+}
+
+has_conn() {
+	# No grep -q in pipes: an early exit is a SIGPIPE failure under pipefail.
+	conn_names | grep -x -- "$1" >/dev/null
+}
+
+# Shared key ids charon holds (VICI get-shared; swanctl cannot list them).
+shared_ids() {
+	python3 - "$CHARON_SOCK" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+cmd = b"get-shared"
+pkt = bytes([0, len(cmd)]) + cmd  # CMD_REQUEST
+s.sendall(struct.pack(">I", len(pkt)) + pkt)
+def read(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            sys.exit("vici: connection closed")
+        b += c
+    return b
+body = read(struct.unpack(">I", read(4))[0])
+assert body[0] == 1, "not a CMD_RESPONSE"
+i = 1
+while i < len(body):
+    t = body[i]; i += 1
+    if t in (1, 3, 4):  # section start, key/value, list start: name first
+        i += 1 + body[i]
+    if t in (3, 5):  # key/value, list item: 16-bit length + value
+        n = struct.unpack(">H", body[i:i + 2])[0]
+        if t == 5:
+            print(body[i + 2:i + 2 + n].decode())
+        i += 2 + n
+EOF
+}
+
+has_shared() {
+	shared_ids | grep -x -- "$1" >/dev/null
+}
+
+# "key=value" lines of one connection in swanctl --list-conns: addresses,
+# identities, traffic selectors, in order, joined with spaces.
+conn_summary() {
+	swanctl --list-conns --uri "$CHARON_URI" | awk -v n="$1" '
+		/^[^ ]/ { inside = ($0 ~ "^" n ":") ; next }
+		inside && /^ +(local|remote|id):/ {
+			k = $1; sub(/:$/, "", k); $1 = ""; sub(/^ +/, ""); out = out k "=" $0 " "
+		}
+		END { sub(/ $/, "", out); print out }'
+}
+
+expect_conn() {
+	local name=$1 want=$2 got
+	got=$(conn_summary "$name")
+	[ "$got" = "$want" ] || fail "$name in charon: got '$got', want '$want'"
+}
+
+# Config files: PSKs inline, mode 0600 (xfrmctl refuses others).
+write_cfg() {
+	local f="$TMP/$1"
+	cat >"$f"
+	chmod 600 "$f"
+}
+
+PSK_A1=Itest-PSK-a1-7Gq2xN
+PSK_A2=Itest-PSK-a2-9Zx4rT
+PSK_A2_NEW=Itest-PSK-a2-new-5Lm8
+PSK_B1=Itest-PSK-b1-3Kw8pD
+PSK_X1=Itest-PSK-x1-5Rt6vB
+PSK_AD=Itest-PSK-ad-1Qw3hJ
+ADMIN_SECRET=Admin-Secret-Zz9kW
+
+site_a() { # $1: tunnel 2's PSK
+	cat <<EOF
+    {
+      "name": "site-a",
+      "mode": "policy",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.2.0.0/24", "10.3.0.0/24"],
+      "tunnels": [
+        {"local": "192.0.2.1", "remote": "203.0.113.10", "local_id": "gw-a.example",
+         "remote_id": "peer-a1.example", "psk": "$PSK_A1"},
+        {"local": "192.0.2.2", "remote": "203.0.113.11", "psk": "$1"}
+      ]
+    }
+EOF
+}
+
+site_b() {
+	cat <<EOF
+    {
+      "name": "site-b",
+      "mode": "policy",
+      "start": "on-traffic",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.4.0.0/24"],
+      "tunnels": [{"local": "192.0.2.1", "remote": "198.51.100.20", "psk": "$PSK_B1"}]
+    }
+EOF
+}
+
+# A connection the loader accepts but charon refuses (unknown DH group).
+site_x() {
+	cat <<EOF
+    {
+      "name": "site-x",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.5.0.0/24"],
+      "esp": {"proposals": ["aes256gcm16-modp9999"]},
+      "tunnels": [{"local": "192.0.2.2", "remote": "198.51.100.30", "psk": "$PSK_X1"}]
+    }
+EOF
+}
+
+# Its charon name, xfrmd-admin-t1, is the administrator's look-alike.
+conn_admin() {
+	cat <<EOF
+    {
+      "name": "admin",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.6.0.0/24"],
+      "tunnels": [{"local": "192.0.2.2", "remote": "198.51.100.40", "psk": "$PSK_AD"}]
+    }
+EOF
+}
+
+config() { # connection snippets, already joined with commas
+	cat <<EOF
+{
+  "gateway": {"name": "gw-itest", "local_addresses": ["192.0.2.1", "192.0.2.2"]},
+  "connections": [
+$1
+  ]
+}
+EOF
+}
+
+write_cfg two.json < <(config "$(site_a "$PSK_A2"),$(site_b)")
+write_cfg two-newpsk.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_b)")
+write_cfg admin-clash.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_b),$(conn_admin)")
+write_cfg bad-add.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_x)")
+write_cfg empty.json < <(config "")
+ALL_PSKS="$PSK_A1 $PSK_A2 $PSK_A2_NEW $PSK_B1 $PSK_X1 $PSK_AD"
+
+# The administrator's own configuration, loaded with swanctl.
+cat >"$TMP/admin.conf" <<EOF
+connections {
+	site-c {
+		version = 2
+		local_addrs = 192.0.2.1
+		remote_addrs = 198.51.100.7
+		local {
+			auth = psk
+			id = admin-a.example
+		}
+		remote {
+			auth = psk
+			id = admin-c.example
+		}
+		children {
+			site-c-net {
+				local_ts = 10.9.0.0/16
+				remote_ts = 10.8.0.0/16
+			}
+		}
+	}
+	xfrmd-admin-t1 {
+		version = 2
+		local_addrs = 192.0.2.1
+		remote_addrs = 198.51.100.99
+		local {
+			auth = psk
+			id = admin-a.example
+		}
+		remote {
+			auth = psk
+			id = admin-d.example
+		}
+		children {
+			xfrmd-admin-t1 {
+				local_ts = 10.7.0.0/16
+				remote_ts = 10.6.0.0/16
+			}
+		}
+	}
+}
+secrets {
+	ike-admin {
+		id-c = admin-c.example
+		id-d = admin-d.example
+		secret = $ADMIN_SECRET
+	}
+}
+EOF
+chmod 600 "$TMP/admin.conf"
+ADMIN_CONNS="site-c xfrmd-admin-t1"
+
+admin_load() {
+	# swanctl --load-conns/--load-creds unload whatever charon holds that
+	# is not in the file, xfrmd's connections and keys included.
+	swanctl --load-conns --file "$TMP/admin.conf" --uri "$CHARON_URI" >"$TMP/swanctl.out" 2>&1 ||
+		fail "swanctl --load-conns: $(cat "$TMP/swanctl.out")"
+	swanctl --load-creds --file "$TMP/admin.conf" --uri "$CHARON_URI" >"$TMP/swanctl.out" 2>&1 ||
+		fail "swanctl --load-creds: $(cat "$TMP/swanctl.out")"
+	grep -q "loaded ike secret 'ike-admin'" "$TMP/swanctl.out" ||
+		fail "swanctl did not load the admin secret: $(cat "$TMP/swanctl.out")"
+}
+
+check_admin() { # $1: when
+	local c
+	for c in $ADMIN_CONNS; do
+		has_conn "$c" || fail "administrator's connection $c is gone ($1): $(conn_names | xargs)"
+	done
+	has_shared ike-admin || fail "administrator's secret ike-admin is gone ($1)"
+}
+
+XFRMD_T1=(xfrmd-site-a-t1 xfrmd-site-a-t2 xfrmd-site-b-t1)
+
+check_xfrmd_conns() { # $1: when
+	local c
+	for c in "${XFRMD_T1[@]}"; do
+		has_conn "$c" || fail "$c not loaded in charon ($1): $(conn_names | xargs)"
+		has_shared "$c" || fail "shared key $c not loaded in charon ($1)"
+	done
+}
+
+# The "  action name" lines of an apply, as "action:name" words.
+apply_actions() {
+	sed -n 's/^  \([a-z-]*\) \+\(xfrmd-[^ ]*\)$/\1:\2/p' "$TMP/$1" | xargs
+}
+
+expect_changes() { # OUT N
+	grep -q "^applied generation [0-9]*: $2 changes," "$TMP/$1" ||
+		fail "expected $2 changes: $(cat "$TMP/$1")"
+}
+
+# ---------------------------------------------------------------------------
+step "a: charon with the administrator's connections"
+charon_netns_add "$NS"
+charon_start "$NS" "$TMP"
+admin_load
+check_admin "before xfrmd"
+xfrmd_start
+[ "$(generation)" = 0 ] || fail "fresh xfrmd at generation $(generation)"
+
+step "b: apply two connections, three tunnels"
+ctl_ok apply1.out apply -f "$TMP/two.json"
+expect_changes apply1.out 9
+GEN=$(generation)
+[ "$GEN" = 1 ] || fail "generation after first apply: $GEN"
+expect_conn xfrmd-site-a-t1 "local=192.0.2.1 remote=203.0.113.10 id=gw-a.example \
+id=peer-a1.example local=10.1.0.0/24 remote=10.2.0.0/24 10.3.0.0/24"
+expect_conn xfrmd-site-a-t2 "local=192.0.2.2 remote=203.0.113.11 id=192.0.2.2 \
+id=203.0.113.11 local=10.1.0.0/24 remote=10.2.0.0/24 10.3.0.0/24"
+expect_conn xfrmd-site-b-t1 "local=192.0.2.1 remote=198.51.100.20 id=192.0.2.1 \
+id=198.51.100.20 local=10.1.0.0/24 remote=10.4.0.0/24"
+check_xfrmd_conns "after apply"
+check_admin "after apply"
+
+step "c: the same file again changes nothing"
+ctl_ok apply2.out apply -f "$TMP/two.json"
+expect_changes apply2.out 0
+[ "$(generation)" = "$GEN" ] || fail "re-apply moved generation $GEN -> $(generation)"
+
+step "d: a new PSK for one tunnel re-plans that tunnel only"
+ctl_ok apply3.out apply -f "$TMP/two-newpsk.json"
+[ "$(apply_actions apply3.out)" = "stop:xfrmd-site-a-t2 load-shared:xfrmd-site-a-t2 \
+load-conn:xfrmd-site-a-t2 start:xfrmd-site-a-t2" ] ||
+	fail "PSK change planned: $(cat "$TMP/apply3.out")"
+expect_changes apply3.out 4
+GEN=$(generation)
+[ "$GEN" = 2 ] || fail "generation after PSK change: $GEN"
+check_xfrmd_conns "after PSK change"
+
+step "e: a connection whose charon name is the administrator's is refused"
+BEFORE=$(conn_names | xargs)
+ctl apply-admin.out apply -f "$TMP/admin-clash.json"
+[ "$CTL_RC" = 1 ] || fail "clash with xfrmd-admin-t1: exit $CTL_RC: $(cat "$TMP/apply-admin.out")"
+grep -q "xfrmd-admin-t1" "$TMP/apply-admin.out" ||
+	fail "refusal does not name xfrmd-admin-t1: $(cat "$TMP/apply-admin.out")"
+[ "$(generation)" = "$GEN" ] || fail "refused apply moved generation $GEN -> $(generation)"
+[ "$(conn_names | xargs)" = "$BEFORE" ] ||
+	fail "refused apply changed charon: '$BEFORE' -> '$(conn_names | xargs)'"
+expect_conn xfrmd-admin-t1 "local=192.0.2.1 remote=198.51.100.99 id=admin-a.example \
+id=admin-d.example local=10.7.0.0/16 remote=10.6.0.0/16"
+check_admin "after the refused apply"
+
+step "f: a load-conn charon rejects rolls the whole apply back"
+BEFORE=$(conn_names | xargs)
+ctl apply-bad.out apply -f "$TMP/bad-add.json"
+[ "$CTL_RC" = 1 ] || fail "bad proposal: exit $CTL_RC: $(cat "$TMP/apply-bad.out")"
+grep -q "load-conn xfrmd-site-x-t1" "$TMP/apply-bad.out" ||
+	fail "error does not name the failing step: $(cat "$TMP/apply-bad.out")"
+grep -q "rolled back" "$TMP/apply-bad.out" || fail "not rolled back: $(cat "$TMP/apply-bad.out")"
+if grep -q "rollback failed" "$TMP/apply-bad.out"; then
+	fail "rollback failed: $(cat "$TMP/apply-bad.out")"
+fi
+[ "$(conn_names | xargs)" = "$BEFORE" ] ||
+	fail "after rollback charon has '$(conn_names | xargs)', before '$BEFORE'"
+if has_shared xfrmd-site-x-t1; then
+	fail "rolled-back shared key xfrmd-site-x-t1 still loaded"
+fi
+check_xfrmd_conns "after rollback"
+[ "$(generation)" = "$GEN" ] || fail "failed apply moved generation $GEN -> $(generation)"
+ctl_ok apply-after-bad.out apply -f "$TMP/two-newpsk.json"
+expect_changes apply-after-bad.out 0
+
+step "g: status --json"
+ctl_ok status-g.json status --json
+python3 -m json.tool "$TMP/status-g.json" >/dev/null || fail "status --json does not parse"
+[ "$(status_field conns)" = "site-a site-b" ] || fail "status lists '$(status_field conns)'"
+[ "$(status_field connected)" = true ] || fail "status: charon not connected"
+ctl_ok status-human.out status
+grep -q "^site-a: " "$TMP/status-human.out" || fail "status: $(cat "$TMP/status-human.out")"
+
+step "h: restart xfrmd"
+OLD_PID=$XFRMD_PID
+xfrmd_stop
+BEFORE_RESTART=$(conn_names | xargs)
+check_xfrmd_conns "xfrmd stopped (it must not unload on exit)"
+[ "$(stat -c %a "$TMP/state/state.json")" = 600 ] || fail "state.json is not mode 0600"
+xfrmd_start
+[ "$XFRMD_PID" != "$OLD_PID" ] || fail "xfrmd did not restart"
+[ "$(generation)" = "$GEN" ] || fail "restarted at generation $(generation), want $GEN"
+[ "$(status_field conns)" = "site-a site-b" ] || fail "restarted with '$(status_field conns)'"
+ctl_ok apply-restart.out apply -f "$TMP/two-newpsk.json"
+expect_changes apply-restart.out 0
+[ "$(generation)" = "$GEN" ] || fail "re-apply after restart moved generation"
+[ "$(conn_names | xargs)" = "$BEFORE_RESTART" ] || fail "restart changed charon's connections"
+check_admin "after xfrmd restart"
+
+step "i: restart charon"
+charon_stop
+wait_for 2 "status to show charon disconnected" charon_disconnected
+
+step "j: apply while charon is down"
+ctl apply-down.out apply -f "$TMP/two.json"
+[ "$CTL_RC" = 1 ] || fail "apply with charon down: exit $CTL_RC: $(cat "$TMP/apply-down.out")"
+grep -qi "charon" "$TMP/apply-down.out" ||
+	fail "apply with charon down does not mention charon: $(cat "$TMP/apply-down.out")"
+[ "$(generation)" = "$GEN" ] || fail "failed apply moved generation $GEN -> $(generation)"
+
+step "i: charon back: xfrmd reconnects and re-applies"
+charon_start "$NS" "$TMP"
+wait_for 10 "xfrmd to reconnect" charon_connected
+wait_for 10 "xfrmd to re-load its connections" has_conn xfrmd-site-b-t1
+check_xfrmd_conns "after charon restart"
+[ "$(generation)" = "$GEN" ] || fail "resync moved generation $GEN -> $(generation)"
+# charon lost the administrator's connections too; swanctl re-loads them
+# (and, being swanctl, unloads xfrmd's); one more apply restores xfrmd's.
+admin_load
+ctl_ok apply-resync.out apply -f "$TMP/two-newpsk.json"
+check_xfrmd_conns "after charon restart, swanctl and apply"
+check_admin "after charon restart, swanctl and apply"
+GEN=$(generation)
+
+step "m: non-root clients"
+chmod 711 "$TMP"
+mkdir -m 755 "$TMP/bin"
+cp "$XFRMCTL" "$TMP/bin/xfrmctl"
+install -m 600 -o "$NOBODY" "$TMP/two.json" "$TMP/nobody.json"
+as_nobody() {
+	setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups \
+		"$TMP/bin/xfrmctl" -s "$CTL_SOCK" "$@"
+}
+[ "$(stat -c %a "$CTL_SOCK")" = 660 ] || fail "control socket is mode $(stat -c %a "$CTL_SOCK")"
+if as_nobody status >"$TMP/nobody-denied.out" 2>&1; then
+	fail "uid $NOBODY reached the 0660 control socket"
+fi
+chmod 666 "$CTL_SOCK"
+as_nobody status >"$TMP/nobody-status.out" 2>&1 ||
+	fail "status as uid $NOBODY: $(cat "$TMP/nobody-status.out")"
+grep -q "generation $GEN" "$TMP/nobody-status.out" ||
+	fail "status as uid $NOBODY: $(cat "$TMP/nobody-status.out")"
+if as_nobody apply -f "$TMP/nobody.json" >"$TMP/nobody-apply.out" 2>&1; then
+	fail "apply as uid $NOBODY was accepted"
+fi
+grep -q "permission denied" "$TMP/nobody-apply.out" ||
+	fail "apply as uid $NOBODY: $(cat "$TMP/nobody-apply.out")"
+cat "$TMP"/nobody-*.out >>"$CTL_LOG"
+[ "$(generation)" = "$GEN" ] || fail "non-root apply moved generation"
+chmod 660 "$CTL_SOCK"
+chmod 700 "$TMP"
+
+step "k: an empty config removes xfrmd's connections only"
+ctl_ok apply-empty.out apply -f "$TMP/empty.json"
+for c in "${XFRMD_T1[@]}"; do
+	if has_conn "$c"; then
+		fail "$c still loaded after removal"
+	fi
+	if has_shared "$c"; then
+		fail "shared key $c still loaded after removal"
+	fi
+done
+check_admin "after removing xfrmd's connections"
+[ "$(generation)" = $((GEN + 1)) ] || fail "removal at generation $(generation)"
+[ -z "$(status_field conns)" ] || fail "status still lists '$(status_field conns)'"
+
+step "l: no pre-shared key leaks"
+kill -0 "$XFRMD_PID" 2>/dev/null || fail "xfrmd died"
+tr '\0' ' ' <"/proc/$XFRMD_PID/cmdline" >"$TMP/cmdline"
+grep -q "xfrmd" "$TMP/cmdline" || fail "cannot read xfrmd's command line"
+[ -s "$XFRMD_LOG" ] || fail "xfrmd log is empty"
+for psk in $ALL_PSKS $ADMIN_SECRET; do
+	for f in "$XFRMD_LOG" "$CTL_LOG" "$TMP/cmdline"; do
+		if grep -qF -- "$psk" "$f"; then
+			fail "a pre-shared key appears in $(basename "$f")"
+		fi
+	done
+done
+
+charon_alive || fail "charon died"
+VERSION=$(sed -n 's/.*Starting IKE charon daemon (\([^,]*\),.*/\1/p' "$TMP/charon.log" | head -n1)
+echo "PASS: xfrmd with $VERSION in $((SECONDS - T0))s"
