@@ -24,6 +24,7 @@ struct apply_job {
 	bool rolling_back;
 	struct cfg_config *plan_from;
 	const struct cfg_config *plan_to;
+	struct rc_loaded loaded; /* charon's view, gathered before planning */
 	struct rc_plan plan;
 	size_t step;
 	struct xerr failure;
@@ -32,10 +33,13 @@ struct apply_job {
 };
 
 static void job_run_plan(struct apply_job *j);
-static void job_fail(struct apply_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void job_fail(struct apply_job *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void job_free(struct apply_job *j)
 {
+	free(j->loaded.names);
+	free(j->loaded.keys);
 	rc_plan_free(&j->plan);
 	cfg_free(j->desired);
 	json_object_put(j->doc);
@@ -56,7 +60,8 @@ static struct json_object *plan_json(const struct rc_plan *p)
 	for (size_t i = 0; i < p->n; i++) {
 		struct json_object *a = json_object_new_object();
 
-		json_object_object_add(a, "action", json_object_new_string(rc_kind_name(p->a[i].kind)));
+		json_object_object_add(a, "action",
+				       json_object_new_string(rc_kind_name(p->a[i].kind)));
 		json_object_object_add(a, "name", json_object_new_string(p->a[i].name));
 		json_object_array_add(arr, a);
 	}
@@ -85,8 +90,8 @@ static void job_succeeded(struct apply_job *j)
 	struct xerr e;
 
 	/* The same document again changes nothing, not even the generation. */
-	if (!j->resync && !(j->plan.n == 0 && d->running_doc &&
-			    json_object_equal(d->running_doc, j->doc))) {
+	if (!j->resync &&
+	    !(j->plan.n == 0 && d->running_doc && json_object_equal(d->running_doc, j->doc))) {
 		cfg_free(d->running);
 		json_object_put(d->running_doc);
 		d->running = j->desired;
@@ -98,9 +103,10 @@ static void job_succeeded(struct apply_job *j)
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)d->generation, e.msg);
 	}
-	log_info("%s generation %llu: %zu actions, %zu tunnels unchanged",
-		 j->resync ? "resynchronised" : "applied", (unsigned long long)d->generation,
-		 j->plan.n, j->plan.unchanged);
+	if (!j->resync || j->plan.n)
+		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged",
+			 j->resync ? "resynchronised" : "applied",
+			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged);
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
 	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
@@ -198,7 +204,8 @@ static void on_step(void *ctx, enum vici_status st, const struct vici_node *repl
 	if (st != VICI_OK) {
 		job_fail(j, "step %zu/%zu (%s %s): charon %s", j->step + 1, j->plan.n,
 			 rc_kind_name(a->kind), a->name,
-			 st == VICI_DISCONNECTED ? "connection lost" : "did not understand the request");
+			 st == VICI_DISCONNECTED ? "connection lost"
+						 : "did not understand the request");
 		return;
 	}
 	/* Stopping what is not running is fine: the goal is that it isn't. */
@@ -259,45 +266,35 @@ static void job_run_plan(struct apply_job *j)
 			 rc_kind_name(j->plan.a[j->step].kind), j->plan.a[j->step].name, e.msg);
 }
 
-static int loaded_from_reply(const struct vici_node *reply, struct rc_loaded *l)
+static int names_from_list(const struct vici_node *list, char (**out)[CHARON_NAME_MAX], size_t *n)
 {
-	const struct vici_node *conns = vici_child(reply, "conns");
-	size_t n = 0;
+	size_t cap = 0;
 
-	memset(l, 0, sizeof(*l));
-	if (!conns || conns->type != VICI_NODE_LIST)
+	*out = NULL;
+	*n = 0;
+	if (!list || list->type != VICI_NODE_LIST)
 		return 0;
-	for (const struct vici_node *c = conns->child; c; c = c->next)
-		n++;
-	l->names = calloc(n + 1, sizeof(*l->names));
-	if (!l->names)
+	for (const struct vici_node *c = list->child; c; c = c->next)
+		cap++;
+	*out = calloc(cap + 1, sizeof(**out));
+	if (!*out)
 		return -1;
-	for (const struct vici_node *c = conns->child; c; c = c->next)
+	for (const struct vici_node *c = list->child; c; c = c->next)
 		if (c->len < CHARON_NAME_MAX)
-			memcpy(l->names[l->n++], c->value, c->len + 1);
+			memcpy((*out)[(*n)++], c->value, c->len + 1);
 	return 0;
 }
 
-static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node *reply)
+static void plan_and_run(struct apply_job *j)
 {
-	struct apply_job *j = ctx;
-	struct rc_loaded loaded;
-	struct xerr e;
 	const struct cfg_config *to = j->rolling_back ? j->plan_to : j->desired;
 	const struct cfg_config *from = j->rolling_back ? j->plan_from : j->d->running;
-	int rc;
+	struct xerr e;
+	int rc = reconcile_plan(to, from, &j->loaded, &j->plan, &e);
 
-	if (st != VICI_OK) {
-		job_fail(j, "listing charon's connections failed (%s)",
-			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
-		return;
-	}
-	if (loaded_from_reply(reply, &loaded)) {
-		job_fail(j, "out of memory");
-		return;
-	}
-	rc = reconcile_plan(to, from, &loaded, &j->plan, &e);
-	free(loaded.names);
+	free(j->loaded.names);
+	free(j->loaded.keys);
+	memset(&j->loaded, 0, sizeof(j->loaded));
 	if (rc) {
 		job_fail(j, "%s", e.msg);
 		return;
@@ -305,6 +302,40 @@ static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node 
 	j->step = 0;
 	j->executing = true;
 	job_run_plan(j);
+}
+
+static void on_get_shared(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+
+	if (st != VICI_OK) {
+		job_fail(j, "listing charon's shared keys failed (%s)",
+			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
+		return;
+	}
+	if (names_from_list(vici_child(reply, "keys"), &j->loaded.keys, &j->loaded.n_keys)) {
+		job_fail(j, "out of memory");
+		return;
+	}
+	plan_and_run(j);
+}
+
+static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+	struct xerr e;
+
+	if (st != VICI_OK) {
+		job_fail(j, "listing charon's connections failed (%s)",
+			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
+		return;
+	}
+	if (names_from_list(vici_child(reply, "conns"), &j->loaded.names, &j->loaded.n)) {
+		job_fail(j, "out of memory");
+		return;
+	}
+	if (charon_request(j->d, "get-shared", NULL, 0, on_get_shared, j, &e))
+		job_fail(j, "%s", e.msg);
 }
 
 static void job_start(struct apply_job *j)
@@ -377,6 +408,11 @@ void apply_resync(struct xfrmd *d)
 	}
 	j->resync = true;
 	enqueue(d, j);
+}
+
+bool apply_busy(const struct xfrmd *d)
+{
+	return d->jobs != NULL;
 }
 
 void apply_cancel_all(struct xfrmd *d)

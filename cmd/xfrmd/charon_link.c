@@ -11,6 +11,9 @@
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 5000
 #define REFRESH_DELAY_MS 20 /* coalesces bursts of SA events into one list-sas */
+/* charon gives no event when an administrator's `swanctl --load-all`
+ * unloads xfrmd's connections or keys, so look every so often. */
+#define RESYNC_INTERVAL_MS 10000
 
 static const char *const subscribed[] = {"ike-updown", "child-updown", "ike-rekey", "child-rekey",
 					 "list-sa"};
@@ -73,8 +76,8 @@ static void on_list_sa(struct xfrmd *d, const struct vici_node *msg)
 	if (!d->refresh)
 		return;
 	for (const struct vici_node *n = msg->child; n; n = n->next) {
-		if (n->type != VICI_NODE_SECTION || strncmp(n->name, CHARON_PREFIX,
-							     strlen(CHARON_PREFIX)))
+		if (n->type != VICI_NODE_SECTION ||
+		    strncmp(n->name, CHARON_PREFIX, strlen(CHARON_PREFIX)))
 			continue;
 		if (charon_parse_ike(n, &ike, NULL) == 0)
 			sa_table_add(&d->refresh->fresh, &ike);
@@ -123,8 +126,8 @@ static void log_updown(const char *event, const struct vici_node *msg)
 	bool up = vici_get_bool(msg, "up");
 
 	for (const struct vici_node *n = msg->child; n; n = n->next)
-		if (n->type == VICI_NODE_SECTION && !strncmp(n->name, CHARON_PREFIX,
-							      strlen(CHARON_PREFIX)))
+		if (n->type == VICI_NODE_SECTION &&
+		    !strncmp(n->name, CHARON_PREFIX, strlen(CHARON_PREFIX)))
 			log_info("%s %s %s", n->name, event, up ? "up" : "down");
 }
 
@@ -142,6 +145,15 @@ static void on_event(void *ctx, const char *event, const struct vici_node *msg)
 		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
 }
 
+static void periodic_resync(void *ctx)
+{
+	struct xfrmd *d = ctx;
+
+	if (d->charon_ready && !apply_busy(d))
+		apply_resync(d);
+	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);
+}
+
 static void schedule_reconnect(struct xfrmd *d)
 {
 	loop_timer_arm(d->reconnect_timer, d->reconnect_delay_ms);
@@ -157,6 +169,7 @@ static void drop_connection(struct xfrmd *d)
 		d->vici_io = NULL;
 	}
 	d->charon_ready = false;
+	loop_timer_stop(d->resync_timer);
 	sa_table_clear(&d->sas);
 }
 
@@ -192,6 +205,7 @@ static void on_registered(void *ctx, enum vici_status st, const struct vici_node
 	log_info("connected to charon at %s", d->vici_uri);
 	refresh_sas(d);
 	apply_resync(d);
+	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);
 }
 
 static void try_connect(void *ctx)
@@ -227,7 +241,8 @@ int charon_link_start(struct xfrmd *d)
 	d->vici = vici_client_new(on_event, on_close, d);
 	d->reconnect_timer = loop_timer_new(d->loop, try_connect, d);
 	d->refresh_timer = loop_timer_new(d->loop, refresh_sas, d);
-	if (!d->vici || !d->reconnect_timer || !d->refresh_timer)
+	d->resync_timer = loop_timer_new(d->loop, periodic_resync, d);
+	if (!d->vici || !d->reconnect_timer || !d->refresh_timer || !d->resync_timer)
 		return -1;
 	d->reconnect_delay_ms = RECONNECT_MIN_MS;
 	try_connect(d);
@@ -240,7 +255,8 @@ void charon_link_stop(struct xfrmd *d)
 	vici_client_free(d->vici);
 	loop_timer_free(d->reconnect_timer);
 	loop_timer_free(d->refresh_timer);
+	loop_timer_free(d->resync_timer);
 	free(d->sas.ike);
 	d->vici = NULL;
-	d->reconnect_timer = d->refresh_timer = NULL;
+	d->reconnect_timer = d->refresh_timer = d->resync_timer = NULL;
 }

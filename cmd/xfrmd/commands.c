@@ -58,9 +58,9 @@ static const struct {
 	command_fn fn;
 	bool root_only; /* changes state */
 } commands[] = {
-	{"apply", cmd_apply, true},
-	{"status", cmd_status, false},
-	{"version", cmd_version, false},
+    {"apply", cmd_apply, true},
+    {"status", cmd_status, false},
+    {"version", cmd_version, false},
 };
 
 void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,

@@ -14,15 +14,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xfrmd [options]\n"
-		   "  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
-		   "  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
-		   ")\n"
-		   "  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
-		   "  -n, --check FILE      check a config file, print \"configuration OK\", exit\n"
-		   "  -d, --debug           log debug messages\n"
-		   "  -V, --version         print the version and exit\n"
-		   "  -h, --help            this help\n");
+	fprintf(f,
+		"usage: xfrmd [options]\n"
+		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		"  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
+		")\n"
+		"  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
+		"  -n, --check FILE      check a config file, print \"configuration OK\", exit\n"
+		"  -d, --debug           log debug messages\n"
+		"  -V, --version         print the version and exit\n"
+		"  -h, --help            this help\n");
 }
 
 static int check_config(const char *path)
@@ -63,8 +64,8 @@ static void on_nl_io(void *ctx, int fd, uint32_t events)
 static void restore_state(struct xfrmd *d)
 {
 	struct xerr e = {{0}};
-	struct json_object *doc = state_load(d, d->running_base_dir, sizeof(d->running_base_dir),
-					     &d->generation, &e);
+	struct json_object *doc =
+	    state_load(d, d->running_base_dir, sizeof(d->running_base_dir), &d->generation, &e);
 	const char *text;
 
 	if (!doc) {
@@ -100,8 +101,8 @@ static int open_control(struct xfrmd *d, struct xerr *e)
 	snprintf(dir, sizeof(dir), "%s", d->opt.control_path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", dir, strerror(errno));
-	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode,
-				commands_handle, d, e);
+	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode, commands_handle,
+				d, e);
 	return d->ctl ? 0 : -1;
 }
 
@@ -143,10 +144,10 @@ static void stop(struct xfrmd *d)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"control", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
-		{"vici", required_argument, NULL, 'v'},	   {"check", required_argument, NULL, 'n'},
-		{"debug", no_argument, NULL, 'd'},	   {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+	    {"control", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
+	    {"vici", required_argument, NULL, 'v'},    {"check", required_argument, NULL, 'n'},
+	    {"debug", no_argument, NULL, 'd'},	       {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	struct xfrmd d = {.opt = {.control_path = CTL_DEFAULT_SOCKET,
 				  .state_dir = XFRMD_DEFAULT_STATE_DIR,

@@ -9,8 +9,8 @@
 
 #include "xfrmd.h"
 
-#define JSTR(o, k, v) json_object_object_add(o, k, json_object_new_string(v))
-#define JU64(o, k, v) json_object_object_add(o, k, json_object_new_uint64(v))
+#define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
+#define JU64(o, k, v)  json_object_object_add(o, k, json_object_new_uint64(v))
 #define JBOOL(o, k, v) json_object_object_add(o, k, json_object_new_boolean(v))
 
 static bool child_installed(const struct charon_ike *ike)

@@ -46,7 +46,7 @@ struct xfrmd {
 	/* charon */
 	struct vici_client *vici;
 	struct loop_io *vici_io;
-	struct loop_timer *reconnect_timer, *refresh_timer;
+	struct loop_timer *reconnect_timer, *refresh_timer, *resync_timer;
 	uint64_t reconnect_delay_ms;
 	bool charon_ready; /* connected and events registered */
 	unsigned registrations_pending;
@@ -84,6 +84,7 @@ int apply_submit(struct xfrmd *d, uint64_t client, struct json_object *doc, cons
 /* Re-apply the running config (after charon comes back). */
 void apply_resync(struct xfrmd *d);
 void apply_cancel_all(struct xfrmd *d);
+bool apply_busy(const struct xfrmd *d);
 
 /* state.c */
 int state_save(struct xfrmd *d, struct xerr *e);

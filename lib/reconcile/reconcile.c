@@ -6,20 +6,33 @@
 const char *rc_kind_name(enum rc_kind k)
 {
 	static const char *const names[] = {
-		[RC_STOP] = "stop",		[RC_UNLOAD_CONN] = "unload-conn",
-		[RC_UNLOAD_SHARED] = "unload-shared", [RC_LOAD_SHARED] = "load-shared",
-		[RC_LOAD_CONN] = "load-conn",	[RC_START] = "start",
+	    [RC_STOP] = "stop",
+	    [RC_UNLOAD_CONN] = "unload-conn",
+	    [RC_UNLOAD_SHARED] = "unload-shared",
+	    [RC_LOAD_SHARED] = "load-shared",
+	    [RC_LOAD_CONN] = "load-conn",
+	    [RC_START] = "start",
 	};
 
 	return names[k];
 }
 
-bool rc_loaded_has(const struct rc_loaded *l, const char *name)
+static bool in_list(char (*list)[CHARON_NAME_MAX], size_t n, const char *name)
 {
-	for (size_t i = 0; l && i < l->n; i++)
-		if (!strcmp(l->names[i], name))
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
 			return true;
 	return false;
+}
+
+bool rc_loaded_has(const struct rc_loaded *l, const char *name)
+{
+	return l && in_list(l->names, l->n, name);
+}
+
+bool rc_loaded_has_key(const struct rc_loaded *l, const char *id)
+{
+	return l && in_list(l->keys, l->n_keys, id);
 }
 
 static int push(struct rc_plan *p, enum rc_kind kind, const char *name,
@@ -49,8 +62,10 @@ static int tunnel_msgs_equal(const struct cfg_connection *a, const struct cfg_co
 	int rc = -1;
 
 	*equal = false;
-	if (charon_msg_load_conn(a, t, 0, &ma, &la, e) || charon_msg_load_conn(b, t, 0, &mb, &lb, e) ||
-	    charon_msg_load_shared(a, t, &sa, &lsa, e) || charon_msg_load_shared(b, t, &sb, &lsb, e))
+	if (charon_msg_load_conn(a, t, 0, &ma, &la, e) ||
+	    charon_msg_load_conn(b, t, 0, &mb, &lb, e) ||
+	    charon_msg_load_shared(a, t, &sa, &lsa, e) ||
+	    charon_msg_load_shared(b, t, &sb, &lsb, e))
 		goto out;
 	*equal = la == lb && lsa == lsb && !memcmp(ma, mb, la) && !memcmp(sa, sb, lsa) &&
 		 a->start == b->start;
@@ -100,12 +115,14 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 
 	charon_tunnel_name(dc->name, t + 1, name, sizeof(name));
 	if (!ours && rc_loaded_has(loaded, name))
-		return xerr_set(e, "connections[%s]: charon already has a connection named '%s' "
-				   "that xfrmd did not load; refusing to replace it",
+		return xerr_set(e,
+				"connections[%s]: charon already has a connection named '%s' "
+				"that xfrmd did not load; refusing to replace it",
 				dc->name, name);
 	if (ours && tunnel_msgs_equal(dc, rc, t, &equal, e))
 		return -1;
-	if (equal && rc_loaded_has(loaded, name)) {
+	/* An administrator's `swanctl --load-all` unloads what xfrmd loaded. */
+	if (equal && rc_loaded_has(loaded, name) && rc_loaded_has_key(loaded, name)) {
 		p->unchanged++;
 		return 0;
 	}

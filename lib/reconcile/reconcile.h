@@ -4,7 +4,7 @@
  * Pure: no I/O, so plans are unit-tested and printable. A tunnel is
  * "unchanged" when the load-conn and load-shared messages built from the
  * desired and the running config are byte-identical and charon still has
- * the connection loaded; unchanged tunnels get no action at all.
+ * the connection and its key loaded; unchanged tunnels get no action.
  */
 #ifndef XFRMD_RECONCILE_H
 #define XFRMD_RECONCILE_H
@@ -17,12 +17,12 @@
 #include "xerr.h"
 
 enum rc_kind {
-	RC_STOP,	  /* terminate the IKE SA, remove trap policies */
+	RC_STOP, /* terminate the IKE SA, remove trap policies */
 	RC_UNLOAD_CONN,
 	RC_UNLOAD_SHARED,
 	RC_LOAD_SHARED,
 	RC_LOAD_CONN,
-	RC_START,	  /* initiate (immediate) or install a trap (on-traffic) */
+	RC_START, /* initiate (immediate) or install a trap (on-traffic) */
 };
 
 struct rc_action {
@@ -39,10 +39,12 @@ struct rc_plan {
 	size_t unchanged; /* tunnels left alone */
 };
 
-/* What charon reports as loaded (get-conns), names only. */
+/* What charon reports as loaded: connection names (get-conns) and the ids
+ * of shared keys loaded over VICI (get-shared). */
 struct rc_loaded {
-	size_t n;
+	size_t n, n_keys;
 	char (*names)[CHARON_NAME_MAX];
+	char (*keys)[CHARON_NAME_MAX];
 };
 
 /* running: the config xfrmd applied last (NULL: none). Removals come
@@ -55,5 +57,6 @@ void rc_plan_free(struct rc_plan *plan);
 const char *rc_kind_name(enum rc_kind k);
 
 bool rc_loaded_has(const struct rc_loaded *l, const char *name);
+bool rc_loaded_has_key(const struct rc_loaded *l, const char *id);
 
 #endif

@@ -51,9 +51,10 @@ static const char *plan_str(const struct rc_plan *p)
 
 static char names_store[4][CHARON_NAME_MAX];
 
+/* Connections and their keys, both loaded. */
 static struct rc_loaded loaded_of(size_t n, ...)
 {
-	struct rc_loaded l = {.n = n, .names = names_store};
+	struct rc_loaded l = {.n = n, .names = names_store, .n_keys = n, .keys = names_store};
 	va_list ap;
 
 	va_start(ap, n);
@@ -109,6 +110,43 @@ START_TEST(reloads_what_charon_lost)
 	ck_assert_str_eq(plan_str(&p),
 			 "load-shared xfrmd-b-t2, load-conn xfrmd-b-t2, start xfrmd-b-t2");
 	ck_assert_uint_eq(p.unchanged, 1);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* An administrator's `swanctl --load-creds` dropped tunnel 1's key. */
+START_TEST(reloads_a_lost_key)
+{
+	struct cfg_config *want = load("key-1"), *run = load("key-1");
+	struct rc_loaded l = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	l.keys = names_store + 1;
+	l.n_keys = 1;
+	ck_assert_int_eq(reconcile_plan(want, run, &l, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, load-shared xfrmd-b-t1, "
+				       "load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* A rollback removing a tunnel whose load-conn failed: nothing to unload. */
+START_TEST(removal_skips_unload_of_what_charon_lacks)
+{
+	struct cfg_config *want = empty(), *run = load("key-1");
+	struct rc_loaded one = loaded_of(1, "xfrmd-b-t1");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &one, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, unload-conn xfrmd-b-t1, "
+				       "unload-shared xfrmd-b-t1, stop xfrmd-b-t2, "
+				       "unload-shared xfrmd-b-t2");
 	rc_plan_free(&p);
 	cfg_free(want);
 	cfg_free(run);
@@ -204,6 +242,8 @@ int main(void)
 	tcase_add_test(tc, fresh_gateway_loads_and_starts_every_tunnel);
 	tcase_add_test(tc, same_config_does_nothing);
 	tcase_add_test(tc, reloads_what_charon_lost);
+	tcase_add_test(tc, reloads_a_lost_key);
+	tcase_add_test(tc, removal_skips_unload_of_what_charon_lacks);
 	tcase_add_test(tc, changed_key_restarts_only_that_tunnel);
 	tcase_add_test(tc, removal_stops_and_unloads_first);
 	tcase_add_test(tc, never_replaces_a_foreign_connection);
