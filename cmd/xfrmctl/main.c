@@ -12,9 +12,9 @@ static const struct {
 	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
 	const char *usage;
 } commands[] = {
-	{"apply", cmd_apply, "apply -f FILE          validate FILE and make xfrmd apply it"},
-	{"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
-	{"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
+    {"apply", cmd_apply, "apply -f FILE          validate FILE and make xfrmd apply it"},
+    {"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
+    {"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
 };
 
 static void usage(FILE *f)
@@ -22,8 +22,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: xfrmctl [-s SOCKET] COMMAND [ARGS]\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\n  -s, --socket PATH   xfrmd's control socket (default $XFRMD_SOCKET or "
-		   CTL_DEFAULT_SOCKET ")\n"
+	fprintf(f, "\n  -s, --socket PATH   xfrmd's control socket (default $XFRMD_SOCKET "
+		   "or " CTL_DEFAULT_SOCKET ")\n"
 		   "  -V, --version       print the version\n"
 		   "  -h, --help          this help\n"
 		   "\nExit status: 0 success, 1 error (message on stderr), 2 usage error.\n");

@@ -58,15 +58,18 @@ static const char *human_age(uint64_t s, char *buf, size_t len)
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
-	char b1[32], b2[32], age[16];
+	char b1[32], b2[32];
 
 	printf("  t%llu %-8s %s -> %s  ", (unsigned long long)jnum(t, "index"), jstr(t, "role"),
 	       jstr(t, "local"), jstr(t, "remote"));
-	if (ike)
+	if (ike) {
+		char age[16];
+
 		printf("IKEv%llu %s %s", (unsigned long long)jnum(ike, "version"),
 		       jstr(ike, "state"), human_age(jnum(ike, "established_s"), age, sizeof(age)));
-	else
+	} else {
 		printf("IKE none");
+	}
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
 	if (!ch)
 		return;
@@ -128,8 +131,8 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		return 1;
 	json_object_object_del(resp, "ok");
 	if (as_json)
-		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   resp, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		print_human(resp);
 	json_object_put(resp);

@@ -79,8 +79,10 @@ static void on_list_sa(struct xfrmd *d, const struct vici_node *msg)
 		if (n->type != VICI_NODE_SECTION ||
 		    strncmp(n->name, CHARON_PREFIX, strlen(CHARON_PREFIX)))
 			continue;
-		if (charon_parse_ike(n, &ike, NULL) == 0)
-			sa_table_add(&d->refresh->fresh, &ike);
+		if (charon_parse_ike(n, &ike, NULL))
+			continue;
+		ike.reported_ms = loop_now_ms();
+		sa_table_add(&d->refresh->fresh, &ike);
 	}
 }
 

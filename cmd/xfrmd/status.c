@@ -49,6 +49,19 @@ static void alg_str(char *buf, size_t len, const char *alg, unsigned keysize)
 		snprintf(buf, len, "%s", alg);
 }
 
+/* charon's times are relative to its report; age them to now. */
+static uint64_t since(const struct charon_ike *ike, uint64_t reported_s)
+{
+	return reported_s + (loop_now_ms() - ike->reported_ms) / 1000;
+}
+
+static uint64_t until(const struct charon_ike *ike, uint64_t reported_s)
+{
+	uint64_t gone = (loop_now_ms() - ike->reported_ms) / 1000;
+
+	return reported_s > gone ? reported_s - gone : 0;
+}
+
 static struct json_object *ike_json(const struct charon_ike *ike)
 {
 	struct json_object *o = json_object_new_object();
@@ -67,8 +80,8 @@ static struct json_object *ike_json(const struct charon_ike *ike)
 	JSTR(o, "integrity", ike->integ_alg);
 	JSTR(o, "prf", ike->prf_alg);
 	JSTR(o, "dh_group", ike->dh_group);
-	JU64(o, "established_s", ike->established);
-	JU64(o, "rekey_in_s", ike->rekey_time);
+	JU64(o, "established_s", since(ike, ike->established));
+	JU64(o, "rekey_in_s", until(ike, ike->rekey_time));
 	return o;
 }
 
@@ -85,7 +98,7 @@ static void add_counters(struct json_object *o, const struct charon_child *ch,
 	JSTR(o, "counters", in && out ? "kernel" : "charon");
 }
 
-static struct json_object *child_json(const struct charon_child *ch,
+static struct json_object *child_json(const struct charon_ike *ike, const struct charon_child *ch,
 				      const struct kernel_sa_table *k)
 {
 	struct json_object *o = json_object_new_object();
@@ -103,8 +116,8 @@ static struct json_object *child_json(const struct charon_child *ch,
 	JSTR(o, "dh_group", ch->dh_group);
 	JBOOL(o, "udp_encap", ch->encap);
 	add_counters(o, ch, k);
-	JU64(o, "installed_s", ch->install_time);
-	JU64(o, "rekey_in_s", ch->rekey_time);
+	JU64(o, "installed_s", since(ike, ch->install_time));
+	JU64(o, "rekey_in_s", until(ike, ch->rekey_time));
 	return o;
 }
 
@@ -127,7 +140,7 @@ static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_c
 	JSTR(o, "remote", ipaddr_str(&tun->remote, a, sizeof(a)));
 	JBOOL(o, "up", tunnel_up(ike));
 	json_object_object_add(o, "ike", ike ? ike_json(ike) : NULL);
-	json_object_object_add(o, "child", ch ? child_json(ch, k) : NULL);
+	json_object_object_add(o, "child", ch ? child_json(ike, ch, k) : NULL);
 	return o;
 }
 

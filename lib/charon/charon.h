@@ -17,7 +17,7 @@
 /* Every charon connection, child and shared key xfrmd loads is named
  * "xfrmd-<connection>-t<N>" (N = tunnel number, 1-based). The name alone
  * does not prove ownership: xfrmd also records what it loaded. */
-#define CHARON_PREFIX "xfrmd-"
+#define CHARON_PREFIX	"xfrmd-"
 #define CHARON_NAME_MAX (sizeof(CHARON_PREFIX) + CFG_NAME_MAX + 8)
 
 int charon_tunnel_name(const char *conn, size_t tunnel, char *buf, size_t len);
@@ -66,6 +66,7 @@ struct charon_ike {
 	char encr_alg[32], integ_alg[32], prf_alg[32], dh_group[32];
 	unsigned encr_keysize;
 	uint64_t established, rekey_time; /* seconds, as reported */
+	uint64_t reported_ms;		  /* caller's clock when charon reported this */
 	size_t n_children;
 	struct charon_child children[CHARON_CHILDREN_MAX];
 };

@@ -25,8 +25,7 @@ static void add_list(struct vici_builder *b, const char *name, const struct cfg_
 	vici_end_list(b);
 }
 
-static void add_prefixes(struct vici_builder *b, const char *name, const struct prefix *p,
-			 size_t n)
+static void add_prefixes(struct vici_builder *b, const char *name, const struct prefix *p, size_t n)
 {
 	char buf[PREFIX_STRLEN];
 

@@ -20,7 +20,7 @@
 #include "xerr.h"
 
 #define CTL_DEFAULT_SOCKET "/run/xfrmd/xfrmd.sock"
-#define CTL_MSG_MAX (17u << 20) /* one line: a 16 MiB config plus framing */
+#define CTL_MSG_MAX	   (17u << 20) /* one line: a 16 MiB config plus framing */
 
 struct ctl_peer {
 	pid_t pid;

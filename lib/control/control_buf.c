@@ -53,7 +53,7 @@ void ctl_buf_free(struct ctl_buf *b)
 char *ctl_encode(struct json_object *obj, size_t *len)
 {
 	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE);
+								JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t n = strlen(s);
 	char *out = malloc(n + 2);
 

@@ -22,8 +22,8 @@ struct ctl_client {
 	struct loop_io *io;
 	struct ctl_peer peer;
 	struct ctl_buf in, out;
-	bool busy;	 /* a request awaits its reply */
-	bool closing;	 /* close once out is flushed */
+	bool busy;	  /* a request awaits its reply */
+	bool closing;	  /* close once out is flushed */
 	bool dispatching; /* inside client_dispatch: replies must not recurse */
 	struct ctl_client *next;
 };
@@ -154,9 +154,9 @@ static bool client_dispatch(struct ctl_client *c)
 static void on_client(void *ctx, int fd, uint32_t events)
 {
 	struct ctl_client *c = ctx;
-	char buf[65536];
 
 	if (events & EPOLLIN) {
+		char buf[65536];
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -190,7 +190,8 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 
 	if (cfd < 0)
 		return;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || !(c = calloc(1, sizeof(*c)))) {
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+	    !(c = calloc(1, sizeof(*c)))) {
 		close(cfd);
 		return;
 	}

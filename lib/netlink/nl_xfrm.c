@@ -75,8 +75,7 @@ int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e)
 	return 0;
 }
 
-const struct kernel_sa *kernel_sa_find(const struct kernel_sa_table *t, uint32_t spi,
-				       uint8_t proto)
+const struct kernel_sa *kernel_sa_find(const struct kernel_sa_table *t, uint32_t spi, uint8_t proto)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->sa[i].spi == spi && t->sa[i].proto == proto)

@@ -74,8 +74,7 @@ static int write_full(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-		      struct xerr *e)
+int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode, struct xerr *e)
 {
 	char tmp[4096], dir[4096];
 	int fd, dfd;

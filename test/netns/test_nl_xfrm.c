@@ -35,7 +35,8 @@ START_TEST(monitor_sees_policy_add_and_delete)
 			 0);
 	drain(m, 200);
 	ck_assert_int_eq(policy_events, 1);
-	ck_assert_int_eq(system("ip xfrm policy delete src 10.1.0.0/24 dst 10.2.0.0/24 dir out"), 0);
+	ck_assert_int_eq(system("ip xfrm policy delete src 10.1.0.0/24 dst 10.2.0.0/24 dir out"),
+			 0);
 	drain(m, 200);
 	ck_assert_int_eq(policy_events, 2);
 	nl_xfrm_monitor_close(m);

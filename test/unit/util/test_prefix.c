@@ -3,8 +3,7 @@
 
 #include "prefix.h"
 
-static struct prefix P(const char *s)
-{
+static struct prefix P(const char *s) {
 	struct prefix p;
 
 	ck_assert_msg(prefix_parse(s, &p, NULL) == 0, "parse %s", s);
@@ -26,9 +25,9 @@ END_TEST
 
 START_TEST(rejects_bad_syntax)
 {
-	static const char *const bad[] = {"10.0.0.0/33", "10.0.0.1/24", "10.0.0/8",  "10.0.0.0/",
-					  "10.0.0.0/08", "::/129",	"2001:db8::1/32", "x/8",
-					  "10.0.0.0/-1", "",		"10.0.0.0/8/8"};
+	static const char *const bad[] = {
+	    "10.0.0.0/33",    "10.0.0.1/24", "10.0.0/8",    "10.0.0.0/", "10.0.0.0/08", "::/129",
+	    "2001:db8::1/32", "x/8",	     "10.0.0.0/-1", "",		 "10.0.0.0/8/8"};
 	struct prefix p;
 	const char *why;
 
