@@ -46,15 +46,12 @@ int cmd_apply(const struct ctl_opts *o, int argc, char **argv)
 	struct json_object *doc, *req, *resp;
 	struct cfg_config *cfg;
 	char dir[PATH_MAX];
-	struct xerr e;
 
 	if (!path)
 		return 2;
-	cfg = cfg_load_file(path, &e);
-	if (!cfg) {
-		fprintf(stderr, "%s: %s\n", path, e.msg);
+	cfg = load_config(path);
+	if (!cfg)
 		return 1;
-	}
 	cfg_free(cfg);
 	doc = json_object_from_file(path);
 	if (!doc || abs_dir(path, dir)) {

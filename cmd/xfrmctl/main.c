@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "control.h"
 #include "xerr.h"
 #include "xfrmctl.h"
@@ -59,6 +60,16 @@ const char *file_arg(int argc, char **argv, const char *cmd)
 		return argv[2];
 	fprintf(stderr, "usage: xfrmctl %s -f FILE\n", cmd);
 	return NULL;
+}
+
+struct cfg_config *load_config(const char *path)
+{
+	struct xerr e;
+	struct cfg_config *cfg = cfg_load_file(path, &e);
+
+	if (!cfg)
+		fprintf(stderr, "%s: %s\n", path, e.msg);
+	return cfg;
 }
 
 int main(int argc, char **argv)

@@ -7,15 +7,12 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *path = file_arg(argc, argv, "validate");
 	struct cfg_config *cfg;
-	struct xerr e;
 
 	if (!path)
 		return 2;
-	cfg = cfg_load_file(path, &e);
-	if (!cfg) {
-		fprintf(stderr, "%s: %s\n", path, e.msg);
+	cfg = load_config(path);
+	if (!cfg)
 		return 1;
-	}
 	printf("%s: configuration OK (%zu connections)\n", path, cfg->n_conns);
 	cfg_free(cfg);
 	return 0;

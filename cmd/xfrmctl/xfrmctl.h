@@ -18,5 +18,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv);
 struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms);
 /* Parses "-f FILE" style options shared by apply/validate; NULL on error. */
 const char *file_arg(int argc, char **argv, const char *cmd);
+/* Loads and checks a config file, printing "FILE: error" on failure. */
+struct cfg_config *load_config(const char *path);
 
 #endif

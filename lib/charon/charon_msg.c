@@ -81,6 +81,13 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 	vici_end_section(b);
 }
 
+static int tunnel_name(const struct cfg_connection *c, size_t tunnel, char *name, struct xerr *e)
+{
+	if (charon_tunnel_name(c->name, tunnel + 1, name, CHARON_NAME_MAX))
+		return xerr_set(e, "connection name too long");
+	return 0;
+}
+
 int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t if_id,
 			 uint8_t **msg, size_t *len, struct xerr *e)
 {
@@ -88,8 +95,8 @@ int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t
 	char name[CHARON_NAME_MAX];
 	struct vici_builder *b;
 
-	if (charon_tunnel_name(c->name, tunnel + 1, name, sizeof(name)))
-		return xerr_set(e, "connection name too long");
+	if (tunnel_name(c, tunnel, name, e))
+		return -1;
 	b = vici_builder_new();
 	vici_begin_section(b, name);
 	vici_add_kv_fmt(b, "version", "%u", c->ike_version);
@@ -118,8 +125,8 @@ int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_
 	char name[CHARON_NAME_MAX];
 	struct vici_builder *b;
 
-	if (charon_tunnel_name(c->name, tunnel + 1, name, sizeof(name)))
-		return xerr_set(e, "connection name too long");
+	if (tunnel_name(c, tunnel, name, e))
+		return -1;
 	b = vici_builder_new();
 	vici_add_kv_str(b, "id", name);
 	vici_add_kv_str(b, "type", "IKE");

@@ -5,6 +5,7 @@
  * is described by position and character class only.
  */
 #include "config_int.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,52 +46,6 @@ int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen)
 	return 0;
 }
 
-static char *read_fd(int fd, const char *path, size_t max, size_t *len, struct xerr *e)
-{
-	size_t used = 0, cap = 4096;
-	char *buf = malloc(cap + 1);
-
-	while (buf) {
-		ssize_t n;
-
-		if (used == cap) {
-			char *nb;
-
-			if (cap >= max)
-				break;
-			cap = cap * 2 > max ? max : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				goto oom;
-			buf = nb;
-		}
-		n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			xerr_set(e, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0) {
-			buf[used] = '\0';
-			*len = used;
-			return buf;
-		}
-		used += (size_t)n;
-	}
-	if (buf) {
-		xerr_set(e, "%s: larger than %zu bytes", path, max);
-		goto fail;
-	}
-oom:
-	xerr_set(e, "%s: out of memory", path);
-fail:
-	if (buf)
-		explicit_bzero(buf, used);
-	free(buf);
-	return NULL;
-}
-
 /* The mode comes from fstat on the descriptor we read, so a file swapped
  * in between the check and the read cannot slip through. */
 char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
@@ -114,7 +69,7 @@ char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, str
 		return NULL;
 	}
 	*mode = st.st_mode & 07777;
-	buf = read_fd(fd, path, max, len, e);
+	buf = fd_read_all(fd, path, max, len, e);
 	close(fd);
 	return buf;
 }

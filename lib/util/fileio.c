@@ -9,17 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *file_read_all(const char *path, size_t max, size_t *len, struct xerr *e)
+char *fd_read_all(int fd, const char *path, size_t max, size_t *len, struct xerr *e)
 {
 	size_t used = 0, cap = 4096;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = malloc(cap + 1);
 
-	if (fd < 0) {
-		xerr_set(e, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(cap + 1);
 	while (buf) {
 		ssize_t n;
 
@@ -44,7 +38,6 @@ char *file_read_all(const char *path, size_t max, size_t *len, struct xerr *e)
 			goto fail;
 		}
 		if (n == 0) {
-			close(fd);
 			buf[used] = '\0';
 			if (len)
 				*len = used;
@@ -54,9 +47,25 @@ char *file_read_all(const char *path, size_t max, size_t *len, struct xerr *e)
 	}
 	xerr_set(e, "%s: out of memory", path);
 fail:
+	/* What was read may be a key file. */
+	if (buf)
+		explicit_bzero(buf, used);
 	free(buf);
-	close(fd);
 	return NULL;
+}
+
+char *file_read_all(const char *path, size_t max, size_t *len, struct xerr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+
+	if (fd < 0) {
+		xerr_set(e, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = fd_read_all(fd, path, max, len, e);
+	close(fd);
+	return buf;
 }
 
 static int write_full(int fd, const char *p, size_t len)

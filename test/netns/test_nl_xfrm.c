@@ -7,6 +7,8 @@
 
 #include "nl_xfrm.h"
 
+#include "check_main.h"
+
 static int policy_events;
 
 static void on_event(void *ctx, const struct nl_xfrm_event *ev)
@@ -59,15 +61,9 @@ int main(void)
 {
 	Suite *s = suite_create("nl_xfrm");
 	TCase *tc = tcase_create("netns");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, monitor_sees_policy_add_and_delete);
 	tcase_add_test(tc, sa_dump_of_empty_namespace);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

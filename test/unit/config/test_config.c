@@ -14,6 +14,8 @@
 #include "config.h"
 #include "fileio.h"
 
+#include "check_main.h"
+
 #define EXAMPLES XFRMD_SOURCE_DIR "/schemas/examples"
 #define CANARY	 "Canary7QzX"
 
@@ -543,11 +545,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(config_suite());
 }

@@ -8,6 +8,8 @@
 
 #include "reconcile.h"
 
+#include "check_main.h"
+
 #define ONE_CONN                                                                                   \
 	"{\"gateway\":{\"name\":\"gw\"},\"connections\":[{\"name\":\"b\","                         \
 	"\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/24\"],"              \
@@ -236,8 +238,6 @@ int main(void)
 {
 	Suite *s = suite_create("reconcile");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, fresh_gateway_loads_and_starts_every_tunnel);
 	tcase_add_test(tc, same_config_does_nothing);
@@ -250,9 +250,5 @@ int main(void)
 	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
 	tcase_add_test(tc, names_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

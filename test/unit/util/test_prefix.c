@@ -3,6 +3,8 @@
 
 #include "prefix.h"
 
+#include "check_main.h"
+
 static struct prefix P(const char *s) {
 	struct prefix p;
 
@@ -56,16 +58,10 @@ int main(void)
 {
 	Suite *s = suite_create("prefix");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parses_and_prints);
 	tcase_add_test(tc, rejects_bad_syntax);
 	tcase_add_test(tc, overlap);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -21,6 +21,8 @@
 #include "vici_client.h"
 #include "vici_wire.h"
 
+#include "check_main.h"
+
 struct fixture {
 	char dir[64];
 	char path[100];
@@ -726,8 +728,6 @@ int main(void)
 {
 	Suite *s = suite_create("vici_client");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, requests_serialize);
@@ -753,9 +753,5 @@ int main(void)
 	tcase_add_test(tc, connect_errors);
 	tcase_add_test(tc, reconnect_after_close);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

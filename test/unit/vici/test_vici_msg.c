@@ -5,6 +5,8 @@
 
 #include "vici_msg.h"
 
+#include "check_main.h"
+
 /* The encoding example from strongSwan's vici README, verbatim. */
 static const uint8_t readme_msg[] = {
     /* key1 = value1 */
@@ -467,8 +469,6 @@ int main(void)
 {
 	Suite *s = suite_create("vici_msg");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, readme_example_encodes);
 	tcase_add_test(tc, readme_example_parses);
@@ -485,9 +485,5 @@ int main(void)
 	tcase_add_test(tc, getters);
 	tcase_add_test(tc, big_section_lookup);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -4,6 +4,8 @@
 
 #include "vici_wire.h"
 
+#include "check_main.h"
+
 static void decode_bad(const uint8_t *seg, size_t len, const char *want)
 {
 	struct vici_packet p;
@@ -134,8 +136,6 @@ int main(void)
 {
 	Suite *s = suite_create("vici_wire");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, encode_named);
 	tcase_add_test(tc, encode_unnamed);
@@ -143,9 +143,5 @@ int main(void)
 	tcase_add_test(tc, decode_rejects);
 	tcase_add_test(tc, decode_name_fills_packet);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
