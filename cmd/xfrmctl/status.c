@@ -63,7 +63,7 @@ static void print_tunnel(struct json_object *t)
 	printf("  t%llu %-8s %s -> %s  ", (unsigned long long)jnum(t, "index"), jstr(t, "role"),
 	       jstr(t, "local"), jstr(t, "remote"));
 	if (ike) {
-		char age[16];
+		char age[32];
 
 		printf("IKEv%llu %s %s", (unsigned long long)jnum(ike, "version"),
 		       jstr(ike, "state"), human_age(jnum(ike, "established_s"), age, sizeof(age)));
