@@ -200,6 +200,7 @@ START_TEST(never_replaces_a_foreign_connection)
 	ck_assert_ptr_nonnull(strstr(e.msg, "xfrmd-b-t2"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "did not load"));
 	ck_assert_uint_eq(p.n, 0);
+	cfg_free(want);
 }
 END_TEST
 
