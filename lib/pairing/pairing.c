@@ -1,0 +1,87 @@
+#include "pairing.h"
+
+#include <string.h>
+
+void pair_init(struct pair *p, enum pair_mode mode, size_t n, size_t primary, uint64_t hold_down_ms)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+	p->n = n > PAIR_TUNNELS_MAX ? PAIR_TUNNELS_MAX : n;
+	p->primary = primary < p->n ? primary : 0;
+	p->hold_down_ms = hold_down_ms;
+}
+
+static unsigned healthy_set(const struct pair *p)
+{
+	unsigned set = 0;
+
+	for (size_t t = 0; t < p->n; t++)
+		if (p->healthy[t])
+			set |= 1u << t;
+	return set;
+}
+
+static bool hold_down_over(const struct pair *p, uint64_t now)
+{
+	return !p->primary_failed || now - p->healthy_since[p->primary] >= p->hold_down_ms;
+}
+
+static unsigned standby_choice(const struct pair *p, uint64_t now)
+{
+	size_t pri = p->primary;
+	unsigned healthy = healthy_set(p), pri_bit = 1u << pri;
+
+	if (!(healthy & pri_bit))
+		return healthy & -healthy; /* any healthy standby, or none */
+	/* The primary is healthy. It keeps or takes traffic unless a healthy
+	 * standby carries it and the primary's hold-down is still running. */
+	if ((p->active & pri_bit) || !(p->active & healthy) || hold_down_over(p, now))
+		return pri_bit;
+	return p->active & healthy;
+}
+
+static bool update(struct pair *p, uint64_t now)
+{
+	unsigned next = p->mode == PAIR_ACTIVE_ACTIVE ? healthy_set(p) : standby_choice(p, now);
+	unsigned pri_bit = 1u << p->primary;
+
+	if (next == p->active)
+		return false;
+	if (p->mode == PAIR_ACTIVE_STANDBY && (next & pri_bit) && p->active &&
+	    !(p->active & pri_bit))
+		p->failbacks++;
+	else if (p->active & ~next)
+		p->failovers++;
+	if (next & pri_bit)
+		p->primary_failed = false;
+	p->active = next;
+	p->last_change_ms = now;
+	return true;
+}
+
+bool pair_set_health(struct pair *p, size_t tunnel, bool healthy, uint64_t now)
+{
+	if (tunnel >= p->n || p->healthy[tunnel] == healthy)
+		return false;
+	p->healthy[tunnel] = healthy;
+	if (healthy)
+		p->healthy_since[tunnel] = now;
+	else if (tunnel == p->primary && pair_is_active(p, tunnel))
+		p->primary_failed = true;
+	return update(p, now);
+}
+
+bool pair_tick(struct pair *p, uint64_t now)
+{
+	return update(p, now);
+}
+
+uint64_t pair_next_deadline(const struct pair *p)
+{
+	size_t pri = p->primary;
+
+	if (p->mode != PAIR_ACTIVE_STANDBY || !p->healthy[pri] || pair_is_active(p, pri) ||
+	    !p->primary_failed)
+		return UINT64_MAX;
+	return p->healthy_since[pri] + p->hold_down_ms;
+}

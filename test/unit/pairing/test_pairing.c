@@ -1,0 +1,169 @@
+/* The pairing state machine: which tunnels carry traffic, over time. */
+#include <check.h>
+#include <stdint.h>
+
+#include "pairing.h"
+
+#include "check_main.h"
+
+#define T1 1u
+#define T2 2u
+
+static struct pair standby(uint64_t hold)
+{
+	struct pair p;
+
+	pair_init(&p, PAIR_ACTIVE_STANDBY, 2, 0, hold);
+	return p;
+}
+
+START_TEST(nothing_healthy_nothing_active)
+{
+	struct pair p = standby(1000);
+
+	ck_assert_uint_eq(p.active, 0);
+	ck_assert_uint_eq(pair_next_deadline(&p), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(primary_carries_traffic_when_healthy)
+{
+	struct pair p = standby(1000);
+
+	ck_assert(pair_set_health(&p, 1, true, 10)); /* the standby came up first */
+	ck_assert_uint_eq(p.active, T2);
+	/* At start-up the primary never failed: it takes traffic at once. */
+	ck_assert(pair_set_health(&p, 0, true, 20));
+	ck_assert_uint_eq(p.active, T1);
+	ck_assert_uint_eq(p.failovers, 0);
+}
+END_TEST
+
+START_TEST(failover_then_failback_after_hold_down)
+{
+	struct pair p = standby(1000);
+
+	pair_set_health(&p, 0, true, 0);
+	pair_set_health(&p, 1, true, 0);
+	ck_assert_uint_eq(p.active, T1);
+	ck_assert(pair_set_health(&p, 0, false, 100));
+	ck_assert_uint_eq(p.active, T2);
+	ck_assert_uint_eq(p.failovers, 1);
+	/* The primary returns: traffic stays on the standby for the hold-down. */
+	ck_assert(!pair_set_health(&p, 0, true, 200));
+	ck_assert_uint_eq(p.active, T2);
+	ck_assert_uint_eq(pair_next_deadline(&p), 1200);
+	ck_assert(!pair_tick(&p, 1199));
+	ck_assert(pair_tick(&p, 1200));
+	ck_assert_uint_eq(p.active, T1);
+	ck_assert_uint_eq(p.failbacks, 1);
+	ck_assert_uint_eq(p.failovers, 1);
+	ck_assert_uint_eq(pair_next_deadline(&p), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(flapping_primary_restarts_hold_down)
+{
+	struct pair p = standby(1000);
+
+	pair_set_health(&p, 0, true, 0);
+	pair_set_health(&p, 1, true, 0);
+	pair_set_health(&p, 0, false, 100);
+	pair_set_health(&p, 0, true, 200);
+	pair_set_health(&p, 0, false, 700);
+	pair_set_health(&p, 0, true, 900);
+	ck_assert(!pair_tick(&p, 1200));
+	ck_assert_uint_eq(p.active, T2);
+	ck_assert(pair_tick(&p, 1900));
+	ck_assert_uint_eq(p.active, T1);
+}
+END_TEST
+
+START_TEST(standby_failing_during_hold_down_returns_to_primary_at_once)
+{
+	struct pair p = standby(1000);
+
+	pair_set_health(&p, 0, true, 0);
+	pair_set_health(&p, 1, true, 0);
+	pair_set_health(&p, 0, false, 100);
+	pair_set_health(&p, 0, true, 200);
+	ck_assert(pair_set_health(&p, 1, false, 300));
+	ck_assert_uint_eq(p.active, T1);
+}
+END_TEST
+
+START_TEST(both_down_means_none_active)
+{
+	struct pair p = standby(1000);
+
+	pair_set_health(&p, 0, true, 0);
+	pair_set_health(&p, 1, true, 0);
+	pair_set_health(&p, 0, false, 10);
+	ck_assert(pair_set_health(&p, 1, false, 20));
+	ck_assert_uint_eq(p.active, 0);
+	ck_assert_uint_eq(p.failovers, 2);
+	/* Whichever comes back first carries traffic, with no hold-down. */
+	ck_assert(pair_set_health(&p, 0, true, 30));
+	ck_assert_uint_eq(p.active, T1);
+}
+END_TEST
+
+START_TEST(active_active_uses_every_healthy_tunnel)
+{
+	struct pair p;
+
+	pair_init(&p, PAIR_ACTIVE_ACTIVE, 2, 0, 1000);
+	pair_set_health(&p, 0, true, 0);
+	ck_assert(pair_set_health(&p, 1, true, 0));
+	ck_assert_uint_eq(p.active, T1 | T2);
+	ck_assert(pair_set_health(&p, 0, false, 50));
+	ck_assert_uint_eq(p.active, T2);
+	ck_assert_uint_eq(p.failovers, 1);
+	ck_assert(pair_set_health(&p, 0, true, 60));
+	ck_assert_uint_eq(p.active, T1 | T2);
+	ck_assert_uint_eq(pair_next_deadline(&p), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(single_tunnel)
+{
+	struct pair p;
+
+	pair_init(&p, PAIR_ACTIVE_STANDBY, 1, 0, 1000);
+	ck_assert(pair_set_health(&p, 0, true, 0));
+	ck_assert_uint_eq(p.active, T1);
+	ck_assert(!pair_set_health(&p, 1, true, 0)); /* no such tunnel */
+	ck_assert(pair_set_health(&p, 0, false, 5));
+	ck_assert_uint_eq(p.active, 0);
+	ck_assert(pair_set_health(&p, 0, true, 6));
+	ck_assert_uint_eq(p.active, T1);
+}
+END_TEST
+
+START_TEST(repeated_reports_change_nothing)
+{
+	struct pair p = standby(1000);
+
+	ck_assert(pair_set_health(&p, 0, true, 0));
+	ck_assert(!pair_set_health(&p, 0, true, 5));
+	ck_assert_uint_eq(p.healthy_since[0], 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pairing");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, nothing_healthy_nothing_active);
+	tcase_add_test(tc, primary_carries_traffic_when_healthy);
+	tcase_add_test(tc, failover_then_failback_after_hold_down);
+	tcase_add_test(tc, flapping_primary_restarts_hold_down);
+	tcase_add_test(tc, standby_failing_during_hold_down_returns_to_primary_at_once);
+	tcase_add_test(tc, both_down_means_none_active);
+	tcase_add_test(tc, active_active_uses_every_healthy_tunnel);
+	tcase_add_test(tc, single_tunnel);
+	tcase_add_test(tc, repeated_reports_change_nothing);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
