@@ -93,6 +93,10 @@ struct cfg_connection {
 	uint32_t failback_hold_down; /* seconds, default 30 */
 	uint32_t probe_interval_ms;  /* 0 = no data-path probe (default) */
 	uint32_t probe_loss;	     /* probes lost before dead, default 3 */
+	/* ICMP echo from probe_source (a gateway address inside the local
+	 * prefixes) to probe_target (inside the remote prefixes), once per
+	 * tunnel, pinned to that tunnel. */
+	struct ipaddr probe_source, probe_target;
 
 	struct cfg_routes routes;
 };

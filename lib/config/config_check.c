@@ -266,6 +266,38 @@ static int check_overrides(const struct cfg_connection *c, size_t ci, struct xer
 	return 0;
 }
 
+static bool inside_any(const struct prefix *v, size_t n, const struct ipaddr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_contains_addr(&v[i], a))
+			return true;
+	return false;
+}
+
+/* A probe that leaves by the local prefixes' selectors and targets the
+ * remote ones is the only kind the tunnels carry. */
+static int check_probe(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (!c->probe_interval_ms)
+		return 0;
+	if (!inside_any(c->local_prefixes, c->n_local, &c->probe_source))
+		return xerr_set(e,
+				"connections[%zu].probe.source: %s is not inside any local prefix",
+				ci, ipaddr_str(&c->probe_source, buf, sizeof(buf)));
+	if (!inside_any(c->remote_prefixes, c->n_remote, &c->probe_target))
+		return xerr_set(e,
+				"connections[%zu].probe.target: %s is not inside any remote prefix",
+				ci, ipaddr_str(&c->probe_target, buf, sizeof(buf)));
+	if (c->probe_source.family != c->probe_target.family)
+		return xerr_set(e,
+				"connections[%zu].probe.target: not the same address family as "
+				"probe.source",
+				ci);
+	return 0;
+}
+
 static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 {
 	const struct cfg_connection *c = &cfg->conns[ci];
@@ -277,7 +309,7 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 			return -1;
 	if (check_roles(c, ci, e) || check_proposals(c, ci, true, e) ||
 	    check_proposals(c, ci, false, e) || check_prefixes(c, ci, e) ||
-	    check_overrides(c, ci, e))
+	    check_overrides(c, ci, e) || check_probe(c, ci, e))
 		return -1;
 	return 0;
 }

@@ -367,9 +367,25 @@ static int parse_probe_loss(struct pctx *x, json_object *v, void *dst)
 	return cj_u32(x, v, 1, CFG_PROBE_LOSS_MAX, &c->probe_loss);
 }
 
+static int parse_probe_source(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_addr(x, v, &c->probe_source);
+}
+
+static int parse_probe_target(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_addr(x, v, &c->probe_target);
+}
+
 static const struct cj_key probe_keys[] = {
     {"interval_ms", parse_probe_interval_ms, true},
     {"loss", parse_probe_loss, false},
+    {"source", parse_probe_source, true},
+    {"target", parse_probe_target, true},
 };
 
 /* ---- routes ---- */

@@ -209,7 +209,8 @@ START_TEST(defaults_depend_on_other_keys)
 	 * key order must not matter. */
 	static const char doc[] =
 	    "{\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "],\"ike\":{\"version\":1},"
-	    "\"probe\":{\"interval_ms\":250},\"routes\":{\"overrides\":[{\"prefix\":"
+	    "\"probe\":{\"interval_ms\":250,\"source\":\"10.1.0.1\",\"target\":\"10.2.0.1\"},"
+	    "\"routes\":{\"overrides\":[{\"prefix\":"
 	    "\"10.2.0.0/25\"},{\"prefix\":\"10.2.0.128/25\",\"publish\":\"auto\","
 	    "\"metric\":7}],\"publish\":\"manual\",\"metric\":42}}],"
 	    "\"gateway\":{\"name\":\"gw\",\"route_table\":1000}}";
