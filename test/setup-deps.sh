@@ -7,7 +7,7 @@ packages=(
 	build-essential cmake pkg-config git
 	libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libjson-c-dev check
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
-	user-mode-linux kmod iproute2 iputils-ping nftables tcpdump procps psmisc
+	user-mode-linux kmod iproute2 iputils-ping nftables iptables tcpdump procps psmisc
 	python3 python3-jsonschema clang-format cppcheck
 )
 

@@ -58,10 +58,13 @@ static const char *human_age(uint64_t s, char *buf, size_t len)
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
+	struct json_object *carries = jobj(t, "carries_traffic");
 	char b1[32], b2[32];
 
-	printf("  t%llu %-8s %s -> %s  ", (unsigned long long)jnum(t, "index"), jstr(t, "role"),
-	       jstr(t, "local"), jstr(t, "remote"));
+	/* '*' marks the tunnels that carry traffic now */
+	printf("%c t%llu %-8s %s -> %s  ", carries && json_object_get_boolean(carries) ? '*' : ' ',
+	       (unsigned long long)jnum(t, "index"), jstr(t, "role"), jstr(t, "local"),
+	       jstr(t, "remote"));
 	if (ike) {
 		char age[32];
 
@@ -98,8 +101,11 @@ static void print_human(struct json_object *st)
 		struct json_object *c = json_object_array_get_idx(conns, i);
 		struct json_object *tunnels = jobj(c, "tunnels");
 
-		printf("\n%s: %s (%s, %s, start %s)\n", jstr(c, "name"), jstr(c, "state"),
+		printf("\n%s: %s (%s, %s, start %s)", jstr(c, "name"), jstr(c, "state"),
 		       jstr(c, "mode"), jstr(c, "redundancy"), jstr(c, "start"));
+		if (jnum(c, "failovers"))
+			printf("  failovers %llu", (unsigned long long)jnum(c, "failovers"));
+		printf("\n");
 		for (size_t t = 0; tunnels && t < json_object_array_length(tunnels); t++)
 			print_tunnel(json_object_array_get_idx(tunnels, t));
 	}

@@ -83,30 +83,54 @@ static void job_done(struct apply_job *j)
 		job_start(d->jobs);
 }
 
-static void job_succeeded(struct apply_job *j)
+/* The new config becomes the running one only if the kernel side can be
+ * programmed too; otherwise everything goes back, charon included. */
+static int adopt(struct apply_job *j, struct xerr *e)
 {
 	struct xfrmd *d = j->d;
-	struct json_object *resp = json_object_new_object();
-	struct xerr e;
+	struct cfg_config *old = d->running;
+	struct xerr ignored;
 
-	/* The same document again changes nothing, not even the generation. */
-	if (!j->resync &&
-	    !(j->plan.n == 0 && d->running_doc && json_object_equal(d->running_doc, j->doc))) {
-		cfg_free(d->running);
+	d->running = j->desired;
+	if (runtime_rebuild(d, e) == 0) {
+		cfg_free(old);
 		json_object_put(d->running_doc);
-		d->running = j->desired;
 		d->running_doc = json_object_get(j->doc);
 		j->desired = NULL;
 		snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
 		d->generation++;
+		runtime_prune_ids(d);
+		return 0;
+	}
+	d->running = old;
+	runtime_rebuild(d, &ignored);
+	return -1;
+}
+
+static void job_succeeded(struct apply_job *j)
+{
+	struct xfrmd *d = j->d;
+	struct json_object *resp;
+	struct xerr e;
+	bool same = j->plan.n == 0 && d->running_doc && json_object_equal(d->running_doc, j->doc);
+
+	/* The same document again changes nothing, not even the generation. */
+	if (!j->resync && !same) {
+		if (adopt(j, &e)) {
+			job_fail(j, "programming the kernel: %s", e.msg);
+			return;
+		}
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)d->generation, e.msg);
+	} else if (j->resync && forward_sync(d, &e)) {
+		log_err("resync: kernel: %s", e.msg);
 	}
 	if (!j->resync || j->plan.n)
 		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged",
 			 j->resync ? "resynchronised" : "applied",
 			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged);
+	resp = json_object_new_object();
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
 	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
@@ -183,7 +207,7 @@ static int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg
 		return charon_msg_load_shared(a->conn, a->tunnel, msg, len, e);
 	case RC_LOAD_CONN:
 		*cmd = "load-conn";
-		return charon_msg_load_conn(a->conn, a->tunnel, 0, msg, len, e);
+		return charon_msg_load_conn(a->conn, a->tunnel, msg, len, e);
 	case RC_START:
 		if (a->conn->start == CFG_START_ON_TRAFFIC) {
 			*cmd = "install";
@@ -372,7 +396,8 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, struct json_o
 		return NULL;
 	}
 	j->desired = cfg_load_string(text, strlen(text), base_dir, e);
-	if (!j->desired) {
+	if (!j->desired || runtime_assign_ids(d, j->desired, e)) {
+		cfg_free(j->desired);
 		free(j);
 		return NULL;
 	}

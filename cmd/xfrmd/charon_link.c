@@ -44,6 +44,15 @@ const struct charon_ike *sa_table_find(const struct sa_table *t, const char *nam
 	return NULL;
 }
 
+const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
+				       const struct charon_ike *prev)
+{
+	for (size_t i = prev ? (size_t)(prev - t->ike) + 1 : 0; i < t->n; i++)
+		if (!strcmp(t->ike[i].name, name))
+			return &t->ike[i];
+	return NULL;
+}
+
 void sa_table_clear(struct sa_table *t)
 {
 	t->n = 0;
@@ -91,14 +100,17 @@ static void on_list_sas_done(void *ctx, enum vici_status st, const struct vici_n
 	struct sa_refresh *r = ctx;
 	struct xfrmd *d = r->d;
 
-	if (st == VICI_OK) {
-		free(d->sas.ike);
-		d->sas = r->fresh;
-	} else {
-		free(r->fresh.ike);
-	}
 	d->refresh = NULL;
+	if (st != VICI_OK) {
+		free(r->fresh.ike);
+		free(r);
+		return;
+	}
+	free(d->sas.ike);
+	d->sas = r->fresh;
 	free(r);
+	/* Events may have been missed (or xfrmd just started): converge. */
+	runtime_charon_table(d);
 }
 
 static void refresh_sas(void *ctx)
@@ -141,8 +153,11 @@ static void on_event(void *ctx, const char *event, const struct vici_node *msg)
 		on_list_sa(d, msg);
 		return;
 	}
-	if (!strcmp(event, "ike-updown") || !strcmp(event, "child-updown"))
+	if (!strcmp(event, "ike-updown") || !strcmp(event, "child-updown")) {
 		log_updown(event, msg);
+		/* Straight to the pairing: failover must not wait for list-sas. */
+		runtime_charon_event(d, event, msg);
+	}
 	if (!loop_timer_armed(d->refresh_timer))
 		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
 }
@@ -173,6 +188,8 @@ static void drop_connection(struct xfrmd *d)
 	d->charon_ready = false;
 	loop_timer_stop(d->resync_timer);
 	sa_table_clear(&d->sas);
+	/* Nobody rekeys or repairs tunnels now: treat them as down (fail closed). */
+	runtime_charon_table(d);
 }
 
 static void on_close(void *ctx, const char *reason)
@@ -236,6 +253,25 @@ static void try_connect(void *ctx)
 		return;
 	}
 	sync_events(d);
+}
+
+static void on_initiated(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	(void)ctx;
+	(void)st;
+	(void)reply; /* the outcome arrives as ike-updown / child-updown */
+}
+
+int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int rc = charon_msg_initiate(name, &msg, &len, e);
+
+	if (!rc)
+		rc = charon_request(d, "initiate", msg, len, on_initiated, NULL, e);
+	free(msg);
+	return rc;
 }
 
 int charon_link_start(struct xfrmd *d)

@@ -50,7 +50,13 @@ static void on_quit(void *ctx, int signo)
 
 static void on_nl_event(void *ctx, const struct nl_xfrm_event *ev)
 {
+	struct xfrmd *d = ctx;
+
 	log_debug("kernel xfrm event %d spi %08x", ev->kind, ev->spi);
+	if (ev->kind == NL_XFRM_SA_DEL || (ev->kind == NL_XFRM_SA_EXPIRE && ev->hard))
+		runtime_sa_gone(d, ev->spi);
+	else if (ev->kind == NL_XFRM_ACQUIRE)
+		runtime_acquire(d, &ev->src, &ev->dst);
 }
 
 static void on_nl_io(void *ctx, int fd, uint32_t events)
@@ -81,6 +87,8 @@ static void restore_state(struct xfrmd *d)
 		return;
 	}
 	d->running_doc = doc;
+	if (runtime_assign_ids(d, d->running, &e))
+		log_err("restoring tunnel ids: %s", e.msg);
 	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
 		 d->running->n_conns);
 }
@@ -122,6 +130,9 @@ static int start(struct xfrmd *d, struct xerr *e)
 				      : "unix:///var/run/charon.vici");
 	if (open_kernel_events(d, e) || open_control(d, e))
 		return -1;
+	/* Tunnels count as down until charon says otherwise: fail closed now. */
+	if (runtime_rebuild(d, e))
+		log_err("kernel: %s", e->msg);
 	if (charon_link_start(d))
 		return xerr_set(e, "out of memory");
 	return 0;
@@ -130,6 +141,7 @@ static int start(struct xfrmd *d, struct xerr *e)
 static void stop(struct xfrmd *d)
 {
 	apply_cancel_all(d);
+	runtime_free(d);
 	if (d->vici)
 		charon_link_stop(d);
 	ctl_server_free(d->ctl);
@@ -138,6 +150,7 @@ static void stop(struct xfrmd *d)
 	nl_xfrm_monitor_close(d->nlmon);
 	cfg_free(d->running);
 	json_object_put(d->running_doc);
+	json_object_put(d->tunnel_ids);
 	loop_free(d->loop);
 }
 

@@ -27,6 +27,7 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	json_object_object_add(st, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
 	json_object_object_add(st, "config", json_object_get(d->running_doc));
+	json_object_object_add(st, "tunnel_ids", json_object_get(d->tunnel_ids));
 	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
 	state_path(d, path, sizeof(path));
 	rc = file_write_atomic(path, text, strlen(text), 0600, e);
@@ -38,7 +39,7 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 			       struct xerr *e)
 {
 	char path[CFG_PATH_MAX + 16];
-	struct json_object *st, *doc, *gen, *dir;
+	struct json_object *st, *doc, *gen, *dir, *ids;
 	char *text;
 
 	state_path(d, path, sizeof(path));
@@ -57,6 +58,9 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 		return NULL;
 	}
 	*generation = json_object_get_uint64(gen);
+	if (json_object_object_get_ex(st, "tunnel_ids", &ids) &&
+	    json_object_is_type(ids, json_type_object))
+		d->tunnel_ids = json_object_get(ids);
 	snprintf(base_dir, len, "%s", json_object_get_string(dir));
 	json_object_get(doc);
 	json_object_put(st);

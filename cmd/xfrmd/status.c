@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe.h"
 #include "xfrmd.h"
 
 #define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
@@ -121,8 +122,26 @@ static struct json_object *child_json(const struct charon_ike *ike, const struct
 	return o;
 }
 
+static void runtime_json(struct json_object *o, const struct conn_rt *rt, size_t t)
+{
+	const struct tunnel_rt *tr = &rt->t[t];
+
+	JU64(o, "id", tr->id);
+	JBOOL(o, "healthy", rt->pair.healthy[t]);
+	JBOOL(o, "carries_traffic", pair_is_active(&rt->pair, t));
+	if (tr->probe) {
+		struct json_object *p = json_object_new_object();
+
+		JBOOL(p, "alive", probe_alive(tr->probe));
+		JU64(p, "sent", probe_sent(tr->probe));
+		JU64(p, "received", probe_received(tr->probe));
+		json_object_object_add(o, "probe", p);
+	}
+}
+
 static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_connection *c,
-				       size_t t, const struct kernel_sa_table *k)
+				       const struct conn_rt *rt, size_t t,
+				       const struct kernel_sa_table *k)
 {
 	const struct cfg_tunnel *tun = &c->tunnels[t];
 	struct json_object *o = json_object_new_object();
@@ -139,12 +158,17 @@ static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_c
 	JSTR(o, "local", ipaddr_str(&tun->local, a, sizeof(a)));
 	JSTR(o, "remote", ipaddr_str(&tun->remote, a, sizeof(a)));
 	JBOOL(o, "up", tunnel_up(ike));
+	if (rt)
+		runtime_json(o, rt, t);
 	json_object_object_add(o, "ike", ike ? ike_json(ike) : NULL);
 	json_object_object_add(o, "child", ch ? child_json(ike, ch, k) : NULL);
 	return o;
 }
 
-static const char *conn_state(const struct xfrmd *d, const struct cfg_connection *c)
+/* connected: every tunnel healthy (SAs up and, with probes, the data path
+ * answering); degraded: some; connecting: charon is negotiating; down. */
+static const char *conn_state(const struct xfrmd *d, const struct cfg_connection *c,
+			      const struct conn_rt *rt)
 {
 	size_t up = 0, connecting = 0;
 	char name[CHARON_NAME_MAX];
@@ -154,9 +178,9 @@ static const char *conn_state(const struct xfrmd *d, const struct cfg_connection
 
 		charon_tunnel_name(c->name, t + 1, name, sizeof(name));
 		ike = sa_table_find(&d->sas, name);
-		if (tunnel_up(ike))
+		if (rt ? rt->pair.healthy[t] : tunnel_up(ike))
 			up++;
-		else if (ike)
+		else if (ike && strcmp(ike->state, "ESTABLISHED"))
 			connecting++;
 	}
 	if (up == c->n_tunnels)
@@ -166,18 +190,35 @@ static const char *conn_state(const struct xfrmd *d, const struct cfg_connection
 	return connecting ? "connecting" : "down";
 }
 
+static void pairing_json(struct json_object *o, const struct conn_rt *rt)
+{
+	struct json_object *active = json_object_new_array();
+
+	for (size_t t = 0; t < rt->pair.n; t++)
+		if (pair_is_active(&rt->pair, t))
+			json_object_array_add(active, json_object_new_uint64(t + 1));
+	json_object_object_add(o, "active_tunnels", active);
+	JU64(o, "failovers", rt->pair.failovers);
+	JU64(o, "failbacks", rt->pair.failbacks);
+	JU64(o, "last_failover", (uint64_t)rt->last_failover);
+	JU64(o, "last_reaction_us", rt->reaction_us);
+	JBOOL(o, "fail_closed", rt->cfg->fail_closed);
+}
+
 static struct json_object *conn_json(const struct xfrmd *d, const struct cfg_connection *c,
-				     const struct kernel_sa_table *k)
+				     const struct conn_rt *rt, const struct kernel_sa_table *k)
 {
 	struct json_object *o = json_object_new_object(), *tunnels = json_object_new_array();
 
 	JSTR(o, "name", c->name);
-	JSTR(o, "state", conn_state(d, c));
+	JSTR(o, "state", conn_state(d, c, rt));
 	JSTR(o, "mode", cfg_mode_name(c->mode));
 	JSTR(o, "redundancy", cfg_redundancy_name(c->redundancy));
 	JSTR(o, "start", cfg_start_name(c->start));
+	if (rt)
+		pairing_json(o, rt);
 	for (size_t t = 0; t < c->n_tunnels; t++)
-		json_object_array_add(tunnels, tunnel_json(d, c, t, k));
+		json_object_array_add(tunnels, tunnel_json(d, c, rt, t, k));
 	json_object_object_add(o, "tunnels", tunnels);
 	return o;
 }
@@ -209,7 +250,8 @@ struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct 
 		const struct cfg_connection *c = &d->running->conns[i];
 
 		if (!only_conn || !strcmp(c->name, only_conn))
-			json_object_array_add(conns, conn_json(d, c, &k));
+			json_object_array_add(conns,
+					      conn_json(d, c, i < d->n_rt ? &d->rt[i] : NULL, &k));
 	}
 	json_object_object_add(o, "connections", conns);
 	kernel_sa_table_free(&k);

@@ -6,6 +6,9 @@
  *   state.c        the applied config on disk
  *   status.c       status reports (charon's SAs + kernel counters)
  *   commands.c     control-socket requests
+ *   runtime.c      per-connection pairing state and tunnel health
+ *   forward.c      the kernel side: tunnel links, routes, XFRM policies
+ *   probe.c        data-path probes through each tunnel
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
@@ -13,9 +16,11 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "charon.h"
 #include "config.h"
+#include "pairing.h"
 #include "control.h"
 #include "loop.h"
 #include "nl_xfrm.h"
@@ -25,12 +30,45 @@
 
 struct apply_job;
 struct sa_refresh;
+struct probe;
 
 struct xfrmd_options {
 	const char *control_path;
 	const char *state_dir;
 	const char *vici_override; /* -v: wins over gateway.vici */
 	unsigned control_mode;
+};
+
+struct sa_seen {
+	uint32_t spi;
+	uint64_t packets;
+};
+
+/* A tunnel as the daemon follows it. */
+struct tunnel_rt {
+	struct conn_rt *conn;
+	char name[CHARON_NAME_MAX];
+	uint32_t id;
+	int ifindex; /* route mode: its XFRM interface or VTI */
+	bool ike_up, child_up;
+	bool probe_ok;	       /* true when probes are off */
+	uint32_t ike_uniqueid; /* the IKE SA the tunnel runs on (charon may have two) */
+	uint32_t spi_in, spi_out;
+	uint64_t initiated_ms; /* on-traffic: when xfrmd last asked charon */
+	/* inbound packets per CHILD_SA at the last probe interval */
+	struct sa_seen seen[CHARON_CHILDREN_MAX];
+	struct probe *probe;
+};
+
+/* A connection: its tunnels paired into one link. */
+struct conn_rt {
+	const struct cfg_connection *cfg; /* points into xfrmd.running */
+	struct xfrmd *d;
+	struct pair pair;
+	struct tunnel_rt t[CFG_TUNNELS_MAX];
+	struct loop_timer *failback_timer;
+	time_t last_failover; /* wall clock, 0 = never */
+	uint64_t reaction_us; /* last health event -> kernel change */
 };
 
 struct sa_table {
@@ -64,6 +102,12 @@ struct xfrmd {
 	char running_base_dir[CFG_PATH_MAX];
 	uint64_t generation;
 
+	/* runtime of the running config's connections, same order */
+	struct conn_rt *rt;
+	size_t n_rt;
+	/* tunnel ids by charon name, kept across applies and restarts */
+	struct json_object *tunnel_ids;
+
 	/* applies run one at a time, in arrival order */
 	struct apply_job *jobs, *jobs_tail;
 };
@@ -74,7 +118,12 @@ void charon_link_stop(struct xfrmd *d);
 /* Queue a request; keeps the loop's write interest in step with the client. */
 int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
 		   void *ctx, struct xerr *e);
+/* Starts negotiating tunnel `name` (reply not awaited). */
+int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name);
+/* The IKE SAs of one name in turn: pass NULL first, then the last result. */
+const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
+				       const struct charon_ike *prev);
 void sa_table_clear(struct sa_table *t);
 
 /* apply.c */
@@ -94,6 +143,31 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 
 /* status.c */
 struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+
+/* runtime.c */
+/* Rebuilds the runtime after d->running changed, keeping what is known of
+ * tunnels that stay. */
+int runtime_rebuild(struct xfrmd *d, struct xerr *e);
+void runtime_free(struct xfrmd *d);
+struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
+/* Health inputs; each recomputes pairing and reprograms the kernel. */
+void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg);
+void runtime_charon_table(struct xfrmd *d); /* after a list-sas refresh */
+void runtime_sa_gone(struct xfrmd *d, uint32_t spi);
+/* The kernel wants an SA between these addresses (on-traffic start). */
+void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst);
+void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok);
+/* Gives ids to desired tunnels: kept by name, new ones the lowest free. */
+int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
+/* Forgets ids of tunnels the running config no longer has. */
+void runtime_prune_ids(struct xfrmd *d);
+
+/* forward.c */
+/* One connection's routes or policies from its pairing state. */
+int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
+/* Everything: links, routes and policies for all connections; removes
+ * what xfrmd owns but no longer wants. */
+int forward_sync(struct xfrmd *d, struct xerr *e);
 
 /* commands.c */
 void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,

@@ -24,10 +24,26 @@ int charon_tunnel_name(const char *conn, size_t tunnel, char *buf, size_t len);
 /* Inverse of charon_tunnel_name: 0 if name has the shape, else -1. */
 int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *tunnel);
 
+/* A tunnel's kernel identifiers derive from its id (cfg_tunnel.id), in a
+ * range charon's own dynamic reqids (counting up from 1) do not reach. */
+#define CHARON_ID_BASE 100000u
+static inline uint32_t charon_tunnel_reqid(uint32_t id)
+{
+	return CHARON_ID_BASE + id;
+}
+/* XFRM interface if_id, or the VTI key (= SA mark). */
+static inline uint32_t charon_tunnel_if_id(uint32_t id)
+{
+	return CHARON_ID_BASE + id;
+}
+
 /* Request messages, encoded. *msg is malloc'd. tunnel is 0-based here.
- * if_id is the XFRM interface id for route mode (0: none). */
-int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t if_id,
-			 uint8_t **msg, size_t *len, struct xerr *e);
+ * Policy mode: charon installs SAs only; xfrmd owns the XFRM policies so
+ * it can point them at whichever tunnel is healthy. Route mode: charon
+ * installs if_id (XFRM interface) or mark (VTI) policies for any traffic
+ * routed into the tunnel's interface. */
+int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
+			 struct xerr *e);
 int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
 			   size_t *len, struct xerr *e);
 /* { key = value } messages: unload-conn {name}, unload-shared {id}, ... */

@@ -52,25 +52,36 @@ static void add_auth(struct vici_builder *b, const char *section, const char *id
 	vici_end_section(b);
 }
 
-/* Route mode: the tunnel carries anything routed into its interface, so
- * the selectors are wide open and the if_id binds SA to interface. */
-static void add_child(struct vici_builder *b, const struct cfg_connection *c, const char *name,
-		      uint32_t if_id)
+static void add_route_mode(struct vici_builder *b, const struct cfg_connection *c, uint32_t id)
 {
+	/* The tunnel carries whatever is routed into its interface. */
 	static const struct prefix any[2] = {{.addr = {.family = AF_INET}, .len = 0},
 					     {.addr = {.family = AF_INET6}, .len = 0}};
 
+	add_prefixes(b, "local_ts", any, 2);
+	add_prefixes(b, "remote_ts", any, 2);
+	if (c->interface == CFG_IF_VTI) {
+		vici_add_kv_fmt(b, "mark_in", "%u", charon_tunnel_if_id(id));
+		vici_add_kv_fmt(b, "mark_out", "%u", charon_tunnel_if_id(id));
+	} else {
+		vici_add_kv_fmt(b, "if_id_in", "%u", charon_tunnel_if_id(id));
+		vici_add_kv_fmt(b, "if_id_out", "%u", charon_tunnel_if_id(id));
+	}
+}
+
+static void add_child(struct vici_builder *b, const struct cfg_connection *c, const char *name,
+		      uint32_t id)
+{
 	vici_begin_section(b, "children");
 	vici_begin_section(b, name);
 	if (c->mode == CFG_MODE_ROUTE) {
-		add_prefixes(b, "local_ts", any, 2);
-		add_prefixes(b, "remote_ts", any, 2);
-		vici_add_kv_fmt(b, "if_id_in", "%u", if_id);
-		vici_add_kv_fmt(b, "if_id_out", "%u", if_id);
+		add_route_mode(b, c, id);
 	} else {
 		add_prefixes(b, "local_ts", c->local_prefixes, c->n_local);
 		add_prefixes(b, "remote_ts", c->remote_prefixes, c->n_remote);
+		vici_add_kv_str(b, "policies", "no");
 	}
+	vici_add_kv_fmt(b, "reqid", "%u", charon_tunnel_reqid(id));
 	add_list(b, "esp_proposals", &c->esp_proposals);
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->child_rekey_time);
 	vici_add_kv_str(b, "mode", "tunnel");
@@ -88,8 +99,8 @@ static int tunnel_name(const struct cfg_connection *c, size_t tunnel, char *name
 	return 0;
 }
 
-int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t if_id,
-			 uint8_t **msg, size_t *len, struct xerr *e)
+int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
+			 struct xerr *e)
 {
 	const struct cfg_tunnel *t = &c->tunnels[tunnel];
 	char name[CHARON_NAME_MAX];
@@ -113,7 +124,7 @@ int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint32_t
 	vici_add_kv_str(b, "keyingtries", "0");
 	add_auth(b, "local", t->local_id);
 	add_auth(b, "remote", t->remote_id);
-	add_child(b, c, name, if_id);
+	add_child(b, c, name, t->id);
 	vici_end_section(b);
 	return vici_builder_finish(b, msg, len, e);
 }

@@ -51,6 +51,10 @@ struct cfg_tunnel {
 	char psk_file[CFG_PATH_MAX];
 	bool psk_from_file;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
+	/* Not from JSON: xfrmd's stable number for this tunnel (1..), from
+	 * which its reqid, XFRM interface id / VTI key and link name derive.
+	 * 0 until the daemon assigns it. */
+	uint32_t id;
 };
 
 struct cfg_route_override {

@@ -194,11 +194,6 @@ static int check_tunnel(const struct cfg_gateway *gw, const struct cfg_connectio
 	return 0;
 }
 
-static bool prefix_equal(const struct prefix *a, const struct prefix *b)
-{
-	return a->len == b->len && prefix_overlap(a, b);
-}
-
 static int check_dups(const struct prefix *v, size_t n, const char *what, size_t ci, struct xerr *e)
 {
 	char buf[PREFIX_STRLEN];

@@ -2,6 +2,8 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "nl_xfrm.h"
 
@@ -36,6 +38,29 @@ static int sa_spi(struct nlmsghdr *nlh, uint32_t *spi)
 	return 0;
 }
 
+static void xfrm_to_ipaddr(const xfrm_address_t *x, int family, struct ipaddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->bytes, x, family == AF_INET ? 4 : 16);
+}
+
+static int acquire_addrs(struct nlmsghdr *nlh, struct nl_xfrm_event *ev)
+{
+	const struct xfrm_user_acquire *ua;
+	int family;
+
+	if (nlmsg_datalen(nlh) < (int)sizeof(*ua))
+		return -1;
+	ua = nlmsg_data(nlh);
+	family = ua->sel.family;
+	if (family != AF_INET && family != AF_INET6)
+		return -1;
+	xfrm_to_ipaddr(&ua->saddr, family, &ev->src);
+	xfrm_to_ipaddr(&ua->id.daddr, family, &ev->dst);
+	return 0;
+}
+
 static int classify(struct nlmsghdr *nlh, struct nl_xfrm_event *ev)
 {
 	const struct xfrm_user_expire *exp;
@@ -58,7 +83,7 @@ static int classify(struct nlmsghdr *nlh, struct nl_xfrm_event *ev)
 		return 0;
 	case XFRM_MSG_ACQUIRE:
 		ev->kind = NL_XFRM_ACQUIRE;
-		return 0;
+		return acquire_addrs(nlh, ev);
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_DELPOLICY:
 	case XFRM_MSG_UPDPOLICY:

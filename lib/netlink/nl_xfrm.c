@@ -4,6 +4,7 @@
 #include <netlink/netlink.h>
 #include <netlink/xfrm/sa.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 static void nladdr_to_ipaddr(struct nl_addr *na, struct ipaddr *a)
@@ -87,4 +88,31 @@ void kernel_sa_table_free(struct kernel_sa_table *t)
 {
 	free(t->sa);
 	memset(t, 0, sizeof(*t));
+}
+
+/* Asked several times a second per tunnel by the probes: keep one socket. */
+static struct nl_sock *query_sock;
+
+int nl_xfrm_sa_counters(const struct ipaddr *dst, uint32_t spi, uint8_t proto, uint64_t *bytes,
+			uint64_t *packets, struct xerr *e)
+{
+	struct nl_addr *daddr;
+	struct xfrmnl_sa *sa = NULL;
+	unsigned long long b = 0, p = 0, add = 0, use = 0;
+	int err;
+
+	if (!query_sock && !(query_sock = connected_sock(e)))
+		return -1;
+	daddr = nl_addr_build(dst->family, dst->bytes, dst->family == AF_INET ? 4 : 16);
+	if (!daddr)
+		return xerr_set(e, "out of memory");
+	err = xfrmnl_sa_get_kernel(query_sock, daddr, spi, proto, 0, 0, &sa);
+	nl_addr_put(daddr);
+	if (err < 0)
+		return xerr_set(e, "netlink: SA %08x: %s", spi, nl_geterror(err));
+	xfrmnl_sa_get_curlifetime(sa, &b, &p, &add, &use);
+	*bytes = b;
+	*packets = p;
+	xfrmnl_sa_put(sa);
+	return 0;
 }

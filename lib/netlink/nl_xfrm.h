@@ -30,6 +30,9 @@ int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e);
 const struct kernel_sa *kernel_sa_find(const struct kernel_sa_table *t, uint32_t spi,
 				       uint8_t proto);
 void kernel_sa_table_free(struct kernel_sa_table *t);
+/* One SA's counters, looked up by destination, SPI and protocol. */
+int nl_xfrm_sa_counters(const struct ipaddr *dst, uint32_t spi, uint8_t proto, uint64_t *bytes,
+			uint64_t *packets, struct xerr *e);
 
 enum nl_xfrm_event_kind {
 	NL_XFRM_SA_NEW,
@@ -43,6 +46,9 @@ struct nl_xfrm_event {
 	enum nl_xfrm_event_kind kind;
 	uint32_t spi; /* SA events */
 	int hard;     /* expire: hard (1) or soft (0) */
+	/* acquire: the tunnel endpoints the kernel wants an SA for (assumed
+	 * the family of the traffic selector) */
+	struct ipaddr src, dst;
 };
 
 typedef void (*nl_xfrm_event_cb)(void *ctx, const struct nl_xfrm_event *ev);

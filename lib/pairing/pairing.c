@@ -6,8 +6,10 @@ void pair_init(struct pair *p, enum pair_mode mode, size_t n, size_t primary, ui
 {
 	memset(p, 0, sizeof(*p));
 	p->mode = mode;
-	p->n = n > PAIR_TUNNELS_MAX ? PAIR_TUNNELS_MAX : n;
-	p->primary = primary < p->n ? primary : 0;
+	if (n > PAIR_TUNNELS_MAX)
+		n = PAIR_TUNNELS_MAX;
+	p->n = n;
+	p->primary = primary < n ? primary : 0;
 	p->hold_down_ms = hold_down_ms;
 }
 

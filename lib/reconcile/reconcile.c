@@ -62,8 +62,7 @@ static int tunnel_msgs_equal(const struct cfg_connection *a, const struct cfg_co
 	int rc = -1;
 
 	*equal = false;
-	if (charon_msg_load_conn(a, t, 0, &ma, &la, e) ||
-	    charon_msg_load_conn(b, t, 0, &mb, &lb, e) ||
+	if (charon_msg_load_conn(a, t, &ma, &la, e) || charon_msg_load_conn(b, t, &mb, &lb, e) ||
 	    charon_msg_load_shared(a, t, &sa, &lsa, e) ||
 	    charon_msg_load_shared(b, t, &sb, &lsb, e))
 		goto out;

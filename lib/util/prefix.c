@@ -106,6 +106,11 @@ bool prefix_overlap(const struct prefix *a, const struct prefix *b)
 	return bits_equal(a->addr.bytes, b->addr.bytes, a->len < b->len ? a->len : b->len);
 }
 
+bool prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && ipaddr_equal(&a->addr, &b->addr);
+}
+
 bool prefix_contains_addr(const struct prefix *p, const struct ipaddr *a)
 {
 	return p->addr.family == a->family && bits_equal(p->addr.bytes, a->bytes, p->len);

@@ -24,6 +24,7 @@ int ipaddr_parse(const char *s, struct ipaddr *a);
  * Rejects host bits set beyond the mask (*why is set to a reason). */
 int prefix_parse(const char *s, struct prefix *p, const char **why);
 bool prefix_overlap(const struct prefix *a, const struct prefix *b);
+bool prefix_equal(const struct prefix *a, const struct prefix *b);
 bool prefix_contains_addr(const struct prefix *p, const struct ipaddr *a);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 const char *ipaddr_str(const struct ipaddr *a, char *buf, size_t len);

@@ -53,6 +53,10 @@ check_gt() {
   if [[ $2 =~ ^-?[0-9]+$ ]] && (($2 > $3)); then pass "$1" "$2 > $3"; else fail "$1" "expected > $3, got '$2'"; fi
 }
 
+check_lt() {
+  if [[ $2 =~ ^-?[0-9]+$ ]] && (($2 < $3)); then pass "$1" "$2 < $3"; else fail "$1" "expected < $3, got '$2'"; fi
+}
+
 wait_for() {
   local deadline=$((SECONDS + $1))
   shift

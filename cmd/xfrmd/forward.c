@@ -1,0 +1,284 @@
+/*
+ * The kernel side of a connection, derived from its pairing state:
+ *
+ * route mode   one link per tunnel (XFRM interface or VTI); a route per
+ *              remote prefix through the active tunnels' links (multipath
+ *              when several are active).
+ * policy mode  XFRM policies per local x remote prefix: "out" names the
+ *              active tunnel's SA; "in" and "fwd" accept ESP from any of
+ *              the connection's tunnels.
+ *
+ * With no tunnel healthy, traffic is dropped, never sent in clear:
+ * blackhole routes or block policies (fail_closed, the default), or, for
+ * start on-traffic, a path into the primary tunnel so the first packet
+ * triggers negotiation (the kernel drops it and asks for an SA).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nl_kernel.h"
+#include "xfrmd.h"
+
+#define POLICY_PRIORITY (XFRMD_PRIO_MIN + 500)
+
+/* The tunnel that gets traffic when none is healthy (on-traffic start). */
+static size_t primary_of(const struct conn_rt *c)
+{
+	return c->pair.primary;
+}
+
+static bool none_active(const struct conn_rt *c)
+{
+	return c->pair.active == 0;
+}
+
+static bool routes_wanted(const struct cfg_connection *cfg)
+{
+	return cfg->mode == CFG_MODE_ROUTE && cfg->routes.publish == CFG_PUBLISH_AUTO;
+}
+
+/* --- route mode ------------------------------------------------------------ */
+
+static void route_key(const struct cfg_connection *cfg, const struct prefix *dst,
+		      struct nl_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dst = *dst;
+	r->table = cfg->routes.table;
+	r->metric = cfg->routes.metric;
+}
+
+static int route_one(const struct conn_rt *c, const struct prefix *dst, struct xerr *e)
+{
+	const struct cfg_connection *cfg = c->cfg;
+	struct nl_route r;
+
+	route_key(cfg, dst, &r);
+	for (size_t t = 0; t < c->pair.n; t++)
+		if (pair_is_active(&c->pair, t) && c->t[t].ifindex)
+			r.nh_ifindex[r.n_nh++] = c->t[t].ifindex;
+	if (!r.n_nh && cfg->start == CFG_START_ON_TRAFFIC && c->t[primary_of(c)].ifindex)
+		r.nh_ifindex[r.n_nh++] = c->t[primary_of(c)].ifindex;
+	if (r.n_nh)
+		r.type = NL_ROUTE_UNICAST;
+	else if (cfg->fail_closed)
+		r.type = NL_ROUTE_BLACKHOLE;
+	else
+		return nl_route_delete(&r, e);
+	return nl_route_replace(&r, e);
+}
+
+static int routes_conn(const struct conn_rt *c, struct xerr *e)
+{
+	if (!routes_wanted(c->cfg))
+		return 0;
+	for (size_t i = 0; i < c->cfg->n_remote; i++)
+		if (route_one(c, &c->cfg->remote_prefixes[i], e))
+			return -1;
+	return 0;
+}
+
+/* --- policy mode ----------------------------------------------------------- */
+
+static void policy_key(const struct prefix *src, const struct prefix *dst, enum nl_policy_dir dir,
+		       struct nl_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->src = *src;
+	p->dst = *dst;
+	p->dir = dir;
+	p->priority = POLICY_PRIORITY;
+}
+
+static int policy_out(const struct conn_rt *c, const struct prefix *lp, const struct prefix *rp,
+		      struct xerr *e)
+{
+	const struct cfg_connection *cfg = c->cfg;
+	struct nl_policy p;
+	size_t t = primary_of(c);
+
+	policy_key(lp, rp, NL_POLICY_OUT, &p);
+	for (size_t i = 0; i < c->pair.n; i++)
+		if (pair_is_active(&c->pair, i)) {
+			t = i;
+			break;
+		}
+	if (none_active(c) && cfg->start != CFG_START_ON_TRAFFIC) {
+		if (!cfg->fail_closed)
+			return nl_policy_delete(&p, e);
+		p.action = NL_POLICY_BLOCK;
+		return nl_policy_update(&p, e);
+	}
+	p.action = NL_POLICY_TUNNEL;
+	p.tmpl_src = cfg->tunnels[t].local;
+	p.tmpl_dst = cfg->tunnels[t].remote;
+	p.reqid = charon_tunnel_reqid(c->t[t].id);
+	return nl_policy_update(&p, e);
+}
+
+/* Inbound needs no choice of tunnel: ESP from either is welcome, clear
+ * text never (unless the operator turned fail-closed off). */
+static int policy_in(const struct conn_rt *c, const struct prefix *lp, const struct prefix *rp,
+		     enum nl_policy_dir dir, struct xerr *e)
+{
+	struct nl_policy p;
+
+	policy_key(rp, lp, dir, &p);
+	if (none_active(c) && !c->cfg->fail_closed && c->cfg->start != CFG_START_ON_TRAFFIC)
+		return nl_policy_delete(&p, e);
+	p.action = NL_POLICY_TUNNEL;
+	return nl_policy_update(&p, e);
+}
+
+static int policies_conn(const struct conn_rt *c, struct xerr *e)
+{
+	const struct cfg_connection *cfg = c->cfg;
+
+	for (size_t l = 0; l < cfg->n_local; l++)
+		for (size_t r = 0; r < cfg->n_remote; r++) {
+			const struct prefix *lp = &cfg->local_prefixes[l];
+			const struct prefix *rp = &cfg->remote_prefixes[r];
+
+			if (lp->addr.family != rp->addr.family)
+				continue;
+			if (policy_out(c, lp, rp, e) || policy_in(c, lp, rp, NL_POLICY_IN, e) ||
+			    policy_in(c, lp, rp, NL_POLICY_FWD, e))
+				return -1;
+		}
+	return 0;
+}
+
+int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
+{
+	(void)d;
+	return c->cfg->mode == CFG_MODE_ROUTE ? routes_conn(c, e) : policies_conn(c, e);
+}
+
+/* --- whole sync ------------------------------------------------------------ */
+
+static void link_spec(const struct conn_rt *c, size_t t, struct nl_link_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = c->cfg->interface == CFG_IF_VTI ? NL_LINK_VTI : NL_LINK_XFRM;
+	snprintf(s->name, sizeof(s->name), "xfrmd%u", c->t[t].id);
+	s->if_id = charon_tunnel_if_id(c->t[t].id);
+	s->local = c->cfg->tunnels[t].local;
+	s->remote = c->cfg->tunnels[t].remote;
+}
+
+static int ensure_links(struct xfrmd *d, struct xerr *e)
+{
+	for (size_t i = 0; i < d->n_rt; i++) {
+		struct conn_rt *c = &d->rt[i];
+
+		for (size_t t = 0; c->cfg->mode == CFG_MODE_ROUTE && t < c->pair.n; t++) {
+			struct nl_link_spec s;
+
+			link_spec(c, t, &s);
+			if (nl_link_ensure(&s, &c->t[t].ifindex, e))
+				return xerr_wrap(e, "%s", c->t[t].name);
+		}
+	}
+	return 0;
+}
+
+static bool link_wanted(const struct xfrmd *d, const struct nl_link *l)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; d->rt[i].cfg->mode == CFG_MODE_ROUTE && t < d->rt[i].pair.n;
+		     t++) {
+			struct nl_link_spec s;
+
+			link_spec(&d->rt[i], t, &s);
+			if (!strcmp(s.name, l->spec.name))
+				return true;
+		}
+	return false;
+}
+
+static bool route_wanted(const struct xfrmd *d, const struct nl_route *r)
+{
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct cfg_connection *cfg = d->rt[i].cfg;
+
+		for (size_t p = 0; routes_wanted(cfg) && p < cfg->n_remote; p++) {
+			struct nl_route k;
+
+			route_key(cfg, &cfg->remote_prefixes[p], &k);
+			if (prefix_equal(&k.dst, &r->dst) && k.table == r->table &&
+			    k.metric == r->metric)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool policy_wanted(const struct xfrmd *d, const struct nl_policy *p)
+{
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct cfg_connection *cfg = d->rt[i].cfg;
+		const struct prefix *lps = cfg->local_prefixes, *rps = cfg->remote_prefixes;
+		bool out = p->dir == NL_POLICY_OUT;
+
+		if (cfg->mode != CFG_MODE_POLICY)
+			continue;
+		for (size_t l = 0; l < cfg->n_local; l++)
+			for (size_t r = 0; r < cfg->n_remote; r++)
+				if (prefix_equal(&p->src, out ? &lps[l] : &rps[r]) &&
+				    prefix_equal(&p->dst, out ? &rps[r] : &lps[l]))
+					return true;
+	}
+	return false;
+}
+
+/* Removes what xfrmd owns and no longer wants. Gone is fine; a failure is
+ * logged and the rest still goes: stale objects must not pile up. */
+static int prune_failed(const struct xerr *one)
+{
+	log_err("prune: %s", one->msg);
+	return -1;
+}
+
+static int prune(struct xfrmd *d, struct xerr *e)
+{
+	struct nl_route *routes = NULL;
+	struct nl_policy *pols = NULL;
+	struct nl_link *links = NULL;
+	size_t n = 0;
+	struct xerr one;
+	int rc = 0;
+
+	if (nl_route_list_owned(0, &routes, &n, e))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!route_wanted(d, &routes[i]) && nl_route_delete(&routes[i], &one))
+			rc = prune_failed(&one);
+	free(routes);
+	if (nl_policy_list_owned(&pols, &n, e))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!policy_wanted(d, &pols[i]) && nl_policy_delete(&pols[i], &one))
+			rc = prune_failed(&one);
+	free(pols);
+	if (nl_link_list_owned(&links, &n, e))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!link_wanted(d, &links[i]) && nl_link_delete(links[i].spec.name, &one))
+			rc = prune_failed(&one);
+	free(links);
+	if (rc)
+		xerr_set(e, "could not remove everything xfrmd no longer wants (see log)");
+	return rc;
+}
+
+int forward_sync(struct xfrmd *d, struct xerr *e)
+{
+	if (ensure_links(d, e))
+		return -1;
+	for (size_t i = 0; i < d->n_rt; i++)
+		if (forward_conn(d, &d->rt[i], e))
+			return xerr_wrap(e, "%s", d->rt[i].cfg->name);
+	return prune(d, e);
+}

@@ -1,0 +1,498 @@
+/*
+ * Tunnel health and pairing. Health = IKE SA established, CHILD_SA
+ * installed and, with probes on, the data path answering. Every input
+ * (charon events, list-sas snapshots, kernel SA deletions, probes) goes
+ * through tunnel_update(), which feeds the pairing machine and, when the
+ * set of tunnels carrying traffic changes, reprograms the kernel at once.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "probe.h"
+#include "xfrmd.h"
+
+static bool tunnel_healthy(const struct tunnel_rt *t)
+{
+	return t->ike_up && t->child_up && t->probe_ok;
+}
+
+static void arm_failback(struct conn_rt *c)
+{
+	uint64_t at = pair_next_deadline(&c->pair), now = loop_now_ms();
+
+	if (at == UINT64_MAX)
+		loop_timer_stop(c->failback_timer);
+	else
+		loop_timer_arm(c->failback_timer, at > now ? at - now : 0);
+}
+
+static void log_active(const struct conn_rt *c, const char *why)
+{
+	char which[32] = "";
+
+	for (size_t t = 0; t < c->pair.n; t++)
+		if (pair_is_active(&c->pair, t))
+			snprintf(which + strlen(which), sizeof(which) - strlen(which), "%st%zu",
+				 which[0] ? "+" : "", t + 1);
+	log_info("%s: traffic on %s (%s)", c->cfg->name,
+		 which[0] ? which : (c->cfg->fail_closed ? "nothing: dropping" : "nothing"), why);
+}
+
+/* The active set changed: move traffic now, measure how long it took. */
+static void reprogram(struct conn_rt *c, uint64_t t0_us, const char *why)
+{
+	struct xerr e;
+	struct timespec ts;
+
+	if (forward_conn(c->d, c, &e))
+		log_err("%s: moving traffic failed: %s", c->cfg->name, e.msg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->reaction_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 - t0_us;
+	if (c->pair.failovers && c->pair.last_change_ms)
+		c->last_failover = time(NULL);
+	log_active(c, why);
+	arm_failback(c);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void tunnel_update(struct conn_rt *c, size_t i, const char *why)
+{
+	uint64_t t0 = now_us();
+
+	if (pair_set_health(&c->pair, i, tunnel_healthy(&c->t[i]), t0 / 1000))
+		reprogram(c, t0, why);
+	else
+		arm_failback(c);
+}
+
+static void on_failback(void *ctx)
+{
+	struct conn_rt *c = ctx;
+	uint64_t t0 = now_us();
+
+	if (pair_tick(&c->pair, t0 / 1000))
+		reprogram(c, t0, "failback after hold-down");
+	else
+		arm_failback(c);
+}
+
+struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++)
+			if (!strcmp(d->rt[i].t[t].name, name)) {
+				if (conn)
+					*conn = &d->rt[i];
+				return &d->rt[i].t[t];
+			}
+	return NULL;
+}
+
+static size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)
+{
+	return (size_t)(t - c->t);
+}
+
+/* --- inputs ------------------------------------------------------------- */
+
+static const struct charon_child *installed_child(const struct charon_ike *ike)
+{
+	const struct charon_child *best = NULL;
+
+	for (size_t i = 0; ike && i < ike->n_children; i++)
+		if (!strcmp(ike->children[i].state, "INSTALLED") &&
+		    (!best || ike->children[i].uniqueid > best->uniqueid))
+			best = &ike->children[i];
+	return best;
+}
+
+static void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i);
+
+/* Probes run while a CHILD_SA exists: without one they would only make
+ * the kernel ask for an SA, starting on-traffic tunnels by themselves. */
+static void follow_child(struct conn_rt *c, struct tunnel_rt *t)
+{
+	size_t i = tunnel_index(c, t);
+
+	if (!c->cfg->probe_interval_ms)
+		return;
+	if (t->child_up && !t->probe) {
+		start_probe(c->d, c, i);
+	} else if (!t->child_up && t->probe) {
+		probe_stop(t->probe);
+		t->probe = NULL;
+		t->probe_ok = false;
+	}
+}
+
+static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
+			const char *why)
+{
+	const struct charon_child *ch = installed_child(ike);
+
+	t->ike_up = ike && !strcmp(ike->state, "ESTABLISHED");
+	t->child_up = t->ike_up && ch;
+	t->ike_uniqueid = t->ike_up ? ike->uniqueid : 0;
+	t->spi_in = ch ? ch->spi_in : 0;
+	t->spi_out = ch ? ch->spi_out : 0;
+	follow_child(c, t);
+	tunnel_update(c, tunnel_index(c, t), why);
+}
+
+static void on_child_down(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike)
+{
+	/* A CHILD_SA replaced by a newer one, or one of a duplicate IKE SA,
+	 * may go down while another carries traffic: only the current counts. */
+	for (size_t i = 0; i < ike->n_children; i++)
+		if (!t->spi_out || ike->children[i].spi_out == t->spi_out) {
+			t->child_up = false;
+			t->spi_in = t->spi_out = 0;
+			follow_child(c, t);
+			tunnel_update(c, tunnel_index(c, t), "CHILD_SA down");
+			return;
+		}
+}
+
+void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg)
+{
+	bool up = vici_get_bool(msg, "up");
+	bool child = !strcmp(event, "child-updown");
+
+	for (const struct vici_node *n = msg->child; n; n = n->next) {
+		struct conn_rt *c;
+		struct tunnel_rt *t;
+		struct charon_ike ike;
+
+		if (n->type != VICI_NODE_SECTION || !(t = runtime_tunnel(d, n->name, &c)) ||
+		    charon_parse_ike(n, &ike, NULL))
+			continue;
+		if (up && child)
+			set_from_sa(c, t, &ike, "CHILD_SA up");
+		else if (child)
+			on_child_down(c, t, &ike);
+		else if (!up && (!t->ike_uniqueid || ike.uniqueid == t->ike_uniqueid))
+			set_from_sa(c, t, NULL, "IKE SA down");
+	}
+}
+
+/* charon may hold two IKE SAs for a tunnel (both ends initiated at once):
+ * the tunnel is up if any of them is, on the newest such. */
+static const struct charon_ike *best_sa(const struct sa_table *tab, const char *name)
+{
+	const struct charon_ike *best = NULL;
+
+	for (const struct charon_ike *ike = sa_table_next(tab, name, NULL); ike;
+	     ike = sa_table_next(tab, name, ike)) {
+		bool usable = !strcmp(ike->state, "ESTABLISHED") && installed_child(ike);
+		bool best_usable =
+		    best && !strcmp(best->state, "ESTABLISHED") && installed_child(best);
+
+		if (!best || (usable && !best_usable) ||
+		    (usable == best_usable && ike->uniqueid > best->uniqueid))
+			best = ike;
+	}
+	return best;
+}
+
+void runtime_charon_table(struct xfrmd *d)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++)
+			set_from_sa(&d->rt[i], &d->rt[i].t[t], best_sa(&d->sas, d->rt[i].t[t].name),
+				    "charon's SA list");
+}
+
+void runtime_sa_gone(struct xfrmd *d, uint32_t spi)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
+			struct tunnel_rt *tr = &d->rt[i].t[t];
+
+			if (!spi || (tr->spi_out != spi && tr->spi_in != spi))
+				continue;
+			tr->child_up = false;
+			tr->spi_in = tr->spi_out = 0;
+			tunnel_update(&d->rt[i], t, "kernel deleted its SA");
+		}
+}
+
+void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok)
+{
+	c->t[t].probe_ok = ok;
+	tunnel_update(c, t, ok ? "probes answered" : "probes lost");
+}
+
+/* --- probes --------------------------------------------------------------- */
+
+static void on_probe(void *ctx, bool alive)
+{
+	struct tunnel_rt *t = ctx;
+
+	runtime_probe_result(t->conn->d, t->conn, tunnel_index(t->conn, t), alive);
+}
+
+/* Adds SA spi's inbound packet count to next; true if it grew since seen. */
+static bool sa_grew(const struct tunnel_rt *t, const struct ipaddr *dst, uint32_t spi,
+		    struct sa_seen *next, size_t *n)
+{
+	uint64_t bytes, packets;
+	struct xerr e;
+	bool grew = false;
+
+	for (size_t i = 0; i < *n; i++)
+		if (next[i].spi == spi)
+			return false; /* counted already */
+	if (!spi || *n == CHARON_CHILDREN_MAX)
+		return false;
+	if (nl_xfrm_sa_counters(dst, spi, IPPROTO_ESP, &bytes, &packets, &e)) {
+		log_debug("%s: %s", t->name, e.msg);
+		return false;
+	}
+	for (size_t i = 0; i < CHARON_CHILDREN_MAX; i++)
+		if (t->seen[i].spi == spi && packets > t->seen[i].packets)
+			grew = true;
+	next[*n].spi = spi;
+	next[*n].packets = packets;
+	(*n)++;
+	return grew;
+}
+
+/* Packets in over any CHILD_SA of the tunnel (the peer may send on
+ * another one than ours while duplicates exist). Each SA is compared with
+ * itself only, so SAs coming and going never look like traffic. */
+static bool inbound_activity(void *ctx)
+{
+	struct tunnel_rt *t = ctx;
+	const struct ipaddr *local = &t->conn->cfg->tunnels[tunnel_index(t->conn, t)].local;
+	const struct sa_table *tab = &t->conn->d->sas;
+	struct sa_seen next[CHARON_CHILDREN_MAX] = {{0}};
+	size_t n = 0;
+	bool grew = sa_grew(t, local, t->spi_in, next, &n);
+
+	for (const struct charon_ike *ike = sa_table_next(tab, t->name, NULL); ike;
+	     ike = sa_table_next(tab, t->name, ike))
+		for (size_t i = 0; i < ike->n_children; i++)
+			grew |= sa_grew(t, local, ike->children[i].spi_in, next, &n);
+	memcpy(t->seen, next, sizeof(next));
+	return grew;
+}
+
+static void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i)
+{
+	const struct cfg_connection *cfg = c->cfg;
+	struct tunnel_rt *t = &c->t[i];
+	struct probe_spec s = {
+	    .source = cfg->probe_source,
+	    .target = cfg->probe_target,
+	    .interval_ms = cfg->probe_interval_ms,
+	    .loss = cfg->probe_loss,
+	    .ident = (uint16_t)(0xa000 | (t->id & 0x0fff)),
+	    .ifindex = cfg->mode == CFG_MODE_ROUTE ? t->ifindex : 0,
+	    .tun_local = cfg->tunnels[i].local,
+	    .tun_remote = cfg->tunnels[i].remote,
+	    .reqid = charon_tunnel_reqid(t->id),
+	};
+	struct xerr e;
+
+	t->probe_ok = !cfg->probe_interval_ms;
+	if (!cfg->probe_interval_ms || !t->child_up)
+		return;
+	t->probe = probe_start(d->loop, &s, on_probe, inbound_activity, t, &e);
+	if (!t->probe) {
+		/* Without probes, charon's view alone decides. */
+		log_err("%s: %s; judging health without probes", t->name, e.msg);
+		t->probe_ok = true;
+	}
+}
+
+/* --- building ------------------------------------------------------------- */
+
+static void conn_free(struct conn_rt *c)
+{
+	for (size_t t = 0; t < CFG_TUNNELS_MAX; t++)
+		probe_stop(c->t[t].probe);
+	loop_timer_free(c->failback_timer);
+}
+
+void runtime_free(struct xfrmd *d)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		conn_free(&d->rt[i]);
+	free(d->rt);
+	d->rt = NULL;
+	d->n_rt = 0;
+}
+
+static const struct conn_rt *old_conn(const struct conn_rt *old, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(old[i].cfg->name, name))
+			return &old[i];
+	return NULL;
+}
+
+static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_connection *cfg,
+		      const struct conn_rt *prev)
+{
+	size_t primary = cfg->n_tunnels > 1 && cfg->tunnels[1].role == CFG_ROLE_PRIMARY;
+
+	c->d = d;
+	c->cfg = cfg;
+	c->failback_timer = loop_timer_new(d->loop, on_failback, c);
+	pair_init(&c->pair,
+		  cfg->redundancy == CFG_RED_ACTIVE_ACTIVE ? PAIR_ACTIVE_ACTIVE
+							   : PAIR_ACTIVE_STANDBY,
+		  cfg->n_tunnels, primary, (uint64_t)cfg->failback_hold_down * 1000);
+	if (prev) {
+		c->last_failover = prev->last_failover;
+		c->pair.failovers = prev->pair.failovers;
+		c->pair.failbacks = prev->pair.failbacks;
+	}
+	for (size_t t = 0; t < cfg->n_tunnels; t++) {
+		struct tunnel_rt *tr = &c->t[t];
+
+		tr->conn = c;
+		tr->id = cfg->tunnels[t].id;
+		charon_tunnel_name(cfg->name, t + 1, tr->name, sizeof(tr->name));
+		/* A tunnel that stays keeps what charon told us about it. */
+		if (prev && t < prev->pair.n && prev->t[t].id == tr->id) {
+			tr->ike_up = prev->t[t].ike_up;
+			tr->child_up = prev->t[t].child_up;
+			tr->spi_in = prev->t[t].spi_in;
+			tr->spi_out = prev->t[t].spi_out;
+		}
+	}
+}
+
+int runtime_rebuild(struct xfrmd *d, struct xerr *e)
+{
+	const struct cfg_config *cfg = d->running;
+	size_t n = cfg ? cfg->n_conns : 0;
+	struct conn_rt *rt = calloc(n + 1, sizeof(*rt)), *old = d->rt;
+	size_t n_old = d->n_rt;
+	int rc;
+
+	if (!rt)
+		return xerr_set(e, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		conn_init(d, &rt[i], &cfg->conns[i], old_conn(old, n_old, cfg->conns[i].name));
+	/* Old probes and timers point at the old array: stop them first. */
+	for (size_t i = 0; i < n_old; i++)
+		conn_free(&old[i]);
+	free(old);
+	d->rt = rt;
+	d->n_rt = n;
+	/* Links first: route-mode probes leave through them. */
+	rc = forward_sync(d, e);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t t = 0; t < rt[i].pair.n; t++) {
+			start_probe(d, &rt[i], t);
+			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), loop_now_ms());
+		}
+		if (forward_conn(d, &rt[i], rc ? NULL : e))
+			rc = -1;
+		arm_failback(&rt[i]);
+	}
+	return rc;
+}
+
+/* --- ids ------------------------------------------------------------------ */
+
+static bool id_taken(struct json_object *ids, uint32_t id)
+{
+	json_object_object_foreach(ids, name, v)
+	{
+		(void)name;
+		if ((uint32_t)json_object_get_int64(v) == id)
+			return true;
+	}
+	return false;
+}
+
+int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
+{
+	char name[CHARON_NAME_MAX];
+
+	if (!d->tunnel_ids && !(d->tunnel_ids = json_object_new_object()))
+		return xerr_set(e, "out of memory");
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
+			struct json_object *v;
+			uint32_t id = 1;
+
+			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
+			if (json_object_object_get_ex(d->tunnel_ids, name, &v)) {
+				cfg->conns[i].tunnels[t].id = (uint32_t)json_object_get_int64(v);
+				continue;
+			}
+			while (id_taken(d->tunnel_ids, id))
+				id++;
+			json_object_object_add(d->tunnel_ids, name, json_object_new_int64(id));
+			cfg->conns[i].tunnels[t].id = id;
+		}
+	return 0;
+}
+
+void runtime_prune_ids(struct xfrmd *d)
+{
+	struct json_object *keep = json_object_new_object();
+
+	for (size_t i = 0; keep && i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++)
+			json_object_object_add(keep, d->rt[i].t[t].name,
+					       json_object_new_int64(d->rt[i].t[t].id));
+	if (!keep)
+		return;
+	json_object_put(d->tunnel_ids);
+	d->tunnel_ids = keep;
+}
+
+#define ACQUIRE_RETRY_MS 10000 /* charon is negotiating; don't start it twice */
+
+static bool conn_has_tunnel(const struct cfg_connection *cfg, const struct ipaddr *src,
+			    const struct ipaddr *dst)
+{
+	for (size_t t = 0; t < cfg->n_tunnels; t++)
+		if (ipaddr_equal(&cfg->tunnels[t].local, src) &&
+		    ipaddr_equal(&cfg->tunnels[t].remote, dst))
+			return true;
+	return false;
+}
+
+/* Policy mode has no charon traps (xfrmd owns the policies), so the
+ * kernel's acquire for a tunnel's addresses is where on-traffic starts.
+ * The whole link comes up: the standby too, ready for failover. */
+void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst)
+{
+	uint64_t now = loop_now_ms();
+
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct cfg_connection *cfg = d->rt[i].cfg;
+
+		if (cfg->mode != CFG_MODE_POLICY || cfg->start != CFG_START_ON_TRAFFIC ||
+		    !conn_has_tunnel(cfg, src, dst))
+			continue;
+		for (size_t t = 0; t < cfg->n_tunnels; t++) {
+			struct tunnel_rt *tr = &d->rt[i].t[t];
+			struct xerr e;
+
+			if (tr->ike_up ||
+			    (tr->initiated_ms && now - tr->initiated_ms < ACQUIRE_RETRY_MS))
+				continue;
+			tr->initiated_ms = now;
+			log_info("%s: traffic is waiting: negotiating", tr->name);
+			if (charon_initiate(d, tr->name, &e))
+				log_err("%s: %s", tr->name, e.msg);
+		}
+	}
+}

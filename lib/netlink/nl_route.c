@@ -1,0 +1,390 @@
+/*
+ * Routes through the tunnels (libnl-route). A route is identified by
+ * (destination, table, metric, tos 0): that is what NLM_F_REPLACE matches
+ * on, whatever the protocol, so every change first looks at what the
+ * kernel holds under that key and leaves other protocols' routes alone.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <linux/rtnetlink.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_common.h"
+#include "nl_kernel.h"
+
+/* The kernel files IPv6 routes added with metric 0 under this metric. */
+#define IP6_RT_PRIO_USER 1024
+
+typedef int (*route_fn)(struct rtnl_route *rt, void *arg);
+
+struct route_dump {
+	uint32_t table;	  /* 0: all */
+	uint8_t protocol; /* 0: all */
+	route_fn fn;
+	void *arg;
+	int err;
+};
+
+static uint32_t route_metric(const struct nl_route *r)
+{
+	if (r->dst.addr.family == AF_INET6 && r->metric == 0)
+		return IP6_RT_PRIO_USER;
+	return r->metric;
+}
+
+/* "route 10.2.0.0/24 table 254 metric 100: WHAT", for messages. */
+static int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, ...)
+{
+	char p[PREFIX_STRLEN], what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return xerr_set(e, "route %s table %u metric %u: %s", prefix_str(&r->dst, p, sizeof(p)),
+			r->table, route_metric(r), what);
+}
+
+/* What identifies a route: destination, table (and metric). */
+static int route_check_key(const struct nl_route *r, struct xerr *e)
+{
+	if (r->dst.addr.family != AF_INET && r->dst.addr.family != AF_INET6)
+		return xerr_set(e, "route: destination is not an IPv4 or IPv6 prefix");
+	if (r->dst.len > nlk_family_len(r->dst.addr.family) * 8)
+		return route_err(e, r, "invalid prefix length");
+	if (!r->table)
+		return route_err(e, r, "table 0 is not a routing table");
+	return 0;
+}
+
+static int route_check(const struct nl_route *r, struct xerr *e)
+{
+	if (route_check_key(r, e) < 0)
+		return -1;
+	if (r->type == NL_ROUTE_BLACKHOLE || r->type == NL_ROUTE_UNREACHABLE)
+		return 0;
+	if (r->type != NL_ROUTE_UNICAST)
+		return route_err(e, r,
+				 "only unicast, blackhole and unreachable routes can be written");
+	if (r->n_nh < 1 || r->n_nh > NL_ROUTE_NH_MAX)
+		return route_err(e, r, "a unicast route needs 1 to %d next hops, not %zu",
+				 NL_ROUTE_NH_MAX, r->n_nh);
+	for (size_t i = 0; i < r->n_nh; i++)
+		if (r->nh_ifindex[i] <= 0)
+			return route_err(e, r, "next hop %zu has no interface", i + 1);
+	/* Linux refuses RTA_MULTIPATH with device-only IPv6 next hops ("use
+	 * nexthop objects"), and libnl 3.7 has no nexthop objects. */
+	if (r->n_nh > 1 && r->dst.addr.family == AF_INET6)
+		return route_err(e, r,
+				 "IPv6 multipath through interfaces without gateways needs kernel "
+				 "nexthop objects, which xfrmd does not create yet");
+	return 0;
+}
+
+static uint8_t route_rtn(enum nl_route_type t)
+{
+	switch (t) {
+	case NL_ROUTE_BLACKHOLE:
+		return RTN_BLACKHOLE;
+	case NL_ROUTE_UNREACHABLE:
+		return RTN_UNREACHABLE;
+	case NL_ROUTE_UNICAST:
+	case NL_ROUTE_OTHER:
+		break;
+	}
+	return RTN_UNICAST;
+}
+
+static int route_add_nexthops(struct rtnl_route *rt, const struct nl_route *r)
+{
+	for (size_t i = 0; i < r->n_nh; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+
+		if (!nh)
+			return -1;
+		/* libnl's weight is the kernel's rtnh_hops: 0 for weight 1 */
+		rtnl_route_nh_set_weight(nh, 0);
+		rtnl_route_nh_set_ifindex(nh, r->nh_ifindex[i]);
+		rtnl_route_add_nexthop(rt, nh);
+	}
+	return 0;
+}
+
+/* The route as a libnl object. A key-only one (for deletes) carries no type,
+ * scope or next hops, so the kernel matches whatever is under the key. */
+static struct rtnl_route *route_build(const struct nl_route *r, bool key_only)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct nl_addr *dst = nlk_addr(&r->dst.addr, 0, r->dst.len);
+
+	if (!rt || !dst || rtnl_route_set_family(rt, (uint8_t)r->dst.addr.family) < 0 ||
+	    rtnl_route_set_dst(rt, dst) < 0)
+		goto fail;
+	nl_addr_put(dst);
+	dst = NULL;
+	rtnl_route_set_table(rt, r->table);
+	rtnl_route_set_priority(rt, route_metric(r));
+	rtnl_route_set_protocol(rt, XFRMD_RTPROT);
+	if (key_only) {
+		rtnl_route_set_type(rt, RTN_UNSPEC);
+		rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
+		return rt;
+	}
+	rtnl_route_set_type(rt, route_rtn(r->type));
+	/* Unicast keeps libnl's guess (link scope: no gateways). */
+	if (r->type != NL_ROUTE_UNICAST)
+		rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
+	else if (route_add_nexthops(rt, r) < 0)
+		goto fail;
+	return rt;
+fail:
+	nl_addr_put(dst);
+	if (rt)
+		rtnl_route_put(rt);
+	return NULL;
+}
+
+static int route_msg(struct nl_msg *msg, void *arg)
+{
+	struct route_dump *d = arg;
+	struct rtnl_route *rt;
+	int err = rtnl_route_parse(nlmsg_hdr(msg), &rt);
+
+	if (err < 0) {
+		d->err = err;
+		return NL_STOP;
+	}
+	if (!(rtnl_route_get_flags(rt) & RTM_F_CLONED) &&
+	    (!d->table || rtnl_route_get_table(rt) == d->table) &&
+	    (!d->protocol || rtnl_route_get_protocol(rt) == d->protocol))
+		err = d->fn(rt, d->arg);
+	rtnl_route_put(rt);
+	if (err < 0) {
+		d->err = err;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+/* One family's routes, filtered by table and protocol. The kernel filters
+ * too when it supports strict dump checks (4.20); the filter here is what
+ * counts. A table that does not exist yet holds no routes. */
+static int route_dump(struct nl_sock *sk, int family, struct route_dump *d)
+{
+	struct rtmsg rtm = {
+	    .rtm_family = (uint8_t)family,
+	    .rtm_protocol = d->protocol,
+	    .rtm_table = d->table < 256 ? (uint8_t)d->table : RT_TABLE_COMPAT,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+	int one = 1, err;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    (d->table && nla_put_u32(msg, RTA_TABLE, d->table) < 0)) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
+	d->err = 0;
+	err = nlk_dump(sk, msg, route_msg, d);
+	if (err == -NLE_OBJ_NOTFOUND && d->table)
+		err = 0;
+	return err < 0 ? err : d->err;
+}
+
+static bool route_same_key(struct rtnl_route *rt, const struct nl_route *r)
+{
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct ipaddr a;
+
+	if (rtnl_route_get_family(rt) != r->dst.addr.family ||
+	    rtnl_route_get_table(rt) != r->table ||
+	    rtnl_route_get_priority(rt) != route_metric(r) || rtnl_route_get_tos(rt) || !dst ||
+	    nl_addr_get_prefixlen(dst) != r->dst.len)
+		return false;
+	if (r->dst.len == 0)
+		return true; /* default routes may come without an address */
+	nlk_ipaddr(dst, &a);
+	return ipaddr_equal(&a, &r->dst.addr);
+}
+
+/* Who holds a route's key: xfrmd itself and/or another protocol. */
+struct route_owners {
+	const struct nl_route *want;
+	bool ours;
+	int other; /* another protocol's number, -1: none */
+};
+
+static int route_owner_fn(struct rtnl_route *rt, void *arg)
+{
+	struct route_owners *o = arg;
+
+	if (!route_same_key(rt, o->want))
+		return 0;
+	if (rtnl_route_get_protocol(rt) == XFRMD_RTPROT)
+		o->ours = true;
+	else
+		o->other = rtnl_route_get_protocol(rt);
+	return 0;
+}
+
+static int route_owners(struct nl_sock *sk, const struct nl_route *r, struct route_owners *o,
+			struct xerr *e)
+{
+	struct route_dump d = {.table = r->table, .fn = route_owner_fn, .arg = o};
+	int err;
+
+	o->want = r;
+	o->ours = false;
+	o->other = -1;
+	err = route_dump(sk, r->dst.addr.family, &d);
+	if (err < 0)
+		return route_err(e, r, "reading the routing table: %s", nl_geterror(err));
+	return 0;
+}
+
+static int route_refuse(const struct nl_route *r, int protocol, struct xerr *e)
+{
+	char p[PREFIX_STRLEN], name[32];
+
+	rtnl_route_proto2str(protocol, name, sizeof(name));
+	return xerr_set(e,
+			"route %s table %u metric %u belongs to protocol %s (%d), not xfrmd (%d)",
+			prefix_str(&r->dst, p, sizeof(p)), r->table, route_metric(r), name,
+			protocol, XFRMD_RTPROT);
+}
+
+int nl_route_replace(const struct nl_route *r, struct xerr *e)
+{
+	struct rtnl_route *rt = NULL;
+	struct route_owners o;
+	struct nl_sock *sk;
+	int err = -NLE_NOMEM;
+
+	if (route_check(r, e) < 0 || !(sk = nlk_open(NETLINK_ROUTE, e)))
+		return -1;
+	if (route_owners(sk, r, &o, e) < 0 || (o.other >= 0 && route_refuse(r, o.other, e))) {
+		nl_socket_free(sk);
+		return -1;
+	}
+	if ((rt = route_build(r, false)))
+		err = rtnl_route_add(sk, rt, NLM_F_REPLACE);
+	if (rt)
+		rtnl_route_put(rt);
+	nl_socket_free(sk);
+	return err < 0 ? route_err(e, r, "%s", nl_geterror(err)) : 0;
+}
+
+int nl_route_delete(const struct nl_route *r, struct xerr *e)
+{
+	struct rtnl_route *rt = NULL;
+	struct route_owners o;
+	struct nl_sock *sk;
+	int err = -NLE_NOMEM;
+
+	if (route_check_key(r, e) < 0 || !(sk = nlk_open(NETLINK_ROUTE, e)))
+		return -1;
+	if (route_owners(sk, r, &o, e) < 0) {
+		nl_socket_free(sk);
+		return -1;
+	}
+	if (!o.ours) {
+		nl_socket_free(sk);
+		return o.other >= 0 ? route_refuse(r, o.other, e) : 0;
+	}
+	/* The protocol in the request makes the kernel pick xfrmd's route even
+	 * if another protocol's shares the key. */
+	if ((rt = route_build(r, true)))
+		err = rtnl_route_delete(sk, rt, 0);
+	if (rt)
+		rtnl_route_put(rt);
+	nl_socket_free(sk);
+	if (err < 0 && err != -NLE_OBJ_NOTFOUND)
+		return route_err(e, r, "deleting: %s", nl_geterror(err));
+	return 0;
+}
+
+/* Next hops as xfrmd writes them: device only, at most NL_ROUTE_NH_MAX;
+ * anything else reads as NL_ROUTE_OTHER. */
+static void route_fill_type(struct rtnl_route *rt, struct nl_route *out)
+{
+	int n = rtnl_route_get_nnexthops(rt);
+	uint8_t rtn = rtnl_route_get_type(rt);
+
+	if (rtn == RTN_BLACKHOLE || rtn == RTN_UNREACHABLE) {
+		out->type = rtn == RTN_BLACKHOLE ? NL_ROUTE_BLACKHOLE : NL_ROUTE_UNREACHABLE;
+		return;
+	}
+	out->type = NL_ROUTE_OTHER;
+	if (rtn != RTN_UNICAST || n < 1 || n > NL_ROUTE_NH_MAX)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+
+		if (rtnl_route_nh_get_gateway(nh) || rtnl_route_nh_get_ifindex(nh) <= 0)
+			return;
+		out->nh_ifindex[i] = rtnl_route_nh_get_ifindex(nh);
+	}
+	out->type = NL_ROUTE_UNICAST;
+	out->n_nh = (size_t)n;
+}
+
+struct route_list {
+	struct nl_route *items;
+	size_t n, cap;
+};
+
+static int route_list_fn(struct rtnl_route *rt, void *arg)
+{
+	struct route_list *l = arg;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct nl_route *r, *items = nlk_grow(l->items, l->n, &l->cap, sizeof(*l->items));
+
+	if (!items)
+		return -NLE_NOMEM;
+	l->items = items;
+	r = &l->items[l->n++];
+	memset(r, 0, sizeof(*r));
+	nlk_ipaddr(dst, &r->dst.addr);
+	r->dst.addr.family = rtnl_route_get_family(rt);
+	r->dst.len = dst ? (uint8_t)nl_addr_get_prefixlen(dst) : 0;
+	r->table = rtnl_route_get_table(rt);
+	r->metric = rtnl_route_get_priority(rt);
+	route_fill_type(rt, r);
+	return 0;
+}
+
+int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	struct route_list l = {0};
+	struct route_dump d = {.table = table, .protocol = XFRMD_RTPROT, .fn = route_list_fn};
+	struct nl_sock *sk = nlk_open(NETLINK_ROUTE, e);
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!sk)
+		return -1;
+	d.arg = &l;
+	for (size_t i = 0; i < 2 && err >= 0; i++)
+		err = route_dump(sk, families[i], &d);
+	nl_socket_free(sk);
+	if (err < 0) {
+		free(l.items);
+		return xerr_set(e, "listing xfrmd's routes: %s", nl_geterror(err));
+	}
+	*out = l.items;
+	*n = l.n;
+	return 0;
+}
