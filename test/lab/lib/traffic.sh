@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Continuous test flows and what they saw.
-#   flow_start NS DST NAME [INTERVAL_S]   ping DST from NS every INTERVAL_S (default 0.02) in the
-#                                         background; output in $LAB_RUN/NAME.ping
+#   flow_start NS DST NAME [INTERVAL_S] [SRC]
+#                                         ping DST from NS (from address SRC) every INTERVAL_S
+#                                         (default 0.02) in the background; output in
+#                                         $LAB_RUN/NAME.ping
 #   flow_stop NAME                        stop it
 #   flow_gap_ms NAME                      the longest run of lost replies, in milliseconds
 #   flow_received NAME                    replies received
@@ -9,10 +11,11 @@
 #   flow_mark NAME                        remember how many replies there are now
 
 flow_start() {
-  local ns=$1 dst=$2 name=$3 iv=${4:-0.02}
+  local ns=$1 dst=$2 name=$3 iv=${4:-0.02} src=()
+  [[ -n ${5:-} ]] && src=(-I "$5")
   echo "$iv" >"$LAB_RUN/$name.interval"
   # ip netns exec execs ping: $! is ping itself, so the signal reaches it.
-  ip netns exec "$ns" ping -n -i "$iv" -W 1 "$dst" >"$LAB_RUN/$name.ping" 2>&1 &
+  ip netns exec "$ns" ping -n -i "$iv" -W 1 "${src[@]}" "$dst" >"$LAB_RUN/$name.ping" 2>&1 &
   echo $! >"$LAB_RUN/$name.pid"
 }
 

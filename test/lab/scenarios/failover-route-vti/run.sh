@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# failover-route-vti: Azure-style active-active, route-based over VTI (user-mode
+# Linux has VTI, not XFRM interfaces). xfrmd creates one VTI per tunnel and a
+# multipath route to the remote LAN over both. Several flows spread over the
+# two tunnels; path 1 is cut: every flow continues on tunnel 2 within a
+# second; path 1 returns: both tunnels carry traffic again.
+
+conn() { # conn GW EXPR: EXPR on the connection c of `status --json`
+  xfrmctl_on "$1" status --json |
+    python3 -c "import json,sys; c=json.load(sys.stdin)['connections'][0]; print($2)"
+}
+active_is() { [[ $(conn "$1" "c['active_tunnels']") == "$2" ]]; }
+# Outbound ESP packets from public address SRC at GW (kernel SA counters).
+esp_out() {
+  on "$1" ip -s xfrm state | awk -v s="$2" '
+    /^src/ { hit = ($2 == s) }
+    hit && /\(packets\)/ { sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); n += $1 }
+    END { print n + 0 }'
+}
+FLOW_SRCS=(10.1.0.11 10.1.0.12 10.1.0.13 10.1.0.14 10.1.0.15 10.1.0.16)
+for a in "${FLOW_SRCS[@]}"; do on hosta ip addr add $a/24 dev lan0; done
+
+for gw in gwa gwb; do
+  start_charon $gw
+  cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
+  chmod 600 "$LAB_RUN/$gw/xfrmd.json"
+  require start-xfrmd-$gw start_xfrmd $gw
+done
+require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
+require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+check both-active-gwa wait_for 15 active_is gwa "[1, 2]"
+check both-active-gwb wait_for 15 active_is gwb "[1, 2]"
+check vti-links on gwa ip -d link show xfrmd1
+check_eq multipath-route 2 "$(on gwa ip route show 10.2.0.0/24 proto 211 | grep -c 'nexthop dev xfrmd')"
+on gwa ip route show proto 211 >"$LAB_OUT/show-routes-gwa.txt"
+
+# 1. Several flows (different sources) spread over both tunnels.
+t1_0=$(esp_out gwa $GWA_UL1) t2_0=$(esp_out gwa $GWA_UL2)
+for a in "${FLOW_SRCS[@]}"; do on hosta ping -n -q -c 10 -i 0.02 -W 1 -I $a $HOSTB >/dev/null || true; done
+check_gt t1-carries $(($(esp_out gwa $GWA_UL1) - t1_0)) 9
+check_gt t2-carries $(($(esp_out gwa $GWA_UL2) - t2_0)) 9
+
+# 2. Cut path 1 under running flows: all continue on tunnel 2.
+for i in "${!FLOW_SRCS[@]}"; do flow_start hosta $HOSTB f$i 0.02 "${FLOW_SRCS[$i]}"; done
+sleep 1
+path_cut gwa $GWA_UL1 $GWB_UL1
+check failover-gwa wait_for 5 active_is gwa "[2]"
+check failover-gwb wait_for 5 active_is gwb "[2]"
+sleep 1
+worst=0
+for i in "${!FLOW_SRCS[@]}"; do
+  flow_stop f$i
+  g=$(flow_gap_ms f$i)
+  ((g > worst)) && worst=$g
+done
+check_lt interruption-under-1s "$worst" 1000
+echo "active-active VTI, path 1 cut: worst flow interruption ${worst} ms" >"$LAB_OUT/show-failover.txt"
+check_eq single-path-route 0 "$(on gwa ip route show 10.2.0.0/24 proto 211 | grep -c 'xfrmd1')"
+
+# 3. Path 1 back: both tunnels carry traffic again.
+path_restore gwa $GWA_UL1 $GWB_UL1
+check both-active-again wait_for 20 active_is gwa "[1, 2]"
+t1_1=$(esp_out gwa $GWA_UL1) t2_1=$(esp_out gwa $GWA_UL2)
+for a in "${FLOW_SRCS[@]}"; do on hosta ping -n -q -c 10 -i 0.02 -W 1 -I $a $HOSTB >/dev/null || true; done
+check_gt t1-carries-again $(($(esp_out gwa $GWA_UL1) - t1_1)) 9
+check_gt t2-carries-again $(($(esp_out gwa $GWA_UL2) - t2_1)) 9
+
+# 4. Both tunnels dead: a blackhole route, nothing in clear on the underlay.
+esp_cut gwa
+esp_cut gwb
+check blackholed wait_for 5 sh -c "ip netns exec gwa ip route show 10.2.0.0/24 proto 211 | grep -q blackhole"
+capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap"
+on hosta ping -n -q -c 10 -i 0.05 -W 1 $HOSTB >/dev/null 2>&1 || true
+capture_stop "$LAB_RUN/gwa/ul0.pcap"
+check_eq fail-closed-no-clear-text 0 \
+  "$(capture_count "$LAB_RUN/gwa/ul0.pcap" "not esp and net $NET_A and net $NET_B")"
+esp_restore gwa
+esp_restore gwb
+check recovers wait_for 15 active_is gwa "[1, 2]"
