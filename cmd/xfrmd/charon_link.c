@@ -166,8 +166,10 @@ static void periodic_resync(void *ctx)
 {
 	struct xfrmd *d = ctx;
 
-	if (d->charon_ready && !apply_busy(d))
+	if (d->charon_ready && !apply_busy(d)) {
 		apply_resync(d);
+		runtime_keep_up(d);
+	}
 	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);
 }
 

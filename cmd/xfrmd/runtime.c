@@ -135,10 +135,45 @@ static void follow_child(struct conn_rt *c, struct tunnel_rt *t)
 	}
 }
 
+#define RESTART_MIN_MS 1000
+#define RESTART_MAX_MS 30000
+
+/* A tunnel that should be up but has no IKE SA at all (the peer deleted
+ * it, or negotiation failed for good): ask charon again, backing off. */
+static void restart_tunnel(void *ctx)
+{
+	struct tunnel_rt *t = ctx;
+	struct xfrmd *d = t->conn->d;
+	struct xerr e;
+
+	if (t->ike_up || sa_table_find(&d->sas, t->name) || !d->charon_ready)
+		return;
+	log_info("%s: no IKE SA: initiating", t->name);
+	t->initiated_ms = loop_now_ms();
+	if (charon_initiate(d, t->name, &e))
+		log_err("%s: %s", t->name, e.msg);
+	loop_timer_arm(t->restart_timer, t->restart_delay_ms);
+	t->restart_delay_ms =
+	    t->restart_delay_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : t->restart_delay_ms * 2;
+}
+
+static void watch_restart(struct conn_rt *c, struct tunnel_rt *t, bool was_up)
+{
+	if (c->cfg->start != CFG_START_IMMEDIATE || !t->restart_timer)
+		return;
+	if (t->ike_up) {
+		t->restart_delay_ms = RESTART_MIN_MS;
+		loop_timer_stop(t->restart_timer);
+	} else if (was_up && !loop_timer_armed(t->restart_timer)) {
+		loop_timer_arm(t->restart_timer, t->restart_delay_ms);
+	}
+}
+
 static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
 			const char *why)
 {
 	const struct charon_child *ch = installed_child(ike);
+	bool was_up = t->ike_up;
 
 	t->ike_up = ike && !strcmp(ike->state, "ESTABLISHED");
 	t->child_up = t->ike_up && ch;
@@ -146,6 +181,7 @@ static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct cha
 	t->spi_in = ch ? ch->spi_in : 0;
 	t->spi_out = ch ? ch->spi_out : 0;
 	follow_child(c, t);
+	watch_restart(c, t, was_up);
 	tunnel_update(c, tunnel_index(c, t), why);
 }
 
@@ -319,8 +355,10 @@ static void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i)
 
 static void conn_free(struct conn_rt *c)
 {
-	for (size_t t = 0; t < CFG_TUNNELS_MAX; t++)
+	for (size_t t = 0; t < CFG_TUNNELS_MAX; t++) {
 		probe_stop(c->t[t].probe);
+		loop_timer_free(c->t[t].restart_timer);
+	}
 	loop_timer_free(c->failback_timer);
 }
 
@@ -363,6 +401,8 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 
 		tr->conn = c;
 		tr->id = cfg->tunnels[t].id;
+		tr->restart_timer = loop_timer_new(d->loop, restart_tunnel, tr);
+		tr->restart_delay_ms = RESTART_MIN_MS;
 		charon_tunnel_name(cfg->name, t + 1, tr->name, sizeof(tr->name));
 		/* A tunnel that stays keeps what charon told us about it. */
 		if (prev && t < prev->pair.n && prev->t[t].id == tr->id) {
@@ -495,4 +535,16 @@ void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipa
 				log_err("%s: %s", tr->name, e.msg);
 		}
 	}
+}
+
+void runtime_keep_up(struct xfrmd *d)
+{
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
+			struct tunnel_rt *tr = &d->rt[i].t[t];
+
+			if (d->rt[i].cfg->start == CFG_START_IMMEDIATE && !tr->ike_up &&
+			    !loop_timer_armed(tr->restart_timer))
+				loop_timer_arm(tr->restart_timer, 0);
+		}
 }

@@ -54,7 +54,9 @@ struct tunnel_rt {
 	bool probe_ok;	       /* true when probes are off */
 	uint32_t ike_uniqueid; /* the IKE SA the tunnel runs on (charon may have two) */
 	uint32_t spi_in, spi_out;
-	uint64_t initiated_ms; /* on-traffic: when xfrmd last asked charon */
+	uint64_t initiated_ms;		  /* when xfrmd last asked charon to initiate */
+	struct loop_timer *restart_timer; /* start immediate: bring a lost tunnel back */
+	uint64_t restart_delay_ms;
 	/* inbound packets per CHILD_SA at the last probe interval */
 	struct sa_seen seen[CHARON_CHILDREN_MAX];
 	struct probe *probe;
@@ -156,6 +158,8 @@ void runtime_charon_table(struct xfrmd *d); /* after a list-sas refresh */
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi);
 /* The kernel wants an SA between these addresses (on-traffic start). */
 void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst);
+/* Start-immediate tunnels without any IKE SA get initiated (periodic). */
+void runtime_keep_up(struct xfrmd *d);
 void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok);
 /* Gives ids to desired tunnels: kept by name, new ones the lowest free. */
 int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);

@@ -52,7 +52,7 @@ check failover-gwb wait_for 5 active_is gwb "[2]"
 sleep 1
 flow_stop f1
 gap=$(flow_gap_ms f1)
-check_gt flow-survived "$(flow_received f1)" 50
+check_gt flow-survived "$(flow_received f1)" 80
 check_lt interruption-under-1s "$gap" 1000
 echo "failover interruption: ${gap} ms" >"$LAB_OUT/show-failover.txt"
 check_eq failovers-counted 1 "$(conn gwa "c['failovers']")"
