@@ -93,6 +93,8 @@ static void print_human(struct json_object *st)
 	       (unsigned long long)jnum(st, "generation"),
 	       json_object_get_boolean(jobj(charon, "connected")) ? "connected" : "DISCONNECTED",
 	       jstr(charon, "uri"));
+	if (*jstr(charon, "route_conflict"))
+		printf("WARNING: %s\n", jstr(charon, "route_conflict"));
 	if (*jstr(st, "kernel_error"))
 		printf("kernel counters unavailable: %s\n", jstr(st, "kernel_error"));
 	if (!n)

@@ -244,6 +244,8 @@ struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct 
 	JSTR(o, "gateway", d->running ? d->running->gateway.name : "");
 	JU64(o, "generation", d->generation);
 	JBOOL(charon, "connected", d->charon_ready);
+	if (d->charon_routes_conflict[0])
+		JSTR(charon, "route_conflict", d->charon_routes_conflict);
 	JSTR(charon, "uri", d->vici_uri);
 	json_object_object_add(o, "charon", charon);
 	for (size_t i = 0; d->running && i < d->running->n_conns; i++) {

@@ -107,6 +107,8 @@ struct xfrmd {
 	/* runtime of the running config's connections, same order */
 	struct conn_rt *rt;
 	size_t n_rt;
+	/* a conflicting setup of charon's own route installation, or "" */
+	char charon_routes_conflict[512];
 	/* tunnel ids by charon name, kept across applies and restarts */
 	struct json_object *tunnel_ids;
 

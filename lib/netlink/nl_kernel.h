@@ -81,6 +81,8 @@ int nl_route_replace(const struct nl_route *r, struct xerr *e);
 int nl_route_delete(const struct nl_route *r, struct xerr *e);
 /* Routes with protocol XFRMD_RTPROT in table (0: all tables). */
 int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
+/* Every route of a table, whoever installed it (read-only use). */
+int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
 
 /* --- XFRM policies -------------------------------------------------------- */
 

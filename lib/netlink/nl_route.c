@@ -364,11 +364,12 @@ static int route_list_fn(struct rtnl_route *rt, void *arg)
 	return 0;
 }
 
-int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
+static int route_list(uint32_t table, uint8_t protocol, struct nl_route **out, size_t *n,
+		      struct xerr *e)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	struct route_list l = {0};
-	struct route_dump d = {.table = table, .protocol = XFRMD_RTPROT, .fn = route_list_fn};
+	struct route_dump d = {.table = table, .protocol = protocol, .fn = route_list_fn};
 	struct nl_sock *sk = nlk_open(NETLINK_ROUTE, e);
 	int err = 0;
 
@@ -382,9 +383,19 @@ int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct
 	nl_socket_free(sk);
 	if (err < 0) {
 		free(l.items);
-		return xerr_set(e, "listing xfrmd's routes: %s", nl_geterror(err));
+		return xerr_set(e, "listing routes of table %u: %s", table, nl_geterror(err));
 	}
 	*out = l.items;
 	*n = l.n;
 	return 0;
+}
+
+int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
+{
+	return route_list(table, XFRMD_RTPROT, out, n, e);
+}
+
+int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
+{
+	return route_list(table, 0, out, n, e);
 }

@@ -81,3 +81,10 @@ check_eq fail-closed-no-clear-text 0 \
 esp_restore gwa
 esp_restore gwb
 check recovers wait_for 15 active_is gwa "[1, 2]"
+
+# 5. charon's own route installation (table 220) would override xfrmd's
+# routes: xfrmd notices within a resync interval and says what to set.
+on gwa ip route add 10.2.0.0/24 dev xfrmd2 table 220
+conflict() { xfrmctl_on gwa status | grep -q "WARNING: table 220 has a route to 10.2.0.0/24.*install_routes = no"; }
+check charon-route-conflict-shown wait_for 15 conflict
+on gwa ip route del 10.2.0.0/24 dev xfrmd2 table 220
