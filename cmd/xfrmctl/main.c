@@ -16,6 +16,11 @@ static const struct {
     {"apply", cmd_apply, "apply -f FILE          validate FILE and make xfrmd apply it"},
     {"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
     {"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
+    {"explain", cmd_explain, "explain [--json] SRC DST  route, XFRM policy and SA for a packet"},
+    {"metrics", cmd_metrics, "metrics [-o FILE]      Prometheus text (node_exporter textfile)"},
+    {"monitor", cmd_monitor, "monitor [--json]       events as they happen, one line each"},
+    {"routes", cmd_routes, "routes [--json] [CONN] routes to remote prefixes and their state"},
+    {"route", cmd_route, "route publish|unpublish CONN [PREFIX]  publish or withdraw routes"},
 };
 
 static void usage(FILE *f)

@@ -12,6 +12,11 @@ struct ctl_opts {
 int cmd_apply(const struct ctl_opts *o, int argc, char **argv);
 int cmd_validate(const struct ctl_opts *o, int argc, char **argv);
 int cmd_status(const struct ctl_opts *o, int argc, char **argv);
+int cmd_explain(const struct ctl_opts *o, int argc, char **argv);
+int cmd_metrics(const struct ctl_opts *o, int argc, char **argv);
+int cmd_monitor(const struct ctl_opts *o, int argc, char **argv);
+int cmd_routes(const struct ctl_opts *o, int argc, char **argv);
+int cmd_route(const struct ctl_opts *o, int argc, char **argv);
 
 /* Sends req to xfrmd; returns the reply when "ok" is true. Otherwise
  * prints the error ("xfrmctl: ...") and returns NULL. */

@@ -100,6 +100,7 @@ static int adopt(struct apply_job *j, struct xerr *e)
 		snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
 		d->generation++;
 		runtime_prune_ids(d);
+		routes_prune_choices(d);
 		return 0;
 	}
 	d->running = old;
@@ -130,6 +131,7 @@ static void job_succeeded(struct apply_job *j)
 		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged",
 			 j->resync ? "resynchronised" : "applied",
 			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged);
+	events_applied(d, j->resync, j->plan.n, j->plan.unchanged);
 	resp = json_object_new_object();
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
 	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));

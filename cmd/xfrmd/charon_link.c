@@ -158,6 +158,7 @@ static void on_event(void *ctx, const char *event, const struct vici_node *msg)
 		/* Straight to the pairing: failover must not wait for list-sas. */
 		runtime_charon_event(d, event, msg);
 	}
+	events_rekey(d, event, msg);
 	if (!loop_timer_armed(d->refresh_timer))
 		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
 }
@@ -199,6 +200,7 @@ static void on_close(void *ctx, const char *reason)
 	struct xfrmd *d = ctx;
 
 	log_warn("charon connection lost (%s): %s; reconnecting", d->vici_uri, reason);
+	events_charon(d, false, reason);
 	drop_connection(d);
 	schedule_reconnect(d);
 }
@@ -224,6 +226,7 @@ static void on_registered(void *ctx, enum vici_status st, const struct vici_node
 	d->charon_ready = true;
 	d->reconnect_delay_ms = RECONNECT_MIN_MS;
 	log_info("connected to charon at %s", d->vici_uri);
+	events_charon(d, true, NULL);
 	refresh_sas(d);
 	apply_resync(d);
 	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);

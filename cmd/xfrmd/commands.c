@@ -53,15 +53,58 @@ static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *re
 	json_object_put(r);
 }
 
+static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct xerr e;
+	struct json_object *routes = routes_build(d, str_arg(req, "connection"), &e), *r;
+
+	if (!routes) {
+		ctl_server_reply_error(d->ctl, client, e.msg);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "routes", routes);
+	ctl_server_reply(d->ctl, client, r);
+	json_object_put(r);
+}
+
+/* {"cmd": "route", "action": "publish"|"unpublish", "connection", "prefix"?} */
+static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	const char *action = str_arg(req, "action"), *conn = str_arg(req, "connection");
+	struct xerr e;
+	bool publish;
+
+	if (!action || (strcmp(action, "publish") && strcmp(action, "unpublish"))) {
+		ctl_server_reply_error(d->ctl, client,
+				       "route: \"action\" must be publish or unpublish");
+		return;
+	}
+	publish = !strcmp(action, "publish");
+	if (routes_set(d, conn, str_arg(req, "prefix"), publish, &e)) {
+		ctl_server_reply_error(d->ctl, client, e.msg);
+		return;
+	}
+	cmd_routes(d, client, req);
+}
+
+/* clang-format off */
 static const struct {
 	const char *name;
 	command_fn fn;
 	bool root_only; /* changes state */
 } commands[] = {
-    {"apply", cmd_apply, true},
-    {"status", cmd_status, false},
-    {"version", cmd_version, false},
+	{"apply", cmd_apply, true},
+	{"explain", explain_command, false},
+	{"metrics", metrics_command, false},
+	{"monitor", events_monitor_command, false},
+	{"route", cmd_route, true},
+	{"routes", cmd_routes, false},
+	{"status", cmd_status, false},
+	{"version", cmd_version, false},
 };
+/* clang-format on */
 
 void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,
 		     struct json_object *req)

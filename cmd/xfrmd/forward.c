@@ -1,12 +1,13 @@
 /*
  * The kernel side of a connection, derived from its pairing state:
  *
- * route mode   one link per tunnel (XFRM interface or VTI); a route per
- *              remote prefix through the active tunnels' links (multipath
- *              when several are active).
+ * route mode   one link per tunnel (XFRM interface or VTI); each published
+ *              route (routes.c) through the active tunnels' links
+ *              (multipath when several are active).
  * policy mode  XFRM policies per local x remote prefix: "out" names the
  *              active tunnel's SA; "in" and "fwd" accept ESP from any of
- *              the connection's tunnels.
+ *              the connection's tunnels. Published routes lead out along
+ *              the underlay path to the active tunnel's peer.
  *
  * With no tunnel healthy, traffic is dropped, never sent in clear:
  * blackhole routes or block policies (fail_closed, the default), or, for
@@ -14,6 +15,7 @@
  * triggers negotiation (the kernel drops it and asks for an SA).
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,50 +36,97 @@ static bool none_active(const struct conn_rt *c)
 	return c->pair.active == 0;
 }
 
-static bool routes_wanted(const struct cfg_connection *cfg)
-{
-	return cfg->mode == CFG_MODE_ROUTE && cfg->routes.publish == CFG_PUBLISH_AUTO;
-}
+/* --- routes ---------------------------------------------------------------- */
 
-/* --- route mode ------------------------------------------------------------ */
-
-static void route_key(const struct cfg_connection *cfg, const struct prefix *dst,
-		      struct nl_route *r)
+static void route_key(const struct route_obj *o, struct nl_route *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->dst = *dst;
-	r->table = cfg->routes.table;
-	r->metric = cfg->routes.metric;
+	r->dst = o->prefix;
+	r->table = o->table;
+	r->metric = o->metric;
 }
 
-static int route_one(const struct conn_rt *c, const struct prefix *dst, struct xerr *e)
+/* The tunnel that would carry traffic: an active one, else the primary
+ * for on-traffic start (its first packet starts negotiation); SIZE_MAX:
+ * none (fail closed). */
+static size_t route_tunnel(const struct conn_rt *c, size_t from)
 {
-	const struct cfg_connection *cfg = c->cfg;
-	struct nl_route r;
+	for (size_t t = from; t < c->pair.n; t++)
+		if (pair_is_active(&c->pair, t))
+			return t;
+	if (from == 0 && c->cfg->start == CFG_START_ON_TRAFFIC)
+		return primary_of(c);
+	return SIZE_MAX;
+}
 
-	route_key(cfg, dst, &r);
+/* Route mode: through the tunnels' own links (multipath when several). */
+static void via_links(const struct conn_rt *c, struct nl_route *r)
+{
 	for (size_t t = 0; t < c->pair.n; t++)
 		if (pair_is_active(&c->pair, t) && c->t[t].ifindex)
-			r.nh_ifindex[r.n_nh++] = c->t[t].ifindex;
-	if (!r.n_nh && cfg->start == CFG_START_ON_TRAFFIC && c->t[primary_of(c)].ifindex)
-		r.nh_ifindex[r.n_nh++] = c->t[primary_of(c)].ifindex;
+			r->nh_ifindex[r->n_nh++] = c->t[t].ifindex;
+	if (!r->n_nh) {
+		size_t t = route_tunnel(c, 0);
+
+		if (t != SIZE_MAX && c->t[t].ifindex)
+			r->nh_ifindex[r->n_nh++] = c->t[t].ifindex;
+	}
+}
+
+/* Policy mode: the XFRM policy does the steering, the route only has to
+ * lead out of the gateway; it follows the underlay path to the active
+ * tunnel's peer, so BIRD or FRR can redistribute it (protocol 211). */
+static void via_underlay(const struct conn_rt *c, struct nl_route *r)
+{
+	size_t t = route_tunnel(c, 0);
+	struct xerr e;
+
+	if (t == SIZE_MAX)
+		return;
+	/* No way to the peer: the route is withdrawn or blackholed like one
+	 * without a healthy tunnel; the tunnel cannot come up anyway. */
+	if (nl_route_get_path(&c->cfg->tunnels[t].remote, &r->nh_ifindex[0], &r->nh_gateway[0],
+			      &e)) {
+		log_warn("%s: publishing its routes: %s", c->cfg->name, e.msg);
+		return;
+	}
+	r->n_nh = 1;
+}
+
+static int route_one(struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
+		     struct xerr *e)
+{
+	struct nl_route r;
+
+	route_key(o, &r);
+	if (!routes_published(d, c->cfg, o))
+		return nl_route_delete(&r, e);
+	if (c->cfg->mode == CFG_MODE_ROUTE)
+		via_links(c, &r);
+	else
+		via_underlay(c, &r);
 	if (r.n_nh)
 		r.type = NL_ROUTE_UNICAST;
-	else if (cfg->fail_closed)
+	else if (c->cfg->fail_closed)
 		r.type = NL_ROUTE_BLACKHOLE;
 	else
 		return nl_route_delete(&r, e);
 	return nl_route_replace(&r, e);
 }
 
-static int routes_conn(const struct conn_rt *c, struct xerr *e)
+static int routes_conn(struct xfrmd *d, const struct conn_rt *c, struct xerr *e)
 {
-	if (!routes_wanted(c->cfg))
-		return 0;
-	for (size_t i = 0; i < c->cfg->n_remote; i++)
-		if (route_one(c, &c->cfg->remote_prefixes[i], e))
-			return -1;
-	return 0;
+	size_t n = routes_count(c->cfg);
+	struct route_obj *o = calloc(n + 1, sizeof(*o));
+	int rc = 0;
+
+	if (!o)
+		return xerr_set(e, "out of memory");
+	n = routes_of(c->cfg, o, n);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = route_one(d, c, &o[i], e);
+	free(o);
+	return rc;
 }
 
 /* --- policy mode ----------------------------------------------------------- */
@@ -152,8 +201,9 @@ static int policies_conn(const struct conn_rt *c, struct xerr *e)
 
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 {
-	(void)d;
-	return c->cfg->mode == CFG_MODE_ROUTE ? routes_conn(c, e) : policies_conn(c, e);
+	if (c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, e))
+		return -1;
+	return routes_conn(d, c, e);
 }
 
 /* --- whole sync ------------------------------------------------------------ */
@@ -202,15 +252,18 @@ static bool route_wanted(const struct xfrmd *d, const struct nl_route *r)
 {
 	for (size_t i = 0; i < d->n_rt; i++) {
 		const struct cfg_connection *cfg = d->rt[i].cfg;
+		size_t n = routes_count(cfg);
+		struct route_obj *o = calloc(n + 1, sizeof(*o));
+		bool hit = false;
 
-		for (size_t p = 0; routes_wanted(cfg) && p < cfg->n_remote; p++) {
-			struct nl_route k;
-
-			route_key(cfg, &cfg->remote_prefixes[p], &k);
-			if (prefix_equal(&k.dst, &r->dst) && k.table == r->table &&
-			    k.metric == r->metric)
-				return true;
-		}
+		n = o ? routes_of(cfg, o, n) : 0;
+		for (size_t k = 0; k < n && !hit; k++)
+			hit = routes_published(d, cfg, &o[k]) &&
+			      prefix_equal(&o[k].prefix, &r->dst) && o[k].table == r->table &&
+			      o[k].metric == r->metric;
+		free(o);
+		if (hit)
+			return true;
 	}
 	return false;
 }
@@ -277,7 +330,7 @@ static int prune(struct xfrmd *d, struct xerr *e)
  * default) are looked up before the main table: for route-mode tunnels,
  * whose selectors are 0.0.0.0/0, charon would route everything into the
  * tunnel and bypass xfrmd's choice of tunnel. Detect it and say what to set. */
-#define CHARON_ROUTE_TABLE 220
+#define CHARON_ROUTE_TABLE 220u
 
 static void check_charon_routes(struct xfrmd *d)
 {

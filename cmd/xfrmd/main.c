@@ -151,6 +151,8 @@ static void stop(struct xfrmd *d)
 	cfg_free(d->running);
 	json_object_put(d->running_doc);
 	json_object_put(d->tunnel_ids);
+	free(d->monitors);
+	json_object_put(d->published);
 	loop_free(d->loop);
 }
 

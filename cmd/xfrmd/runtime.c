@@ -54,6 +54,7 @@ static void reprogram(struct conn_rt *c, uint64_t t0_us, const char *why)
 	if (c->pair.failovers && c->pair.last_change_ms)
 		c->last_failover = time(NULL);
 	log_active(c, why);
+	events_active(c, why);
 	arm_failback(c);
 }
 
@@ -69,6 +70,7 @@ static void tunnel_update(struct conn_rt *c, size_t i, const char *why)
 {
 	uint64_t t0 = now_us();
 
+	events_health(c, i, tunnel_healthy(&c->t[i]), why);
 	if (pair_set_health(&c->pair, i, tunnel_healthy(&c->t[i]), t0 / 1000))
 		reprogram(c, t0, why);
 	else
@@ -410,6 +412,7 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 			tr->child_up = prev->t[t].child_up;
 			tr->spi_in = prev->t[t].spi_in;
 			tr->spi_out = prev->t[t].spi_out;
+			tr->rekeys = prev->t[t].rekeys;
 		}
 	}
 }

@@ -28,6 +28,8 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
 	json_object_object_add(st, "config", json_object_get(d->running_doc));
 	json_object_object_add(st, "tunnel_ids", json_object_get(d->tunnel_ids));
+	if (d->published)
+		json_object_object_add(st, "published", json_object_get(d->published));
 	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
 	state_path(d, path, sizeof(path));
 	rc = file_write_atomic(path, text, strlen(text), 0600, e);
@@ -61,6 +63,9 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 	if (json_object_object_get_ex(st, "tunnel_ids", &ids) &&
 	    json_object_is_type(ids, json_type_object))
 		d->tunnel_ids = json_object_get(ids);
+	if (json_object_object_get_ex(st, "published", &ids) &&
+	    json_object_is_type(ids, json_type_object))
+		d->published = json_object_get(ids);
 	snprintf(base_dir, len, "%s", json_object_get_string(dir));
 	json_object_get(doc);
 	json_object_put(st);

@@ -125,10 +125,15 @@ static struct json_object *child_json(const struct charon_ike *ike, const struct
 static void runtime_json(struct json_object *o, const struct conn_rt *rt, size_t t)
 {
 	const struct tunnel_rt *tr = &rt->t[t];
+	struct json_object *rekeys;
 
 	JU64(o, "id", tr->id);
 	JBOOL(o, "healthy", rt->pair.healthy[t]);
 	JBOOL(o, "carries_traffic", pair_is_active(&rt->pair, t));
+	rekeys = json_object_new_object();
+	JU64(rekeys, "ike", tr->rekeys.ike);
+	JU64(rekeys, "child", tr->rekeys.child);
+	json_object_object_add(o, "rekeys", rekeys);
 	if (tr->probe) {
 		struct json_object *p = json_object_new_object();
 

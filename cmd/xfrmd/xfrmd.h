@@ -9,6 +9,8 @@
  *   runtime.c      per-connection pairing state and tunnel health
  *   forward.c      the kernel side: tunnel links, routes, XFRM policies
  *   probe.c        data-path probes through each tunnel
+ *   events.c       `xfrmctl monitor`: events to subscribed clients
+ *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
@@ -60,6 +62,9 @@ struct tunnel_rt {
 	/* inbound packets per CHILD_SA at the last probe interval */
 	struct sa_seen seen[CHARON_CHILDREN_MAX];
 	struct probe *probe;
+	struct {
+		uint64_t ike, child;
+	} rekeys; /* charon's rekey events */
 };
 
 /* A connection: its tunnels paired into one link. */
@@ -109,11 +114,17 @@ struct xfrmd {
 	size_t n_rt;
 	/* a conflicting setup of charon's own route installation, or "" */
 	char charon_routes_conflict[512];
+	/* operator's publish choices: {connection: {prefix: bool}} */
+	struct json_object *published;
 	/* tunnel ids by charon name, kept across applies and restarts */
 	struct json_object *tunnel_ids;
 
 	/* applies run one at a time, in arrival order */
 	struct apply_job *jobs, *jobs_tail;
+
+	/* control clients subscribed to events (events.c) */
+	uint64_t *monitors;
+	size_t n_monitors;
 };
 
 /* charon_link.c */
@@ -174,6 +185,42 @@ int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
 /* Everything: links, routes and policies for all connections; removes
  * what xfrmd owns but no longer wants. */
 int forward_sync(struct xfrmd *d, struct xerr *e);
+
+/* routes.c */
+struct route_obj {
+	struct prefix prefix;
+	uint32_t table, metric;
+	bool publish_default;
+};
+/* A connection's routes: its remote prefixes, then override-only prefixes. */
+size_t routes_count(const struct cfg_connection *c);
+size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max);
+bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
+		      const struct route_obj *r);
+struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e);
+void routes_prune_choices(struct xfrmd *d);
+
+/* events.c: one JSON line per change to every "monitor" client. */
+/* Takes fields (may be NULL); adds "time" and "type". */
+void events_emit(struct xfrmd *d, const char *type, struct json_object *fields);
+void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+/* Before pair_set_health: emits tunnel-up/down if health changes. */
+void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why);
+/* After the active set changed: failover, failback or active-changed. */
+void events_active(struct conn_rt *c, const char *why);
+void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged);
+void events_charon(struct xfrmd *d, bool connected, const char *why);
+/* ike-rekey / child-rekey: counts them per tunnel and emits "rekey". */
+void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
+
+/* metrics.c */
+char *metrics_text(struct json_object *status); /* malloc'd; NULL: out of memory */
+void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+
+/* explain.c */
+/* Route, XFRM policy and SA the kernel uses for {"src", "dst"}; read-only. */
+void explain_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* commands.c */
 void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,

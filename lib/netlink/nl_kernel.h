@@ -70,6 +70,8 @@ struct nl_route {
 	enum nl_route_type type;
 	size_t n_nh; /* unicast: 1 = single next hop, 2 = multipath (equal weight) */
 	int nh_ifindex[NL_ROUTE_NH_MAX];
+	/* Optional gateway per next hop (family 0: none, the link is direct). */
+	struct ipaddr nh_gateway[NL_ROUTE_NH_MAX];
 };
 
 /* Installs or replaces (same dst, table, metric) with protocol XFRMD_RTPROT.
@@ -81,6 +83,10 @@ int nl_route_replace(const struct nl_route *r, struct xerr *e);
 int nl_route_delete(const struct nl_route *r, struct xerr *e);
 /* Routes with protocol XFRMD_RTPROT in table (0: all tables). */
 int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
+/* The path the kernel takes to dst now (RTM_GETROUTE): its device and
+ * gateway (family 0 when dst is on the link). */
+int nl_route_get_path(const struct ipaddr *dst, int *ifindex, struct ipaddr *gateway,
+		      struct xerr *e);
 /* Every route of a table, whoever installed it (read-only use). */
 int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
 

@@ -112,6 +112,17 @@ static int route_add_nexthops(struct rtnl_route *rt, const struct nl_route *r)
 		/* libnl's weight is the kernel's rtnh_hops: 0 for weight 1 */
 		rtnl_route_nh_set_weight(nh, 0);
 		rtnl_route_nh_set_ifindex(nh, r->nh_ifindex[i]);
+		if (r->nh_gateway[i].family) {
+			struct nl_addr *gw = nlk_addr(
+			    &r->nh_gateway[i], 0, r->nh_gateway[i].family == AF_INET ? 32 : 128);
+
+			if (!gw) {
+				rtnl_route_nh_free(nh);
+				return -1;
+			}
+			rtnl_route_nh_set_gateway(nh, gw);
+			nl_addr_put(gw);
+		}
 		rtnl_route_add_nexthop(rt, nh);
 	}
 	return 0;
@@ -398,4 +409,62 @@ int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct
 int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
 {
 	return route_list(table, 0, out, n, e);
+}
+
+struct route_path {
+	int ifindex;
+	struct ipaddr gateway;
+	bool found;
+};
+
+static int route_path_msg(struct nl_msg *msg, void *arg)
+{
+	struct route_path *p = arg;
+	struct rtnl_route *rt;
+	struct rtnl_nexthop *nh;
+
+	if (rtnl_route_parse(nlmsg_hdr(msg), &rt) < 0)
+		return NL_SKIP;
+	nh = rtnl_route_nexthop_n(rt, 0);
+	if (nh) {
+		p->ifindex = rtnl_route_nh_get_ifindex(nh);
+		if (rtnl_route_nh_get_gateway(nh))
+			nlk_ipaddr(rtnl_route_nh_get_gateway(nh), &p->gateway);
+		p->found = true;
+	}
+	rtnl_route_put(rt);
+	return NL_OK;
+}
+
+int nl_route_get_path(const struct ipaddr *dst, int *ifindex, struct ipaddr *gateway,
+		      struct xerr *e)
+{
+	struct rtmsg rtm = {.rtm_family = (uint8_t)dst->family,
+			    .rtm_dst_len = dst->family == AF_INET ? 32 : 128};
+	struct route_path p = {0};
+	struct nl_sock *sk = nlk_open(NETLINK_ROUTE, e);
+	struct nl_msg *msg;
+	int err = -NLE_NOMEM;
+
+	if (!sk)
+		return -1;
+	msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	if (msg && nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) >= 0 &&
+	    nla_put(msg, RTA_DST, (int)nlk_family_len(dst->family), dst->bytes) >= 0) {
+		nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, route_path_msg, &p);
+		err = nl_send_auto(sk, msg);
+		if (err >= 0)
+			err = nl_recvmsgs_default(sk);
+	}
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	if (err < 0 || !p.found) {
+		char a[PREFIX_STRLEN];
+
+		return xerr_set(e, "no route to %s: %s", ipaddr_str(dst, a, sizeof(a)),
+				err < 0 ? nl_geterror(err) : "no next hop");
+	}
+	*ifindex = p.ifindex;
+	*gateway = p.gateway;
+	return 0;
 }

@@ -49,13 +49,19 @@ static bool update(struct pair *p, uint64_t now)
 
 	if (next == p->active)
 		return false;
+	p->last_change = PAIR_MOVED;
+	/* The primary taking over from the standby is a failback only if it
+	 * had failed; at start-up the standby may simply have been up first. */
 	if (p->mode == PAIR_ACTIVE_STANDBY && (next & pri_bit) && p->active &&
 	    !(p->active & pri_bit))
-		p->failbacks++;
+		p->last_change = p->primary_failed ? PAIR_FAILBACK : PAIR_MOVED;
 	else if (p->active & ~next)
-		p->failovers++;
+		p->last_change = PAIR_FAILOVER;
+	p->failbacks += p->last_change == PAIR_FAILBACK;
+	p->failovers += p->last_change == PAIR_FAILOVER;
 	if (next & pri_bit)
 		p->primary_failed = false;
+	p->prev_active = p->active;
 	p->active = next;
 	p->last_change_ms = now;
 	return true;

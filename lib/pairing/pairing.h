@@ -23,6 +23,8 @@
 #define PAIR_TUNNELS_MAX 2
 
 enum pair_mode { PAIR_ACTIVE_STANDBY, PAIR_ACTIVE_ACTIVE };
+/* What the last change of the active set was, as the counters count it. */
+enum pair_change { PAIR_MOVED, PAIR_FAILOVER, PAIR_FAILBACK };
 
 struct pair {
 	enum pair_mode mode;
@@ -34,6 +36,8 @@ struct pair {
 	bool primary_failed; /* since it last carried traffic: failback waits */
 	unsigned active;     /* bit t set: tunnel t carries traffic */
 	uint64_t failovers, failbacks, last_change_ms;
+	unsigned prev_active; /* the set before the last change */
+	enum pair_change last_change;
 };
 
 void pair_init(struct pair *p, enum pair_mode mode, size_t n, size_t primary,

@@ -34,6 +34,7 @@ for f in "$XFRMD" "$XFRMCTL"; do
 	[ -x "$f" ] || fail "not executable: $f"
 done
 command -v python3 >/dev/null || fail "no python3 (parses status --json)"
+python3 -c "import jsonschema" 2>/dev/null || fail "no python3-jsonschema (checks status --json)"
 command -v setpriv >/dev/null || fail "no setpriv (install util-linux)"
 
 TMP=$(mktemp -d /tmp/xfrmd-itest.XXXXXX)
@@ -464,6 +465,61 @@ python3 -m json.tool "$TMP/status-g.json" >/dev/null || fail "status --json does
 ctl_ok status-human.out status
 grep -q "^site-a: " "$TMP/status-human.out" || fail "status: $(cat "$TMP/status-human.out")"
 
+step "g2: status matches its schema; metrics; monitor"
+python3 "$HERE/../schema/check_status.py" "$TMP/status-g.json" >"$TMP/schema.out" 2>&1 ||
+	fail "status --json does not match schemas/status.schema.json: $(cat "$TMP/schema.out")"
+ctl_ok metrics.prom metrics
+# The text format: HELP and TYPE before each family's samples, families
+# contiguous, label values quoted, integer values.
+python3 - "$TMP/metrics.prom" >"$TMP/metrics.out" 2>&1 <<'EOF' ||
+import re, sys
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+sample = re.compile(rf"^({name})(?:\{{{label}(?:,{label})*\}})? -?[0-9]+$")
+typed, done, cur, n = {}, set(), None, 0
+for line in open(sys.argv[1]).read().splitlines():
+    m = re.match(rf"^# (HELP|TYPE) ({name}) (.+)$", line)
+    if m:
+        if m.group(2) != cur:
+            assert m.group(2) not in done, f"family {m.group(2)} split: {line}"
+            done.add(cur)
+            cur = m.group(2)
+        if m.group(1) == "TYPE":
+            assert m.group(3) in ("gauge", "counter"), line
+            typed[cur] = m.group(3)
+        continue
+    m = sample.match(line)
+    assert m, f"not a sample: {line!r}"
+    assert m.group(1) == cur and cur in typed, f"sample outside its family: {line}"
+    n += 1
+for f in ("xfrmd_config_generation", "xfrmd_charon_connected", "xfrmd_connection_state",
+          "xfrmd_connection_failovers_total", "xfrmd_connection_failbacks_total",
+          "xfrmd_tunnel_up", "xfrmd_tunnel_carries_traffic", "xfrmd_tunnel_bytes_total",
+          "xfrmd_tunnel_packets_total", "xfrmd_tunnel_rekeys_total", "xfrmd_probe_sent_total",
+          "xfrmd_probe_received_total"):
+    assert f in typed, f"no HELP/TYPE for {f}"
+assert n, "no samples"
+EOF
+	fail "metrics: $(cat "$TMP/metrics.out")"
+[ "$(sed -n 's/^xfrmd_config_generation //p' "$TMP/metrics.prom")" = "$GEN" ] ||
+	fail "metrics generation: $(grep generation "$TMP/metrics.prom")"
+grep -qx "xfrmd_charon_connected 1" "$TMP/metrics.prom" || fail "metrics: charon not connected"
+[ "$(grep -c '^xfrmd_connection_state{connection="site-a",state="[a-z]*"} 1$' "$TMP/metrics.prom")" = 1 ] ||
+	fail "metrics: site-a not in exactly one state: $(grep state "$TMP/metrics.prom")"
+grep -q '^xfrmd_tunnel_up{connection="site-a",tunnel="2"} [01]$' "$TMP/metrics.prom" ||
+	fail "metrics: no xfrmd_tunnel_up for site-a t2"
+# The same file again: a config-applied event (0 actions), seen by a monitor.
+"$XFRMCTL" -s "$CTL_SOCK" monitor --json >"$TMP/monitor.log" 2>&1 &
+MON_PID=$!
+wait_for 5 "monitor to subscribe" grep -q '"type":"subscribed"' "$TMP/monitor.log"
+ctl_ok apply-monitored.out apply -f "$TMP/two-newpsk.json"
+wait_for 5 "a config-applied event" grep -q '"type":"config-applied","generation":'"$GEN"',' \
+	"$TMP/monitor.log"
+kill "$MON_PID"
+wait "$MON_PID" 2>/dev/null || true
+grep -q '^{"time":"[0-9-]*T[0-9:]*\.[0-9]\{3\}Z","type":"subscribed"' "$TMP/monitor.log" ||
+	fail "monitor: $(cat "$TMP/monitor.log")"
+
 step "h: restart xfrmd"
 OLD_PID=$XFRMD_PID
 xfrmd_stop
@@ -526,6 +582,10 @@ as_nobody status >"$TMP/nobody-status.out" 2>&1 ||
 	fail "status as uid $NOBODY: $(cat "$TMP/nobody-status.out")"
 grep -q "generation $GEN" "$TMP/nobody-status.out" ||
 	fail "status as uid $NOBODY: $(cat "$TMP/nobody-status.out")"
+as_nobody metrics >"$TMP/nobody-metrics.out" 2>&1 ||
+	fail "metrics as uid $NOBODY: $(cat "$TMP/nobody-metrics.out")"
+grep -qx "xfrmd_config_generation $GEN" "$TMP/nobody-metrics.out" ||
+	fail "metrics as uid $NOBODY: $(cat "$TMP/nobody-metrics.out")"
 if as_nobody apply -f "$TMP/nobody.json" >"$TMP/nobody-apply.out" 2>&1; then
 	fail "apply as uid $NOBODY was accepted"
 fi

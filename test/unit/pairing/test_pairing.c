@@ -36,6 +36,7 @@ START_TEST(primary_carries_traffic_when_healthy)
 	ck_assert(pair_set_health(&p, 0, true, 20));
 	ck_assert_uint_eq(p.active, T1);
 	ck_assert_uint_eq(p.failovers, 0);
+	ck_assert_uint_eq(p.failbacks, 0); /* nothing had failed */
 }
 END_TEST
 
@@ -49,6 +50,8 @@ START_TEST(failover_then_failback_after_hold_down)
 	ck_assert(pair_set_health(&p, 0, false, 100));
 	ck_assert_uint_eq(p.active, T2);
 	ck_assert_uint_eq(p.failovers, 1);
+	ck_assert_uint_eq(p.prev_active, T1);
+	ck_assert_int_eq(p.last_change, PAIR_FAILOVER);
 	/* The primary returns: traffic stays on the standby for the hold-down. */
 	ck_assert(!pair_set_health(&p, 0, true, 200));
 	ck_assert_uint_eq(p.active, T2);
@@ -57,6 +60,8 @@ START_TEST(failover_then_failback_after_hold_down)
 	ck_assert(pair_tick(&p, 1200));
 	ck_assert_uint_eq(p.active, T1);
 	ck_assert_uint_eq(p.failbacks, 1);
+	ck_assert_uint_eq(p.prev_active, T2);
+	ck_assert_int_eq(p.last_change, PAIR_FAILBACK);
 	ck_assert_uint_eq(p.failovers, 1);
 	ck_assert_uint_eq(pair_next_deadline(&p), UINT64_MAX);
 }
@@ -105,6 +110,8 @@ START_TEST(both_down_means_none_active)
 	/* Whichever comes back first carries traffic, with no hold-down. */
 	ck_assert(pair_set_health(&p, 0, true, 30));
 	ck_assert_uint_eq(p.active, T1);
+	ck_assert_uint_eq(p.prev_active, 0);
+	ck_assert_int_eq(p.last_change, PAIR_MOVED);
 }
 END_TEST
 

@@ -88,3 +88,14 @@ on gwa ip route add 10.2.0.0/24 dev xfrmd2 table 220
 conflict() { xfrmctl_on gwa status | grep -q "WARNING: table 220 has a route to 10.2.0.0/24.*install_routes = no"; }
 check charon-route-conflict-shown wait_for 15 conflict
 on gwa ip route del 10.2.0.0/24 dev xfrmd2 table 220
+
+# explain: LAN traffic rides the multipath route over both VTIs; the kernel's
+# hash picks one, whose mark policy and SA name that link's tunnel.
+check explain-both-active wait_for 15 active_is gwa "[1, 2]"
+xfrmctl_on gwa explain --json $HOSTA $HOSTB >"$LAB_RUN/gwa/explain.json"
+xfrmctl_on gwa explain $HOSTA $HOSTB >"$LAB_OUT/show-explain-gwa.txt" 2>&1 || true
+check_eq explain-protected-via-multipath "protected via xfrmd1 xfrmd2 by the link's tunnel" \
+  "$(json_get "$LAB_RUN/gwa/explain.json" "'%s via %s by %s' % (j['outcome'],
+    ' '.join(sorted(h['dev'] for h in j['route']['nexthops'])),
+    \"the link's tunnel\" if j['tunnel'] and 'xfrmd%d' % j['tunnel']['id'] == j['link']['dev']
+    else j['verdict'])")"

@@ -1,0 +1,190 @@
+/* xfrmctl explain: what the gateway's kernel does with a packet SRC -> DST. */
+#include <stdio.h>
+#include <string.h>
+
+#include "prefix.h"
+#include "xfrmctl.h"
+
+#define EXPLAIN_TIMEOUT_MS 10000
+
+static struct json_object *jobj(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jobj(o, key);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static unsigned long long jnum(struct json_object *o, const char *key)
+{
+	return (unsigned long long)json_object_get_uint64(jobj(o, key));
+}
+
+static bool jtrue(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jobj(o, key));
+}
+
+static void print_hops(struct json_object *hops)
+{
+	size_t n = hops ? json_object_array_length(hops) : 0;
+
+	if (n < 2)
+		return;
+	printf(" [multipath:");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", jstr(json_object_array_get_idx(hops, i), "dev"));
+	printf("]");
+}
+
+static void print_route(struct json_object *r)
+{
+	printf("  route   %s", jstr(r, "type"));
+	if (!jobj(r, "dst")) {
+		if (jobj(r, "rule"))
+			printf(" by ip rule %llu", jnum(r, "rule"));
+		if (jobj(r, "error"))
+			printf(" (%s)", jstr(r, "error"));
+		printf("\n");
+		return;
+	}
+	printf(" %s table %llu proto %llu%s metric %llu", jstr(r, "dst"), jnum(r, "table"),
+	       jnum(r, "protocol"), jtrue(r, "xfrmd") ? " (xfrmd)" : "", jnum(r, "metric"));
+	if (*jstr(r, "dev"))
+		printf(": dev %s", jstr(r, "dev"));
+	if (*jstr(r, "gateway"))
+		printf(" via %s", jstr(r, "gateway"));
+	print_hops(jobj(r, "nexthops"));
+	printf("\n");
+}
+
+static void print_policy(const char *label, struct json_object *p)
+{
+	struct json_object *tmpls = jobj(p, "templates");
+	struct json_object *t = tmpls ? json_object_array_get_idx(tmpls, 0) : NULL;
+
+	printf("  %-7s %s %s -> %s priority %llu%s", label, jstr(p, "dir"), jstr(p, "src"),
+	       jstr(p, "dst"), jnum(p, "priority"), jtrue(p, "xfrmd") ? " (xfrmd)" : "");
+	if (jobj(p, "mark"))
+		printf(" mark %s", jstr(p, "mark"));
+	if (jobj(p, "if_id"))
+		printf(" if_id %llu", jnum(p, "if_id"));
+	printf(": %s", jstr(p, "action"));
+	if (t)
+		printf(" %s %s %s -> %s reqid %llu", jstr(t, "proto"), jstr(t, "mode"),
+		       *jstr(t, "src") ? jstr(t, "src") : "any",
+		       *jstr(t, "dst") ? jstr(t, "dst") : "any", jnum(t, "reqid"));
+	printf("\n");
+}
+
+static void print_details(struct json_object *o)
+{
+	struct json_object *l = jobj(o, "link"), *sa = jobj(o, "sa"), *t = jobj(o, "tunnel");
+
+	print_route(jobj(o, "route"));
+	if (jobj(o, "fwd_policy"))
+		print_policy("policy", jobj(o, "fwd_policy"));
+	if (l)
+		printf("  link    %s (%s %s %s)\n", jstr(l, "dev"), jstr(l, "kind"),
+		       jobj(l, "key") ? "key" : "if_id", jstr(l, jobj(l, "key") ? "key" : "if_id"));
+	if (jobj(o, "policy"))
+		print_policy("policy", jobj(o, "policy"));
+	if (sa)
+		printf("  sa      spi %s %s %s -> %s reqid %llu, %llu packets\n", jstr(sa, "spi"),
+		       jstr(sa, "proto"), jstr(sa, "src"), jstr(sa, "dst"), jnum(sa, "reqid"),
+		       jnum(sa, "packets"));
+	if (t)
+		printf("  tunnel  %s (%s t%llu): %s, %s\n", jstr(t, "name"), jstr(t, "connection"),
+		       jnum(t, "index"), jtrue(t, "healthy") ? "healthy" : "not healthy",
+		       jtrue(t, "carries_traffic") ? "carries traffic" : "does not carry traffic");
+	if (jnum(o, "skipped_policies"))
+		printf("  (%llu policies with protocol or port selectors not considered)\n",
+		       jnum(o, "skipped_policies"));
+}
+
+static void print_human(struct json_object *r)
+{
+	struct json_object *lo = jobj(r, "local");
+	bool fwd = !strcmp(jstr(r, "path"), "forward");
+
+	printf("%s -> %s, %s", jstr(r, "src"), jstr(r, "dst"),
+	       fwd ? "forwarded" : "locally generated");
+	if (fwd)
+		printf(" (%s%s)", jobj(r, "iif") ? "enters on " : "entry interface unknown",
+		       jstr(r, "iif"));
+	printf("\n");
+	print_details(r);
+	printf("%s\n", jstr(r, "verdict"));
+	/* The gateway's own traffic, when its fate differs. */
+	if (lo && strcmp(jstr(lo, "verdict"), jstr(r, "verdict")))
+		printf("locally generated (from %s): %s\n",
+		       *jstr(lo, "src") ? jstr(lo, "src") : "?", jstr(lo, "verdict"));
+}
+
+static int check_addrs(const char *src, const char *dst)
+{
+	struct ipaddr s, d;
+
+	if (ipaddr_parse(src, &s)) {
+		fprintf(stderr, "xfrmctl: explain: SRC '%s' is not an IPv4 or IPv6 address\n", src);
+		return -1;
+	}
+	if (ipaddr_parse(dst, &d)) {
+		fprintf(stderr, "xfrmctl: explain: DST '%s' is not an IPv4 or IPv6 address\n", dst);
+		return -1;
+	}
+	if (s.family != d.family) {
+		fprintf(stderr,
+			"xfrmctl: explain: SRC %s and DST %s must both be IPv4 or both IPv6\n", src,
+			dst);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
+{
+	const char *addrs[2] = {NULL, NULL};
+	struct json_object *req, *resp;
+	bool as_json = false;
+	size_t n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			as_json = true;
+		} else if (argv[i][0] == '-' || n == 2) {
+			fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+			return 2;
+		} else {
+			addrs[n++] = argv[i];
+		}
+	}
+	if (n != 2) {
+		fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+		return 2;
+	}
+	if (check_addrs(addrs[0], addrs[1]))
+		return 1;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("explain"));
+	json_object_object_add(req, "src", json_object_new_string(addrs[0]));
+	json_object_object_add(req, "dst", json_object_new_string(addrs[1]));
+	resp = daemon_call(o, req, EXPLAIN_TIMEOUT_MS);
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	json_object_object_del(resp, "ok");
+	if (as_json)
+		printf("%s\n", json_object_to_json_string_ext(
+				   resp, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		print_human(resp);
+	json_object_put(resp);
+	return 0;
+}

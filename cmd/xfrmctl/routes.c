@@ -1,0 +1,98 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "xfrmctl.h"
+
+#define ROUTES_TIMEOUT_MS 10000
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
+}
+
+static void print_routes(struct json_object *resp)
+{
+	struct json_object *routes;
+	size_t n;
+
+	json_object_object_get_ex(resp, "routes", &routes);
+	n = routes ? json_object_array_length(routes) : 0;
+	printf("%-20s %-20s %6s %8s %-11s %-20s %s\n", "CONNECTION", "PREFIX", "TABLE", "METRIC",
+	       "PUBLISHED", "STATE", "VIA");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(routes, i), *via;
+		char tunnels[32] = "";
+
+		json_object_object_get_ex(r, "via_tunnels", &via);
+		for (size_t t = 0; via && t < json_object_array_length(via); t++)
+			snprintf(tunnels + strlen(tunnels), sizeof(tunnels) - strlen(tunnels),
+				 "%st%s", t ? "," : "",
+				 json_object_get_string(json_object_array_get_idx(via, t)));
+		printf("%-20s %-20s %6s %8s %-11s %-20s %s\n", field(r, "connection"),
+		       field(r, "prefix"), field(r, "table"), field(r, "metric"),
+		       !strcmp(field(r, "published"), "true") ? "yes" : "no", field(r, "state"),
+		       tunnels[0] ? tunnels : "-");
+	}
+}
+
+static int call_and_print(const struct ctl_opts *o, struct json_object *req, bool as_json)
+{
+	struct json_object *resp = daemon_call(o, req, ROUTES_TIMEOUT_MS);
+
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	if (as_json) {
+		struct json_object *routes;
+
+		json_object_object_get_ex(resp, "routes", &routes);
+		printf("%s\n",
+		       json_object_to_json_string_ext(routes, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		print_routes(resp);
+	}
+	json_object_put(resp);
+	return 0;
+}
+
+/* xfrmctl routes [--json] [CONNECTION] */
+int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct json_object *req = json_object_new_object();
+	bool as_json = false;
+
+	json_object_object_add(req, "cmd", json_object_new_string("routes"));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			as_json = true;
+		} else if (argv[i][0] != '-' && !json_object_object_get(req, "connection")) {
+			json_object_object_add(req, "connection", json_object_new_string(argv[i]));
+		} else {
+			fprintf(stderr, "usage: xfrmctl routes [--json] [CONNECTION]\n");
+			json_object_put(req);
+			return 2;
+		}
+	}
+	return call_and_print(o, req, as_json);
+}
+
+/* xfrmctl route publish|unpublish CONNECTION [PREFIX] */
+int cmd_route(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct json_object *req;
+
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "publish") && strcmp(argv[1], "unpublish"))) {
+		fprintf(stderr, "usage: xfrmctl route publish|unpublish CONNECTION [PREFIX]\n");
+		return 2;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("route"));
+	json_object_object_add(req, "action", json_object_new_string(argv[1]));
+	json_object_object_add(req, "connection", json_object_new_string(argv[2]));
+	if (argc == 4)
+		json_object_object_add(req, "prefix", json_object_new_string(argv[3]));
+	return call_and_print(o, req, false);
+}

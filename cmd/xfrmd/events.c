@@ -1,0 +1,186 @@
+/*
+ * Events for `xfrmctl monitor`: one JSON line per change, as it happens,
+ * to every client that sent "monitor". Such a request never gets its final
+ * reply; the client stays subscribed until it disconnects, or until the
+ * control server drops it for not reading (its output limit). Callers in
+ * runtime.c, apply.c and charon_link.c make one call each; the fields are
+ * built here. charon's rekey events are also counted here, per tunnel, for
+ * status and metrics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xfrmd.h"
+
+#define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
+#define JU64(o, k, v)  json_object_object_add(o, k, json_object_new_uint64(v))
+#define JBOOL(o, k, v) json_object_object_add(o, k, json_object_new_boolean(v))
+
+/* RFC 3339, UTC, milliseconds: sorts as text, parses everywhere. */
+static void rfc3339_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char s[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", s, ts.tv_nsec / 1000000);
+}
+
+/* Takes fields; time and type go first, where eyes and `cut` look. */
+static struct json_object *event_new(const char *type, struct json_object *fields)
+{
+	struct json_object *ev = json_object_new_object();
+	char now[48];
+
+	rfc3339_now(now, sizeof(now));
+	JSTR(ev, "time", now);
+	JSTR(ev, "type", type);
+	if (fields) {
+		json_object_object_foreach(fields, k, v)
+		{
+			json_object_object_add(ev, k, json_object_get(v));
+		}
+		json_object_put(fields);
+	}
+	return ev;
+}
+
+void events_emit(struct xfrmd *d, const char *type, struct json_object *fields)
+{
+	struct json_object *ev;
+	size_t keep = 0;
+
+	if (!d->n_monitors) {
+		json_object_put(fields);
+		return;
+	}
+	ev = event_new(type, fields);
+	/* -1: the client is gone, or was dropped for not reading */
+	for (size_t i = 0; i < d->n_monitors; i++)
+		if (ctl_server_send(d->ctl, d->monitors[i], ev) == 0)
+			d->monitors[keep++] = d->monitors[i];
+	d->n_monitors = keep;
+	json_object_put(ev);
+}
+
+void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	uint64_t *m = realloc(d->monitors, (d->n_monitors + 1) * sizeof(*m));
+	struct json_object *hello, *ev;
+
+	if (!m) {
+		ctl_server_reply_error(d->ctl, client, "monitor: out of memory");
+		return;
+	}
+	d->monitors = m;
+	/* The first line says the subscription is live, and where things stand. */
+	hello = json_object_new_object();
+	JSTR(hello, "gateway", d->running ? d->running->gateway.name : "");
+	JU64(hello, "generation", d->generation);
+	JBOOL(hello, "charon_connected", d->charon_ready);
+	ev = event_new("subscribed", hello);
+	if (ctl_server_send(d->ctl, client, ev) == 0)
+		d->monitors[d->n_monitors++] = client;
+	json_object_put(ev);
+}
+
+static struct json_object *tunnel_fields(const struct conn_rt *c, size_t t, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	JSTR(o, "connection", c->cfg->name);
+	JU64(o, "tunnel", t + 1);
+	if (why)
+		JSTR(o, "reason", why);
+	return o;
+}
+
+void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why)
+{
+	/* on the failover path: nothing to build when nobody listens */
+	if (!c->d->n_monitors || t >= c->pair.n || c->pair.healthy[t] == healthy)
+		return;
+	events_emit(c->d, healthy ? "tunnel-up" : "tunnel-down", tunnel_fields(c, t, why));
+}
+
+static struct json_object *tunnel_set(unsigned set, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t t = 0; t < n; t++)
+		if (set & (1u << t))
+			json_object_array_add(a, json_object_new_uint64(t + 1));
+	return a;
+}
+
+void events_active(struct conn_rt *c, const char *why)
+{
+	static const char *const types[] = {
+	    [PAIR_MOVED] = "active-changed",
+	    [PAIR_FAILOVER] = "failover",
+	    [PAIR_FAILBACK] = "failback",
+	};
+	struct json_object *o;
+
+	if (!c->d->n_monitors)
+		return;
+	o = json_object_new_object();
+	JSTR(o, "connection", c->cfg->name);
+	json_object_object_add(o, "from", tunnel_set(c->pair.prev_active, c->pair.n));
+	json_object_object_add(o, "to", tunnel_set(c->pair.active, c->pair.n));
+	JSTR(o, "reason", why);
+	events_emit(c->d, types[c->pair.last_change], o);
+}
+
+void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged)
+{
+	struct json_object *o;
+
+	/* a resync that found charon as it should be is no news */
+	if (resync && !actions)
+		return;
+	o = json_object_new_object();
+	JU64(o, "generation", d->generation);
+	JBOOL(o, "resync", resync);
+	JU64(o, "actions", actions);
+	JU64(o, "unchanged", unchanged);
+	events_emit(d, "config-applied", o);
+}
+
+void events_charon(struct xfrmd *d, bool connected, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	JSTR(o, "uri", d->vici_uri);
+	if (why)
+		JSTR(o, "reason", why);
+	events_emit(d, connected ? "charon-connected" : "charon-disconnected", o);
+}
+
+void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg)
+{
+	bool child = !strcmp(event, "child-rekey");
+
+	if (!child && strcmp(event, "ike-rekey"))
+		return;
+	for (const struct vici_node *n = msg->child; n; n = n->next) {
+		struct conn_rt *c;
+		struct tunnel_rt *t;
+		struct json_object *o;
+
+		if (n->type != VICI_NODE_SECTION || !(t = runtime_tunnel(d, n->name, &c)))
+			continue;
+		if (child)
+			t->rekeys.child++;
+		else
+			t->rekeys.ike++;
+		o = tunnel_fields(c, (size_t)(t - c->t), NULL);
+		JSTR(o, "sa", child ? "child" : "ike");
+		events_emit(d, "rekey", o);
+	}
+}

@@ -1,0 +1,238 @@
+/*
+ * Routes as objects an operator publishes, like a cloud gateway's policy
+ * routes: one per remote prefix of a connection, plus one per override
+ * prefix that is not itself a remote prefix. Each has a table and metric
+ * and is published or not; the default comes from the config (routes.publish
+ * and overrides), and `xfrmctl route publish|unpublish` records the
+ * operator's choice, kept in the state file across restarts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nl_kernel.h"
+#include "xfrmd.h"
+
+static const struct cfg_route_override *override_for(const struct cfg_connection *c,
+						     const struct prefix *p)
+{
+	for (size_t i = 0; i < c->routes.n_overrides; i++)
+		if (prefix_equal(&c->routes.overrides[i].prefix, p))
+			return &c->routes.overrides[i];
+	return NULL;
+}
+
+static bool is_remote_prefix(const struct cfg_connection *c, const struct prefix *p)
+{
+	for (size_t i = 0; i < c->n_remote; i++)
+		if (prefix_equal(&c->remote_prefixes[i], p))
+			return true;
+	return false;
+}
+
+static void route_obj(const struct cfg_connection *c, const struct prefix *p, struct route_obj *r)
+{
+	const struct cfg_route_override *o = override_for(c, p);
+
+	r->prefix = *p;
+	r->table = c->routes.table;
+	r->metric = o && o->metric_set ? o->metric : c->routes.metric;
+	r->publish_default = (o ? o->publish : c->routes.publish) == CFG_PUBLISH_AUTO;
+}
+
+size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_remote && n < max; i++)
+		route_obj(c, &c->remote_prefixes[i], &out[n++]);
+	for (size_t i = 0; i < c->routes.n_overrides && n < max; i++)
+		if (!is_remote_prefix(c, &c->routes.overrides[i].prefix))
+			route_obj(c, &c->routes.overrides[i].prefix, &out[n++]);
+	return n;
+}
+
+size_t routes_count(const struct cfg_connection *c)
+{
+	size_t n = c->n_remote;
+
+	for (size_t i = 0; i < c->routes.n_overrides; i++)
+		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
+	return n;
+}
+
+static struct json_object *choice(const struct xfrmd *d, const char *conn, const char *prefix)
+{
+	struct json_object *per_conn, *v;
+
+	if (!d->published || !json_object_object_get_ex(d->published, conn, &per_conn) ||
+	    !json_object_object_get_ex(per_conn, prefix, &v))
+		return NULL;
+	return v;
+}
+
+bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
+		      const struct route_obj *r)
+{
+	char buf[PREFIX_STRLEN];
+	struct json_object *v = choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)));
+
+	return v ? json_object_get_boolean(v) : r->publish_default;
+}
+
+/* --- control commands ------------------------------------------------------- */
+
+static const char *route_state(const struct conn_rt *c, bool published)
+{
+	if (!published)
+		return "unpublished";
+	if (c->pair.active)
+		return "active";
+	if (c->cfg->start == CFG_START_ON_TRAFFIC)
+		return "waiting-for-traffic";
+	return c->cfg->fail_closed ? "blackhole" : "withdrawn";
+}
+
+static bool in_kernel(const struct nl_route *owned, size_t n, const struct route_obj *r)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_equal(&owned[i].dst, &r->prefix) && owned[i].table == r->table &&
+		    owned[i].metric == r->metric)
+			return true;
+	return false;
+}
+
+static struct json_object *route_json(const struct xfrmd *d, const struct conn_rt *c,
+				      const struct route_obj *r, const struct nl_route *owned,
+				      size_t n_owned)
+{
+	struct json_object *o = json_object_new_object(), *via = json_object_new_array();
+	bool pub = routes_published(d, c->cfg, r);
+	char buf[PREFIX_STRLEN];
+
+	json_object_object_add(o, "connection", json_object_new_string(c->cfg->name));
+	json_object_object_add(o, "prefix",
+			       json_object_new_string(prefix_str(&r->prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "table", json_object_new_uint64(r->table));
+	json_object_object_add(o, "metric", json_object_new_uint64(r->metric));
+	json_object_object_add(o, "published", json_object_new_boolean(pub));
+	json_object_object_add(o, "state", json_object_new_string(route_state(c, pub)));
+	for (size_t t = 0; pub && t < c->pair.n; t++)
+		if (pair_is_active(&c->pair, t))
+			json_object_array_add(via, json_object_new_uint64(t + 1));
+	json_object_object_add(o, "via_tunnels", via);
+	json_object_object_add(o, "in_kernel",
+			       json_object_new_boolean(in_kernel(owned, n_owned, r)));
+	return o;
+}
+
+struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+{
+	struct json_object *arr = json_object_new_array();
+	struct nl_route *owned = NULL;
+	size_t n_owned = 0;
+
+	if (nl_route_list_owned(0, &owned, &n_owned, e)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct conn_rt *c = &d->rt[i];
+		size_t n = routes_count(c->cfg);
+		struct route_obj *r = calloc(n + 1, sizeof(*r));
+
+		if (only_conn && strcmp(only_conn, c->cfg->name)) {
+			free(r);
+			continue;
+		}
+		n = r ? routes_of(c->cfg, r, n) : 0;
+		for (size_t k = 0; k < n; k++)
+			json_object_array_add(arr, route_json(d, c, &r[k], owned, n_owned));
+		free(r);
+	}
+	free(owned);
+	return arr;
+}
+
+static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
+{
+	for (size_t i = 0; name && i < d->n_rt; i++)
+		if (!strcmp(d->rt[i].cfg->name, name))
+			return &d->rt[i];
+	return NULL;
+}
+
+static void record_choice(struct xfrmd *d, const char *conn, const char *prefix, bool publish)
+{
+	struct json_object *per_conn;
+
+	if (!d->published)
+		d->published = json_object_new_object();
+	if (!json_object_object_get_ex(d->published, conn, &per_conn)) {
+		per_conn = json_object_new_object();
+		json_object_object_add(d->published, conn, per_conn);
+	}
+	json_object_object_add(per_conn, prefix, json_object_new_boolean(publish));
+}
+
+/* Sets the choice for one route (prefix given) or all of a connection's. */
+int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
+{
+	struct conn_rt *c = find_conn(d, conn);
+	size_t n, hits = 0;
+	struct route_obj *r;
+	char buf[PREFIX_STRLEN];
+
+	if (!c)
+		return xerr_set(e, "no connection named '%s'", conn ? conn : "");
+	n = routes_count(c->cfg);
+	r = calloc(n + 1, sizeof(*r));
+	if (!r)
+		return xerr_set(e, "out of memory");
+	n = routes_of(c->cfg, r, n);
+	for (size_t k = 0; k < n; k++) {
+		prefix_str(&r[k].prefix, buf, sizeof(buf));
+		if (prefix && strcmp(prefix, buf))
+			continue;
+		record_choice(d, conn, buf, publish);
+		hits++;
+	}
+	free(r);
+	if (!hits)
+		return xerr_set(e, "connection '%s' has no route to %s", conn, prefix);
+	if (forward_conn(d, c, e))
+		return -1;
+	log_info("%s: %s %s", conn, publish ? "published" : "unpublished",
+		 prefix ? prefix : "all routes");
+	return state_save(d, e);
+}
+
+/* Choices for connections or prefixes the config no longer has are dropped. */
+void routes_prune_choices(struct xfrmd *d)
+{
+	struct json_object *keep = json_object_new_object();
+
+	for (size_t i = 0; keep && d->published && i < d->n_rt; i++) {
+		const struct cfg_connection *c = d->rt[i].cfg;
+		struct json_object *old, *fresh = json_object_new_object();
+		struct route_obj r[CFG_PREFIXES_MAX * 2];
+		size_t n = routes_of(c, r, CFG_PREFIXES_MAX * 2);
+		char buf[PREFIX_STRLEN];
+
+		if (!json_object_object_get_ex(d->published, c->name, &old)) {
+			json_object_put(fresh);
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *v;
+
+			if (json_object_object_get_ex(
+				old, prefix_str(&r[k].prefix, buf, sizeof(buf)), &v))
+				json_object_object_add(fresh, buf, json_object_get(v));
+		}
+		json_object_object_add(keep, c->name, fresh);
+	}
+	json_object_put(d->published);
+	d->published = keep;
+}
