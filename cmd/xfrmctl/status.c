@@ -1,4 +1,6 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "xfrmctl.h"
@@ -84,8 +86,34 @@ static void print_tunnel(struct json_object *t)
 	       (unsigned long long)jnum(ch, "packets_out"));
 }
 
+/* Colour only for people: a terminal, not NO_COLOR, not TERM=dumb. */
+static bool use_colour(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
+}
+
+static const char *state_colour(const char *state)
+{
+	if (!strcmp(state, "connected"))
+		return "\033[32m";
+	if (!strcmp(state, "degraded") || !strcmp(state, "connecting"))
+		return "\033[33m";
+	return "\033[31m";
+}
+
+static void print_state(const char *state, bool colour)
+{
+	if (colour)
+		printf("%s%s\033[0m", state_colour(state), state);
+	else
+		printf("%s", state);
+}
+
 static void print_human(struct json_object *st)
 {
+	bool colour = use_colour();
 	struct json_object *conns = jobj(st, "connections"), *charon = jobj(st, "charon");
 	size_t n = conns ? json_object_array_length(conns) : 0;
 
@@ -103,8 +131,10 @@ static void print_human(struct json_object *st)
 		struct json_object *c = json_object_array_get_idx(conns, i);
 		struct json_object *tunnels = jobj(c, "tunnels");
 
-		printf("\n%s: %s (%s, %s, start %s)", jstr(c, "name"), jstr(c, "state"),
-		       jstr(c, "mode"), jstr(c, "redundancy"), jstr(c, "start"));
+		printf("\n%s: ", jstr(c, "name"));
+		print_state(jstr(c, "state"), colour);
+		printf(" (%s, %s, start %s)", jstr(c, "mode"), jstr(c, "redundancy"),
+		       jstr(c, "start"));
 		if (jnum(c, "failovers"))
 			printf("  failovers %llu", (unsigned long long)jnum(c, "failovers"));
 		printf("\n");

@@ -141,6 +141,13 @@ grep -q "10.5.0.0/24" "$TMP/err" || fail "the error does not name the route: $(c
 ns ip route show 10.5.0.0/24 | grep -q "proto static" || fail "the admin's route was changed"
 ns ip route show 10.9.0.0/24 | grep -q "proto static" || fail "an unrelated admin route changed"
 
+step "status colours the state on a terminal only"
+ctl status | grep -q $'\e' && fail "escape codes in piped status output"
+TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" /dev/null |
+	grep -qE $'\e\\[3[123]m(down|connecting)' || fail "no colour on a terminal"
+NO_COLOR=1 TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" \
+	/dev/null | grep -q $'\e' && fail "colour despite NO_COLOR"
+
 step "an empty config withdraws every route xfrmd published"
 echo '{"gateway":{"name":"gw-a"},"connections":[]}' >"$TMP/empty.json"
 chmod 600 "$TMP/empty.json"

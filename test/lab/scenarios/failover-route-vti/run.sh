@@ -73,6 +73,8 @@ check_gt t2-carries-again $(($(esp_out gwa $GWA_UL2) - t2_1)) 9
 esp_cut gwa
 esp_cut gwb
 check blackholed wait_for 5 sh -c "ip netns exec gwa ip route show 10.2.0.0/24 proto 211 | grep -q blackhole"
+check_eq route-state-blackhole blackhole \
+  "$(xfrmctl_on gwa routes --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"])')"
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap"
 on hosta ping -n -q -c 10 -i 0.05 -W 1 $HOSTB >/dev/null 2>&1 || true
 capture_stop "$LAB_RUN/gwa/ul0.pcap"
@@ -81,6 +83,10 @@ check_eq fail-closed-no-clear-text 0 \
 esp_restore gwa
 esp_restore gwb
 check recovers wait_for 15 active_is gwa "[1, 2]"
+# The route came back by itself: multipath over both links, published and active.
+check_eq route-returns 2 "$(on gwa ip route show 10.2.0.0/24 proto 211 | grep -c 'nexthop dev xfrmd')"
+check_eq route-state-active active \
+  "$(xfrmctl_on gwa routes --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"])')"
 
 # 5. charon's own route installation (table 220) would override xfrmd's
 # routes: xfrmd notices within a resync interval and says what to set.

@@ -68,3 +68,25 @@ check status-human grep -q "site-b: connected" "$LAB_OUT/show-gwa-status.txt"
 # With the tunnel up (ike and child objects present) the report matches its schema.
 status_json gwa >"$LAB_RUN/gwa/status.json" 2>&1 || true
 check status-schema python3 "$LAB_DIR/../schema/check_status.py" "$LAB_RUN/gwa/status.json"
+# status --json against the kernel: its SPIs are the kernel's SAs, and its
+# counters are those SAs' counters (no probes here, so nothing moves between
+# the two reads).
+kernel_vs_status() {
+  python3 - "$LAB_RUN/gwa/status.json" "$LAB_RUN/gwa/xfrm-state.txt" <<'PY'
+import json, re, sys
+ch = json.load(open(sys.argv[1]))["connections"][0]["tunnels"][0]["child"]
+sas = {}
+for blk in re.split(r"\n(?=src )", open(sys.argv[2]).read()):
+    spi = re.search(r"spi 0x([0-9a-f]+)", blk)
+    cnt = re.search(r"(\d+)\(bytes\), (\d+)\(packets\)", blk)
+    if spi and cnt:
+        sas[spi.group(1).zfill(8)] = (int(cnt.group(1)), int(cnt.group(2)))
+out, inn = sas.get(ch["spi_out"]), sas.get(ch["spi_in"])
+assert out and inn, (ch["spi_out"], ch["spi_in"], sorted(sas))
+assert out == (ch["bytes_out"], ch["packets_out"]), (out, ch)
+assert inn == (ch["bytes_in"], ch["packets_in"]), (inn, ch)
+PY
+}
+status_json gwa >"$LAB_RUN/gwa/status.json" 2>&1 || true
+on gwa ip -s xfrm state >"$LAB_RUN/gwa/xfrm-state.txt" 2>&1 || true
+check status-matches-kernel kernel_vs_status
