@@ -38,14 +38,6 @@ static bool none_active(const struct conn_rt *c)
 
 /* --- routes ---------------------------------------------------------------- */
 
-static void route_key(const struct route_obj *o, struct nl_route *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->dst = o->prefix;
-	r->table = o->table;
-	r->metric = o->metric;
-}
-
 /* The tunnel that would carry traffic: an active one, else the primary
  * for on-traffic start (its first packet starts negotiation); SIZE_MAX:
  * none (fail closed). */
@@ -93,39 +85,70 @@ static void via_underlay(const struct conn_rt *c, struct nl_route *r)
 	r->n_nh = 1;
 }
 
-static int route_one(struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
-		     struct xerr *e)
+/* Where the connection's published routes lead now; *del: withdrawn. */
+static void route_via(const struct conn_rt *c, struct nl_route *via, bool *del)
 {
-	struct nl_route r;
-
-	route_key(o, &r);
-	if (!routes_published(d, c->cfg, o))
-		return nl_route_delete(&r, e);
+	memset(via, 0, sizeof(*via));
+	*del = false;
 	if (c->cfg->mode == CFG_MODE_ROUTE)
-		via_links(c, &r);
+		via_links(c, via);
 	else
-		via_underlay(c, &r);
-	if (r.n_nh)
-		r.type = NL_ROUTE_UNICAST;
+		via_underlay(c, via);
+	if (via->n_nh)
+		via->type = NL_ROUTE_UNICAST;
 	else if (c->cfg->fail_closed)
-		r.type = NL_ROUTE_BLACKHOLE;
+		via->type = NL_ROUTE_BLACKHOLE;
 	else
+		*del = true;
+}
+
+static int route_one(struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
+		     const struct nl_route *via, bool del, struct xerr *e)
+{
+	struct nl_route r = *via;
+
+	r.dst = o->prefix;
+	r.table = o->table;
+	r.metric = o->metric;
+	if (del || !routes_published(d, c->cfg, o))
 		return nl_route_delete(&r, e);
 	return nl_route_replace(&r, e);
 }
 
-static int routes_conn(struct xfrmd *d, const struct conn_rt *c, struct xerr *e)
+static bool same_via(const struct fwd_state *f, const struct nl_route *via, bool del)
+{
+	if (!f->valid || f->via_delete != del || f->via.type != via->type ||
+	    f->via.n_nh != via->n_nh)
+		return false;
+	for (size_t i = 0; i < via->n_nh; i++)
+		if (f->via.nh_ifindex[i] != via->nh_ifindex[i] ||
+		    !ipaddr_equal(&f->via.nh_gateway[i], &via->nh_gateway[i]))
+			return false;
+	return true;
+}
+
+static int routes_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 {
 	size_t n = routes_count(c->cfg);
-	struct route_obj *o = calloc(n + 1, sizeof(*o));
+	struct route_obj *o;
+	struct nl_route via;
+	bool del;
 	int rc = 0;
 
+	route_via(c, &via, &del);
+	if (same_via(&c->fwd, &via, del))
+		return 0;
+	o = calloc(n + 1, sizeof(*o));
 	if (!o)
 		return xerr_set(e, "out of memory");
 	n = routes_of(c->cfg, o, n);
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = route_one(d, c, &o[i], e);
+		rc = route_one(d, c, &o[i], &via, del, e);
 	free(o);
+	if (!rc) {
+		c->fwd.via = via;
+		c->fwd.via_delete = del;
+	}
 	return rc;
 }
 
@@ -141,49 +164,68 @@ static void policy_key(const struct prefix *src, const struct prefix *dst, enum 
 	p->priority = POLICY_PRIORITY;
 }
 
-static int policy_out(const struct conn_rt *c, const struct prefix *lp, const struct prefix *rp,
-		      struct xerr *e)
-{
-	const struct cfg_connection *cfg = c->cfg;
-	struct nl_policy p;
-	size_t t = primary_of(c);
+#define FWD_BLOCK (-1)
+#define FWD_NONE  (-2)
 
-	policy_key(lp, rp, NL_POLICY_OUT, &p);
+/* Which SA "out" names: the active tunnel's, or the primary's for
+ * on-traffic start (its acquire starts negotiation); else block or none. */
+static int out_decision(const struct conn_rt *c)
+{
 	for (size_t i = 0; i < c->pair.n; i++)
-		if (pair_is_active(&c->pair, i)) {
-			t = i;
-			break;
-		}
-	if (none_active(c) && cfg->start != CFG_START_ON_TRAFFIC) {
-		if (!cfg->fail_closed)
-			return nl_policy_delete(&p, e);
-		p.action = NL_POLICY_BLOCK;
-		return nl_policy_update(&p, e);
-	}
-	p.action = NL_POLICY_TUNNEL;
-	p.tmpl_src = cfg->tunnels[t].local;
-	p.tmpl_dst = cfg->tunnels[t].remote;
-	p.reqid = charon_tunnel_reqid(c->t[t].id);
-	return nl_policy_update(&p, e);
+		if (pair_is_active(&c->pair, i))
+			return (int)i;
+	if (c->cfg->start == CFG_START_ON_TRAFFIC)
+		return (int)primary_of(c);
+	return c->cfg->fail_closed ? FWD_BLOCK : FWD_NONE;
 }
 
 /* Inbound needs no choice of tunnel: ESP from either is welcome, clear
  * text never (unless the operator turned fail-closed off). */
-static int policy_in(const struct conn_rt *c, const struct prefix *lp, const struct prefix *rp,
+static bool inbound_decision(const struct conn_rt *c)
+{
+	return !none_active(c) || c->cfg->fail_closed || c->cfg->start == CFG_START_ON_TRAFFIC;
+}
+
+static int policy_out(const struct conn_rt *c, int out, const struct prefix *lp,
+		      const struct prefix *rp, struct xerr *e)
+{
+	const struct cfg_connection *cfg = c->cfg;
+	struct nl_policy p;
+
+	policy_key(lp, rp, NL_POLICY_OUT, &p);
+	if (out == FWD_NONE)
+		return nl_policy_delete(&p, e);
+	if (out == FWD_BLOCK) {
+		p.action = NL_POLICY_BLOCK;
+		return nl_policy_update(&p, e);
+	}
+	p.action = NL_POLICY_TUNNEL;
+	p.tmpl_src = cfg->tunnels[out].local;
+	p.tmpl_dst = cfg->tunnels[out].remote;
+	p.reqid = charon_tunnel_reqid(c->t[out].id);
+	return nl_policy_update(&p, e);
+}
+
+static int policy_in(bool inbound, const struct prefix *lp, const struct prefix *rp,
 		     enum nl_policy_dir dir, struct xerr *e)
 {
 	struct nl_policy p;
 
 	policy_key(rp, lp, dir, &p);
-	if (none_active(c) && !c->cfg->fail_closed && c->cfg->start != CFG_START_ON_TRAFFIC)
+	if (!inbound)
 		return nl_policy_delete(&p, e);
 	p.action = NL_POLICY_TUNNEL;
 	return nl_policy_update(&p, e);
 }
 
-static int policies_conn(const struct conn_rt *c, struct xerr *e)
+/* "out" first: on a failover it is the change that moves traffic. */
+static int policies_conn(struct conn_rt *c, struct xerr *e)
 {
 	const struct cfg_connection *cfg = c->cfg;
+	int out = out_decision(c);
+	bool inbound = inbound_decision(c);
+	bool do_out = !c->fwd.valid || c->fwd.out != out;
+	bool do_in = !c->fwd.valid || c->fwd.inbound != inbound;
 
 	for (size_t l = 0; l < cfg->n_local; l++)
 		for (size_t r = 0; r < cfg->n_remote; r++) {
@@ -192,18 +234,29 @@ static int policies_conn(const struct conn_rt *c, struct xerr *e)
 
 			if (lp->addr.family != rp->addr.family)
 				continue;
-			if (policy_out(c, lp, rp, e) || policy_in(c, lp, rp, NL_POLICY_IN, e) ||
-			    policy_in(c, lp, rp, NL_POLICY_FWD, e))
+			if ((do_out && policy_out(c, out, lp, rp, e)) ||
+			    (do_in && (policy_in(inbound, lp, rp, NL_POLICY_IN, e) ||
+				       policy_in(inbound, lp, rp, NL_POLICY_FWD, e))))
 				return -1;
 		}
+	c->fwd.out = out;
+	c->fwd.inbound = inbound;
 	return 0;
 }
 
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 {
-	if (c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, e))
+	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, e)) || routes_conn(d, c, e)) {
+		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
-	return routes_conn(d, c, e);
+	}
+	c->fwd.valid = true;
+	return 0;
+}
+
+void forward_invalidate(struct conn_rt *c)
+{
+	c->fwd.valid = false;
 }
 
 /* --- whole sync ------------------------------------------------------------ */
@@ -365,6 +418,9 @@ static void check_charon_routes(struct xfrmd *d)
 
 int forward_sync(struct xfrmd *d, struct xerr *e)
 {
+	/* Someone may have changed the kernel behind xfrmd's back: no shortcuts. */
+	for (size_t i = 0; i < d->n_rt; i++)
+		forward_invalidate(&d->rt[i]);
 	check_charon_routes(d);
 	if (ensure_links(d, e))
 		return -1;

@@ -201,6 +201,7 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 	free(r);
 	if (!hits)
 		return xerr_set(e, "connection '%s' has no route to %s", conn, prefix);
+	forward_invalidate(c); /* the routes themselves changed, not their path */
 	if (forward_conn(d, c, e))
 		return -1;
 	log_info("%s: %s %s", conn, publish ? "published" : "unpublished",

@@ -25,6 +25,7 @@
 #include "pairing.h"
 #include "control.h"
 #include "loop.h"
+#include "nl_kernel.h"
 #include "nl_xfrm.h"
 #include "vici_client.h"
 
@@ -67,6 +68,16 @@ struct tunnel_rt {
 	} rekeys; /* charon's rekey events */
 };
 
+/* What forward.c last programmed for a connection, so a failover touches
+ * only what changes. valid = false forces a full reprogram. */
+struct fwd_state {
+	bool valid;
+	int out;	     /* policy mode: tunnel index, or FWD_BLOCK / FWD_NONE */
+	bool inbound;	     /* policy mode: in/fwd policies installed */
+	struct nl_route via; /* type and next hops of the connection's routes */
+	bool via_delete;     /* routes withdrawn */
+};
+
 /* A connection: its tunnels paired into one link. */
 struct conn_rt {
 	const struct cfg_connection *cfg; /* points into xfrmd.running */
@@ -76,6 +87,7 @@ struct conn_rt {
 	struct loop_timer *failback_timer;
 	time_t last_failover; /* wall clock, 0 = never */
 	uint64_t reaction_us; /* last health event -> kernel change */
+	struct fwd_state fwd;
 };
 
 struct sa_table {
@@ -180,8 +192,10 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
 void runtime_prune_ids(struct xfrmd *d);
 
 /* forward.c */
-/* One connection's routes or policies from its pairing state. */
+/* One connection's routes or policies from its pairing state; only what
+ * changed since the last call, unless forward_invalidate()d. */
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
+void forward_invalidate(struct conn_rt *c);
 /* Everything: links, routes and policies for all connections; removes
  * what xfrmd owns but no longer wants. */
 int forward_sync(struct xfrmd *d, struct xerr *e);
