@@ -64,9 +64,15 @@ static void print_tunnel(struct json_object *t)
 	char b1[32], b2[32];
 
 	/* '*' marks the tunnels that carry traffic now */
-	printf("%c t%llu %-8s %s -> %s  ", carries && json_object_get_boolean(carries) ? '*' : ' ',
-	       (unsigned long long)jnum(t, "index"), jstr(t, "role"), jstr(t, "local"),
-	       jstr(t, "remote"));
+	int n = printf("%c t%llu %-8s %s -> %s  ",
+		       carries && json_object_get_boolean(carries) ? '*' : ' ',
+		       (unsigned long long)jnum(t, "index"), jstr(t, "role"), jstr(t, "local"),
+		       jstr(t, "remote"));
+
+	/* Long IPv6 endpoints: the SA states go on a line of their own, so
+	 * the report stays within 100 columns. */
+	if (n > 56)
+		printf("\n     ");
 	if (ike) {
 		char age[32];
 
@@ -78,8 +84,8 @@ static void print_tunnel(struct json_object *t)
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
 	if (!ch)
 		return;
-	printf("     spi in %s out %s  %s  in %s/%llu pkts  out %s/%llu pkts\n", jstr(ch, "spi_in"),
-	       jstr(ch, "spi_out"), jstr(ch, "encryption"),
+	printf("     spi in %s out %s  %s\n     in %s/%llu pkts  out %s/%llu pkts\n",
+	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
 	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
 	       (unsigned long long)jnum(ch, "packets_in"),
 	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),

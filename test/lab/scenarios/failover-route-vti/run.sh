@@ -57,7 +57,8 @@ for i in "${!FLOW_SRCS[@]}"; do
 done
 check_gt every-flow-survived "$fewest" 80
 check_lt interruption-under-1s "$worst" 1000
-echo "active-active $LAB_SCENARIO, path 1 cut: worst flow interruption ${worst} ms" \
+echo "active-active $LAB_SCENARIO, path 1 cut: worst flow interruption ${worst} ms," \
+  "reaction (health event -> route change) $(conn gwa "c['last_reaction_us']") us" \
   >"$LAB_OUT/show-failover.txt"
 check_eq single-path-route 0 "$(on gwa ip route show 10.2.0.0/24 proto 211 | grep -c 'xfrmd1')"
 

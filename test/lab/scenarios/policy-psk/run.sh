@@ -65,6 +65,7 @@ done
 xfrmctl_on gwa status >"$LAB_OUT/show-gwa-status.txt" 2>&1 || true
 xfrmctl_on gwb status >"$LAB_OUT/show-gwb-status.txt" 2>&1 || true
 check status-human grep -q "site-b: connected" "$LAB_OUT/show-gwa-status.txt"
+check_eq status-within-100-columns 0 "$(awk 'length > 100' "$LAB_OUT/show-gwa-status.txt" | wc -l)"
 # With the tunnel up (ike and child objects present) the report matches its schema.
 status_json gwa >"$LAB_RUN/gwa/status.json" 2>&1 || true
 check status-schema python3 "$LAB_DIR/../schema/check_status.py" "$LAB_RUN/gwa/status.json"
