@@ -151,7 +151,7 @@ static int check_addrs(const char *src, const char *dst)
 int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *addrs[2] = {NULL, NULL};
-	struct json_object *req, *resp;
+	struct json_object *req;
 	bool as_json = false;
 	size_t n = 0;
 
@@ -175,16 +175,5 @@ int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 	json_object_object_add(req, "cmd", json_object_new_string("explain"));
 	json_object_object_add(req, "src", json_object_new_string(addrs[0]));
 	json_object_object_add(req, "dst", json_object_new_string(addrs[1]));
-	resp = daemon_call(o, req, EXPLAIN_TIMEOUT_MS);
-	json_object_put(req);
-	if (!resp)
-		return 1;
-	json_object_object_del(resp, "ok");
-	if (as_json)
-		printf("%s\n", json_object_to_json_string_ext(
-				   resp, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		print_human(resp);
-	json_object_put(resp);
-	return 0;
+	return call_and_show(o, req, EXPLAIN_TIMEOUT_MS, NULL, as_json, print_human);
 }

@@ -59,6 +59,25 @@ struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *re
 	return NULL;
 }
 
+int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout_ms,
+		  const char *key, bool as_json, void (*human)(struct json_object *resp))
+{
+	struct json_object *resp = daemon_call(o, req, timeout_ms), *shown;
+
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	json_object_object_del(resp, "ok");
+	if (!as_json)
+		human(resp);
+	else if (!key || json_object_object_get_ex(resp, key, &shown))
+		printf("%s\n", json_object_to_json_string_ext(key ? shown : resp,
+							      JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(resp);
+	return 0;
+}
+
 const char *file_arg(int argc, char **argv, const char *cmd)
 {
 	if (argc == 3 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--file")))

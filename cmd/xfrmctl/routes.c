@@ -37,27 +37,6 @@ static void print_routes(struct json_object *resp)
 	}
 }
 
-static int call_and_print(const struct ctl_opts *o, struct json_object *req, bool as_json)
-{
-	struct json_object *resp = daemon_call(o, req, ROUTES_TIMEOUT_MS);
-
-	json_object_put(req);
-	if (!resp)
-		return 1;
-	if (as_json) {
-		struct json_object *routes;
-
-		json_object_object_get_ex(resp, "routes", &routes);
-		printf("%s\n",
-		       json_object_to_json_string_ext(routes, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else {
-		print_routes(resp);
-	}
-	json_object_put(resp);
-	return 0;
-}
-
 /* xfrmctl routes [--json] [CONNECTION] */
 int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 {
@@ -76,7 +55,7 @@ int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 			return 2;
 		}
 	}
-	return call_and_print(o, req, as_json);
+	return call_and_show(o, req, ROUTES_TIMEOUT_MS, "routes", as_json, print_routes);
 }
 
 /* xfrmctl route publish|unpublish CONNECTION [PREFIX] */
@@ -94,5 +73,5 @@ int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 	json_object_object_add(req, "connection", json_object_new_string(argv[2]));
 	if (argc == 4)
 		json_object_object_add(req, "prefix", json_object_new_string(argv[3]));
-	return call_and_print(o, req, false);
+	return call_and_show(o, req, ROUTES_TIMEOUT_MS, "routes", false, print_routes);
 }

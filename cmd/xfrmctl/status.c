@@ -153,7 +153,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 {
 	bool as_json = false;
 	const char *conn = NULL;
-	struct json_object *req, *resp;
+	struct json_object *req;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -169,16 +169,5 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	json_object_object_add(req, "cmd", json_object_new_string("status"));
 	if (conn)
 		json_object_object_add(req, "connection", json_object_new_string(conn));
-	resp = daemon_call(o, req, STATUS_TIMEOUT_MS);
-	json_object_put(req);
-	if (!resp)
-		return 1;
-	json_object_object_del(resp, "ok");
-	if (as_json)
-		printf("%s\n", json_object_to_json_string_ext(
-				   resp, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		print_human(resp);
-	json_object_put(resp);
-	return 0;
+	return call_and_show(o, req, STATUS_TIMEOUT_MS, NULL, as_json, print_human);
 }

@@ -103,3 +103,14 @@ void *nlk_grow(void *items, size_t n, size_t *cap, size_t size)
 		*cap = ncap;
 	return items;
 }
+
+void nlk_xfrm_addr(int family, const void *x, struct ipaddr *a)
+{
+	size_t n = nlk_family_len(family);
+
+	memset(a, 0, sizeof(*a));
+	if (!n || nlk_bytes_zero(x, n))
+		return;
+	a->family = family;
+	memcpy(a->bytes, x, n);
+}

@@ -22,6 +22,8 @@ struct nl_addr *nlk_addr(const struct ipaddr *a, int family, unsigned prefixlen)
 /* Zero-length or odd-sized addresses give family 0. */
 void nlk_ipaddr(const struct nl_addr *na, struct ipaddr *a);
 size_t nlk_family_len(int family);
+/* An XFRM address of family; all zeros is "any" (family 0 in a). */
+void nlk_xfrm_addr(int family, const void *x, struct ipaddr *a);
 bool nlk_bytes_zero(const uint8_t *b, size_t n);
 
 /* Sends the dump request msg (freed here) and feeds every reply to cb

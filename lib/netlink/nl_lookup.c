@@ -507,17 +507,6 @@ int nl_lookup_route(const struct nl_route_query *q, struct nl_route_answer *a, s
 
 /* ---- XFRM dumps ---------------------------------------------------------- */
 
-static void xaddr(int family, const xfrm_address_t *x, struct ipaddr *a)
-{
-	size_t n = nlk_family_len(family);
-
-	memset(a, 0, sizeof(*a));
-	if (!n || nlk_bytes_zero((const uint8_t *)x, n))
-		return; /* "any" */
-	a->family = family;
-	memcpy(a->bytes, x, n);
-}
-
 static void sel_prefixes(const struct xfrm_selector *sel, struct prefix *src, struct prefix *dst)
 {
 	size_t n = nlk_family_len(sel->family);
@@ -548,8 +537,8 @@ static void mark_of(struct nlattr *attr, uint32_t *v, uint32_t *m)
 static void tmpl_fill(const struct xfrm_user_tmpl *ut, struct nl_xtmpl *t)
 {
 	memset(t, 0, sizeof(*t));
-	xaddr(ut->family, &ut->saddr, &t->src);
-	xaddr(ut->family, &ut->id.daddr, &t->dst);
+	nlk_xfrm_addr(ut->family, &ut->saddr, &t->src);
+	nlk_xfrm_addr(ut->family, &ut->id.daddr, &t->dst);
 	t->proto = ut->id.proto;
 	t->mode = ut->mode;
 	t->reqid = ut->reqid;
@@ -633,8 +622,8 @@ static void sa_fill(struct nl_xsa *s, const struct xfrm_usersa_info *si, struct 
 	s->spi = ntohl(si->id.spi);
 	s->proto = si->id.proto;
 	s->mode = si->mode;
-	xaddr(si->family, &si->saddr, &s->src);
-	xaddr(si->family, &si->id.daddr, &s->dst);
+	nlk_xfrm_addr(si->family, &si->saddr, &s->src);
+	nlk_xfrm_addr(si->family, &si->id.daddr, &s->dst);
 	sel_prefixes(&si->sel, &s->sel_src, &s->sel_dst);
 	s->reqid = si->reqid;
 	mark_of(tb[XFRMA_MARK], &s->mark, &s->mark_mask);

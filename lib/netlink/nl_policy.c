@@ -205,17 +205,6 @@ static enum nl_policy_dir policy_dir_of(uint8_t xdir)
 	return xdir == XFRM_POLICY_OUT ? NL_POLICY_OUT : NL_POLICY_FWD;
 }
 
-static void tmpl_addr(int family, const xfrm_address_t *x, struct ipaddr *a)
-{
-	size_t n = nlk_family_len(family);
-
-	memset(a, 0, sizeof(*a));
-	if (!n || nlk_bytes_zero((const uint8_t *)x, n))
-		return; /* "any" */
-	a->family = family;
-	memcpy(a->bytes, x, n);
-}
-
 /* One ESP tunnel-mode template, as xfrmd writes them; else "other". */
 static void policy_fill_tmpl(struct nl_policy *p, struct nlattr *attr)
 {
@@ -229,8 +218,8 @@ static void policy_fill_tmpl(struct nl_policy *p, struct nlattr *attr)
 	    ut->id.spi)
 		return;
 	p->action = NL_POLICY_TUNNEL;
-	tmpl_addr(ut->family, &ut->saddr, &p->tmpl_src);
-	tmpl_addr(ut->family, &ut->id.daddr, &p->tmpl_dst);
+	nlk_xfrm_addr(ut->family, &ut->saddr, &p->tmpl_src);
+	nlk_xfrm_addr(ut->family, &ut->id.daddr, &p->tmpl_dst);
 	p->reqid = ut->reqid;
 }
 
