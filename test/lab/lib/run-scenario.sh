@@ -14,6 +14,8 @@ set -Eeuo pipefail
 . "$LAB_DIR/lib/daemons.sh"
 # shellcheck source=traffic.sh
 . "$LAB_DIR/lib/traffic.sh"
+# shellcheck source=xfrmd.sh
+. "$LAB_DIR/lib/xfrmd.sh"
 
 _lab_err() { # ERR trap: save the failing command and where it was called from
   local rc=$? i at=""

@@ -6,20 +6,6 @@
 # the 3 s hold-down. Then ESP is dropped on both paths: nothing between the
 # LANs leaves in clear text (fail-closed), and traffic resumes afterwards.
 
-conn() { # conn GW EXPR: EXPR on the connection c of `status --json`
-  xfrmctl_on "$1" status --json |
-    python3 -c "import json,sys; c=json.load(sys.stdin)['connections'][0]; print($2)"
-}
-active_is() { [[ $(conn "$1" "c['active_tunnels']") == "$2" ]]; }
-state_is() { [[ $(conn "$1" "c['state']") == "$2" ]]; }
-# Outbound ESP packets of tunnel N at GW, from the kernel's SA counters.
-esp_out() {
-  on "$1" ip -s xfrm state | awk -v s="$2" '
-    /^src/ { hit = ($2 == s) }
-    hit && /\(packets\)/ { sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); n += $1 }
-    END { print n + 0 }'
-}
-
 for gw in gwa gwb; do
   start_charon $gw
   cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
@@ -37,9 +23,6 @@ check primary-carries-gwb wait_for 5 active_is gwb "[1]"
 t1_0=$(esp_out gwa $GWA_UL1) t2_0=$(esp_out gwa $GWA_UL2)
 check ping-on-primary on hosta ping -n -q -c 10 -i 0.05 -W 1 $HOSTB
 check_gt t1-carries $(($(esp_out gwa $GWA_UL1) - t1_0)) 9
-
-
-
 
 for gw in gwa gwb; do xfrmctl_on $gw status --json >"$LAB_OUT/before-cut-$gw.json" || true; done
 

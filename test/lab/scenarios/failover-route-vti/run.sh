@@ -6,18 +6,6 @@
 # two tunnels; path 1 is cut: every flow continues on tunnel 2 within a
 # second; path 1 returns: both tunnels carry traffic again.
 
-conn() { # conn GW EXPR: EXPR on the connection c of `status --json`
-  xfrmctl_on "$1" status --json |
-    python3 -c "import json,sys; c=json.load(sys.stdin)['connections'][0]; print($2)"
-}
-active_is() { [[ $(conn "$1" "c['active_tunnels']") == "$2" ]]; }
-# Outbound ESP packets from public address SRC at GW (kernel SA counters).
-esp_out() {
-  on "$1" ip -s xfrm state | awk -v s="$2" '
-    /^src/ { hit = ($2 == s) }
-    hit && /\(packets\)/ { sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); n += $1 }
-    END { print n + 0 }'
-}
 FLOW_SRCS=(10.1.0.11 10.1.0.12 10.1.0.13 10.1.0.14 10.1.0.15 10.1.0.16)
 for a in "${FLOW_SRCS[@]}"; do on hosta ip addr add $a/24 dev lan0; done
 

@@ -7,12 +7,6 @@
 # tunnel 1's IKE SA (an IKE-visible failure): gwa moves traffic to tunnel 2
 # at once, brings tunnel 1 back by itself and, after the hold-down, returns.
 
-conn() {
-  xfrmctl_on gwa status --json |
-    python3 -c "import json,sys; c=json.load(sys.stdin)['connections'][0]; print($1)"
-}
-active_is() { [[ $(conn "c['active_tunnels']") == "$1" ]]; }
-state_is() { [[ $(conn "c['state']") == "$1" ]]; }
 peer_has() { swanctl_on gwb --list-sas | grep -qE "$1"; }
 
 # gwb's VTIs, as an Azure-style route-based gateway would have them.
@@ -30,12 +24,12 @@ cp "$LAB_SCENARIO_DIR/gwa.json" "$LAB_RUN/gwa/xfrmd.json"
 chmod 600 "$LAB_RUN/gwa/xfrmd.json"
 require start-xfrmd start_xfrmd gwa
 require apply xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
-check both-tunnels-up-gwa wait_for 15 state_is connected
+check both-tunnels-up-gwa wait_for 15 state_is gwa connected
 check peer-t1-up wait_for 5 peer_has "^azure-t1: .*ESTABLISHED"
 check peer-t2-up wait_for 5 peer_has "^azure-t2: .*ESTABLISHED"
 check peer-t1-child wait_for 5 peer_has "net-t1: .*INSTALLED"
 check peer-t2-child wait_for 5 peer_has "net-t2: .*INSTALLED"
-check_eq primary-carries "[1]" "$(conn "c['active_tunnels']")"
+check_eq primary-carries "[1]" "$(conn gwa "c['active_tunnels']")"
 for gw in gwa gwb; do
   { on $gw ip xfrm policy; on $gw ip -s xfrm state; } >"$LAB_OUT/xfrm-$gw.txt" 2>&1
 done
@@ -46,7 +40,7 @@ check ping-back on hostb ping -n -q -c 5 -i 0.1 -W 1 $HOSTA
 flow_start hosta $HOSTB f1 0.02
 sleep 1
 check peer-deletes-t1 swanctl_on gwb --terminate --ike azure-t1 --timeout 5
-check failover wait_for 5 active_is "[2]"
+check failover wait_for 5 active_is gwa "[2]"
 sleep 1
 flow_stop f1
 gap=$(flow_gap_ms f1)
@@ -56,5 +50,5 @@ echo "IKE-visible failure (peer deleted tunnel 1's IKE SA): interruption ${gap} 
   >"$LAB_OUT/show-failover.txt"
 # xfrmd brings tunnel 1 back (start immediate) and returns after the hold-down.
 check t1-back wait_for 15 peer_has "^azure-t1: .*ESTABLISHED"
-check failback wait_for 10 active_is "[1]"
+check failback wait_for 10 active_is gwa "[1]"
 check ping-after-failback on hosta ping -n -q -c 5 -i 0.1 -W 1 $HOSTB

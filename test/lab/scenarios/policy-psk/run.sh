@@ -12,12 +12,7 @@
 #   daemon xfrmd is not started on gwb (apply there fails, nothing comes up)
 
 status_json() { xfrmctl_on "$1" status --json; }
-# conn_field GW PYTHON-EXPR-ON-c: c is the first connection of `status --json`.
-conn_field() {
-  status_json "$1" | python3 -c "import json,sys; c=json.load(sys.stdin)['connections'][0]; print($2)"
-}
-conn_state_is() { [[ $(conn_field "$1" "c['state']") == "$2" ]]; }
-child_counter() { conn_field "$1" "(c['tunnels'][0]['child'] or {}).get('$2', 0)"; }
+child_counter() { conn "$1" "(c['tunnels'][0]['child'] or {}).get('$2', 0)"; }
 
 for gw in gwa gwb; do
   start_charon $gw
@@ -36,11 +31,11 @@ lab_broken daemon || require start-xfrmd-gwb start_xfrmd gwb
 check validate-gwa xfrmctl_on gwa validate -f "$LAB_RUN/gwa/xfrmd.json"
 check apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
 check apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
-check connected-gwa wait_for 10 conn_state_is gwa connected
-check connected-gwb wait_for 10 conn_state_is gwb connected
-check_eq ike-state-gwa ESTABLISHED "$(conn_field gwa "c['tunnels'][0]['ike']['state']" 2>&1)"
-check_eq child-state-gwb INSTALLED "$(conn_field gwb "c['tunnels'][0]['child']['state']" 2>&1)"
-check_eq counters-from-kernel kernel "$(conn_field gwa "c['tunnels'][0]['child']['counters']" 2>&1)"
+check connected-gwa wait_for 10 state_is gwa connected
+check connected-gwb wait_for 10 state_is gwb connected
+check_eq ike-state-gwa ESTABLISHED "$(conn gwa "c['tunnels'][0]['ike']['state']" 2>&1)"
+check_eq child-state-gwb INSTALLED "$(conn gwb "c['tunnels'][0]['child']['state']" 2>&1)"
+check_eq counters-from-kernel kernel "$(conn gwa "c['tunnels'][0]['child']['counters']" 2>&1)"
 
 pkts_out0=$(child_counter gwa packets_out) pkts_in0=$(child_counter gwa packets_in)
 bytes_out0=$(child_counter gwa bytes_out)
