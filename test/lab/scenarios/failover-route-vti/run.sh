@@ -26,8 +26,8 @@ on gwa ip route show proto 211 >"$LAB_OUT/show-routes-gwa.txt"
 # 1. Several flows (different sources) spread over both tunnels.
 t1_0=$(esp_out gwa $GWA_UL1) t2_0=$(esp_out gwa $GWA_UL2)
 for a in "${FLOW_SRCS[@]}"; do on hosta ping -n -q -c 10 -i 0.02 -W 1 -I $a $HOSTB >/dev/null || true; done
-check_gt t1-carries $(($(esp_out gwa $GWA_UL1) - t1_0)) 9
-check_gt t2-carries $(($(esp_out gwa $GWA_UL2) - t2_0)) 9
+check_gt t1-carries "$(esp_delta "$t1_0" "$(esp_out gwa $GWA_UL1)")" 9
+check_gt t2-carries "$(esp_delta "$t2_0" "$(esp_out gwa $GWA_UL2)")" 9
 
 # 2. Cut path 1 under running flows: all continue on tunnel 2.
 for i in "${!FLOW_SRCS[@]}"; do flow_start hosta $HOSTB f$i 0.02 "${FLOW_SRCS[$i]}"; done
@@ -55,8 +55,8 @@ path_restore gwa $GWA_UL1 $GWB_UL1
 check both-active-again wait_for 20 active_is gwa "[1, 2]"
 t1_1=$(esp_out gwa $GWA_UL1) t2_1=$(esp_out gwa $GWA_UL2)
 for a in "${FLOW_SRCS[@]}"; do on hosta ping -n -q -c 10 -i 0.02 -W 1 -I $a $HOSTB >/dev/null || true; done
-check_gt t1-carries-again $(($(esp_out gwa $GWA_UL1) - t1_1)) 9
-check_gt t2-carries-again $(($(esp_out gwa $GWA_UL2) - t2_1)) 9
+check_gt t1-carries-again "$(esp_delta "$t1_1" "$(esp_out gwa $GWA_UL1)")" 9
+check_gt t2-carries-again "$(esp_delta "$t2_1" "$(esp_out gwa $GWA_UL2)")" 9
 
 # 4. Both tunnels dead: a blackhole route, nothing in clear on the underlay.
 esp_cut gwa
