@@ -4,16 +4,6 @@
 # gwb.swanctl.conf, initiated from gwa. Proves the lab plumbing; the template for xfrmd scenarios.
 # LAB_BREAK=psk gives gwb a wrong PSK: the IKE, ESP and capture checks must then fail.
 
-sa_has() { swanctl_on "$1" --list-sas | grep -qE "$2"; }
-
-# Bytes of the SA SRC -> DST in namespace GW, from `ip -s xfrm state` ("84(bytes), 1(packets)").
-sa_bytes() {
-  on "$1" ip -s xfrm state | awk -v s="$2" -v d="$3" '
-    /^src/ { hit = ($2 == s && $4 == d) }
-    hit && /\(bytes\)/ { sub(/\(bytes\).*/, ""); n += $1 }
-    END { print n + 0 }'
-}
-
 start_charon gwa gwb
 for gw in gwa gwb; do
   cp "$LAB_SCENARIO_DIR/$gw.swanctl.conf" "$LAB_RUN/$gw/swanctl.conf"

@@ -6,16 +6,6 @@
 # xfrmi1. Initiated from gwa. Needs XFRM interfaces, so it runs on the qemu backend (./backend).
 # LAB_BREAK=psk gives gwb a wrong PSK: the IKE, ESP and capture checks must then fail.
 
-sa_has() { swanctl_on "$1" --list-sas | grep -qE "$2"; }
-
-# Bytes of the SA SRC -> DST in namespace GW, from `ip -s xfrm state` ("84(bytes), 1(packets)").
-sa_bytes() {
-  on "$1" ip -s xfrm state | awk -v s="$2" -v d="$3" '
-    /^src/ { hit = ($2 == s && $4 == d) }
-    hit && /\(bytes\)/ { sub(/\(bytes\).*/, ""); n += $1 }
-    END { print n + 0 }'
-}
-
 # Packets xfrmi1 in namespace GW sent (tx) or received (rx).
 xfrmi_packets() { on "$1" cat "/sys/class/net/xfrmi1/statistics/$2_packets"; }
 

@@ -7,7 +7,6 @@
 # tunnel 1's IKE SA (an IKE-visible failure): gwa moves traffic to tunnel 2
 # at once, brings tunnel 1 back by itself and, after the hold-down, returns.
 
-peer_has() { swanctl_on gwb --list-sas | grep -qE "$1"; }
 
 # gwb's VTIs, as an Azure-style route-based gateway would have them.
 for n in 1 2; do
@@ -25,10 +24,10 @@ chmod 600 "$LAB_RUN/gwa/xfrmd.json"
 require start-xfrmd start_xfrmd gwa
 require apply xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
 check both-tunnels-up-gwa wait_for 15 state_is gwa connected
-check peer-t1-up wait_for 5 peer_has "^azure-t1: .*ESTABLISHED"
-check peer-t2-up wait_for 5 peer_has "^azure-t2: .*ESTABLISHED"
-check peer-t1-child wait_for 5 peer_has "net-t1: .*INSTALLED"
-check peer-t2-child wait_for 5 peer_has "net-t2: .*INSTALLED"
+check peer-t1-up wait_for 5 sa_has gwb "^azure-t1: .*ESTABLISHED"
+check peer-t2-up wait_for 5 sa_has gwb "^azure-t2: .*ESTABLISHED"
+check peer-t1-child wait_for 5 sa_has gwb "net-t1: .*INSTALLED"
+check peer-t2-child wait_for 5 sa_has gwb "net-t2: .*INSTALLED"
 check_eq primary-carries "[1]" "$(conn gwa "c['active_tunnels']")"
 for gw in gwa gwb; do
   { on $gw ip xfrm policy; on $gw ip -s xfrm state; } >"$LAB_OUT/xfrm-$gw.txt" 2>&1
@@ -49,6 +48,6 @@ check_lt interruption-under-1s "$gap" 1000
 echo "IKE-visible failure (peer deleted tunnel 1's IKE SA): interruption ${gap} ms" \
   >"$LAB_OUT/show-failover.txt"
 # xfrmd brings tunnel 1 back (start immediate) and returns after the hold-down.
-check t1-back wait_for 15 peer_has "^azure-t1: .*ESTABLISHED"
+check t1-back wait_for 15 sa_has gwb "^azure-t1: .*ESTABLISHED"
 check failback wait_for 10 active_is gwa "[1]"
 check ping-after-failback on hosta ping -n -q -c 5 -i 0.1 -W 1 $HOSTB
