@@ -107,17 +107,6 @@ static size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)
 
 /* --- inputs ------------------------------------------------------------- */
 
-static const struct charon_child *installed_child(const struct charon_ike *ike)
-{
-	const struct charon_child *best = NULL;
-
-	for (size_t i = 0; ike && i < ike->n_children; i++)
-		if (!strcmp(ike->children[i].state, "INSTALLED") &&
-		    (!best || ike->children[i].uniqueid > best->uniqueid))
-			best = &ike->children[i];
-	return best;
-}
-
 static void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i);
 
 /* Probes run while a CHILD_SA exists: without one they would only make
@@ -174,7 +163,7 @@ static void watch_restart(struct conn_rt *c, struct tunnel_rt *t, bool was_up)
 static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
 			const char *why)
 {
-	const struct charon_child *ch = installed_child(ike);
+	const struct charon_child *ch = charon_installed_child(ike);
 	bool was_up = t->ike_up;
 
 	t->ike_up = ike && !strcmp(ike->state, "ESTABLISHED");
@@ -231,9 +220,7 @@ static const struct charon_ike *best_sa(const struct sa_table *tab, const char *
 
 	for (const struct charon_ike *ike = sa_table_next(tab, name, NULL); ike;
 	     ike = sa_table_next(tab, name, ike)) {
-		bool usable = !strcmp(ike->state, "ESTABLISHED") && installed_child(ike);
-		bool best_usable =
-		    best && !strcmp(best->state, "ESTABLISHED") && installed_child(best);
+		bool usable = charon_ike_usable(ike), best_usable = charon_ike_usable(best);
 
 		if (!best || (usable && !best_usable) ||
 		    (usable == best_usable && ike->uniqueid > best->uniqueid))

@@ -14,31 +14,16 @@
 #define JU64(o, k, v)  json_object_object_add(o, k, json_object_new_uint64(v))
 #define JBOOL(o, k, v) json_object_object_add(o, k, json_object_new_boolean(v))
 
-static bool child_installed(const struct charon_ike *ike)
-{
-	for (size_t i = 0; ike && i < ike->n_children; i++)
-		if (!strcmp(ike->children[i].state, "INSTALLED"))
-			return true;
-	return false;
-}
-
-static bool tunnel_up(const struct charon_ike *ike)
-{
-	return ike && !strcmp(ike->state, "ESTABLISHED") && child_installed(ike);
-}
-
-/* Newest installed CHILD_SA: during a rekey both old and new are listed. */
+/* The installed CHILD_SA; without one, the newest (negotiating, say). */
 static const struct charon_child *current_child(const struct charon_ike *ike)
 {
 	const struct charon_child *best = NULL;
 
-	for (size_t i = 0; ike && i < ike->n_children; i++) {
-		const struct charon_child *c = &ike->children[i];
-
-		if (!best || (!strcmp(c->state, "INSTALLED") && strcmp(best->state, "INSTALLED")) ||
-		    (!strcmp(c->state, best->state) && c->uniqueid > best->uniqueid))
-			best = c;
-	}
+	if (charon_installed_child(ike))
+		return charon_installed_child(ike);
+	for (size_t i = 0; ike && i < ike->n_children; i++)
+		if (!best || ike->children[i].uniqueid > best->uniqueid)
+			best = &ike->children[i];
 	return best;
 }
 
@@ -162,7 +147,7 @@ static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_c
 	JSTR(o, "role", cfg_role_name(tun->role));
 	JSTR(o, "local", ipaddr_str(&tun->local, a, sizeof(a)));
 	JSTR(o, "remote", ipaddr_str(&tun->remote, a, sizeof(a)));
-	JBOOL(o, "up", tunnel_up(ike));
+	JBOOL(o, "up", charon_ike_usable(ike));
 	if (rt)
 		runtime_json(o, rt, t);
 	json_object_object_add(o, "ike", ike ? ike_json(ike) : NULL);
@@ -183,7 +168,7 @@ static const char *conn_state(const struct xfrmd *d, const struct cfg_connection
 
 		charon_tunnel_name(c->name, t + 1, name, sizeof(name));
 		ike = sa_table_find(&d->sas, name);
-		if (rt ? rt->pair.healthy[t] : tunnel_up(ike))
+		if (rt ? rt->pair.healthy[t] : charon_ike_usable(ike))
 			up++;
 		else if (ike && strcmp(ike->state, "ESTABLISHED"))
 			connecting++;

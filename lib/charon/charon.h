@@ -87,6 +87,11 @@ struct charon_ike {
 	struct charon_child children[CHARON_CHILDREN_MAX];
 };
 
+/* The newest INSTALLED CHILD_SA (two are listed while rekeying), or NULL. */
+const struct charon_child *charon_installed_child(const struct charon_ike *ike);
+/* Established, with an installed CHILD_SA: the tunnel can carry traffic. */
+bool charon_ike_usable(const struct charon_ike *ike);
+
 /* Parses one "<name> = { ... }" IKE section of list-sa / *-updown. */
 int charon_parse_ike(const struct vici_node *section, struct charon_ike *out, struct xerr *e);
 

@@ -82,3 +82,19 @@ int charon_parse_ike(const struct vici_node *section, struct charon_ike *out, st
 	}
 	return 0;
 }
+
+const struct charon_child *charon_installed_child(const struct charon_ike *ike)
+{
+	const struct charon_child *best = NULL;
+
+	for (size_t i = 0; ike && i < ike->n_children; i++)
+		if (!strcmp(ike->children[i].state, "INSTALLED") &&
+		    (!best || ike->children[i].uniqueid > best->uniqueid))
+			best = &ike->children[i];
+	return best;
+}
+
+bool charon_ike_usable(const struct charon_ike *ike)
+{
+	return ike && !strcmp(ike->state, "ESTABLISHED") && charon_installed_child(ike);
+}
