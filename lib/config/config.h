@@ -45,11 +45,14 @@ struct cfg_tunnel {
 	struct ipaddr local, remote;
 	char local_id[CFG_ID_MAX];  /* default: the local address */
 	char remote_id[CFG_ID_MAX]; /* default: the remote address */
-	/* Exactly one of psk / psk_file is given in JSON; after loading the
-	 * key itself is in psk (read from psk_file if that was used). */
+	/* At most one of psk / psk_file is given in JSON; after loading the
+	 * key itself is in psk (read from psk_file if that was used). With
+	 * neither, psk_auto is set and psk stays empty: the daemon generates
+	 * the key and keeps it in its state directory. */
 	char psk[CFG_PSK_MAX + 1];
 	char psk_file[CFG_PATH_MAX];
 	bool psk_from_file;
+	bool psk_auto;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
 	/* Not from JSON: xfrmd's stable number for this tunnel (1..), from
 	 * which its reqid, XFRM interface id / VTI key and link name derive.
@@ -141,5 +144,12 @@ const char *cfg_ifkind_name(enum cfg_ifkind k);
 
 /* True if c is an allowed PSK character. */
 bool cfg_psk_char_ok(char c);
+
+#define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
+
+/* Writes a fresh CFG_PSK_GEN_LEN-character key drawn uniformly from the
+ * allowed PSK characters, NUL-terminated, into out (len must be larger
+ * than CFG_PSK_GEN_LEN). Uses getrandom(2); 0 or -1 with e set. */
+int cfg_psk_generate(char *out, size_t len, struct xerr *e);
 
 #endif

@@ -13,65 +13,91 @@
 /* Weak enough that charon should never be offered them by us. */
 static const char *const weak_tokens[] = {"des",     "md5",	 "md5_128",	"prfmd5",
 					  "modp768", "modp1024", "modp1024s160"};
-static const char *const enc_prefixes[] = {"aes",      "3des",	  "camellia", "chacha20poly1305",
-					   "blowfish", "cast128", "serpent",  "twofish"};
-static const char *const ke_prefixes[] = {"modp",	"ecp",	    "x25519", "x448",
-					  "curve25519", "curve448", "mlkem"};
+
+/*
+ * strongSwan's proposal keywords (proposal_keywords_static.txt, plus the
+ * ntru and newhope plugins of 5.9), one space-separated list per transform
+ * type. A typo here would otherwise pass `validate` and only fail when
+ * charon loads the connection.
+ */
+static const char enc_words[] =
+    " null des 3des aes aes128 aes192 aes256 aes128ctr aes192ctr aes256ctr"
+    " aes128ccm8 aes128ccm64 aes128ccm12 aes128ccm96 aes128ccm16 aes128ccm128 aes128ccm"
+    " aes192ccm8 aes192ccm64 aes192ccm12 aes192ccm96 aes192ccm16 aes192ccm128 aes192ccm"
+    " aes256ccm8 aes256ccm64 aes256ccm12 aes256ccm96 aes256ccm16 aes256ccm128 aes256ccm"
+    " aes128gcm8 aes128gcm64 aes128gcm12 aes128gcm96 aes128gcm16 aes128gcm128 aes128gcm"
+    " aes192gcm8 aes192gcm64 aes192gcm12 aes192gcm96 aes192gcm16 aes192gcm128 aes192gcm"
+    " aes256gcm8 aes256gcm64 aes256gcm12 aes256gcm96 aes256gcm16 aes256gcm128 aes256gcm"
+    " aes128gmac aes192gmac aes256gmac chacha20poly1305 chacha20poly1305compat"
+    " blowfish blowfish128 blowfish192 blowfish256 camellia camellia128 camellia192 camellia256"
+    " camellia128ctr camellia192ctr camellia256ctr"
+    " camellia128ccm8 camellia128ccm64 camellia128ccm12 camellia128ccm96 camellia128ccm16"
+    " camellia128ccm128 camellia192ccm8 camellia192ccm64 camellia192ccm12 camellia192ccm96"
+    " camellia192ccm16 camellia192ccm128 camellia256ccm8 camellia256ccm64 camellia256ccm12"
+    " camellia256ccm96 camellia256ccm16 camellia256ccm128"
+    " cast128 serpent serpent128 serpent192 serpent256 twofish twofish128 twofish192 twofish256 ";
+static const char integ_words[] = " sha sha1 sha1_160 sha256 sha2_256 sha256_96 sha2_256_96"
+				  " sha384 sha2_384 sha512 sha2_512 md5 md5_128 aesxcbc"
+				  " camelliaxcbc aescmac ";
+static const char prf_words[] = " prfsha1 prfsha256 prfsha384 prfsha512 prfmd5 prfaesxcbc"
+				" prfcamelliaxcbc prfaescmac ";
+static const char ke_words[] =
+    " modp768 modp1024 modp1536 modp2048 modp3072 modp4096 modp6144 modp8192"
+    " ecp192 ecp224 ecp256 ecp384 ecp521 modp1024s160 modp2048s224 modp2048s256"
+    " ecp224bp ecp256bp ecp384bp ecp512bp curve25519 x25519 curve448 x448 gost256 gost512"
+    " mlkem512 mlkem768 mlkem1024 ntru112 ntru128 ntru192 ntru256 newhope128 ";
+static const char noke_words[] = " none modpnone modpnull ";
+static const char esn_words[] = " noesn esn ";
+
+enum tok_kind {
+	TOK_UNKNOWN,
+	TOK_ENC,
+	TOK_AEAD,
+	TOK_NULL_ENC,
+	TOK_INTEG,
+	TOK_PRF,
+	TOK_KE,
+	TOK_OTHER
+};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Calls fn on each '-'-separated token until it returns true. */
-static bool any_token(const char *p, bool (*fn)(const char *tok, size_t len, const void *arg),
-		      const void *arg, const char **hit, size_t *hitlen)
+static bool in_words(const char *words, const char *tok, size_t len)
 {
-	while (*p) {
-		size_t n = strcspn(p, "-");
-
-		if (fn(p, n, arg)) {
-			if (hit) {
-				*hit = p;
-				*hitlen = n;
-			}
+	for (const char *p = strstr(words, " "); p && p[1]; p = strchr(p + 1, ' '))
+		if (!strncmp(p + 1, tok, len) && p[1 + len] == ' ')
 			return true;
-		}
-		p += n;
-		if (*p)
-			p++;
+	return false;
+}
+
+static enum tok_kind tok_kind(const char *tok, size_t len)
+{
+	/* ke1_ .. ke7_: additional key exchanges (RFC 9370); they never
+	 * replace the main group an IKE proposal needs. */
+	if (len > 4 && tok[0] == 'k' && tok[1] == 'e' && tok[2] >= '1' && tok[2] <= '7' &&
+	    tok[3] == '_')
+		return in_words(ke_words, tok + 4, len - 4) ||
+			       in_words(noke_words, tok + 4, len - 4)
+			   ? TOK_OTHER
+			   : TOK_UNKNOWN;
+	if (in_words(enc_words, tok, len)) {
+		/* null and AES-GMAC authenticate but do not encrypt. */
+		if (!strncmp(tok, "null", len) || (len > 4 && !memcmp(tok + len - 4, "gmac", 4)))
+			return TOK_NULL_ENC;
+		if (memmem(tok, len, "gcm", 3) || memmem(tok, len, "ccm", 3) ||
+		    memmem(tok, len, "chacha20poly1305", 16))
+			return TOK_AEAD;
+		return TOK_ENC;
 	}
-	return false;
-}
-
-struct wordlist {
-	const char *const *v;
-	size_t n;
-};
-
-static bool tok_in(const char *tok, size_t len, const void *arg)
-{
-	const struct wordlist *w = arg;
-
-	for (size_t i = 0; i < w->n; i++)
-		if (strlen(w->v[i]) == len && !memcmp(tok, w->v[i], len))
-			return true;
-	return false;
-}
-
-static bool tok_starts(const char *tok, size_t len, const void *arg)
-{
-	const struct wordlist *w = arg;
-
-	for (size_t i = 0; i < w->n; i++)
-		if (strlen(w->v[i]) <= len && !memcmp(tok, w->v[i], strlen(w->v[i])))
-			return true;
-	return false;
-}
-
-static bool has_tok(const char *p, bool (*fn)(const char *, size_t, const void *),
-		    const char *const *v, size_t n)
-{
-	struct wordlist w = {v, n};
-
-	return any_token(p, fn, &w, NULL, NULL);
+	if (in_words(integ_words, tok, len))
+		return TOK_INTEG;
+	if (in_words(prf_words, tok, len))
+		return TOK_PRF;
+	if (in_words(ke_words, tok, len))
+		return TOK_KE;
+	if (in_words(noke_words, tok, len) || in_words(esn_words, tok, len))
+		return TOK_OTHER; /* neither matters for the checks below */
+	return TOK_UNKNOWN;
 }
 
 const char *cfg_proposal_syntax(const char *p)
@@ -86,33 +112,64 @@ const char *cfg_proposal_syntax(const char *p)
 	return NULL;
 }
 
-static bool is_aead(const char *p)
-{
-	return strstr(p, "gcm") || strstr(p, "ccm") || strstr(p, "chacha20poly1305");
-}
+/* The first token of each kind, for messages. */
+struct tok_seen {
+	const char *at[TOK_OTHER + 1];
+	size_t len[TOK_OTHER + 1];
+};
 
 /* NULL if fine; else the reason, in buf when it names a token. */
 static const char *proposal_problem(const char *p, bool ike, unsigned ike_version, char *buf,
 				    size_t len)
 {
-	static const char *const prf[] = {"prf"};
-	struct wordlist weak = {weak_tokens, N(weak_tokens)};
-	const char *hit;
-	size_t hitlen;
+	struct tok_seen ts = {{0}, {0}};
 
-	if (any_token(p, tok_in, &weak, &hit, &hitlen)) {
-		snprintf(buf, len, "weak algorithm (%.*s)", (int)hitlen, hit);
+	for (const char *t = p; *t;) {
+		size_t n = strcspn(t, "-");
+		enum tok_kind k = tok_kind(t, n);
+
+		if (k == TOK_UNKNOWN) {
+			snprintf(buf, len, "unknown algorithm (%.*s)", (int)n, t);
+			return buf;
+		}
+		for (size_t i = 0; i < N(weak_tokens); i++)
+			if (strlen(weak_tokens[i]) == n && !memcmp(t, weak_tokens[i], n)) {
+				snprintf(buf, len, "weak algorithm (%.*s)", (int)n, t);
+				return buf;
+			}
+		if (!ts.at[k]) {
+			ts.at[k] = t;
+			ts.len[k] = n;
+		}
+		t += n;
+		if (*t)
+			t++;
+	}
+	if (!ts.at[TOK_ENC] && !ts.at[TOK_AEAD])
+		return "no encryption algorithm";
+	/* charon refuses the mix outright, and silently drops integrity
+	 * algorithms from AEAD proposals: both are mistakes worth naming. */
+	if (ts.at[TOK_ENC] && ts.at[TOK_AEAD]) {
+		snprintf(buf, len, "AEAD %.*s and classic %.*s cannot share a proposal",
+			 (int)ts.len[TOK_AEAD], ts.at[TOK_AEAD], (int)ts.len[TOK_ENC],
+			 ts.at[TOK_ENC]);
 		return buf;
 	}
-	if (!has_tok(p, tok_starts, enc_prefixes, N(enc_prefixes)))
-		return "no encryption algorithm";
+	if (ts.at[TOK_AEAD] && ts.at[TOK_INTEG]) {
+		snprintf(buf, len, "AEAD %.*s takes no integrity algorithm (%.*s)",
+			 (int)ts.len[TOK_AEAD], ts.at[TOK_AEAD], (int)ts.len[TOK_INTEG],
+			 ts.at[TOK_INTEG]);
+		return buf;
+	}
+	if (ts.at[TOK_ENC] && !ts.at[TOK_INTEG])
+		return "a classic cipher needs an integrity algorithm (e.g. sha256)";
 	if (!ike)
 		return NULL;
-	if (is_aead(p) && ike_version == 1)
+	if (ts.at[TOK_AEAD] && ike_version == 1)
 		return "IKEv1 cannot use AEAD (gcm, ccm, chacha20poly1305) for the IKE SA";
-	if (is_aead(p) && !has_tok(p, tok_starts, prf, 1))
+	if (ts.at[TOK_AEAD] && !ts.at[TOK_PRF])
 		return "AEAD proposal needs a prf token (e.g. prfsha384)";
-	if (!has_tok(p, tok_starts, ke_prefixes, N(ke_prefixes)))
+	if (!ts.at[TOK_KE])
 		return "no key exchange (DH) group";
 	return NULL;
 }
@@ -120,7 +177,7 @@ static const char *proposal_problem(const char *p, bool ike, unsigned ike_versio
 static int check_proposals(const struct cfg_connection *c, size_t ci, bool ike, struct xerr *e)
 {
 	const struct cfg_proposals *ps = ike ? &c->ike_proposals : &c->esp_proposals;
-	char buf[64];
+	char buf[128];
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const char *why = proposal_problem(ps->v[i], ike, c->ike_version, buf, sizeof(buf));
@@ -209,6 +266,32 @@ static int check_dups(const struct prefix *v, size_t n, const char *what, size_t
 	return 0;
 }
 
+static bool has_family(const struct prefix *v, size_t n, int family)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.family == family)
+			return true;
+	return false;
+}
+
+/* Policy-mode traffic selectors pair up only within one address family, so
+ * with no family on both sides the CHILD_SA can never be negotiated; in
+ * route mode no local host could reach a remote prefix either. */
+static int check_families(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	if (has_family(c->local_prefixes, c->n_local, AF_INET) &&
+	    has_family(c->remote_prefixes, c->n_remote, AF_INET))
+		return 0;
+	if (has_family(c->local_prefixes, c->n_local, AF_INET6) &&
+	    has_family(c->remote_prefixes, c->n_remote, AF_INET6))
+		return 0;
+	return xerr_set(e,
+			"connections[%zu].remote_prefixes: no address family in common with "
+			"local_prefixes (remote is %s only, local is %s only)",
+			ci, c->remote_prefixes[0].addr.family == AF_INET ? "IPv4" : "IPv6",
+			c->local_prefixes[0].addr.family == AF_INET ? "IPv4" : "IPv6");
+}
+
 static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
@@ -225,7 +308,7 @@ static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr
 						ci, r,
 						prefix_str(&c->remote_prefixes[r], a, sizeof(a)),
 						prefix_str(&c->local_prefixes[l], b, sizeof(b)));
-	return 0;
+	return check_families(c, ci, e);
 }
 
 static bool inside_remote(const struct cfg_connection *c, const struct prefix *p)

@@ -275,6 +275,9 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	/* A bare `null` parses to NULL: without this the error would be empty. */
+	if (jerr == json_tokener_success && !root)
+		xerr_set(e, "(root): expected an object");
 	if (jerr == json_tokener_success)
 		return root;
 	json_object_put(root);

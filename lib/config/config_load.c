@@ -216,8 +216,10 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 
 	if (psk && file)
 		return cj_err(x, "psk and psk_file are mutually exclusive");
-	if (!psk && !file)
-		return cj_err(x, "one of psk or psk_file is required");
+	if (!psk && !file) {
+		t->psk_auto = true;
+		return 0;
+	}
 	if (!file)
 		return 0;
 	cj_push_key(x, "psk_file");
@@ -726,7 +728,8 @@ static bool has_inline_psk(const struct cfg_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t j = 0; j < cfg->conns[i].n_tunnels; j++)
-			if (!cfg->conns[i].tunnels[j].psk_from_file)
+			if (!cfg->conns[i].tunnels[j].psk_from_file &&
+			    !cfg->conns[i].tunnels[j].psk_auto)
 				return true;
 	return false;
 }

@@ -1,5 +1,5 @@
 /*
- * Pre-shared keys: character checks and private key files.
+ * Pre-shared keys: character checks, private key files and generated keys.
  *
  * Nothing here ever copies key bytes into an error message: a rejected key
  * is described by position and character class only.
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,4 +116,52 @@ out:
 	explicit_bzero(buf, len);
 	free(buf);
 	return rc;
+}
+
+/* Fills buf completely; getrandom may return short reads for large
+ * requests or be interrupted by a signal. */
+static int random_bytes(unsigned char *buf, size_t len, struct xerr *e)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = getrandom(buf + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return xerr_set(e, "getrandom: %s", strerror(errno));
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int cfg_psk_generate(char *out, size_t len, struct xerr *e)
+{
+	char set[128];
+	unsigned char rnd[64];
+	size_t n = 0, done = 0, limit;
+
+	if (len <= CFG_PSK_GEN_LEN)
+		return xerr_set(e, "buffer too small for a generated key");
+	/* The set is derived from cfg_psk_char_ok so generated keys can never
+	 * fall outside what the loader accepts. */
+	for (int c = 0x21; c < 0x7f; c++)
+		if (cfg_psk_char_ok((char)c))
+			set[n++] = (char)c;
+	/* Bytes at or above the largest multiple of n are thrown away:
+	 * taking them modulo n would favour the first 256 % n characters. */
+	limit = 256 - 256 % n;
+	while (done < CFG_PSK_GEN_LEN) {
+		if (random_bytes(rnd, sizeof(rnd), e)) {
+			explicit_bzero(out, len);
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(rnd) && done < CFG_PSK_GEN_LEN; i++)
+			if (rnd[i] < limit)
+				out[done++] = set[rnd[i] % n];
+	}
+	out[done] = '\0';
+	explicit_bzero(rnd, sizeof(rnd));
+	return 0;
 }

@@ -285,6 +285,8 @@ START_TEST(json_syntax_errors)
 	expect_err("{\"gateway\":", "line 1, column 12: unexpected end of document");
 	expect_err("{} {}", "line 1, column 4: unexpected character");
 	expect_err("/* c */ {}", "line 1, column 1: unexpected character");
+	/* Found by test/fuzz: a complete `null` once failed with no message. */
+	expect_err("null\n", "(root): expected an object");
 	ck_assert_ptr_null(cfg_load_string("{}\0{}", 5, NULL, &e));
 	ck_assert_str_eq(e.msg, "line 1, column 3: NUL byte in document");
 	/* The size check comes before the buffer is touched. */
@@ -368,6 +370,62 @@ START_TEST(psk_file_refused)
 		 "connections[0].tunnels[0].psk_file: %s/missing.key: No such file or directory",
 		 tmpdir);
 	expect_err(psk_doc("\"psk_file\":\"missing.key\""), want);
+}
+END_TEST
+
+START_TEST(psk_absent_is_generated_later)
+{
+	char path[512];
+	struct xerr e;
+	struct cfg_config *cfg = load(psk_doc("\"role\":\"primary\""), &e);
+
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	ck_assert(cfg->conns[0].tunnels[0].psk_auto);
+	ck_assert(!cfg->conns[0].tunnels[0].psk_from_file);
+	ck_assert_str_eq(cfg->conns[0].tunnels[0].psk, "");
+	cfg_free(cfg);
+
+	cfg = load(psk_doc("\"psk\":\"k\""), &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	ck_assert(!cfg->conns[0].tunnels[0].psk_auto);
+	cfg_free(cfg);
+
+	expect_err(psk_doc("\"psk\":\"k\",\"psk_file\":\"k.key\""),
+		   "connections[0].tunnels[0]: psk and psk_file are mutually exclusive");
+
+	/* A generated key lives in the state directory, not in the config,
+	 * so a world-readable config without keys is fine. */
+	snprintf(path, sizeof(path), "%s/auto.json", tmpdir);
+	write_file(path, psk_doc("\"role\":\"primary\""), 0644);
+	cfg = cfg_load_file(path, &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(psk_generate)
+{
+	char a[CFG_PSK_GEN_LEN + 1], b[CFG_PSK_MAX + 1], small[CFG_PSK_GEN_LEN];
+	unsigned seen[256] = {0};
+	struct xerr e;
+
+	ck_assert_int_eq(cfg_psk_generate(a, sizeof(a), &e), 0);
+	ck_assert_int_eq(cfg_psk_generate(b, sizeof(b), &e), 0);
+	ck_assert_uint_eq(strlen(a), CFG_PSK_GEN_LEN);
+	ck_assert_uint_eq(strlen(b), CFG_PSK_GEN_LEN);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(cfg_psk_generate(small, sizeof(small), &e), -1);
+
+	/* Many keys: every character allowed, and with 16000 draws over
+	 * ~90 characters every one of them shows up. */
+	for (int k = 0; k < 1000; k++) {
+		ck_assert_int_eq(cfg_psk_generate(a, sizeof(a), &e), 0);
+		ck_assert_uint_eq(strlen(a), CFG_PSK_GEN_LEN);
+		for (const char *p = a; *p; p++)
+			seen[(unsigned char)*p]++;
+	}
+	for (int c = 0; c < 256; c++)
+		ck_assert_msg(cfg_psk_char_ok((char)c) == (seen[c] > 0), "character %d", c);
 }
 END_TEST
 
@@ -536,6 +594,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, psk_file_relative_and_newline);
 	tcase_add_test(tc, psk_file_refused);
 	tcase_add_test(tc, psk_never_in_errors);
+	tcase_add_test(tc, psk_absent_is_generated_later);
+	tcase_add_test(tc, psk_generate);
 	tcase_add_test(tc, load_file_modes);
 	tcase_add_test(tc, overlap_sweep);
 	tcase_add_test(tc, many_connections);

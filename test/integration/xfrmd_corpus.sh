@@ -1,0 +1,225 @@
+#!/bin/bash
+# Every invalid example in schemas/examples/invalid, against a running xfrmd
+# with a real charon in a throwaway network namespace: `xfrmctl validate`
+# and `xfrmctl apply` fail with the expected message, the same document sent
+# straight to the control socket (no client-side check) is refused by the
+# daemon with it too, and afterwards the generation, charon's connections
+# and the namespace's XFRM policies and routes are exactly as before.
+#
+#   xfrmd_corpus.sh PATH/TO/xfrmd PATH/TO/xfrmctl
+#
+# Needs root and python3. Fails (never skips) when a prerequisite is missing.
+set -euo pipefail
+
+XFRMD=${1:?usage: xfrmd_corpus.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
+XFRMCTL=${2:?usage: xfrmd_corpus.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
+HERE=$(cd "$(dirname "$0")" && pwd)
+EXAMPLES=$HERE/../../schemas/examples
+
+# shellcheck source=charon-fixture.sh
+. "$HERE/charon-fixture.sh"
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+charon_prereqs
+for f in "$XFRMD" "$XFRMCTL"; do
+	[ -x "$f" ] || fail "not executable: $f"
+done
+command -v python3 >/dev/null || fail "no python3 (talks to the control socket)"
+
+TMP=$(mktemp -d /tmp/xfrmd-corpus.XXXXXX)
+NS=xfrmd-corpus-$$
+CTL_SOCK="$TMP/xfrmd.sock"
+XFRMD_LOG="$TMP/xfrmd.log"
+XFRMD_PID=
+
+cleanup() {
+	local rc=$?
+	trap - EXIT
+	if [ -n "$XFRMD_PID" ]; then
+		kill -TERM "$XFRMD_PID" 2>/dev/null || true
+		wait "$XFRMD_PID" 2>/dev/null || true
+	fi
+	charon_cleanup "$NS"
+	if [ "$rc" -ne 0 ]; then
+		[ -f "$XFRMD_LOG" ] && tail -n 40 "$XFRMD_LOG" >&2
+		charon_log_tail 40
+	fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+# Polls CMD... every 0.1 s for up to SECONDS.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}
+
+# generation, config_hash (when the daemon reports one) and whether charon
+# is connected, one per line.
+status_line() {
+	"$XFRMCTL" -s "$CTL_SOCK" status --json >"$TMP/status.json" 2>&1 || return 1
+	python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+print("generation", st["generation"])
+print("config_hash", st.get("config_hash", "-"))
+print("connected", st["charon"]["connected"])
+' "$TMP/status.json"
+}
+
+connected() {
+	status_line 2>/dev/null | grep -x "connected True" >/dev/null
+}
+
+# Everything an invalid apply must leave alone.
+snapshot() {
+	{
+		echo "### status"
+		status_line | grep -v '^connected' || fail "status --json: $(cat "$TMP/status.json")"
+		echo "### swanctl --list-conns"
+		swanctl --list-conns --uri "$CHARON_URI" 2>&1
+		echo "### swanctl --list-pols"
+		swanctl --list-pols --uri "$CHARON_URI" 2>&1
+		echo "### ip xfrm policy"
+		ip netns exec "$NS" ip xfrm policy 2>&1
+		echo "### ip route show table all"
+		ip netns exec "$NS" ip route show table all 2>&1
+		echo "### ip -6 route show table all"
+		ip netns exec "$NS" ip -6 route show table all 2>&1
+	} >"$1"
+}
+
+echo "--- setup: charon and xfrmd in $NS"
+charon_netns_add "$NS"
+mkdir -p "$TMP/charon" "$TMP/corpus" "$TMP/state"
+charon_start "$NS" "$TMP/charon"
+ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
+	>>"$XFRMD_LOG" 2>&1 &
+XFRMD_PID=$!
+wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
+wait_for 10 "xfrmd to connect to charon" connected
+
+echo "--- apply a valid config"
+cat >"$TMP/good.json" <<'EOF'
+{
+  "gateway": {"name": "gw-corpus"},
+  "connections": [
+    {
+      "name": "site-b",
+      "start": "on-traffic",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.2.0.0/24"],
+      "tunnels": [{"local": "192.0.2.1", "remote": "198.51.100.1", "psk": "Corpus-Key-1"}]
+    }
+  ]
+}
+EOF
+chmod 600 "$TMP/good.json"
+"$XFRMCTL" -s "$CTL_SOCK" apply -f "$TMP/good.json" >"$TMP/good.out" 2>&1 ||
+	fail "valid config refused: $(cat "$TMP/good.out")"
+swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t1:" >/dev/null ||
+	fail "charon did not get xfrmd-site-b-t1"
+snapshot "$TMP/before"
+
+# The examples hold inline keys, and xfrmctl refuses such files unless they
+# are private; nothing in the corpus depends on any other mode.
+cp "$EXAMPLES"/invalid/*.json "$TMP/corpus/"
+chmod 600 "$TMP/corpus"/*.json
+
+n=0 failed=0
+bad() {
+	echo "FAIL $1: $2" >&2
+	failed=$((failed + 1))
+}
+for f in "$TMP"/corpus/*.json; do
+	name=$(basename "$f" .json)
+	expect=$(head -n 1 "$EXAMPLES/invalid/$name.expect")
+	n=$((n + 1))
+
+	rc=0
+	"$XFRMCTL" validate -f "$f" >"$TMP/out" 2>&1 || rc=$?
+	if [ "$rc" != 1 ]; then
+		bad "$name" "validate exited $rc: $(cat "$TMP/out")"
+	elif ! grep -qF -- "$expect" "$TMP/out"; then
+		bad "$name" "validate said '$(cat "$TMP/out")', want '$expect'"
+	fi
+
+	rc=0
+	"$XFRMCTL" -s "$CTL_SOCK" apply -f "$f" >"$TMP/out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		bad "$name" "apply succeeded: $(cat "$TMP/out")"
+	elif ! grep -qF -- "$expect" "$TMP/out"; then
+		bad "$name" "apply said '$(cat "$TMP/out")', want '$expect'"
+	fi
+done
+
+# Straight to the daemon, bypassing xfrmctl's own check. The protocol
+# carries the config as a JSON object, so a document that is not JSON
+# (syntax-*) cannot be sent as one: it goes as the raw request line instead
+# and must be refused as a bad request. A document that is JSON but not an
+# object is refused with the protocol's own message.
+if ! python3 - "$CTL_SOCK" "$EXAMPLES/invalid" "$TMP"/corpus/*.json >"$TMP/direct.out" 2>&1 <<'EOF'; then
+import json, os, socket, sys
+
+sock, expects, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+failed = 0
+for path in files:
+    name = os.path.basename(path)[:-5]
+    raw = open(path, "rb").read()
+    want = open(os.path.join(expects, name + ".expect")).read().splitlines()[0]
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        line, want = raw.replace(b"\n", b" "), ""
+    else:
+        if not isinstance(doc, dict):
+            want = '"config" must be a JSON object'
+        line = json.dumps({"cmd": "apply", "config": doc,
+                           "base_dir": os.path.dirname(path)}).encode()
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(sock)
+    s.sendall(line + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    try:
+        reply = json.loads(buf)
+        ok = reply.get("ok") is False and want in reply.get("error", "")
+    except ValueError:
+        ok = False
+    if not ok:
+        print(f"FAIL {name}: daemon replied {buf!r}, want ok=false and {want!r}")
+        failed += 1
+print(f"{len(files)} sent to the daemon, {failed} failures")
+sys.exit(1 if failed else 0)
+EOF
+	bad "direct" "$(cat "$TMP/direct.out")"
+fi
+cat "$TMP/direct.out"
+
+snapshot "$TMP/after"
+if ! diff -u "$TMP/before" "$TMP/after" >&2; then
+	bad "state" "refused configs changed xfrmd, charon or the kernel"
+fi
+kill -0 "$XFRMD_PID" 2>/dev/null || bad "xfrmd" "exited during the corpus"
+charon_alive || bad "charon" "exited during the corpus"
+
+[ "$n" -ge 60 ] || bad "corpus" "only $n invalid examples, want at least 60"
+echo "$n invalid examples, $failed failures"
+[ "$failed" = 0 ] || fail "$failed failures"
+echo "PASS"
