@@ -1,3 +1,5 @@
+/* apply and plan: send a config file to xfrmd, to apply or only to plan. */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,24 +11,133 @@
 
 #define APPLY_TIMEOUT_MS 300000 /* thousands of tunnels, one VICI call each */
 
-static void print_result(struct json_object *resp)
+/* Exit statuses of plan, for CI (terraform's -detailed-exitcode). */
+enum { PLAN_NO_CHANGE = 0, PLAN_ERROR = 1, PLAN_CHANGES = 2 };
+
+struct file_opts {
+	const char *path;
+	bool json, has_generation;
+	unsigned long long generation;
+};
+
+static const char *jstr(struct json_object *o, const char *key)
 {
-	struct json_object *gen, *unchanged, *actions;
-	size_t n;
+	struct json_object *v;
 
-	json_object_object_get_ex(resp, "generation", &gen);
-	json_object_object_get_ex(resp, "unchanged", &unchanged);
-	json_object_object_get_ex(resp, "actions", &actions);
-	n = actions ? json_object_array_length(actions) : 0;
-	printf("applied generation %s: %zu changes, %s tunnels unchanged\n",
-	       json_object_get_string(gen), n, json_object_get_string(unchanged));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *a = json_object_array_get_idx(actions, i), *act, *name;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
 
-		json_object_object_get_ex(a, "action", &act);
-		json_object_object_get_ex(a, "name", &name);
-		printf("  %-14s %s\n", json_object_get_string(act), json_object_get_string(name));
+static struct json_object *jarr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+static size_t jlen(struct json_object *arr)
+{
+	return arr ? json_object_array_length(arr) : 0;
+}
+
+static void print_actions(struct json_object *resp)
+{
+	struct json_object *actions = jarr(resp, "actions");
+
+	for (size_t i = 0; i < jlen(actions); i++) {
+		struct json_object *a = json_object_array_get_idx(actions, i);
+
+		printf("  %-14s %s\n", jstr(a, "action"), jstr(a, "name"));
 	}
+}
+
+static void print_applied(struct json_object *resp)
+{
+	printf("applied generation %s: %zu changes, %s tunnels unchanged\n",
+	       jstr(resp, "generation"), jlen(jarr(resp, "actions")), jstr(resp, "unchanged"));
+	print_actions(resp);
+	printf("config sha256 %s\n", jstr(resp, "config_hash"));
+}
+
+static const char *charon_words(const char *change)
+{
+	static const struct {
+		const char *change, *words;
+	} w[] = {
+	    {"none", "charon unchanged"},
+	    {"add", "loaded and started"},
+	    {"remove", "stopped and unloaded"},
+	    {"renegotiate-ike", "IKE SA renegotiated"},
+	    {"new-child-sa", "new CHILD_SA, IKE SA kept"},
+	    {"reload", "reloaded into charon (it had lost it)"},
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(change, w[i].change))
+			return w[i].words;
+	return change;
+}
+
+static void print_conn(struct json_object *c)
+{
+	static const struct {
+		const char *change, *mark;
+	} marks[] = {{"add", "+"}, {"remove", "-"}, {"change", "~"}, {"none", "="}};
+	struct json_object *fields = jarr(c, "fields"), *tunnels = jarr(c, "tunnels");
+	const char *change = jstr(c, "change"), *mark = "?";
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (!strcmp(change, marks[i].change))
+			mark = marks[i].mark;
+	printf("  %s connection %s", mark, jstr(c, "name"));
+	for (size_t i = 0; i < jlen(fields); i++)
+		printf("%s%s", i ? ", " : ": ",
+		       json_object_get_string(json_object_array_get_idx(fields, i)));
+	printf("%s\n", !strcmp(change, "none") ? " (unchanged)" : "");
+	if (!strcmp(change, "none"))
+		return;
+	for (size_t i = 0; i < jlen(tunnels); i++) {
+		struct json_object *t = json_object_array_get_idx(tunnels, i);
+
+		printf("      tunnel %s: %s\n", jstr(t, "tunnel"), charon_words(jstr(t, "charon")));
+	}
+}
+
+static void print_plan(struct json_object *resp)
+{
+	struct json_object *conns = jarr(resp, "connections"), *routes = jarr(resp, "routes");
+	struct json_object *gw = jarr(resp, "gateway_fields");
+	const char *hash = jstr(resp, "config_hash");
+
+	printf("plan against generation %s (config sha256 %s)\n", jstr(resp, "generation"),
+	       *hash ? hash : "none");
+	printf("new config sha256 %s\n", jstr(resp, "new_hash"));
+	for (size_t i = 0; i < jlen(gw); i++)
+		printf("%s%s", i ? ", " : "  ~ gateway: ",
+		       json_object_get_string(json_object_array_get_idx(gw, i)));
+	if (jlen(gw))
+		printf("\n");
+	for (size_t i = 0; i < jlen(conns); i++)
+		print_conn(json_object_array_get_idx(conns, i));
+	for (size_t i = 0; i < jlen(routes); i++) {
+		struct json_object *r = json_object_array_get_idx(routes, i);
+
+		printf("  route %s via %s (table %s, metric %s): %s\n", jstr(r, "prefix"),
+		       jstr(r, "connection"), jstr(r, "table"), jstr(r, "metric"),
+		       jstr(r, "change"));
+	}
+	if (jlen(jarr(resp, "actions"))) {
+		printf("charon requests:\n");
+		print_actions(resp);
+	}
+}
+
+static bool plan_has_changes(struct json_object *resp)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(resp, "changes", &v) && json_object_get_boolean(v);
 }
 
 /* The daemon resolves psk_file paths itself, so it needs the file's directory. */
@@ -40,34 +151,116 @@ static int abs_dir(const char *path, char *out)
 	return 0;
 }
 
-int cmd_apply(const struct ctl_opts *o, int argc, char **argv)
+static int parse_opts(int argc, char **argv, bool allow_generation, struct file_opts *fo)
 {
-	const char *path = file_arg(argc, argv, "apply");
-	struct json_object *doc, *req, *resp;
-	struct cfg_config *cfg;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc) {
+			fo->path = argv[++i];
+		} else if (!strcmp(argv[i], "--json")) {
+			fo->json = true;
+		} else if (allow_generation && !strcmp(argv[i], "--expect-generation") &&
+			   i + 1 < argc) {
+			errno = 0;
+			fo->generation = strtoull(argv[++i], &end, 10);
+			if (errno || *end || !*argv[i] || argv[i][0] == '-') {
+				fprintf(stderr,
+					"xfrmctl: --expect-generation: '%s' is not a "
+					"generation number\n",
+					argv[i]);
+				return -1;
+			}
+			fo->has_generation = true;
+		} else {
+			fprintf(stderr, "xfrmctl: %s: unexpected argument '%s'\n", argv[0],
+				argv[i]);
+			return -1;
+		}
+	}
+	if (!fo->path) {
+		fprintf(stderr, "usage: xfrmctl %s -f FILE%s [--json]\n", argv[0],
+			allow_generation ? " [--expect-generation N]" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The file, checked here first (same loader as the daemon), as a request. */
+static struct json_object *file_request(const char *cmd, const struct file_opts *fo)
+{
+	struct json_object *doc, *req;
+	struct cfg_config *cfg = load_config(fo->path);
 	char dir[PATH_MAX];
 
-	if (!path)
-		return 2;
-	cfg = load_config(path);
 	if (!cfg)
-		return 1;
+		return NULL;
 	cfg_free(cfg);
-	doc = json_object_from_file(path);
-	if (!doc || abs_dir(path, dir)) {
-		fprintf(stderr, "%s: cannot read it again\n", path);
+	doc = json_object_from_file(fo->path);
+	if (!doc || abs_dir(fo->path, dir)) {
+		fprintf(stderr, "%s: cannot read it again\n", fo->path);
 		json_object_put(doc);
-		return 1;
+		return NULL;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("apply"));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	json_object_object_add(req, "config", doc);
 	json_object_object_add(req, "base_dir", json_object_new_string(dir));
+	if (fo->has_generation)
+		json_object_object_add(req, "expect_generation",
+				       json_object_new_uint64(fo->generation));
+	return req;
+}
+
+static void print_json(struct json_object *resp)
+{
+	json_object_object_del(resp, "ok");
+	printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int cmd_apply(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct file_opts fo = {0};
+	struct json_object *req, *resp;
+
+	if (parse_opts(argc, argv, true, &fo))
+		return 2;
+	req = file_request("apply", &fo);
+	if (!req)
+		return 1;
 	resp = daemon_call(o, req, APPLY_TIMEOUT_MS);
 	json_object_put(req);
 	if (!resp)
 		return 1;
-	print_result(resp);
+	if (fo.json)
+		print_json(resp);
+	else
+		print_applied(resp);
 	json_object_put(resp);
 	return 0;
+}
+
+int cmd_plan(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct file_opts fo = {0};
+	struct json_object *req, *resp;
+	int rc;
+
+	if (parse_opts(argc, argv, false, &fo))
+		return PLAN_ERROR;
+	req = file_request("plan", &fo);
+	if (!req)
+		return PLAN_ERROR;
+	resp = daemon_call(o, req, APPLY_TIMEOUT_MS);
+	json_object_put(req);
+	if (!resp)
+		return PLAN_ERROR;
+	rc = plan_has_changes(resp) ? PLAN_CHANGES : PLAN_NO_CHANGE;
+	if (fo.json)
+		print_json(resp);
+	else
+		print_plan(resp);
+	json_object_put(resp);
+	return rc;
 }

@@ -13,7 +13,10 @@ static const struct {
 	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
 	const char *usage;
 } commands[] = {
-    {"apply", cmd_apply, "apply -f FILE          validate FILE and make xfrmd apply it"},
+    {"plan", cmd_plan,
+     "plan -f FILE [--json]  what applying FILE would change (exit 0 none, 2 changes, 1 error)"},
+    {"apply", cmd_apply,
+     "apply -f FILE [--expect-generation N] [--json]  validate FILE and apply it atomically"},
     {"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
     {"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
     {"explain", cmd_explain, "explain [--json] SRC DST  route, XFRM policy and SA for a packet"},
@@ -21,6 +24,9 @@ static const struct {
     {"monitor", cmd_monitor, "monitor [--json]       events as they happen, one line each"},
     {"routes", cmd_routes, "routes [--json] [CONN] routes to remote prefixes and their state"},
     {"route", cmd_route, "route publish|unpublish CONN [PREFIX]  publish or withdraw routes"},
+    {"psk", cmd_psk, "psk show CONN TUNNEL   a key xfrmd generated (root)"},
+    {"export-peer", cmd_export_peer,
+     "export-peer [--format xfrmd|swanctl] CONN  config for the other end"},
 };
 
 static void usage(FILE *f)
@@ -32,7 +38,8 @@ static void usage(FILE *f)
 		   "or " CTL_DEFAULT_SOCKET ")\n"
 		   "  -V, --version       print the version\n"
 		   "  -h, --help          this help\n"
-		   "\nExit status: 0 success, 1 error (message on stderr), 2 usage error.\n");
+		   "\nExit status: 0 success, 1 error (message on stderr), 2 usage error;\n"
+		   "plan: 0 no change, 2 changes, 1 error.\n");
 }
 
 struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms)

@@ -10,6 +10,9 @@ struct ctl_opts {
 };
 
 int cmd_apply(const struct ctl_opts *o, int argc, char **argv);
+int cmd_plan(const struct ctl_opts *o, int argc, char **argv);
+int cmd_psk(const struct ctl_opts *o, int argc, char **argv);
+int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv);
 int cmd_validate(const struct ctl_opts *o, int argc, char **argv);
 int cmd_status(const struct ctl_opts *o, int argc, char **argv);
 int cmd_explain(const struct ctl_opts *o, int argc, char **argv);

@@ -17,6 +17,9 @@ struct apply_job {
 	struct xfrmd *d;
 	uint64_t client; /* 0: internal, nobody to answer */
 	bool resync;	 /* re-apply of the running config */
+	bool dry_run;	 /* plan: report what would change, change nothing */
+	bool expect_generation;
+	uint64_t expected; /* refuse unless the running generation still is this */
 	struct json_object *doc;
 	char base_dir[CFG_PATH_MAX];
 	struct cfg_config *desired;
@@ -28,7 +31,8 @@ struct apply_job {
 	struct rc_plan plan;
 	size_t step;
 	struct xerr failure;
-	bool executing; /* a plan's steps are being sent to charon */
+	bool executing;	    /* a plan's steps are being sent to charon */
+	uint32_t old_child; /* rekey-child: the CHILD_SA to delete once the new one is up */
 	struct apply_job *next;
 };
 
@@ -99,8 +103,10 @@ static int adopt(struct apply_job *j, struct xerr *e)
 		j->desired = NULL;
 		snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
 		d->generation++;
+		plan_doc_hash(d->running_doc, d->config_hash);
 		runtime_prune_ids(d);
 		routes_prune_choices(d);
+		psk_prune(d);
 		return 0;
 	}
 	d->running = old;
@@ -135,6 +141,7 @@ static void job_succeeded(struct apply_job *j)
 	resp = json_object_new_object();
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
 	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(resp, "config_hash", json_object_new_string(d->config_hash));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
 	json_object_object_add(resp, "actions", plan_json(&j->plan));
 	job_reply(j, resp);
@@ -217,6 +224,8 @@ static int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg
 		}
 		*cmd = "initiate";
 		return charon_msg_initiate(a->name, msg, len, e);
+	case RC_REKEY_CHILD:
+		break; /* several requests: rekey_child() */
 	}
 	return xerr_set(e, "unknown action");
 }
@@ -261,6 +270,113 @@ static int remove_trap(struct xfrmd *d, const char *name, struct xerr *e)
 	return rc;
 }
 
+#define REKEY_CHILD_TIMEOUT_MS 10000
+
+/* The newest IKE SA of a tunnel that carries an installed CHILD_SA. */
+static const struct charon_ike *usable_sa(const struct xfrmd *d, const char *name)
+{
+	const struct charon_ike *best = NULL;
+
+	for (const struct charon_ike *ike = sa_table_next(&d->sas, name, NULL); ike;
+	     ike = sa_table_next(&d->sas, name, ike))
+		if (charon_ike_usable(ike) && (!best || ike->uniqueid > best->uniqueid))
+			best = ike;
+	return best;
+}
+
+static void step_request(struct apply_job *j, const char *cmd, int built, uint8_t *msg, size_t len,
+			 vici_reply_cb cb, struct xerr *e)
+{
+	const struct rc_action *a = &j->plan.a[j->step];
+
+	if (!built)
+		built = charon_request(j->d, cmd, msg, len, cb, j, e);
+	free(msg);
+	if (built)
+		job_fail(j, "step %zu/%zu (%s %s): %s", j->step + 1, j->plan.n,
+			 rc_kind_name(a->kind), a->name, e->msg);
+}
+
+/* Nothing worth keeping runs (or the new CHILD_SA failed): restart the
+ * tunnel the way a changed IKE config does. */
+static void restart_tunnel(struct apply_job *j)
+{
+	struct rc_action start = j->plan.a[j->step];
+	const char *cmd = NULL;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	struct xerr e;
+	int rc = remove_trap(j->d, start.name, &e);
+
+	if (!rc)
+		rc = charon_msg_terminate(start.name, &msg, &len, &e);
+	if (!rc) {
+		rc = charon_request(j->d, "terminate", msg, len, ignore_reply, NULL, &e);
+		free(msg);
+		msg = NULL;
+	}
+	start.kind = RC_START;
+	if (!rc)
+		rc = build_step(&start, &cmd, &msg, &len, &e);
+	step_request(j, cmd, rc, msg, len, on_step, &e);
+}
+
+static void on_old_child_gone(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+
+	if (st == VICI_DISCONNECTED) {
+		job_fail(j, "step %zu/%zu (rekey-child %s): charon connection lost", j->step + 1,
+			 j->plan.n, j->plan.a[j->step].name);
+		return;
+	}
+	/* Already gone (rekeyed or deleted by the peer) is fine too. */
+	j->step++;
+	job_run_plan(j);
+}
+
+static void on_new_child(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct apply_job *j = ctx;
+	const char *name = j->plan.a[j->step].name;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	struct xerr e;
+
+	if (st == VICI_DISCONNECTED) {
+		job_fail(j, "step %zu/%zu (rekey-child %s): charon connection lost", j->step + 1,
+			 j->plan.n, name);
+		return;
+	}
+	if (st != VICI_OK || charon_reply_ok(reply, "initiate", &e)) {
+		/* The config is loaded; only this tunnel's peer did not agree. */
+		log_warn("%s: new CHILD_SA failed (%s); restarting the tunnel", name,
+			 st == VICI_OK ? e.msg : "charon did not understand the request");
+		restart_tunnel(j);
+		return;
+	}
+	step_request(j, "terminate", charon_msg_terminate_child(j->old_child, &msg, &len, &e), msg,
+		     len, on_old_child_gone, &e);
+}
+
+static void rekey_child(struct apply_job *j)
+{
+	const struct rc_action *a = &j->plan.a[j->step];
+	const struct charon_ike *ike = usable_sa(j->d, a->name);
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	struct xerr e;
+
+	if (!ike) {
+		restart_tunnel(j);
+		return;
+	}
+	j->old_child = charon_installed_child(ike)->uniqueid;
+	step_request(j, "initiate",
+		     charon_msg_initiate_wait(a->name, REKEY_CHILD_TIMEOUT_MS, &msg, &len, &e), msg,
+		     len, on_new_child, &e);
+}
+
 static void job_run_plan(struct apply_job *j)
 {
 	const char *cmd = NULL;
@@ -274,6 +390,10 @@ static void job_run_plan(struct apply_job *j)
 			job_finish_failed(j, "; rolled back to the previous config");
 		else
 			job_succeeded(j);
+		return;
+	}
+	if (j->plan.a[j->step].kind == RC_REKEY_CHILD) {
+		rekey_child(j);
 		return;
 	}
 	if (j->plan.a[j->step].kind == RC_STOP && remove_trap(j->d, j->plan.a[j->step].name, &e)) {
@@ -325,6 +445,11 @@ static void plan_and_run(struct apply_job *j)
 		job_fail(j, "%s", e.msg);
 		return;
 	}
+	if (j->dry_run) {
+		job_reply(j, plan_report(j->d, j->desired, j->doc, &j->plan));
+		job_done(j);
+		return;
+	}
 	j->step = 0;
 	j->executing = true;
 	job_run_plan(j);
@@ -368,6 +493,13 @@ static void job_start(struct apply_job *j)
 {
 	struct xerr e;
 
+	if (j->expect_generation && j->expected != j->d->generation) {
+		job_fail(j,
+			 "the running config is generation %llu, not %llu: it changed since the "
+			 "plan",
+			 (unsigned long long)j->d->generation, (unsigned long long)j->expected);
+		return;
+	}
 	if (!j->d->charon_ready) {
 		job_fail(j, "charon is not connected (%s)", j->d->vici_uri);
 		return;
@@ -387,33 +519,53 @@ static void enqueue(struct xfrmd *d, struct apply_job *j)
 		job_start(j);
 }
 
-static struct apply_job *job_new(struct xfrmd *d, uint64_t client, struct json_object *doc,
-				 const char *base_dir, struct xerr *e)
+/* A plan must not hand out tunnel ids: it works on a copy. */
+static int assign_ids(struct xfrmd *d, struct cfg_config *cfg, bool dry_run, struct xerr *e)
 {
-	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	struct json_object *kept = d->tunnel_ids, *copy = NULL;
+	int rc;
+
+	if (!dry_run || !kept)
+		return runtime_assign_ids(d, cfg, e);
+	if (json_object_deep_copy(kept, &copy, NULL))
+		return xerr_set(e, "out of memory");
+	d->tunnel_ids = copy;
+	rc = runtime_assign_ids(d, cfg, e);
+	json_object_put(d->tunnel_ids);
+	d->tunnel_ids = kept;
+	return rc;
+}
+
+static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct apply_request *r,
+				 struct xerr *e)
+{
+	const char *text = json_object_to_json_string_ext(r->doc, JSON_C_TO_STRING_PLAIN);
 	struct apply_job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
 		xerr_set(e, "out of memory");
 		return NULL;
 	}
-	j->desired = cfg_load_string(text, strlen(text), base_dir, e);
-	if (!j->desired || runtime_assign_ids(d, j->desired, e)) {
+	j->desired = cfg_load_string(text, strlen(text), r->base_dir, e);
+	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
+	    psk_fill(d, j->desired, !r->dry_run, e)) {
 		cfg_free(j->desired);
 		free(j);
 		return NULL;
 	}
 	j->d = d;
 	j->client = client;
-	j->doc = json_object_get(doc);
-	snprintf(j->base_dir, sizeof(j->base_dir), "%s", base_dir ? base_dir : "/");
+	j->doc = json_object_get(r->doc);
+	j->dry_run = r->dry_run;
+	j->expect_generation = r->expect_generation;
+	j->expected = r->generation;
+	snprintf(j->base_dir, sizeof(j->base_dir), "%s", r->base_dir ? r->base_dir : "/");
 	return j;
 }
 
-int apply_submit(struct xfrmd *d, uint64_t client, struct json_object *doc, const char *base_dir,
-		 struct xerr *e)
+int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *req, struct xerr *e)
 {
-	struct apply_job *j = job_new(d, client, doc, base_dir, e);
+	struct apply_job *j = job_new(d, client, req, e);
 
 	if (!j)
 		return -1;
@@ -428,7 +580,9 @@ void apply_resync(struct xfrmd *d)
 
 	if (!d->running_doc)
 		return;
-	j = job_new(d, 0, d->running_doc, d->running_base_dir, &e);
+	j = job_new(d, 0,
+		    &(struct apply_request){.doc = d->running_doc, .base_dir = d->running_base_dir},
+		    &e);
 	if (!j) {
 		log_err("cannot re-apply the running config: %s", e.msg);
 		return;

@@ -16,18 +16,40 @@ static const char *str_arg(struct json_object *req, const char *key)
 	return json_object_get_string(v);
 }
 
-static void cmd_apply(struct xfrmd *d, uint64_t client, struct json_object *req)
+/* apply and plan: {"config": {...}, "base_dir"?, "expect_generation"?} */
+static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bool dry_run)
 {
-	struct json_object *doc;
+	struct apply_request r = {.base_dir = str_arg(req, "base_dir"), .dry_run = dry_run};
+	struct json_object *gen;
 	struct xerr e;
 
-	if (!json_object_object_get_ex(req, "config", &doc) ||
-	    !json_object_is_type(doc, json_type_object)) {
+	if (!json_object_object_get_ex(req, "config", &r.doc) ||
+	    !json_object_is_type(r.doc, json_type_object)) {
 		ctl_server_reply_error(d->ctl, client, "apply: \"config\" must be a JSON object");
 		return;
 	}
-	if (apply_submit(d, client, doc, str_arg(req, "base_dir"), &e))
+	if (json_object_object_get_ex(req, "expect_generation", &gen)) {
+		if (!json_object_is_type(gen, json_type_int) || json_object_get_int64(gen) < 0) {
+			ctl_server_reply_error(d->ctl, client,
+					       "apply: \"expect_generation\" must be a "
+					       "non-negative integer");
+			return;
+		}
+		r.expect_generation = true;
+		r.generation = json_object_get_uint64(gen);
+	}
+	if (apply_submit(d, client, &r, &e))
 		ctl_server_reply_error(d->ctl, client, e.msg);
+}
+
+static void cmd_apply(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	submit(d, client, req, false);
+}
+
+static void cmd_plan(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	submit(d, client, req, true);
 }
 
 static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req)
@@ -97,8 +119,12 @@ static const struct {
 } commands[] = {
 	{"apply", cmd_apply, true},
 	{"explain", explain_command, false},
+	{"export-peer", export_peer_command, false},
 	{"metrics", metrics_command, false},
 	{"monitor", events_monitor_command, false},
+	/* root: the config may name key files the daemon reads */
+	{"plan", cmd_plan, true},
+	{"psk-show", psk_show_command, true},
 	{"route", cmd_route, true},
 	{"routes", cmd_routes, false},
 	{"status", cmd_status, false},

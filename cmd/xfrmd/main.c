@@ -1,6 +1,7 @@
 /* xfrmd: keeps charon and the kernel in line with the applied config. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "xfrmd.h"
@@ -17,6 +19,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xfrmd [options]\n"
 		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		"  -g, --group GROUP     the control socket's group (name or number): its members\n"
+		"                        may read status; without -g, xfrmd's own group\n"
 		"  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
 		")\n"
 		"  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
@@ -37,6 +41,25 @@ static int check_config(const char *path)
 	}
 	cfg_free(cfg);
 	printf("configuration OK\n");
+	return 0;
+}
+
+/* A name first, so a group called "1000" still means that group. */
+static int parse_group(const char *arg, gid_t *gid)
+{
+	struct group *gr = getgrnam(arg);
+	char *end;
+	unsigned long n;
+
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || n >= (gid_t)-1)
+		return -1;
+	*gid = (gid_t)n;
 	return 0;
 }
 
@@ -87,8 +110,11 @@ static void restore_state(struct xfrmd *d)
 		return;
 	}
 	d->running_doc = doc;
+	plan_doc_hash(doc, d->config_hash);
 	if (runtime_assign_ids(d, d->running, &e))
 		log_err("restoring tunnel ids: %s", e.msg);
+	if (psk_fill(d, d->running, true, &e))
+		log_err("restoring generated keys: %s", e.msg);
 	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
 		 d->running->n_conns);
 }
@@ -111,7 +137,14 @@ static int open_control(struct xfrmd *d, struct xerr *e)
 		return xerr_set(e, "%s: %s", dir, strerror(errno));
 	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode, commands_handle,
 				d, e);
-	return d->ctl ? 0 : -1;
+	if (!d->ctl)
+		return -1;
+	/* Narrowed, never widened: until now only the daemon's own group could connect. */
+	if (d->opt.control_gid != (gid_t)-1 &&
+	    chown(d->opt.control_path, (uid_t)-1, d->opt.control_gid))
+		return xerr_set(e, "%s: group %u: %s", d->opt.control_path,
+				(unsigned)d->opt.control_gid, strerror(errno));
+	return 0;
 }
 
 static int start(struct xfrmd *d, struct xerr *e)
@@ -153,27 +186,40 @@ static void stop(struct xfrmd *d)
 	json_object_put(d->tunnel_ids);
 	free(d->monitors);
 	json_object_put(d->published);
+	json_object_put(d->psks);
 	loop_free(d->loop);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"control", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
-	    {"vici", required_argument, NULL, 'v'},    {"check", required_argument, NULL, 'n'},
-	    {"debug", no_argument, NULL, 'd'},	       {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"control", required_argument, NULL, 'c'},
+	    {"group", required_argument, NULL, 'g'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"vici", required_argument, NULL, 'v'},
+	    {"check", required_argument, NULL, 'n'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct xfrmd d = {.opt = {.control_path = CTL_DEFAULT_SOCKET,
 				  .state_dir = XFRMD_DEFAULT_STATE_DIR,
-				  .control_mode = 0660}};
+				  .control_mode = 0660,
+				  .control_gid = (gid_t)-1}};
 	struct xerr e;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:s:v:n:dVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:g:s:v:n:dVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.opt.control_path = optarg;
+			break;
+		case 'g':
+			if (parse_group(optarg, &d.opt.control_gid)) {
+				fprintf(stderr, "xfrmd: no such group '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 's':
 			d.opt.state_dir = optarg;

@@ -25,11 +25,14 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
 	json_object_object_add(st, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(st, "hash", json_object_new_string(d->config_hash));
 	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
 	json_object_object_add(st, "config", json_object_get(d->running_doc));
 	json_object_object_add(st, "tunnel_ids", json_object_get(d->tunnel_ids));
 	if (d->published)
 		json_object_object_add(st, "published", json_object_get(d->published));
+	if (d->psks)
+		json_object_object_add(st, "generated_psks", json_object_get(d->psks));
 	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
 	state_path(d, path, sizeof(path));
 	rc = file_write_atomic(path, text, strlen(text), 0600, e);
@@ -66,6 +69,9 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 	if (json_object_object_get_ex(st, "published", &ids) &&
 	    json_object_is_type(ids, json_type_object))
 		d->published = json_object_get(ids);
+	if (json_object_object_get_ex(st, "generated_psks", &ids) &&
+	    json_object_is_type(ids, json_type_object))
+		d->psks = json_object_get(ids);
 	snprintf(base_dir, len, "%s", json_object_get_string(dir));
 	json_object_get(doc);
 	json_object_put(st);

@@ -233,6 +233,7 @@ struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct 
 	JBOOL(o, "ok", 1);
 	JSTR(o, "gateway", d->running ? d->running->gateway.name : "");
 	JU64(o, "generation", d->generation);
+	JSTR(o, "config_hash", d->config_hash);
 	JBOOL(charon, "connected", d->charon_ready);
 	if (d->charon_routes_conflict[0])
 		JSTR(charon, "route_conflict", d->charon_routes_conflict);

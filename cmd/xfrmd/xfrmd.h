@@ -23,6 +23,8 @@
 #include "charon.h"
 #include "config.h"
 #include "pairing.h"
+#include "reconcile.h"
+#include "sha256.h"
 #include "control.h"
 #include "loop.h"
 #include "nl_kernel.h"
@@ -40,6 +42,7 @@ struct xfrmd_options {
 	const char *state_dir;
 	const char *vici_override; /* -v: wins over gateway.vici */
 	unsigned control_mode;
+	gid_t control_gid; /* -g: the socket's group; (gid_t)-1 keeps the daemon's */
 };
 
 struct sa_seen {
@@ -110,6 +113,10 @@ struct xfrmd {
 	struct sa_refresh *refresh; /* list-sas in flight */
 	char vici_uri[CFG_PATH_MAX];
 	struct sa_table sas;
+	/* Start-up: until charon's SAs are known (the first list-sas), the
+	 * kernel keeps what the previous xfrmd left there: no packet lost. */
+	bool sas_known;
+	uint64_t reconciled_ms; /* process start -> all tunnels up and programmed */
 
 	/* kernel */
 	struct nl_xfrm_monitor *nlmon;
@@ -120,6 +127,9 @@ struct xfrmd {
 	struct json_object *running_doc;
 	char running_base_dir[CFG_PATH_MAX];
 	uint64_t generation;
+	char config_hash[SHA256_HEX_LEN]; /* of running_doc, "" before any apply */
+	/* keys xfrmd generated for tunnels configured without one, by charon name */
+	struct json_object *psks;
 
 	/* runtime of the running config's connections, same order */
 	struct conn_rt *rt;
@@ -154,9 +164,15 @@ const struct charon_ike *sa_table_next(const struct sa_table *t, const char *nam
 void sa_table_clear(struct sa_table *t);
 
 /* apply.c */
+struct apply_request {
+	struct json_object *doc;
+	const char *base_dir;
+	bool dry_run;		/* plan only: report, change nothing */
+	bool expect_generation; /* refuse unless the running generation is ... */
+	uint64_t generation;
+};
 /* client 0: internal (restore or charon reconnect), no reply. */
-int apply_submit(struct xfrmd *d, uint64_t client, struct json_object *doc, const char *base_dir,
-		 struct xerr *e);
+int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *req, struct xerr *e);
 /* Re-apply the running config (after charon comes back). */
 void apply_resync(struct xfrmd *d);
 void apply_cancel_all(struct xfrmd *d);
@@ -167,6 +183,24 @@ int state_save(struct xfrmd *d, struct xerr *e);
 /* Loads the persisted doc (NULL if none). */
 struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
 			       struct xerr *e);
+
+/* plan.c: what an apply would do, for operators and CI (xfrmctl plan). */
+struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
+				struct json_object *doc, const struct rc_plan *plan);
+/* A connection's object in a config document, by name (NULL: none). */
+struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
+/* sha256 of a config document as xfrmd stores it (compact JSON). */
+void plan_doc_hash(struct json_object *doc, char out[SHA256_HEX_LEN]);
+
+/* psk.c: keys xfrmd generates for tunnels configured without one. */
+/* Fills psk_auto tunnels' keys: the stored one, else a new one (stored in
+ * d->psks and the state file only when keep is set; a plan keeps none). */
+int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e);
+void psk_prune(struct xfrmd *d); /* forgets keys of tunnels no longer running */
+void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+
+/* export.c: the mirror config for the other end of a connection. */
+void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* status.c */
 struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
@@ -199,6 +233,9 @@ void forward_invalidate(struct conn_rt *c);
 /* Everything: links, routes and policies for all connections; removes
  * what xfrmd owns but no longer wants. */
 int forward_sync(struct xfrmd *d, struct xerr *e);
+/* Deletes SAs of xfrmd's tunnels (reqid band) added before `before` (wall
+ * clock) that charon's SA list does not have: left by a charon that died. */
+void forward_prune_sas(struct xfrmd *d, time_t before);
 
 /* routes.c */
 struct route_obj {

@@ -44,6 +44,12 @@ static inline uint32_t charon_tunnel_if_id(uint32_t id)
  * routed into the tunnel's interface. */
 int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
 			 struct xerr *e);
+/* The two halves of a load-conn message, to tell which half a config
+ * change touches: the IKE part renegotiates the IKE SA, the child part
+ * only needs a new CHILD_SA. */
+enum charon_part { CHARON_PART_IKE, CHARON_PART_CHILD };
+int charon_msg_conn_part(const struct cfg_connection *c, size_t tunnel, enum charon_part part,
+			 uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
 			   size_t *len, struct xerr *e);
 /* { key = value } messages: unload-conn {name}, unload-shared {id}, ... */
@@ -52,6 +58,12 @@ int charon_msg_kv(const char *key, const char *value, uint8_t **msg, size_t *len
 int charon_msg_initiate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_child(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_terminate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
+/* initiate, answered once the CHILD_SA is up (or failed): a new CHILD_SA
+ * inside the tunnel's IKE SA when it has one. */
+int charon_msg_initiate_wait(const char *name, unsigned timeout_ms, uint8_t **msg, size_t *len,
+			     struct xerr *e);
+/* terminate one CHILD_SA, by charon's unique id; the IKE SA stays. */
+int charon_msg_terminate_child(uint32_t child_uniqueid, uint8_t **msg, size_t *len, struct xerr *e);
 
 /* A reply's success flag; errmsg copied into e when "success" is not yes. */
 int charon_reply_ok(const struct vici_node *reply, const char *what, struct xerr *e);

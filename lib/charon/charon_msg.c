@@ -99,17 +99,11 @@ static int tunnel_name(const struct cfg_connection *c, size_t tunnel, char *name
 	return 0;
 }
 
-int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
-			 struct xerr *e)
+/* Everything of the IKE SA's config but its children. */
+static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size_t tunnel)
 {
 	const struct cfg_tunnel *t = &c->tunnels[tunnel];
-	char name[CHARON_NAME_MAX];
-	struct vici_builder *b;
 
-	if (tunnel_name(c, tunnel, name, e))
-		return -1;
-	b = vici_builder_new();
-	vici_begin_section(b, name);
 	vici_add_kv_fmt(b, "version", "%u", c->ike_version);
 	add_addr_list(b, "local_addrs", &t->local);
 	add_addr_list(b, "remote_addrs", &t->remote);
@@ -124,8 +118,37 @@ int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t 
 	vici_add_kv_str(b, "keyingtries", "0");
 	add_auth(b, "local", t->local_id);
 	add_auth(b, "remote", t->remote_id);
-	add_child(b, c, name, t->id);
+}
+
+int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
+			 struct xerr *e)
+{
+	char name[CHARON_NAME_MAX];
+	struct vici_builder *b;
+
+	if (tunnel_name(c, tunnel, name, e))
+		return -1;
+	b = vici_builder_new();
+	vici_begin_section(b, name);
+	add_ike(b, c, tunnel);
+	add_child(b, c, name, c->tunnels[tunnel].id);
 	vici_end_section(b);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_conn_part(const struct cfg_connection *c, size_t tunnel, enum charon_part part,
+			 uint8_t **msg, size_t *len, struct xerr *e)
+{
+	char name[CHARON_NAME_MAX];
+	struct vici_builder *b;
+
+	if (tunnel_name(c, tunnel, name, e))
+		return -1;
+	b = vici_builder_new();
+	if (part == CHARON_PART_IKE)
+		add_ike(b, c, tunnel);
+	else
+		add_child(b, c, name, c->tunnels[tunnel].id);
 	return vici_builder_finish(b, msg, len, e);
 }
 
@@ -174,6 +197,26 @@ int charon_msg_child(const char *name, uint8_t **msg, size_t *len, struct xerr *
 
 	vici_add_kv_str(b, "child", name);
 	vici_add_kv_str(b, "ike", name);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_initiate_wait(const char *name, unsigned timeout_ms, uint8_t **msg, size_t *len,
+			     struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_str(b, "child", name);
+	vici_add_kv_str(b, "ike", name);
+	vici_add_kv_fmt(b, "timeout", "%u", timeout_ms);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_terminate_child(uint32_t child_uniqueid, uint8_t **msg, size_t *len, struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_fmt(b, "child-id", "%u", child_uniqueid);
+	vici_add_kv_str(b, "timeout", "-1");
 	return vici_builder_finish(b, msg, len, e);
 }
 

@@ -5,6 +5,9 @@
  * "unchanged" when the load-conn and load-shared messages built from the
  * desired and the running config are byte-identical and charon still has
  * the connection and its key loaded; unchanged tunnels get no action.
+ * A change confined to the CHILD_SA half of load-conn (traffic selectors,
+ * ESP proposals, lifetimes) replaces the CHILD_SA only; anything else
+ * (IKE settings, key, start) renegotiates the tunnel's IKE SA.
  */
 #ifndef XFRMD_RECONCILE_H
 #define XFRMD_RECONCILE_H
@@ -23,6 +26,26 @@ enum rc_kind {
 	RC_LOAD_SHARED,
 	RC_LOAD_CONN,
 	RC_START, /* initiate (immediate) or install a trap (on-traffic) */
+	/* A new CHILD_SA inside the running IKE SA, then the old one deleted:
+	 * make-before-break, so traffic moves over like in a rekey. */
+	RC_REKEY_CHILD,
+};
+
+/* What a plan does to one tunnel, for operators reading the plan. */
+enum rc_change {
+	RC_CHANGE_NONE,	  /* charon keeps it as it is */
+	RC_CHANGE_ADD,	  /* new tunnel: loaded and started */
+	RC_CHANGE_REMOVE, /* stopped and unloaded */
+	RC_CHANGE_IKE,	  /* IKE settings or key changed: IKE SA renegotiated */
+	RC_CHANGE_CHILD,  /* only CHILD_SA settings changed: new CHILD_SA */
+	RC_CHANGE_RELOAD, /* unchanged, but charon lost it: loaded and started again */
+};
+
+struct rc_tunnel {
+	char name[CHARON_NAME_MAX];
+	char conn[CFG_NAME_MAX + 1];
+	size_t tunnel; /* 1-based */
+	enum rc_change change;
 };
 
 struct rc_action {
@@ -37,6 +60,8 @@ struct rc_plan {
 	size_t n, cap;
 	struct rc_action *a;
 	size_t unchanged; /* tunnels left alone */
+	size_t n_tunnels, cap_tunnels;
+	struct rc_tunnel *tunnels; /* every tunnel of both configs, in plan order */
 };
 
 /* What charon reports as loaded: connection names (get-conns) and the ids
@@ -55,6 +80,7 @@ int reconcile_plan(const struct cfg_config *desired, const struct cfg_config *ru
 		   const struct rc_loaded *loaded, struct rc_plan *plan, struct xerr *e);
 void rc_plan_free(struct rc_plan *plan);
 const char *rc_kind_name(enum rc_kind k);
+const char *rc_change_name(enum rc_change c);
 
 bool rc_loaded_has(const struct rc_loaded *l, const char *name);
 bool rc_loaded_has_key(const struct rc_loaded *l, const char *id);

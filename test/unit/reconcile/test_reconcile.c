@@ -129,8 +129,9 @@ START_TEST(reloads_a_lost_key)
 	l.keys = names_store + 1;
 	l.n_keys = 1;
 	ck_assert_int_eq(reconcile_plan(want, run, &l, &p, &e), 0);
-	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, load-shared xfrmd-b-t1, "
-				       "load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	/* The key is put back; the running SAs are left alone. */
+	ck_assert_str_eq(plan_str(&p), "load-shared xfrmd-b-t1");
+	ck_assert_uint_eq(p.tunnels[0].change, RC_CHANGE_RELOAD);
 	rc_plan_free(&p);
 	cfg_free(want);
 	cfg_free(run);
@@ -165,6 +166,92 @@ START_TEST(changed_key_restarts_only_that_tunnel)
 	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
 	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, load-shared xfrmd-b-t1, "
 				       "load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+#define VARIANT                                                                                    \
+	"{\"gateway\":{\"name\":\"gw\"},\"connections\":[{\"name\":\"b\","                         \
+	"\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[%s],%s"                         \
+	"\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.101\",\"psk\":\"key-1\"},"     \
+	"{\"local\":\"192.0.2.2\",\"remote\":\"192.0.2.102\",\"psk\":\"other-key\"}]}]}"
+
+/* remote: the remote_prefixes list; extra: more connection keys, "k":v, */
+static struct cfg_config *variant(const char *remote, const char *extra)
+{
+	char buf[2048];
+	struct xerr e;
+	struct cfg_config *c;
+
+	snprintf(buf, sizeof(buf), VARIANT, remote, extra);
+	c = cfg_load_string(buf, strlen(buf), NULL, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	return c;
+}
+
+static const char *changes_str(const struct rc_plan *p)
+{
+	static char buf[512];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n_tunnels; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %s", i ? ", " : "",
+					p->tunnels[i].name, rc_change_name(p->tunnels[i].change));
+	return buf;
+}
+
+/* A prefix added: traffic selectors are CHILD_SA settings, the IKE SA stays. */
+START_TEST(prefix_change_replaces_only_the_child_sa)
+{
+	struct cfg_config *run = variant("\"10.2.0.0/24\"", "");
+	struct cfg_config *want = variant("\"10.2.0.0/24\", \"10.3.0.0/24\"", "");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "load-conn xfrmd-b-t1, rekey-child xfrmd-b-t1, "
+				       "load-conn xfrmd-b-t2, rekey-child xfrmd-b-t2");
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 new-child-sa, xfrmd-b-t2 new-child-sa");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+START_TEST(ike_change_renegotiates)
+{
+	struct cfg_config *run = variant("\"10.2.0.0/24\"", "");
+	struct cfg_config *want = variant("\"10.2.0.0/24\"", "\"dpd\":{\"interval\":5},");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 renegotiate-ike, xfrmd-b-t2 renegotiate-ike");
+	ck_assert_str_eq(p.a[0].name, "xfrmd-b-t1");
+	ck_assert_uint_eq(p.a[0].kind, RC_STOP);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* Pairing and route settings are xfrmd's alone: charon is not told. */
+START_TEST(xfrmd_only_change_leaves_charon_alone)
+{
+	struct cfg_config *run = variant("\"10.2.0.0/24\"", "");
+	struct cfg_config *want = variant("\"10.2.0.0/24\"", "\"failback_hold_down\":5,");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 none, xfrmd-b-t2 none");
 	rc_plan_free(&p);
 	cfg_free(want);
 	cfg_free(run);
@@ -247,6 +334,9 @@ int main(void)
 	tcase_add_test(tc, removal_skips_unload_of_what_charon_lacks);
 	tcase_add_test(tc, changed_key_restarts_only_that_tunnel);
 	tcase_add_test(tc, removal_stops_and_unloads_first);
+	tcase_add_test(tc, prefix_change_replaces_only_the_child_sa);
+	tcase_add_test(tc, ike_change_renegotiates);
+	tcase_add_test(tc, xfrmd_only_change_leaves_charon_alone);
 	tcase_add_test(tc, never_replaces_a_foreign_connection);
 	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
 	tcase_add_test(tc, names_round_trip);

@@ -1,7 +1,10 @@
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "prefix.h"
+#include "sha256.h"
 
 #include "check_main.h"
 
@@ -54,6 +57,36 @@ START_TEST(overlap)
 }
 END_TEST
 
+/* FIPS 180-4 examples, plus lengths around the padding boundary. */
+START_TEST(sha256_vectors)
+{
+	static const struct {
+		const char *in, *hex;
+	} v[] = {
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	char hex[SHA256_HEX_LEN];
+	struct sha256 s;
+	uint8_t d[SHA256_LEN];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sha256_hex(v[i].in, strlen(v[i].in), hex);
+		ck_assert_str_eq(hex, v[i].hex);
+	}
+	/* A million 'a' fed in odd-sized pieces. */
+	sha256_init(&s);
+	for (int i = 0; i < 1000000 / 8; i++)
+		sha256_update(&s, "aaaaaaaa", 8);
+	sha256_final(&s, d);
+	for (int i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prefix");
@@ -62,6 +95,7 @@ int main(void)
 	tcase_add_test(tc, parses_and_prints);
 	tcase_add_test(tc, rejects_bad_syntax);
 	tcase_add_test(tc, overlap);
+	tcase_add_test(tc, sha256_vectors);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

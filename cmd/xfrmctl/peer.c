@@ -1,0 +1,81 @@
+/* psk show and export-peer: what the operator of the other end needs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfrmctl.h"
+
+#define CALL_TIMEOUT_MS 10000
+
+/* xfrmctl psk show CONNECTION TUNNEL */
+int cmd_psk(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct json_object *req, *resp, *psk;
+	char *end;
+	long tunnel;
+
+	if (argc != 4 || strcmp(argv[1], "show")) {
+		fprintf(stderr, "usage: xfrmctl psk show CONNECTION TUNNEL\n");
+		return 2;
+	}
+	tunnel = strtol(argv[3], &end, 10);
+	if (*end || end == argv[3] || tunnel < 1) {
+		fprintf(stderr, "xfrmctl: psk show: TUNNEL is a tunnel number (1, 2), not '%s'\n",
+			argv[3]);
+		return 2;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("psk-show"));
+	json_object_object_add(req, "connection", json_object_new_string(argv[2]));
+	json_object_object_add(req, "tunnel", json_object_new_int64(tunnel));
+	resp = daemon_call(o, req, CALL_TIMEOUT_MS);
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	json_object_object_get_ex(resp, "psk", &psk);
+	printf("%s\n", psk ? json_object_get_string(psk) : "");
+	json_object_put(resp);
+	return 0;
+}
+
+/* xfrmctl export-peer [--format xfrmd|swanctl] CONNECTION */
+int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv)
+{
+	const char *format = "xfrmd", *conn = NULL;
+	struct json_object *req, *resp, *out, *notes;
+
+	bool bad = false;
+
+	for (int i = 1; i < argc && !bad; i++) {
+		if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			format = argv[++i];
+		else if (!conn && argv[i][0] != '-')
+			conn = argv[i];
+		else
+			bad = true;
+	}
+	if (bad || !conn || (strcmp(format, "xfrmd") && strcmp(format, "swanctl"))) {
+		fprintf(stderr, "usage: xfrmctl export-peer [--format xfrmd|swanctl] CONNECTION\n");
+		return 2;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("export-peer"));
+	json_object_object_add(req, "connection", json_object_new_string(conn));
+	resp = daemon_call(o, req, CALL_TIMEOUT_MS);
+	json_object_put(req);
+	if (!resp)
+		return 1;
+	json_object_object_get_ex(resp, format, &out);
+	if (!strcmp(format, "xfrmd"))
+		printf("%s\n", json_object_to_json_string_ext(
+				   out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		fputs(json_object_get_string(out), stdout);
+	/* Instructions go to stderr so stdout stays a loadable file. */
+	if (json_object_object_get_ex(resp, "notes", &notes))
+		for (size_t i = 0; i < json_object_array_length(notes); i++)
+			fprintf(stderr, "note: %s\n",
+				json_object_get_string(json_object_array_get_idx(notes, i)));
+	json_object_put(resp);
+	return 0;
+}

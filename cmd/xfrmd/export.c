@@ -1,0 +1,268 @@
+/*
+ * The other end of a connection, as config: an xfrmd document for a peer
+ * running xfrmd (gateway to gateway, like VNet-to-VNet) and a swanctl.conf
+ * snippet for a plain strongSwan peer. Local and remote trade places; keys
+ * are never copied, only referenced (a key file path, or where to get a
+ * generated key), so the export can travel through tickets and repos.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfrmd.h"
+
+static void swap_keys(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *va = NULL, *vb = NULL;
+
+	json_object_object_get_ex(o, a, &va);
+	json_object_object_get_ex(o, b, &vb);
+	json_object_get(va);
+	json_object_get(vb);
+	json_object_object_del(o, a);
+	json_object_object_del(o, b);
+	if (vb)
+		json_object_object_add(o, a, vb);
+	if (va)
+		json_object_object_add(o, b, va);
+}
+
+/* Where the peer finds tunnel t's key; notes say how to fill it. */
+static void key_reference(struct xfrmd *d, const struct cfg_connection *c, size_t t,
+			  struct json_object *tunnel, struct json_object *notes)
+{
+	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256];
+
+	json_object_object_del(tunnel, "psk");
+	json_object_object_del(tunnel, "psk_file");
+	if (c->tunnels[t].psk_from_file) {
+		snprintf(path, sizeof(path), "%s", c->tunnels[t].psk_file);
+		snprintf(note, sizeof(note), "tunnel %zu: copy the key file %s to the peer", t + 1,
+			 path);
+	} else {
+		snprintf(path, sizeof(path), "%s-t%zu.psk", c->name, t + 1);
+		snprintf(note, sizeof(note),
+			 "tunnel %zu: put the key in %s next to the peer's config (mode 0600)%s",
+			 t + 1, path,
+			 c->tunnels[t].psk_auto
+			     ? "; it is the output of `xfrmctl psk show` on this gateway"
+			     : "; it is this gateway's configured key");
+		(void)d;
+	}
+	json_object_object_add(tunnel, "psk_file", json_object_new_string(path));
+	json_object_array_add(notes, json_object_new_string(note));
+}
+
+static struct json_object *mirror_conn(struct xfrmd *d, const struct cfg_connection *c,
+				       struct json_object *src, struct json_object *notes)
+{
+	struct json_object *conn = NULL, *tunnels, *probe;
+
+	if (json_object_deep_copy(src, &conn, NULL))
+		return NULL;
+	swap_keys(conn, "local_prefixes", "remote_prefixes");
+	/* Route overrides name this side's remote prefixes. */
+	json_object_object_del(conn, "routes");
+	if (json_object_object_get_ex(conn, "probe", &probe))
+		swap_keys(probe, "source", "target");
+	if (json_object_object_get_ex(conn, "tunnels", &tunnels))
+		for (size_t t = 0; t < json_object_array_length(tunnels) && t < c->n_tunnels; t++) {
+			struct json_object *tun = json_object_array_get_idx(tunnels, t);
+
+			swap_keys(tun, "local", "remote");
+			swap_keys(tun, "local_id", "remote_id");
+			key_reference(d, c, t, tun, notes);
+		}
+	return conn;
+}
+
+static struct json_object *mirror_doc(struct xfrmd *d, const struct cfg_connection *c,
+				      struct json_object *src, struct json_object *notes)
+{
+	struct json_object *doc = json_object_new_object(), *gw = json_object_new_object();
+	struct json_object *addrs = json_object_new_array(), *conns = json_object_new_array();
+	struct json_object *conn = mirror_conn(d, c, src, notes);
+	char name[CFG_NAME_MAX + 8], buf[PREFIX_STRLEN];
+
+	if (!conn) {
+		json_object_put(doc);
+		json_object_put(gw);
+		json_object_put(addrs);
+		json_object_put(conns);
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%.26s-peer", c->name);
+	json_object_object_add(gw, "name", json_object_new_string(name));
+	for (size_t t = 0; t < c->n_tunnels; t++) {
+		bool dup = false;
+
+		for (size_t u = 0; u < t; u++)
+			dup |= ipaddr_equal(&c->tunnels[u].remote, &c->tunnels[t].remote);
+		if (!dup)
+			json_object_array_add(addrs, json_object_new_string(ipaddr_str(
+							 &c->tunnels[t].remote, buf, sizeof(buf))));
+	}
+	json_object_object_add(gw, "local_addresses", addrs);
+	json_object_object_add(doc, "gateway", gw);
+	json_object_array_add(conns, conn);
+	json_object_object_add(doc, "connections", conns);
+	return doc;
+}
+
+/* --- swanctl.conf ----------------------------------------------------------- */
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (;;) {
+		int n;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if (t->buf && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
+		char *nb = realloc(t->buf, cap);
+
+		if (!nb) {
+			t->failed = true;
+			return;
+		}
+		t->buf = nb;
+		t->cap = cap;
+	}
+}
+
+static void put_list(struct text *t, const char *key, const struct cfg_proposals *p)
+{
+	put(t, "%s = ", key);
+	for (size_t i = 0; i < p->n; i++)
+		put(t, "%s%s", i ? "," : "", p->v[i]);
+	put(t, "\n");
+}
+
+static void put_prefixes(struct text *t, const char *key, const struct prefix *p, size_t n)
+{
+	char buf[PREFIX_STRLEN];
+
+	put(t, "                %s = ", key);
+	for (size_t i = 0; i < n; i++)
+		put(t, "%s%s", i ? "," : "", prefix_str(&p[i], buf, sizeof(buf)));
+	put(t, "\n");
+}
+
+static void swanctl_tunnel(struct text *t, const struct cfg_connection *c, size_t i)
+{
+	const struct cfg_tunnel *tun = &c->tunnels[i];
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+
+	put(t, "    %s-t%zu {\n", c->name, i + 1);
+	put(t, "        version = %u\n", c->ike_version);
+	put(t, "        local_addrs = %s\n", ipaddr_str(&tun->remote, a, sizeof(a)));
+	put(t, "        remote_addrs = %s\n", ipaddr_str(&tun->local, b, sizeof(b)));
+	put(t, "        ");
+	put_list(t, "proposals", &c->ike_proposals);
+	put(t, "        rekey_time = %us\n", c->ike_rekey_time);
+	put(t, "        dpd_delay = %us\n", c->dpd_interval);
+	put(t, "        local {\n            auth = psk\n            id = %s\n        }\n",
+	    tun->remote_id);
+	put(t, "        remote {\n            auth = psk\n            id = %s\n        }\n",
+	    tun->local_id);
+	put(t, "        children {\n            %s-t%zu {\n", c->name, i + 1);
+	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
+	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);
+	put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
+	put(t, "                ");
+	put_list(t, "esp_proposals", &c->esp_proposals);
+	put(t, "                rekey_time = %us\n", c->child_rekey_time);
+	put(t, "                dpd_action = restart\n");
+	put(t, "                start_action = %s\n",
+	    c->start == CFG_START_ON_TRAFFIC ? "trap" : "start");
+	put(t, "            }\n        }\n    }\n");
+}
+
+static char *swanctl_conf(const struct cfg_connection *c)
+{
+	struct text t = {0};
+
+	put(&t, "# strongSwan peer of xfrmd connection %s (generated by xfrmctl export-peer)\n",
+	    c->name);
+	if (c->redundancy == CFG_RED_ACTIVE_STANDBY && c->n_tunnels > 1)
+		put(&t, "# xfrmd uses tunnel 1 while it is healthy; keep both up here.\n");
+	put(&t, "connections {\n");
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		swanctl_tunnel(&t, c, i);
+	put(&t, "}\nsecrets {\n");
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		put(&t,
+		    "    ike-%s-t%zu {\n        id-local = %s\n        id-remote = %s\n"
+		    "        # the key of tunnel %zu (%s)\n        secret = \"KEY-OF-TUNNEL-%zu\"\n"
+		    "    }\n",
+		    c->name, i + 1, c->tunnels[i].remote_id, c->tunnels[i].local_id, i + 1,
+		    c->tunnels[i].psk_from_file ? c->tunnels[i].psk_file
+		    : c->tunnels[i].psk_auto	? "xfrmctl psk show on the xfrmd gateway"
+						: "as configured on the xfrmd gateway",
+		    i + 1);
+	put(&t, "}\n");
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
+	return t.buf;
+}
+
+/* {"cmd": "export-peer", "connection": NAME} */
+void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct json_object *name = NULL, *r, *doc, *notes = json_object_new_array();
+	const struct cfg_connection *c = NULL;
+	char *conf;
+
+	if (json_object_object_get_ex(req, "connection", &name) &&
+	    json_object_is_type(name, json_type_string) && d->running)
+		c = cfg_find_conn(d->running, json_object_get_string(name));
+	if (!c) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "export-peer: no connection '%.64s' in the running config",
+			 name ? json_object_get_string(name) : "");
+		ctl_server_reply_error(d->ctl, client, msg);
+		json_object_put(notes);
+		return;
+	}
+	doc = mirror_doc(d, c, plan_doc_conn(d->running_doc, c->name), notes);
+	conf = swanctl_conf(c);
+	if (!doc || !conf) {
+		ctl_server_reply_error(d->ctl, client, "export-peer: out of memory");
+		json_object_put(doc);
+		json_object_put(notes);
+		free(conf);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "xfrmd", doc);
+	json_object_object_add(r, "swanctl", json_object_new_string(conf));
+	json_object_object_add(r, "notes", notes);
+	ctl_server_reply(d->ctl, client, r);
+	json_object_put(r);
+	free(conf);
+}

@@ -1,0 +1,250 @@
+/*
+ * The plan report: what an apply of a document would change, read off the
+ * reconcile plan (charon's side), the two documents (which settings
+ * changed) and the route objects of both configs (what gets published or
+ * withdrawn). Values are never copied into the report, only names of
+ * settings, so no key can leak through it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfrmd.h"
+
+void plan_doc_hash(struct json_object *doc, char out[SHA256_HEX_LEN])
+{
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+
+	sha256_hex(text, strlen(text), out);
+}
+
+struct json_object *plan_doc_conn(struct json_object *doc, const char *name)
+{
+	struct json_object *conns;
+
+	if (!doc || !json_object_object_get_ex(doc, "connections", &conns) ||
+	    !json_object_is_type(conns, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(conns); i++) {
+		struct json_object *c = json_object_array_get_idx(conns, i), *n;
+
+		if (json_object_object_get_ex(c, "name", &n) &&
+		    !strcmp(json_object_get_string(n), name))
+			return c;
+	}
+	return NULL;
+}
+
+/* Names of the keys whose values differ between two objects. */
+static struct json_object *changed_keys(struct json_object *a, struct json_object *b)
+{
+	struct json_object *out = json_object_new_array(), *v;
+
+	json_object_object_foreach(a, ka, va)
+	{
+		if (!json_object_object_get_ex(b, ka, &v) || !json_object_equal(va, v))
+			json_object_array_add(out, json_object_new_string(ka));
+	}
+	json_object_object_foreach(b, kb, vb)
+	{
+		(void)vb;
+		if (!json_object_object_get_ex(a, kb, &v))
+			json_object_array_add(out, json_object_new_string(kb));
+	}
+	return out;
+}
+
+static struct json_object *tunnels_of(const struct rc_plan *p, const char *conn)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < p->n_tunnels; i++) {
+		struct json_object *t;
+
+		if (strcmp(p->tunnels[i].conn, conn))
+			continue;
+		t = json_object_new_object();
+		json_object_object_add(t, "tunnel", json_object_new_uint64(p->tunnels[i].tunnel));
+		json_object_object_add(
+		    t, "charon", json_object_new_string(rc_change_name(p->tunnels[i].change)));
+		json_object_array_add(arr, t);
+	}
+	return arr;
+}
+
+static bool charon_touched(const struct rc_plan *p, const char *conn)
+{
+	for (size_t i = 0; i < p->n_tunnels; i++)
+		if (!strcmp(p->tunnels[i].conn, conn) && p->tunnels[i].change != RC_CHANGE_NONE)
+			return true;
+	return false;
+}
+
+static void add_conn(struct json_object *arr, const char *name, const char *change,
+		     struct json_object *fields, struct json_object *tunnels)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "change", json_object_new_string(change));
+	json_object_object_add(o, "fields", fields ? fields : json_object_new_array());
+	json_object_object_add(o, "tunnels", tunnels);
+	json_object_array_add(arr, o);
+}
+
+/* Connections in the desired config's order, then the removed ones. */
+static struct json_object *conn_changes(struct xfrmd *d, const struct cfg_config *desired,
+					struct json_object *doc, const struct rc_plan *p,
+					size_t *n_changed)
+{
+	struct json_object *arr = json_object_new_array();
+	const struct cfg_config *run = d->running;
+
+	for (size_t i = 0; i < desired->n_conns; i++) {
+		const char *name = desired->conns[i].name;
+		struct json_object *was =
+		    run && cfg_find_conn(run, name) ? plan_doc_conn(d->running_doc, name) : NULL;
+		struct json_object *fields;
+
+		if (!was) {
+			add_conn(arr, name, "add", NULL, tunnels_of(p, name));
+			++*n_changed;
+			continue;
+		}
+		fields = changed_keys(was, plan_doc_conn(doc, name));
+		if (json_object_array_length(fields) || charon_touched(p, name)) {
+			add_conn(arr, name, "change", fields, tunnels_of(p, name));
+			++*n_changed;
+		} else {
+			add_conn(arr, name, "none", fields, tunnels_of(p, name));
+		}
+	}
+	for (size_t i = 0; run && i < run->n_conns; i++)
+		if (!cfg_find_conn(desired, run->conns[i].name)) {
+			add_conn(arr, run->conns[i].name, "remove", NULL,
+				 tunnels_of(p, run->conns[i].name));
+			++*n_changed;
+		}
+	return arr;
+}
+
+struct route_side {
+	const struct cfg_connection *conn;
+	struct route_obj r;
+	bool published;
+};
+
+/* A connection's route objects, malloc'd (thousands of prefixes). */
+static struct route_obj *routes_alloc(const struct cfg_connection *c, size_t *n)
+{
+	struct route_obj *objs = calloc(routes_count(c) + 1, sizeof(*objs));
+
+	*n = objs ? routes_of(c, objs, routes_count(c)) : 0;
+	return objs;
+}
+
+static bool find_route(struct xfrmd *d, const struct cfg_connection *c,
+		       const struct route_obj *objs, size_t n, const struct prefix *p,
+		       struct route_side *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_equal(&objs[i].prefix, p)) {
+			*out = (struct route_side){.conn = c, .r = objs[i]};
+			out->published = routes_published(d, c, &objs[i]);
+			return true;
+		}
+	return false;
+}
+
+static void add_route(struct json_object *arr, const struct route_side *s, const char *change)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[PREFIX_STRLEN];
+
+	json_object_object_add(o, "connection", json_object_new_string(s->conn->name));
+	json_object_object_add(o, "prefix",
+			       json_object_new_string(prefix_str(&s->r.prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "table", json_object_new_uint64(s->r.table));
+	json_object_object_add(o, "metric", json_object_new_uint64(s->r.metric));
+	json_object_object_add(o, "change", json_object_new_string(change));
+	json_object_array_add(arr, o);
+}
+
+/* One side's routes against the other's: from `a` to `b`, or removed. */
+static void route_changes_of(struct xfrmd *d, const struct cfg_config *a,
+			     const struct cfg_config *b, bool a_is_desired, struct json_object *arr,
+			     size_t *n_changed)
+{
+	for (size_t i = 0; a && i < a->n_conns; i++) {
+		const struct cfg_connection *ca = &a->conns[i];
+		const struct cfg_connection *cb = b ? cfg_find_conn(b, ca->name) : NULL;
+		size_t n, nb = 0;
+		struct route_obj *objs = routes_alloc(ca, &n);
+		struct route_obj *objs_b = cb ? routes_alloc(cb, &nb) : NULL;
+
+		for (size_t k = 0; k < n; k++) {
+			struct route_side sa = {.conn = ca, .r = objs[k]}, sb;
+			bool other = cb && find_route(d, cb, objs_b, nb, &objs[k].prefix, &sb);
+			const char *change = NULL;
+
+			sa.published = routes_published(d, ca, &objs[k]);
+			if (!a_is_desired) {
+				if (!other)
+					change = sa.published ? "withdraw" : "remove-unpublished";
+			} else if (!other) {
+				change = sa.published ? "publish" : "add-unpublished";
+			} else if (sa.published != sb.published) {
+				change = sa.published ? "publish" : "withdraw";
+			} else if (sa.r.table != sb.r.table || sa.r.metric != sb.r.metric) {
+				change = "update";
+			}
+			if (change) {
+				add_route(arr, &sa, change);
+				++*n_changed;
+			}
+		}
+		free(objs);
+		free(objs_b);
+	}
+}
+
+struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
+				struct json_object *doc, const struct rc_plan *plan)
+{
+	struct json_object *r = json_object_new_object(), *routes = json_object_new_array();
+	struct json_object *gw_was = NULL, *gw_now = NULL, *actions = json_object_new_array();
+	size_t n_conns = 0, n_routes = 0;
+	char hash[SHA256_HEX_LEN];
+	struct json_object *gw_fields;
+
+	plan_doc_hash(doc, hash);
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(r, "config_hash", json_object_new_string(d->config_hash));
+	json_object_object_add(r, "new_hash", json_object_new_string(hash));
+	json_object_object_add(r, "connections", conn_changes(d, desired, doc, plan, &n_conns));
+	route_changes_of(d, desired, d->running, true, routes, &n_routes);
+	route_changes_of(d, d->running, desired, false, routes, &n_routes);
+	json_object_object_add(r, "routes", routes);
+	if (d->running_doc)
+		json_object_object_get_ex(d->running_doc, "gateway", &gw_was);
+	json_object_object_get_ex(doc, "gateway", &gw_now);
+	gw_fields = d->running_doc && gw_was && gw_now ? changed_keys(gw_was, gw_now)
+						       : json_object_new_array();
+	json_object_object_add(r, "gateway_fields", gw_fields);
+	for (size_t i = 0; i < plan->n; i++) {
+		struct json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "action",
+				       json_object_new_string(rc_kind_name(plan->a[i].kind)));
+		json_object_object_add(a, "name", json_object_new_string(plan->a[i].name));
+		json_object_array_add(actions, a);
+	}
+	json_object_object_add(r, "actions", actions);
+	json_object_object_add(r, "changes",
+			       json_object_new_boolean(n_conns || n_routes || plan->n ||
+						       json_object_array_length(gw_fields) ||
+						       !d->running_doc ||
+						       !json_object_equal(d->running_doc, doc)));
+	return r;
+}

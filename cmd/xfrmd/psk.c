@@ -1,0 +1,113 @@
+/*
+ * Keys for tunnels configured without one. xfrmd draws them once, keeps
+ * them in the state file (mode 0600) under the tunnel's charon name, and
+ * hands them out only to root through `xfrmctl psk show`, so they reach
+ * the peer's operator without passing through a config repository.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "xfrmd.h"
+
+static int fill_one(struct xfrmd *d, const char *name, struct cfg_tunnel *t, bool keep, bool *added,
+		    struct xerr *e)
+{
+	struct json_object *v;
+
+	if (d->psks && json_object_object_get_ex(d->psks, name, &v) &&
+	    json_object_get_string_len(v) < (int)sizeof(t->psk)) {
+		snprintf(t->psk, sizeof(t->psk), "%s", json_object_get_string(v));
+		return 0;
+	}
+	if (cfg_psk_generate(t->psk, sizeof(t->psk), e))
+		return -1;
+	if (!keep)
+		return 0;
+	if (!d->psks && !(d->psks = json_object_new_object()))
+		return xerr_set(e, "out of memory");
+	json_object_object_add(d->psks, name, json_object_new_string(t->psk));
+	*added = true;
+	return 0;
+}
+
+int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
+{
+	char name[CHARON_NAME_MAX];
+	bool added = false;
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
+			struct cfg_tunnel *tun = &cfg->conns[i].tunnels[t];
+
+			if (!tun->psk_auto)
+				continue;
+			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
+			if (fill_one(d, name, tun, keep, &added, e))
+				return -1;
+		}
+	/* On disk before charon gets it: a key charon uses must survive a crash. */
+	if (added && state_save(d, e))
+		return -1;
+	return 0;
+}
+
+void psk_prune(struct xfrmd *d)
+{
+	struct json_object *keep;
+	struct json_object *v;
+
+	if (!d->psks || !(keep = json_object_new_object()))
+		return;
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++)
+			if (d->rt[i].cfg->tunnels[t].psk_auto &&
+			    json_object_object_get_ex(d->psks, d->rt[i].t[t].name, &v))
+				json_object_object_add(keep, d->rt[i].t[t].name,
+						       json_object_get(v));
+	json_object_put(d->psks);
+	d->psks = keep;
+}
+
+/* {"cmd": "psk-show", "connection": NAME, "tunnel": N} (root only) */
+void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct json_object *c, *tn, *v, *r;
+	const struct cfg_connection *conn = NULL;
+	char name[CHARON_NAME_MAX], msg[256];
+	int64_t tunnel = 0;
+
+	if (json_object_object_get_ex(req, "connection", &c) &&
+	    json_object_is_type(c, json_type_string) && d->running)
+		conn = cfg_find_conn(d->running, json_object_get_string(c));
+	if (json_object_object_get_ex(req, "tunnel", &tn) && json_object_is_type(tn, json_type_int))
+		tunnel = json_object_get_int64(tn);
+	if (!conn) {
+		snprintf(msg, sizeof(msg), "psk show: no connection '%.64s' in the running config",
+			 c ? json_object_get_string(c) : "");
+		ctl_server_reply_error(d->ctl, client, msg);
+		return;
+	}
+	if (tunnel < 1 || (size_t)tunnel > conn->n_tunnels) {
+		snprintf(msg, sizeof(msg), "psk show: connection %s has tunnels 1 to %zu",
+			 conn->name, conn->n_tunnels);
+		ctl_server_reply_error(d->ctl, client, msg);
+		return;
+	}
+	charon_tunnel_name(conn->name, (size_t)tunnel, name, sizeof(name));
+	if (!conn->tunnels[tunnel - 1].psk_auto || !d->psks ||
+	    !json_object_object_get_ex(d->psks, name, &v)) {
+		snprintf(msg, sizeof(msg),
+			 "psk show: tunnel %lld of %s has a configured key (psk or psk_file); "
+			 "only generated keys are shown",
+			 (long long)tunnel, conn->name);
+		ctl_server_reply_error(d->ctl, client, msg);
+		return;
+	}
+	log_info("psk show: generated key of %s handed to a root client", name);
+	r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "psk", json_object_get(v));
+	ctl_server_reply(d->ctl, client, r);
+	json_object_put(r);
+}
