@@ -342,6 +342,7 @@ static void on_new_child(void *ctx, enum vici_status st, const struct vici_node 
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	struct xerr e;
+	int rc;
 
 	if (st == VICI_DISCONNECTED) {
 		job_fail(j, "step %zu/%zu (rekey-child %s): charon connection lost", j->step + 1,
@@ -355,8 +356,9 @@ static void on_new_child(void *ctx, enum vici_status st, const struct vici_node 
 		restart_tunnel(j);
 		return;
 	}
-	step_request(j, "terminate", charon_msg_terminate_child(j->old_child, &msg, &len, &e), msg,
-		     len, on_old_child_gone, &e);
+	/* Built before the call: argument evaluation order is unspecified. */
+	rc = charon_msg_terminate_child(j->old_child, &msg, &len, &e);
+	step_request(j, "terminate", rc, msg, len, on_old_child_gone, &e);
 }
 
 static void rekey_child(struct apply_job *j)
@@ -366,15 +368,15 @@ static void rekey_child(struct apply_job *j)
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	struct xerr e;
+	int rc;
 
 	if (!ike) {
 		restart_tunnel(j);
 		return;
 	}
 	j->old_child = charon_installed_child(ike)->uniqueid;
-	step_request(j, "initiate",
-		     charon_msg_initiate_wait(a->name, REKEY_CHILD_TIMEOUT_MS, &msg, &len, &e), msg,
-		     len, on_new_child, &e);
+	rc = charon_msg_initiate_wait(a->name, REKEY_CHILD_TIMEOUT_MS, &msg, &len, &e);
+	step_request(j, "initiate", rc, msg, len, on_new_child, &e);
 }
 
 static void job_run_plan(struct apply_job *j)
