@@ -10,6 +10,8 @@ packages=(
 	user-mode-linux kmod iproute2 iputils-ping nftables iptables tcpdump procps psmisc
 	qemu-system-x86 busybox-static cpio
 	python3 python3-jsonschema clang-format cppcheck
+	dpkg-dev debhelper fakeroot lintian debootstrap zstd systemd-container # the .deb test
+	clang libclang-rt-14-dev llvm # libFuzzer, sanitizer runtimes, symbolizer
 )
 
 missing=()
