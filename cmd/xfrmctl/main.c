@@ -98,8 +98,9 @@ struct cfg_config *load_config(const char *path)
 	struct xerr e;
 	struct cfg_config *cfg = cfg_load_file(path, &e);
 
+	/* The loader's message starts with the path already. */
 	if (!cfg)
-		fprintf(stderr, "%s: %s\n", path, e.msg);
+		fprintf(stderr, "%s\n", e.msg);
 	return cfg;
 }
 

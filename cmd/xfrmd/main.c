@@ -36,7 +36,7 @@ static int check_config(const char *path)
 	struct cfg_config *cfg = cfg_load_file(path, &e);
 
 	if (!cfg) {
-		fprintf(stderr, "%s: %s\n", path, e.msg);
+		fprintf(stderr, "%s\n", e.msg); /* it names the file */
 		return 1;
 	}
 	cfg_free(cfg);

@@ -210,7 +210,8 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 static int listen_unix(const char *path, unsigned mode, struct xerr *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	mode_t old_mask;
+	int fd, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return xerr_set(e, "%s: socket path too long", path);
@@ -219,7 +220,12 @@ static int listen_unix(const char *path, unsigned mode, struct xerr *e)
 	if (fd < 0)
 		return xerr_set(e, "socket: %s", strerror(errno));
 	unlink(path); /* a stale socket from a previous run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, mode) || listen(fd, 64)) {
+	/* bind creates the socket with the umask's mode: owner-only until the
+	 * chmod, so no client slips in before the mode applies. */
+	old_mask = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc || chmod(path, mode) || listen(fd, 64)) {
 		xerr_set(e, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
