@@ -124,7 +124,8 @@ start_xfrmd() {
     return 1
   fi
   mkdir -p "$d/state"
-  _lab_spawn "$gw" "$d/xfrmd.log" "$XFRMD_BIN" -d -c "$d/xfrmd.sock" -s "$d/state" \
+  # LAB_XFRMD_WRAP (array, set by a scenario): a command xfrmd runs under, e.g. valgrind.
+  _lab_spawn "$gw" "$d/xfrmd.log" ${LAB_XFRMD_WRAP[@]+"${LAB_XFRMD_WRAP[@]}"} "$XFRMD_BIN" -d -c "$d/xfrmd.sock" -s "$d/state" \
     -v "unix://$d/charon.vici" "$@"
   echo "$_lab_pid" >"$d/xfrmd.pid"
   _lab_wait_socket "$gw" xfrmd "$d/xfrmd.sock"
@@ -151,3 +152,17 @@ _lab_gone() { # our child PID has exited (a zombie counts as gone)
 }
 
 lab_log_tail() { tail -n "${3:-30}" "$LAB_RUN/$1/$2.log" 2>/dev/null || true; }
+
+# kill_daemon GW charon|xfrmd: SIGKILL, as a crash: the daemon cleans nothing up. Its stale
+# socket is removed so that a later start_* waits for the new one.
+kill_daemon() {
+  local pidf=$LAB_RUN/$1/$2.pid pid
+  pid=$(cat "$pidf")
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -f "$pidf"
+  case $2 in
+    charon) rm -f "$LAB_RUN/$1/charon.vici" ;;
+    xfrmd) rm -f "$LAB_RUN/$1/xfrmd.sock" ;;
+  esac
+}

@@ -34,3 +34,5 @@ else
 fi
 # shellcheck source=/dev/null
 . "$LAB_SCENARIO_DIR/run.sh"
+# Every scenario that ran xfrmd ends with the secrets check (lib/xfrmd.sh).
+if compgen -G "$LAB_RUN/*/xfrmd.log" >/dev/null; then check_no_secrets; fi

@@ -52,3 +52,15 @@ path_cut() { _path_rules -I "$@"; }
 path_restore() { _path_rules -D "$@"; }
 esp_cut() { ip netns exec "$1" iptables-legacy -I INPUT -p esp -j DROP; }
 esp_restore() { ip netns exec "$1" iptables-legacy -D INPUT -p esp -j DROP; }
+
+# flow_lost NAME: echo requests with no reply between the flow's first and last reply (a
+# request in flight when the flow stopped is not counted); -1 if nothing came back.
+# flow_sent NAME: echo requests sent (ping's summary line).
+flow_lost() {
+  python3 - "$LAB_RUN/$1.ping" <<'PY'
+import re, sys
+seqs = {int(m.group(1)) for m in re.finditer(r"icmp_seq=(\d+) ", open(sys.argv[1]).read())}
+print(max(seqs) - min(seqs) + 1 - len(seqs) if seqs else -1)
+PY
+}
+flow_sent() { sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$LAB_RUN/$1.ping"; }

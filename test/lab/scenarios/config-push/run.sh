@@ -116,4 +116,3 @@ c_child=$(child_spis gwa site-c)
 xfrmctl_on gwa apply -f "$LAB_RUN/gwa/prefix.json" >"$LAB_RUN/gwa/reapply.out" 2>&1 || true
 check reapply-no-change grep -q '^applied generation [0-9]*: 0 changes' "$LAB_RUN/gwa/reapply.out"
 check_eq site-c-child-kept-by-reapply "$c_child" "$(child_spis gwa site-c)"
-check_no_secrets
