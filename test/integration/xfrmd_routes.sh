@@ -7,7 +7,7 @@
 # fail-closed blackholes, or withdrawn where fail_closed is off.
 #
 #   xfrmd_routes.sh XFRMD XFRMCTL
-set -euo pipefail
+set -euo pipefail # so: no "| grep -q" (its early exit fails the pipe with SIGPIPE)
 XFRMD=${1:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
 XFRMCTL=${2:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
 # shellcheck source=charon-fixture.sh
@@ -43,7 +43,7 @@ xfrmd_start() {
 		>>"$TMP/xfrmd.log" 2>&1 &
 	XFRMD_PID=$!
 	for _ in $(seq 100); do
-		ctl status --json 2>/dev/null | grep -q '"connected":true' && return 0
+		ctl status --json 2>/dev/null | grep >/dev/null '"connected":true' && return 0
 		sleep 0.1
 	done
 	fail "xfrmd did not come up and connect to charon"
@@ -82,11 +82,11 @@ xfrmd_start
 
 step "apply: published routes per config, fail-closed while no tunnel is up"
 ctl apply -f "$TMP/gw.json" >/dev/null || fail "apply failed"
-routes main | grep -q "^blackhole 10.2.0.0/16 metric 300" ||
+routes main | grep >/dev/null "^blackhole 10.2.0.0/16 metric 300" ||
 	fail "vpc's route is not a blackhole with metric 300: $(routes main)"
-routes main | grep -q "10.2.7.0/24" && fail "the manual override 10.2.7.0/24 was published"
+routes main | grep >/dev/null "10.2.7.0/24" && fail "the manual override 10.2.7.0/24 was published"
 [[ -z $(routes 100) ]] || fail "lab's manual route was published: $(routes 100)"
-routes main | grep -q "10.4.0.0/24" && fail "open (fail_closed off) should be withdrawn"
+routes main | grep >/dev/null "10.4.0.0/24" && fail "open (fail_closed off) should be withdrawn"
 
 step "routes lists every route with its state"
 ctl routes --json >"$TMP/routes.json"
@@ -101,7 +101,7 @@ assert not o["published"] and o["state"] == "unpublished" and o["metric"] == 50,
 assert r[("lab", "10.3.0.0/24")]["table"] == 100
 assert r[("open", "10.4.0.0/24")]["state"] == "withdrawn"
 PY
-ctl routes | grep -q "^vpc .*10.2.0.0/16 .*blackhole" || fail "routes table output: $(ctl routes)"
+ctl routes | grep >/dev/null "^vpc .*10.2.0.0/16 .*blackhole" || fail "routes table output: $(ctl routes)"
 
 step "metrics carry each route's published state"
 ctl metrics >"$TMP/metrics.txt" || fail "metrics failed"
@@ -112,12 +112,12 @@ grep -qx 'xfrmd_route_state{connection="vpc",prefix="10.2.0.0/16",state="blackho
 
 step "publish and unpublish"
 ctl route publish lab >/dev/null || fail "route publish lab"
-routes 100 | grep -q "^blackhole 10.3.0.0/24 metric 100" || fail "lab not published: $(routes 100)"
+routes 100 | grep >/dev/null "^blackhole 10.3.0.0/24 metric 100" || fail "lab not published: $(routes 100)"
 ctl route publish vpc 10.2.7.0/24 >/dev/null || fail "route publish vpc 10.2.7.0/24"
-routes main | grep -q "^blackhole 10.2.7.0/24 metric 50" || fail "override not published"
+routes main | grep >/dev/null "^blackhole 10.2.7.0/24 metric 50" || fail "override not published"
 ctl route unpublish vpc 10.2.0.0/16 >/dev/null || fail "route unpublish vpc 10.2.0.0/16"
-routes main | grep -q "10.2.0.0/16" && fail "10.2.0.0/16 still in the kernel"
-ctl metrics | grep -qx 'xfrmd_route_published{connection="vpc",prefix="10.2.0.0/16"} 0' ||
+routes main | grep >/dev/null "10.2.0.0/16" && fail "10.2.0.0/16 still in the kernel"
+ctl metrics | grep >/dev/null -x 'xfrmd_route_published{connection="vpc",prefix="10.2.0.0/16"} 0' ||
 	fail "metrics still show 10.2.0.0/16 published"
 if ctl route publish vpc 10.8.0.0/24 2>"$TMP/err"; then fail "a prefix vpc lacks was accepted"; fi
 grep -q "has no route to 10.8.0.0/24" "$TMP/err" || fail "error: $(cat "$TMP/err")"
@@ -125,12 +125,12 @@ if ctl route publish nosuch 2>"$TMP/err"; then fail "an unknown connection was a
 
 step "the operator's choices survive a restart and a re-apply"
 xfrmd_stop
-routes main | grep -q "^blackhole 10.2.7.0/24" || fail "routes vanished when xfrmd stopped"
+routes main | grep >/dev/null "^blackhole 10.2.7.0/24" || fail "routes vanished when xfrmd stopped"
 xfrmd_start
 ctl apply -f "$TMP/gw.json" >/dev/null || fail "re-apply failed"
-routes 100 | grep -q "10.3.0.0/24" || fail "lab's publish was forgotten"
-routes main | grep -q "10.2.0.0/16" && fail "vpc 10.2.0.0/16 unpublish was forgotten"
-routes main | grep -q "^blackhole 10.2.7.0/24 metric 50" || fail "override publish forgotten"
+routes 100 | grep >/dev/null "10.3.0.0/24" || fail "lab's publish was forgotten"
+routes main | grep >/dev/null "10.2.0.0/16" && fail "vpc 10.2.0.0/16 unpublish was forgotten"
+routes main | grep >/dev/null "^blackhole 10.2.7.0/24 metric 50" || fail "override publish forgotten"
 
 step "a route under the same key as an administrator's is refused, the admin's kept"
 sed 's|"10.4.0.0/24"|"10.5.0.0/24"|; s|"fail_closed": false,|"fail_closed": true, "routes": { "metric": 100 },|' \
@@ -138,20 +138,20 @@ sed 's|"10.4.0.0/24"|"10.5.0.0/24"|; s|"fail_closed": false,|"fail_closed": true
 chmod 600 "$TMP/clash.json"
 if ctl apply -f "$TMP/clash.json" 2>"$TMP/err"; then fail "apply over an admin's route succeeded"; fi
 grep -q "10.5.0.0/24" "$TMP/err" || fail "the error does not name the route: $(cat "$TMP/err")"
-ns ip route show 10.5.0.0/24 | grep -q "proto static" || fail "the admin's route was changed"
-ns ip route show 10.9.0.0/24 | grep -q "proto static" || fail "an unrelated admin route changed"
+ns ip route show 10.5.0.0/24 | grep >/dev/null "proto static" || fail "the admin's route was changed"
+ns ip route show 10.9.0.0/24 | grep >/dev/null "proto static" || fail "an unrelated admin route changed"
 
 step "status colours the state on a terminal only"
-ctl status | grep -q $'\e' && fail "escape codes in piped status output"
+ctl status | grep >/dev/null $'\e' && fail "escape codes in piped status output"
 TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" /dev/null |
 	grep -qE $'\e\\[3[123]m(down|connecting)' || fail "no colour on a terminal"
 NO_COLOR=1 TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" \
-	/dev/null | grep -q $'\e' && fail "colour despite NO_COLOR"
+	/dev/null | grep >/dev/null $'\e' && fail "colour despite NO_COLOR"
 
 step "an empty config withdraws every route xfrmd published"
 echo '{"gateway":{"name":"gw-a"},"connections":[]}' >"$TMP/empty.json"
 chmod 600 "$TMP/empty.json"
 ctl apply -f "$TMP/empty.json" >/dev/null || fail "empty apply failed"
 [[ -z $(routes main)$(routes 100) ]] || fail "routes left: $(routes main) $(routes 100)"
-ns ip route show 10.5.0.0/24 | grep -q "proto static" || fail "the admin's route was removed"
+ns ip route show 10.5.0.0/24 | grep >/dev/null "proto static" || fail "the admin's route was removed"
 echo "PASS: route publishing"

@@ -71,17 +71,19 @@ kernel_objects() {
 
 # check_no_secrets: no pre-shared key in use appears in anything the daemons or xfrmctl showed
 # during the run. Keys: "psk" of every config (the scenario's *.json, configs under $LAB_RUN,
-# xfrmd's state dirs) and the content of every psk_file. Searched: every file under $LAB_RUN and
+# xfrmd's state dirs), the content of every psk_file, the keys xfrmd generated (its state file's
+# "generated_psks"). Searched: every file under $LAB_RUN and
 # $LAB_OUT (daemon logs, saved outputs, captures) except the key sources themselves (configs that
-# `xfrmctl validate` accepts, key files, state dirs); fresh output of status, status --json,
+# `xfrmctl validate` accepts, key files, state dirs, swanctl.conf files); fresh output of status, status --json,
 # routes, routes --json, metrics, plan (when xfrmctl has it) and a second of monitor --json on
 # every gateway running xfrmd; /proc/PID/cmdline of xfrmd, charon and that xfrmctl monitor.
 check_no_secrets() {
-  local gw d pid mon cfg
+  local gw d name mon cfg f
   for d in "$LAB_RUN"/*/; do
-    gw=$(basename "$d")
-    for pid in xfrmd charon; do
-      [[ -f $d/$pid.pid ]] && tr '\0' '\n' <"/proc/$(cat "$d/$pid.pid")/cmdline" >"$d/hygiene-cmdline-$pid.txt" 2>/dev/null
+    d=${d%/} gw=$(basename "$d")
+    for name in xfrmd charon; do
+      [[ -f $d/$name.pid && -r /proc/$(cat "$d/$name.pid")/cmdline ]] &&
+        tr '\0' '\n' <"/proc/$(cat "$d/$name.pid")/cmdline" >"$d/hygiene-cmdline-$name.txt"
     done
     [[ -S $d/xfrmd.sock ]] || continue
     xfrmctl_on "$gw" status >"$d/hygiene-status.txt" 2>&1 || true
@@ -90,9 +92,21 @@ check_no_secrets() {
     xfrmctl_on "$gw" routes --json >"$d/hygiene-routes-json.txt" 2>&1 || true
     xfrmctl_on "$gw" metrics >"$d/hygiene-metrics.txt" 2>&1 || true
     if "$XFRMCTL_BIN" --help 2>&1 | grep -qE '^ +plan '; then
+      # The gateway's configs as they are and with every inline key changed: a plan that
+      # shows a changed key must not show it.
       for cfg in "$d"/*.json; do
-        [[ -f $cfg ]] && "$XFRMCTL_BIN" validate -f "$cfg" >/dev/null 2>&1 &&
-          xfrmctl_on "$gw" plan -f "$cfg" >>"$d/hygiene-plan.txt" 2>&1 || true
+        [[ -f $cfg && $cfg != */hygiene-* ]] && "$XFRMCTL_BIN" validate -f "$cfg" >/dev/null 2>&1 || continue
+        python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d.get("connections", []):
+    for t in c.get("tunnels", []):
+        if "psk" in t:
+            t["psk"] = t["psk"][:90] + "Zq9"
+json.dump(d, open(sys.argv[2], "w"))' "$cfg" "$d/hygiene-keys-${cfg##*/}" && chmod 600 "$d/hygiene-keys-${cfg##*/}"
+        for f in "$cfg" "$d/hygiene-keys-${cfg##*/}"; do
+          xfrmctl_on "$gw" plan -f "$f" >>"$d/hygiene-plan.txt" 2>&1 || true
+          xfrmctl_on "$gw" plan -f "$f" --json >>"$d/hygiene-plan.txt" 2>&1 || true
+        done
       done
     fi
     # ip netns exec execs xfrmctl: $! is xfrmctl itself (a function would be a subshell).
@@ -113,7 +127,7 @@ def walk(v):
         for k, x in v.items():
             if k == "psk" and isinstance(x, str) and x:
                 yield x
-            if k == "psks" and isinstance(x, dict):  # keys xfrmd generated (state file)
+            if k == "generated_psks" and isinstance(x, dict):  # xfrmd's state file
                 yield from (y for y in x.values() if isinstance(y, str) and y)
             yield from walk(x)
     elif isinstance(v, list):
@@ -159,7 +173,9 @@ for root in (run, out):
             continue
         for name in fn:
             p = os.path.join(dp, name)
-            if os.path.realpath(p) in sources or name.endswith(".key") or not os.path.isfile(p):
+            # swanctl.conf: an administrator's charon config, where keys belong
+            if (os.path.realpath(p) in sources or name.endswith((".key", "swanctl.conf"))
+                    or not os.path.isfile(p)):
                 continue
             try:
                 data = open(p, "rb").read()
