@@ -5,7 +5,6 @@
  * are never copied, only referenced (a key file path, or where to get a
  * generated key), so the export can travel through tickets and repos.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +28,8 @@ static void swap_keys(struct json_object *o, const char *a, const char *b)
 }
 
 /* Where the peer finds tunnel t's key; notes say how to fill it. */
-static void key_reference(struct xfrmd *d, const struct cfg_connection *c, size_t t,
-			  struct json_object *tunnel, struct json_object *notes)
+static void key_reference(const struct cfg_connection *c, size_t t, struct json_object *tunnel,
+			  struct json_object *notes)
 {
 	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256];
 
@@ -48,14 +47,13 @@ static void key_reference(struct xfrmd *d, const struct cfg_connection *c, size_
 			 c->tunnels[t].psk_auto
 			     ? "; it is the output of `xfrmctl psk show` on this gateway"
 			     : "; it is this gateway's configured key");
-		(void)d;
 	}
 	json_object_object_add(tunnel, "psk_file", json_object_new_string(path));
 	json_object_array_add(notes, json_object_new_string(note));
 }
 
-static struct json_object *mirror_conn(struct xfrmd *d, const struct cfg_connection *c,
-				       struct json_object *src, struct json_object *notes)
+static struct json_object *mirror_conn(const struct cfg_connection *c, struct json_object *src,
+				       struct json_object *notes)
 {
 	struct json_object *conn = NULL, *tunnels, *probe;
 
@@ -72,17 +70,17 @@ static struct json_object *mirror_conn(struct xfrmd *d, const struct cfg_connect
 
 			swap_keys(tun, "local", "remote");
 			swap_keys(tun, "local_id", "remote_id");
-			key_reference(d, c, t, tun, notes);
+			key_reference(c, t, tun, notes);
 		}
 	return conn;
 }
 
-static struct json_object *mirror_doc(struct xfrmd *d, const struct cfg_connection *c,
-				      struct json_object *src, struct json_object *notes)
+static struct json_object *mirror_doc(const struct cfg_connection *c, struct json_object *src,
+				      struct json_object *notes)
 {
 	struct json_object *doc = json_object_new_object(), *gw = json_object_new_object();
 	struct json_object *addrs = json_object_new_array(), *conns = json_object_new_array();
-	struct json_object *conn = mirror_conn(d, c, src, notes);
+	struct json_object *conn = mirror_conn(c, src, notes);
 	char name[CFG_NAME_MAX + 8], buf[PREFIX_STRLEN];
 
 	if (!conn) {
@@ -112,106 +110,73 @@ static struct json_object *mirror_doc(struct xfrmd *d, const struct cfg_connecti
 
 /* --- swanctl.conf ----------------------------------------------------------- */
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
+static void put_list(FILE *f, const char *key, const struct cfg_proposals *p)
 {
-	va_list ap;
-
-	for (;;) {
-		int n;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
-			      ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if (t->buf && t->len + (size_t)n < t->cap) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
-		char *nb = realloc(t->buf, cap);
-
-		if (!nb) {
-			t->failed = true;
-			return;
-		}
-		t->buf = nb;
-		t->cap = cap;
-	}
-}
-
-static void put_list(struct text *t, const char *key, const struct cfg_proposals *p)
-{
-	put(t, "%s = ", key);
+	fprintf(f, "%s = ", key);
 	for (size_t i = 0; i < p->n; i++)
-		put(t, "%s%s", i ? "," : "", p->v[i]);
-	put(t, "\n");
+		fprintf(f, "%s%s", i ? "," : "", p->v[i]);
+	fprintf(f, "\n");
 }
 
-static void put_prefixes(struct text *t, const char *key, const struct prefix *p, size_t n)
+static void put_prefixes(FILE *f, const char *key, const struct prefix *p, size_t n)
 {
 	char buf[PREFIX_STRLEN];
 
-	put(t, "                %s = ", key);
+	fprintf(f, "                %s = ", key);
 	for (size_t i = 0; i < n; i++)
-		put(t, "%s%s", i ? "," : "", prefix_str(&p[i], buf, sizeof(buf)));
-	put(t, "\n");
+		fprintf(f, "%s%s", i ? "," : "", prefix_str(&p[i], buf, sizeof(buf)));
+	fprintf(f, "\n");
 }
 
-static void swanctl_tunnel(struct text *t, const struct cfg_connection *c, size_t i)
+static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 {
 	const struct cfg_tunnel *tun = &c->tunnels[i];
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 
-	put(t, "    %s-t%zu {\n", c->name, i + 1);
-	put(t, "        version = %u\n", c->ike_version);
-	put(t, "        local_addrs = %s\n", ipaddr_str(&tun->remote, a, sizeof(a)));
-	put(t, "        remote_addrs = %s\n", ipaddr_str(&tun->local, b, sizeof(b)));
-	put(t, "        ");
+	fprintf(t, "    %s-t%zu {\n", c->name, i + 1);
+	fprintf(t, "        version = %u\n", c->ike_version);
+	fprintf(t, "        local_addrs = %s\n", ipaddr_str(&tun->remote, a, sizeof(a)));
+	fprintf(t, "        remote_addrs = %s\n", ipaddr_str(&tun->local, b, sizeof(b)));
+	fprintf(t, "        ");
 	put_list(t, "proposals", &c->ike_proposals);
-	put(t, "        rekey_time = %us\n", c->ike_rekey_time);
-	put(t, "        dpd_delay = %us\n", c->dpd_interval);
-	put(t, "        local {\n            auth = psk\n            id = %s\n        }\n",
-	    tun->remote_id);
-	put(t, "        remote {\n            auth = psk\n            id = %s\n        }\n",
-	    tun->local_id);
-	put(t, "        children {\n            %s-t%zu {\n", c->name, i + 1);
+	fprintf(t, "        rekey_time = %us\n", c->ike_rekey_time);
+	fprintf(t, "        dpd_delay = %us\n", c->dpd_interval);
+	fprintf(t, "        local {\n            auth = psk\n            id = %s\n        }\n",
+		tun->remote_id);
+	fprintf(t, "        remote {\n            auth = psk\n            id = %s\n        }\n",
+		tun->local_id);
+	fprintf(t, "        children {\n            %s-t%zu {\n", c->name, i + 1);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
 	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);
 	put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
-	put(t, "                ");
+	fprintf(t, "                ");
 	put_list(t, "esp_proposals", &c->esp_proposals);
-	put(t, "                rekey_time = %us\n", c->child_rekey_time);
-	put(t, "                dpd_action = restart\n");
-	put(t, "                start_action = %s\n",
-	    c->start == CFG_START_ON_TRAFFIC ? "trap" : "start");
-	put(t, "            }\n        }\n    }\n");
+	fprintf(t, "                rekey_time = %us\n", c->child_rekey_time);
+	fprintf(t, "                dpd_action = restart\n");
+	fprintf(t, "                start_action = %s\n",
+		c->start == CFG_START_ON_TRAFFIC ? "trap" : "start");
+	fprintf(t, "            }\n        }\n    }\n");
 }
 
 static char *swanctl_conf(const struct cfg_connection *c)
 {
-	struct text t = {0};
+	char *buf = NULL;
+	size_t len;
+	FILE *t = open_memstream(&buf, &len);
 
-	put(&t, "# strongSwan peer of xfrmd connection %s (generated by xfrmctl export-peer)\n",
-	    c->name);
+	if (!t)
+		return NULL;
+	fprintf(t, "# strongSwan peer of xfrmd connection %s (generated by xfrmctl export-peer)\n",
+		c->name);
 	if (c->redundancy == CFG_RED_ACTIVE_STANDBY && c->n_tunnels > 1)
-		put(&t, "# xfrmd uses tunnel 1 while it is healthy; keep both up here.\n");
-	put(&t, "connections {\n");
+		fprintf(t, "# xfrmd uses tunnel 1 while it is healthy; keep both up here.\n");
+	fprintf(t, "connections {\n");
 	for (size_t i = 0; i < c->n_tunnels; i++)
-		swanctl_tunnel(&t, c, i);
-	put(&t, "}\nsecrets {\n");
+		swanctl_tunnel(t, c, i);
+	fprintf(t, "}\nsecrets {\n");
 	for (size_t i = 0; i < c->n_tunnels; i++)
-		put(&t,
+		fprintf(
+		    t,
 		    "    ike-%s-t%zu {\n        id-local = %s\n        id-remote = %s\n"
 		    "        # the key of tunnel %zu (%s)\n        secret = \"KEY-OF-TUNNEL-%zu\"\n"
 		    "    }\n",
@@ -220,12 +185,12 @@ static char *swanctl_conf(const struct cfg_connection *c)
 		    : c->tunnels[i].psk_auto	? "xfrmctl psk show on the xfrmd gateway"
 						: "as configured on the xfrmd gateway",
 		    i + 1);
-	put(&t, "}\n");
-	if (t.failed) {
-		free(t.buf);
+	fprintf(t, "}\n");
+	if (fclose(t)) {
+		free(buf);
 		return NULL;
 	}
-	return t.buf;
+	return buf;
 }
 
 /* {"cmd": "export-peer", "connection": NAME} */
@@ -248,7 +213,7 @@ void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *r
 		json_object_put(notes);
 		return;
 	}
-	doc = mirror_doc(d, c, plan_doc_conn(d->running_doc, c->name), notes);
+	doc = mirror_doc(c, plan_doc_conn(d->running_doc, c->name), notes);
 	conf = swanctl_conf(c);
 	if (!doc || !conf) {
 		ctl_server_reply_error(d->ctl, client, "export-peer: out of memory");
