@@ -272,18 +272,6 @@ static int remove_trap(struct xfrmd *d, const char *name, struct xerr *e)
 
 #define REKEY_CHILD_TIMEOUT_MS 10000
 
-/* The newest IKE SA of a tunnel that carries an installed CHILD_SA. */
-static const struct charon_ike *usable_sa(const struct xfrmd *d, const char *name)
-{
-	const struct charon_ike *best = NULL;
-
-	for (const struct charon_ike *ike = sa_table_next(&d->sas, name, NULL); ike;
-	     ike = sa_table_next(&d->sas, name, ike))
-		if (charon_ike_usable(ike) && (!best || ike->uniqueid > best->uniqueid))
-			best = ike;
-	return best;
-}
-
 static void step_request(struct apply_job *j, const char *cmd, int built, uint8_t *msg, size_t len,
 			 vici_reply_cb cb, struct xerr *e)
 {
@@ -364,13 +352,13 @@ static void on_new_child(void *ctx, enum vici_status st, const struct vici_node 
 static void rekey_child(struct apply_job *j)
 {
 	const struct rc_action *a = &j->plan.a[j->step];
-	const struct charon_ike *ike = usable_sa(j->d, a->name);
+	const struct charon_ike *ike = sa_table_best(&j->d->sas, a->name);
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	struct xerr e;
 	int rc;
 
-	if (!ike) {
+	if (!charon_ike_usable(ike)) {
 		restart_tunnel(j);
 		return;
 	}

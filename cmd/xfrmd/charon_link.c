@@ -44,6 +44,23 @@ const struct charon_ike *sa_table_find(const struct sa_table *t, const char *nam
 	return NULL;
 }
 
+/* charon may hold two IKE SAs for a tunnel (both ends initiated at once):
+ * the tunnel is up if any of them is, on the newest such. */
+const struct charon_ike *sa_table_best(const struct sa_table *t, const char *name)
+{
+	const struct charon_ike *best = NULL;
+
+	for (const struct charon_ike *ike = sa_table_next(t, name, NULL); ike;
+	     ike = sa_table_next(t, name, ike)) {
+		bool usable = charon_ike_usable(ike), best_usable = charon_ike_usable(best);
+
+		if (!best || (usable && !best_usable) ||
+		    (usable == best_usable && ike->uniqueid > best->uniqueid))
+			best = ike;
+	}
+	return best;
+}
+
 const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
 				       const struct charon_ike *prev)
 {

@@ -212,29 +212,12 @@ void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_
 	}
 }
 
-/* charon may hold two IKE SAs for a tunnel (both ends initiated at once):
- * the tunnel is up if any of them is, on the newest such. */
-static const struct charon_ike *best_sa(const struct sa_table *tab, const char *name)
-{
-	const struct charon_ike *best = NULL;
-
-	for (const struct charon_ike *ike = sa_table_next(tab, name, NULL); ike;
-	     ike = sa_table_next(tab, name, ike)) {
-		bool usable = charon_ike_usable(ike), best_usable = charon_ike_usable(best);
-
-		if (!best || (usable && !best_usable) ||
-		    (usable == best_usable && ike->uniqueid > best->uniqueid))
-			best = ike;
-	}
-	return best;
-}
-
 void runtime_charon_table(struct xfrmd *d)
 {
 	for (size_t i = 0; i < d->n_rt; i++)
 		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			set_from_sa(&d->rt[i], &d->rt[i].t[t], best_sa(&d->sas, d->rt[i].t[t].name),
-				    "charon's SA list");
+			set_from_sa(&d->rt[i], &d->rt[i].t[t],
+				    sa_table_best(&d->sas, d->rt[i].t[t].name), "charon's SA list");
 }
 
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi)

@@ -161,6 +161,8 @@ const struct charon_ike *sa_table_find(const struct sa_table *t, const char *nam
 /* The IKE SAs of one name in turn: pass NULL first, then the last result. */
 const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
 				       const struct charon_ike *prev);
+/* The IKE SA a tunnel runs on: the newest usable one, else the newest. */
+const struct charon_ike *sa_table_best(const struct sa_table *t, const char *name);
 void sa_table_clear(struct sa_table *t);
 
 /* apply.c */
