@@ -18,6 +18,8 @@ NOBODY=65534
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# shellcheck source=xfrmd-fixture.sh
+. "$HERE/xfrmd-fixture.sh"
 
 STEP="setup"
 fail() {
@@ -45,17 +47,6 @@ CTL_LOG="$TMP/xfrmctl.all" # every xfrmctl output, for the secrets check
 XFRMD_PID=
 T0=$SECONDS
 
-xfrmd_stop() {
-	[ -n "$XFRMD_PID" ] || return 0
-	kill -TERM "$XFRMD_PID" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$XFRMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$XFRMD_PID" 2>/dev/null || true
-	wait "$XFRMD_PID" 2>/dev/null || true
-	XFRMD_PID=
-}
 
 cleanup() {
 	local rc=$?
@@ -74,16 +65,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS WHAT CMD...: poll CMD every 0.1 s.
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out after ${secs}s waiting for $what"
-}
 
 # ctl OUT ARGS...: run xfrmctl as root, stdout+stderr to $TMP/OUT (and the
 # secrets log); its exit status goes to CTL_RC, never trips set -e.

@@ -18,6 +18,8 @@ EXAMPLES=$HERE/../../schemas/examples
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# shellcheck source=xfrmd-fixture.sh
+. "$HERE/xfrmd-fixture.sh"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -39,10 +41,7 @@ XFRMD_PID=
 cleanup() {
 	local rc=$?
 	trap - EXIT
-	if [ -n "$XFRMD_PID" ]; then
-		kill -TERM "$XFRMD_PID" 2>/dev/null || true
-		wait "$XFRMD_PID" 2>/dev/null || true
-	fi
+	xfrmd_stop
 	charon_cleanup "$NS"
 	if [ "$rc" -ne 0 ]; then
 		[ -f "$XFRMD_LOG" ] && tail -n 40 "$XFRMD_LOG" >&2
@@ -53,16 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls CMD... every 0.1 s for up to SECONDS.
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out after ${secs}s waiting for $what"
-}
 
 # generation, config_hash (when the daemon reports one) and whether charon
 # is connected, one per line.

@@ -12,6 +12,8 @@ XFRMD=${1:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
 XFRMCTL=${2:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
 # shellcheck source=charon-fixture.sh
 . "$(dirname "$0")/charon-fixture.sh"
+# shellcheck source=xfrmd-fixture.sh
+. "$(dirname "$0")/xfrmd-fixture.sh"
 
 charon_prereqs
 TMP=$(mktemp -d /tmp/xfrmd-routes.XXXXXX)
@@ -19,7 +21,7 @@ NS=xfrmd-routes-$$
 XFRMD_PID=
 cleanup() {
 	local rc=$?
-	[[ -n $XFRMD_PID ]] && kill "$XFRMD_PID" 2>/dev/null && wait "$XFRMD_PID" 2>/dev/null
+	xfrmd_stop
 	charon_cleanup "$NS"
 	if ((rc)); then
 		echo "--- xfrmd log (tail)" >&2
@@ -47,11 +49,6 @@ xfrmd_start() {
 		sleep 0.1
 	done
 	fail "xfrmd did not come up and connect to charon"
-}
-xfrmd_stop() {
-	kill "$XFRMD_PID"
-	wait "$XFRMD_PID" 2>/dev/null || true
-	XFRMD_PID=
 }
 
 charon_netns_add "$NS"

@@ -19,6 +19,10 @@ GID=65534
 MEMBER=65534
 OTHER=65533
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=xfrmd-fixture.sh
+. "$HERE/xfrmd-fixture.sh"
+
 STEP="setup"
 fail() {
 	echo "FAIL [$STEP]: $*" >&2
@@ -49,10 +53,7 @@ T0=$SECONDS
 cleanup() {
 	local rc=$?
 	trap - EXIT
-	if [ -n "$XFRMD_PID" ]; then
-		kill -TERM "$XFRMD_PID" 2>/dev/null || true
-		wait "$XFRMD_PID" 2>/dev/null || true
-	fi
+	xfrmd_stop
 	ip netns del "$NS" 2>/dev/null || true
 	if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then
 		echo "--- xfrmd log (tail)" >&2
@@ -63,15 +64,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out after ${secs}s waiting for $what"
-}
 
 # Non-root users must reach the socket and the binary: everything under
 # $TMP is traversable, nothing but the config files is theirs.
