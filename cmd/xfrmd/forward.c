@@ -164,6 +164,22 @@ static void policy_key(const struct prefix *src, const struct prefix *dst, enum 
 	p->priority = POLICY_PRIORITY;
 }
 
+/* What a full sync found in the kernel: a policy already as wanted is not
+ * written again, since replacing a policy can drop a packet in flight
+ * (the periodic resync must not disturb traffic). NULL: write everything. */
+struct kernel_policies {
+	const struct nl_policy *v;
+	size_t n;
+};
+
+static int policy_set(const struct kernel_policies *k, const struct nl_policy *p, struct xerr *e)
+{
+	for (size_t i = 0; k && i < k->n; i++)
+		if (nl_policy_equal(&k->v[i], p))
+			return 0;
+	return nl_policy_update(p, e);
+}
+
 #define FWD_BLOCK (-1)
 #define FWD_NONE  (-2)
 
@@ -186,8 +202,8 @@ static bool inbound_decision(const struct conn_rt *c)
 	return !none_active(c) || c->cfg->fail_closed || c->cfg->start == CFG_START_ON_TRAFFIC;
 }
 
-static int policy_out(const struct conn_rt *c, int out, const struct prefix *lp,
-		      const struct prefix *rp, struct xerr *e)
+static int policy_out(const struct conn_rt *c, const struct kernel_policies *k, int out,
+		      const struct prefix *lp, const struct prefix *rp, struct xerr *e)
 {
 	const struct cfg_connection *cfg = c->cfg;
 	struct nl_policy p;
@@ -197,17 +213,17 @@ static int policy_out(const struct conn_rt *c, int out, const struct prefix *lp,
 		return nl_policy_delete(&p, e);
 	if (out == FWD_BLOCK) {
 		p.action = NL_POLICY_BLOCK;
-		return nl_policy_update(&p, e);
+		return policy_set(k, &p, e);
 	}
 	p.action = NL_POLICY_TUNNEL;
 	p.tmpl_src = cfg->tunnels[out].local;
 	p.tmpl_dst = cfg->tunnels[out].remote;
 	p.reqid = charon_tunnel_reqid(c->t[out].id);
-	return nl_policy_update(&p, e);
+	return policy_set(k, &p, e);
 }
 
-static int policy_in(bool inbound, const struct prefix *lp, const struct prefix *rp,
-		     enum nl_policy_dir dir, struct xerr *e)
+static int policy_in(const struct kernel_policies *k, bool inbound, const struct prefix *lp,
+		     const struct prefix *rp, enum nl_policy_dir dir, struct xerr *e)
 {
 	struct nl_policy p;
 
@@ -215,11 +231,11 @@ static int policy_in(bool inbound, const struct prefix *lp, const struct prefix 
 	if (!inbound)
 		return nl_policy_delete(&p, e);
 	p.action = NL_POLICY_TUNNEL;
-	return nl_policy_update(&p, e);
+	return policy_set(k, &p, e);
 }
 
 /* "out" first: on a failover it is the change that moves traffic. */
-static int policies_conn(struct conn_rt *c, struct xerr *e)
+static int policies_conn(struct conn_rt *c, const struct kernel_policies *k, struct xerr *e)
 {
 	const struct cfg_connection *cfg = c->cfg;
 	int out = out_decision(c);
@@ -234,9 +250,9 @@ static int policies_conn(struct conn_rt *c, struct xerr *e)
 
 			if (lp->addr.family != rp->addr.family)
 				continue;
-			if ((do_out && policy_out(c, out, lp, rp, e)) ||
-			    (do_in && (policy_in(inbound, lp, rp, NL_POLICY_IN, e) ||
-				       policy_in(inbound, lp, rp, NL_POLICY_FWD, e))))
+			if ((do_out && policy_out(c, k, out, lp, rp, e)) ||
+			    (do_in && (policy_in(k, inbound, lp, rp, NL_POLICY_IN, e) ||
+				       policy_in(k, inbound, lp, rp, NL_POLICY_FWD, e))))
 				return -1;
 		}
 	c->fwd.out = out;
@@ -244,14 +260,20 @@ static int policies_conn(struct conn_rt *c, struct xerr *e)
 	return 0;
 }
 
-int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
+static int program_conn(struct xfrmd *d, struct conn_rt *c, const struct kernel_policies *k,
+			struct xerr *e)
 {
-	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, e)) || routes_conn(d, c, e)) {
+	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, k, e)) || routes_conn(d, c, e)) {
 		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
 	}
 	c->fwd.valid = true;
 	return 0;
+}
+
+int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
+{
+	return program_conn(d, c, NULL, e);
 }
 
 void forward_invalidate(struct conn_rt *c)
@@ -421,11 +443,20 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 	/* Someone may have changed the kernel behind xfrmd's back: no shortcuts. */
 	for (size_t i = 0; i < d->n_rt; i++)
 		forward_invalidate(&d->rt[i]);
+	struct nl_policy *have = NULL;
+	struct kernel_policies k = {0};
+	struct xerr ignored;
+	int rc = 0;
+
 	check_charon_routes(d);
 	if (ensure_links(d, e))
 		return -1;
-	for (size_t i = 0; i < d->n_rt; i++)
-		if (forward_conn(d, &d->rt[i], e))
-			return xerr_wrap(e, "%s", d->rt[i].cfg->name);
-	return prune(d, e);
+	/* Without the dump, writing everything is still correct. */
+	if (!nl_policy_list_owned(&have, &k.n, &ignored))
+		k.v = have;
+	for (size_t i = 0; i < d->n_rt && !rc; i++)
+		if (program_conn(d, &d->rt[i], k.v ? &k : NULL, e))
+			rc = xerr_wrap(e, "%s", d->rt[i].cfg->name);
+	free(have);
+	return rc ? rc : prune(d, e);
 }

@@ -119,5 +119,8 @@ int nl_policy_delete(const struct nl_policy *p, struct xerr *e);
 /* Policies whose priority is in the xfrmd band (main type, no mark, no
  * if_id: the ones update and delete can reach). */
 int nl_policy_list_owned(struct nl_policy **out, size_t *n, struct xerr *e);
+/* Same selector, direction, priority and action (and template, for TUNNEL):
+ * writing one over the other would change nothing. */
+bool nl_policy_equal(const struct nl_policy *a, const struct nl_policy *b);
 
 #endif

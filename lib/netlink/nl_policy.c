@@ -424,6 +424,27 @@ int nl_policy_update(const struct nl_policy *p, struct xerr *e)
 	return policy_write(p, false, e);
 }
 
+/* A template endpoint of "any" is written as the family's all-zero address
+ * and dumped back as one. */
+static bool tmpl_addr_equal(const struct ipaddr *a, const struct ipaddr *b)
+{
+	static const uint8_t zero[sizeof(a->bytes)];
+	bool a_any = !a->family || !memcmp(a->bytes, zero, sizeof(zero));
+	bool b_any = !b->family || !memcmp(b->bytes, zero, sizeof(zero));
+
+	return a_any || b_any ? a_any == b_any : ipaddr_equal(a, b);
+}
+
+bool nl_policy_equal(const struct nl_policy *a, const struct nl_policy *b)
+{
+	if (!prefix_equal(&a->src, &b->src) || !prefix_equal(&a->dst, &b->dst) ||
+	    a->dir != b->dir || a->priority != b->priority || a->action != b->action)
+		return false;
+	return a->action != NL_POLICY_TUNNEL ||
+	       (a->reqid == b->reqid && tmpl_addr_equal(&a->tmpl_src, &b->tmpl_src) &&
+		tmpl_addr_equal(&a->tmpl_dst, &b->tmpl_dst));
+}
+
 int nl_policy_delete(const struct nl_policy *p, struct xerr *e)
 {
 	if (policy_check_key(p, e) < 0)

@@ -414,6 +414,16 @@ ctl_ok apply2.out apply -f "$TMP/two.json"
 expect_changes apply2.out 0
 [ "$(generation)" = "$GEN" ] || fail "re-apply moved generation $GEN -> $(generation)"
 
+step "c1: the periodic resync (every 10 s) rewrites none of xfrmd's policies"
+# Replacing a policy can drop a packet in flight: unchanged ones stay untouched.
+ip -n "$NS" xfrm monitor policy >"$TMP/policy-events.log" 2>&1 &
+MON_POL=$!
+sleep 11
+kill "$MON_POL"
+wait "$MON_POL" 2>/dev/null || true
+[ "$(grep -cE 'priority 100[0-9]{3} ' "$TMP/policy-events.log")" = 0 ] ||
+	fail "xfrmd rewrote its policies: $(head -n 20 "$TMP/policy-events.log")"
+
 # A field of a JSON reply, by a python expression on the parsed reply `p`.
 plan_field() {
 	python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
