@@ -309,10 +309,12 @@ static void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i)
 	    .tun_local = cfg->tunnels[i].local,
 	    .tun_remote = cfg->tunnels[i].remote,
 	    .reqid = charon_tunnel_reqid(t->id),
+	    /* A tunnel that stays across an apply keeps its verdict. */
+	    .assume_alive = t->probe_ok,
 	};
 	struct xerr e;
 
-	t->probe_ok = !cfg->probe_interval_ms;
+	t->probe_ok = !cfg->probe_interval_ms || (s.assume_alive && t->child_up);
 	if (!cfg->probe_interval_ms || !t->child_up)
 		return;
 	t->probe = probe_start(d->loop, &s, on_probe, inbound_activity, t, &e);
@@ -383,7 +385,10 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 			tr->spi_in = prev->t[t].spi_in;
 			tr->spi_out = prev->t[t].spi_out;
 			tr->rekeys = prev->t[t].rekeys;
+			tr->probe_ok = prev->t[t].probe_ok;
 		}
+		if (!cfg->probe_interval_ms)
+			tr->probe_ok = true;
 	}
 }
 
@@ -405,6 +410,11 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	free(old);
 	d->rt = rt;
 	d->n_rt = n;
+	/* Health before the kernel sync: a fresh pair has no tunnel active, and
+	 * programming from it would block every connection for a moment. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < rt[i].pair.n; t++)
+			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), loop_now_ms());
 	/* Links first: route-mode probes leave through them. */
 	rc = forward_sync(d, e);
 	for (size_t i = 0; i < n; i++) {

@@ -230,6 +230,7 @@ struct probe *probe_start(struct loop *l, const struct probe_spec *s, probe_cb c
 	p->inbound = inbound;
 	p->ctx = ctx;
 	p->started_ms = loop_now_ms();
+	p->alive = s->assume_alive;
 	p->fd = open_socket(s, e);
 	if (p->fd < 0) {
 		free(p);

@@ -30,6 +30,9 @@ struct probe_spec {
 	int ifindex;			     /* route mode: leave through this interface */
 	struct ipaddr tun_local, tun_remote; /* policy mode: this tunnel's SA */
 	uint32_t reqid;
+	/* Start with the verdict "alive" (a tunnel known to carry traffic): the
+	 * callback then reports only a loss, `loss` intervals without replies. */
+	bool assume_alive;
 };
 
 struct probe;
