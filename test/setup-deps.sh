@@ -8,6 +8,7 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libjson-c-dev check
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 	user-mode-linux kmod iproute2 iputils-ping nftables iptables tcpdump procps psmisc
+	valgrind # lab scenario flapping: xfrmd under memcheck (ASan cannot run in user-mode Linux)
 	qemu-system-x86 busybox-static cpio
 	python3 python3-jsonschema clang-format cppcheck
 	dpkg-dev debhelper fakeroot lintian debootstrap zstd systemd-container # the .deb test

@@ -14,6 +14,7 @@
 /* charon gives no event when an administrator's `swanctl --load-all`
  * unloads xfrmd's connections or keys, so look every so often. */
 #define RESYNC_INTERVAL_MS 10000
+#define PRUNE_CONFIRM_MS   1000 /* stale SAs: the second list-sas that confirms them */
 
 static const char *const subscribed[] = {"ike-updown", "child-updown", "ike-rekey", "child-rekey",
 					 "list-sa"};
@@ -93,6 +94,7 @@ static void sa_table_add(struct sa_table *t, const struct charon_ike *ike)
 struct sa_refresh {
 	struct xfrmd *d;
 	struct sa_table fresh;
+	time_t asked; /* SAs in the kernel since before this are in the list */
 };
 
 static void on_list_sa(struct xfrmd *d, const struct vici_node *msg)
@@ -125,6 +127,9 @@ static void on_list_sas_done(void *ctx, enum vici_status st, const struct vici_n
 	}
 	free(d->sas.ike);
 	d->sas = r->fresh;
+	/* 2 s of margin: the kernel's add time has whole seconds. */
+	if (forward_prune_sas(d, r->asked - 2) && !loop_timer_armed(d->prune_timer))
+		loop_timer_arm(d->prune_timer, PRUNE_CONFIRM_MS);
 	free(r);
 	/* Events may have been missed (or xfrmd just started): converge. */
 	runtime_charon_table(d);
@@ -145,6 +150,7 @@ static void refresh_sas(void *ctx)
 	if (!r)
 		return;
 	r->d = d;
+	r->asked = time(NULL);
 	d->refresh = r;
 	if (charon_request(d, "list-sas", NULL, 0, on_list_sas_done, r, &e)) {
 		d->refresh = NULL;
@@ -302,7 +308,9 @@ int charon_link_start(struct xfrmd *d)
 	d->reconnect_timer = loop_timer_new(d->loop, try_connect, d);
 	d->refresh_timer = loop_timer_new(d->loop, refresh_sas, d);
 	d->resync_timer = loop_timer_new(d->loop, periodic_resync, d);
-	if (!d->vici || !d->reconnect_timer || !d->refresh_timer || !d->resync_timer)
+	d->prune_timer = loop_timer_new(d->loop, refresh_sas, d);
+	if (!d->vici || !d->reconnect_timer || !d->refresh_timer || !d->resync_timer ||
+	    !d->prune_timer)
 		return -1;
 	d->reconnect_delay_ms = RECONNECT_MIN_MS;
 	try_connect(d);
@@ -316,7 +324,8 @@ void charon_link_stop(struct xfrmd *d)
 	loop_timer_free(d->reconnect_timer);
 	loop_timer_free(d->refresh_timer);
 	loop_timer_free(d->resync_timer);
+	loop_timer_free(d->prune_timer);
 	free(d->sas.ike);
 	d->vici = NULL;
-	d->reconnect_timer = d->refresh_timer = d->resync_timer = NULL;
+	d->reconnect_timer = d->refresh_timer = d->resync_timer = d->prune_timer = NULL;
 }

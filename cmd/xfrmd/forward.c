@@ -14,6 +14,7 @@
  * start on-traffic, a path into the primary tunnel so the first packet
  * triggers negotiation (the kernel drops it and asks for an SA).
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -260,9 +261,69 @@ static int policies_conn(struct conn_rt *c, const struct kernel_policies *k, str
 	return 0;
 }
 
+/* Start-up: has the kernel this connection's objects from the previous
+ * xfrmd (an out policy per prefix pair, its published routes)? */
+static bool conn_in_kernel(struct xfrmd *d, const struct conn_rt *c,
+			   const struct kernel_policies *k)
+{
+	const struct cfg_connection *cfg = c->cfg;
+	struct nl_policy *pols = NULL;
+	struct nl_route *routes = NULL;
+	struct route_obj *o;
+	size_t n = 0, no = routes_count(cfg);
+	bool all = true;
+
+	if (cfg->mode == CFG_MODE_POLICY) {
+		const struct nl_policy *have;
+
+		if (k) {
+			have = k->v;
+			n = k->n;
+		} else if (nl_policy_list_owned(&pols, &n, NULL)) {
+			return false;
+		} else {
+			have = pols;
+		}
+		for (size_t l = 0; l < cfg->n_local; l++)
+			for (size_t r = 0; r < cfg->n_remote; r++) {
+				bool hit = cfg->local_prefixes[l].addr.family !=
+					   cfg->remote_prefixes[r].addr.family;
+
+				for (size_t j = 0; j < n && !hit; j++)
+					hit = have[j].dir == NL_POLICY_OUT &&
+					      prefix_equal(&have[j].src, &cfg->local_prefixes[l]) &&
+					      prefix_equal(&have[j].dst, &cfg->remote_prefixes[r]);
+				all = all && hit;
+			}
+		free(pols);
+		return all;
+	}
+	if (nl_route_list_owned(0, &routes, &n, NULL) || !(o = calloc(no + 1, sizeof(*o)))) {
+		free(routes);
+		return false;
+	}
+	no = routes_of(cfg, o, no);
+	for (size_t i = 0; i < no; i++) {
+		bool hit = !routes_published(d, cfg, &o[i]);
+
+		for (size_t j = 0; j < n && !hit; j++)
+			hit = prefix_equal(&routes[j].dst, &o[i].prefix) &&
+			      routes[j].table == o[i].table && routes[j].metric == o[i].metric;
+		all = all && hit;
+	}
+	free(o);
+	free(routes);
+	return all;
+}
+
 static int program_conn(struct xfrmd *d, struct conn_rt *c, const struct kernel_policies *k,
 			struct xerr *e)
 {
+	/* Start-up: what the previous xfrmd left keeps carrying traffic until
+	 * charon's SAs say what is up (runtime_charon_table). A connection
+	 * with nothing in the kernel yet is programmed now: fail closed. */
+	if (!d->sas_known && conn_in_kernel(d, c, k))
+		return 0;
 	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, k, e)) || routes_conn(d, c, e)) {
 		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
@@ -399,6 +460,69 @@ static int prune(struct xfrmd *d, struct xerr *e)
 	if (rc)
 		xerr_set(e, "could not remove everything xfrmd no longer wants (see log)");
 	return rc;
+}
+
+static bool sa_listed(const struct sa_table *t, uint32_t spi)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t c = 0; c < t->ike[i].n_children; c++)
+			if (t->ike[i].children[c].spi_in == spi ||
+			    t->ike[i].children[c].spi_out == spi)
+				return true;
+	return false;
+}
+
+/* charon removes its SAs when it stops, not when it is killed; a new charon
+ * knows nothing of the old ones, which linger until their hard lifetime.
+ * Only ESP SAs with a reqid of xfrmd's tunnels are considered, and only
+ * those missing from two lists in a row: one list may miss a CHILD_SA that
+ * charon moves between IKE SAs (IKE rekey) while it enumerates them. */
+#define SUSPECTS_MAX 64
+static uint32_t suspects[SUSPECTS_MAX];
+static size_t n_suspects;
+
+static bool suspected(uint32_t spi)
+{
+	for (size_t i = 0; i < n_suspects; i++)
+		if (suspects[i] == spi)
+			return true;
+	return false;
+}
+
+bool forward_prune_sas(struct xfrmd *d, time_t before)
+{
+	struct kernel_sa_table k;
+	uint32_t next[SUSPECTS_MAX];
+	size_t n_next = 0;
+	struct xerr e;
+
+	if (nl_xfrm_dump_sas(&k, &e)) {
+		log_err("kernel: %s", e.msg);
+		return false;
+	}
+	for (size_t i = 0; i < k.n; i++) {
+		const struct kernel_sa *sa = &k.sa[i];
+
+		if (sa->proto != IPPROTO_ESP || sa->reqid <= CHARON_ID_BASE ||
+		    sa->reqid > CHARON_ID_BASE + 999 || !sa->add_time ||
+		    (time_t)sa->add_time >= before || sa_listed(&d->sas, sa->spi))
+			continue;
+		if (!suspected(sa->spi)) {
+			if (n_next < SUSPECTS_MAX)
+				next[n_next++] = sa->spi;
+			continue;
+		}
+		if (nl_xfrm_sa_delete(sa, &e))
+			log_err("prune: %s", e.msg);
+		else
+			log_info("removed SA %08x (reqid %u) that charon does not know (left by a "
+				 "charon that died)",
+				 sa->spi, sa->reqid);
+	}
+	kernel_sa_table_free(&k);
+	memcpy(suspects, next, n_next * sizeof(next[0]));
+	n_suspects = n_next;
+	return n_next > 0;
 }
 
 /* charon's own routes (strongswan.conf charon.install_routes, table 220 by

@@ -116,7 +116,8 @@ struct xfrmd {
 	/* Start-up: until charon's SAs are known (the first list-sas), the
 	 * kernel keeps what the previous xfrmd left there: no packet lost. */
 	bool sas_known;
-	uint64_t reconciled_ms; /* process start -> all tunnels up and programmed */
+	uint64_t reconciled_ms;		/* process start -> all tunnels up and programmed */
+	struct loop_timer *prune_timer; /* a second list-sas confirms stale SAs */
 
 	/* kernel */
 	struct nl_xfrm_monitor *nlmon;
@@ -236,8 +237,9 @@ void forward_invalidate(struct conn_rt *c);
  * what xfrmd owns but no longer wants. */
 int forward_sync(struct xfrmd *d, struct xerr *e);
 /* Deletes SAs of xfrmd's tunnels (reqid band) added before `before` (wall
- * clock) that charon's SA list does not have: left by a charon that died. */
-void forward_prune_sas(struct xfrmd *d, time_t before);
+ * clock) that two SA lists of charon in a row do not have: left by a charon
+ * that died. True if some are missing from this list only (list again). */
+bool forward_prune_sas(struct xfrmd *d, time_t before);
 
 /* routes.c */
 struct route_obj {

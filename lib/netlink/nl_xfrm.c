@@ -1,5 +1,6 @@
 #include "nl_xfrm.h"
 
+#include <arpa/inet.h>
 #include <linux/xfrm.h>
 #include <netlink/netlink.h>
 #include <netlink/xfrm/sa.h>
@@ -39,6 +40,7 @@ static struct nl_sock *connected_sock(struct xerr *e)
 static void fill_sa(struct kernel_sa *out, struct xfrmnl_sa *sa)
 {
 	unsigned long long bytes = 0, packets = 0, add = 0, use = 0;
+	unsigned int mark = 0, mask = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->spi = (uint32_t)xfrmnl_sa_get_spi(sa);
@@ -49,6 +51,11 @@ static void fill_sa(struct kernel_sa *out, struct xfrmnl_sa *sa)
 	xfrmnl_sa_get_curlifetime(sa, &bytes, &packets, &add, &use);
 	out->bytes = bytes;
 	out->packets = packets;
+	out->add_time = add;
+	if (xfrmnl_sa_get_mark(sa, &mark, &mask) == 0) {
+		out->mark = mark;
+		out->mark_mask = mask;
+	}
 }
 
 int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e)
@@ -88,6 +95,39 @@ void kernel_sa_table_free(struct kernel_sa_table *t)
 {
 	free(t->sa);
 	memset(t, 0, sizeof(*t));
+}
+
+int nl_xfrm_sa_delete(const struct kernel_sa *sa, struct xerr *e)
+{
+	struct xfrm_usersa_id id;
+	struct xfrm_mark mark = {.v = sa->mark, .m = sa->mark_mask};
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int err;
+
+	memset(&id, 0, sizeof(id));
+	memcpy(&id.daddr, sa->dst.bytes, sa->dst.family == AF_INET ? 4 : 16);
+	id.family = sa->dst.family;
+	id.spi = htonl(sa->spi);
+	id.proto = sa->proto;
+	msg = nlmsg_alloc_simple(XFRM_MSG_DELSA, 0);
+	if (!msg)
+		return xerr_set(e, "out of memory");
+	/* A marked SA (VTI) is only found with its mark. */
+	if (nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO) < 0 ||
+	    (mark.m && nla_put(msg, XFRMA_MARK, sizeof(mark), &mark) < 0)) {
+		nlmsg_free(msg);
+		return xerr_set(e, "out of memory");
+	}
+	if (!(sk = connected_sock(e))) {
+		nlmsg_free(msg);
+		return -1;
+	}
+	err = nl_send_sync(sk, msg); /* frees msg */
+	nl_socket_free(sk);
+	if (err < 0 && err != -NLE_OBJ_NOTFOUND)
+		return xerr_set(e, "netlink: deleting SA %08x: %s", sa->spi, nl_geterror(err));
+	return 0;
 }
 
 /* Asked several times a second per tunnel by the probes: keep one socket. */

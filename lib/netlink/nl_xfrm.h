@@ -18,6 +18,8 @@ struct kernel_sa {
 	struct ipaddr src, dst;
 	uint32_t reqid;
 	uint64_t bytes, packets;
+	uint64_t add_time;	  /* wall clock, seconds */
+	uint32_t mark, mark_mask; /* mask 0: no mark */
 };
 
 struct kernel_sa_table {
@@ -30,6 +32,8 @@ int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e);
 const struct kernel_sa *kernel_sa_find(const struct kernel_sa_table *t, uint32_t spi,
 				       uint8_t proto);
 void kernel_sa_table_free(struct kernel_sa_table *t);
+/* Deletes the SA (by destination, SPI, protocol and mark); gone is fine. */
+int nl_xfrm_sa_delete(const struct kernel_sa *sa, struct xerr *e);
 /* One SA's counters, looked up by destination, SPI and protocol. */
 int nl_xfrm_sa_counters(const struct ipaddr *dst, uint32_t spi, uint8_t proto, uint64_t *bytes,
 			uint64_t *packets, struct xerr *e);

@@ -31,7 +31,7 @@ before, after = snap(sys.argv[1]), snap(sys.argv[2])
 print(sum(max(0, int(n) - int(before.get(spi, 0))) for spi, n in after.items()))' "$1" "$2"
 }
 
-sa_has() { swanctl_on "$1" --list-sas | grep -qE "$2"; }
+sa_has() { swanctl_on "$1" --list-sas | grep -cE "$2" >/dev/null; } # no -q: pipefail, SIGPIPE
 
 # `ip -s xfrm state` prints "84(bytes), 1(packets)" per SA.
 sa_bytes() {
@@ -91,7 +91,7 @@ check_no_secrets() {
     xfrmctl_on "$gw" routes >"$d/hygiene-routes.txt" 2>&1 || true
     xfrmctl_on "$gw" routes --json >"$d/hygiene-routes-json.txt" 2>&1 || true
     xfrmctl_on "$gw" metrics >"$d/hygiene-metrics.txt" 2>&1 || true
-    if "$XFRMCTL_BIN" --help 2>&1 | grep -qE '^ +plan '; then
+    if "$XFRMCTL_BIN" --help 2>&1 | grep -cE '^ +plan ' >/dev/null; then
       # The gateway's configs as they are and with every inline key changed: a plan that
       # shows a changed key must not show it.
       for cfg in "$d"/*.json; do
