@@ -8,8 +8,10 @@
 #include "log.h"
 #include "xfrmd.h"
 
+/* Trying a unix socket costs nothing; what matters is how soon after
+ * charon is back its tunnels are: at most a second late. */
 #define RECONNECT_MIN_MS 100
-#define RECONNECT_MAX_MS 5000
+#define RECONNECT_MAX_MS 1000
 #define REFRESH_DELAY_MS 20 /* coalesces bursts of SA events into one list-sas */
 /* charon gives no event when an administrator's `swanctl --load-all`
  * unloads xfrmd's connections or keys, so look every so often. */
