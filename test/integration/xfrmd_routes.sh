@@ -141,7 +141,7 @@ ns ip route show 10.9.0.0/24 | grep >/dev/null "proto static" || fail "an unrela
 step "status colours the state on a terminal only"
 ctl status | grep >/dev/null $'\e' && fail "escape codes in piped status output"
 TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" /dev/null |
-	grep -qE $'\e\\[3[123]m(down|connecting)' || fail "no colour on a terminal"
+	grep >/dev/null -E $'\e\\[3[123]m(down|connecting)' || fail "no colour on a terminal"
 NO_COLOR=1 TERM=xterm script -qec "ip netns exec $NS $XFRMCTL -s $TMP/xfrmd.sock status" \
 	/dev/null | grep >/dev/null $'\e' && fail "colour despite NO_COLOR"
 
