@@ -80,7 +80,7 @@ check_eq route-state-active active \
 # 5. charon's own route installation (table 220) would override xfrmd's
 # routes: xfrmd notices within a resync interval and says what to set.
 on gwa ip route add 10.2.0.0/24 dev xfrmd2 table 220
-conflict() { xfrmctl_on gwa status | grep -q "WARNING: table 220 has a route to 10.2.0.0/24.*install_routes = no"; }
+conflict() { xfrmctl_on gwa status | grep >/dev/null "WARNING: table 220 has a route to 10.2.0.0/24.*install_routes = no"; }
 check charon-route-conflict-shown wait_for 15 conflict
 on gwa ip route del 10.2.0.0/24 dev xfrmd2 table 220
 
