@@ -1,7 +1,5 @@
 /* apply and plan: send a config file to xfrmd, to apply or only to plan. */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,17 +138,6 @@ static bool plan_has_changes(struct json_object *resp)
 	return json_object_object_get_ex(resp, "changes", &v) && json_object_get_boolean(v);
 }
 
-/* The daemon resolves psk_file paths itself, so it needs the file's directory. */
-static int abs_dir(const char *path, char *out)
-{
-	char tmp[PATH_MAX];
-
-	if (!realpath(path, tmp))
-		return -1;
-	snprintf(out, PATH_MAX, "%s", dirname(tmp));
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, bool allow_generation, struct file_opts *fo)
 {
 	for (int i = 1; i < argc; i++) {
@@ -186,20 +173,17 @@ static int parse_opts(int argc, char **argv, bool allow_generation, struct file_
 	return 0;
 }
 
-/* The file, checked here first (same loader as the daemon), as a request. */
+/* The file as a request: parsed here (syntax errors and the file-mode rule
+ * name the file), checked by the daemon, which reads the key files from
+ * the file's directory. */
 static struct json_object *file_request(const char *cmd, const struct file_opts *fo)
 {
 	struct json_object *doc, *req;
-	struct cfg_config *cfg = load_config(fo->path);
-	char dir[PATH_MAX];
+	char dir[CFG_PATH_MAX];
+	struct xerr e;
 
-	if (!cfg)
-		return NULL;
-	cfg_free(cfg);
-	doc = json_object_from_file(fo->path);
-	if (!doc || abs_dir(fo->path, dir)) {
-		fprintf(stderr, "%s: cannot read it again\n", fo->path);
-		json_object_put(doc);
+	if (!(doc = cfg_read_doc(fo->path, dir, &e))) {
+		fprintf(stderr, "%s\n", e.msg);
 		return NULL;
 	}
 	req = json_object_new_object();

@@ -122,7 +122,6 @@ void cfg_gateway_defaults(struct cfg_gateway *gw)
 
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 {
-	memset(c, 0, sizeof(*c));
 	c->mode = CFG_MODE_POLICY;
 	c->redundancy = CFG_RED_ACTIVE_STANDBY;
 	c->interface = CFG_IF_XFRM;
@@ -145,36 +144,55 @@ void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 
 void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index)
 {
-	memset(t, 0, sizeof(*t));
 	t->role = index == 0 ? CFG_ROLE_PRIMARY : CFG_ROLE_STANDBY;
 }
 
-static void set_proposals(struct cfg_proposals *p, const char *const *v, size_t n)
+/* Slots stay NULL until filled (calloc), so cfg_free frees all of them
+ * whatever failed half-way. */
+static int set_proposals(struct cfg_proposals *p, const char *const *v, size_t n)
 {
-	p->n = n;
 	for (size_t i = 0; i < n; i++)
-		snprintf(p->v[i], sizeof(p->v[i]), "%s", v[i]);
+		if (!(p->v[i] = strdup(v[i])))
+			return -1;
+	p->n = n;
+	return 0;
 }
 
 #define SET_PROPOSALS(p, arr) set_proposals(p, arr, sizeof(arr) / sizeof(arr[0]))
 
-void cfg_conn_late_defaults(struct cfg_connection *c)
+static int addr_id(char **id, const struct ipaddr *a)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (*id)
+		return 0;
+	ipaddr_str(a, buf, sizeof(buf));
+	*id = strdup(buf);
+	return *id ? 0 : -1;
+}
+
+int cfg_conn_late_defaults(struct cfg_connection *c)
 {
 	/* A parsed proposal list is never empty, so n == 0 means "absent". */
-	if (!c->ike_proposals.n && c->ike_version == 1)
-		SET_PROPOSALS(&c->ike_proposals, default_ike_v1);
-	else if (!c->ike_proposals.n)
-		SET_PROPOSALS(&c->ike_proposals, default_ike_v2);
-	if (!c->esp_proposals.n)
-		SET_PROPOSALS(&c->esp_proposals, default_esp);
+	if (!c->ike_proposals.n &&
+	    (c->ike_version == 1 ? SET_PROPOSALS(&c->ike_proposals, default_ike_v1)
+				 : SET_PROPOSALS(&c->ike_proposals, default_ike_v2)))
+		return -1;
+	if (!c->esp_proposals.n && SET_PROPOSALS(&c->esp_proposals, default_esp))
+		return -1;
 	for (size_t i = 0; i < c->n_tunnels; i++) {
 		struct cfg_tunnel *t = &c->tunnels[i];
 
-		if (!t->local_id[0])
-			ipaddr_str(&t->local, t->local_id, sizeof(t->local_id));
-		if (!t->remote_id[0])
-			ipaddr_str(&t->remote, t->remote_id, sizeof(t->remote_id));
+		if (addr_id(&t->local_id, &t->local) || addr_id(&t->remote_id, &t->remote))
+			return -1;
 	}
+	return 0;
+}
+
+static void proposals_free(struct cfg_proposals *p)
+{
+	for (size_t i = 0; i < CFG_PROPOSALS_MAX; i++)
+		free(p->v[i]);
 }
 
 static void conn_free(struct cfg_connection *c)
@@ -182,6 +200,13 @@ static void conn_free(struct cfg_connection *c)
 	free(c->local_prefixes);
 	free(c->remote_prefixes);
 	free(c->routes.overrides);
+	proposals_free(&c->ike_proposals);
+	proposals_free(&c->esp_proposals);
+	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
+		free(c->tunnels[i].local_id);
+		free(c->tunnels[i].remote_id);
+		free(c->tunnels[i].psk_file);
+	}
 	/* Keys must not linger in freed heap memory. */
 	explicit_bzero(c->tunnels, sizeof(c->tunnels));
 }

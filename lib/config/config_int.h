@@ -34,12 +34,13 @@ extern const struct cfg_names cfg_mode_names, cfg_redundancy_names, cfg_role_nam
 int cfg_names_find(const struct cfg_names *names, const char *s);
 
 void cfg_gateway_defaults(struct cfg_gateway *gw);
-/* Defaults that depend on nothing in the connection itself. */
+/* Defaults that depend on nothing in the connection itself. c and t must
+ * be zeroed already (calloc); their strings are NULL until loaded. */
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw);
 void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index);
 /* Defaults that depend on other fields (IKE version, addresses); run once
  * the connection has been parsed. */
-void cfg_conn_late_defaults(struct cfg_connection *c);
+int cfg_conn_late_defaults(struct cfg_connection *c); /* -1: out of memory */
 bool cfg_table_ok(uint32_t table);
 
 /* 0 if psk (len bytes) is a valid key; else -1 and a reason that never

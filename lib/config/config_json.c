@@ -35,11 +35,27 @@ static size_t path_append(struct pctx *x, const char *fmt, ...)
 	return mark;
 }
 
+/* Every key of every connection passes here: plain copies, no printf. */
+static void path_add(struct pctx *x, const char *s)
+{
+	size_t n = strlen(s), room = sizeof(x->path) - x->plen;
+
+	if (n >= room)
+		n = room - 1;
+	memcpy(x->path + x->plen, s, n);
+	x->plen += n;
+	x->path[x->plen] = '\0';
+}
+
 size_t cj_push_key(struct pctx *x, const char *key)
 {
+	size_t mark = x->plen;
 	char buf[48];
 
-	return path_append(x, "%s%s", x->plen ? "." : "", cj_printable(key, buf, sizeof(buf)));
+	if (x->plen)
+		path_add(x, ".");
+	path_add(x, cj_printable(key, buf, sizeof(buf)));
+	return mark;
 }
 
 size_t cj_push_index(struct pctx *x, size_t i)
@@ -275,12 +291,15 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	/* A bare `null` parses to NULL: without this the error would be empty. */
-	if (jerr == json_tokener_success && !root)
-		xerr_set(e, "(root): expected an object");
-	if (jerr == json_tokener_success)
+	/* Checked here, not only by the loader: xfrmctl sends what parsed
+	 * (a bare `null` parses to NULL, which would give an empty error). */
+	if (jerr == json_tokener_success && json_object_is_type(root, json_type_object))
 		return root;
 	json_object_put(root);
+	if (jerr == json_tokener_success) {
+		xerr_set(e, "(root): expected an object");
+		return NULL;
+	}
 	if (jerr == json_tokener_continue)
 		return parse_err(e, json, len, "unexpected end of document");
 	return parse_err(e, json, end, json_tokener_error_desc(jerr));

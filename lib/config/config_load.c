@@ -131,7 +131,19 @@ static int parse_tun_remote(struct pctx *x, json_object *v, void *dst)
 	return cj_addr(x, v, &t->remote);
 }
 
-static int parse_id_into(struct pctx *x, json_object *v, char *out)
+/* Replaces *out by a heap copy of s (the config owns it). */
+static int dup_into(struct pctx *x, const char *s, char **out)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return cj_err(x, "out of memory");
+	free(*out);
+	*out = copy;
+	return 0;
+}
+
+static int parse_id_into(struct pctx *x, json_object *v, char **out)
 {
 	const char *s;
 
@@ -140,22 +152,21 @@ static int parse_id_into(struct pctx *x, json_object *v, char *out)
 	for (size_t i = 0; s[i]; i++)
 		if (s[i] < 0x20 || s[i] >= 0x7f)
 			return cj_err(x, "identity must be printable ASCII");
-	memcpy(out, s, strlen(s) + 1);
-	return 0;
+	return dup_into(x, s, out);
 }
 
 static int parse_tun_local_id(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_tunnel *t = dst;
 
-	return parse_id_into(x, v, t->local_id);
+	return parse_id_into(x, v, &t->local_id);
 }
 
 static int parse_tun_remote_id(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_tunnel *t = dst;
 
-	return parse_id_into(x, v, t->remote_id);
+	return parse_id_into(x, v, &t->remote_id);
 }
 
 static int parse_tun_psk(struct pctx *x, json_object *v, void *dst)
@@ -175,18 +186,19 @@ static int parse_tun_psk(struct pctx *x, json_object *v, void *dst)
 static int parse_tun_psk_file(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_tunnel *t = dst;
+	char path[CFG_PATH_MAX];
 	const char *s;
 	int n;
 
-	if (cj_str(x, v, 1, sizeof(t->psk_file) - 1, &s))
+	if (cj_str(x, v, 1, sizeof(path) - 1, &s))
 		return -1;
 	if (s[0] == '/' || !x->base_dir)
-		n = snprintf(t->psk_file, sizeof(t->psk_file), "%s", s);
+		n = snprintf(path, sizeof(path), "%s", s);
 	else
-		n = snprintf(t->psk_file, sizeof(t->psk_file), "%s/%s", x->base_dir, s);
-	if (n < 0 || (size_t)n >= sizeof(t->psk_file))
+		n = snprintf(path, sizeof(path), "%s/%s", x->base_dir, s);
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return cj_err(x, "path too long");
-	return 0;
+	return dup_into(x, path, &t->psk_file);
 }
 
 static int parse_tun_role(struct pctx *x, json_object *v, void *dst)
@@ -268,7 +280,8 @@ static int parse_proposals_into(struct pctx *x, json_object *v, struct cfg_propo
 		why = cfg_proposal_syntax(s);
 		if (why)
 			return cj_err(x, "\"%s\": %s", cj_printable(s, buf, sizeof(buf)), why);
-		memcpy(p->v[i], s, strlen(s) + 1);
+		if (dup_into(x, s, &p->v[i]))
+			return -1;
 		cj_pop(x, mark);
 	}
 	return 0;
@@ -630,7 +643,8 @@ static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
 		cj_push_key(x, "interface");
 		return cj_err(x, "only valid with mode route");
 	}
-	cfg_conn_late_defaults(c);
+	if (cfg_conn_late_defaults(c))
+		return cj_err(x, "out of memory");
 	return 0;
 }
 
@@ -704,22 +718,29 @@ static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 	return parse_connections(x, st.conns, cfg);
 }
 
-struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,
-				   struct xerr *e)
+struct cfg_config *cfg_load_json(json_object *root, const char *base_dir, struct xerr *e)
 {
 	struct pctx x = {.e = e, .base_dir = base_dir};
-	struct cfg_config *cfg;
-	json_object *root = cj_parse_doc(json, len, e);
+	struct cfg_config *cfg = calloc(1, sizeof(*cfg));
 
-	if (!root)
-		return NULL;
-	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		xerr_set(e, "out of memory");
 	} else if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
 		cfg_free(cfg);
 		cfg = NULL;
 	}
+	return cfg;
+}
+
+struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,
+				   struct xerr *e)
+{
+	struct cfg_config *cfg;
+	json_object *root = cj_parse_doc(json, len, e);
+
+	if (!root)
+		return NULL;
+	cfg = cfg_load_json(root, base_dir, e);
 	json_object_put(root);
 	return cfg;
 }
@@ -746,6 +767,64 @@ static void base_dir_of(const char *path, char *out, size_t len)
 	snprintf(out, len, "%s", realpath(dir, real) ? real : dir);
 }
 
+/* An inline "psk" key anywhere in connections[].tunnels[] (the document
+ * may still be invalid: only what has the right shape is looked at). */
+static bool doc_has_inline_psk(json_object *root)
+{
+	json_object *conns, *tunnels, *t;
+
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "connections", &conns) ||
+	    !json_object_is_type(conns, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(conns); i++) {
+		json_object *c = json_object_array_get_idx(conns, i);
+
+		if (!json_object_is_type(c, json_type_object) ||
+		    !json_object_object_get_ex(c, "tunnels", &tunnels) ||
+		    !json_object_is_type(tunnels, json_type_array))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(tunnels); j++)
+			if (json_object_is_type(t = json_object_array_get_idx(tunnels, j),
+						json_type_object) &&
+			    json_object_object_get_ex(t, "psk", NULL))
+				return true;
+	}
+	return false;
+}
+
+static int check_mode(const char *path, mode_t mode, bool inline_psk, struct xerr *e)
+{
+	if ((mode & 044) && inline_psk)
+		return xerr_set(e,
+				"config file %s contains pre-shared keys and is readable by group "
+				"or others (mode %04o)",
+				path, (unsigned)mode);
+	return 0;
+}
+
+json_object *cfg_read_doc(const char *path, char *base_dir, struct xerr *e)
+{
+	size_t len;
+	mode_t mode;
+	char *doc = cfg_read_file(path, CFG_DOC_MAX, &len, &mode, e);
+	json_object *root;
+
+	if (!doc)
+		return NULL;
+	base_dir_of(path, base_dir, CFG_PATH_MAX);
+	root = cj_parse_doc(doc, len, e);
+	explicit_bzero(doc, len);
+	free(doc);
+	if (!root) {
+		xerr_wrap(e, "%s", path);
+	} else if (check_mode(path, mode, doc_has_inline_psk(root), e)) {
+		json_object_put(root);
+		root = NULL;
+	}
+	return root;
+}
+
 struct cfg_config *cfg_load_file(const char *path, struct xerr *e)
 {
 	char base[CFG_PATH_MAX];
@@ -761,11 +840,7 @@ struct cfg_config *cfg_load_file(const char *path, struct xerr *e)
 	explicit_bzero(doc, len);
 	if (!cfg) {
 		xerr_wrap(e, "%s", path);
-	} else if ((mode & 044) && has_inline_psk(cfg)) {
-		xerr_set(e,
-			 "config file %s contains pre-shared keys and is readable by group or "
-			 "others (mode %04o)",
-			 path, (unsigned)mode);
+	} else if (check_mode(path, mode, has_inline_psk(cfg), e)) {
 		cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -41,6 +41,9 @@ int ctl_buf_append(struct ctl_buf *b, const void *data, size_t len);
  * than CTL_MSG_MAX bytes without a newline. */
 char *ctl_buf_take_line(struct ctl_buf *b, int *too_long);
 void ctl_buf_free(struct ctl_buf *b);
+/* Frees the storage of an empty buffer that grew past 64 KiB (a large config
+ * or status): a client that stays connected must not pin it. */
+void ctl_buf_release_idle(struct ctl_buf *b);
 /* Serialises obj plus '\n' (json-c's plain form never contains one). */
 char *ctl_encode(struct json_object *obj, size_t *len);
 

@@ -3,6 +3,8 @@
 
 #include "control.h"
 
+#define CTL_BUF_KEEP (64u << 10) /* an idle buffer keeps this much storage */
+
 int ctl_buf_append(struct ctl_buf *b, const void *data, size_t len)
 {
 	if (b->len + len > b->cap) {
@@ -41,6 +43,7 @@ char *ctl_buf_take_line(struct ctl_buf *b, int *too_long)
 	line[n] = '\0';
 	b->len -= n + 1;
 	memmove(b->data, nl + 1, b->len);
+	ctl_buf_release_idle(b);
 	return line;
 }
 
@@ -48,6 +51,12 @@ void ctl_buf_free(struct ctl_buf *b)
 {
 	free(b->data);
 	*b = (struct ctl_buf){0};
+}
+
+void ctl_buf_release_idle(struct ctl_buf *b)
+{
+	if (!b->len && b->cap > CTL_BUF_KEEP)
+		ctl_buf_free(b);
 }
 
 char *ctl_encode(struct json_object *obj, size_t *len)

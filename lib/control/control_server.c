@@ -87,6 +87,7 @@ static int client_flush(struct ctl_client *c)
 		memmove(c->out.data, c->out.data + n, c->out.len - (size_t)n);
 		c->out.len -= (size_t)n;
 	}
+	ctl_buf_release_idle(&c->out);
 	return c->closing ? -1 : 0;
 }
 
