@@ -1,8 +1,37 @@
 #include "nl_common.h"
 
+#include "nl_kernel.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+/* Every message xfrmd sends to the kernel, for xfrmd_netlink_requests_total:
+ * the benchmarks compare it before and after an apply. */
+static uint64_t requests_sent;
+
+static int count_sent(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	requests_sent++;
+	return NL_OK;
+}
+
+void nlk_count_sends(struct nl_sock *sk)
+{
+	nl_socket_modify_cb(sk, NL_CB_MSG_OUT, NL_CB_CUSTOM, count_sent, NULL);
+}
+
+void nlk_count_sent(size_t n)
+{
+	requests_sent += n;
+}
+
+uint64_t nl_requests_total(void)
+{
+	return requests_sent;
+}
 
 struct nl_sock *nlk_open(int protocol, struct xerr *e)
 {
@@ -19,6 +48,7 @@ struct nl_sock *nlk_open(int protocol, struct xerr *e)
 		nl_socket_free(sk);
 		return NULL;
 	}
+	nlk_count_sends(sk);
 	return sk;
 }
 

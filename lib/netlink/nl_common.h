@@ -15,6 +15,10 @@
 
 /* A socket connected to protocol (NETLINK_ROUTE, NETLINK_XFRM). */
 struct nl_sock *nlk_open(int protocol, struct xerr *e);
+/* Counts what sk sends in nl_requests_total() (nlk_open's sockets do). */
+void nlk_count_sends(struct nl_sock *sk);
+/* Counts n messages sent around libnl's nl_send* (raw, several a datagram). */
+void nlk_count_sent(size_t n);
 
 /* A new nl_addr for a, or the all-zero address of family when a has no
  * family ("any"). prefixlen is stored with it. NULL when out of memory. */

@@ -25,6 +25,9 @@
 #define XFRMD_PRIO_MIN	 100000u
 #define XFRMD_PRIO_MAX	 100999u
 
+/* Netlink messages sent to the kernel since start (requests and dumps). */
+uint64_t nl_requests_total(void);
+
 /* --- links ------------------------------------------------------------ */
 
 enum nl_link_kind { NL_LINK_XFRM, NL_LINK_VTI };
@@ -81,6 +84,18 @@ int nl_route_replace(const struct nl_route *r, struct xerr *e);
 /* Deletes xfrmd's route with r's dst, table and metric (type and next hops
  * are not compared). Refuses if only another protocol's route is there. */
 int nl_route_delete(const struct nl_route *r, struct xerr *e);
+/* One change of a batch: replace r, or delete it (del). */
+struct nl_route_change {
+	struct nl_route r;
+	bool del;
+};
+/* nl_route_replace / nl_route_delete for n routes at once, with the same
+ * rules: the requests stream out without waiting for each answer, adds
+ * exclusive and deletes naming xfrmd's protocol; only when a key turns out
+ * taken (or a delete finds nothing) are the tables involved read, once, to
+ * see who holds it. Every change that can be made is made; the first
+ * failure is returned (naming its route) with the count of others. */
+int nl_route_apply(const struct nl_route_change *c, size_t n, struct xerr *e);
 /* Routes with protocol XFRMD_RTPROT in table (0: all tables). */
 int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
 /* The path the kernel takes to dst now (RTM_GETROUTE): its device and
@@ -122,5 +137,8 @@ int nl_policy_list_owned(struct nl_policy **out, size_t *n, struct xerr *e);
 /* Same selector, direction, priority and action (and template, for TUNNEL):
  * writing one over the other would change nothing. */
 bool nl_policy_equal(const struct nl_policy *a, const struct nl_policy *b);
+/* p with what nl_policy_equal ignores zeroed (padding too): equal policies
+ * give byte-equal keys, for sorted sets of thousands of policies. */
+void nl_policy_key(const struct nl_policy *p, struct nl_policy *key);
 
 #endif

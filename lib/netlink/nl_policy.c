@@ -445,6 +445,35 @@ bool nl_policy_equal(const struct nl_policy *a, const struct nl_policy *b)
 		tmpl_addr_equal(&a->tmpl_dst, &b->tmpl_dst));
 }
 
+static void key_addr(struct ipaddr *out, const struct ipaddr *a)
+{
+	static const uint8_t zero[sizeof(a->bytes)];
+
+	if (!a->family || !memcmp(a->bytes, zero, sizeof(zero)))
+		return; /* "any" */
+	out->family = a->family;
+	memcpy(out->bytes, a->bytes, nlk_family_len(a->family));
+}
+
+void nl_policy_key(const struct nl_policy *p, struct nl_policy *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->src.addr.family = p->src.addr.family;
+	key->src.len = p->src.len;
+	memcpy(key->src.addr.bytes, p->src.addr.bytes, nlk_family_len(p->src.addr.family));
+	key->dst.addr.family = p->dst.addr.family;
+	key->dst.len = p->dst.len;
+	memcpy(key->dst.addr.bytes, p->dst.addr.bytes, nlk_family_len(p->dst.addr.family));
+	key->dir = p->dir;
+	key->priority = p->priority;
+	key->action = p->action;
+	if (p->action != NL_POLICY_TUNNEL)
+		return;
+	key->reqid = p->reqid;
+	key_addr(&key->tmpl_src, &p->tmpl_src);
+	key_addr(&key->tmpl_dst, &p->tmpl_dst);
+}
+
 int nl_policy_delete(const struct nl_policy *p, struct xerr *e)
 {
 	if (policy_check_key(p, e) < 0)

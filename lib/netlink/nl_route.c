@@ -15,6 +15,7 @@
 
 #include "nl_common.h"
 #include "nl_kernel.h"
+#include "nl_route_int.h"
 
 /* The kernel files IPv6 routes added with metric 0 under this metric. */
 #define IP6_RT_PRIO_USER 1024
@@ -29,18 +30,14 @@ struct route_dump {
 	int err;
 };
 
-static uint32_t route_metric(const struct nl_route *r)
+uint32_t route_metric(const struct nl_route *r)
 {
 	if (r->dst.addr.family == AF_INET6 && r->metric == 0)
 		return IP6_RT_PRIO_USER;
 	return r->metric;
 }
 
-/* "route 10.2.0.0/24 table 254 metric 100: WHAT", for messages. */
-static int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, ...)
+int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, ...)
 {
 	char p[PREFIX_STRLEN], what[256];
 	va_list ap;
@@ -53,7 +50,7 @@ static int route_err(struct xerr *e, const struct nl_route *r, const char *fmt, 
 }
 
 /* What identifies a route: destination, table (and metric). */
-static int route_check_key(const struct nl_route *r, struct xerr *e)
+int route_check_key(const struct nl_route *r, struct xerr *e)
 {
 	if (r->dst.addr.family != AF_INET && r->dst.addr.family != AF_INET6)
 		return xerr_set(e, "route: destination is not an IPv4 or IPv6 prefix");
@@ -64,7 +61,7 @@ static int route_check_key(const struct nl_route *r, struct xerr *e)
 	return 0;
 }
 
-static int route_check(const struct nl_route *r, struct xerr *e)
+int route_check(const struct nl_route *r, struct xerr *e)
 {
 	if (route_check_key(r, e) < 0)
 		return -1;
@@ -130,7 +127,7 @@ static int route_add_nexthops(struct rtnl_route *rt, const struct nl_route *r)
 
 /* The route as a libnl object. A key-only one (for deletes) carries no type,
  * scope or next hops, so the kernel matches whatever is under the key. */
-static struct rtnl_route *route_build(const struct nl_route *r, bool key_only)
+struct rtnl_route *route_build(const struct nl_route *r, bool key_only)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct nl_addr *dst = nlk_addr(&r->dst.addr, 0, r->dst.len);
@@ -184,28 +181,38 @@ static int route_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+struct nl_msg *route_dump_msg(struct nl_sock *sk, int family, uint32_t table, uint8_t protocol)
+{
+	struct rtmsg rtm = {
+	    .rtm_family = (uint8_t)family,
+	    .rtm_protocol = protocol,
+	    .rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_COMPAT,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+	int one = 1;
+
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    (table && nla_put_u32(msg, RTA_TABLE, table) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
+	return msg;
+}
+
 /* One family's routes, filtered by table and protocol. The kernel filters
  * too when it supports strict dump checks (4.20); the filter here is what
  * counts. A table that does not exist yet holds no routes. */
 static int route_dump(struct nl_sock *sk, int family, struct route_dump *d)
 {
-	struct rtmsg rtm = {
-	    .rtm_family = (uint8_t)family,
-	    .rtm_protocol = d->protocol,
-	    .rtm_table = d->table < 256 ? (uint8_t)d->table : RT_TABLE_COMPAT,
-	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
-	int one = 1, err;
+	struct nl_msg *msg = route_dump_msg(sk, family, d->table, d->protocol);
+	int err;
 
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-	    (d->table && nla_put_u32(msg, RTA_TABLE, d->table) < 0)) {
-		nlmsg_free(msg);
-		return -NLE_NOMEM;
-	}
-	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
-			 sizeof(one));
 	d->err = 0;
 	err = nlk_dump(sk, msg, route_msg, d);
 	if (err == -NLE_OBJ_NOTFOUND && d->table)
@@ -213,58 +220,7 @@ static int route_dump(struct nl_sock *sk, int family, struct route_dump *d)
 	return err < 0 ? err : d->err;
 }
 
-static bool route_same_key(struct rtnl_route *rt, const struct nl_route *r)
-{
-	struct nl_addr *dst = rtnl_route_get_dst(rt);
-	struct ipaddr a;
-
-	if (rtnl_route_get_family(rt) != r->dst.addr.family ||
-	    rtnl_route_get_table(rt) != r->table ||
-	    rtnl_route_get_priority(rt) != route_metric(r) || rtnl_route_get_tos(rt) || !dst ||
-	    nl_addr_get_prefixlen(dst) != r->dst.len)
-		return false;
-	if (r->dst.len == 0)
-		return true; /* default routes may come without an address */
-	nlk_ipaddr(dst, &a);
-	return ipaddr_equal(&a, &r->dst.addr);
-}
-
-/* Who holds a route's key: xfrmd itself and/or another protocol. */
-struct route_owners {
-	const struct nl_route *want;
-	bool ours;
-	int other; /* another protocol's number, -1: none */
-};
-
-static int route_owner_fn(struct rtnl_route *rt, void *arg)
-{
-	struct route_owners *o = arg;
-
-	if (!route_same_key(rt, o->want))
-		return 0;
-	if (rtnl_route_get_protocol(rt) == XFRMD_RTPROT)
-		o->ours = true;
-	else
-		o->other = rtnl_route_get_protocol(rt);
-	return 0;
-}
-
-static int route_owners(struct nl_sock *sk, const struct nl_route *r, struct route_owners *o,
-			struct xerr *e)
-{
-	struct route_dump d = {.table = r->table, .fn = route_owner_fn, .arg = o};
-	int err;
-
-	o->want = r;
-	o->ours = false;
-	o->other = -1;
-	err = route_dump(sk, r->dst.addr.family, &d);
-	if (err < 0)
-		return route_err(e, r, "reading the routing table: %s", nl_geterror(err));
-	return 0;
-}
-
-static int route_refuse(const struct nl_route *r, int protocol, struct xerr *e)
+int route_refuse(const struct nl_route *r, int protocol, struct xerr *e)
 {
 	char p[PREFIX_STRLEN], name[32];
 
@@ -277,52 +233,16 @@ static int route_refuse(const struct nl_route *r, int protocol, struct xerr *e)
 
 int nl_route_replace(const struct nl_route *r, struct xerr *e)
 {
-	struct rtnl_route *rt = NULL;
-	struct route_owners o;
-	struct nl_sock *sk;
-	int err = -NLE_NOMEM;
+	struct nl_route_change c = {.r = *r};
 
-	if (route_check(r, e) < 0 || !(sk = nlk_open(NETLINK_ROUTE, e)))
-		return -1;
-	if (route_owners(sk, r, &o, e) < 0 || (o.other >= 0 && route_refuse(r, o.other, e))) {
-		nl_socket_free(sk);
-		return -1;
-	}
-	if ((rt = route_build(r, false)))
-		err = rtnl_route_add(sk, rt, NLM_F_REPLACE);
-	if (rt)
-		rtnl_route_put(rt);
-	nl_socket_free(sk);
-	return err < 0 ? route_err(e, r, "%s", nl_geterror(err)) : 0;
+	return nl_route_apply(&c, 1, e);
 }
 
 int nl_route_delete(const struct nl_route *r, struct xerr *e)
 {
-	struct rtnl_route *rt = NULL;
-	struct route_owners o;
-	struct nl_sock *sk;
-	int err = -NLE_NOMEM;
+	struct nl_route_change c = {.r = *r, .del = true};
 
-	if (route_check_key(r, e) < 0 || !(sk = nlk_open(NETLINK_ROUTE, e)))
-		return -1;
-	if (route_owners(sk, r, &o, e) < 0) {
-		nl_socket_free(sk);
-		return -1;
-	}
-	if (!o.ours) {
-		nl_socket_free(sk);
-		return o.other >= 0 ? route_refuse(r, o.other, e) : 0;
-	}
-	/* The protocol in the request makes the kernel pick xfrmd's route even
-	 * if another protocol's shares the key. */
-	if ((rt = route_build(r, true)))
-		err = rtnl_route_delete(sk, rt, 0);
-	if (rt)
-		rtnl_route_put(rt);
-	nl_socket_free(sk);
-	if (err < 0 && err != -NLE_OBJ_NOTFOUND)
-		return route_err(e, r, "deleting: %s", nl_geterror(err));
-	return 0;
+	return nl_route_apply(&c, 1, e);
 }
 
 /* Next hops as xfrmd writes them: device only, at most NL_ROUTE_NH_MAX;

@@ -1,5 +1,7 @@
 #include "nl_xfrm.h"
 
+#include "nl_common.h"
+
 #include <arpa/inet.h>
 #include <linux/xfrm.h>
 #include <netlink/netlink.h>
@@ -34,6 +36,7 @@ static struct nl_sock *connected_sock(struct xerr *e)
 		nl_socket_free(sk);
 		return NULL;
 	}
+	nlk_count_sends(sk);
 	return sk;
 }
 

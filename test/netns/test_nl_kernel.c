@@ -289,6 +289,33 @@ START_TEST(route_delete_leaves_appended_admin_route)
 }
 END_TEST
 
+/* A batch: new routes go in without a table read, one already there is
+ * replaced; an IPv4 delete of metric 0 (to the kernel: any metric) must
+ * not take xfrmd's route of another metric once its own is gone. */
+START_TEST(route_batch_exclusive_and_metric_zero)
+{
+	struct nl_route_change c[3] = {
+	    {.r = route("10.9.1.0/24", 109, 0, NL_ROUTE_BLACKHOLE)},
+	    {.r = route("10.9.1.0/24", 109, 50, NL_ROUTE_BLACKHOLE)},
+	    {.r = route("10.9.2.0/24", 109, 0, NL_ROUTE_UNREACHABLE)},
+	};
+	struct xerr e;
+
+	ck_assert_msg(nl_route_apply(c, 3, &e) == 0, "%s", e.msg);
+	c[2].r.type = NL_ROUTE_BLACKHOLE; /* exists: replaced */
+	ck_assert_msg(nl_route_apply(c, 3, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(sh_out("ip route show table 109"),
+			 "blackhole 10.9.1.0/24 proto 211 \n"
+			 "blackhole 10.9.1.0/24 proto 211 metric 50 \n"
+			 "blackhole 10.9.2.0/24 proto 211 \n");
+	c[0].del = true;
+	ck_assert_msg(nl_route_apply(c, 1, &e) == 0, "%s", e.msg);
+	ck_assert_msg(nl_route_apply(c, 1, &e) == 0, "gone is fine: %s", e.msg);
+	ck_assert_str_eq(sh_out("ip route show table 109 10.9.1.0/24"),
+			 "blackhole 10.9.1.0/24 proto 211 metric 50 \n");
+}
+END_TEST
+
 START_TEST(route_lists_and_validation)
 {
 	struct nl_route r = via("10.8.0.0/24", 108, 1, "v0", NULL), *rs;
@@ -616,6 +643,7 @@ int main(void)
 	tcase_add_test(routes, route_delete_and_gone);
 	tcase_add_test(routes, route_admin_route_left_alone);
 	tcase_add_test(routes, route_delete_leaves_appended_admin_route);
+	tcase_add_test(routes, route_batch_exclusive_and_metric_zero);
 	tcase_add_test(routes, route_lists_and_validation);
 	tcase_add_test(routes, route_foreign_shape_reads_as_other);
 	tcase_add_test(policies, policy_out_tunnel_reads_back);
