@@ -75,13 +75,14 @@ static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *re
 	json_object_put(r);
 }
 
-static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req)
+/* routes: from routes_build (NULL: failed, e says why). */
+static void reply_routes(struct xfrmd *d, uint64_t client, struct json_object *routes,
+			 const struct xerr *e)
 {
-	struct xerr e;
-	struct json_object *routes = routes_build(d, str_arg(req, "connection"), &e), *r;
+	struct json_object *r;
 
 	if (!routes) {
-		ctl_server_reply_error(d->ctl, client, e.msg);
+		ctl_server_reply_error(d->ctl, client, e->msg);
 		return;
 	}
 	r = json_object_new_object();
@@ -89,6 +90,14 @@ static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req
 	json_object_object_add(r, "routes", routes);
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
+}
+
+static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct xerr e;
+	struct json_object *routes = routes_build(d, str_arg(req, "connection"), &e);
+
+	reply_routes(d, client, routes, &e);
 }
 
 /* {"cmd": "route", "action": "publish"|"unpublish", "connection", "prefix"?} */
@@ -108,7 +117,7 @@ static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
 		ctl_server_reply_error(d->ctl, client, e.msg);
 		return;
 	}
-	cmd_routes(d, client, req);
+	reply_routes(d, client, routes_build_set(d, conn, &e), &e);
 }
 
 /* clang-format off */

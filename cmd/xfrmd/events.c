@@ -102,8 +102,8 @@ static struct json_object *tunnel_fields(const struct conn_rt *c, size_t t, cons
 
 void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why)
 {
-	/* on the failover path: nothing to build when nobody listens */
-	if (!c->d->n_monitors || t >= c->pair.n || c->pair.healthy[t] == healthy)
+	/* nothing to build when nobody listens */
+	if (!c->d->n_monitors || t >= c->pair.n)
 		return;
 	events_emit(c->d, healthy ? "tunnel-up" : "tunnel-down", tunnel_fields(c, t, why));
 }
@@ -134,6 +134,8 @@ void events_active(struct conn_rt *c, const char *why)
 	json_object_object_add(o, "from", tunnel_set(c->pair.prev_active, c->pair.n));
 	json_object_object_add(o, "to", tunnel_set(c->pair.active, c->pair.n));
 	JSTR(o, "reason", why);
+	/* health input -> kernel ack, for failover benchmarks and alerts */
+	JU64(o, "reaction_us", c->reaction_us);
 	events_emit(c->d, types[c->pair.last_change], o);
 }
 

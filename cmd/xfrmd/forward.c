@@ -22,6 +22,8 @@
 
 #include "log.h"
 #include "nl_kernel.h"
+#include "key_set.h"
+#include "sa_index.h"
 #include "xfrmd.h"
 
 #define POLICY_PRIORITY (XFRMD_PRIO_MIN + 500)
@@ -76,6 +78,14 @@ static void via_underlay(const struct conn_rt *c, struct nl_route *r)
 
 	if (t == SIZE_MAX)
 		return;
+	/* Same tunnel as last time: the path found then (or none), no lookup
+	 * per connection on every apply; a full sync invalidates and looks again. */
+	if (c->fwd.valid && c->fwd.via_tunnel == t) {
+		r->nh_ifindex[0] = c->fwd.via.nh_ifindex[0];
+		r->nh_gateway[0] = c->fwd.via.nh_gateway[0];
+		r->n_nh = c->fwd.via.n_nh ? 1 : 0;
+		return;
+	}
 	/* No way to the peer: the route is withdrawn or blackholed like one
 	 * without a healthy tunnel; the tunnel cannot come up anyway. */
 	if (nl_route_get_path(&c->cfg->tunnels[t].remote, &r->nh_ifindex[0], &r->nh_gateway[0],
@@ -103,17 +113,14 @@ static void route_via(const struct conn_rt *c, struct nl_route *via, bool *del)
 		*del = true;
 }
 
-static int route_one(struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
-		     const struct nl_route *via, bool del, struct xerr *e)
+static void route_change(struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
+			 const struct nl_route *via, bool del, struct nl_route_change *ch)
 {
-	struct nl_route r = *via;
-
-	r.dst = o->prefix;
-	r.table = o->table;
-	r.metric = o->metric;
-	if (del || !routes_published(d, c->cfg, o))
-		return nl_route_delete(&r, e);
-	return nl_route_replace(&r, e);
+	ch->r = *via;
+	ch->r.dst = o->prefix;
+	ch->r.table = o->table;
+	ch->r.metric = o->metric;
+	ch->del = del || !routes_published(d, c->cfg, o);
 }
 
 static bool same_via(const struct fwd_state *f, const struct nl_route *via, bool del)
@@ -128,26 +135,36 @@ static bool same_via(const struct fwd_state *f, const struct nl_route *via, bool
 	return true;
 }
 
-static int routes_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
+/* All of the connection's routes in one batch; force: even if their path
+ * did not change (their published choice did). */
+static int routes_conn(struct xfrmd *d, struct conn_rt *c, bool force, struct xerr *e)
 {
 	size_t n = routes_count(c->cfg);
+	struct nl_route_change *ch;
 	struct route_obj *o;
 	struct nl_route via;
 	bool del;
-	int rc = 0;
+	int rc;
 
 	route_via(c, &via, &del);
-	if (same_via(&c->fwd, &via, del))
+	if (!force && same_via(&c->fwd, &via, del))
 		return 0;
 	o = calloc(n + 1, sizeof(*o));
-	if (!o)
+	ch = calloc(n + 1, sizeof(*ch));
+	if (!o || !ch) {
+		free(o);
+		free(ch);
 		return xerr_set(e, "out of memory");
+	}
 	n = routes_of(c->cfg, o, n);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = route_one(d, c, &o[i], &via, del, e);
+	for (size_t i = 0; i < n; i++)
+		route_change(d, c, &o[i], &via, del, &ch[i]);
+	rc = nl_route_apply(ch, n, e);
 	free(o);
+	free(ch);
 	if (!rc) {
 		c->fwd.via = via;
+		c->fwd.via_tunnel = route_tunnel(c, 0);
 		c->fwd.via_delete = del;
 	}
 	return rc;
@@ -171,14 +188,56 @@ static void policy_key(const struct prefix *src, const struct prefix *dst, enum 
 struct kernel_policies {
 	const struct nl_policy *v;
 	size_t n;
+	struct key_set keys; /* nl_policy_key of each: thousands are looked up */
+	/* start-up: xfrmd's routes (route_keys), read once for every connection */
+	struct key_set routes;
+	bool routes_read;
 };
+
+/* xfrmd's routes in the kernel into k (route_keys); -1: unknown. */
+static int owned_route_keys(struct key_set *k)
+{
+	struct nl_route *routes = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	key_set_init(k, sizeof(struct route_key));
+	if (nl_route_list_owned(0, &routes, &n, NULL))
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = route_keys_add(k, &routes[i].dst, routes[i].table, routes[i].metric);
+	free(routes);
+	key_set_seal(k);
+	if (rc)
+		key_set_free(k);
+	return rc;
+}
 
 static int policy_set(const struct kernel_policies *k, const struct nl_policy *p, struct xerr *e)
 {
-	for (size_t i = 0; k && i < k->n; i++)
-		if (nl_policy_equal(&k->v[i], p))
-			return 0;
+	struct nl_policy key;
+
+	nl_policy_key(p, &key);
+	if (k && key_set_has(&k->keys, &key))
+		return 0;
 	return nl_policy_update(p, e);
+}
+
+/* -1: out of memory (then k holds no policies: everything is written). */
+static int kernel_policies_index(struct kernel_policies *k)
+{
+	key_set_init(&k->keys, sizeof(struct nl_policy));
+	for (size_t i = 0; i < k->n; i++) {
+		struct nl_policy key;
+
+		nl_policy_key(&k->v[i], &key);
+		if (key_set_add(&k->keys, &key)) {
+			key_set_free(&k->keys);
+			return -1;
+		}
+	}
+	key_set_seal(&k->keys);
+	return 0;
 }
 
 #define FWD_BLOCK (-1)
@@ -268,7 +327,8 @@ static bool conn_in_kernel(struct xfrmd *d, const struct conn_rt *c,
 {
 	const struct cfg_connection *cfg = c->cfg;
 	struct nl_policy *pols = NULL;
-	struct nl_route *routes = NULL;
+	struct key_set own;
+	const struct key_set *routes = &own;
 	struct route_obj *o;
 	size_t n = 0, no = routes_count(cfg);
 	bool all = true;
@@ -298,21 +358,20 @@ static bool conn_in_kernel(struct xfrmd *d, const struct conn_rt *c,
 		free(pols);
 		return all;
 	}
-	if (nl_route_list_owned(0, &routes, &n, NULL) || !(o = calloc(no + 1, sizeof(*o)))) {
-		free(routes);
+	/* A full sync read them once for all connections. */
+	if (k && k->routes_read)
+		routes = &k->routes;
+	else if (owned_route_keys(&own))
 		return false;
-	}
-	no = routes_of(cfg, o, no);
-	for (size_t i = 0; i < no; i++) {
-		bool hit = !routes_published(d, cfg, &o[i]);
-
-		for (size_t j = 0; j < n && !hit; j++)
-			hit = prefix_equal(&routes[j].dst, &o[i].prefix) &&
-			      routes[j].table == o[i].table && routes[j].metric == o[i].metric;
-		all = all && hit;
-	}
+	o = calloc(no + 1, sizeof(*o));
+	all = o != NULL;
+	no = o ? routes_of(cfg, o, no) : 0;
+	for (size_t i = 0; i < no; i++)
+		all = all && (!routes_published(d, cfg, &o[i]) ||
+			      route_keys_has(routes, &o[i].prefix, o[i].table, o[i].metric));
 	free(o);
-	free(routes);
+	if (routes == &own)
+		key_set_free(&own);
 	return all;
 }
 
@@ -324,7 +383,8 @@ static int program_conn(struct xfrmd *d, struct conn_rt *c, const struct kernel_
 	 * with nothing in the kernel yet is programmed now: fail closed. */
 	if (!d->sas_known && conn_in_kernel(d, c, k))
 		return 0;
-	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, k, e)) || routes_conn(d, c, e)) {
+	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, k, e)) ||
+	    routes_conn(d, c, false, e)) {
 		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
 	}
@@ -340,6 +400,21 @@ int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 void forward_invalidate(struct conn_rt *c)
 {
 	c->fwd.valid = false;
+}
+
+int forward_routes(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
+{
+	/* Start-up or after a failure: the full path, which knows when to
+	 * leave the kernel alone and when everything must be written. */
+	if (!d->sas_known || !c->fwd.valid) {
+		forward_invalidate(c);
+		return forward_conn(d, c, e);
+	}
+	if (routes_conn(d, c, true, e)) {
+		c->fwd.valid = false; /* unknown now: next time, everything */
+		return -1;
+	}
+	return 0;
 }
 
 /* --- whole sync ------------------------------------------------------------ */
@@ -384,42 +459,76 @@ static bool link_wanted(const struct xfrmd *d, const struct nl_link *l)
 	return false;
 }
 
-static bool route_wanted(const struct xfrmd *d, const struct nl_route *r)
+/* Every published route of the running config, for prune: thousands of
+ * routes are checked against it. */
+static int routes_wanted(const struct xfrmd *d, struct key_set *k, struct xerr *e)
 {
 	for (size_t i = 0; i < d->n_rt; i++) {
 		const struct cfg_connection *cfg = d->rt[i].cfg;
 		size_t n = routes_count(cfg);
 		struct route_obj *o = calloc(n + 1, sizeof(*o));
-		bool hit = false;
+		int rc = o ? 0 : -1;
 
 		n = o ? routes_of(cfg, o, n) : 0;
-		for (size_t k = 0; k < n && !hit; k++)
-			hit = routes_published(d, cfg, &o[k]) &&
-			      prefix_equal(&o[k].prefix, &r->dst) && o[k].table == r->table &&
-			      o[k].metric == r->metric;
+		for (size_t j = 0; j < n && !rc; j++)
+			if (routes_published(d, cfg, &o[j]))
+				rc = route_keys_add(k, &o[j].prefix, o[j].table, o[j].metric);
 		free(o);
-		if (hit)
-			return true;
+		if (rc)
+			return xerr_set(e, "out of memory");
 	}
-	return false;
+	key_set_seal(k);
+	return 0;
 }
 
-static bool policy_wanted(const struct xfrmd *d, const struct nl_policy *p)
+/* A policy's selector as prune looks at it: out, or in/fwd (same pairs). */
+struct sel_key {
+	struct prefix src, dst;
+	bool out;
+};
+
+static void sel_key(struct sel_key *k, const struct prefix *src, const struct prefix *dst, bool out)
 {
+	memset(k, 0, sizeof(*k));
+	key_prefix(&k->src, src);
+	key_prefix(&k->dst, dst);
+	k->out = out;
+}
+
+static int sel_add(struct key_set *s, const struct prefix *src, const struct prefix *dst, bool out)
+{
+	struct sel_key k;
+
+	sel_key(&k, src, dst, out);
+	return key_set_add(s, &k);
+}
+
+/* Every selector the running config's policy-mode connections want. */
+static int policies_wanted(const struct xfrmd *d, struct key_set *s, struct xerr *e)
+{
+	key_set_init(s, sizeof(struct sel_key));
 	for (size_t i = 0; i < d->n_rt; i++) {
 		const struct cfg_connection *cfg = d->rt[i].cfg;
-		const struct prefix *lps = cfg->local_prefixes, *rps = cfg->remote_prefixes;
-		bool out = p->dir == NL_POLICY_OUT;
 
-		if (cfg->mode != CFG_MODE_POLICY)
-			continue;
-		for (size_t l = 0; l < cfg->n_local; l++)
-			for (size_t r = 0; r < cfg->n_remote; r++)
-				if (prefix_equal(&p->src, out ? &lps[l] : &rps[r]) &&
-				    prefix_equal(&p->dst, out ? &rps[r] : &lps[l]))
-					return true;
+		for (size_t l = 0; cfg->mode == CFG_MODE_POLICY && l < cfg->n_local; l++)
+			for (size_t r = 0; r < cfg->n_remote; r++) {
+				const struct prefix *lp = &cfg->local_prefixes[l];
+				const struct prefix *rp = &cfg->remote_prefixes[r];
+
+				if (sel_add(s, lp, rp, true) || sel_add(s, rp, lp, false))
+					return xerr_set(e, "out of memory");
+			}
 	}
-	return false;
+	key_set_seal(s);
+	return 0;
+}
+
+static bool policy_wanted(const struct key_set *want, const struct nl_policy *p)
+{
+	struct sel_key k;
+
+	sel_key(&k, &p->src, &p->dst, p->dir == NL_POLICY_OUT);
+	return key_set_has(want, &k);
 }
 
 /* Removes what xfrmd owns and no longer wants. Gone is fine; a failure is
@@ -430,26 +539,54 @@ static int prune_failed(const struct xerr *one)
 	return -1;
 }
 
+/* Routes go in one batch; *failed: some could not be removed (logged,
+ * naming the first). -1 only when the kernel's routes cannot be read. */
+static int prune_routes(struct xfrmd *d, int *failed, struct xerr *e)
+{
+	struct key_set want;
+	struct nl_route_change *del = NULL;
+	struct nl_route *routes = NULL;
+	size_t n = 0, n_del = 0;
+	struct xerr one;
+	int rc;
+
+	key_set_init(&want, sizeof(struct route_key));
+	rc = routes_wanted(d, &want, e);
+
+	if (!rc)
+		rc = nl_route_list_owned(0, &routes, &n, e);
+	if (!rc && !(del = calloc(n + 1, sizeof(*del))))
+		rc = xerr_set(e, "out of memory");
+	for (size_t i = 0; !rc && i < n; i++)
+		if (!route_keys_has(&want, &routes[i].dst, routes[i].table, routes[i].metric))
+			del[n_del++] = (struct nl_route_change){.r = routes[i], .del = true};
+	if (!rc && nl_route_apply(del, n_del, &one))
+		*failed = prune_failed(&one);
+	key_set_free(&want);
+	free(routes);
+	free(del);
+	return rc;
+}
+
 static int prune(struct xfrmd *d, struct xerr *e)
 {
-	struct nl_route *routes = NULL;
+	struct key_set want;
 	struct nl_policy *pols = NULL;
 	struct nl_link *links = NULL;
 	size_t n = 0;
 	struct xerr one;
 	int rc = 0;
 
-	if (nl_route_list_owned(0, &routes, &n, e))
+	if (prune_routes(d, &rc, e))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!route_wanted(d, &routes[i]) && nl_route_delete(&routes[i], &one))
-			rc = prune_failed(&one);
-	free(routes);
-	if (nl_policy_list_owned(&pols, &n, e))
+	if (policies_wanted(d, &want, e) || nl_policy_list_owned(&pols, &n, e)) {
+		key_set_free(&want);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (!policy_wanted(d, &pols[i]) && nl_policy_delete(&pols[i], &one))
+		if (!policy_wanted(&want, &pols[i]) && nl_policy_delete(&pols[i], &one))
 			rc = prune_failed(&one);
+	key_set_free(&want);
 	free(pols);
 	if (nl_link_list_owned(&links, &n, e))
 		return -1;
@@ -462,54 +599,72 @@ static int prune(struct xfrmd *d, struct xerr *e)
 	return rc;
 }
 
-static bool sa_listed(const struct sa_table *t, uint32_t spi)
-{
-	for (size_t i = 0; i < t->n; i++)
-		for (size_t c = 0; c < t->ike[i].n_children; c++)
-			if (t->ike[i].children[c].spi_in == spi ||
-			    t->ike[i].children[c].spi_out == spi)
-				return true;
-	return false;
-}
-
 /* charon removes its SAs when it stops, not when it is killed; a new charon
  * knows nothing of the old ones, which linger until their hard lifetime.
  * Only ESP SAs with a reqid of xfrmd's tunnels are considered, and only
  * those missing from two lists in a row: one list may miss a CHILD_SA that
  * charon moves between IKE SAs (IKE rekey) while it enumerates them. */
-#define SUSPECTS_MAX 64
-static uint32_t suspects[SUSPECTS_MAX];
-static size_t n_suspects;
+static struct spi_set suspects; /* missing from the previous list, sorted */
 
-static bool suspected(uint32_t spi)
+/* Tunnel ids are handed out from 1 up and never freed (runtime_assign_ids),
+ * so the largest is the band of reqids that are xfrmd's. */
+static uint32_t max_tunnel_id(const struct xfrmd *d)
 {
-	for (size_t i = 0; i < n_suspects; i++)
-		if (suspects[i] == spi)
-			return true;
-	return false;
+	uint32_t max = 0;
+
+	if (!d->tunnel_ids)
+		return 0;
+	json_object_object_foreach(d->tunnel_ids, name, v)
+	{
+		int64_t id = json_object_get_int64(v);
+
+		(void)name;
+		if (id > max && id <= UINT32_MAX - CHARON_ID_BASE)
+			max = (uint32_t)id;
+	}
+	return max;
+}
+
+static bool stale_candidate(const struct kernel_sa *sa, uint32_t max_id, time_t before,
+			    const struct spi_set *listed)
+{
+	return sa->proto == IPPROTO_ESP && sa->reqid > CHARON_ID_BASE &&
+	       sa->reqid - CHARON_ID_BASE <= max_id && sa->add_time &&
+	       (time_t)sa->add_time < before && !spi_set_has(listed, sa->spi);
+}
+
+static int cmp_spi(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 bool forward_prune_sas(struct xfrmd *d, time_t before)
 {
 	struct kernel_sa_table k;
-	uint32_t next[SUSPECTS_MAX];
-	size_t n_next = 0;
+	struct spi_set next = {0};
+	uint32_t max_id = max_tunnel_id(d);
 	struct xerr e;
+	/* charon's SPIs sorted once: every SA list runs this, with thousands
+	 * of SAs on each side */
+	struct spi_set listed;
 
+	if (spi_set_build(&listed, &d->sas))
+		return false; /* out of memory: the next list tries again */
 	if (nl_xfrm_dump_sas(&k, &e)) {
 		log_err("kernel: %s", e.msg);
+		spi_set_free(&listed);
 		return false;
 	}
-	for (size_t i = 0; i < k.n; i++) {
+	next.v = malloc((k.n + 1) * sizeof(*next.v));
+	for (size_t i = 0; next.v && i < k.n; i++) {
 		const struct kernel_sa *sa = &k.sa[i];
 
-		if (sa->proto != IPPROTO_ESP || sa->reqid <= CHARON_ID_BASE ||
-		    sa->reqid > CHARON_ID_BASE + 999 || !sa->add_time ||
-		    (time_t)sa->add_time >= before || sa_listed(&d->sas, sa->spi))
+		if (!stale_candidate(sa, max_id, before, &listed))
 			continue;
-		if (!suspected(sa->spi)) {
-			if (n_next < SUSPECTS_MAX)
-				next[n_next++] = sa->spi;
+		if (!spi_set_has(&suspects, sa->spi)) {
+			next.v[next.n++] = sa->spi;
 			continue;
 		}
 		if (nl_xfrm_sa_delete(sa, &e))
@@ -520,9 +675,17 @@ bool forward_prune_sas(struct xfrmd *d, time_t before)
 				 sa->spi, sa->reqid);
 	}
 	kernel_sa_table_free(&k);
-	memcpy(suspects, next, n_next * sizeof(next[0]));
-	n_suspects = n_next;
-	return n_next > 0;
+	spi_set_free(&listed);
+	if (next.n)
+		qsort(next.v, next.n, sizeof(*next.v), cmp_spi);
+	spi_set_free(&suspects);
+	suspects = next;
+	return next.n > 0;
+}
+
+void forward_prune_sas_forget(void)
+{
+	spi_set_free(&suspects);
 }
 
 /* charon's own routes (strongswan.conf charon.install_routes, table 220 by
@@ -576,11 +739,177 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 	if (ensure_links(d, e))
 		return -1;
 	/* Without the dump, writing everything is still correct. */
-	if (!nl_policy_list_owned(&have, &k.n, &ignored))
+	if (!nl_policy_list_owned(&have, &k.n, &ignored)) {
 		k.v = have;
+		if (kernel_policies_index(&k))
+			k.v = NULL;
+	}
+	/* Start-up: each connection checks what the previous xfrmd left. */
+	k.routes_read = k.v && !d->sas_known && !owned_route_keys(&k.routes);
 	for (size_t i = 0; i < d->n_rt && !rc; i++)
 		if (program_conn(d, &d->rt[i], k.v ? &k : NULL, e))
 			rc = xerr_wrap(e, "%s", d->rt[i].cfg->name);
+	if (k.v)
+		key_set_free(&k.keys);
+	if (k.routes_read)
+		key_set_free(&k.routes);
 	free(have);
 	return rc ? rc : prune(d, e);
+}
+
+/* --- after an apply: only what changed ---------------------------------------- */
+
+static bool prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!prefix_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool routes_cfg_equal(const struct cfg_routes *a, const struct cfg_routes *b)
+{
+	if (a->publish != b->publish || a->table != b->table || a->metric != b->metric ||
+	    a->n_overrides != b->n_overrides)
+		return false;
+	for (size_t i = 0; i < a->n_overrides; i++) {
+		const struct cfg_route_override *x = &a->overrides[i], *y = &b->overrides[i];
+
+		if (!prefix_equal(&x->prefix, &y->prefix) || x->publish != y->publish ||
+		    x->metric != y->metric || x->metric_set != y->metric_set)
+			return false;
+	}
+	return true;
+}
+
+bool forward_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
+{
+	if (a->mode != b->mode || a->interface != b->interface || a->start != b->start ||
+	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels ||
+	    !prefixes_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
+	    !prefixes_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
+	    !routes_cfg_equal(&a->routes, &b->routes))
+		return false;
+	for (size_t t = 0; t < a->n_tunnels; t++)
+		if (a->tunnels[t].id != b->tunnels[t].id ||
+		    !ipaddr_equal(&a->tunnels[t].local, &b->tunnels[t].local) ||
+		    !ipaddr_equal(&a->tunnels[t].remote, &b->tunnels[t].remote))
+			return false;
+	return true;
+}
+
+int forward_links_changed(struct xfrmd *d, struct xerr *e)
+{
+	for (size_t i = 0; i < d->n_rt; i++) {
+		struct conn_rt *c = &d->rt[i];
+
+		for (size_t t = 0; !c->fwd.valid && c->cfg->mode == CFG_MODE_ROUTE && t < c->pair.n;
+		     t++) {
+			struct nl_link_spec s;
+
+			link_spec(c, t, &s);
+			if (nl_link_ensure(&s, &c->t[t].ifindex, e))
+				return xerr_wrap(e, "%s", c->t[t].name);
+		}
+	}
+	return 0;
+}
+
+/* Linear in the connections: called for the few objects an apply retires. */
+static bool policy_in_config(const struct xfrmd *d, const struct nl_policy *p)
+{
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct cfg_connection *cfg = d->rt[i].cfg;
+		bool out = p->dir == NL_POLICY_OUT;
+
+		for (size_t l = 0; cfg->mode == CFG_MODE_POLICY && l < cfg->n_local; l++)
+			for (size_t r = 0; r < cfg->n_remote; r++)
+				if (prefix_equal(&p->src, out ? &cfg->local_prefixes[l]
+							      : &cfg->remote_prefixes[r]) &&
+				    prefix_equal(&p->dst, out ? &cfg->remote_prefixes[r]
+							      : &cfg->local_prefixes[l]))
+					return true;
+	}
+	return false;
+}
+
+static bool route_in_config(const struct xfrmd *d, const struct route_obj *want)
+{
+	bool hit = false;
+
+	for (size_t i = 0; i < d->n_rt && !hit; i++) {
+		const struct cfg_connection *cfg = d->rt[i].cfg;
+		size_t n = routes_count(cfg);
+		struct route_obj *o = calloc(n + 1, sizeof(*o));
+
+		if (!o)
+			return true; /* keep it: the next full sync decides */
+		n = routes_of(cfg, o, n);
+		for (size_t k = 0; k < n && !hit; k++)
+			hit = routes_published(d, cfg, &o[k]) &&
+			      prefix_equal(&o[k].prefix, &want->prefix) &&
+			      o[k].table == want->table && o[k].metric == want->metric;
+		free(o);
+	}
+	return hit;
+}
+
+static void retire_policies(struct xfrmd *d, const struct cfg_connection *old)
+{
+	static const enum nl_policy_dir dirs[] = {NL_POLICY_OUT, NL_POLICY_IN, NL_POLICY_FWD};
+	struct nl_policy p;
+	struct xerr one;
+
+	for (size_t l = 0; old->mode == CFG_MODE_POLICY && l < old->n_local; l++)
+		for (size_t r = 0; r < old->n_remote; r++)
+			for (size_t k = 0; k < 3; k++) {
+				const struct prefix *lp = &old->local_prefixes[l];
+				const struct prefix *rp = &old->remote_prefixes[r];
+				bool out = dirs[k] == NL_POLICY_OUT;
+
+				if (lp->addr.family != rp->addr.family)
+					continue;
+				policy_key(out ? lp : rp, out ? rp : lp, dirs[k], &p);
+				if (!policy_in_config(d, &p) && nl_policy_delete(&p, &one))
+					prune_failed(&one);
+			}
+}
+
+static void retire_routes(struct xfrmd *d, const struct cfg_connection *old)
+{
+	size_t n = routes_count(old);
+	struct route_obj *o = calloc(n + 1, sizeof(*o));
+	struct xerr one;
+
+	n = o ? routes_of(old, o, n) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct nl_route r = {
+		    .dst = o[i].prefix, .table = o[i].table, .metric = o[i].metric};
+
+		if (!route_in_config(d, &o[i]) && nl_route_delete(&r, &one))
+			prune_failed(&one);
+	}
+	free(o);
+}
+
+static void retire_links(struct xfrmd *d, const struct cfg_connection *old)
+{
+	struct nl_link l;
+	struct xerr one;
+
+	for (size_t t = 0; old->mode == CFG_MODE_ROUTE && t < old->n_tunnels; t++) {
+		memset(&l, 0, sizeof(l));
+		snprintf(l.spec.name, sizeof(l.spec.name), "xfrmd%u", old->tunnels[t].id);
+		if (!link_wanted(d, &l) && nl_link_delete(l.spec.name, &one))
+			prune_failed(&one);
+	}
+}
+
+void forward_retire(struct xfrmd *d, const struct cfg_connection *old)
+{
+	retire_policies(d, old);
+	retire_routes(d, old);
+	retire_links(d, old);
 }

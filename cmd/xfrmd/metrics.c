@@ -196,6 +196,32 @@ static void family_samples(FILE *f, const struct family *m, struct json_object *
 	}
 }
 
+/* The status report's failover_reaction as a Prometheus histogram. */
+static void reaction_samples(FILE *f, struct json_object *r)
+{
+	struct json_object *buckets = lookup(r, "buckets");
+	const char *name = "xfrmd_failover_reaction_seconds";
+
+	if (!r)
+		return;
+	fprintf(f,
+		"# HELP %s Time from a tunnel health event reaching xfrmd to the kernel "
+		"acknowledging the new routes or policies.\n# TYPE %s histogram\n",
+		name, name);
+	for (size_t i = 0; buckets && i < json_object_array_length(buckets); i++) {
+		struct json_object *b = json_object_array_get_idx(buckets, i);
+
+		fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
+			(double)json_object_get_uint64(lookup(b, "le_us")) / 1e6,
+			json_object_get_uint64(lookup(b, "count")));
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+		json_object_get_uint64(lookup(r, "count")));
+	fprintf(f, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name,
+		(double)json_object_get_uint64(lookup(r, "sum_us")) / 1e6, name,
+		json_object_get_uint64(lookup(r, "count")));
+}
+
 char *metrics_text(struct json_object *st)
 {
 	char *buf = NULL;
@@ -210,6 +236,7 @@ char *metrics_text(struct json_object *st)
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
 		family_samples(f, m, st);
 	}
+	reaction_samples(f, lookup(st, "failover_reaction"));
 	if (fclose(f)) {
 		free(buf);
 		return NULL;
@@ -269,6 +296,31 @@ static char *with_routes(char *text, struct json_object *routes)
 	return buf;
 }
 
+/* Requests xfrmd sent since it started: what an apply costs charon and the
+ * kernel (bench/ reads them before and after one). */
+static char *with_requests(char *text, const struct xfrmd *d)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return text;
+	fprintf(f,
+		"%s# HELP xfrmd_vici_requests_total VICI command requests sent to charon.\n"
+		"# TYPE xfrmd_vici_requests_total counter\nxfrmd_vici_requests_total %" PRIu64
+		"\n# HELP xfrmd_netlink_requests_total Netlink messages sent to the kernel "
+		"(changes and dumps).\n# TYPE xfrmd_netlink_requests_total counter\n"
+		"xfrmd_netlink_requests_total %" PRIu64 "\n",
+		text, d->vici ? vici_client_requests_total(d->vici) : 0, nl_requests_total());
+	if (fclose(f)) {
+		free(buf);
+		return text;
+	}
+	free(text);
+	return buf;
+}
+
 void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
@@ -286,6 +338,7 @@ void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 
 		text = with_routes(text, routes);
 		json_object_put(routes);
+		text = with_requests(text, d);
 	}
 	if (!text) {
 		ctl_server_reply_error(d->ctl, client, "metrics: out of memory");

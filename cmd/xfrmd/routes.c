@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "nl_kernel.h"
+#include "key_set.h"
 #include "xfrmd.h"
 
 static const struct cfg_route_override *override_for(const struct cfg_connection *c,
@@ -94,18 +95,9 @@ static const char *route_state(const struct conn_rt *c, bool published)
 	return c->cfg->fail_closed ? "blackhole" : "withdrawn";
 }
 
-static bool in_kernel(const struct nl_route *owned, size_t n, const struct route_obj *r)
-{
-	for (size_t i = 0; i < n; i++)
-		if (prefix_equal(&owned[i].dst, &r->prefix) && owned[i].table == r->table &&
-		    owned[i].metric == r->metric)
-			return true;
-	return false;
-}
-
+/* in_kernel: whether xfrmd's route is in the kernel under r's key. */
 static struct json_object *route_json(const struct xfrmd *d, const struct conn_rt *c,
-				      const struct route_obj *r, const struct nl_route *owned,
-				      size_t n_owned)
+				      const struct route_obj *r, bool in_kernel)
 {
 	struct json_object *o = json_object_new_object(), *via = json_object_new_array();
 	bool pub = routes_published(d, c->cfg, r);
@@ -122,37 +114,26 @@ static struct json_object *route_json(const struct xfrmd *d, const struct conn_r
 		if (pair_is_active(&c->pair, t))
 			json_object_array_add(via, json_object_new_uint64(t + 1));
 	json_object_object_add(o, "via_tunnels", via);
-	json_object_object_add(o, "in_kernel",
-			       json_object_new_boolean(in_kernel(owned, n_owned, r)));
+	json_object_object_add(o, "in_kernel", json_object_new_boolean(in_kernel));
 	return o;
 }
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+/* xfrmd's routes in the kernel (table 0: every table), as a set: a reply
+ * may list thousands. */
+static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 {
-	struct json_object *arr = json_object_new_array();
 	struct nl_route *owned = NULL;
-	size_t n_owned = 0;
+	size_t n = 0;
+	int rc = 0;
 
-	if (nl_route_list_owned(0, &owned, &n_owned, e)) {
-		json_object_put(arr);
-		return NULL;
-	}
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct conn_rt *c = &d->rt[i];
-		size_t n = routes_count(c->cfg);
-		struct route_obj *r = calloc(n + 1, sizeof(*r));
-
-		if (only_conn && strcmp(only_conn, c->cfg->name)) {
-			free(r);
-			continue;
-		}
-		n = r ? routes_of(c->cfg, r, n) : 0;
-		for (size_t k = 0; k < n; k++)
-			json_object_array_add(arr, route_json(d, c, &r[k], owned, n_owned));
-		free(r);
-	}
+	if (nl_route_list_owned(table, &owned, &n, e))
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (route_keys_add(k, &owned[i].dst, owned[i].table, owned[i].metric))
+			rc = xerr_set(e, "out of memory");
 	free(owned);
-	return arr;
+	key_set_seal(k);
+	return rc;
 }
 
 static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
@@ -161,6 +142,58 @@ static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
 		if (!strcmp(d->rt[i].cfg->name, name))
 			return &d->rt[i];
 	return NULL;
+}
+
+/* written: only_conn's routes are as its last batch wrote them (the kernel
+ * acknowledged each), so the reply needs no table read. */
+static struct json_object *build(struct xfrmd *d, const char *only_conn, bool written,
+				 struct xerr *e)
+{
+	struct json_object *arr = json_object_new_array();
+	const struct conn_rt *one = find_conn(d, only_conn);
+	struct key_set owned;
+
+	key_set_init(&owned, sizeof(struct route_key));
+	/* One connection: only its table (the kernel filters the dump). */
+	if (!written && (!only_conn || one) &&
+	    owned_keys(&owned, one ? one->cfg->routes.table : 0, e)) {
+		key_set_free(&owned);
+		json_object_put(arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_rt; i++) {
+		const struct conn_rt *c = &d->rt[i];
+		size_t n = routes_count(c->cfg);
+		struct route_obj *r;
+
+		if (only_conn && strcmp(only_conn, c->cfg->name))
+			continue;
+		r = calloc(n + 1, sizeof(*r));
+		n = r ? routes_of(c->cfg, r, n) : 0;
+		for (size_t k = 0; k < n; k++) {
+			bool in =
+			    written ? !c->fwd.via_delete && routes_published(d, c->cfg, &r[k])
+				    : route_keys_has(&owned, &r[k].prefix, r[k].table, r[k].metric);
+
+			json_object_array_add(arr, route_json(d, c, &r[k], in));
+		}
+		free(r);
+	}
+	key_set_free(&owned);
+	return arr;
+}
+
+struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+{
+	return build(d, only_conn, false, e);
+}
+
+struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e)
+{
+	const struct conn_rt *c = find_conn(d, conn);
+
+	/* Else (start-up, a failed batch) the kernel is read. */
+	return build(d, conn, c && d->sas_known && c->fwd.valid, e);
 }
 
 static void record_choice(struct xfrmd *d, const char *conn, const char *prefix, bool publish)
@@ -201,12 +234,11 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 	free(r);
 	if (!hits)
 		return xerr_set(e, "connection '%s' has no route to %s", conn, prefix);
-	forward_invalidate(c); /* the routes themselves changed, not their path */
-	if (forward_conn(d, c, e))
+	if (forward_routes(d, c, e)) /* the routes themselves changed, not their path */
 		return -1;
 	log_info("%s: %s %s", conn, publish ? "published" : "unpublished",
 		 prefix ? prefix : "all routes");
-	return state_save(d, e);
+	return state_save_choices(d, conn, e);
 }
 
 /* Choices for connections or prefixes the config no longer has are dropped. */

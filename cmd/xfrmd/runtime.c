@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "probe.h"
+#include "sa_index.h"
 #include "xfrmd.h"
 
 static bool tunnel_healthy(const struct tunnel_rt *t)
@@ -41,29 +42,54 @@ static void log_active(const struct conn_rt *c, const char *why)
 		 which[0] ? which : (c->cfg->fail_closed ? "nothing: dropping" : "nothing"), why);
 }
 
-/* The active set changed: move traffic now, measure how long it took. */
-static void reprogram(struct conn_rt *c, uint64_t t0_us, const char *why)
-{
-	struct xerr e;
-	struct timespec ts;
-
-	if (forward_conn(c->d, c, &e))
-		log_err("%s: moving traffic failed: %s", c->cfg->name, e.msg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	c->reaction_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 - t0_us;
-	if (c->pair.failovers && c->pair.last_change_ms)
-		c->last_failover = time(NULL);
-	log_active(c, why);
-	events_active(c, why);
-	arm_failback(c);
-}
-
 static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The active set changed: move traffic now, measure how long it took.
+ * forward_conn returns once the kernel acknowledged every change, so t0
+ * (when the health input arrived) to now is the whole reaction; only
+ * reactions to health events count in the histogram, not timers. */
+static uint64_t cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+#define SLOW_REACTION_US 5000
+
+static void move_traffic(struct conn_rt *c, uint64_t t0_us, bool health)
+{
+	uint64_t at = now_us(), cpu = cpu_us();
+	struct xerr e;
+
+	if (forward_conn(c->d, c, &e))
+		log_err("%s: moving traffic failed: %s", c->cfg->name, e.msg);
+	c->reaction_us = now_us() - t0_us;
+	/* A slow one: waiting (for the CPU, the kernel) or working? */
+	if (c->reaction_us > SLOW_REACTION_US)
+		log_info("%s: moving traffic took %llu us after the event (%llu us before the "
+			 "kernel calls, %llu us of them on the CPU)",
+			 c->cfg->name, (unsigned long long)c->reaction_us,
+			 (unsigned long long)(at - t0_us), (unsigned long long)(cpu_us() - cpu));
+	if (health)
+		reaction_record(&c->d->reactions, c->reaction_us);
+	if (c->pair.failovers && c->pair.last_change_ms)
+		c->last_failover = time(NULL);
+}
+
+/* After the kernel has it: logs and monitor events, which may be slow. */
+static void announce(struct conn_rt *c, const char *why)
+{
+	log_active(c, why);
+	events_active(c, why);
+	arm_failback(c);
 }
 
 /* When xfrmd's process started (before main), for the reconciled figure. */
@@ -102,16 +128,28 @@ static void reconciled_check(struct xfrmd *d)
 		 (unsigned long long)ms);
 }
 
-static void tunnel_update(struct conn_rt *c, size_t i, const char *why)
-{
-	uint64_t t0 = now_us();
+/* Set while runtime_charon_table walks every tunnel: it checks once at
+ * the end instead of once per tunnel (each check is O(tunnels)). */
+static bool walking_table;
 
-	events_health(c, i, tunnel_healthy(&c->t[i]), why);
-	if (pair_set_health(&c->pair, i, tunnel_healthy(&c->t[i]), t0 / 1000))
-		reprogram(c, t0, why);
+/* t0: when the input arrived (monotonic us), where the reaction starts. */
+static void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0)
+{
+	bool healthy = tunnel_healthy(&c->t[i]);
+	bool news = i < c->pair.n && c->pair.healthy[i] != healthy;
+	bool moved = pair_set_health(&c->pair, i, healthy, t0 / 1000);
+
+	/* Traffic first: nothing else sits between the event and the kernel. */
+	if (moved)
+		move_traffic(c, t0, true);
+	if (news)
+		events_health(c, i, healthy, why);
+	if (moved)
+		announce(c, why);
 	else
 		arm_failback(c);
-	reconciled_check(c->d);
+	if (!walking_table)
+		reconciled_check(c->d);
 }
 
 static void on_failback(void *ctx)
@@ -119,10 +157,12 @@ static void on_failback(void *ctx)
 	struct conn_rt *c = ctx;
 	uint64_t t0 = now_us();
 
-	if (pair_tick(&c->pair, t0 / 1000))
-		reprogram(c, t0, "failback after hold-down");
-	else
+	if (pair_tick(&c->pair, t0 / 1000)) {
+		move_traffic(c, t0, false);
+		announce(c, "failback after hold-down");
+	} else {
 		arm_failback(c);
+	}
 }
 
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn)
@@ -198,7 +238,7 @@ static void watch_restart(struct conn_rt *c, struct tunnel_rt *t, bool was_up)
 }
 
 static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
-			const char *why)
+			const char *why, uint64_t t0)
 {
 	const struct charon_child *ch = charon_installed_child(ike);
 	bool was_up = t->ike_up;
@@ -208,12 +248,18 @@ static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct cha
 	t->ike_uniqueid = t->ike_up ? ike->uniqueid : 0;
 	t->spi_in = ch ? ch->spi_in : 0;
 	t->spi_out = ch ? ch->spi_out : 0;
-	follow_child(c, t);
+	/* A new CHILD_SA's probes decide its health; a lost one's probes are
+	 * stopped after traffic moved, keeping them off the failover path. */
+	if (t->child_up)
+		follow_child(c, t);
+	tunnel_update(c, tunnel_index(c, t), why, t0);
+	if (!t->child_up)
+		follow_child(c, t);
 	watch_restart(c, t, was_up);
-	tunnel_update(c, tunnel_index(c, t), why);
 }
 
-static void on_child_down(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike)
+static void on_child_down(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
+			  uint64_t t0)
 {
 	/* A CHILD_SA replaced by a newer one, or one of a duplicate IKE SA,
 	 * may go down while another carries traffic: only the current counts. */
@@ -221,14 +267,15 @@ static void on_child_down(struct conn_rt *c, struct tunnel_rt *t, const struct c
 		if (!t->spi_out || ike->children[i].spi_out == t->spi_out) {
 			t->child_up = false;
 			t->spi_in = t->spi_out = 0;
+			tunnel_update(c, tunnel_index(c, t), "CHILD_SA down", t0);
 			follow_child(c, t);
-			tunnel_update(c, tunnel_index(c, t), "CHILD_SA down");
 			return;
 		}
 }
 
 void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg)
 {
+	uint64_t t0 = now_us();
 	bool up = vici_get_bool(msg, "up");
 	bool child = !strcmp(event, "child-updown");
 
@@ -241,11 +288,11 @@ void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_
 		    charon_parse_ike(n, &ike, NULL))
 			continue;
 		if (up && child)
-			set_from_sa(c, t, &ike, "CHILD_SA up");
+			set_from_sa(c, t, &ike, "CHILD_SA up", t0);
 		else if (child)
-			on_child_down(c, t, &ike);
+			on_child_down(c, t, &ike, t0);
 		else if (!up && (!t->ike_uniqueid || ike.uniqueid == t->ike_uniqueid))
-			set_from_sa(c, t, NULL, "IKE SA down");
+			set_from_sa(c, t, NULL, "IKE SA down", t0);
 	}
 }
 
@@ -254,12 +301,26 @@ void runtime_charon_table(struct xfrmd *d)
 	/* The first list since start: tunnels charon has up were carrying
 	 * traffic before; keep them (probes assume alive until they lose). */
 	bool adopting = !d->sas_known && d->charon_ready;
+	uint64_t t0 = now_us();
+	struct sa_index x;
+	bool indexed = !sa_index_build(&x, &d->sas);
 	struct xerr e;
 
+	walking_table = true;
 	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
+		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
+			const char *name = d->rt[i].t[t].name;
+
 			set_from_sa(&d->rt[i], &d->rt[i].t[t],
-				    sa_table_best(&d->sas, d->rt[i].t[t].name), "charon's SA list");
+				    indexed ? sa_index_best(&x, name)
+					    : sa_table_best(&d->sas, name),
+				    "charon's SA list", t0);
+		}
+	walking_table = false;
+	if (indexed)
+		sa_index_free(&x);
+	log_debug("SA list: %zu IKE SAs applied to %zu connections in %llu us", d->sas.n, d->n_rt,
+		  (unsigned long long)(now_us() - t0));
 	if (adopting) {
 		d->sas_known = true;
 		if (forward_sync(d, &e))
@@ -272,6 +333,8 @@ void runtime_charon_table(struct xfrmd *d)
 
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi)
 {
+	uint64_t t0 = now_us();
+
 	for (size_t i = 0; i < d->n_rt; i++)
 		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
 			struct tunnel_rt *tr = &d->rt[i].t[t];
@@ -280,14 +343,14 @@ void runtime_sa_gone(struct xfrmd *d, uint32_t spi)
 				continue;
 			tr->child_up = false;
 			tr->spi_in = tr->spi_out = 0;
-			tunnel_update(&d->rt[i], t, "kernel deleted its SA");
+			tunnel_update(&d->rt[i], t, "kernel deleted its SA", t0);
 		}
 }
 
 void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok)
 {
 	c->t[t].probe_ok = ok;
-	tunnel_update(c, t, ok ? "probes answered" : "probes lost");
+	tunnel_update(c, t, ok ? "probes answered" : "probes lost", now_us());
 }
 
 /* --- probes --------------------------------------------------------------- */
@@ -396,8 +459,13 @@ void runtime_free(struct xfrmd *d)
 	d->n_rt = 0;
 }
 
-static const struct conn_rt *old_conn(const struct conn_rt *old, size_t n, const char *name)
+/* hint: where it was if the order did not change (the usual case), so
+ * that rebuilding 1,000 connections is not a million string compares. */
+static const struct conn_rt *old_conn(const struct conn_rt *old, size_t n, const char *name,
+				      size_t hint)
 {
+	if (hint < n && !strcmp(old[hint].cfg->name, name))
+		return &old[hint];
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(old[i].cfg->name, name))
 			return &old[i];
@@ -441,6 +509,13 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 		if (!cfg->probe_interval_ms)
 			tr->probe_ok = true;
 	}
+	/* The kernel holds this connection's objects already: an apply that
+	 * changed others leaves them alone (forward_links_changed). */
+	if (prev && forward_same_config(prev->cfg, cfg)) {
+		c->fwd = prev->fwd;
+		for (size_t t = 0; t < cfg->n_tunnels; t++)
+			c->t[t].ifindex = prev->t[t].ifindex;
+	}
 }
 
 int runtime_rebuild(struct xfrmd *d, struct xerr *e)
@@ -454,7 +529,7 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	if (!rt)
 		return xerr_set(e, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		conn_init(d, &rt[i], &cfg->conns[i], old_conn(old, n_old, cfg->conns[i].name));
+		conn_init(d, &rt[i], &cfg->conns[i], old_conn(old, n_old, cfg->conns[i].name, i));
 	/* Old probes and timers point at the old array: stop them first. */
 	for (size_t i = 0; i < n_old; i++)
 		conn_free(&old[i]);
@@ -466,8 +541,9 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	for (size_t i = 0; i < n; i++)
 		for (size_t t = 0; t < rt[i].pair.n; t++)
 			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), loop_now_ms());
-	/* Links first: route-mode probes leave through them. */
-	rc = forward_sync(d, e);
+	/* Links first: route-mode probes leave through them. A rebuild after
+	 * an apply programs only what changed (the full sync dumps everything). */
+	rc = n_old ? forward_links_changed(d, e) : forward_sync(d, e);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t t = 0; t < rt[i].pair.n; t++) {
 			start_probe(d, &rt[i], t);
@@ -482,38 +558,55 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 
 /* --- ids ------------------------------------------------------------------ */
 
-static bool id_taken(struct json_object *ids, uint32_t id)
+/* The ids in use as a table: handing out n ids is then linear, not a scan
+ * of every id for every candidate (minutes for 2,000 tunnels). Ids at or
+ * above cap cannot be the lowest free one, so they are left out. */
+static bool *ids_taken(struct json_object *ids, size_t cap)
 {
+	bool *taken = calloc(cap, sizeof(*taken));
+
+	if (!taken)
+		return NULL;
 	json_object_object_foreach(ids, name, v)
 	{
+		uint64_t id = (uint64_t)json_object_get_int64(v);
+
 		(void)name;
-		if ((uint32_t)json_object_get_int64(v) == id)
-			return true;
+		if (id < cap)
+			taken[id] = true;
 	}
-	return false;
+	return taken;
 }
 
 int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 {
 	char name[CHARON_NAME_MAX];
+	size_t cap, next = 1;
+	bool *taken;
 
 	if (!d->tunnel_ids && !(d->tunnel_ids = json_object_new_object()))
+		return xerr_set(e, "out of memory");
+	cap = (size_t)json_object_object_length(d->tunnel_ids) + cfg->n_conns * CFG_TUNNELS_MAX + 2;
+	if (!(taken = ids_taken(d->tunnel_ids, cap)))
 		return xerr_set(e, "out of memory");
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
 			struct json_object *v;
-			uint32_t id = 1;
 
 			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
 			if (json_object_object_get_ex(d->tunnel_ids, name, &v)) {
 				cfg->conns[i].tunnels[t].id = (uint32_t)json_object_get_int64(v);
 				continue;
 			}
-			while (id_taken(d->tunnel_ids, id))
-				id++;
-			json_object_object_add(d->tunnel_ids, name, json_object_new_int64(id));
-			cfg->conns[i].tunnels[t].id = id;
+			/* Ids are only taken here, never freed: the lowest free one
+			 * is never below the last one handed out. */
+			while (taken[next])
+				next++;
+			taken[next] = true;
+			json_object_object_add(d->tunnel_ids, name, json_object_new_int64(next));
+			cfg->conns[i].tunnels[t].id = (uint32_t)next;
 		}
+	free(taken);
 	return 0;
 }
 

@@ -1,18 +1,48 @@
 /* The applied config survives restarts in STATE_DIR/state.json, written
- * atomically and readable by root only (it holds pre-shared keys). */
+ * atomically and readable by root only (it holds pre-shared keys).
+ *
+ * `xfrmctl route publish|unpublish` changes one connection's choices, but
+ * the state file holds the whole config and every choice (thousands of
+ * prefixes): rewriting it per call cost more than the routes. Such a change
+ * is appended instead to STATE_DIR/choices.log as one line, the
+ * connection's choices then, and fsynced. A full save starts a new epoch
+ * (recorded in state.json) and drops the log; lines of another epoch (a
+ * crash between the two) are ignored on load. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "xfrmd.h"
+
+/* Past this, the next change is a full save (which empties the log). */
+#define CHOICES_LOG_MAX (1024 * 1024)
 
 static void state_path(const struct xfrmd *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/state.json", d->opt.state_dir);
+}
+
+static void choices_path(const struct xfrmd *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/choices.log", d->opt.state_dir);
+}
+
+/* An epoch no earlier state file or log line can carry. */
+static uint64_t new_epoch(uint64_t old)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return now > old ? now : old + 1;
 }
 
 int state_save(struct xfrmd *d, struct xerr *e)
@@ -20,11 +50,13 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	struct json_object *st = json_object_new_object();
 	char path[CFG_PATH_MAX + 16];
 	const char *text;
+	uint64_t epoch = new_epoch(d->choices_epoch);
 	int rc;
 
 	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
 	json_object_object_add(st, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(st, "choices_epoch", json_object_new_uint64(epoch));
 	json_object_object_add(st, "hash", json_object_new_string(d->config_hash));
 	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
 	json_object_object_add(st, "config", json_object_get(d->running_doc));
@@ -37,7 +69,120 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	state_path(d, path, sizeof(path));
 	rc = file_write_atomic(path, text, strlen(text), 0600, e);
 	json_object_put(st);
+	if (!rc) {
+		d->choices_epoch = epoch; /* the log's lines are in state.json now */
+		choices_path(d, path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			log_warn("%s: %s (its lines are stale)", path, strerror(errno));
+	}
 	return rc;
+}
+
+/* Appends text as one line; a torn last line (a crash mid-write) is ended
+ * first, so only it is lost. */
+static int append_line(int fd, const char *text, size_t len)
+{
+	struct stat st;
+	char last = '\n';
+
+	if (fstat(fd, &st))
+		return -1;
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		return -1;
+	if (last != '\n' && write(fd, "\n", 1) != 1)
+		return -1;
+	while (len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		text += n;
+		len -= (size_t)n;
+	}
+	return write(fd, "\n", 1) == 1 ? 0 : -1;
+}
+
+int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e)
+{
+	struct json_object *line, *choices = NULL;
+	char path[CFG_PATH_MAX + 16];
+	struct stat st;
+	const char *text;
+	int fd, rc;
+
+	/* No epoch yet (state file of an older xfrmd), or a long log: all. */
+	if (!d->choices_epoch)
+		return state_save(d, e);
+	choices_path(d, path, sizeof(path));
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return xerr_set(e, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || st.st_size > CHOICES_LOG_MAX) {
+		close(fd);
+		return state_save(d, e);
+	}
+	if (d->published)
+		json_object_object_get_ex(d->published, conn, &choices);
+	line = json_object_new_object();
+	json_object_object_add(line, "epoch", json_object_new_uint64(d->choices_epoch));
+	json_object_object_add(line, "connection", json_object_new_string(conn));
+	json_object_object_add(line, "choices",
+			       choices ? json_object_get(choices) : json_object_new_object());
+	text = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN);
+	rc = (append_line(fd, text, strlen(text)) || fsync(fd)) ? -1 : 0;
+	if (rc)
+		xerr_set(e, "%s: %s", path, strerror(errno));
+	json_object_put(line);
+	close(fd);
+	if (!rc && st.st_size == 0) { /* a new file: its name must last too */
+		int dfd = open(d->opt.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return rc;
+}
+
+/* The log's lines of this epoch over the state file's choices, in order. */
+static void choices_replay(struct xfrmd *d)
+{
+	char path[CFG_PATH_MAX + 16], *text, *line, *next;
+	struct xerr e;
+
+	choices_path(d, path, sizeof(path));
+	if (access(path, F_OK))
+		return;
+	text = file_read_all(path, 2 * CHOICES_LOG_MAX, NULL, &e);
+	if (!text) {
+		log_err("publish choices since the last apply are lost: %s", e.msg);
+		return;
+	}
+	for (line = text; line && *line; line = next) {
+		struct json_object *l = NULL, *epoch, *conn, *choices;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*line)
+			l = json_tokener_parse(line);
+		if (l && json_object_object_get_ex(l, "epoch", &epoch) &&
+		    json_object_get_uint64(epoch) == d->choices_epoch &&
+		    json_object_object_get_ex(l, "connection", &conn) &&
+		    json_object_is_type(conn, json_type_string) &&
+		    json_object_object_get_ex(l, "choices", &choices) &&
+		    json_object_is_type(choices, json_type_object)) {
+			if (!d->published)
+				d->published = json_object_new_object();
+			json_object_object_add(d->published, json_object_get_string(conn),
+					       json_object_get(choices));
+		}
+		json_object_put(l);
+	}
+	free(text);
 }
 
 struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
@@ -72,6 +217,9 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 	if (json_object_object_get_ex(st, "generated_psks", &ids) &&
 	    json_object_is_type(ids, json_type_object))
 		d->psks = json_object_get(ids);
+	if (json_object_object_get_ex(st, "choices_epoch", &ids) &&
+	    (d->choices_epoch = json_object_get_uint64(ids)))
+		choices_replay(d);
 	snprintf(base_dir, len, "%s", json_object_get_string(dir));
 	json_object_get(doc);
 	json_object_put(st);

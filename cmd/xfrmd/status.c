@@ -2,12 +2,17 @@
  * Status reports: the running config joined with charon's SAs and the
  * kernel's SA counters. Counters come from the kernel (one netlink dump
  * per report) because charon's are only as fresh as its last query.
+ * Nothing asks charon: its SAs come from the table the SA list refresh
+ * keeps. Both tables are indexed once per report (sa_index.h), so a report
+ * costs O(n log n) in tunnels.
  */
 #include <linux/in.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "probe.h"
+#include "sa_index.h"
 #include "xfrmd.h"
 
 #define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
@@ -71,11 +76,18 @@ static struct json_object *ike_json(const struct charon_ike *ike)
 	return o;
 }
 
+/* What one report looks things up in. */
+struct report {
+	const struct xfrmd *d;
+	struct sa_index sas;
+	struct kernel_sa_index k;
+};
+
 static void add_counters(struct json_object *o, const struct charon_child *ch,
-			 const struct kernel_sa_table *k)
+			 const struct kernel_sa_index *k)
 {
-	const struct kernel_sa *in = kernel_sa_find(k, ch->spi_in, IPPROTO_ESP);
-	const struct kernel_sa *out = kernel_sa_find(k, ch->spi_out, IPPROTO_ESP);
+	const struct kernel_sa *in = kernel_sa_index_find(k, ch->spi_in, IPPROTO_ESP);
+	const struct kernel_sa *out = kernel_sa_index_find(k, ch->spi_out, IPPROTO_ESP);
 
 	JU64(o, "bytes_in", in ? in->bytes : ch->bytes_in);
 	JU64(o, "packets_in", in ? in->packets : ch->packets_in);
@@ -85,7 +97,7 @@ static void add_counters(struct json_object *o, const struct charon_child *ch,
 }
 
 static struct json_object *child_json(const struct charon_ike *ike, const struct charon_child *ch,
-				      const struct kernel_sa_table *k)
+				      const struct kernel_sa_index *k)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[48];
@@ -129,9 +141,8 @@ static void runtime_json(struct json_object *o, const struct conn_rt *rt, size_t
 	}
 }
 
-static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_connection *c,
-				       const struct conn_rt *rt, size_t t,
-				       const struct kernel_sa_table *k)
+static struct json_object *tunnel_json(const struct report *r, const struct cfg_connection *c,
+				       const struct conn_rt *rt, size_t t)
 {
 	const struct cfg_tunnel *tun = &c->tunnels[t];
 	struct json_object *o = json_object_new_object();
@@ -140,7 +151,7 @@ static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_c
 	const struct charon_child *ch;
 
 	charon_tunnel_name(c->name, t + 1, name, sizeof(name));
-	ike = sa_table_find(&d->sas, name);
+	ike = sa_index_find(&r->sas, name);
 	ch = current_child(ike);
 	JU64(o, "index", t + 1);
 	JSTR(o, "charon_name", name);
@@ -151,13 +162,13 @@ static struct json_object *tunnel_json(const struct xfrmd *d, const struct cfg_c
 	if (rt)
 		runtime_json(o, rt, t);
 	json_object_object_add(o, "ike", ike ? ike_json(ike) : NULL);
-	json_object_object_add(o, "child", ch ? child_json(ike, ch, k) : NULL);
+	json_object_object_add(o, "child", ch ? child_json(ike, ch, &r->k) : NULL);
 	return o;
 }
 
 /* connected: every tunnel healthy (SAs up and, with probes, the data path
  * answering); degraded: some; connecting: charon is negotiating; down. */
-static const char *conn_state(const struct xfrmd *d, const struct cfg_connection *c,
+static const char *conn_state(const struct report *r, const struct cfg_connection *c,
 			      const struct conn_rt *rt)
 {
 	size_t up = 0, connecting = 0;
@@ -167,7 +178,7 @@ static const char *conn_state(const struct xfrmd *d, const struct cfg_connection
 		const struct charon_ike *ike;
 
 		charon_tunnel_name(c->name, t + 1, name, sizeof(name));
-		ike = sa_table_find(&d->sas, name);
+		ike = sa_index_find(&r->sas, name);
 		if (rt ? rt->pair.healthy[t] : charon_ike_usable(ike))
 			up++;
 		else if (ike && strcmp(ike->state, "ESTABLISHED"))
@@ -195,58 +206,86 @@ static void pairing_json(struct json_object *o, const struct conn_rt *rt)
 	JBOOL(o, "fail_closed", rt->cfg->fail_closed);
 }
 
-static struct json_object *conn_json(const struct xfrmd *d, const struct cfg_connection *c,
-				     const struct conn_rt *rt, const struct kernel_sa_table *k)
+static struct json_object *conn_json(const struct report *r, const struct cfg_connection *c,
+				     const struct conn_rt *rt)
 {
 	struct json_object *o = json_object_new_object(), *tunnels = json_object_new_array();
 
 	JSTR(o, "name", c->name);
-	JSTR(o, "state", conn_state(d, c, rt));
+	JSTR(o, "state", conn_state(r, c, rt));
 	JSTR(o, "mode", cfg_mode_name(c->mode));
 	JSTR(o, "redundancy", cfg_redundancy_name(c->redundancy));
 	JSTR(o, "start", cfg_start_name(c->start));
 	if (rt)
 		pairing_json(o, rt);
 	for (size_t t = 0; t < c->n_tunnels; t++)
-		json_object_array_add(tunnels, tunnel_json(d, c, rt, t, k));
+		json_object_array_add(tunnels, tunnel_json(r, c, rt, t));
 	json_object_object_add(o, "tunnels", tunnels);
 	return o;
 }
 
-struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+static struct json_object *charon_json(const struct xfrmd *d)
 {
-	struct json_object *o = json_object_new_object(), *conns = json_object_new_array();
 	struct json_object *charon = json_object_new_object();
-	struct kernel_sa_table k = {0};
-	struct xerr nle;
 
-	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
-		json_object_put(o);
-		json_object_put(conns);
-		json_object_put(charon);
-		xerr_set(e, "no connection named '%s'", only_conn);
-		return NULL;
-	}
-	/* Without counters the report is still useful: say so, don't fail. */
-	if (nl_xfrm_dump_sas(&k, &nle))
-		JSTR(o, "kernel_error", nle.msg);
-	JBOOL(o, "ok", 1);
-	JSTR(o, "gateway", d->running ? d->running->gateway.name : "");
-	JU64(o, "generation", d->generation);
-	JSTR(o, "config_hash", d->config_hash);
 	JBOOL(charon, "connected", d->charon_ready);
 	if (d->charon_routes_conflict[0])
 		JSTR(charon, "route_conflict", d->charon_routes_conflict);
 	JSTR(charon, "uri", d->vici_uri);
-	json_object_object_add(o, "charon", charon);
+	return charon;
+}
+
+static struct json_object *conns_json(const struct report *r, const char *only_conn)
+{
+	const struct xfrmd *d = r->d;
+	struct json_object *conns = json_object_new_array();
+
 	for (size_t i = 0; d->running && i < d->running->n_conns; i++) {
 		const struct cfg_connection *c = &d->running->conns[i];
 
 		if (!only_conn || !strcmp(c->name, only_conn))
 			json_object_array_add(conns,
-					      conn_json(d, c, i < d->n_rt ? &d->rt[i] : NULL, &k));
+					      conn_json(r, c, i < d->n_rt ? &d->rt[i] : NULL));
 	}
-	json_object_object_add(o, "connections", conns);
+	return conns;
+}
+
+struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+{
+	struct report r = {.d = d};
+	struct kernel_sa_table k = {0};
+	struct json_object *o;
+	struct xerr nle;
+	bool counters;
+	uint64_t t0 = loop_now_ms();
+
+	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
+		xerr_set(e, "no connection named '%s'", only_conn);
+		return NULL;
+	}
+	/* Without counters the report is still useful: say so, don't fail. */
+	counters = !nl_xfrm_dump_sas(&k, &nle);
+	if (sa_index_build(&r.sas, &d->sas) || kernel_sa_index_build(&r.k, &k)) {
+		sa_index_free(&r.sas);
+		kernel_sa_table_free(&k);
+		xerr_set(e, "status: out of memory");
+		return NULL;
+	}
+	o = json_object_new_object();
+	JBOOL(o, "ok", 1); /* first: xfrmctl status --json streams what follows */
+	if (!counters)
+		JSTR(o, "kernel_error", nle.msg);
+	JSTR(o, "gateway", d->running ? d->running->gateway.name : "");
+	JU64(o, "generation", d->generation);
+	JSTR(o, "config_hash", d->config_hash);
+	json_object_object_add(o, "charon", charon_json(d));
+	json_object_object_add(o, "failover_reaction", reaction_json(&d->reactions));
+	json_object_object_add(o, "connections", conns_json(&r, only_conn));
+	sa_index_free(&r.sas);
+	kernel_sa_index_free(&r.k);
+	/* how long the loop was held up: status must stay cheap on big gateways */
+	log_debug("status: %zu IKE SAs, %zu kernel SAs, built in %llu ms", d->sas.n, k.n,
+		  (unsigned long long)(loop_now_ms() - t0));
 	kernel_sa_table_free(&k);
 	return o;
 }

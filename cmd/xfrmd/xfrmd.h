@@ -79,6 +79,7 @@ struct fwd_state {
 	bool inbound;	     /* policy mode: in/fwd policies installed */
 	struct nl_route via; /* type and next hops of the connection's routes */
 	bool via_delete;     /* routes withdrawn */
+	size_t via_tunnel;   /* policy mode: the tunnel whose underlay path via is */
 };
 
 /* A connection: its tunnels paired into one link. */
@@ -96,6 +97,17 @@ struct conn_rt {
 struct sa_table {
 	size_t n, cap;
 	struct charon_ike *ike;
+};
+
+/* Failover reaction: health event in -> the kernel acknowledged the new
+ * routes or policies (reaction.c). Cumulative buckets, Prometheus-style. */
+#define REACTION_BUCKETS 12
+#define REACTION_RECENT	 16
+struct reaction_hist {
+	uint64_t count, sum_us, max_us;
+	uint64_t le[REACTION_BUCKETS];	     /* samples <= reaction_bounds_us[i] */
+	uint64_t recent_us[REACTION_RECENT]; /* ring, the newest at (next - 1) */
+	size_t next;
 };
 
 struct xfrmd {
@@ -139,6 +151,8 @@ struct xfrmd {
 	char charon_routes_conflict[512];
 	/* operator's publish choices: {connection: {prefix: bool}} */
 	struct json_object *published;
+	/* the state file's choices journal (state.c): lines of other epochs are stale */
+	uint64_t choices_epoch;
 	/* tunnel ids by charon name, kept across applies and restarts */
 	struct json_object *tunnel_ids;
 
@@ -148,6 +162,8 @@ struct xfrmd {
 	/* control clients subscribed to events (events.c) */
 	uint64_t *monitors;
 	size_t n_monitors;
+
+	struct reaction_hist reactions;
 };
 
 /* charon_link.c */
@@ -156,6 +172,13 @@ void charon_link_stop(struct xfrmd *d);
 /* Queue a request; keeps the loop's write interest in step with the client. */
 int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
 		   void *ctx, struct xerr *e);
+/* Sends what is queued for charon now, as far as the socket takes it; not
+ * from a VICI callback. */
+void charon_flush(struct xfrmd *d);
+/* An apply just compared charon with the config: the periodic resync (a
+ * full re-apply and kernel sync, seconds with 1,000 connections) waits a
+ * whole interval again instead of delaying the next apply. */
+void charon_resync_postpone(struct xfrmd *d);
 /* Starts negotiating tunnel `name` (reply not awaited). */
 int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name);
@@ -183,6 +206,8 @@ bool apply_busy(const struct xfrmd *d);
 
 /* state.c */
 int state_save(struct xfrmd *d, struct xerr *e);
+/* Persists conn's publish choices alone (a journal line, not the whole state). */
+int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e);
 /* Loads the persisted doc (NULL if none). */
 struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
 			       struct xerr *e);
@@ -233,13 +258,27 @@ void runtime_prune_ids(struct xfrmd *d);
  * changed since the last call, unless forward_invalidate()d. */
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
 void forward_invalidate(struct conn_rt *c);
+/* All of one connection's routes again (their published choice changed),
+ * leaving its policies alone. */
+int forward_routes(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
 /* Everything: links, routes and policies for all connections; removes
  * what xfrmd owns but no longer wants. */
 int forward_sync(struct xfrmd *d, struct xerr *e);
+/* After an apply, instead of forward_sync (whose dumps cost the same for one
+ * changed connection as for all): a connection whose kernel-relevant config
+ * is the same keeps what forward.c programmed (runtime.c copies its fwd),
+ * forward_links_changed creates the links of the others, and
+ * forward_retire removes an old connection's objects the new config does
+ * not want. Drift behind xfrmd's back waits for the periodic full sync. */
+bool forward_same_config(const struct cfg_connection *a, const struct cfg_connection *b);
+int forward_links_changed(struct xfrmd *d, struct xerr *e);
+void forward_retire(struct xfrmd *d, const struct cfg_connection *old);
 /* Deletes SAs of xfrmd's tunnels (reqid band) added before `before` (wall
  * clock) that two SA lists of charon in a row do not have: left by a charon
  * that died. True if some are missing from this list only (list again). */
 bool forward_prune_sas(struct xfrmd *d, time_t before);
+/* Frees what forward_prune_sas remembers between lists (at exit). */
+void forward_prune_sas_forget(void);
 
 /* routes.c */
 struct route_obj {
@@ -253,6 +292,9 @@ size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t m
 bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 		      const struct route_obj *r);
 struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+/* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
+ * what the kernel just acknowledged, not from reading its tables. */
+struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e);
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e);
 void routes_prune_choices(struct xfrmd *d);
 
@@ -260,7 +302,7 @@ void routes_prune_choices(struct xfrmd *d);
 /* Takes fields (may be NULL); adds "time" and "type". */
 void events_emit(struct xfrmd *d, const char *type, struct json_object *fields);
 void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object *req);
-/* Before pair_set_health: emits tunnel-up/down if health changes. */
+/* A tunnel's health changed (after the kernel got the new paths): tunnel-up/down. */
 void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why);
 /* After the active set changed: failover, failback or active-changed. */
 void events_active(struct conn_rt *c, const char *why);
@@ -268,6 +310,11 @@ void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchang
 void events_charon(struct xfrmd *d, bool connected, const char *why);
 /* ike-rekey / child-rekey: counts them per tunnel and emits "rekey". */
 void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
+
+/* reaction.c */
+extern const uint64_t reaction_bounds_us[REACTION_BUCKETS];
+void reaction_record(struct reaction_hist *h, uint64_t us);
+struct json_object *reaction_json(const struct reaction_hist *h);
 
 /* metrics.c */
 char *metrics_text(struct json_object *status); /* malloc'd; NULL: out of memory */

@@ -86,8 +86,11 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->child_rekey_time);
 	vici_add_kv_str(b, "mode", "tunnel");
 	vici_add_kv_str(b, "dpd_action", dpd_action_kw(c->dpd_action));
-	/* xfrmd decides when to initiate or trap; charon must not on its own. */
-	vici_add_kv_str(b, "start_action", "none");
+	/* xfrmd decides when to initiate; charon must not on its own. A trap,
+	 * though, is what xfrmd would install right after loading (the plan's
+	 * start step, which apply.c then need not send): letting load-conn
+	 * install it saves charon a request per tunnel, as with swanctl. */
+	vici_add_kv_str(b, "start_action", c->start == CFG_START_ON_TRAFFIC ? "trap" : "none");
 	vici_end_section(b);
 	vici_end_section(b);
 }

@@ -31,11 +31,16 @@ struct vici_client {
 	bool connecting;
 	unsigned gen; /* bumped on every close, so loops notice a new buffer */
 
-	/* The head is in flight once all its bytes are sent; the rest wait,
-	 * as VICI cannot match replies to more than one command. */
+	/* Oldest first. charon answers a connection's requests strictly in
+	 * order, so a reply belongs to the oldest request sent. Up to `window`
+	 * requests are sent ahead of their replies (1: one at a time). */
 	struct vici_req *head, *tail;
+	struct vici_req *cur; /* the first request not completely sent */
 	size_t pending;
-	size_t sent; /* bytes of head->seg written */
+	size_t sent;	 /* bytes of cur->seg written */
+	size_t inflight; /* sent, not yet answered: head and its successors */
+	size_t window;
+	uint64_t requests_total; /* commands sent since the client was made */
 
 	uint8_t *in;
 	size_t in_len, in_cap;
@@ -67,6 +72,7 @@ struct vici_client *vici_client_new(vici_event_cb on_event, vici_close_cb on_clo
 	if (!c)
 		return NULL;
 	c->fd = -1;
+	c->window = 1;
 	c->on_event = on_event;
 	c->on_close = on_close;
 	c->ctx = ctx;
@@ -98,8 +104,8 @@ static void disconnect(struct vici_client *c, bool notify)
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
-	c->head = c->tail = NULL;
-	c->pending = 0;
+	c->head = c->tail = c->cur = NULL;
+	c->pending = c->inflight = 0;
 	while ((r = q)) {
 		q = r->next;
 		call_reply(c, r, VICI_DISCONNECTED, NULL);
@@ -203,9 +209,10 @@ int vici_client_fd(const struct vici_client *c)
 	return c->fd;
 }
 
+/* A request partly written is always finished: segments must not mix. */
 static bool have_output(const struct vici_client *c)
 {
-	return c->head && c->sent < c->head->len;
+	return c->cur && (c->sent > 0 || c->inflight < c->window);
 }
 
 uint32_t vici_client_events(const struct vici_client *c)
@@ -220,6 +227,16 @@ uint32_t vici_client_events(const struct vici_client *c)
 size_t vici_client_pending(const struct vici_client *c)
 {
 	return c->pending;
+}
+
+void vici_client_set_window(struct vici_client *c, size_t window)
+{
+	c->window = window ? window : 1;
+}
+
+uint64_t vici_client_requests_total(const struct vici_client *c)
+{
+	return c->requests_total;
 }
 
 static int enqueue(struct vici_client *c, uint8_t type, const char *name, const uint8_t *msg,
@@ -244,6 +261,8 @@ static int enqueue(struct vici_client *c, uint8_t type, const char *name, const 
 	else
 		c->head = r;
 	c->tail = r;
+	if (!c->cur)
+		c->cur = r;
 	c->pending++;
 	return 0;
 }
@@ -291,7 +310,7 @@ static int deliver_reply(struct vici_client *c, const struct vici_packet *p)
 	struct vici_node *reply = NULL;
 	bool want_cmd, is_cmd;
 
-	if (!r || c->sent < r->len)
+	if (!r || !c->inflight)
 		return fail(c, "protocol error: reply (packet type %u) without a request", p->type);
 	want_cmd = r->type == VICI_CMD_REQUEST;
 	is_cmd = p->type == VICI_CMD_RESPONSE || p->type == VICI_CMD_UNKNOWN;
@@ -303,7 +322,7 @@ static int deliver_reply(struct vici_client *c, const struct vici_packet *p)
 	if (!c->head)
 		c->tail = NULL;
 	c->pending--;
-	c->sent = 0;
+	c->inflight--;
 	if (p->type == VICI_CMD_UNKNOWN || p->type == VICI_EVENT_UNKNOWN)
 		status = VICI_UNKNOWN;
 	else if (p->type == VICI_CMD_RESPONSE && vici_parse(p->msg, p->msg_len, &reply, NULL) < 0)
@@ -419,7 +438,7 @@ static int receive(struct vici_client *c)
 static int flush(struct vici_client *c)
 {
 	while (c->fd >= 0 && !c->connecting && have_output(c)) {
-		ssize_t n = send(c->fd, c->head->seg + c->sent, c->head->len - c->sent,
+		ssize_t n = send(c->fd, c->cur->seg + c->sent, c->cur->len - c->sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -429,6 +448,12 @@ static int flush(struct vici_client *c)
 			return fail(c, "send: %s", strerror(errno));
 		}
 		c->sent += (size_t)n;
+		if (c->sent < c->cur->len)
+			continue;
+		c->requests_total += c->cur->type == VICI_CMD_REQUEST;
+		c->inflight++;
+		c->cur = c->cur->next;
+		c->sent = 0;
 	}
 	return 0;
 }

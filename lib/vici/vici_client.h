@@ -1,8 +1,11 @@
 /*
  * Non-blocking VICI client for an event loop.
  *
- * VICI has no request ids: one command may be in flight per connection,
- * so requests queue here and go out one at a time. Events (registered with
+ * VICI has no request ids, but charon answers the requests of a connection
+ * strictly in order (its vici_socket.c processes them one by one), so a
+ * reply belongs to the oldest unanswered request. Requests queue here and
+ * go out one at a time, or, with vici_client_set_window(), several ahead
+ * of their replies (pipelining: no round trip per request). Events (registered with
  * vici_client_register) may arrive at any moment, also between a request
  * and its response; they go to the event callback. Streamed results of a
  * command (list-sas -> list-sa events) arrive the same way before the
@@ -76,6 +79,10 @@ int vici_client_register(struct vici_client *c, const char *event, vici_reply_cb
 int vici_client_unregister(struct vici_client *c, const char *event, vici_reply_cb cb, void *ctx,
 			   struct xerr *e);
 size_t vici_client_pending(const struct vici_client *c); /* queued + in flight */
+/* How many requests may be sent before the oldest is answered (default 1). */
+void vici_client_set_window(struct vici_client *c, size_t window);
+/* Command requests sent since vici_client_new (registrations not counted). */
+uint64_t vici_client_requests_total(const struct vici_client *c);
 
 /* Blocking helper for tools and tests: polls until nothing is pending,
  * the connection drops, or timeout_ms passes (-1 on timeout/drop; a

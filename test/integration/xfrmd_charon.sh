@@ -551,12 +551,13 @@ python3 "$HERE/../schema/check_status.py" "$TMP/status-g.json" >"$TMP/schema.out
 	fail "status --json does not match schemas/status.schema.json: $(cat "$TMP/schema.out")"
 ctl_ok metrics.prom metrics
 # The text format: HELP and TYPE before each family's samples, families
-# contiguous, label values quoted, integer values.
+# contiguous, label values quoted, integer values (histograms: _bucket, _sum
+# and _count samples, a decimal sum).
 python3 - "$TMP/metrics.prom" >"$TMP/metrics.out" 2>&1 <<'EOF' ||
 import re, sys
 name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
-sample = re.compile(rf"^({name})(?:\{{{label}(?:,{label})*\}})? -?[0-9]+$")
+sample = re.compile(rf"^({name})(?:\{{{label}(?:,{label})*\}})? (-?[0-9]+(\.[0-9]+)?)$")
 typed, done, cur, n = {}, set(), None, 0
 for line in open(sys.argv[1]).read().splitlines():
     m = re.match(rf"^# (HELP|TYPE) ({name}) (.+)$", line)
@@ -566,18 +567,21 @@ for line in open(sys.argv[1]).read().splitlines():
             done.add(cur)
             cur = m.group(2)
         if m.group(1) == "TYPE":
-            assert m.group(3) in ("gauge", "counter"), line
+            assert m.group(3) in ("gauge", "counter", "histogram"), line
             typed[cur] = m.group(3)
         continue
     m = sample.match(line)
     assert m, f"not a sample: {line!r}"
-    assert m.group(1) == cur and cur in typed, f"sample outside its family: {line}"
+    hist = typed.get(cur) == "histogram"
+    parts = [cur + s for s in ("_bucket", "_sum", "_count")] if hist else [cur]
+    assert m.group(1) in parts and cur in typed, f"sample outside its family: {line}"
+    assert m.group(3) is None or m.group(1) == cur + "_sum", f"not an integer: {line}"
     n += 1
 for f in ("xfrmd_config_generation", "xfrmd_charon_connected", "xfrmd_connection_state",
           "xfrmd_connection_failovers_total", "xfrmd_connection_failbacks_total",
           "xfrmd_tunnel_up", "xfrmd_tunnel_carries_traffic", "xfrmd_tunnel_bytes_total",
           "xfrmd_tunnel_packets_total", "xfrmd_tunnel_rekeys_total", "xfrmd_probe_sent_total",
-          "xfrmd_probe_received_total"):
+          "xfrmd_probe_received_total", "xfrmd_failover_reaction_seconds"):
     assert f in typed, f"no HELP/TYPE for {f}"
 assert n, "no samples"
 EOF

@@ -285,6 +285,50 @@ START_TEST(requests_serialize)
 }
 END_TEST
 
+/* With a window of 2, two requests go out before the first reply; each
+ * reply releases the next, and replies match requests in order. */
+START_TEST(requests_pipeline_within_window)
+{
+	vici_client_set_window(fx.c, 2);
+	request("cmd-a", "a");
+	request("cmd-b", "b");
+	request("cmd-c", "c");
+	expect_packet(VICI_CMD_REQUEST, "cmd-a");
+	expect_packet(VICI_CMD_REQUEST, "cmd-b");
+	expect_silence();
+	ck_assert_uint_eq(vici_client_events(fx.c), EPOLLIN);
+	ck_assert_uint_eq(vici_client_requests_total(fx.c), 2);
+	send_packet(VICI_EVENT, "ike-updown", "ike", "x");
+	send_packet(VICI_CMD_RESPONSE, NULL, "r", "a");
+	expect_packet(VICI_CMD_REQUEST, "cmd-c");
+	expect_silence();
+	send_packet(VICI_CMD_RESPONSE, NULL, "r", "b");
+	send_packet(VICI_CMD_RESPONSE, NULL, "r", "c");
+	pump();
+	ck_assert_uint_eq(vici_client_pending(fx.c), 0);
+	ck_assert_uint_eq(vici_client_requests_total(fx.c), 3);
+	ck_assert_str_eq(trace, "event ike-updown ike=x\nreply a 0 r=a\nreply b 0 r=b\nreply c 0 "
+				"r=c\n");
+}
+END_TEST
+
+/* Requests in flight when the connection drops all hear about it, in order. */
+START_TEST(pipelined_requests_disconnect_in_order)
+{
+	vici_client_set_window(fx.c, 8);
+	request("cmd-a", "a");
+	request("cmd-b", "b");
+	expect_packet(VICI_CMD_REQUEST, "cmd-a");
+	expect_packet(VICI_CMD_REQUEST, "cmd-b");
+	send_packet(VICI_CMD_RESPONSE, NULL, "r", "a");
+	close(fx.sfd);
+	fx.sfd = -1;
+	pump();
+	ck_assert_uint_eq(vici_client_pending(fx.c), 0);
+	ck_assert_ptr_nonnull(strstr(trace, "reply a 0 r=a\nreply b 2 -\n"));
+}
+END_TEST
+
 START_TEST(event_between_request_and_response)
 {
 	struct xerr e = {{0}};
@@ -731,6 +775,8 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, requests_serialize);
+	tcase_add_test(tc, requests_pipeline_within_window);
+	tcase_add_test(tc, pipelined_requests_disconnect_in_order);
 	tcase_add_test(tc, event_between_request_and_response);
 	tcase_add_test(tc, response_split_into_single_bytes);
 	tcase_add_test(tc, two_segments_in_one_read);
