@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Benchmark configs: N connections of two tunnels each, as an xfrmd JSON
+config and the equivalent swanctl.conf, plus the PSK files.
+
+Both describe the same connections: same proposals, keys, traffic
+selectors, reqids, VTI marks and start action, so loading one or the other
+into a fresh charon is a fair comparison. The swanctl side uses what an
+administrator without xfrmd would write: charon installs the policies
+itself (policies = yes); xfrmd installs its own (policies = no in what it
+sends), and in route mode creates a VTI per tunnel.
+
+Side a is the lab's gwa (test/lab/lib/topology.sh): tunnel 1 leaves from
+192.0.2.1, tunnel 2 from 192.0.2.2. Every tunnel has a peer address of its
+own, tunnel t of connection i 198.<17+t>.<i/256>.<i%256> (benchmark range):
+the kernel allows one VTI per address pair. Side b is that peer (its
+addresses must exist there). Every tunnel has its own IKE identities.
+Connection i (1-based) protects 10.<64+i/256>.<i%256>.0/24 on side a and
+172.<16+i/256>.<i%256>.0/24 on side b.
+
+  gen-config.py --n 1000 --out DIR [--mode mixed|policy|route]
+                [--start on-traffic|immediate] [--side a|b]
+                [--interface vti|xfrm] [--extra-prefix K]
+
+Writes DIR/xfrmd.json, DIR/swanctl.conf and DIR/keys/<conn>-t<N>.key
+(mode 0600). --extra-prefix K adds one remote prefix to connection K (for
+the incremental benchmark: a change confined to one connection).
+"""
+import argparse
+import json
+import os
+import sys
+
+IKE = ["aes256gcm16-prfsha384-ecp384"]
+ESP = ["aes256gcm16-ecp384"]
+IKE_REKEY, ESP_REKEY, DPD = 14400, 3600, 10
+ID_BASE = 100000  # lib/charon/charon.h CHARON_ID_BASE: reqid and VTI key
+GW_A = ["192.0.2.1", "192.0.2.2"]
+
+
+def addrs(side, i, t):
+    """(local, remote) of tunnel t (1, 2) of connection i on this side."""
+    a, b = GW_A[t - 1], "198.%d.%d.%d" % (17 + t, i // 256, i % 256)
+    return (a, b) if side == "a" else (b, a)
+
+
+def conn_name(i):
+    return "c%04d" % i
+
+
+def lan(side, i):
+    base = (10, 64 + i // 256) if side == "a" else (172, 16 + i // 256)
+    return "%d.%d.%d.0/24" % (base[0], base[1], i % 256)
+
+
+def mode_of(args, i):
+    if args.mode == "mixed":  # even connections route-based: half and half
+        return "route" if i % 2 == 0 else "policy"
+    return args.mode
+
+
+def psk_of(i, t):
+    # Deterministic, distinct per tunnel, from the allowed character set.
+    return "bench-%04d-t%d-Key_%08x" % (i, t, (i * 2654435761 + t) & 0xFFFFFFFF)
+
+
+def tunnel_id(i, t):
+    # xfrmd gives the lowest free ids in config order: 1, 2, 3, ...
+    return 2 * (i - 1) + t
+
+
+def ids(args, i, t):
+    me = "gw-%s-%s-t%d" % (args.side, conn_name(i), t)
+    peer = "gw-%s-%s-t%d" % ("b" if args.side == "a" else "a", conn_name(i), t)
+    return me, peer
+
+
+def xfrmd_conn(args, i, keydir):
+    other = "b" if args.side == "a" else "a"
+    c = {
+        "name": conn_name(i),
+        "mode": mode_of(args, i),
+        "start": args.start,
+        "local_prefixes": [lan(args.side, i)],
+        "remote_prefixes": [lan(other, i)],
+        "ike": {"version": 2, "proposals": IKE, "rekey_time": IKE_REKEY},
+        "esp": {"proposals": ESP, "rekey_time": ESP_REKEY},
+        "dpd": {"interval": DPD, "action": "restart"},
+        "tunnels": [],
+    }
+    if c["mode"] == "route":
+        c["interface"] = args.interface
+    if args.extra_prefix == i:
+        c["remote_prefixes"].append("192.168.%d.0/24" % (i % 256))
+    for t in (1, 2):
+        me, peer = ids(args, i, t)
+        local, remote = addrs(args.side, i, t)
+        c["tunnels"].append({
+            "local": local, "remote": remote,
+            "local_id": me, "remote_id": peer,
+            "psk_file": "%s/%s-t%d.key" % (keydir, conn_name(i), t),
+        })
+    return c
+
+
+def swanctl_conn(args, i, out):
+    """swanctl.conf for connection i, one setting per line."""
+    other = "b" if args.side == "a" else "a"
+    route = mode_of(args, i) == "route"
+    start = "trap" if args.start == "on-traffic" else "start"
+    for t in (1, 2):
+        me, peer = ids(args, i, t)
+        name = "bench-%s-t%d" % (conn_name(i), t)
+        uid = ID_BASE + tunnel_id(i, t)
+        lts = "0.0.0.0/0,::/0" if route else lan(args.side, i)
+        rts = "0.0.0.0/0,::/0" if route else lan(other, i)
+        if args.extra_prefix == i and not route:
+            rts += ",192.168.%d.0/24" % (i % 256)
+        local, remote = addrs(args.side, i, t)
+        out.append("  %s {" % name)
+        for k, v in (("version", 2), ("local_addrs", local),
+                     ("remote_addrs", remote), ("proposals", ",".join(IKE)),
+                     ("rekey_time", "%ds" % IKE_REKEY), ("dpd_delay", "%ds" % DPD),
+                     ("encap", "no"), ("mobike", "no"), ("keyingtries", 0)):
+            out.append("    %s = %s" % (k, v))
+        out += ["    local {", "      auth = psk", "      id = %s" % me, "    }",
+                "    remote {", "      auth = psk", "      id = %s" % peer, "    }",
+                "    children {", "      %s {" % name]
+        child = [("local_ts", lts), ("remote_ts", rts), ("reqid", uid),
+                 ("esp_proposals", ",".join(ESP)), ("rekey_time", "%ds" % ESP_REKEY),
+                 ("mode", "tunnel"), ("dpd_action", "restart"), ("start_action", start)]
+        if route:
+            child += [("mark_in", uid), ("mark_out", uid)]
+        out += ["        %s = %s" % kv for kv in child]
+        out += ["      }", "    }", "  }"]
+
+
+def swanctl_secrets(args, i, out):
+    for t in (1, 2):
+        me, peer = ids(args, i, t)
+        out += ["  ike-bench-%s-t%d {" % (conn_name(i), t), "    id-1 = %s" % me,
+                "    id-2 = %s" % peer, "    secret = \"%s\"" % psk_of(i, t), "  }"]
+
+
+def write_private(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=1000, help="connections (1-1024)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--mode", choices=["mixed", "policy", "route"], default="mixed")
+    p.add_argument("--start", choices=["on-traffic", "immediate"], default="on-traffic")
+    p.add_argument("--side", choices=["a", "b"], default="a")
+    p.add_argument("--interface", choices=["vti", "xfrm"], default="vti")
+    p.add_argument("--extra-prefix", type=int, default=0, metavar="K")
+    args = p.parse_args()
+    if not 1 <= args.n <= 1024:
+        sys.exit("--n must be 1-1024 (xfrmd's limit)")
+    keydir = os.path.join(args.out, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    conns, swan, secrets = [], ["connections {"], ["secrets {"]
+    for i in range(1, args.n + 1):
+        conns.append(xfrmd_conn(args, i, "keys"))
+        for t in (1, 2):
+            write_private(os.path.join(keydir, "%s-t%d.key" % (conn_name(i), t)),
+                          psk_of(i, t) + "\n")
+        swanctl_conn(args, i, swan)
+        swanctl_secrets(args, i, secrets)
+    gw = {"name": "gw-" + args.side}
+    if args.side == "a":
+        gw["local_addresses"] = GW_A
+    doc = {"gateway": gw, "connections": conns}
+    write_private(os.path.join(args.out, "xfrmd.json"), json.dumps(doc, indent=1) + "\n")
+    write_private(os.path.join(args.out, "swanctl.conf"),
+                  "\n".join(swan + ["}"] + secrets + ["}"]) + "\n")
+
+
+if __name__ == "__main__":
+    main()

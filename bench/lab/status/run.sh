@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# bench/lab/status: issue 7 benchmark 4. BENCH_CONNS connections (default 1000) x 2
+# tunnels between gwa and gwb, policy mode, no probes; once established, `xfrmctl status
+# --json` and `swanctl --list-sas --raw` against the same charon, alternated, BENCH_RUNS
+# times each (default 7). Saves the medians in $LAB_OUT/show-status.txt.
+# Needs memory and time: LAB_MEM=3G, --timeout 1800 (bench/status.sh does both).
+
+# Settings from bench/lab/run-bench.sh (BENCH_*).
+# shellcheck source=/dev/null
+if [[ -f $LAB_BUILD/bench-settings.sh ]]; then . "$LAB_BUILD/bench-settings.sh"; fi
+N=${BENCH_CONNS:-1000}
+RUNS=${BENCH_RUNS:-7}
+WAIT=${BENCH_WAIT:-1200}
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+
+BATCH=${BENCH_BATCH:-100}
+
+# config GW N: GW's config with the first N connections.
+config() {
+  python3 "$LAB_SCENARIO_DIR/conns.py" "${1#gw}" "$2" >"$LAB_RUN/$1/xfrmd.json"
+  chmod 600 "$LAB_RUN/$1/xfrmd.json"
+}
+for gw in gwa gwb; do
+  d=$(gw_dir $gw)
+  # Thousands of IKE SAs: a hashed SA table (the default is one bucket) and
+  # retransmits patient enough for a responder working through a burst.
+  cat >"$d/strongswan.extra.conf" <<'CONF'
+  ikesa_table_size = 1024
+  ikesa_table_segments = 16
+  retransmit_timeout = 4
+  retransmit_tries = 5
+CONF
+done
+start_charon gwa gwb
+for gw in gwa gwb; do require start-xfrmd-$gw start_xfrmd $gw; done
+
+# Progress from the kernel (cheap): two SAs per established CHILD_SA.
+kernel_tunnels() { on gwa ip xfrm state count | awk '{print int($3 / 2)}'; }
+# tunnels_up GW: tunnels whose IKE and CHILD SAs are up, per xfrmd's status.
+tunnels_up() {
+  xfrmctl_on "$1" status --json | python3 -c 'import json, sys
+print(sum(t["up"] for c in json.load(sys.stdin)["connections"] for t in c["tunnels"]))'
+}
+# Connections are added BATCH at a time (each apply adds to the last): 2,000 IKE
+# negotiations at once swamp the responder in UML (retransmits, give-ups).
+t0=$(now_ms)
+up=0 t_est=0 last=-1 stalled=0 n=0
+while ((n < N && $(now_ms) - t0 < WAIT * 1000)); do
+  n=$((n + BATCH > N ? N : n + BATCH))
+  for gw in gwb gwa; do
+    config $gw $n
+    # xfrmctl gives up after 300 s; the apply itself goes on in xfrmd.
+    xfrmctl_on $gw apply -f "$LAB_RUN/$gw/xfrmd.json" >/dev/null || echo "apply $gw $n: no answer"
+  done
+  stalled=0
+  while (($(now_ms) - t0 < WAIT * 1000)); do
+    up=$(kernel_tunnels)
+    echo "$((($(now_ms) - t0) / 1000)) s: $n connections applied, $up of $((2 * n)) tunnels in the kernel"
+    ((up < 2 * n)) || break
+    # Nothing new for a minute: what we have is what UML carries.
+    if ((up == last)); then stalled=$((stalled + 1)); else stalled=0; fi
+    ((stalled < 12)) || break 2
+    last=$up
+    sleep 5
+  done
+done
+t_est=$(now_ms)
+# xfrmd may still be working through the last apply's events: wait until its status
+# counts every tunnel (10 minutes at most).
+all_up() { (($(tunnels_up gwa 2>/dev/null || echo -1) >= 2 * N)); }
+wait_for 600 all_up || true
+t_ready=$(now_ms)
+up=$(tunnels_up gwa || echo -1)
+check_eq tunnels-established $((2 * N)) "$up"
+sleep 30 # let the last events and SA list refreshes settle
+
+# measure LABEL: RUNS samples of each, back to back so both see the same SAs, then the
+# control-socket round trip alone; figures in $LAB_RUN/figures-LABEL.
+measure() {
+  local i a b c f label=$1
+  : >"$LAB_RUN/samples-$label"
+  for ((i = 0; i < RUNS; i++)); do
+    a=$(now_ms)
+    xfrmctl_on gwa status --json >"$LAB_RUN/status.json" || echo "xfrmctl status failed"
+    b=$(now_ms)
+    swanctl_on gwa --list-sas --raw >"$LAB_RUN/list-sas.txt"
+    c=$(now_ms)
+    # The floor: the same exec path and a round trip to xfrmd that builds nothing.
+    xfrmctl_on gwa status no-such-connection >/dev/null 2>&1 || true
+    f=$(now_ms)
+    echo "$((b - a)) $((c - b)) $((f - c))" >>"$LAB_RUN/samples-$label"
+  done
+  # Without the exec of xfrmctl and its pretty-printing: the request on the control
+  # socket, timed inside one process (daemon_rt_ms).
+  python3 - "$LAB_RUN/gwa/xfrmd.sock" "$RUNS" >"$LAB_RUN/daemon-rt" <<'PY'
+import socket, statistics, sys, time
+ts = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    t = time.monotonic()
+    s.connect(sys.argv[1])
+    s.sendall(b'{"cmd": "status"}\n')
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        buf += d
+    ts.append((time.monotonic() - t) * 1000)
+    s.close()
+print("daemon_rt_ms=%d" % statistics.median(ts))
+PY
+  python3 - "$LAB_RUN/samples-$label" "$LAB_RUN/status.json" "$LAB_RUN/list-sas.txt" \
+    >"$LAB_RUN/figures-$label" <<'PY'
+import json, statistics, sys
+rows = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
+x = statistics.median(r[0] for r in rows)
+s = statistics.median(r[1] for r in rows)
+f = statistics.median(r[2] for r in rows)
+st = json.load(open(sys.argv[2]))
+tun = [t for c in st["connections"] for t in c["tunnels"]]
+sas = sum(1 for l in open(sys.argv[3]) if l.startswith("list-sa event"))
+print("xfrmctl_ms=%d swanctl_ms=%d ratio=%.2f version_ms=%d tunnels=%d up=%d charon_ike_sas=%d"
+      " json_bytes=%d" % (x, s, x / max(s, 1), f, len(tun), sum(t["up"] for t in tun), sas,
+                          len(json.dumps(st))))
+print("samples_ms(xfrmctl,swanctl,floor)=%s" % " ".join("%d,%d,%d" % r for r in rows))
+PY
+  cat "$LAB_RUN/daemon-rt" >>"$LAB_RUN/figures-$label"
+  echo "[$label]"
+  cat "$LAB_RUN/figures-$label"
+}
+
+measure this
+xfrmctl_ms=0 swanctl_ms=0 version_ms=0
+eval "$(head -1 "$LAB_RUN/figures-this" | tr ' ' '\n' | grep -E '^(xfrmctl_ms|swanctl_ms|version_ms|up)=')"
+{
+  echo "status with $((2 * N)) configured tunnels: all SAs in gwa's kernel after" \
+    "$(((t_est - t0) / 1000)) s ($BATCH connections applied at a time on both gateways)," \
+    "$up up in xfrmd's status after $(((t_ready - t0) / 1000)) s"
+  echo "median of $RUNS runs: xfrmctl status --json ${xfrmctl_ms} ms, swanctl --list-sas --raw" \
+    "${swanctl_ms} ms (xfrmctl status of no connection, the exec and round-trip floor:" \
+    "${version_ms} ms)"
+  cat "$LAB_RUN/figures-this"
+} >"$LAB_OUT/show-status.txt"
+
+# BENCH_BASE_XFRMD (an older xfrmd binary): the same gateway, same SAs, with that xfrmd
+# (killed and restarted: it adopts the kernel state), for before/after figures.
+if [[ -n ${BENCH_BASE_XFRMD:-} ]]; then
+  kill_daemon gwa xfrmd
+  XFRMD_BIN=$BENCH_BASE_XFRMD start_xfrmd gwa
+  all_up() { (($(tunnels_up gwa || echo 0) >= up)); }
+  wait_for 300 all_up || echo "base xfrmd: not all $up tunnels up again"
+  sleep 30
+  measure base
+  { echo "with $BENCH_BASE_XFRMD instead:"; cat "$LAB_RUN/figures-base"; } >>"$LAB_OUT/show-status.txt"
+fi
+check_lt status-under-200ms "$xfrmctl_ms" 200
+check status-ratio-at-most-1 test "$xfrmctl_ms" -le "$swanctl_ms"
