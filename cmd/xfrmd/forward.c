@@ -606,30 +606,9 @@ static int prune(struct xfrmd *d, struct xerr *e)
  * charon moves between IKE SAs (IKE rekey) while it enumerates them. */
 static struct spi_set suspects; /* missing from the previous list, sorted */
 
-/* Tunnel ids are handed out from 1 up and never freed (runtime_assign_ids),
- * so the largest is the band of reqids that are xfrmd's. */
-static uint32_t max_tunnel_id(const struct xfrmd *d)
+static bool stale_candidate(const struct kernel_sa *sa, time_t before, const struct spi_set *listed)
 {
-	uint32_t max = 0;
-
-	if (!d->tunnel_ids)
-		return 0;
-	json_object_object_foreach(d->tunnel_ids, name, v)
-	{
-		int64_t id = json_object_get_int64(v);
-
-		(void)name;
-		if (id > max && id <= UINT32_MAX - CHARON_ID_BASE)
-			max = (uint32_t)id;
-	}
-	return max;
-}
-
-static bool stale_candidate(const struct kernel_sa *sa, uint32_t max_id, time_t before,
-			    const struct spi_set *listed)
-{
-	return sa->proto == IPPROTO_ESP && sa->reqid > CHARON_ID_BASE &&
-	       sa->reqid - CHARON_ID_BASE <= max_id && sa->add_time &&
+	return sa->proto == IPPROTO_ESP && charon_reqid_is_tunnel(sa->reqid) && sa->add_time &&
 	       (time_t)sa->add_time < before && !spi_set_has(listed, sa->spi);
 }
 
@@ -644,7 +623,6 @@ bool forward_prune_sas(struct xfrmd *d, time_t before)
 {
 	struct kernel_sa_table k;
 	struct spi_set next = {0};
-	uint32_t max_id = max_tunnel_id(d);
 	struct xerr e;
 	/* charon's SPIs sorted once: every SA list runs this, with thousands
 	 * of SAs on each side */
@@ -661,7 +639,7 @@ bool forward_prune_sas(struct xfrmd *d, time_t before)
 	for (size_t i = 0; next.v && i < k.n; i++) {
 		const struct kernel_sa *sa = &k.sa[i];
 
-		if (!stale_candidate(sa, max_id, before, &listed))
+		if (!stale_candidate(sa, before, &listed))
 			continue;
 		if (!spi_set_has(&suspects, sa->spi)) {
 			next.v[next.n++] = sa->spi;

@@ -31,6 +31,13 @@ static inline uint32_t charon_tunnel_reqid(uint32_t id)
 {
 	return CHARON_ID_BASE + id;
 }
+/* Tunnel ids come from the lowest free one (2 per connection at most in a
+ * config), so they stay far below this; reqids above it are not xfrmd's. */
+#define CHARON_ID_MAX 65535u
+static inline bool charon_reqid_is_tunnel(uint32_t reqid)
+{
+	return reqid > CHARON_ID_BASE && reqid - CHARON_ID_BASE <= CHARON_ID_MAX;
+}
 /* XFRM interface if_id, or the VTI key (= SA mark). */
 static inline uint32_t charon_tunnel_if_id(uint32_t id)
 {
