@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 bash test/setup-deps.sh
 bash test/build.sh build
 bash test/build.sh build-asan -DXFRMD_SANITIZE=ON
+# The benchmarks' build (bench/run-all.sh): -O3 finds warnings -O2 does not.
+bash test/build.sh build-release -DCMAKE_BUILD_TYPE=Release
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -204,7 +204,7 @@ int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n)
 
 int cj_prefix(struct pctx *x, json_object *v, struct prefix *p)
 {
-	const char *s, *why;
+	const char *s = NULL, *why;
 
 	if (cj_str(x, v, 1, SIZE_MAX, &s))
 		return -1;
@@ -219,7 +219,7 @@ int cj_prefix(struct pctx *x, json_object *v, struct prefix *p)
 
 int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (cj_str(x, v, 1, SIZE_MAX, &s))
 		return -1;
