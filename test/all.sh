@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine (as root), builds xfrmd twice (plain,
-# and with ASan+UBSan for the unit tests) and runs every test: unit, lint,
-# schema, integration with a real charon, host netns, and the kernel lab.
+# Sets up a fresh Debian 12 machine (as root), builds xfrmd three times
+# (plain, with ASan+UBSan for the unit tests, and Release as the benchmarks
+# do) and runs every test: unit, lint, schema, fuzz, integration with a real
+# charon, host netns, the kernel lab and the Debian package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
