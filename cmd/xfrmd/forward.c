@@ -737,16 +737,6 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 
 /* --- after an apply: only what changed ---------------------------------------- */
 
-static bool prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (!prefix_equal(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 static bool routes_cfg_equal(const struct cfg_routes *a, const struct cfg_routes *b)
 {
 	if (a->publish != b->publish || a->table != b->table || a->metric != b->metric ||
@@ -766,8 +756,8 @@ bool forward_same_config(const struct cfg_connection *a, const struct cfg_connec
 {
 	if (a->mode != b->mode || a->interface != b->interface || a->start != b->start ||
 	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels ||
-	    !prefixes_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
-	    !prefixes_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
+	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
+	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
 	    !routes_cfg_equal(&a->routes, &b->routes))
 		return false;
 	for (size_t t = 0; t < a->n_tunnels; t++)

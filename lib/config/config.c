@@ -228,3 +228,13 @@ const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const c
 			return &cfg->conns[i];
 	return NULL;
 }
+
+bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}

@@ -157,6 +157,8 @@ const char *cfg_ifkind_name(enum cfg_ifkind k);
 
 /* True if c is an allowed PSK character. */
 bool cfg_psk_char_ok(char c);
+/* The same proposals in the same order. */
+bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

@@ -174,16 +174,6 @@ static const char *proposal_problem(const char *p, bool ike, unsigned ike_versio
 	return NULL;
 }
 
-static bool same_proposals(const struct cfg_proposals *a, const struct cfg_proposals *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]))
-			return false;
-	return true;
-}
-
 /* prev: the connection checked before c (already found fine), or NULL.
  * Most connections repeat their neighbour's proposals: checked once. */
 static int check_proposals(const struct cfg_connection *c, const struct cfg_connection *prev,
@@ -193,7 +183,7 @@ static int check_proposals(const struct cfg_connection *c, const struct cfg_conn
 	char buf[128];
 
 	if (prev && prev->ike_version == c->ike_version &&
-	    same_proposals(ps, ike ? &prev->ike_proposals : &prev->esp_proposals))
+	    cfg_proposals_equal(ps, ike ? &prev->ike_proposals : &prev->esp_proposals))
 		return 0;
 
 	for (size_t i = 0; i < ps->n; i++) {

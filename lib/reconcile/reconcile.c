@@ -213,26 +213,6 @@ static int same_bytes(msg_fn fn, int part, const struct cfg_connection *a,
 	return rc;
 }
 
-static bool props_equal(const struct cfg_proposals *a, const struct cfg_proposals *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]))
-			return false;
-	return true;
-}
-
-static bool prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (!prefix_equal(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 /* Every field the load-conn and load-shared messages of tunnel t are built
  * from (charon_msg.c), and start: equal means unchanged without building
  * six messages per tunnel. Keep it a superset of what charon_msg.c reads. */
@@ -244,10 +224,11 @@ static bool same_fields(const struct cfg_connection *a, const struct cfg_connect
 	       a->ike_version == b->ike_version && a->ike_rekey_time == b->ike_rekey_time &&
 	       a->child_rekey_time == b->child_rekey_time && a->dpd_interval == b->dpd_interval &&
 	       a->dpd_timeout == b->dpd_timeout && a->dpd_action == b->dpd_action &&
-	       a->nat_t == b->nat_t && props_equal(&a->ike_proposals, &b->ike_proposals) &&
-	       props_equal(&a->esp_proposals, &b->esp_proposals) &&
-	       prefixes_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) &&
-	       prefixes_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) &&
+	       a->nat_t == b->nat_t && cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) &&
+	       cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) &&
+	       prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) &&
+	       prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes,
+				 b->n_remote) &&
 	       !strcmp(a->name, b->name) && x->id == y->id && ipaddr_equal(&x->local, &y->local) &&
 	       ipaddr_equal(&x->remote, &y->remote) && !strcmp(x->local_id, y->local_id) &&
 	       !strcmp(x->remote_id, y->remote_id) && !strcmp(x->psk, y->psk);

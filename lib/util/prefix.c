@@ -135,3 +135,13 @@ const char *prefix_str(const struct prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", ipaddr_str(&p->addr, a, sizeof(a)), p->len);
 	return buf;
 }
+
+bool prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!prefix_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}

@@ -25,6 +25,8 @@ int ipaddr_parse(const char *s, struct ipaddr *a);
 int prefix_parse(const char *s, struct prefix *p, const char **why);
 bool prefix_overlap(const struct prefix *a, const struct prefix *b);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
+/* The same prefixes in the same order. */
+bool prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb);
 bool prefix_contains_addr(const struct prefix *p, const struct ipaddr *a);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 const char *ipaddr_str(const struct ipaddr *a, char *buf, size_t len);
