@@ -41,6 +41,20 @@ sa_bytes() {
     END { print n + 0 }'
 }
 
+# start_xfrmd_pair: charon and xfrmd on gwa and gwb, each applying the scenario's GW.json
+# (records start-xfrmd-GW, apply-gwb, apply-gwa; gwb first, so gwa's tunnels find a peer).
+start_xfrmd_pair() {
+  local gw
+  for gw in gwa gwb; do
+    start_charon $gw
+    cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
+    chmod 600 "$LAB_RUN/$gw/xfrmd.json"
+    require start-xfrmd-$gw start_xfrmd $gw
+  done
+  require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
+  require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+}
+
 # conn_named GW NAME EXPR: like conn, for the connection called NAME.
 conn_named() {
   xfrmctl_on "$1" status --json | python3 -c "import json,sys

@@ -39,14 +39,7 @@ PY
   chmod 600 "$LAB_RUN/$1/$2.json"
 }
 
-for gw in gwa gwb; do
-  start_charon $gw
-  cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
-  chmod 600 "$LAB_RUN/$gw/xfrmd.json"
-  require start-xfrmd-$gw start_xfrmd $gw
-done
-require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+start_xfrmd_pair
 check connected-gwa wait_for 15 both_connected gwa site-b
 check connected-gwb wait_for 15 both_connected gwb site-a
 check ping-site-b on hosta ping -n -q -c 3 -i 0.1 -W 1 $HOSTB

@@ -6,14 +6,7 @@
 # the 3 s hold-down. Then ESP is dropped on both paths: nothing between the
 # LANs leaves in clear text (fail-closed), and traffic resumes afterwards.
 
-for gw in gwa gwb; do
-  start_charon $gw
-  cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
-  chmod 600 "$LAB_RUN/$gw/xfrmd.json"
-  require start-xfrmd-$gw start_xfrmd $gw
-done
-require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+start_xfrmd_pair
 check connected-gwa wait_for 15 state_is gwa connected
 check connected-gwb wait_for 15 state_is gwb connected
 check primary-carries-gwa wait_for 5 active_is gwa "[1]"

@@ -9,14 +9,7 @@
 FLOW_SRCS=(10.1.0.11 10.1.0.12 10.1.0.13 10.1.0.14 10.1.0.15 10.1.0.16)
 for a in "${FLOW_SRCS[@]}"; do on hosta ip addr add $a/24 dev lan0; done
 
-for gw in gwa gwb; do
-  start_charon $gw
-  cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
-  chmod 600 "$LAB_RUN/$gw/xfrmd.json"
-  require start-xfrmd-$gw start_xfrmd $gw
-done
-require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+start_xfrmd_pair
 check both-active-gwa wait_for 15 active_is gwa "[1, 2]"
 check both-active-gwb wait_for 15 active_is gwb "[1, 2]"
 check tunnel-links on gwa ip -d link show xfrmd1

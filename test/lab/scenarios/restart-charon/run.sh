@@ -14,14 +14,7 @@ on gwa ip addr add $GWA_LAN_V/24 dev lan0
 on hostb ip addr add $HOSTB_V/24 dev lan0
 on gwb ip addr add $GWB_LAN_V/24 dev lan0
 
-for gw in gwa gwb; do
-  start_charon $gw
-  cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
-  chmod 600 "$LAB_RUN/$gw/xfrmd.json"
-  require start-xfrmd-$gw start_xfrmd $gw
-done
-require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+start_xfrmd_pair
 states_are() { [[ $(conn_named gwa pol "c['state']") == "$1" && $(conn_named gwa vti "c['state']") == "$1" ]]; }
 require connected-gwa wait_for 20 states_are connected
 check ping-pol on hosta ping -n -q -c 3 -i 0.1 -W 1 $HOSTB
