@@ -87,6 +87,31 @@ START_TEST(sha256_vectors)
 }
 END_TEST
 
+/* Whole blocks are hashed straight from the input; pieces that end and
+ * start mid-block must give the same digest as one call. */
+START_TEST(sha256_whole_blocks_and_pieces)
+{
+	static const size_t cuts[] = {1, 63, 128, 3, 805};
+	uint8_t buf[1000], d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN];
+	struct sha256 s;
+	size_t at = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7);
+	sha256_hex(buf, sizeof(buf), hex);
+	ck_assert_str_eq(hex, "89f4ff56a25dd1db06a4ce6033603775d705fb96f30f8693733fef602a1ca532");
+	sha256_init(&s);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); at += cuts[i++])
+		sha256_update(&s, buf + at, cuts[i]);
+	ck_assert_uint_eq(at, sizeof(buf));
+	sha256_final(&s, d);
+	for (int i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	ck_assert_str_eq(hex, "89f4ff56a25dd1db06a4ce6033603775d705fb96f30f8693733fef602a1ca532");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prefix");
@@ -96,6 +121,7 @@ int main(void)
 	tcase_add_test(tc, rejects_bad_syntax);
 	tcase_add_test(tc, overlap);
 	tcase_add_test(tc, sha256_vectors);
+	tcase_add_test(tc, sha256_whole_blocks_and_pieces);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
