@@ -49,7 +49,7 @@ struct apply_job {
 	/* The config an apply replaced: freed with the job, after the reply
 	 * (1,000 connections take a while to free). */
 	struct cfg_config *retired;
-	struct json_object *retired_doc;
+	char *retired_text;
 	/* Once every step is sent, the kernel side is programmed while charon
 	 * works through them (they queue in charon): the two overlap. */
 	struct loop_timer *early;
@@ -65,7 +65,7 @@ static void job_free(struct apply_job *j)
 {
 	loop_timer_free(j->early);
 	cfg_free(j->retired);
-	json_object_put(j->retired_doc);
+	free(j->retired_text);
 	free(j->loaded.names);
 	free(j->loaded.keys);
 	rc_plan_free(&j->plan);
@@ -197,17 +197,21 @@ static void unadopt_kernel(struct apply_job *j)
 
 /* The new config becomes the running one only if the kernel side can be
  * programmed too; otherwise everything goes back, charon included. */
-static int adopt(struct apply_job *j, struct xerr *e)
+static int adopt(struct apply_job *j, const char *text, size_t len, struct xerr *e)
 {
 	struct xfrmd *d = j->d;
+	char *was = d->running_text;
 
 	if (!j->kernel_done && adopt_kernel(j, e))
 		return -1;
-	j->retired_doc = d->running_doc;
-	d->running_doc = json_object_get(j->doc);
+	d->running_text = NULL; /* the job frees it, after the reply */
+	if (plan_set_running(d, text, len)) {
+		d->running_text = was;
+		return xerr_set(e, "out of memory");
+	}
+	j->retired_text = was;
 	snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
 	d->generation++;
-	plan_doc_hash(d->running_doc, d->config_hash);
 	runtime_prune_ids(d);
 	routes_prune_choices(d);
 	psk_prune(d);
@@ -228,11 +232,13 @@ static void job_succeeded(struct apply_job *j)
 	uint64_t t_end;
 	struct json_object *resp;
 	struct xerr e;
-	bool same = j->plan.n == 0 && d->running_doc && json_object_equal(d->running_doc, j->doc);
+	size_t len = 0;
+	const char *text = j->resync ? NULL : plan_doc_text(j->doc, &len);
+	bool same = j->plan.n == 0 && text && plan_text_is_running(d, text, len);
 
 	/* The same document again changes nothing, not even the generation. */
 	if (!j->resync && !same) {
-		if (adopt(j, &e)) {
+		if (adopt(j, text, len, &e)) {
 			job_fail(j, "programming the kernel: %s", e.msg);
 			return;
 		}
@@ -762,7 +768,7 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 		return NULL;
 	}
 	j->t_new = mono_ms();
-	j->desired = cfg_load_json(r->doc, r->base_dir, e);
+	j->desired = cfg_load_json_since(r->doc, r->base_dir, d->running, e);
 	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
 	    psk_fill(d, j->desired, !r->dry_run, e)) {
 		cfg_free(j->desired);
@@ -791,14 +797,17 @@ int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *r
 
 void apply_resync(struct xfrmd *d)
 {
+	struct json_object *doc = plan_running_doc(d);
 	struct apply_job *j;
 	struct xerr e;
 
-	if (!d->running_doc)
+	if (!doc) {
+		if (d->running_text)
+			log_err("cannot re-apply the running config: out of memory");
 		return;
-	j = job_new(d, 0,
-		    &(struct apply_request){.doc = d->running_doc, .base_dir = d->running_base_dir},
-		    &e);
+	}
+	j = job_new(d, 0, &(struct apply_request){.doc = doc, .base_dir = d->running_base_dir}, &e);
+	json_object_put(doc); /* the job holds its own reference */
 	if (!j) {
 		log_err("cannot re-apply the running config: %s", e.msg);
 		return;

@@ -196,7 +196,7 @@ static char *swanctl_conf(const struct cfg_connection *c)
 /* {"cmd": "export-peer", "connection": NAME} */
 void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
-	struct json_object *name = NULL, *r, *doc, *notes = json_object_new_array();
+	struct json_object *name = NULL, *r, *doc, *running, *notes = json_object_new_array();
 	const struct cfg_connection *c = NULL;
 	char *conf;
 
@@ -213,7 +213,9 @@ void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *r
 		json_object_put(notes);
 		return;
 	}
-	doc = mirror_doc(c, plan_doc_conn(d->running_doc, c->name), notes);
+	running = plan_running_doc(d);
+	doc = mirror_doc(c, plan_doc_conn(running, c->name), notes);
+	json_object_put(running); /* mirror_doc copied what it needed */
 	conf = swanctl_conf(c);
 	if (!doc || !conf) {
 		ctl_server_reply_error(d->ctl, client, "export-peer: out of memory");

@@ -96,21 +96,25 @@ static void restore_state(struct xfrmd *d)
 	struct json_object *doc =
 	    state_load(d, d->running_base_dir, sizeof(d->running_base_dir), &d->generation, &e);
 	const char *text;
+	size_t len;
 
 	if (!doc) {
 		if (e.msg[0])
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	d->running = cfg_load_string(text, strlen(text), d->running_base_dir, &e);
+	text = plan_doc_text(doc, &len);
+	d->running = cfg_load_json(doc, d->running_base_dir, &e);
+	if (d->running && plan_set_running(d, text, len)) {
+		cfg_free(d->running);
+		d->running = NULL;
+		xerr_set(&e, "out of memory");
+	}
+	json_object_put(doc);
 	if (!d->running) {
 		log_err("saved config no longer loads, starting empty: %s", e.msg);
-		json_object_put(doc);
 		return;
 	}
-	d->running_doc = doc;
-	plan_doc_hash(doc, d->config_hash);
 	if (runtime_assign_ids(d, d->running, &e))
 		log_err("restoring tunnel ids: %s", e.msg);
 	if (psk_fill(d, d->running, true, &e))
@@ -182,7 +186,7 @@ static void stop(struct xfrmd *d)
 		loop_io_del(d->nl_io);
 	nl_xfrm_monitor_close(d->nlmon);
 	cfg_free(d->running);
-	json_object_put(d->running_doc);
+	free(d->running_text);
 	json_object_put(d->tunnel_ids);
 	free(d->monitors);
 	json_object_put(d->published);

@@ -11,32 +11,38 @@
 
 #include "xfrmd.h"
 
-/* json-c keeps the text it serialises an object to with the object, and
- * doc is the running document: 1 MiB more for as long as it runs, for 1,000
- * connections. So doc is serialised inside a throwaway array, whose plain
- * form is exactly "[" doc "]", and the text goes with the array. */
-void plan_doc_hash(struct json_object *doc, char out[SHA256_HEX_LEN])
+const char *plan_doc_text(struct json_object *doc, size_t *len)
 {
-	struct json_object *wrap = json_object_new_array();
-	const char *text;
-	size_t len = 0;
+	const char *text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, len);
 
-	if (wrap && json_object_array_add(wrap, json_object_get(doc))) {
-		json_object_put(doc); /* the array did not take it */
-		json_object_put(wrap);
-		wrap = NULL;
-	}
-	if (!wrap) { /* out of memory: the text stays with doc */
-		text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-		sha256_hex(text, strlen(text), out);
-		return;
-	}
-	text = json_object_to_json_string_length(wrap, JSON_C_TO_STRING_PLAIN, &len);
-	if (text && len >= 2)
-		sha256_hex(text + 1, len - 2, out);
-	else
-		out[0] = '\0';
-	json_object_put(wrap);
+	if (!text)
+		*len = 0;
+	return text ? text : "";
+}
+
+int plan_set_running(struct xfrmd *d, const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	free(d->running_text);
+	d->running_text = copy;
+	d->running_len = len;
+	sha256_hex(copy, len, d->config_hash);
+	return 0;
+}
+
+bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len)
+{
+	return d->running_text && len == d->running_len && !memcmp(text, d->running_text, len);
+}
+
+struct json_object *plan_running_doc(const struct xfrmd *d)
+{
+	return d->running_text ? json_tokener_parse(d->running_text) : NULL;
 }
 
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name)
@@ -115,8 +121,8 @@ static void add_conn(struct json_object *arr, const char *name, const char *chan
 
 /* Connections in the desired config's order, then the removed ones. */
 static struct json_object *conn_changes(struct xfrmd *d, const struct cfg_config *desired,
-					struct json_object *doc, const struct rc_plan *p,
-					size_t *n_changed)
+					struct json_object *run_doc, struct json_object *doc,
+					const struct rc_plan *p, size_t *n_changed)
 {
 	struct json_object *arr = json_object_new_array();
 	const struct cfg_config *run = d->running;
@@ -124,7 +130,7 @@ static struct json_object *conn_changes(struct xfrmd *d, const struct cfg_config
 	for (size_t i = 0; i < desired->n_conns; i++) {
 		const char *name = desired->conns[i].name;
 		struct json_object *was =
-		    run && cfg_find_conn(run, name) ? plan_doc_conn(d->running_doc, name) : NULL;
+		    run && cfg_find_conn(run, name) ? plan_doc_conn(run_doc, name) : NULL;
 		struct json_object *fields;
 
 		if (!was) {
@@ -236,22 +242,26 @@ struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desire
 	struct json_object *gw_was = NULL, *gw_now = NULL, *actions = json_object_new_array();
 	size_t n_conns = 0, n_routes = 0;
 	char hash[SHA256_HEX_LEN];
-	struct json_object *gw_fields;
+	struct json_object *gw_fields, *run_doc = plan_running_doc(d);
+	size_t len;
+	const char *text = plan_doc_text(doc, &len);
+	bool same_text = plan_text_is_running(d, text, len);
 
-	plan_doc_hash(doc, hash);
+	sha256_hex(text, len, hash);
 	json_object_object_add(r, "ok", json_object_new_boolean(1));
 	json_object_object_add(r, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(r, "config_hash", json_object_new_string(d->config_hash));
 	json_object_object_add(r, "new_hash", json_object_new_string(hash));
-	json_object_object_add(r, "connections", conn_changes(d, desired, doc, plan, &n_conns));
+	json_object_object_add(r, "connections",
+			       conn_changes(d, desired, run_doc, doc, plan, &n_conns));
 	route_changes_of(d, desired, d->running, true, routes, &n_routes);
 	route_changes_of(d, d->running, desired, false, routes, &n_routes);
 	json_object_object_add(r, "routes", routes);
-	if (d->running_doc)
-		json_object_object_get_ex(d->running_doc, "gateway", &gw_was);
+	if (run_doc)
+		json_object_object_get_ex(run_doc, "gateway", &gw_was);
 	json_object_object_get_ex(doc, "gateway", &gw_now);
-	gw_fields = d->running_doc && gw_was && gw_now ? changed_keys(gw_was, gw_now)
-						       : json_object_new_array();
+	gw_fields =
+	    run_doc && gw_was && gw_now ? changed_keys(gw_was, gw_now) : json_object_new_array();
 	json_object_object_add(r, "gateway_fields", gw_fields);
 	for (size_t i = 0; i < plan->n; i++) {
 		struct json_object *a = json_object_new_object();
@@ -265,7 +275,7 @@ struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desire
 	json_object_object_add(r, "changes",
 			       json_object_new_boolean(n_conns || n_routes || plan->n ||
 						       json_object_array_length(gw_fields) ||
-						       !d->running_doc ||
-						       !json_object_equal(d->running_doc, doc)));
+						       !same_text));
+	json_object_put(run_doc);
 	return r;
 }

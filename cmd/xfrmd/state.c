@@ -45,30 +45,56 @@ static uint64_t new_epoch(uint64_t old)
 	return now > old ? now : old + 1;
 }
 
+/* {"config":RUNNING,REST...}: the running document goes in as the text it
+ * is kept as, not parsed and serialised again. rest is the other fields'
+ * object, serialised: "{...}". */
+static char *state_text(const struct xfrmd *d, const char *rest, size_t *len)
+{
+	static const char head[] = "{\"config\":";
+	size_t rest_len = strlen(rest), n = sizeof(head) - 1;
+	char *buf = malloc(n + d->running_len + rest_len + 1);
+
+	if (!buf)
+		return NULL;
+	memcpy(buf, head, n);
+	memcpy(buf + n, d->running_text, d->running_len);
+	n += d->running_len;
+	buf[n++] = ',';
+	memcpy(buf + n, rest + 1, rest_len - 1); /* its fields and closing brace */
+	n += rest_len - 1;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 int state_save(struct xfrmd *d, struct xerr *e)
 {
 	struct json_object *st = json_object_new_object();
-	char path[CFG_PATH_MAX + 16];
-	const char *text;
+	char path[CFG_PATH_MAX + 16], *text;
 	uint64_t epoch = new_epoch(d->choices_epoch);
+	size_t len = 0;
 	int rc;
 
+	if (!d->running_text)
+		return xerr_set(e, "no running config to save");
 	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
 	json_object_object_add(st, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(st, "choices_epoch", json_object_new_uint64(epoch));
 	json_object_object_add(st, "hash", json_object_new_string(d->config_hash));
 	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
-	json_object_object_add(st, "config", json_object_get(d->running_doc));
 	json_object_object_add(st, "tunnel_ids", json_object_get(d->tunnel_ids));
 	if (d->published)
 		json_object_object_add(st, "published", json_object_get(d->published));
 	if (d->psks)
 		json_object_object_add(st, "generated_psks", json_object_get(d->psks));
-	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
-	state_path(d, path, sizeof(path));
-	rc = file_write_atomic(path, text, strlen(text), 0600, e);
+	text = state_text(d, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN), &len);
 	json_object_put(st);
+	if (!text)
+		return xerr_set(e, "out of memory");
+	state_path(d, path, sizeof(path));
+	rc = file_write_atomic(path, text, len, 0600, e);
+	free(text);
 	if (!rc) {
 		d->choices_epoch = epoch; /* the log's lines are in state.json now */
 		choices_path(d, path, sizeof(path));

@@ -137,10 +137,14 @@ struct xfrmd {
 
 	/* config: what was applied last, with its source for persistence */
 	struct cfg_config *running;
-	struct json_object *running_doc;
+	/* The running document as compact JSON text: a tenth of its json-c
+	 * objects' size, and what the state file and the hash need. Parsed
+	 * only by the few that want objects (plan_running_doc). */
+	char *running_text;
+	size_t running_len;
 	char running_base_dir[CFG_PATH_MAX];
 	uint64_t generation;
-	char config_hash[SHA256_HEX_LEN]; /* of running_doc, "" before any apply */
+	char config_hash[SHA256_HEX_LEN]; /* of running_text, "" before any apply */
 	/* keys xfrmd generated for tunnels configured without one, by charon name */
 	struct json_object *psks;
 
@@ -217,8 +221,14 @@ struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desire
 				struct json_object *doc, const struct rc_plan *plan);
 /* A connection's object in a config document, by name (NULL: none). */
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
-/* sha256 of a config document as xfrmd stores it (compact JSON). */
-void plan_doc_hash(struct json_object *doc, char out[SHA256_HEX_LEN]);
+/* The running document parsed (a new reference; NULL: none or out of memory). */
+struct json_object *plan_running_doc(const struct xfrmd *d);
+/* doc as compact JSON: the form stored and hashed. json-c keeps the text
+ * with doc until doc is freed or serialised again. */
+const char *plan_doc_text(struct json_object *doc, size_t *len);
+/* The running document becomes a copy of text, with its hash. */
+int plan_set_running(struct xfrmd *d, const char *text, size_t len);
+bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len);
 
 /* psk.c: keys xfrmd generates for tunnels configured without one. */
 /* Fills psk_auto tunnels' keys: the stored one, else a new one (stored in
