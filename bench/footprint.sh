@@ -41,6 +41,8 @@ for a in 192.0.2.1 192.0.2.2; do ip -n "$ns" addr add "$a/32" dev lo; done
 charon_start "$ns" "$tmp"
 python3 "$repo/bench/gen-config.py" --n "$n" --mode policy --out "$tmp/a"
 python3 "$repo/bench/gen-config.py" --n "$n" --mode policy --extra-prefix 1 --out "$tmp/b"
+# The edited document sits beside the first, as an operator's edit would: same key files.
+cp "$tmp/b/xfrmd.json" "$tmp/a/edited.json"
 
 mkdir -p "$tmp/state"
 ip netns exec "$ns" "$xfrmd" -c "$tmp/xfrmd.sock" -s "$tmp/state" -v "$CHARON_URI" \
@@ -73,7 +75,7 @@ declare -a samples=()
 t0=$EPOCHREALTIME
 for ((i = 1; i <= applies; i++)); do
 	f=$tmp/a/xfrmd.json
-	((i % 2)) && f=$tmp/b/xfrmd.json
+	((i % 2)) && f=$tmp/a/edited.json
 	a0=$EPOCHREALTIME
 	ctl apply -f "$f" >/dev/null || die "apply $i failed"
 	echo "$a0 $EPOCHREALTIME" >>"$tmp/apply-times"

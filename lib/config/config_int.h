@@ -46,9 +46,18 @@ bool cfg_table_ok(uint32_t table);
 /* 0 if psk (len bytes) is a valid key; else -1 and a reason that never
  * quotes the key. */
 int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen);
-/* Reads path into t->psk after checking it is a private regular file.
- * The error is "<path>: reason" without a JSON path. */
-int cfg_psk_read_file(const char *path, char *psk, size_t psklen, struct xerr *e);
+/* The keys of an earlier config's key files, sorted by path. */
+struct cfg_key_cache {
+	const struct cfg_tunnel **t;
+	size_t n;
+};
+int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev);
+void cfg_key_cache_free(struct cfg_key_cache *c);
+/* Reads t->psk_file into t->psk (and t->psk_stamp) after checking it is a
+ * private regular file, or takes the key from the cache (may be NULL) if
+ * the file's stamp is unchanged. The error is "<path>: reason" without a
+ * JSON path. */
+int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e);
 /* Reads a whole file (at most max bytes) and reports its permission bits. */
 char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e);
 

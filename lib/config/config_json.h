@@ -10,9 +10,12 @@
 
 #include "config_int.h"
 
+struct cfg_key_cache;
+
 struct pctx {
 	struct xerr *e;
-	const char *base_dir; /* for relative psk_file paths; NULL: cwd */
+	const char *base_dir;		  /* for relative psk_file paths; NULL: cwd */
+	const struct cfg_key_cache *keys; /* key files read before; NULL: none */
 	char path[256];
 	size_t plen;
 };

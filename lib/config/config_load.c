@@ -235,7 +235,7 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 	if (!file)
 		return 0;
 	cj_push_key(x, "psk_file");
-	if (cfg_psk_read_file(t->psk_file, t->psk, sizeof(t->psk), &fe))
+	if (cfg_psk_load(x->keys, t, &fe))
 		return cj_err(x, "%s", fe.msg);
 	t->psk_from_file = true;
 	return 0;
@@ -718,18 +718,26 @@ static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 	return parse_connections(x, st.conns, cfg);
 }
 
-struct cfg_config *cfg_load_json(json_object *root, const char *base_dir, struct xerr *e)
+struct cfg_config *cfg_load_json_since(json_object *root, const char *base_dir,
+				       const struct cfg_config *prev, struct xerr *e)
 {
-	struct pctx x = {.e = e, .base_dir = base_dir};
-	struct cfg_config *cfg = calloc(1, sizeof(*cfg));
+	struct cfg_key_cache keys = {0};
+	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys};
+	struct cfg_config *cfg = NULL;
 
-	if (!cfg) {
+	if (cfg_key_cache_init(&keys, prev) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		xerr_set(e, "out of memory");
 	} else if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
 		cfg_free(cfg);
 		cfg = NULL;
 	}
+	cfg_key_cache_free(&keys);
 	return cfg;
+}
+
+struct cfg_config *cfg_load_json(json_object *root, const char *base_dir, struct xerr *e)
+{
+	return cfg_load_json_since(root, base_dir, NULL, e);
 }
 
 struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,

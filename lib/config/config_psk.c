@@ -47,11 +47,9 @@ int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen)
 	return 0;
 }
 
-/* The mode comes from fstat on the descriptor we read, so a file swapped
- * in between the check and the read cannot slip through. */
-char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
+static char *read_file_stat(const char *path, size_t max, size_t *len, struct stat *st,
+			    struct xerr *e)
 {
-	struct stat st;
 	char *buf;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
@@ -59,19 +57,30 @@ char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, str
 		xerr_set(e, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st)) {
+	if (fstat(fd, st)) {
 		xerr_set(e, "%s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st->st_mode)) {
 		xerr_set(e, "%s: is a directory", path);
 		close(fd);
 		return NULL;
 	}
-	*mode = st.st_mode & 07777;
 	buf = fd_read_all(fd, path, max, len, e);
 	close(fd);
+	return buf;
+}
+
+/* The mode comes from fstat on the descriptor we read, so a file swapped
+ * in between the check and the read cannot slip through. */
+char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
+{
+	struct stat st;
+	char *buf = read_file_stat(path, max, len, &st, e);
+
+	if (buf)
+		*mode = st.st_mode & 07777;
 	return buf;
 }
 
@@ -86,17 +95,35 @@ static int private_mode(const char *path, mode_t mode, struct xerr *e)
 	return 0;
 }
 
-int cfg_psk_read_file(const char *path, char *psk, size_t psklen, struct xerr *e)
+static struct cfg_file_stamp stamp_of(const struct stat *st)
 {
+	return (struct cfg_file_stamp){
+	    .dev = st->st_dev,
+	    .ino = st->st_ino,
+	    .size = (uint64_t)st->st_size,
+	    .mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+	    .ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+	};
+}
+
+static bool stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+static int psk_read_file(struct cfg_tunnel *t, struct xerr *e)
+{
+	const char *path = t->psk_file;
 	char why[128];
 	size_t len;
-	mode_t mode;
-	char *buf = cfg_read_file(path, CFG_PSK_FILE_MAX, &len, &mode, e);
+	struct stat st;
+	char *buf = read_file_stat(path, CFG_PSK_FILE_MAX, &len, &st, e);
 	int rc = -1;
 
 	if (!buf)
 		return -1;
-	if (private_mode(path, mode, e))
+	if (private_mode(path, st.st_mode & 07777, e))
 		goto out;
 	/* Editors add one trailing newline; anything more is a mistake. */
 	if (len && buf[len - 1] == '\n')
@@ -105,17 +132,81 @@ int cfg_psk_read_file(const char *path, char *psk, size_t psklen, struct xerr *e
 		xerr_set(e, "%s: %s", path, why);
 		goto out;
 	}
-	if (len >= psklen) {
+	if (len >= sizeof(t->psk)) {
 		xerr_set(e, "%s: pre-shared key too long", path);
 		goto out;
 	}
-	memcpy(psk, buf, len);
-	psk[len] = '\0';
+	memcpy(t->psk, buf, len);
+	t->psk[len] = '\0';
+	t->psk_stamp = stamp_of(&st);
 	rc = 0;
 out:
 	explicit_bzero(buf, len);
 	free(buf);
 	return rc;
+}
+
+static int cmp_key_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct cfg_tunnel *const *)a)->psk_file,
+		      (*(const struct cfg_tunnel *const *)b)->psk_file);
+}
+
+int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev)
+{
+	size_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; prev && i < prev->n_conns; i++)
+		n += prev->conns[i].n_tunnels;
+	if (!n)
+		return 0;
+	c->t = calloc(n, sizeof(*c->t));
+	if (!c->t)
+		return -1;
+	for (size_t i = 0; i < prev->n_conns; i++)
+		for (size_t k = 0; k < prev->conns[i].n_tunnels; k++)
+			if (prev->conns[i].tunnels[k].psk_from_file)
+				c->t[c->n++] = &prev->conns[i].tunnels[k];
+	qsort(c->t, c->n, sizeof(*c->t), cmp_key_path);
+	return 0;
+}
+
+void cfg_key_cache_free(struct cfg_key_cache *c)
+{
+	free(c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+static const struct cfg_tunnel *cached_key(const struct cfg_key_cache *c, const char *path)
+{
+	struct cfg_tunnel key = {.psk_file = (char *)path};
+	const struct cfg_tunnel *k = &key, *const * hit;
+
+	if (!c || !c->n)
+		return NULL;
+	hit = bsearch(&k, c->t, c->n, sizeof(*c->t), cmp_key_path);
+	return hit ? *hit : NULL;
+}
+
+int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e)
+{
+	const struct cfg_tunnel *was = cached_key(c, t->psk_file);
+	struct stat st;
+
+	/* A failed stat or a changed stamp: the read says what is wrong. */
+	if (was && !stat(t->psk_file, &st) && S_ISREG(st.st_mode)) {
+		struct cfg_file_stamp now = stamp_of(&st);
+
+		if (stamp_equal(&now, &was->psk_stamp)) {
+			if (private_mode(t->psk_file, st.st_mode & 07777, e))
+				return -1;
+			memcpy(t->psk, was->psk, sizeof(t->psk));
+			t->psk_stamp = now;
+			return 0;
+		}
+	}
+	return psk_read_file(t, e);
 }
 
 /* Fills buf completely; getrandom may return short reads for large

@@ -3,6 +3,7 @@
  * error message ever carries a pre-shared key.
  */
 #include <check.h>
+#include <json-c/json.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -335,6 +336,59 @@ START_TEST(psk_file_relative_and_newline)
 }
 END_TEST
 
+static struct cfg_config *load_since(const char *json, const struct cfg_config *prev,
+				     struct xerr *e)
+{
+	json_object *root = json_tokener_parse(json);
+	struct cfg_config *cfg;
+
+	ck_assert_ptr_nonnull(root);
+	memset(e, 0, sizeof(*e));
+	cfg = cfg_load_json_since(root, tmpdir, prev, e);
+	json_object_put(root);
+	return cfg;
+}
+
+/* An unchanged key file is not read again: prev's key is taken, which the
+ * test tells apart by changing prev's copy in memory. A rewrite or a
+ * chmod (new stamp) reads the file; a widened mode is refused either way. */
+START_TEST(psk_file_reused_while_unchanged)
+{
+	const char *doc = psk_doc("\"psk_file\":\"site.key\"");
+	struct cfg_config *prev, *cfg;
+	struct xerr e;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/site.key", tmpdir);
+	write_file(path, "Key-From-File_1\n", 0600);
+	prev = load_since(doc, NULL, &e);
+	ck_assert_msg(prev != NULL, "%s", e.msg);
+	snprintf(prev->conns[0].tunnels[0].psk, sizeof(prev->conns[0].tunnels[0].psk),
+		 "Key-From-Memory");
+
+	cfg = load_since(doc, prev, &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	ck_assert_str_eq(cfg->conns[0].tunnels[0].psk, "Key-From-Memory");
+	ck_assert(cfg->conns[0].tunnels[0].psk_from_file);
+	cfg_free(cfg);
+
+	write_file(path, "Key-From-File_2\n", 0600);
+	cfg = load_since(doc, prev, &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	ck_assert_str_eq(cfg->conns[0].tunnels[0].psk, "Key-From-File_2");
+	cfg_free(prev);
+	prev = cfg;
+
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_ptr_null(load_since(doc, prev, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "is readable by group or others (mode 0644)"));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_ptr_null(load_since(doc, prev, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "site.key: No such file or directory"));
+	cfg_free(prev);
+}
+END_TEST
+
 START_TEST(psk_file_refused)
 {
 	char path[512], want[1024];
@@ -593,6 +647,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, json_syntax_errors);
 	tcase_add_test(tc, psk_file_relative_and_newline);
 	tcase_add_test(tc, psk_file_refused);
+	tcase_add_test(tc, psk_file_reused_while_unchanged);
 	tcase_add_test(tc, psk_never_in_errors);
 	tcase_add_test(tc, psk_absent_is_generated_later);
 	tcase_add_test(tc, psk_generate);
