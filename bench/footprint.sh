@@ -32,6 +32,9 @@ die() {
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
+# xfrmd's user + system CPU time in clock ticks: what an apply costs the daemon, whatever
+# else the machine is doing (wall times on a shared machine are not).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 ctl() { "$xfrmctl" -s "$tmp/xfrmd.sock" "$@"; }
 
 for f in "$xfrmd" "$xfrmctl"; do [[ -x $f ]] || die "$f missing: build first (BUILD=dir)"; done
@@ -72,7 +75,7 @@ awk -v l="$loaded" -v i="$idle" -v t="$tunnels" \
 # Each apply's wall time (xfrmctl included) is kept: the incremental apply's figure on the
 # host (bench/incremental-apply.sh measures it in the kernel lab, with request counts).
 declare -a samples=()
-t0=$EPOCHREALTIME
+t0=$EPOCHREALTIME c0=$(cpu_ticks)
 for ((i = 1; i <= applies; i++)); do
 	f=$tmp/a/xfrmd.json
 	((i % 2)) && f=$tmp/a/edited.json
@@ -85,10 +88,13 @@ for ((i = 1; i <= applies; i++)); do
 	fi
 done
 elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+cpu_ms=$(awk -v a="$c0" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" -v n="$applies" \
+	'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
 echo "  $applies applies, one connection changed each time, $elapsed s;" \
 	"$(awk '{ print ($2 - $1) * 1000 }' "$tmp/apply-times" | sort -n | awk '{ v[NR] = $1 }
 	END { p = int(NR * 0.99); if (p < 1) p = 1
 	      printf "per apply: median %.1f ms, p99 %.1f ms", v[int((NR + 1) / 2)], v[p] }')"
+echo "  xfrmd's CPU time per apply (user + system, sleeps excluded): $cpu_ms ms"
 first=
 for s in "${samples[@]}"; do
 	printf '    after %6d applies:   %6d KiB\n' "${s%%:*}" "${s#*:}"
