@@ -1,0 +1,117 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR/..
+# Benchmark 2 on the host kernel: one connection of N changes (connection 1 gets one more
+# remote prefix, then loses it again), at each N of BENCH_SIZES. Per apply: `xfrmctl apply`
+# wall time (xfrmctl's start included), xfrmd's CPU time, and the VICI requests and netlink
+# messages xfrmd sent (its counters before and after). The target is under 50 ms, and counts
+# that do not grow with N.
+#
+# Runs in a throwaway network namespace with a real charon (test/integration/charon-fixture.sh):
+# policy-based connections started on traffic, so nothing is negotiated and nothing leaves the
+# namespace. Route-based tunnels need VTI, which this kernel lacks: bench/incremental-apply.sh
+# measures the mixed config in the kernel lab (UML, far slower system calls).
+#
+# Environment: BUILD (default build), BENCH_SIZES (default "100 1000"), BENCH_RUNS (changes
+# each way per size, default 50).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${BUILD:-$repo/build}" && pwd)
+sizes=${BENCH_SIZES:-100 1000} runs=${BENCH_RUNS:-50}
+xfrmd=$build/cmd/xfrmd/xfrmd xfrmctl=$build/cmd/xfrmctl/xfrmctl
+# shellcheck source=test/integration/charon-fixture.sh
+. "$repo/test/integration/charon-fixture.sh"
+
+ns=xfrmd-bench-inc-$$ tmp=$(mktemp -d /tmp/xfrmd-bench-inc.XXXXXX) pid=
+stop_xfrmd() {
+	[[ -z $pid ]] || kill "$pid" 2>/dev/null || true
+	[[ -z $pid ]] || wait "$pid" 2>/dev/null || true
+	pid=
+}
+cleanup() {
+	stop_xfrmd
+	charon_cleanup "$ns"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+die() {
+	echo "incremental-apply-host: $*" >&2
+	exit 1
+}
+
+ctl() { "$xfrmctl" -s "$tmp/xfrmd.sock" "$@"; }
+metric() { ctl metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
+start_xfrmd() {
+	rm -rf "$tmp/state"
+	mkdir -p "$tmp/state"
+	ip netns exec "$ns" "$xfrmd" -c "$tmp/xfrmd.sock" -s "$tmp/state" -v "$CHARON_URI" \
+		2>"$tmp/xfrmd.log" &
+	pid=$!
+	for _ in $(seq 100); do
+		[[ $(metric xfrmd_charon_connected 2>/dev/null) != 1 ]] || return 0
+		sleep 0.1
+	done
+	die "xfrmd did not connect to charon: $(tail -3 "$tmp/xfrmd.log")"
+}
+
+# counted_apply FILE: prints "VICI NETLINK", the requests xfrmd sent for one apply.
+counted_apply() {
+	local v0 n0
+	v0=$(metric xfrmd_vici_requests_total) n0=$(metric xfrmd_netlink_requests_total)
+	ctl apply -f "$1" >/dev/null || die "apply of $1 failed"
+	echo "$(($(metric xfrmd_vici_requests_total) - v0)) $(($(metric xfrmd_netlink_requests_total) - n0))"
+}
+
+# timed_apply FILE: prints the wall time of one apply in ms.
+timed_apply() {
+	local t0=$EPOCHREALTIME
+	ctl apply -f "$1" >/dev/null || die "apply of $1 failed"
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'
+}
+
+# figures FILE: "median M ms, p99 P ms" of its numbers.
+figures() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+		END { p = int(NR * 0.99); if (p < 1) p = 1
+		      printf "median %.1f ms, p99 %.1f ms", v[int((NR + 1) / 2)], v[p] }'
+}
+
+for f in "$xfrmd" "$xfrmctl"; do [[ -x $f ]] || die "$f missing: build first (BUILD=dir)"; done
+charon_prereqs
+charon_netns_add "$ns"
+for a in 192.0.2.1 192.0.2.2; do ip -n "$ns" addr add "$a/32" dev lo; done
+
+echo "incremental apply on the host ($(date -u +%F), $(nproc) CPUs, $(uname -r)): one connection" \
+	"of N changed, $runs changes each way; the counts are the smallest seen (xfrmd's periodic" \
+	"resync adds its own when it runs during an apply)"
+for n in $sizes; do
+	python3 "$repo/bench/gen-config.py" --n "$n" --mode policy --out "$tmp/c$n"
+	python3 "$repo/bench/gen-config.py" --n "$n" --mode policy --extra-prefix 1 --out "$tmp/e$n"
+	# The edited document sits beside the first, as an operator's edit would: same key files.
+	cp "$tmp/e$n/xfrmd.json" "$tmp/c$n/edited.json"
+	# Each size from nothing: a fresh charon, an empty kernel.
+	ip -n "$ns" xfrm policy flush
+	charon_start "$ns" "$tmp"
+	start_xfrmd
+	ctl apply -f "$tmp/c$n/xfrmd.json" >/dev/null || die "apply of $n connections failed"
+	: >"$tmp/counts"
+	for ((r = 1; r <= 3; r++)); do
+		counted_apply "$tmp/c$n/edited.json" >>"$tmp/counts"
+		counted_apply "$tmp/c$n/xfrmd.json" >>"$tmp/counts"
+	done
+	: >"$tmp/runs"
+	c0=$(cpu_ticks)
+	for ((r = 1; r <= runs; r++)); do
+		timed_apply "$tmp/c$n/edited.json" >>"$tmp/runs"
+		timed_apply "$tmp/c$n/xfrmd.json" >>"$tmp/runs"
+	done
+	cpu=$(awk -v a="$c0" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" -v k="$((2 * runs))" \
+		'BEGIN { printf "%.1f", (b - a) * 1000 / hz / k }')
+	printf '  N=%-5s %s; xfrmd CPU %s ms per apply; VICI requests %s, netlink messages %s\n' \
+		"$n" "$(figures "$tmp/runs")" "$cpu" "$(awk '{ print $1 }' "$tmp/counts" | sort -n | head -1)" \
+		"$(awk '{ print $2 }' "$tmp/counts" | sort -n | head -1)"
+	echo "    xfrmd log (last apply): $(grep -o 'applied generation.*' "$tmp/xfrmd.log" | tail -1)"
+	stop_xfrmd
+	charon_stop
+done
