@@ -150,7 +150,8 @@ static void print_human(struct json_object *st)
 	}
 }
 
-/* --json: straight from the reply text (rawjson.c); -1: take the usual path. */
+/* --json: straight from the reply text (rawjson.c). 0 or 1 (a reply cut
+ * short after printing began): the exit status; -1: take the usual path. */
 static int status_json_fast(const struct ctl_opts *o, struct json_object *req)
 {
 	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
@@ -165,7 +166,7 @@ static int status_json_fast(const struct ctl_opts *o, struct json_object *req)
 	memcpy(line + n, "\n", 2);
 	rc = rawjson_status(o->socket, line, STATUS_TIMEOUT_MS);
 	free(line);
-	if (!rc)
+	if (rc >= 0)
 		json_object_put(req);
 	return rc;
 }
@@ -190,7 +191,11 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	json_object_object_add(req, "cmd", json_object_new_string("status"));
 	if (conn)
 		json_object_object_add(req, "connection", json_object_new_string(conn));
-	if (as_json && !status_json_fast(o, req))
-		return 0;
+	if (as_json) {
+		int rc = status_json_fast(o, req);
+
+		if (rc >= 0)
+			return rc;
+	}
 	return call_and_show(o, req, STATUS_TIMEOUT_MS, NULL, as_json, print_human);
 }

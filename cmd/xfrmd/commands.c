@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "status.h"
 #include "xfrmd.h"
 
 typedef void (*command_fn)(struct xfrmd *d, uint64_t client, struct json_object *req);
@@ -55,7 +56,7 @@ static void cmd_plan(struct xfrmd *d, uint64_t client, struct json_object *req)
 static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
-	struct json_object *st = status_build(d, str_arg(req, "connection"), &e);
+	struct json_object *st = status_reply(d, str_arg(req, "connection"), &e);
 
 	if (!st) {
 		ctl_server_reply_error(d->ctl, client, e.msg);
