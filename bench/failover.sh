@@ -4,7 +4,8 @@
 # median, p99 and max.
 #   bench/failover.sh [--build DIR] [FAILURES [BACKGROUND_CONNS]]
 # Environment: BUILD, LAB_MEM (default 3G), BENCH_TIMEOUT (s, default 1800), BENCH_MODES (how
-# failures are induced: "path ike", the default, "path" or "ike").
+# failures are induced: "path ike", the default, "path" or "ike"), BENCH_RT_PRIORITY (xfrmd's
+# --realtime-priority, default 10; 0: ordinary scheduling).
 set -euo pipefail
 build=()
 if [[ ${1:-} == --build ]]; then build=(--build "$2"); shift 2; fi

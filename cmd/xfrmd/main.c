@@ -25,6 +25,9 @@ static void usage(FILE *f)
 		")\n"
 		"  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
 		"  -n, --check FILE      check a config file, print \"configuration OK\", exit\n"
+		"      --realtime-priority N\n"
+		"                        run at realtime priority N (SCHED_RR, 1-99): busy\n"
+		"                        processes (charon) cannot delay a failover\n"
 		"  -d, --debug           log debug messages\n"
 		"  -V, --version         print the version and exit\n"
 		"  -h, --help            this help\n");
@@ -194,6 +197,9 @@ static void stop(struct xfrmd *d)
 	loop_free(d->loop);
 }
 
+/* Long-only options: past any character getopt_long returns. */
+enum { OPT_RT_PRIORITY = 256 };
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -202,6 +208,7 @@ int main(int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 's'},
 	    {"vici", required_argument, NULL, 'v'},
 	    {"check", required_argument, NULL, 'n'},
+	    {"realtime-priority", required_argument, NULL, OPT_RT_PRIORITY},
 	    {"debug", no_argument, NULL, 'd'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -212,7 +219,7 @@ int main(int argc, char **argv)
 				  .control_mode = 0660,
 				  .control_gid = (gid_t)-1}};
 	struct xerr e;
-	int c, rc;
+	int c, rc, rt_prio = 0;
 
 	while ((c = getopt_long(argc, argv, "c:g:s:v:n:dVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -227,6 +234,15 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			d.opt.state_dir = optarg;
+			break;
+		case OPT_RT_PRIORITY:
+			if (reaction_rt_parse(optarg, &rt_prio)) {
+				fprintf(stderr,
+					"xfrmd: --realtime-priority: '%s' is not a priority from 1 "
+					"to 99\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'v':
 			d.opt.vici_override = optarg;
@@ -250,6 +266,10 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "xfrmd: unexpected argument '%s'\n", argv[optind]);
 		return 2;
+	}
+	if (rt_prio && reaction_rt_set(rt_prio, &e)) {
+		fprintf(stderr, "xfrmd: %s\n", e.msg);
+		return 1;
 	}
 	if (start(&d, &e)) {
 		fprintf(stderr, "xfrmd: %s\n", e.msg);

@@ -6,6 +6,11 @@
  * allocation on that path. Shown in status ("failover_reaction") and as the
  * histogram xfrmd_failover_reaction_seconds.
  */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "xfrmd.h"
 
 /* 100 us .. 1 s: the target is 10 ms at p99. */
@@ -53,4 +58,39 @@ struct json_object *reaction_json(const struct reaction_hist *h)
 	}
 	json_object_object_add(o, "recent_us", recent);
 	return o;
+}
+
+/* --realtime-priority: 1 to 99 (SCHED_RR's range), nothing else. */
+int reaction_rt_parse(const char *arg, int *prio)
+{
+	int lo = sched_get_priority_min(SCHED_RR), hi = sched_get_priority_max(SCHED_RR);
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || n < lo || n > hi)
+		return -1;
+	*prio = (int)n;
+	return 0;
+}
+
+/* A failover is when charon's threads are busiest (tearing SAs down,
+ * renegotiating). At the same priority, the scheduler may hand the CPU to
+ * them at any tick in the middle of a reaction, and xfrmd then waits a
+ * whole tick or more (measured in the kernel lab: one involuntary switch,
+ * 10-40 ms on the run queue, in every reaction over 10 ms). A realtime
+ * xfrmd is neither preempted by ordinary processes nor kept waiting by
+ * them when its event arrives. Anything xfrmd starts runs normally
+ * (SCHED_RESET_ON_FORK). */
+int reaction_rt_set(int prio, struct xerr *e)
+{
+	struct sched_param sp = {.sched_priority = prio};
+
+	if (!sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp))
+		return 0;
+	return xerr_set(e,
+			"--realtime-priority %d: %s (needs CAP_SYS_NICE, or an RLIMIT_RTPRIO of "
+			"at least %d; under systemd, set CPUSchedulingPolicy=rr instead)",
+			prio, strerror(errno), prio);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "probe.h"
@@ -50,34 +51,54 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The active set changed: move traffic now, measure how long it took.
- * forward_conn returns once the kernel acknowledged every change, so t0
- * (when the health input arrived) to now is the whole reaction; only
- * reactions to health events count in the histogram, not timers. */
-static uint64_t cpu_us(void)
-{
-	struct timespec ts;
+/* CPU time so far and how often the scheduler took the CPU away while
+ * xfrmd could run: a slow reaction with a preemption waited for another
+ * process (--realtime-priority prevents it); one without was working, or
+ * the whole machine stalled (a virtual machine's host busy elsewhere). */
+struct usage {
+	uint64_t cpu_us;
+	long preempted;
+};
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+static void usage_now(struct usage *u)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	u->cpu_us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	u->preempted = ru.ru_nivcsw;
 }
 
 #define SLOW_REACTION_US 5000
 
+static void log_slow(const struct conn_rt *c, uint64_t before_us, const struct usage *u0)
+{
+	struct usage u;
+
+	usage_now(&u);
+	log_info("%s: moving traffic took %llu us after the event (%llu us before the kernel "
+		 "calls; then %llu us on the CPU, preempted %ld times)",
+		 c->cfg->name, (unsigned long long)c->reaction_us, (unsigned long long)before_us,
+		 (unsigned long long)(u.cpu_us - u0->cpu_us), u.preempted - u0->preempted);
+}
+
+/* The active set changed: move traffic now, measure how long it took.
+ * forward_conn returns once the kernel acknowledged every change, so t0
+ * (when the health input arrived) to now is the whole reaction; only
+ * reactions to health events count in the histogram, not timers. */
 static void move_traffic(struct conn_rt *c, uint64_t t0_us, bool health)
 {
-	uint64_t at = now_us(), cpu = cpu_us();
+	uint64_t at = now_us();
+	struct usage u0;
 	struct xerr e;
 
+	usage_now(&u0);
 	if (forward_conn(c->d, c, &e))
 		log_err("%s: moving traffic failed: %s", c->cfg->name, e.msg);
 	c->reaction_us = now_us() - t0_us;
-	/* A slow one: waiting (for the CPU, the kernel) or working? */
 	if (c->reaction_us > SLOW_REACTION_US)
-		log_info("%s: moving traffic took %llu us after the event (%llu us before the "
-			 "kernel calls, %llu us of them on the CPU)",
-			 c->cfg->name, (unsigned long long)c->reaction_us,
-			 (unsigned long long)(at - t0_us), (unsigned long long)(cpu_us() - cpu));
+		log_slow(c, at - t0_us, &u0);
 	if (health)
 		reaction_record(&c->d->reactions, c->reaction_us);
 	if (c->pair.failovers && c->pair.last_change_ms)

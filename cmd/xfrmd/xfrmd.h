@@ -325,6 +325,9 @@ void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *ms
 extern const uint64_t reaction_bounds_us[REACTION_BUCKETS];
 void reaction_record(struct reaction_hist *h, uint64_t us);
 struct json_object *reaction_json(const struct reaction_hist *h);
+/* --realtime-priority: -1 unless 1..99; run xfrmd at SCHED_RR prio. */
+int reaction_rt_parse(const char *arg, int *prio);
+int reaction_rt_set(int prio, struct xerr *e);
 
 /* metrics.c */
 char *metrics_text(struct json_object *status); /* malloc'd; NULL: out of memory */

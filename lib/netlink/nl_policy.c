@@ -123,7 +123,10 @@ static int policy_get_msg(struct nl_msg *msg, void *arg)
 }
 
 /* XFRM_MSG_GETPOLICY by selector and direction (no mark, no if_id: the
- * identity of the policies xfrmd writes). */
+ * identity of the policies xfrmd writes). The answer is the policy or an
+ * error, so no ACK is asked for: a failover waits for one answer, not two.
+ * Without the ACK, libnl's sequence count would be one behind for the
+ * update's; the socket is this call's alone, so the check is left out. */
 static int policy_lookup(struct nl_sock *sk, const struct nl_policy *p, struct policy_found *f)
 {
 	struct xfrm_userpolicy_id id;
@@ -136,17 +139,17 @@ static int policy_lookup(struct nl_sock *sk, const struct nl_policy *p, struct p
 	memset(&id, 0, sizeof(id));
 	policy_selector(p, &id.sel);
 	id.dir = policy_xdir(p->dir);
+	nl_socket_disable_seq_check(sk);
+	nl_socket_disable_auto_ack(sk);
 	err = nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO);
 	if (err >= 0)
 		err = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
+	nl_socket_enable_auto_ack(sk); /* the update waits for its ACK */
 	if (err >= 0)
 		err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, policy_get_msg, f);
 	if (err >= 0)
 		err = nl_recvmsgs_default(sk);
-	/* The reply comes before the ACK libnl asked for. */
-	if (err >= 0 && f->found)
-		err = nl_wait_for_ack(sk);
 	if (err == -NLE_OBJ_NOTFOUND) {
 		f->found = false;
 		return 0;
@@ -399,6 +402,7 @@ static int policy_write(const struct nl_policy *p, bool del, struct xerr *e)
 
 	if (!sk)
 		return -1;
+	nl_socket_disable_msg_peek(sk); /* small answers: a read each, not two */
 	if (policy_ours_or_gone(sk, p, &exists, e) < 0) {
 		nl_socket_free(sk);
 		return -1;

@@ -8,6 +8,8 @@
 #   ike   its IKE SA is killed on gwa (swanctl --terminate): both gateways learn it from
 #         charon's ike-updown; gwa's xfrmd initiates it again a second later
 # BENCH_MODES (default "path ike") picks the kinds; failures are split evenly between them.
+# BENCH_RT_PRIORITY (default 10; 0: none): xfrmd's --realtime-priority, as an operator who
+# wants the failover target runs it (the guest has one CPU, shared with charon and ping).
 # Figures per gateway: xfrmd's reaction to each failover (health event -> kernel ack, the
 # reaction_us of its monitor events) and the flow's interruption around each failure (the
 # gap between the last reply before and the first after, from ping -D receive times).
@@ -18,6 +20,9 @@ if [[ -f $LAB_BUILD/bench-settings.sh ]]; then . "$LAB_BUILD/bench-settings.sh";
 K=${BENCH_FAILURES:-100}
 BG=${BENCH_BG_CONNS:-0}
 read -r -a MODES <<<"${BENCH_MODES:-path ike}"
+RT=${BENCH_RT_PRIORITY:-10}
+rt=()
+((RT == 0)) || rt=(--realtime-priority "$RT")
 gen=$LAB_SCENARIO_DIR/../status/conns.py
 
 for gw in gwa gwb; do
@@ -27,7 +32,7 @@ for gw in gwa gwb; do
   printf '  ikesa_table_size = 1024\n  ikesa_table_segments = 16\n' >"$d/strongswan.extra.conf"
 done
 start_charon gwa gwb
-for gw in gwa gwb; do require start-xfrmd-$gw start_xfrmd $gw; done
+for gw in gwa gwb; do require start-xfrmd-$gw start_xfrmd $gw ${rt[@]+"${rt[@]}"}; done
 require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb/xfrmd.json"
 require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
 require connected-gwa wait_for $((60 + BG / 5)) state_is gwa connected
@@ -85,7 +90,7 @@ python3 "$LAB_SCENARIO_DIR/figures.py" "$LAB_RUN" >"$LAB_RUN/figures"
 cat "$LAB_RUN/figures"
 {
   echo "$ok failures of tunnel 1 (modes: ${MODES[*]}), $BG idle connections besides," \
-    "ping every 10 ms hosta -> hostb"
+    "ping every 10 ms hosta -> hostb, xfrmd's realtime priority ${RT/#0/none}"
   cat "$LAB_RUN/figures"
   echo "gwa's histogram (xfrmctl metrics), every health-driven change incl. failbacks:"
   cat "$LAB_RUN/gwa/reaction.prom"
