@@ -94,3 +94,41 @@ bool route_keys_has(const struct key_set *s, const struct prefix *dst, uint32_t 
 	route_key(&k, dst, table, metric);
 	return key_set_has(s, &k);
 }
+
+static void gateway_key(struct ipaddr *out, const struct ipaddr *a)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return; /* none: stays zero */
+	out->family = a->family;
+	memcpy(out->bytes, a->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+/* -1: more next hops than the key holds (never equal to anything). */
+static int route_state_key(struct route_state_key *k, const struct nl_route *r)
+{
+	memset(k, 0, sizeof(*k));
+	if (r->n_nh > NL_ROUTE_NH_MAX)
+		return -1;
+	route_key(&k->id, &r->dst, r->table, r->metric);
+	k->type = (uint32_t)r->type;
+	k->n_nh = (uint32_t)r->n_nh;
+	for (size_t i = 0; i < r->n_nh; i++) {
+		k->nh_ifindex[i] = r->nh_ifindex[i];
+		gateway_key(&k->nh_gateway[i], &r->nh_gateway[i]);
+	}
+	return 0;
+}
+
+int route_states_add(struct key_set *s, const struct nl_route *r)
+{
+	struct route_state_key k;
+
+	return route_state_key(&k, r) ? 0 : key_set_add(s, &k);
+}
+
+bool route_states_has(const struct key_set *s, const struct nl_route *r)
+{
+	struct route_state_key k;
+
+	return !route_state_key(&k, r) && key_set_has(s, &k);
+}

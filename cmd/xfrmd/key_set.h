@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nl_kernel.h"
 #include "prefix.h"
 
 struct key_set {
@@ -39,5 +40,16 @@ struct route_key {
 int route_keys_add(struct key_set *s, const struct prefix *dst, uint32_t table, uint32_t metric);
 bool route_keys_has(const struct key_set *s, const struct prefix *dst, uint32_t table,
 		    uint32_t metric);
+
+/* A route as a whole (identity, type and next hops) as a key: a full
+ * sync leaves alone a route the kernel already has exactly as wanted. */
+struct route_state_key {
+	struct route_key id;
+	uint32_t type, n_nh;
+	int nh_ifindex[NL_ROUTE_NH_MAX];
+	struct ipaddr nh_gateway[NL_ROUTE_NH_MAX];
+};
+int route_states_add(struct key_set *s, const struct nl_route *r);
+bool route_states_has(const struct key_set *s, const struct nl_route *r);
 
 #endif

@@ -245,8 +245,8 @@ int nl_route_delete(const struct nl_route *r, struct xerr *e)
 	return nl_route_apply(&c, 1, e);
 }
 
-/* Next hops as xfrmd writes them: device only, at most NL_ROUTE_NH_MAX;
- * anything else reads as NL_ROUTE_OTHER. */
+/* Next hops as xfrmd writes them: a device and maybe a gateway, at most
+ * NL_ROUTE_NH_MAX; anything else reads as NL_ROUTE_OTHER. */
 static void route_fill_type(struct rtnl_route *rt, struct nl_route *out)
 {
 	int n = rtnl_route_get_nnexthops(rt);
@@ -262,9 +262,11 @@ static void route_fill_type(struct rtnl_route *rt, struct nl_route *out)
 	for (int i = 0; i < n; i++) {
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
 
-		if (rtnl_route_nh_get_gateway(nh) || rtnl_route_nh_get_ifindex(nh) <= 0)
+		if (rtnl_route_nh_get_ifindex(nh) <= 0)
 			return;
 		out->nh_ifindex[i] = rtnl_route_nh_get_ifindex(nh);
+		if (rtnl_route_nh_get_gateway(nh))
+			nlk_ipaddr(rtnl_route_nh_get_gateway(nh), &out->nh_gateway[i]);
 	}
 	out->type = NL_ROUTE_UNICAST;
 	out->n_nh = (size_t)n;
@@ -368,6 +370,9 @@ int nl_route_get_path(const struct ipaddr *dst, int *ifindex, struct ipaddr *gat
 
 	if (!sk)
 		return -1;
+	/* On a failover's path: one small answer, read once, no ACK after it. */
+	nl_socket_disable_msg_peek(sk);
+	nl_socket_disable_auto_ack(sk);
 	msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
 	if (msg && nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) >= 0 &&
 	    nla_put(msg, RTA_DST, (int)nlk_family_len(dst->family), dst->bytes) >= 0) {

@@ -353,11 +353,21 @@ END_TEST
 START_TEST(route_foreign_shape_reads_as_other)
 {
 	struct nl_route got;
+	struct ipaddr gw;
 
-	/* An xfrmd-protocol route with a gateway is not one xfrmd wrote. */
+	/* Policy mode publishes via the underlay's gateway: read back whole,
+	 * so a full sync can tell it is already as wanted. */
 	sh("ip addr add 198.51.100.1/24 dev v0");
 	sh("ip route add 10.9.0.0/24 via 198.51.100.2 table 109 proto 211");
 	owned_routes(109, "10.9.0.0/24", &got);
+	ck_assert_int_eq(got.type, NL_ROUTE_UNICAST);
+	ck_assert_uint_eq(got.n_nh, 1);
+	ck_assert_int_eq(got.nh_ifindex[0], ifx("v0"));
+	ck_assert_int_eq(ipaddr_parse("198.51.100.2", &gw), 0);
+	ck_assert(ipaddr_equal(&got.nh_gateway[0], &gw));
+	/* A route type xfrmd never writes, under its protocol: not its shape. */
+	sh("ip route add prohibit 10.9.7.0/24 table 109 proto 211");
+	owned_routes(109, "10.9.7.0/24", &got);
 	ck_assert_int_eq(got.type, NL_ROUTE_OTHER);
 	ck_assert_uint_eq(got.n_nh, 0);
 }
