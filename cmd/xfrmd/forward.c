@@ -135,9 +135,15 @@ static bool same_via(const struct fwd_state *f, const struct nl_route *via, bool
 	return true;
 }
 
+struct kernel_policies;
+static size_t routes_not_in_kernel(const struct kernel_policies *k, struct nl_route_change *ch,
+				   size_t n);
+
 /* All of the connection's routes in one batch; force: even if their path
- * did not change (their published choice did). */
-static int routes_conn(struct xfrmd *d, struct conn_rt *c, bool force, struct xerr *e)
+ * did not change (their published choice did). k: what a full sync read
+ * from the kernel (NULL: nothing read, write everything). */
+static int routes_conn(struct xfrmd *d, struct conn_rt *c, bool force,
+		       const struct kernel_policies *k, struct xerr *e)
 {
 	size_t n = routes_count(c->cfg);
 	struct nl_route_change *ch;
@@ -159,7 +165,8 @@ static int routes_conn(struct xfrmd *d, struct conn_rt *c, bool force, struct xe
 	n = routes_of(c->cfg, o, n);
 	for (size_t i = 0; i < n; i++)
 		route_change(d, c, &o[i], &via, del, &ch[i]);
-	rc = nl_route_apply(ch, n, e);
+	n = routes_not_in_kernel(k, ch, n);
+	rc = n ? nl_route_apply(ch, n, e) : 0;
 	free(o);
 	free(ch);
 	if (!rc) {
@@ -189,28 +196,63 @@ struct kernel_policies {
 	const struct nl_policy *v;
 	size_t n;
 	struct key_set keys; /* nl_policy_key of each: thousands are looked up */
-	/* start-up: xfrmd's routes (route_keys), read once for every connection */
-	struct key_set routes;
+	/* xfrmd's routes, read once for every connection: their identities
+	 * (route_keys) and, whole, the ones a sync need not write again. */
+	struct key_set routes, route_states;
 	bool routes_read;
 };
 
-/* xfrmd's routes in the kernel into k (route_keys); -1: unknown. */
-static int owned_route_keys(struct key_set *k)
+/* xfrmd's routes in the kernel into k (route_keys) and, when states is
+ * not NULL, whole (route_states); -1: unknown. */
+static int owned_route_keys(struct key_set *k, struct key_set *states)
 {
 	struct nl_route *routes = NULL;
 	size_t n = 0;
 	int rc = 0;
 
 	key_set_init(k, sizeof(struct route_key));
+	if (states)
+		key_set_init(states, sizeof(struct route_state_key));
 	if (nl_route_list_owned(0, &routes, &n, NULL))
 		return -1;
-	for (size_t i = 0; i < n && !rc; i++)
+	for (size_t i = 0; i < n && !rc; i++) {
 		rc = route_keys_add(k, &routes[i].dst, routes[i].table, routes[i].metric);
+		if (!rc && states)
+			rc = route_states_add(states, &routes[i]);
+	}
 	free(routes);
 	key_set_seal(k);
-	if (rc)
+	if (states)
+		key_set_seal(states);
+	if (rc) {
 		key_set_free(k);
+		if (states)
+			key_set_free(states);
+	}
 	return rc;
+}
+
+/* Drops from ch the changes the kernel already has: a route as wanted, or
+ * a deletion of a route that is not there. A periodic sync wrote every
+ * route of every connection: with 1,000 connections the kernel refused
+ * them all as existing, and each connection's batch then read the whole
+ * table, which blocked xfrmd for two seconds every ten. */
+static size_t routes_not_in_kernel(const struct kernel_policies *k, struct nl_route_change *ch,
+				   size_t n)
+{
+	size_t kept = 0;
+
+	if (!k || !k->routes_read)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		const struct nl_route *r = &ch[i].r;
+		bool done = ch[i].del ? !route_keys_has(&k->routes, &r->dst, r->table, r->metric)
+				      : route_states_has(&k->route_states, r);
+
+		if (!done)
+			ch[kept++] = ch[i];
+	}
+	return kept;
 }
 
 static int policy_set(const struct kernel_policies *k, const struct nl_policy *p, struct xerr *e)
@@ -361,7 +403,7 @@ static bool conn_in_kernel(struct xfrmd *d, const struct conn_rt *c,
 	/* A full sync read them once for all connections. */
 	if (k && k->routes_read)
 		routes = &k->routes;
-	else if (owned_route_keys(&own))
+	else if (owned_route_keys(&own, NULL))
 		return false;
 	o = calloc(no + 1, sizeof(*o));
 	all = o != NULL;
@@ -384,7 +426,7 @@ static int program_conn(struct xfrmd *d, struct conn_rt *c, const struct kernel_
 	if (!d->sas_known && conn_in_kernel(d, c, k))
 		return 0;
 	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, k, e)) ||
-	    routes_conn(d, c, false, e)) {
+	    routes_conn(d, c, false, k, e)) {
 		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
 	}
@@ -410,7 +452,7 @@ int forward_routes(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 		forward_invalidate(c);
 		return forward_conn(d, c, e);
 	}
-	if (routes_conn(d, c, true, e)) {
+	if (routes_conn(d, c, true, NULL, e)) {
 		c->fwd.valid = false; /* unknown now: next time, everything */
 		return -1;
 	}
@@ -429,33 +471,65 @@ static void link_spec(const struct conn_rt *c, size_t t, struct nl_link_spec *s)
 	s->remote = c->cfg->tunnels[t].remote;
 }
 
-static int ensure_links(struct xfrmd *d, struct xerr *e)
+/* The route-mode tunnels' links (all, or those of connections whose kernel
+ * state is unknown) in one batch: an apply creates thousands. */
+static int ensure_links_of(struct xfrmd *d, bool all, struct xerr *e)
 {
-	for (size_t i = 0; i < d->n_rt; i++) {
-		struct conn_rt *c = &d->rt[i];
+	struct tunnel_rt **t = NULL;
+	struct nl_link_spec *s;
+	size_t n = 0, failed;
+	int *ifindex, rc = -1;
 
-		for (size_t t = 0; c->cfg->mode == CFG_MODE_ROUTE && t < c->pair.n; t++) {
-			struct nl_link_spec s;
-
-			link_spec(c, t, &s);
-			if (nl_link_ensure(&s, &c->t[t].ifindex, e))
-				return xerr_wrap(e, "%s", c->t[t].name);
-		}
+	for (size_t i = 0; i < d->n_rt; i++)
+		if (d->rt[i].cfg->mode == CFG_MODE_ROUTE && (all || !d->rt[i].fwd.valid))
+			n += d->rt[i].pair.n;
+	s = calloc(n + 1, sizeof(*s));
+	ifindex = calloc(n + 1, sizeof(*ifindex));
+	if (s && ifindex && (t = calloc(n + 1, sizeof(*t)))) {
+		n = 0;
+		for (size_t i = 0; i < d->n_rt; i++)
+			for (size_t k = 0; d->rt[i].cfg->mode == CFG_MODE_ROUTE &&
+					   (all || !d->rt[i].fwd.valid) && k < d->rt[i].pair.n;
+			     k++, n++) {
+				link_spec(&d->rt[i], k, &s[n]);
+				t[n] = &d->rt[i].t[k];
+				ifindex[n] = t[n]->ifindex; /* kept where the batch fails */
+			}
+		rc = nl_link_ensure_all(s, n, ifindex, &failed, e);
+		for (size_t k = 0; k < n; k++)
+			t[k]->ifindex = ifindex[k];
+		if (rc)
+			xerr_wrap(e, "%s", t[failed]->name);
+	} else {
+		xerr_set(e, "out of memory");
 	}
-	return 0;
+	free(s);
+	free(ifindex);
+	free(t);
+	return rc;
 }
 
+static int ensure_links(struct xfrmd *d, struct xerr *e)
+{
+	return ensure_links_of(d, true, e);
+}
+
+/* Names are "xfrmd<id>" (link_spec): the id is compared, not a name
+ * formatted per tunnel, since prune checks every link against every tunnel. */
 static bool link_wanted(const struct xfrmd *d, const struct nl_link *l)
 {
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; d->rt[i].cfg->mode == CFG_MODE_ROUTE && t < d->rt[i].pair.n;
-		     t++) {
-			struct nl_link_spec s;
+	char name[IF_NAMESIZE];
+	unsigned id;
 
-			link_spec(&d->rt[i], t, &s);
-			if (!strcmp(s.name, l->spec.name))
+	if (sscanf(l->spec.name, "xfrmd%u", &id) != 1)
+		return false;
+	snprintf(name, sizeof(name), "xfrmd%u", id);
+	if (strcmp(name, l->spec.name))
+		return false; /* not as link_spec writes it ("xfrmd07") */
+	for (size_t i = 0; i < d->n_rt; i++)
+		for (size_t t = 0; d->rt[i].cfg->mode == CFG_MODE_ROUTE && t < d->rt[i].pair.n; t++)
+			if (d->rt[i].t[t].id == id)
 				return true;
-		}
 	return false;
 }
 
@@ -723,14 +797,16 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 			k.v = NULL;
 	}
 	/* Start-up: each connection checks what the previous xfrmd left. */
-	k.routes_read = k.v && !d->sas_known && !owned_route_keys(&k.routes);
+	k.routes_read = k.v && !owned_route_keys(&k.routes, &k.route_states);
 	for (size_t i = 0; i < d->n_rt && !rc; i++)
 		if (program_conn(d, &d->rt[i], k.v ? &k : NULL, e))
 			rc = xerr_wrap(e, "%s", d->rt[i].cfg->name);
 	if (k.v)
 		key_set_free(&k.keys);
-	if (k.routes_read)
+	if (k.routes_read) {
 		key_set_free(&k.routes);
+		key_set_free(&k.route_states);
+	}
 	free(have);
 	return rc ? rc : prune(d, e);
 }
@@ -770,19 +846,7 @@ bool forward_same_config(const struct cfg_connection *a, const struct cfg_connec
 
 int forward_links_changed(struct xfrmd *d, struct xerr *e)
 {
-	for (size_t i = 0; i < d->n_rt; i++) {
-		struct conn_rt *c = &d->rt[i];
-
-		for (size_t t = 0; !c->fwd.valid && c->cfg->mode == CFG_MODE_ROUTE && t < c->pair.n;
-		     t++) {
-			struct nl_link_spec s;
-
-			link_spec(c, t, &s);
-			if (nl_link_ensure(&s, &c->t[t].ifindex, e))
-				return xerr_wrap(e, "%s", c->t[t].name);
-		}
-	}
-	return 0;
+	return ensure_links_of(d, false, e);
 }
 
 /* Linear in the connections: called for the few objects an apply retires. */

@@ -52,6 +52,12 @@ struct nl_link {
  * it, so replace them afterwards. VTI links also get disable_policy=1.
  * XFRM interfaces get no underlying device (Linux >= 5.4). */
 int nl_link_ensure(const struct nl_link_spec *s, int *ifindex, struct xerr *e);
+/* nl_link_ensure for n links (distinct names) at once, ifindex[i] for
+ * s[i]: the existing ones are read in one dump and the missing ones
+ * created in batches. On failure *failed is the index of the link e names;
+ * links before it are done, and so are links created in its batch. */
+int nl_link_ensure_all(const struct nl_link_spec *s, size_t n, int *ifindex, size_t *failed,
+		       struct xerr *e);
 /* Refuses links that are not xfrmd's tunnels (alias and kind xfrm/vti/vti6). */
 int nl_link_delete(const char *name, struct xerr *e);
 /* Tunnels carrying xfrmd's alias. *out is malloc'd. A VTI whose input and
