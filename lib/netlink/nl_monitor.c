@@ -84,12 +84,6 @@ static int classify(struct nlmsghdr *nlh, struct nl_xfrm_event *ev)
 	case XFRM_MSG_ACQUIRE:
 		ev->kind = NL_XFRM_ACQUIRE;
 		return acquire_addrs(nlh, ev);
-	case XFRM_MSG_NEWPOLICY:
-	case XFRM_MSG_DELPOLICY:
-	case XFRM_MSG_UPDPOLICY:
-	case XFRM_MSG_POLEXPIRE:
-		ev->kind = NL_XFRM_POLICY_CHANGE;
-		return 0;
 	default:
 		return -1;
 	}
@@ -121,8 +115,10 @@ struct nl_xfrm_monitor *nl_xfrm_monitor_open(nl_xfrm_event_cb cb, void *ctx, str
 	nl_socket_modify_cb(m->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, m);
 	err = nl_connect(m->sk, NETLINK_XFRM);
 	if (!err)
+		/* Not XFRMNLGRP_POLICY: nothing needs policy events, and a bulk
+		 * apply's 7,500 policies overran the socket every time. */
 		err = nl_socket_add_memberships(m->sk, XFRMNLGRP_SA, XFRMNLGRP_EXPIRE,
-						XFRMNLGRP_ACQUIRE, XFRMNLGRP_POLICY, 0);
+						XFRMNLGRP_ACQUIRE, 0);
 	if (!err)
 		err = nl_socket_set_nonblocking(m->sk);
 	if (err) {

@@ -43,7 +43,6 @@ enum nl_xfrm_event_kind {
 	NL_XFRM_SA_DEL,
 	NL_XFRM_SA_EXPIRE,
 	NL_XFRM_ACQUIRE,
-	NL_XFRM_POLICY_CHANGE,
 };
 
 struct nl_xfrm_event {

@@ -1,6 +1,7 @@
 /* Kernel XFRM through netlink, in a fresh network namespace (ctest runs
- * this under `unshare -n`): the monitor sees policy changes made by
- * iproute2, and an SA dump of an empty namespace is empty, not an error. */
+ * this under `unshare -n`): the monitor is not woken by policy changes
+ * (thousands per bulk apply, which nothing needs), and an SA dump of an
+ * empty namespace is empty, not an error. */
 #include <check.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -9,12 +10,11 @@
 
 #include "check_main.h"
 
-static int policy_events;
+static int events;
 
 static void on_event(void *ctx, const struct nl_xfrm_event *ev)
 {
-	if (ev->kind == NL_XFRM_POLICY_CHANGE)
-		policy_events++;
+	events++;
 }
 
 static void drain(struct nl_xfrm_monitor *m, int timeout_ms)
@@ -25,22 +25,23 @@ static void drain(struct nl_xfrm_monitor *m, int timeout_ms)
 		ck_assert_int_eq(nl_xfrm_monitor_handle(m), 0);
 }
 
-START_TEST(monitor_sees_policy_add_and_delete)
+START_TEST(monitor_ignores_policy_changes)
 {
 	struct xerr e;
 	struct nl_xfrm_monitor *m = nl_xfrm_monitor_open(on_event, NULL, &e);
+	struct pollfd p;
 
 	ck_assert_msg(m != NULL, "%s", e.msg);
-	policy_events = 0;
+	events = 0;
 	ck_assert_int_eq(system("ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
 				"action block"),
 			 0);
-	drain(m, 200);
-	ck_assert_int_eq(policy_events, 1);
 	ck_assert_int_eq(system("ip xfrm policy delete src 10.1.0.0/24 dst 10.2.0.0/24 dir out"),
 			 0);
-	drain(m, 200);
-	ck_assert_int_eq(policy_events, 2);
+	p = (struct pollfd){.fd = nl_xfrm_monitor_fd(m), .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, 200), 0); /* not even woken */
+	drain(m, 0);
+	ck_assert_int_eq(events, 0);
 	nl_xfrm_monitor_close(m);
 }
 END_TEST
@@ -62,7 +63,7 @@ int main(void)
 	Suite *s = suite_create("nl_xfrm");
 	TCase *tc = tcase_create("netns");
 
-	tcase_add_test(tc, monitor_sees_policy_add_and_delete);
+	tcase_add_test(tc, monitor_ignores_policy_changes);
 	tcase_add_test(tc, sa_dump_of_empty_namespace);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
