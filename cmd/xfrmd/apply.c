@@ -235,6 +235,7 @@ static void job_succeeded(struct apply_job *j)
 	size_t len = 0;
 	const char *text = j->resync ? NULL : plan_doc_text(j->doc, &len);
 	bool same = j->plan.n == 0 && text && plan_text_is_running(d, text, len);
+	uint64_t t_text = mono_ms(), t_kernel = t_text;
 
 	/* The same document again changes nothing, not even the generation. */
 	if (!j->resync && !same) {
@@ -242,6 +243,7 @@ static void job_succeeded(struct apply_job *j)
 			job_fail(j, "programming the kernel: %s", e.msg);
 			return;
 		}
+		t_kernel = mono_ms();
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)d->generation, e.msg);
@@ -250,16 +252,22 @@ static void job_succeeded(struct apply_job *j)
 		log_err("resync: kernel: %s", e.msg);
 	}
 	t_end = mono_ms(); /* after adopt and state_save, or the resync's kernel sync */
+	if (j->resync)
+		t_kernel = t_end;
 	if (!j->resync || j->plan.n)
-		log_info(
-		    "%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: load "
-		    "%llu, plan %llu, charon %llu (kernel meanwhile %llu), kernel and state %llu)",
-		    j->resync ? "resynchronised" : "applied", (unsigned long long)d->generation,
-		    j->plan.n, j->plan.unchanged, (unsigned long long)(t_end - j->t_new),
-		    (unsigned long long)(j->t_start - j->t_new),
-		    (unsigned long long)(j->t_planned - j->t_start),
-		    (unsigned long long)(j->t_charon - j->t_planned),
-		    (unsigned long long)j->t_early, (unsigned long long)(t_end - j->t_charon));
+		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: load "
+			 "%llu, plan %llu, charon %llu (kernel meanwhile %llu), kernel and state "
+			 "%llu: text %llu, kernel %llu, state file %llu)",
+			 j->resync ? "resynchronised" : "applied",
+			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged,
+			 (unsigned long long)(t_end - j->t_new),
+			 (unsigned long long)(j->t_start - j->t_new),
+			 (unsigned long long)(j->t_planned - j->t_start),
+			 (unsigned long long)(j->t_charon - j->t_planned),
+			 (unsigned long long)j->t_early, (unsigned long long)(t_end - j->t_charon),
+			 (unsigned long long)(t_text - j->t_charon),
+			 (unsigned long long)(t_kernel - t_text),
+			 (unsigned long long)(t_end - t_kernel));
 	events_applied(d, j->resync, j->plan.n, j->plan.unchanged);
 	resp = json_object_new_object();
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
