@@ -238,25 +238,7 @@ measure() {
 	done
 	cpu1=$(ticks "${pids[0]}") cpub1=$(ticks "${pids[1]}") x1=$(ticks "$xpid")
 	# The daemon's side alone: the request timed inside one process, no exec, no printing.
-	python3 - "$tmp/a/xfrmd.sock" "$runs" >"$tmp/daemon-rt" <<'PY'
-import socket, statistics, sys, time
-ts, size = [], 0
-for _ in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX)
-    t = time.monotonic()
-    s.connect(sys.argv[1])
-    s.sendall(b'{"cmd": "status"}\n')
-    buf = bytearray()
-    while not buf.endswith(b"\n"):
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        buf += d
-    ts.append((time.monotonic() - t) * 1000)
-    size = len(buf)
-    s.close()
-print("daemon_rt_ms=%.1f (min %.1f) reply_bytes=%d" % (statistics.median(ts), min(ts), size))
-PY
+	python3 "$repo/bench/status-rt.py" "$tmp/a/xfrmd.sock" "$runs" >"$tmp/daemon-rt"
 	built=$(grep -o 'built in [0-9]* ms' "$xlog" | tail -n "$((2 * runs))" | awk '{print $3}' |
 		sort -n | awk '{v[NR] = $1} END {print NR ? v[int((NR + 1) / 2)] : "?"}')
 	echo "[$label]"

@@ -191,24 +191,7 @@ measure() {
   done
   # Without the exec of xfrmctl and its pretty-printing: the request on the control
   # socket, timed inside one process (daemon_rt_ms).
-  python3 - "$LAB_RUN/gwa/xfrmd.sock" "$RUNS" >"$LAB_RUN/daemon-rt" <<'PY'
-import socket, statistics, sys, time
-ts = []
-for _ in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX)
-    t = time.monotonic()
-    s.connect(sys.argv[1])
-    s.sendall(b'{"cmd": "status"}\n')
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        buf += d
-    ts.append((time.monotonic() - t) * 1000)
-    s.close()
-print("daemon_rt_ms=%d" % statistics.median(ts))
-PY
+  python3 "$LAB_SCENARIO_DIR/../../status-rt.py" "$LAB_RUN/gwa/xfrmd.sock" "$RUNS" >"$LAB_RUN/daemon-rt"
   python3 - "$LAB_RUN/samples-$label" "$LAB_RUN/status.json" "$LAB_RUN/list-sas.txt" \
     >"$LAB_RUN/figures-$label" <<'PY'
 import json, statistics, sys
