@@ -173,26 +173,31 @@ static int parse_opts(int argc, char **argv, bool allow_generation, struct file_
 	return 0;
 }
 
-/* The file as a request: parsed here (syntax errors and the file-mode rule
- * name the file), checked by the daemon, which reads the key files from
- * the file's directory. */
+/* The file as a request: its text as it is (the daemon parses and checks
+ * it, and names the file in its errors), read from the directory the key
+ * files resolve against. */
 static struct json_object *file_request(const char *cmd, const struct file_opts *fo)
 {
-	struct json_object *doc, *req;
+	struct json_object *req;
 	char dir[CFG_PATH_MAX];
 	struct xerr e;
+	size_t len;
+	char *text = cfg_read_doc_text(fo->path, dir, &len, &e);
 
-	if (!(doc = cfg_read_doc(fo->path, dir, &e))) {
+	if (!text) {
 		fprintf(stderr, "%s\n", e.msg);
 		return NULL;
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "config", doc);
+	json_object_object_add(req, "config_text", json_object_new_string_len(text, (int)len));
+	json_object_object_add(req, "file", json_object_new_string(fo->path));
 	json_object_object_add(req, "base_dir", json_object_new_string(dir));
 	if (fo->has_generation)
 		json_object_object_add(req, "expect_generation",
 				       json_object_new_uint64(fo->generation));
+	explicit_bzero(text, len);
+	free(text);
 	return req;
 }
 

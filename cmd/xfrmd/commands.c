@@ -17,18 +17,37 @@ static const char *str_arg(struct json_object *req, const char *key)
 	return json_object_get_string(v);
 }
 
-/* apply and plan: {"config": {...}, "base_dir"?, "expect_generation"?} */
+/* The document to apply: "config_text" (the file as it is, which xfrmctl
+ * sends: parsed once, here) or "config" (an object). NULL: e says why. */
+static struct json_object *request_doc(struct json_object *req, struct xerr *e)
+{
+	const char *file = str_arg(req, "file");
+	struct json_object *text, *doc;
+
+	if (json_object_object_get_ex(req, "config_text", &text) &&
+	    json_object_is_type(text, json_type_string)) {
+		doc = cfg_parse_doc(json_object_get_string(text),
+				    (size_t)json_object_get_string_len(text), e);
+		if (!doc)
+			xerr_wrap(e, "%s", file ? file : "config_text");
+		return doc;
+	}
+	if (!json_object_object_get_ex(req, "config", &doc) ||
+	    !json_object_is_type(doc, json_type_object)) {
+		xerr_set(e, "apply: \"config\" must be a JSON object");
+		return NULL;
+	}
+	return json_object_get(doc);
+}
+
+/* apply and plan: {"config_text": "..." or "config": {...}, "file"?, "base_dir"?,
+ * "expect_generation"?} */
 static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bool dry_run)
 {
 	struct apply_request r = {.base_dir = str_arg(req, "base_dir"), .dry_run = dry_run};
 	struct json_object *gen;
 	struct xerr e;
 
-	if (!json_object_object_get_ex(req, "config", &r.doc) ||
-	    !json_object_is_type(r.doc, json_type_object)) {
-		ctl_server_reply_error(d->ctl, client, "apply: \"config\" must be a JSON object");
-		return;
-	}
 	if (json_object_object_get_ex(req, "expect_generation", &gen)) {
 		if (!json_object_is_type(gen, json_type_int) || json_object_get_int64(gen) < 0) {
 			ctl_server_reply_error(d->ctl, client,
@@ -39,8 +58,9 @@ static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bo
 		r.expect_generation = true;
 		r.generation = json_object_get_uint64(gen);
 	}
-	if (apply_submit(d, client, &r, &e))
+	if (!(r.doc = request_doc(req, &e)) || apply_submit(d, client, &r, &e))
 		ctl_server_reply_error(d->ctl, client, e.msg);
+	json_object_put(r.doc);
 }
 
 static void cmd_apply(struct xfrmd *d, uint64_t client, struct json_object *req)

@@ -148,13 +148,16 @@ struct cfg_config *cfg_load_json(struct json_object *root, const char *base_dir,
  * unchanged key files. The file's mode is checked all the same. */
 struct cfg_config *cfg_load_json_since(struct json_object *root, const char *base_dir,
 				       const struct cfg_config *prev, struct xerr *e);
-/* A config file's document, parsed but not checked: what `xfrmctl apply`
- * sends, leaving the checks to the daemon (doing them twice made an apply
- * of 1,000 connections spend more time in xfrmctl than in xfrmd). Same
- * syntax errors and the same file-mode rule for inline keys as
- * cfg_load_file; base_dir (CFG_PATH_MAX bytes) receives the directory that
- * relative psk_file paths resolve against. */
-struct json_object *cfg_read_doc(const char *path, char *base_dir, struct xerr *e);
+/* A config file's text, unparsed: what `xfrmctl apply` sends, leaving the
+ * parse and the checks to the daemon (xfrmctl's own parse of a 1,000-
+ * connection file was a third of an apply that changed one connection).
+ * The file-mode rule for inline keys is cfg_load_file's: a file group or
+ * others may read is parsed to look for them (its syntax errors then name
+ * the file). base_dir (CFG_PATH_MAX bytes) receives the directory relative
+ * psk_file paths resolve against. The caller zeroes and frees the text. */
+char *cfg_read_doc_text(const char *path, char *base_dir, size_t *len, struct xerr *e);
+/* Parses a document's text; NULL with "line L, column C: reason" on error. */
+struct json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e);
 void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);

@@ -811,26 +811,34 @@ static int check_mode(const char *path, mode_t mode, bool inline_psk, struct xer
 	return 0;
 }
 
-json_object *cfg_read_doc(const char *path, char *base_dir, struct xerr *e)
+char *cfg_read_doc_text(const char *path, char *base_dir, size_t *len, struct xerr *e)
 {
-	size_t len;
 	mode_t mode;
-	char *doc = cfg_read_file(path, CFG_DOC_MAX, &len, &mode, e);
+	char *doc = cfg_read_file(path, CFG_DOC_MAX, len, &mode, e);
 	json_object *root;
+	int rc = 0;
 
 	if (!doc)
 		return NULL;
 	base_dir_of(path, base_dir, CFG_PATH_MAX);
-	root = cj_parse_doc(doc, len, e);
-	explicit_bzero(doc, len);
-	free(doc);
-	if (!root) {
-		xerr_wrap(e, "%s", path);
-	} else if (check_mode(path, mode, doc_has_inline_psk(root), e)) {
+	/* Only a file others can read has to be looked into for inline keys. */
+	if (mode & 044) {
+		root = cj_parse_doc(doc, *len, e);
+		rc = root ? check_mode(path, mode, doc_has_inline_psk(root), e)
+			  : xerr_wrap(e, "%s", path);
 		json_object_put(root);
-		root = NULL;
 	}
-	return root;
+	if (rc) {
+		explicit_bzero(doc, *len);
+		free(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e)
+{
+	return cj_parse_doc(text, len, e);
 }
 
 struct cfg_config *cfg_load_file(const char *path, struct xerr *e)

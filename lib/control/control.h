@@ -20,7 +20,8 @@
 #include "xerr.h"
 
 #define CTL_DEFAULT_SOCKET "/run/xfrmd/xfrmd.sock"
-#define CTL_MSG_MAX	   (17u << 20) /* one line: a 16 MiB config plus framing */
+/* One line: a 16 MiB config sent as a JSON string (every quote escaped) plus framing. */
+#define CTL_MSG_MAX (33u << 20)
 
 struct ctl_peer {
 	pid_t pid;

@@ -178,7 +178,7 @@ python3 - "$SOCK" >"$TMP/proto.out" 2>&1 <<'EOF' || fail "protocol abuse: $(cat 
 import json, socket, sys, threading, time
 
 PATH = sys.argv[1]
-LIMIT = 17 << 20  # CTL_MSG_MAX in lib/control/control.h
+LIMIT = 33 << 20  # CTL_MSG_MAX in lib/control/control.h
 
 
 class Conn:

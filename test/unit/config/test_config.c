@@ -516,6 +516,44 @@ START_TEST(psk_never_in_errors)
 }
 END_TEST
 
+/* What xfrmctl apply sends: the file's text unparsed, unless group or others
+ * may read it, which takes a parse to enforce the inline-key rule. */
+START_TEST(read_doc_text_modes)
+{
+	char path[512], want[1024], dir[CFG_PATH_MAX];
+	struct xerr e;
+	size_t len;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/apply.json", tmpdir);
+	write_file(path, "{\"not\": 1", 0600);
+	text = cfg_read_doc_text(path, dir, &len, &e);
+	ck_assert_msg(text != NULL, "%s", e.msg);
+	ck_assert_uint_eq(len, strlen("{\"not\": 1"));
+	ck_assert_mem_eq(text, "{\"not\": 1", len);
+	ck_assert_str_eq(dir, tmpdir);
+	free(text);
+
+	chmod(path, 0644);
+	ck_assert_ptr_null(cfg_read_doc_text(path, dir, &len, &e));
+	snprintf(want, sizeof(want), "%s: line 1, column 10: unexpected end of document", path);
+	ck_assert_str_eq(e.msg, want);
+
+	write_file(path, DOC1(""), 0644);
+	ck_assert_ptr_null(cfg_read_doc_text(path, dir, &len, &e));
+	snprintf(want, sizeof(want),
+		 "config file %s contains pre-shared keys and is readable by group or others "
+		 "(mode 0644)",
+		 path);
+	ck_assert_str_eq(e.msg, want);
+
+	write_file(path, psk_doc("\"psk_file\":\"k\""), 0644);
+	text = cfg_read_doc_text(path, dir, &len, &e);
+	ck_assert_msg(text != NULL, "%s", e.msg);
+	free(text);
+}
+END_TEST
+
 START_TEST(load_file_modes)
 {
 	char path[512], want[1024], doc[1024];
@@ -652,6 +690,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, psk_absent_is_generated_later);
 	tcase_add_test(tc, psk_generate);
 	tcase_add_test(tc, load_file_modes);
+	tcase_add_test(tc, read_doc_text_modes);
 	tcase_add_test(tc, overlap_sweep);
 	tcase_add_test(tc, many_connections);
 	tcase_add_test(tc, names_and_chars);
