@@ -42,7 +42,7 @@ struct apply_job {
 	struct xerr failure;
 	/* Where an apply's time goes, for the log: planning (charon's lists
 	 * and the plan), charon (the steps), the kernel and the state file. */
-	uint64_t t_new, t_start, t_planned, t_charon;
+	uint64_t t_received, t_new, t_start, t_planned, t_charon;
 	uint64_t t_early;   /* the kernel work done while charon worked */
 	bool executing;	    /* a plan's steps are being sent to charon */
 	uint32_t old_child; /* rekey-child: the CHILD_SA to delete once the new one is up */
@@ -255,12 +255,13 @@ static void job_succeeded(struct apply_job *j)
 	if (j->resync)
 		t_kernel = t_end;
 	if (!j->resync || j->plan.n)
-		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: load "
-			 "%llu, plan %llu, charon %llu (kernel meanwhile %llu), kernel and state "
-			 "%llu: text %llu, kernel %llu, state file %llu)",
+		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: parse "
+			 "%llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), kernel "
+			 "and state %llu: text %llu, kernel %llu, state file %llu)",
 			 j->resync ? "resynchronised" : "applied",
 			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged,
-			 (unsigned long long)(t_end - j->t_new),
+			 (unsigned long long)(t_end - j->t_received),
+			 (unsigned long long)(j->t_new - j->t_received),
 			 (unsigned long long)(j->t_start - j->t_new),
 			 (unsigned long long)(j->t_planned - j->t_start),
 			 (unsigned long long)(j->t_charon - j->t_planned),
@@ -776,6 +777,7 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 		return NULL;
 	}
 	j->t_new = mono_ms();
+	j->t_received = r->t_received ? r->t_received : j->t_new;
 	j->desired = cfg_load_json_since(r->doc, r->base_dir, d->running, e);
 	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
 	    psk_fill(d, j->desired, !r->dry_run, e)) {

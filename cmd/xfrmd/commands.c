@@ -44,7 +44,8 @@ static struct json_object *request_doc(struct json_object *req, struct xerr *e)
  * "expect_generation"?} */
 static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bool dry_run)
 {
-	struct apply_request r = {.base_dir = str_arg(req, "base_dir"), .dry_run = dry_run};
+	struct apply_request r = {
+	    .base_dir = str_arg(req, "base_dir"), .dry_run = dry_run, .t_received = loop_now_ms()};
 	struct json_object *gen;
 	struct xerr e;
 
