@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "json_writer.h"
 #include "log.h"
@@ -269,6 +270,14 @@ static void reaction_text(struct jw *w, const struct xfrmd *d)
 	json_object_put(o);
 }
 
+/* Page faults are what make a report slow under user-mode Linux. */
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_minflt;
+}
+
 /* The report as one line of JSON text (malloc'd, *len bytes), or NULL. */
 static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, struct xerr *e)
 {
@@ -277,7 +286,8 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	struct jw w = {0};
 	struct xerr nle;
 	bool counters;
-	uint64_t t0 = loop_now_ms();
+	uint64_t t0 = loop_now_ms(), t_dump, t_index;
+	long faults0 = minor_faults();
 
 	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
 		xerr_set(e, "no connection named '%s'", only_conn);
@@ -285,12 +295,14 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	}
 	/* Without counters the report is still useful: say so, don't fail. */
 	counters = !nl_xfrm_dump_sas(&k, &nle);
+	t_dump = loop_now_ms();
 	if (sa_index_build(&r.sas, &d->sas) || kernel_sa_index_build(&r.k, &k)) {
 		sa_index_free(&r.sas);
 		kernel_sa_table_free(&k);
 		xerr_set(e, "status: out of memory");
 		return NULL;
 	}
+	t_index = loop_now_ms();
 	jw_open(&w, NULL, '{');
 	jw_bool(&w, "ok", 1); /* first: xfrmctl status --json streams what follows */
 	if (!counters)
@@ -305,8 +317,12 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	sa_index_free(&r.sas);
 	kernel_sa_index_free(&r.k);
 	/* how long the loop was held up: status must stay cheap on big gateways */
-	log_debug("status: %zu IKE SAs, %zu kernel SAs, %zu bytes, built in %llu ms", d->sas.n, k.n,
-		  w.len, (unsigned long long)(loop_now_ms() - t0));
+	log_debug(
+	    "status: %zu IKE SAs, %zu kernel SAs, %zu bytes, built in %llu ms (kernel SA dump "
+	    "%llu, indexes %llu, text %llu; %ld page faults)",
+	    d->sas.n, k.n, w.len, (unsigned long long)(loop_now_ms() - t0),
+	    (unsigned long long)(t_dump - t0), (unsigned long long)(t_index - t_dump),
+	    (unsigned long long)(loop_now_ms() - t_index), minor_faults() - faults0);
 	kernel_sa_table_free(&k);
 	if (w.oom) {
 		free(w.s);
