@@ -23,12 +23,12 @@ static bool tunnel_healthy(const struct tunnel_rt *t)
 
 static void arm_failback(struct conn_rt *c)
 {
-	uint64_t at = pair_next_deadline(&c->pair), now = loop_now_ms();
+	uint64_t at = pair_next_deadline(&c->pair);
 
 	if (at == UINT64_MAX)
 		loop_timer_stop(c->failback_timer);
 	else
-		loop_timer_arm(c->failback_timer, at > now ? at - now : 0);
+		loop_timer_arm_at(c->failback_timer, at);
 }
 
 static void log_active(const struct conn_rt *c, const char *why)
@@ -545,6 +545,7 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	size_t n = cfg ? cfg->n_conns : 0;
 	struct conn_rt *rt = calloc(n + 1, sizeof(*rt)), *old = d->rt;
 	size_t n_old = d->n_rt;
+	uint64_t now;
 	int rc;
 
 	if (!rt)
@@ -559,16 +560,19 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	d->n_rt = n;
 	/* Health before the kernel sync: a fresh pair has no tunnel active, and
 	 * programming from it would block every connection for a moment. */
+	/* One clock read for all (a system call each under user-mode Linux). */
+	now = loop_now_ms();
 	for (size_t i = 0; i < n; i++)
 		for (size_t t = 0; t < rt[i].pair.n; t++)
-			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), loop_now_ms());
+			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), now);
 	/* Links first: route-mode probes leave through them. A rebuild after
 	 * an apply programs only what changed (the full sync dumps everything). */
 	rc = n_old ? forward_links_changed(d, e) : forward_sync(d, e);
+	now = loop_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		for (size_t t = 0; t < rt[i].pair.n; t++) {
 			start_probe(d, &rt[i], t);
-			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), loop_now_ms());
+			pair_set_health(&rt[i].pair, t, tunnel_healthy(&rt[i].t[t]), now);
 		}
 		if (forward_conn(d, &rt[i], rc ? NULL : e))
 			rc = -1;

@@ -173,10 +173,15 @@ void loop_timer_stop(struct loop_timer *t)
 
 void loop_timer_arm(struct loop_timer *t, uint64_t ms)
 {
+	loop_timer_arm_at(t, loop_now_ms() + ms);
+}
+
+void loop_timer_arm_at(struct loop_timer *t, uint64_t deadline_ms)
+{
 	struct loop_timer **pos, *prev = NULL;
 
 	loop_timer_stop(t);
-	t->deadline = loop_now_ms() + ms;
+	t->deadline = deadline_ms;
 	for (pos = &t->loop->timers; *pos && (*pos)->deadline <= t->deadline; pos = &(*pos)->next)
 		prev = *pos;
 	t->next = *pos;

@@ -35,6 +35,10 @@ void loop_io_del(struct loop_io *io);
 struct loop_timer *loop_timer_new(struct loop *l, loop_timer_cb cb, void *ctx);
 /* (Re)arms to fire once, ms from now. */
 void loop_timer_arm(struct loop_timer *t, uint64_t ms);
+/* The same at an absolute loop_now_ms() time (past: at the next turn). It
+ * reads no clock: under user-mode Linux a clock read is a system call, and
+ * an apply arms thousands of timers. */
+void loop_timer_arm_at(struct loop_timer *t, uint64_t deadline_ms);
 void loop_timer_stop(struct loop_timer *t);
 int loop_timer_armed(const struct loop_timer *t);
 void loop_timer_free(struct loop_timer *t);

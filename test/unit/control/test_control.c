@@ -257,6 +257,64 @@ START_TEST(malformed_request_is_refused)
 }
 END_TEST
 
+/* Timers armed at absolute times fire in deadline order, a past one first,
+ * and none before its time. */
+struct fired {
+	struct loop *l;
+	int order[3], n;
+	uint64_t at[3];
+};
+
+static void record_fire(struct fired *f, int which)
+{
+	f->order[f->n] = which;
+	f->at[f->n++] = loop_now_ms();
+	if (f->n == 3)
+		loop_quit(f->l);
+}
+
+static void fire0(void *ctx)
+{
+	record_fire(ctx, 0);
+}
+
+static void fire1(void *ctx)
+{
+	record_fire(ctx, 1);
+}
+
+static void fire2(void *ctx)
+{
+	record_fire(ctx, 2);
+}
+
+START_TEST(timers_armed_at_absolute_times)
+{
+	struct xerr e;
+	struct fired f = {.l = loop_new(&e)};
+	struct loop_timer *t[3];
+	uint64_t t0;
+
+	ck_assert_ptr_nonnull(f.l);
+	t[0] = loop_timer_new(f.l, fire0, &f);
+	t[1] = loop_timer_new(f.l, fire1, &f);
+	t[2] = loop_timer_new(f.l, fire2, &f);
+	t0 = loop_now_ms();
+	loop_timer_arm_at(t[0], t0 + 40);
+	loop_timer_arm(t[1], 20);
+	loop_timer_arm_at(t[2], t0 > 1000 ? t0 - 1000 : 0); /* already past */
+	ck_assert_int_eq(loop_run(f.l), 0);
+	ck_assert_int_eq(f.order[0], 2);
+	ck_assert_int_eq(f.order[1], 1);
+	ck_assert_int_eq(f.order[2], 0);
+	ck_assert_uint_ge(f.at[1], t0 + 20);
+	ck_assert_uint_ge(f.at[2], t0 + 40);
+	for (int i = 0; i < 3; i++)
+		loop_timer_free(t[i]);
+	loop_free(f.l);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("control");
@@ -269,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, request_gets_reply_with_peer_credentials);
 	tcase_add_test(tc, deferred_reply_keeps_order);
 	tcase_add_test(tc, malformed_request_is_refused);
+	tcase_add_test(tc, timers_armed_at_absolute_times);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* Forking clients and signalfd need the suite in this process. */
