@@ -98,14 +98,6 @@ static struct json_object *plan_json(const struct rc_plan *p)
 
 static void job_start(struct apply_job *j);
 
-#define TRIM_DELAY_MS 2000
-
-static void trim_heap(void *ctx)
-{
-	(void)ctx;
-	malloc_trim(0);
-}
-
 /* Removes the finished head job and starts the next. */
 static void job_done(struct apply_job *j)
 {
@@ -122,15 +114,10 @@ static void job_done(struct apply_job *j)
 	/* An apply's peak (the request, two configs and two documents side by
 	 * side, the plan) is gone now, but glibc keeps freed heap pages mapped:
 	 * with 1,000 connections the daemon stayed about 10 MiB above what it
-	 * uses. Give them back once no apply came for a while: trimmed after
-	 * each one, the next apply faulted them all in again (about a quarter
-	 * of a 50 ms apply of 1,000 connections pushed back to back). */
-	if (!d->trim_timer)
-		d->trim_timer = loop_timer_new(d->loop, trim_heap, d);
-	if (d->trim_timer)
-		loop_timer_arm(d->trim_timer, TRIM_DELAY_MS);
-	else
-		malloc_trim(0);
+	 * uses. Give them back while nothing else is queued: measured 1-2 ms
+	 * (at most 17 ms) with 1,000 connections, against an apply's 150 ms
+	 * and more. */
+	malloc_trim(0);
 }
 
 struct named_rt {

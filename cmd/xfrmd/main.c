@@ -181,8 +181,6 @@ static int start(struct xfrmd *d, struct xerr *e)
 static void stop(struct xfrmd *d)
 {
 	apply_cancel_all(d);
-	if (d->trim_timer)
-		loop_timer_free(d->trim_timer);
 	runtime_free(d);
 	if (d->vici)
 		charon_link_stop(d);

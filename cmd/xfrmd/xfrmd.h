@@ -162,7 +162,6 @@ struct xfrmd {
 
 	/* applies run one at a time, in arrival order */
 	struct apply_job *jobs, *jobs_tail;
-	struct loop_timer *trim_timer; /* gives the heap back once applies stop coming */
 
 	/* control clients subscribed to events (events.c) */
 	uint64_t *monitors;
