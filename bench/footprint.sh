@@ -83,8 +83,9 @@ for ((i = 1; i <= applies; i++)); do
 	ctl apply -f "$f" >/dev/null || die "apply $i failed"
 	echo "$a0 $EPOCHREALTIME" >>"$tmp/apply-times"
 	if ((i % sample == 0)); then
-		sleep 0.5 # xfrmd frees the old config and trims the heap just after its reply
-		samples+=("$i:$(rss_kib)")
+		just_after=$(rss_kib)
+		sleep 2.5 # and once xfrmd had time to free the old config and trim its heap
+		samples+=("$i:$(rss_kib):$just_after")
 	fi
 done
 elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -97,10 +98,12 @@ echo "  $applies applies, one connection changed each time, $elapsed s;" \
 echo "  xfrmd's CPU time per apply (user + system, sleeps excluded): $cpu_ms ms"
 first=
 for s in "${samples[@]}"; do
-	printf '    after %6d applies:   %6d KiB\n' "${s%%:*}" "${s#*:}"
-	[[ -n $first ]] || first=${s#*:}
+	IFS=: read -r n_applied settled just_after <<<"$s"
+	printf '    after %6d applies:   %6d KiB   (%d KiB just after the apply)\n' \
+		"$n_applied" "$settled" "$just_after"
+	[[ -n $first ]] || first=$settled
 done
-last=${samples[-1]#*:}
+IFS=: read -r _ last _ <<<"${samples[-1]}"
 printf '  growth from the first sample to the last: %d KiB\n' "$((last - first))"
 ip netns exec "$ns" ip xfrm policy | grep -c '^src' | xargs printf '  kernel: %s XFRM policies\n'
 kill -0 "$pid" || die "xfrmd died"
