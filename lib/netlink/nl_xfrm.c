@@ -10,36 +10,6 @@
 #include <sys/socket.h>
 #include <string.h>
 
-static struct nl_sock *connected_sock(struct xerr *e)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int err;
-
-	if (!sk) {
-		xerr_set(e, "netlink: out of memory");
-		return NULL;
-	}
-	err = nl_connect(sk, NETLINK_XFRM);
-	if (err) {
-		xerr_set(e, "netlink xfrm: %s", nl_geterror(err));
-		nl_socket_free(sk);
-		return NULL;
-	}
-	nlk_count_sends(sk);
-	return sk;
-}
-
-static void nladdr_to_ipaddr(struct nl_addr *na, struct ipaddr *a)
-{
-	unsigned len = na ? nl_addr_get_len(na) : 0;
-
-	memset(a, 0, sizeof(*a));
-	if (len == 4 || len == 16) {
-		a->family = nl_addr_get_family(na);
-		memcpy(a->bytes, nl_addr_get_binary_addr(na), len);
-	}
-}
-
 static void fill_sa(struct kernel_sa *out, struct xfrmnl_sa *sa)
 {
 	unsigned long long bytes = 0, packets = 0, add = 0, use = 0;
@@ -49,8 +19,8 @@ static void fill_sa(struct kernel_sa *out, struct xfrmnl_sa *sa)
 	out->spi = (uint32_t)xfrmnl_sa_get_spi(sa);
 	out->proto = (uint8_t)xfrmnl_sa_get_proto(sa);
 	out->reqid = (uint32_t)xfrmnl_sa_get_reqid(sa);
-	nladdr_to_ipaddr(xfrmnl_sa_get_saddr(sa), &out->src);
-	nladdr_to_ipaddr(xfrmnl_sa_get_daddr(sa), &out->dst);
+	nlk_ipaddr(xfrmnl_sa_get_saddr(sa), &out->src);
+	nlk_ipaddr(xfrmnl_sa_get_daddr(sa), &out->dst);
 	xfrmnl_sa_get_curlifetime(sa, &bytes, &packets, &add, &use);
 	out->bytes = bytes;
 	out->packets = packets;
@@ -112,7 +82,7 @@ int nl_xfrm_dump_sas(struct kernel_sa_table *t, struct xerr *e)
 	int err = -NLE_NOMEM;
 
 	memset(t, 0, sizeof(*t));
-	if (!(sk = connected_sock(e)))
+	if (!(sk = nlk_open(NETLINK_XFRM, e)))
 		return -1;
 	if (nl_socket_set_msg_buf_size(sk, 32768) == 0)
 		nl_socket_disable_msg_peek(sk);
@@ -164,7 +134,7 @@ int nl_xfrm_sa_delete(const struct kernel_sa *sa, struct xerr *e)
 		nlmsg_free(msg);
 		return xerr_set(e, "out of memory");
 	}
-	if (!(sk = connected_sock(e))) {
+	if (!(sk = nlk_open(NETLINK_XFRM, e))) {
 		nlmsg_free(msg);
 		return -1;
 	}
@@ -186,7 +156,7 @@ int nl_xfrm_sa_counters(const struct ipaddr *dst, uint32_t spi, uint8_t proto, u
 	unsigned long long b = 0, p = 0, add = 0, use = 0;
 	int err;
 
-	if (!query_sock && !(query_sock = connected_sock(e)))
+	if (!query_sock && !(query_sock = nlk_open(NETLINK_XFRM, e)))
 		return -1;
 	daddr = nl_addr_build(dst->family, dst->bytes, dst->family == AF_INET ? 4 : 16);
 	if (!daddr)
