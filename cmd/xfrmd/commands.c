@@ -24,8 +24,11 @@ static struct json_object *request_doc(struct json_object *req, struct xerr *e)
 	const char *file = str_arg(req, "file");
 	struct json_object *text, *doc;
 
-	if (json_object_object_get_ex(req, "config_text", &text) &&
-	    json_object_is_type(text, json_type_string)) {
+	if (json_object_object_get_ex(req, "config_text", &text)) {
+		if (!json_object_is_type(text, json_type_string)) {
+			xerr_set(e, "apply: \"config_text\" must be a string");
+			return NULL;
+		}
 		doc = cfg_parse_doc(json_object_get_string(text),
 				    (size_t)json_object_get_string_len(text), e);
 		if (!doc)

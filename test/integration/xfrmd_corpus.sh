@@ -197,6 +197,22 @@ for path in files:
     if not ok:
         print(f"FAIL {name}: daemon replied {buf!r}, want ok=false and {want!r}")
         failed += 1
+# The text form xfrmctl sends must be a string; the error names the field.
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(60)
+s.connect(sock)
+s.sendall(json.dumps({"cmd": "apply", "config_text": 5}).encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+s.close()
+reply = json.loads(buf)
+if reply.get("ok") is not False or '"config_text" must be a string' not in reply.get("error", ""):
+    print(f"FAIL config_text 5: daemon replied {buf!r}")
+    failed += 1
 print(f"{len(files)} sent to the daemon, {failed} failures")
 sys.exit(1 if failed else 0)
 EOF
