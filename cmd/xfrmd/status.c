@@ -289,7 +289,7 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	struct jw w = {0};
 	struct xerr nle;
 	bool counters;
-	uint64_t t0 = r.now_ms, t_dump, t_index;
+	uint64_t t0 = r.now_ms, t_dump, t_index, t_end;
 	long faults0 = minor_faults();
 
 	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
@@ -319,13 +319,14 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	jw_close(&w, '}');
 	sa_index_free(&r.sas);
 	kernel_sa_index_free(&r.k);
+	t_end = loop_now_ms();
 	/* how long the loop was held up: status must stay cheap on big gateways */
 	log_debug(
 	    "status: %zu IKE SAs, %zu kernel SAs, %zu bytes, built in %llu ms (kernel SA dump "
 	    "%llu, indexes %llu, text %llu; %ld page faults)",
-	    d->sas.n, k.n, w.len, (unsigned long long)(loop_now_ms() - t0),
+	    d->sas.n, k.n, w.len, (unsigned long long)(t_end - t0),
 	    (unsigned long long)(t_dump - t0), (unsigned long long)(t_index - t_dump),
-	    (unsigned long long)(loop_now_ms() - t_index), minor_faults() - faults0);
+	    (unsigned long long)(t_end - t_index), minor_faults() - faults0);
 	kernel_sa_table_free(&k);
 	if (w.oom) {
 		free(w.s);
