@@ -23,8 +23,8 @@ struct apply_job {
 	bool resync;	 /* re-apply of the running config */
 	bool dry_run;	 /* plan: report what would change, change nothing */
 	bool expect_generation;
-	uint64_t expected; /* refuse unless the running generation still is this */
-	struct json_object *doc;
+	uint64_t expected;	 /* refuse unless the running generation still is this */
+	struct json_object *doc; /* a plan's, for its report */
 	char base_dir[CFG_PATH_MAX];
 	struct cfg_config *desired;
 	/* During rollback: plan from `from` (partly applied) back to `to`. */
@@ -232,8 +232,10 @@ static void job_succeeded(struct apply_job *j)
 	uint64_t t_end;
 	struct json_object *resp;
 	struct xerr e;
-	size_t len = 0;
-	const char *text = j->resync ? NULL : plan_doc_text(j->doc, &len);
+	/* Adopted early, the new config is the running one already. */
+	const struct cfg_config *cfg = j->kernel_done ? d->running : j->desired;
+	size_t len = j->resync ? 0 : cfg->src_len;
+	const char *text = j->resync ? NULL : cfg->src;
 	bool same = j->plan.n == 0 && text && plan_text_is_running(d, text, len);
 	uint64_t t_text = mono_ms(), t_kernel = t_text;
 
@@ -778,16 +780,24 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 	}
 	j->t_new = mono_ms();
 	j->t_received = r->t_received ? r->t_received : j->t_new;
-	j->desired = cfg_load_json_since(r->doc, r->base_dir, d->running, e);
+	j->desired = cfg_load_text_since(r->text, r->len, r->base_dir, d->running, e);
+	if (!j->desired && r->file)
+		xerr_wrap(e, "%s", r->file);
+	/* Only a plan's report compares documents key by key. */
+	if (j->desired && r->dry_run &&
+	    !(j->doc = cfg_parse_doc(j->desired->src, j->desired->src_len, e))) {
+		cfg_free(j->desired);
+		j->desired = NULL;
+	}
 	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
 	    psk_fill(d, j->desired, !r->dry_run, e)) {
+		json_object_put(j->doc);
 		cfg_free(j->desired);
 		free(j);
 		return NULL;
 	}
 	j->d = d;
 	j->client = client;
-	j->doc = json_object_get(r->doc);
 	j->dry_run = r->dry_run;
 	j->expect_generation = r->expect_generation;
 	j->expected = r->generation;
@@ -807,17 +817,14 @@ int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *r
 
 void apply_resync(struct xfrmd *d)
 {
-	struct json_object *doc = plan_running_doc(d);
+	struct apply_request r = {
+	    .text = d->running_text, .len = d->running_len, .base_dir = d->running_base_dir};
 	struct apply_job *j;
 	struct xerr e;
 
-	if (!doc) {
-		if (d->running_text)
-			log_err("cannot re-apply the running config: out of memory");
+	if (!d->running_text)
 		return;
-	}
-	j = job_new(d, 0, &(struct apply_request){.doc = doc, .base_dir = d->running_base_dir}, &e);
-	json_object_put(doc); /* the job holds its own reference */
+	j = job_new(d, 0, &r, &e);
 	if (!j) {
 		log_err("cannot re-apply the running config: %s", e.msg);
 		return;

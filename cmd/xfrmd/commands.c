@@ -17,30 +17,26 @@ static const char *str_arg(struct json_object *req, const char *key)
 	return json_object_get_string(v);
 }
 
-/* The document to apply: "config_text" (the file as it is, which xfrmctl
- * sends: parsed once, here) or "config" (an object). NULL: e says why. */
-static struct json_object *request_doc(struct json_object *req, struct xerr *e)
+/* The document to apply, into r: "config_text" (the file as it is, which
+ * xfrmctl sends: parsed here, and stored and hashed as it is) or "config"
+ * (an object: stored as compact JSON). The text stays req's. */
+static int request_text(struct json_object *req, struct apply_request *r, struct xerr *e)
 {
-	const char *file = str_arg(req, "file");
-	struct json_object *text, *doc;
+	struct json_object *v;
 
-	if (json_object_object_get_ex(req, "config_text", &text)) {
-		if (!json_object_is_type(text, json_type_string)) {
-			xerr_set(e, "apply: \"config_text\" must be a string");
-			return NULL;
-		}
-		doc = cfg_parse_doc(json_object_get_string(text),
-				    (size_t)json_object_get_string_len(text), e);
-		if (!doc)
-			xerr_wrap(e, "%s", file ? file : "config_text");
-		return doc;
+	if (json_object_object_get_ex(req, "config_text", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return xerr_set(e, "apply: \"config_text\" must be a string");
+		r->text = json_object_get_string(v);
+		r->len = (size_t)json_object_get_string_len(v);
+		r->file = str_arg(req, "file") ? str_arg(req, "file") : "config_text";
+		return 0;
 	}
-	if (!json_object_object_get_ex(req, "config", &doc) ||
-	    !json_object_is_type(doc, json_type_object)) {
-		xerr_set(e, "apply: \"config\" must be a JSON object");
-		return NULL;
-	}
-	return json_object_get(doc);
+	if (!json_object_object_get_ex(req, "config", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return xerr_set(e, "apply: \"config\" must be a JSON object");
+	r->text = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &r->len);
+	return r->text ? 0 : xerr_set(e, "out of memory");
 }
 
 /* apply and plan: {"config_text": "..." or "config": {...}, "file"?, "base_dir"?,
@@ -62,9 +58,8 @@ static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bo
 		r.expect_generation = true;
 		r.generation = json_object_get_uint64(gen);
 	}
-	if (!(r.doc = request_doc(req, &e)) || apply_submit(d, client, &r, &e))
+	if (request_text(req, &r, &e) || apply_submit(d, client, &r, &e))
 		ctl_server_reply_error(d->ctl, client, e.msg);
-	json_object_put(r.doc);
 }
 
 static void cmd_apply(struct xfrmd *d, uint64_t client, struct json_object *req)

@@ -96,24 +96,23 @@ static void on_nl_io(void *ctx, int fd, uint32_t events)
 static void restore_state(struct xfrmd *d)
 {
 	struct xerr e = {{0}};
-	struct json_object *doc =
-	    state_load(d, d->running_base_dir, sizeof(d->running_base_dir), &d->generation, &e);
-	const char *text;
 	size_t len;
+	char *text = state_load(d, d->running_base_dir, sizeof(d->running_base_dir), &d->generation,
+				&len, &e);
 
-	if (!doc) {
+	if (!text) {
 		if (e.msg[0])
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	text = plan_doc_text(doc, &len);
-	d->running = cfg_load_json(doc, d->running_base_dir, &e);
+	d->running = cfg_load_text_since(text, len, d->running_base_dir, NULL, &e);
 	if (d->running && plan_set_running(d, text, len)) {
 		cfg_free(d->running);
 		d->running = NULL;
 		xerr_set(&e, "out of memory");
 	}
-	json_object_put(doc);
+	explicit_bzero(text, len);
+	free(text);
 	if (!d->running) {
 		log_err("saved config no longer loads, starting empty: %s", e.msg);
 		return;

@@ -11,15 +11,6 @@
 
 #include "xfrmd.h"
 
-const char *plan_doc_text(struct json_object *doc, size_t *len)
-{
-	const char *text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, len);
-
-	if (!text)
-		*len = 0;
-	return text ? text : "";
-}
-
 int plan_set_running(struct xfrmd *d, const char *text, size_t len)
 {
 	char *copy = malloc(len + 1);
@@ -243,11 +234,9 @@ struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desire
 	size_t n_conns = 0, n_routes = 0;
 	char hash[SHA256_HEX_LEN];
 	struct json_object *gw_fields, *run_doc = plan_running_doc(d);
-	size_t len;
-	const char *text = plan_doc_text(doc, &len);
-	bool same_text = plan_text_is_running(d, text, len);
+	bool same_text = plan_text_is_running(d, desired->src, desired->src_len);
 
-	sha256_hex(text, len, hash);
+	sha256_hex(desired->src, desired->src_len, hash);
 	json_object_object_add(r, "ok", json_object_new_boolean(1));
 	json_object_object_add(r, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(r, "config_hash", json_object_new_string(d->config_hash));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "json_span.h"
 #include "log.h"
 #include "xfrmd.h"
 
@@ -211,26 +212,63 @@ static void choices_replay(struct xfrmd *d)
 	free(text);
 }
 
-struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
-			       struct xerr *e)
+/* The config's text as state_text wrote it, byte for byte (its hash must
+ * survive a restart); a state file of another shape gives it re-serialised. */
+static char *config_text(const char *state, size_t state_len, struct json_object *doc, size_t *len)
+{
+	static const char head[] = "{\"config\":";
+	size_t n = sizeof(head) - 1, i = 0;
+	const char *text;
+	char *copy;
+
+	/* Whitespace around the object is the document's own. */
+	if (state_len > n && !memcmp(state, head, n)) {
+		i = json_span_skip_ws(state, state_len, n);
+		i += json_span_len(state + i, state_len - i);
+		i = json_span_skip_ws(state, state_len, i);
+	}
+	if (i > n && i < state_len && state[i] == ',') {
+		text = state + n;
+		*len = i - n;
+	} else {
+		text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, len);
+	}
+	if (!text || !(copy = malloc(*len + 1)))
+		return NULL;
+	memcpy(copy, text, *len);
+	copy[*len] = '\0';
+	return copy;
+}
+
+char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
+		 size_t *config_len, struct xerr *e)
 {
 	char path[CFG_PATH_MAX + 16];
 	struct json_object *st, *doc, *gen, *dir, *ids;
-	char *text;
+	char *text, *config;
+	size_t text_len;
 
 	state_path(d, path, sizeof(path));
 	if (access(path, F_OK))
 		return NULL;
-	text = file_read_all(path, CFG_DOC_MAX + 4096, NULL, e);
+	text = file_read_all(path, CFG_DOC_MAX + 4096, &text_len, e);
 	if (!text)
 		return NULL;
 	st = json_tokener_parse(text);
-	free(text);
 	if (!st || !json_object_object_get_ex(st, "config", &doc) ||
 	    !json_object_object_get_ex(st, "generation", &gen) ||
 	    !json_object_object_get_ex(st, "base_dir", &dir)) {
 		json_object_put(st);
+		free(text);
 		xerr_set(e, "%s: not a state file written by xfrmd", path);
+		return NULL;
+	}
+	config = config_text(text, text_len, doc, config_len);
+	explicit_bzero(text, text_len); /* inline keys */
+	free(text);
+	if (!config) {
+		json_object_put(st);
+		xerr_set(e, "out of memory");
 		return NULL;
 	}
 	*generation = json_object_get_uint64(gen);
@@ -247,7 +285,6 @@ struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint
 	    (d->choices_epoch = json_object_get_uint64(ids)))
 		choices_replay(d);
 	snprintf(base_dir, len, "%s", json_object_get_string(dir));
-	json_object_get(doc);
 	json_object_put(st);
-	return doc;
+	return config;
 }

@@ -137,8 +137,8 @@ struct xfrmd {
 
 	/* config: what was applied last, with its source for persistence */
 	struct cfg_config *running;
-	/* The running document as compact JSON text: a tenth of its json-c
-	 * objects' size, and what the state file and the hash need. Parsed
+	/* The running document's text as it was applied (compact JSON if it
+	 * came as an object): what the state file and the hash need. Parsed
 	 * only by the few that want objects (plan_running_doc). */
 	char *running_text;
 	size_t running_len;
@@ -195,7 +195,9 @@ void sa_table_clear(struct sa_table *t);
 
 /* apply.c */
 struct apply_request {
-	struct json_object *doc;
+	const char *text; /* the document */
+	size_t len;
+	const char *file; /* names the document in its errors; NULL: none */
 	const char *base_dir;
 	bool dry_run;		/* plan only: report, change nothing */
 	bool expect_generation; /* refuse unless the running generation is ... */
@@ -213,9 +215,9 @@ bool apply_busy(const struct xfrmd *d);
 int state_save(struct xfrmd *d, struct xerr *e);
 /* Persists conn's publish choices alone (a journal line, not the whole state). */
 int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e);
-/* Loads the persisted doc (NULL if none). */
-struct json_object *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
-			       struct xerr *e);
+/* The persisted config's text, as it was applied (NULL if none). */
+char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
+		 size_t *config_len, struct xerr *e);
 
 /* plan.c: what an apply would do, for operators and CI (xfrmctl plan). */
 struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
@@ -224,9 +226,6 @@ struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desire
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
 /* The running document parsed (a new reference; NULL: none or out of memory). */
 struct json_object *plan_running_doc(const struct xfrmd *d);
-/* doc as compact JSON: the form stored and hashed. json-c keeps the text
- * with doc until doc is freed or serialised again. */
-const char *plan_doc_text(struct json_object *doc, size_t *len);
 /* The running document becomes a copy of text, with its hash. */
 int plan_set_running(struct xfrmd *d, const char *text, size_t len);
 bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len);

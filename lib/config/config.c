@@ -211,6 +211,133 @@ static void conn_free(struct cfg_connection *c)
 	explicit_bzero(c->tunnels, sizeof(c->tunnels));
 }
 
+static int dup_str(char **s)
+{
+	return !*s || (*s = strdup(*s)) ? 0 : -1;
+}
+
+/* n elements of size each; a NULL array stays NULL. */
+static int dup_array(void *pp, size_t n, size_t size)
+{
+	void **p = pp, *copy;
+
+	if (!*p)
+		return 0;
+	copy = malloc((n ? n : 1) * size);
+	if (!copy) {
+		*p = NULL;
+		return -1;
+	}
+	memcpy(copy, *p, n * size);
+	*p = copy;
+	return 0;
+}
+
+static int dup_proposals(struct cfg_proposals *p)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < CFG_PROPOSALS_MAX; i++)
+		rc |= dup_str(&p->v[i]);
+	return rc;
+}
+
+int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src)
+{
+	int rc;
+
+	*dst = *src;
+	rc = dup_array(&dst->local_prefixes, dst->n_local, sizeof(*dst->local_prefixes)) |
+	     dup_array(&dst->remote_prefixes, dst->n_remote, sizeof(*dst->remote_prefixes)) |
+	     dup_array(&dst->routes.overrides, dst->routes.n_overrides,
+		       sizeof(*dst->routes.overrides)) |
+	     dup_proposals(&dst->ike_proposals) | dup_proposals(&dst->esp_proposals);
+	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
+		struct cfg_tunnel *t = &dst->tunnels[i];
+
+		rc |= dup_str(&t->local_id) | dup_str(&t->remote_id) | dup_str(&t->psk_file);
+		t->id = 0;
+		if (t->psk_auto)
+			explicit_bzero(t->psk, sizeof(t->psk));
+	}
+	if (rc) {
+		conn_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+	return ipaddr_equal(&a->local, &b->local) && ipaddr_equal(&a->remote, &b->remote) &&
+	       str_equal(a->local_id, b->local_id) && str_equal(a->remote_id, b->remote_id) &&
+	       !strcmp(a->psk, b->psk) && str_equal(a->psk_file, b->psk_file) &&
+	       !memcmp(&a->psk_stamp, &b->psk_stamp, sizeof(a->psk_stamp)) &&
+	       a->psk_from_file == b->psk_from_file && a->psk_auto == b->psk_auto &&
+	       a->role == b->role && a->id == b->id;
+}
+
+static bool routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
+{
+	if (a->publish != b->publish || a->table != b->table || a->metric != b->metric ||
+	    a->n_overrides != b->n_overrides)
+		return false;
+	for (size_t i = 0; i < a->n_overrides; i++) {
+		const struct cfg_route_override *x = &a->overrides[i], *y = &b->overrides[i];
+
+		if (!prefix_equal(&x->prefix, &y->prefix) || x->publish != y->publish ||
+		    x->metric != y->metric || x->metric_set != y->metric_set)
+			return false;
+	}
+	return true;
+}
+
+bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection *b)
+{
+	if (strcmp(a->name, b->name) || a->mode != b->mode || a->redundancy != b->redundancy ||
+	    a->interface != b->interface || a->start != b->start ||
+	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
+	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
+	    a->n_tunnels != b->n_tunnels || a->ike_version != b->ike_version ||
+	    !cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) ||
+	    !cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) ||
+	    a->ike_rekey_time != b->ike_rekey_time || a->child_rekey_time != b->child_rekey_time ||
+	    a->dpd_interval != b->dpd_interval || a->dpd_timeout != b->dpd_timeout ||
+	    a->dpd_action != b->dpd_action || a->nat_t != b->nat_t ||
+	    a->fail_closed != b->fail_closed || a->failback_hold_down != b->failback_hold_down ||
+	    a->probe_interval_ms != b->probe_interval_ms || a->probe_loss != b->probe_loss ||
+	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
+	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
+	    !routes_equal(&a->routes, &b->routes))
+		return false;
+	for (size_t i = 0; i < a->n_tunnels; i++)
+		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))
+			return false;
+	return true;
+}
+
+bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
+{
+	const struct cfg_gateway *x = &a->gateway, *y = &b->gateway;
+
+	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
+	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
+	    a->n_conns != b->n_conns)
+		return false;
+	for (size_t i = 0; i < x->n_local_addrs; i++)
+		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))
+			return false;
+	for (size_t i = 0; i < a->n_conns; i++)
+		if (!cfg_conn_equal(&a->conns[i], &b->conns[i]))
+			return false;
+	return true;
+}
+
 void cfg_free(struct cfg_config *cfg)
 {
 	if (!cfg)
@@ -218,6 +345,10 @@ void cfg_free(struct cfg_config *cfg)
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		conn_free(&cfg->conns[i]);
 	free(cfg->conns);
+	if (cfg->src)
+		explicit_bzero(cfg->src, cfg->src_len); /* inline keys */
+	free(cfg->src);
+	free(cfg->src_base_dir);
 	free(cfg);
 }
 

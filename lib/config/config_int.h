@@ -61,6 +61,38 @@ int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xer
 /* Reads a whole file (at most max bytes) and reports its permission bits. */
 char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e);
 
+/* Reads t->psk_file again only if its stamp is no longer t->psk_stamp;
+ * the mode is checked either way. */
+int cfg_psk_refresh(struct cfg_tunnel *t, struct xerr *e);
+
+/* One connection or the gateway from its JSON object, defaults filled
+ * (config_load.c). Errors name "connections[i]..." or "gateway...". */
+struct pctx;
+struct json_object;
+int cfg_parse_conn(struct pctx *x, struct json_object *v, size_t i, const struct cfg_gateway *gw,
+		   struct cfg_connection *c);
+int cfg_parse_gateway(struct pctx *x, struct json_object *v, struct cfg_gateway *gw);
+
+/* A deep copy of a loaded connection, as the loader left it: what the
+ * daemon fills in later (tunnel ids, generated keys) is not copied. */
+int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src);
+
+/* Where the gateway and each connection are in a document of the plain
+ * shape {"gateway": {...}, "connections": [{...}, ...]} (JSON whitespace
+ * only between them, each key once). -1 for anything else, which only
+ * means the document must be loaded whole (config_reuse.c). */
+struct cfg_doc_layout {
+	struct cfg_span gateway;
+	size_t n;
+	struct cfg_span *conns;
+};
+int cfg_doc_layout(const char *text, size_t len, struct cfg_doc_layout *lay);
+/* The config of a laid-out document, connections unchanged since prev
+ * copied from it; NULL if anything failed (nothing is reported: the
+ * caller loads the whole document, whose errors are the ones to give). */
+struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
+				    const char *base_dir, const struct cfg_config *prev);
+
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);

@@ -675,29 +675,46 @@ static const struct cj_key root_keys[] = {
     {"connections", parse_root_connections, true},
 };
 
+int cfg_parse_conn(struct pctx *x, json_object *v, size_t i, const struct cfg_gateway *gw,
+		   struct cfg_connection *c)
+{
+	size_t mark = cj_push_key(x, "connections");
+	unsigned seen;
+
+	cj_push_index(x, i);
+	cfg_conn_defaults(c, gw);
+	if (cj_keys(x, v, conn_keys, NKEYS(conn_keys), c, &seen) || conn_finish(x, c, seen))
+		return -1;
+	cj_pop(x, mark);
+	return 0;
+}
+
+int cfg_parse_gateway(struct pctx *x, json_object *v, struct cfg_gateway *gw)
+{
+	size_t mark = cj_push_key(x, "gateway");
+
+	cfg_gateway_defaults(gw);
+	if (cj_keys(x, v, gateway_keys, NKEYS(gateway_keys), gw, NULL))
+		return -1;
+	cj_pop(x, mark);
+	return 0;
+}
+
 static int parse_connections(struct pctx *x, json_object *v, struct cfg_config *cfg)
 {
 	size_t n, mark = cj_push_key(x, "connections");
 
 	if (cj_array(x, v, 0, CFG_CONNS_MAX, &n))
 		return -1;
+	cj_pop(x, mark);
 	cfg->conns = calloc(n ? n : 1, sizeof(*cfg->conns));
 	if (!cfg->conns)
 		return cj_err(x, "out of memory");
 	cfg->n_conns = n;
-	for (size_t i = 0; i < n; i++) {
-		struct cfg_connection *c = &cfg->conns[i];
-		size_t imark = cj_push_index(x, i);
-		unsigned seen;
-
-		cfg_conn_defaults(c, &cfg->gateway);
-		if (cj_keys(x, json_object_array_get_idx(v, i), conn_keys, NKEYS(conn_keys), c,
-			    &seen) ||
-		    conn_finish(x, c, seen))
+	for (size_t i = 0; i < n; i++)
+		if (cfg_parse_conn(x, json_object_array_get_idx(v, i), i, &cfg->gateway,
+				   &cfg->conns[i]))
 			return -1;
-		cj_pop(x, imark);
-	}
-	cj_pop(x, mark);
 	return 0;
 }
 
@@ -706,25 +723,25 @@ static int parse_connections(struct pctx *x, json_object *v, struct cfg_config *
 static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 {
 	struct root_state st = {NULL, NULL};
-	size_t mark;
 
-	if (cj_keys(x, root, root_keys, NKEYS(root_keys), &st, NULL))
+	if (cj_keys(x, root, root_keys, NKEYS(root_keys), &st, NULL) ||
+	    cfg_parse_gateway(x, st.gateway, &cfg->gateway))
 		return -1;
-	cfg_gateway_defaults(&cfg->gateway);
-	mark = cj_push_key(x, "gateway");
-	if (cj_keys(x, st.gateway, gateway_keys, NKEYS(gateway_keys), &cfg->gateway, NULL))
-		return -1;
-	cj_pop(x, mark);
 	return parse_connections(x, st.conns, cfg);
 }
 
-struct cfg_config *cfg_load_json_since(json_object *root, const char *base_dir,
-				       const struct cfg_config *prev, struct xerr *e)
+/* The whole document parsed and checked: the reference every other way of
+ * loading must agree with. */
+static struct cfg_config *load_whole(const char *text, size_t len, const char *base_dir,
+				     const struct cfg_config *prev, struct xerr *e)
 {
 	struct cfg_key_cache keys = {0};
 	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys};
 	struct cfg_config *cfg = NULL;
+	json_object *root = cj_parse_doc(text, len, e);
 
+	if (!root)
+		return NULL;
 	if (cfg_key_cache_init(&keys, prev) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		xerr_set(e, "out of memory");
 	} else if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
@@ -732,25 +749,56 @@ struct cfg_config *cfg_load_json_since(json_object *root, const char *base_dir,
 		cfg = NULL;
 	}
 	cfg_key_cache_free(&keys);
+	json_object_put(root);
 	return cfg;
 }
 
-struct cfg_config *cfg_load_json(json_object *root, const char *base_dir, struct xerr *e)
+/* The config keeps its text and, where the layout was found, where each
+ * connection is in it, for the next load to compare against. */
+static int keep_source(struct cfg_config *cfg, const char *text, size_t len, const char *base_dir,
+		       const struct cfg_doc_layout *lay)
 {
-	return cfg_load_json_since(root, base_dir, NULL, e);
+	cfg->src = malloc(len + 1);
+	cfg->src_base_dir = strdup(base_dir ? base_dir : "");
+	if (!cfg->src || !cfg->src_base_dir)
+		return -1;
+	memcpy(cfg->src, text, len);
+	cfg->src[len] = '\0';
+	cfg->src_len = len;
+	if (!lay || lay->n != cfg->n_conns)
+		return 0;
+	cfg->gateway_src = lay->gateway;
+	for (size_t i = 0; i < lay->n; i++)
+		cfg->conns[i].src = lay->conns[i];
+	return 0;
+}
+
+struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
+				       const struct cfg_config *prev, struct xerr *e)
+{
+	struct cfg_doc_layout lay = {0};
+	bool laid_out = cfg_doc_layout(text, len, &lay) == 0;
+	struct cfg_config *cfg = NULL;
+
+	/* Any trouble on the quick way (an error, even) and the whole
+	 * document is loaded: its errors are the ones to report. */
+	if (laid_out && prev)
+		cfg = cfg_load_reusing(text, &lay, base_dir, prev);
+	if (!cfg)
+		cfg = load_whole(text, len, base_dir, prev, e);
+	if (cfg && keep_source(cfg, text, len, base_dir, laid_out ? &lay : NULL)) {
+		cfg_free(cfg);
+		cfg = NULL;
+		xerr_set(e, "out of memory");
+	}
+	free(lay.conns);
+	return cfg;
 }
 
 struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,
 				   struct xerr *e)
 {
-	struct cfg_config *cfg;
-	json_object *root = cj_parse_doc(json, len, e);
-
-	if (!root)
-		return NULL;
-	cfg = cfg_load_json(root, base_dir, e);
-	json_object_put(root);
-	return cfg;
+	return cfg_load_text_since(json, len, base_dir, NULL, e);
 }
 
 static bool has_inline_psk(const struct cfg_config *cfg)

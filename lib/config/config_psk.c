@@ -189,9 +189,9 @@ static const struct cfg_tunnel *cached_key(const struct cfg_key_cache *c, const 
 	return hit ? *hit : NULL;
 }
 
-int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e)
+/* was: an earlier load of the same path (NULL: none). */
+static int psk_load_since(const struct cfg_tunnel *was, struct cfg_tunnel *t, struct xerr *e)
 {
-	const struct cfg_tunnel *was = cached_key(c, t->psk_file);
 	struct stat st;
 
 	/* A failed stat or a changed stamp: the read says what is wrong. */
@@ -201,12 +201,23 @@ int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xer
 		if (stamp_equal(&now, &was->psk_stamp)) {
 			if (private_mode(t->psk_file, st.st_mode & 07777, e))
 				return -1;
-			memcpy(t->psk, was->psk, sizeof(t->psk));
+			if (was != t)
+				memcpy(t->psk, was->psk, sizeof(t->psk));
 			t->psk_stamp = now;
 			return 0;
 		}
 	}
 	return psk_read_file(t, e);
+}
+
+int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e)
+{
+	return psk_load_since(cached_key(c, t->psk_file), t, e);
+}
+
+int cfg_psk_refresh(struct cfg_tunnel *t, struct xerr *e)
+{
+	return psk_load_since(t, t, e);
 }
 
 /* Fills buf completely; getrandom may return short reads for large

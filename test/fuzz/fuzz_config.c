@@ -5,9 +5,14 @@
  * A document that loads is turned into the VICI requests xfrmd would send
  * charon for each tunnel: the checks must have ruled out anything the
  * builder refuses, and what it builds must parse back.
+ *
+ * Every document is loaded again against an earlier config (a fixed one,
+ * and its own), the way the daemon loads an apply: the result or the error
+ * must be exactly the whole load's.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "charon.h"
 #include "config.h"
@@ -43,18 +48,44 @@ static void check_requests(struct cfg_connection *c, uint32_t *next_id)
 	}
 }
 
+/* Connections a mutated input may still share, byte for byte. */
+static const char base_doc[] =
+    "{\"gateway\": {\"name\": \"gw\", \"local_addresses\": [\"192.0.2.1\"]},\n"
+    " \"connections\": [{\"name\": \"a\", \"local_prefixes\": [\"10.1.0.0/16\"], "
+    "\"remote_prefixes\": [\"172.16.1.0/24\"], \"tunnels\": [{\"local\": \"192.0.2.1\", "
+    "\"remote\": \"203.0.113.1\", \"psk\": \"Fuzz-Base-Key-1\"}]}]}";
+
+static void same_as_whole(const uint8_t *data, size_t size, const struct cfg_config *whole,
+			  const struct xerr *whole_err, const struct cfg_config *prev)
+{
+	struct xerr e = {{0}};
+	struct cfg_config *since =
+	    cfg_load_text_since((const char *)data, size, BASE_DIR, prev, &e);
+
+	if ((whole == NULL) != (since == NULL))
+		abort();
+	if (whole ? !cfg_equal(whole, since) : strcmp(e.msg, whole_err->msg) != 0)
+		abort();
+	cfg_free(since);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct cfg_config *base;
 	struct xerr e = {{0}};
 	struct cfg_config *cfg = cfg_load_string((const char *)data, size, BASE_DIR, &e);
 	uint32_t next_id = 1;
 
+	if (!base && !(base = cfg_load_string(base_doc, sizeof(base_doc) - 1, BASE_DIR, &e)))
+		abort();
+	same_as_whole(data, size, cfg, &e, base);
 	/* A rejected document always says why. */
 	if (!cfg) {
 		if (!e.msg[0])
 			abort();
 		return 0;
 	}
+	same_as_whole(data, size, cfg, &e, cfg);
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		check_requests(&cfg->conns[i], &next_id);
 	cfg_free(cfg);

@@ -447,6 +447,9 @@ ctl plan-psk.json plan --json -f "$TMP/two-newpsk.json"
 [ "$(plan_field plan-psk.json 'p["config_hash"] != p["new_hash"] and len(p["new_hash"]) == 64')" = True ] ||
 	fail "plan hashes: $(cat "$TMP/plan-psk.json")"
 NEW_HASH=$(plan_field plan-psk.json 'p["new_hash"]')
+# The hash is the file's own, whitespace and all: what sha256sum says.
+[ "$NEW_HASH" = "$(sha256sum <"$TMP/two-newpsk.json" | cut -c1-64)" ] ||
+	fail "new_hash $NEW_HASH is not the sha256 of the file"
 ctl plan-human.out plan -f "$TMP/two-newpsk.json"
 grep -q "tunnel 2: IKE SA renegotiated" "$TMP/plan-human.out" ||
 	fail "plan: $(cat "$TMP/plan-human.out")"
@@ -615,6 +618,9 @@ xfrmd_start
 [ "$XFRMD_PID" != "$OLD_PID" ] || fail "xfrmd did not restart"
 [ "$(generation)" = "$GEN" ] || fail "restarted at generation $(generation), want $GEN"
 [ "$(status_field conns)" = "site-a site-b" ] || fail "restarted with '$(status_field conns)'"
+ctl_ok status-restart.json status --json
+[ "$(plan_field status-restart.json 'p["config_hash"]')" = "$NEW_HASH" ] ||
+	fail "config_hash changed across the restart: $(plan_field status-restart.json 'p["config_hash"]')"
 ctl_ok apply-restart.out apply -f "$TMP/two-newpsk.json"
 expect_changes apply-restart.out 0
 [ "$(generation)" = "$GEN" ] || fail "re-apply after restart moved generation"

@@ -339,14 +339,8 @@ END_TEST
 static struct cfg_config *load_since(const char *json, const struct cfg_config *prev,
 				     struct xerr *e)
 {
-	json_object *root = json_tokener_parse(json);
-	struct cfg_config *cfg;
-
-	ck_assert_ptr_nonnull(root);
 	memset(e, 0, sizeof(*e));
-	cfg = cfg_load_json_since(root, tmpdir, prev, e);
-	json_object_put(root);
-	return cfg;
+	return cfg_load_text_since(json, strlen(json), tmpdir, prev, e);
 }
 
 /* An unchanged key file is not read again: prev's key is taken, which the
