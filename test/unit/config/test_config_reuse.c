@@ -276,7 +276,7 @@ END_TEST
 
 static char *read_example(const char *dir, const char *name, size_t *len)
 {
-	char path[1024];
+	char path[2048];
 	struct xerr e;
 	char *doc;
 
