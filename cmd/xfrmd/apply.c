@@ -237,7 +237,7 @@ static void job_succeeded(struct apply_job *j)
 	size_t len = j->resync ? 0 : cfg->src_len;
 	const char *text = j->resync ? NULL : cfg->src;
 	bool same = j->plan.n == 0 && text && plan_text_is_running(d, text, len);
-	uint64_t t_text = mono_ms(), t_kernel = t_text;
+	uint64_t t_kernel = j->t_charon;
 
 	/* The same document again changes nothing, not even the generation. */
 	if (!j->resync && !same) {
@@ -257,9 +257,9 @@ static void job_succeeded(struct apply_job *j)
 	if (j->resync)
 		t_kernel = t_end;
 	if (!j->resync || j->plan.n)
-		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: parse "
-			 "%llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), kernel "
-			 "and state %llu: text %llu, kernel %llu, state file %llu)",
+		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: "
+			 "request %llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), "
+			 "kernel and state %llu: kernel %llu, state file %llu)",
 			 j->resync ? "resynchronised" : "applied",
 			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged,
 			 (unsigned long long)(t_end - j->t_received),
@@ -268,8 +268,7 @@ static void job_succeeded(struct apply_job *j)
 			 (unsigned long long)(j->t_planned - j->t_start),
 			 (unsigned long long)(j->t_charon - j->t_planned),
 			 (unsigned long long)j->t_early, (unsigned long long)(t_end - j->t_charon),
-			 (unsigned long long)(t_text - j->t_charon),
-			 (unsigned long long)(t_kernel - t_text),
+			 (unsigned long long)(t_kernel - j->t_charon),
 			 (unsigned long long)(t_end - t_kernel));
 	events_applied(d, j->resync, j->plan.n, j->plan.unchanged);
 	resp = json_object_new_object();

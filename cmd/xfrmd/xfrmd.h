@@ -202,7 +202,7 @@ struct apply_request {
 	bool dry_run;		/* plan only: report, change nothing */
 	bool expect_generation; /* refuse unless the running generation is ... */
 	uint64_t generation;
-	uint64_t t_received; /* loop_now_ms() before the document was parsed; 0: now */
+	uint64_t t_received; /* loop_now_ms() when the request was read; 0: now */
 };
 /* client 0: internal (restore or charon reconnect), no reply. */
 int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *req, struct xerr *e);
