@@ -1,9 +1,10 @@
 #include "sha256.h"
+#include "sha256_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const uint32_t K[64] = {
+const uint32_t sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -40,8 +41,8 @@ static void compress(uint32_t h[8], const uint8_t *p)
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 =
-		    k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+		uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha256_k[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 
 		k = g;
@@ -63,6 +64,25 @@ static void compress(uint32_t h[8], const uint8_t *p)
 	h[7] += k;
 }
 
+static enum { UNKNOWN, PORTABLE, X86 } impl;
+
+void sha256_set_portable(bool portable)
+{
+	impl = portable ? PORTABLE : UNKNOWN;
+}
+
+static void blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	if (impl == UNKNOWN)
+		impl = sha256_x86_available() ? X86 : PORTABLE;
+	if (impl == X86) {
+		sha256_x86_blocks(h, p, n);
+		return;
+	}
+	for (; n; n--, p += 64)
+		compress(h, p);
+}
+
 void sha256_init(struct sha256 *s)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -78,8 +98,13 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 
 	s->bytes += len;
 	/* Whole blocks straight from the input, not through s->block. */
-	for (; !s->fill && len >= sizeof(s->block); p += sizeof(s->block), len -= sizeof(s->block))
-		compress(s->h, p);
+	if (!s->fill && len >= sizeof(s->block)) {
+		size_t n = len / sizeof(s->block);
+
+		blocks(s->h, p, n);
+		p += n * sizeof(s->block);
+		len -= n * sizeof(s->block);
+	}
 	while (len) {
 		size_t n = sizeof(s->block) - s->fill;
 
@@ -90,7 +115,7 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 		p += n;
 		len -= n;
 		if (s->fill == sizeof(s->block)) {
-			compress(s->h, s->block);
+			blocks(s->h, s->block, 1);
 			s->fill = 0;
 		}
 	}
