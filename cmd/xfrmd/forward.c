@@ -813,28 +813,13 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 
 /* --- after an apply: only what changed ---------------------------------------- */
 
-static bool routes_cfg_equal(const struct cfg_routes *a, const struct cfg_routes *b)
-{
-	if (a->publish != b->publish || a->table != b->table || a->metric != b->metric ||
-	    a->n_overrides != b->n_overrides)
-		return false;
-	for (size_t i = 0; i < a->n_overrides; i++) {
-		const struct cfg_route_override *x = &a->overrides[i], *y = &b->overrides[i];
-
-		if (!prefix_equal(&x->prefix, &y->prefix) || x->publish != y->publish ||
-		    x->metric != y->metric || x->metric_set != y->metric_set)
-			return false;
-	}
-	return true;
-}
-
 bool forward_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
 {
 	if (a->mode != b->mode || a->interface != b->interface || a->start != b->start ||
 	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels ||
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
-	    !routes_cfg_equal(&a->routes, &b->routes))
+	    !cfg_routes_equal(&a->routes, &b->routes))
 		return false;
 	for (size_t t = 0; t < a->n_tunnels; t++)
 		if (a->tunnels[t].id != b->tunnels[t].id ||

@@ -282,7 +282,7 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	       a->role == b->role && a->id == b->id;
 }
 
-static bool routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
+bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
 {
 	if (a->publish != b->publish || a->table != b->table || a->metric != b->metric ||
 	    a->n_overrides != b->n_overrides)
@@ -313,7 +313,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    a->probe_interval_ms != b->probe_interval_ms || a->probe_loss != b->probe_loss ||
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
-	    !routes_equal(&a->routes, &b->routes))
+	    !cfg_routes_equal(&a->routes, &b->routes))
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))

@@ -176,6 +176,8 @@ void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
 
+/* Every field of a connection's routes settings. */
+bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b);
 /* Every field the loader sets, keys and key-file stamps included; not
  * where the text was (src). For checking that two ways of loading agree. */
 bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection *b);
