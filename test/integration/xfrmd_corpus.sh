@@ -165,6 +165,24 @@ import json, os, socket, sys
 
 sock, expects, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 failed = 0
+
+
+def request(line):
+    """One request line to the daemon; its raw reply line."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(sock)
+    s.sendall(line + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return buf
+
+
 for path in files:
     name = os.path.basename(path)[:-5]
     raw = open(path, "rb").read()
@@ -178,17 +196,7 @@ for path in files:
             want = '"config" must be a JSON object'
         line = json.dumps({"cmd": "apply", "config": doc,
                            "base_dir": os.path.dirname(path)}).encode()
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(60)
-    s.connect(sock)
-    s.sendall(line + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
+    buf = request(line)
     try:
         reply = json.loads(buf)
         ok = reply.get("ok") is False and want in reply.get("error", "")
@@ -198,17 +206,7 @@ for path in files:
         print(f"FAIL {name}: daemon replied {buf!r}, want ok=false and {want!r}")
         failed += 1
 # The text form xfrmctl sends must be a string; the error names the field.
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(60)
-s.connect(sock)
-s.sendall(json.dumps({"cmd": "apply", "config_text": 5}).encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    buf += chunk
-s.close()
+buf = request(json.dumps({"cmd": "apply", "config_text": 5}).encode())
 reply = json.loads(buf)
 if reply.get("ok") is not False or '"config_text" must be a string' not in reply.get("error", ""):
     print(f"FAIL config_text 5: daemon replied {buf!r}")
