@@ -262,6 +262,15 @@ static json_object *parse_err(struct xerr *e, const char *json, size_t off, cons
 	return NULL;
 }
 
+struct json_tokener *cj_tokener_new(void)
+{
+	struct json_tokener *tok = json_tokener_new();
+
+	if (tok)
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	return tok;
+}
+
 json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 {
 	struct json_tokener *tok;
@@ -281,12 +290,11 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 		xerr_set(e, "empty document");
 		return NULL;
 	}
-	tok = json_tokener_new();
+	tok = cj_tokener_new();
 	if (!tok) {
 		xerr_set(e, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);

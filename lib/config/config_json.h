@@ -53,6 +53,9 @@ int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n);
 int cj_prefix(struct pctx *x, json_object *v, struct prefix *p);
 int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a);
 
+/* A tokener with the loader's rules (strict JSON, valid UTF-8): every
+ * piece of a document is parsed by one such, so all pieces agree. */
+struct json_tokener *cj_tokener_new(void);
 /* Parses a whole document; NULL with "line L, column C: reason" on error. */
 json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e);
 

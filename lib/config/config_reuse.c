@@ -256,10 +256,9 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 
 	if (!prev->src || strcmp(prev->src_base_dir, base_dir ? base_dir : ""))
 		return NULL;
-	if (!(tok = json_tokener_new()) || cfg_key_cache_init(&keys, prev) ||
+	if (!(tok = cj_tokener_new()) || cfg_key_cache_init(&keys, prev) ||
 	    !(cfg = calloc(1, sizeof(*cfg))))
 		goto out;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	if ((gw = parse_span(tok, text, lay->gateway)) && !cfg_parse_gateway(&x, gw, &cfg->gateway))
 		rc = load_conns(&x, tok, text, lay, prev, cfg) || cfg_check(cfg, &e) ? -1 : 0;
 out:
