@@ -46,18 +46,20 @@ static uint64_t new_epoch(uint64_t old)
 	return now > old ? now : old + 1;
 }
 
+/* What state.json starts with: the running document follows as its text. */
+static const char state_head[] = "{\"config\":";
+
 /* {"config":RUNNING,REST...}: the running document goes in as the text it
  * is kept as, not parsed and serialised again. rest is the other fields'
  * object, serialised: "{...}". */
 static char *state_text(const struct xfrmd *d, const char *rest, size_t *len)
 {
-	static const char head[] = "{\"config\":";
-	size_t rest_len = strlen(rest), n = sizeof(head) - 1;
+	size_t rest_len = strlen(rest), n = sizeof(state_head) - 1;
 	char *buf = malloc(n + d->running_len + rest_len + 1);
 
 	if (!buf)
 		return NULL;
-	memcpy(buf, head, n);
+	memcpy(buf, state_head, n);
 	memcpy(buf + n, d->running_text, d->running_len);
 	n += d->running_len;
 	buf[n++] = ',';
@@ -216,13 +218,12 @@ static void choices_replay(struct xfrmd *d)
  * survive a restart); a state file of another shape gives it re-serialised. */
 static char *config_text(const char *state, size_t state_len, struct json_object *doc, size_t *len)
 {
-	static const char head[] = "{\"config\":";
-	size_t n = sizeof(head) - 1, i = 0;
+	size_t n = sizeof(state_head) - 1, i = 0;
 	const char *text;
 	char *copy;
 
 	/* Whitespace around the object is the document's own. */
-	if (state_len > n && !memcmp(state, head, n)) {
+	if (state_len > n && !memcmp(state, state_head, n)) {
 		i = json_span_skip_ws(state, state_len, n);
 		i += json_span_len(state + i, state_len - i);
 		i = json_span_skip_ws(state, state_len, i);
