@@ -58,6 +58,35 @@ static const char *human_age(uint64_t s, char *buf, size_t len)
 	return buf;
 }
 
+/* "12 ms ago" / "never" for an age in ms or null. */
+static const char *ms_ago(struct json_object *v, char *buf, size_t len)
+{
+	if (!v)
+		return "never";
+	snprintf(buf, len, "%lld ms ago", (long long)json_object_get_int64(v));
+	return buf;
+}
+
+/* What the probes proved, each direction on its own: out only by answers
+ * to this tunnel's echoes, in by packets arriving on its SAs. */
+static void print_probe(struct json_object *t)
+{
+	struct json_object *p = jobj(t, "probe"), *restarts = jobj(t, "restarts");
+	char a[32], b[32];
+
+	if (p)
+		printf("     probes: out %s (answer %s; %llu of %llu answered)  in %s (%s)\n",
+		       json_object_get_boolean(jobj(p, "outbound_answered")) ? "proven"
+									     : "unproven",
+		       ms_ago(jobj(p, "last_answer_ms"), a, sizeof(a)),
+		       (unsigned long long)jnum(p, "received"), (unsigned long long)jnum(p, "sent"),
+		       json_object_get_boolean(jobj(p, "inbound_seen")) ? "seen" : "quiet",
+		       ms_ago(jobj(p, "last_inbound_ms"), b, sizeof(b)));
+	if (restarts && json_object_get_int64(restarts))
+		printf("     restarted %lld times: SAs up, probes unanswered\n",
+		       (long long)json_object_get_int64(restarts));
+}
+
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
@@ -83,6 +112,7 @@ static void print_tunnel(struct json_object *t)
 		printf("IKE none");
 	}
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
+	print_probe(t);
 	if (!ch)
 		return;
 	printf("     spi in %s out %s  %s\n     in %s/%llu pkts  out %s/%llu pkts\n",

@@ -1,6 +1,7 @@
 /* The VICI connection to charon: it is expected to come and go (charon
  * restarts), so connecting, registering for events and resynchronising are
  * one path that runs at start and after every loss. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -336,6 +337,49 @@ int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e)
 	if (!rc)
 		rc = charon_request(d, "initiate", msg, len, on_initiated, NULL, e);
 	free(msg);
+	return rc;
+}
+
+/* A stale tunnel's restart: its IKE SA is gone when charon answers, so
+ * the initiate cannot land in it (charon reuses an IKE SA it still has). */
+struct restart_req {
+	struct xfrmd *d;
+	char name[CHARON_NAME_MAX];
+};
+
+static void on_terminated(void *ctx, enum vici_status st, const struct vici_node *reply)
+{
+	struct restart_req *r = ctx;
+	struct xerr e;
+
+	(void)st;
+	(void)reply; /* no match: gone already; initiate all the same */
+	if (r->d->vici && vici_client_connected(r->d->vici) && charon_initiate(r->d, r->name, &e))
+		log_err("%s: %s", r->name, e.msg);
+	free(r);
+}
+
+#define RESTART_TERMINATE_MS 1000
+
+int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xerr *e)
+{
+	struct restart_req *r;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!ike_id)
+		return charon_initiate(d, name, e);
+	if (!(r = calloc(1, sizeof(*r))))
+		return xerr_set(e, "out of memory");
+	r->d = d;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	rc = charon_msg_terminate_ike_id(ike_id, RESTART_TERMINATE_MS, &msg, &len, e);
+	if (!rc)
+		rc = charon_request(d, "terminate", msg, len, on_terminated, r, e);
+	free(msg);
+	if (rc)
+		free(r);
 	return rc;
 }
 

@@ -108,6 +108,18 @@ void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why)
 	events_emit(c->d, healthy ? "tunnel-up" : "tunnel-down", tunnel_fields(c, t, why));
 }
 
+void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms)
+{
+	struct json_object *o;
+
+	if (!c->d->n_monitors || t >= c->pair.n)
+		return;
+	o = tunnel_fields(c, t, "SAs up, probes unanswered");
+	JU64(o, "unanswered_ms", unanswered_ms);
+	JU64(o, "restarts", c->t[t].restarts);
+	events_emit(c->d, "tunnel-restart", o);
+}
+
 static struct json_object *tunnel_set(unsigned set, size_t n)
 {
 	struct json_object *a = json_object_new_array();

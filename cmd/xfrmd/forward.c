@@ -632,7 +632,8 @@ static int prune_routes(struct xfrmd *d, int *failed, struct xerr *e)
 	if (!rc && !(del = calloc(n + 1, sizeof(*del))))
 		rc = xerr_set(e, "out of memory");
 	for (size_t i = 0; !rc && i < n; i++)
-		if (!route_keys_has(&want, &routes[i].dst, routes[i].table, routes[i].metric))
+		if (!probe_path_owns_table(d, routes[i].table) &&
+		    !route_keys_has(&want, &routes[i].dst, routes[i].table, routes[i].metric))
 			del[n_del++] = (struct nl_route_change){.r = routes[i], .del = true};
 	if (!rc && nl_route_apply(del, n_del, &one))
 		*failed = prune_failed(&one);
@@ -784,7 +785,7 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 		forward_invalidate(&d->rt[i]);
 	struct nl_policy *have = NULL;
 	struct kernel_policies k = {0};
-	struct xerr ignored;
+	struct xerr ignored, pe;
 	int rc = 0;
 
 	check_charon_routes(d);
@@ -808,7 +809,16 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 		key_set_free(&k.route_states);
 	}
 	free(have);
-	return rc ? rc : prune(d, e);
+	if (!rc)
+		rc = prune(d, e);
+	/* Probes must leave even when the rest failed. */
+	if (probe_path_sync(d, true, &pe)) {
+		log_err("kernel: %s", pe.msg);
+		if (!rc && e)
+			*e = pe;
+		rc = -1;
+	}
+	return rc;
 }
 
 /* --- after an apply: only what changed ---------------------------------------- */

@@ -85,7 +85,14 @@ static const struct family families[] = {
     COUNTER("xfrmd_probe_sent_total", TUNNEL, "probe/sent",
 	    "Data-path probes sent through the tunnel."),
     COUNTER("xfrmd_probe_received_total", TUNNEL, "probe/received",
-	    "Data-path probe replies received."),
+	    "Answers to the tunnel's own probes (its outbound direction proven)."),
+    GAUGE("xfrmd_probe_inbound_seen", TUNNEL, "probe/inbound_seen",
+	  "1 while packets arrive on the tunnel's inbound SAs (shown only, never health)."),
+    COUNTER("xfrmd_probe_peer_answered_total", TUNNEL, "probe/peer_answered",
+	    "The peer's probes xfrmd answered on this tunnel."),
+    COUNTER("xfrmd_tunnel_restarts_total", TUNNEL, "restarts",
+	    "Stale-tunnel restarts: IKE SA deleted and initiated again because its SAs "
+	    "looked up while its probes went unanswered."),
 };
 
 /* Follows a "a/b" path; NULL where anything along it is missing or null. */

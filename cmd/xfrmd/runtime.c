@@ -1,9 +1,12 @@
 /*
  * Tunnel health and pairing. Health = IKE SA established, CHILD_SA
- * installed and, with probes on, the data path answering. Every input
+ * installed and, with probes on, the tunnel's own probes answered (its
+ * outbound proven; inbound packets alone never count). Every input
  * (charon events, list-sas snapshots, kernel SA deletions, probes) goes
  * through tunnel_update(), which feeds the pairing machine and, when the
  * set of tunnels carrying traffic changes, reprograms the kernel at once.
+ * A tunnel whose SAs look up but whose probes stay unanswered is
+ * restarted (stale_check).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -11,10 +14,16 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "health.h"
 #include "log.h"
 #include "probe.h"
 #include "sa_index.h"
 #include "xfrmd.h"
+
+static size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)
+{
+	return (size_t)(t - c->t);
+}
 
 static bool tunnel_healthy(const struct tunnel_rt *t)
 {
@@ -149,6 +158,75 @@ static void reconciled_check(struct xfrmd *d)
 		 (unsigned long long)ms);
 }
 
+/* --- stale tunnels --------------------------------------------------------- */
+
+/* A CHILD_SA never answered may belong to a peer still installing it (5-12
+ * s for Libreswan in the lab's guest): it gets three times the wait. */
+#define STALE_FRESH_FACTOR 3
+
+static void stale_check(struct conn_rt *c, struct tunnel_rt *t)
+{
+	struct health_tunnel h = {
+	    .ike_up = t->ike_up,
+	    .child_up = t->child_up,
+	    .probing = t->probe != NULL,
+	    .outbound_proven = t->probe_ok,
+	};
+	uint64_t base = (uint64_t)c->cfg->probe_restart_after * 1000, wait;
+
+	if (t->child_up && t->probe_ok) {
+		t->stale_delay_ms = 0; /* proven: the next stale spell starts over */
+		t->stale_proven = true;
+	}
+	if (!t->child_up)
+		t->stale_proven = false;
+	if (!base || !health_restart_wanted(&h)) {
+		loop_timer_stop(t->stale_timer);
+		return;
+	}
+	if (loop_timer_armed(t->stale_timer))
+		return;
+	wait = t->stale_delay_ms ? t->stale_delay_ms : base;
+	if (!t->stale_proven && !t->stale_delay_ms)
+		wait *= STALE_FRESH_FACTOR;
+	t->stale_armed_ms = loop_now_ms();
+	loop_timer_arm(t->stale_timer, wait);
+}
+
+/* Its SAs look up, its probes go unanswered: the peer may have cleared
+ * its side without a word (DPD after a path cut). Waiting for charon's
+ * DPD and retransmits takes minutes; a fresh IKE SA takes a round trip. */
+static void stale_restart(void *ctx)
+{
+	struct tunnel_rt *t = ctx;
+	struct conn_rt *c = t->conn;
+	struct health_tunnel h = {
+	    .ike_up = t->ike_up,
+	    .child_up = t->child_up,
+	    .probing = t->probe != NULL,
+	    .outbound_proven = t->probe_ok,
+	};
+	uint64_t unanswered = loop_now_ms() - t->stale_armed_ms;
+	struct xerr e;
+
+	if (!health_restart_wanted(&h) || !c->d->charon_ready)
+		return;
+	t->restarts++;
+	t->stale_delay_ms =
+	    health_restart_delay(t->stale_delay_ms, (uint64_t)c->cfg->probe_restart_after * 1000);
+	log_info("%s: SAs up but probes unanswered for %llu ms: deleting IKE SA %u and "
+		 "initiating again (restart %llu; next after %llu ms)",
+		 t->name, (unsigned long long)unanswered, t->ike_uniqueid,
+		 (unsigned long long)t->restarts, (unsigned long long)t->stale_delay_ms);
+	events_restart(c, tunnel_index(c, t), unanswered);
+	t->initiated_ms = loop_now_ms();
+	if (charon_restart(c->d, t->name, t->ike_uniqueid, &e))
+		log_err("%s: restarting: %s", t->name, e.msg);
+	/* Should nothing change (charon busy, the request lost), try again. */
+	t->stale_armed_ms = loop_now_ms();
+	loop_timer_arm(t->stale_timer, t->stale_delay_ms);
+}
+
 /* Set while runtime_charon_table walks every tunnel: it checks once at
  * the end instead of once per tunnel (each check is O(tunnels)). */
 static bool walking_table;
@@ -169,6 +247,8 @@ static void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t
 		announce(c, why);
 	else
 		arm_failback(c);
+	if (i < c->pair.n)
+		stale_check(c, &c->t[i]);
 	if (!walking_table)
 		reconciled_check(c->d);
 }
@@ -196,11 +276,6 @@ struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_
 				return &d->rt[i].t[t];
 			}
 	return NULL;
-}
-
-static size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)
-{
-	return (size_t)(t - c->t);
 }
 
 /* --- inputs ------------------------------------------------------------- */
@@ -467,6 +542,7 @@ static void conn_free(struct conn_rt *c)
 	for (size_t t = 0; t < CFG_TUNNELS_MAX; t++) {
 		probe_stop(c->t[t].probe);
 		loop_timer_free(c->t[t].restart_timer);
+		loop_timer_free(c->t[t].stale_timer);
 	}
 	loop_timer_free(c->failback_timer);
 }
@@ -516,6 +592,7 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 		tr->conn = c;
 		tr->id = cfg->tunnels[t].id;
 		tr->restart_timer = loop_timer_new(d->loop, restart_tunnel, tr);
+		tr->stale_timer = loop_timer_new(d->loop, stale_restart, tr);
 		tr->restart_delay_ms = RESTART_MIN_MS;
 		charon_tunnel_name(cfg->name, t + 1, tr->name, sizeof(tr->name));
 		/* A tunnel that stays keeps what charon told us about it. */
@@ -526,6 +603,10 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 			tr->spi_out = prev->t[t].spi_out;
 			tr->rekeys = prev->t[t].rekeys;
 			tr->probe_ok = prev->t[t].probe_ok;
+			tr->restarts = prev->t[t].restarts;
+			tr->stale_delay_ms = prev->t[t].stale_delay_ms;
+			tr->stale_proven = prev->t[t].stale_proven;
+			tr->probe_path = prev->t[t].probe_path;
 		}
 		if (!cfg->probe_interval_ms)
 			tr->probe_ok = true;
@@ -568,6 +649,17 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	/* Links first: route-mode probes leave through them. A rebuild after
 	 * an apply programs only what changed (the full sync dumps everything). */
 	rc = n_old ? forward_links_changed(d, e) : forward_sync(d, e);
+	/* The probes' own paths before they start (a full sync did them). */
+	if (n_old) {
+		struct xerr pe;
+
+		if (probe_path_sync(d, false, &pe)) {
+			log_err("kernel: %s", pe.msg);
+			if (!rc && e)
+				*e = pe;
+			rc = -1;
+		}
+	}
 	now = loop_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		for (size_t t = 0; t < rt[i].pair.n; t++) {

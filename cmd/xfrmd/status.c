@@ -129,7 +129,37 @@ static void child_json(struct jw *w, const struct report *r, const struct charon
 	jw_close(w, '}');
 }
 
-static void runtime_json(struct jw *w, const struct conn_rt *rt, size_t t)
+/* ms since then, or null for never. */
+static void age_json(struct jw *w, const char *key, uint64_t then_ms, uint64_t now_ms)
+{
+	if (then_ms)
+		jw_u64(w, key, now_ms > then_ms ? now_ms - then_ms : 0);
+	else
+		jw_raw(w, key, "null");
+}
+
+/* What the probes proved, per direction: outbound only by answers to our
+ * echoes, inbound by packets arriving on the tunnel's SAs. */
+static void probe_json(struct jw *w, const struct cfg_connection *cfg, const struct probe *p,
+		       uint64_t now_ms)
+{
+	struct probe_stats st;
+	uint64_t window = (uint64_t)cfg->probe_interval_ms * cfg->probe_loss;
+
+	probe_get_stats(p, &st);
+	jw_open(w, "probe", '{');
+	jw_bool(w, "alive", st.alive);
+	jw_u64(w, "sent", st.sent);
+	jw_u64(w, "received", st.answered);
+	jw_bool(w, "outbound_answered", st.alive);
+	age_json(w, "last_answer_ms", st.last_answer_ms, now_ms);
+	jw_bool(w, "inbound_seen", st.last_inbound_ms && now_ms - st.last_inbound_ms <= window);
+	age_json(w, "last_inbound_ms", st.last_inbound_ms, now_ms);
+	jw_u64(w, "peer_answered", st.peer_answered);
+	jw_close(w, '}');
+}
+
+static void runtime_json(struct jw *w, const struct conn_rt *rt, size_t t, uint64_t now_ms)
 {
 	const struct tunnel_rt *tr = &rt->t[t];
 
@@ -140,13 +170,9 @@ static void runtime_json(struct jw *w, const struct conn_rt *rt, size_t t)
 	jw_u64(w, "ike", tr->rekeys.ike);
 	jw_u64(w, "child", tr->rekeys.child);
 	jw_close(w, '}');
-	if (tr->probe) {
-		jw_open(w, "probe", '{');
-		jw_bool(w, "alive", probe_alive(tr->probe));
-		jw_u64(w, "sent", probe_sent(tr->probe));
-		jw_u64(w, "received", probe_received(tr->probe));
-		jw_close(w, '}');
-	}
+	jw_u64(w, "restarts", tr->restarts);
+	if (tr->probe)
+		probe_json(w, rt->cfg, tr->probe, now_ms);
 }
 
 static void tunnel_json(struct jw *w, const struct report *r, const struct cfg_connection *c,
@@ -163,12 +189,14 @@ static void tunnel_json(struct jw *w, const struct report *r, const struct cfg_c
 	jw_open(w, NULL, '{');
 	jw_u64(w, "index", t + 1);
 	jw_str(w, "charon_name", name);
-	jw_str(w, "role", cfg_role_name(tun->role));
+	/* active-active: both carry traffic, neither is primary or standby */
+	jw_str(w, "role",
+	       c->redundancy == CFG_RED_ACTIVE_ACTIVE ? "active" : cfg_role_name(tun->role));
 	jw_str(w, "local", ipaddr_str(&tun->local, a, sizeof(a)));
 	jw_str(w, "remote", ipaddr_str(&tun->remote, a, sizeof(a)));
 	jw_bool(w, "up", charon_ike_usable(ike));
 	if (rt)
-		runtime_json(w, rt, t);
+		runtime_json(w, rt, t, r->now_ms);
 	if (ike)
 		ike_json(w, ike, r->now_ms);
 	else

@@ -8,7 +8,7 @@
  *   commands.c     control-socket requests
  *   runtime.c      per-connection pairing state and tunnel health
  *   forward.c      the kernel side: tunnel links, routes, XFRM policies
- *   probe.c        data-path probes through each tunnel
+ *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
  */
@@ -69,6 +69,19 @@ struct tunnel_rt {
 	struct {
 		uint64_t ike, child;
 	} rekeys; /* charon's rekey events */
+	/* Stale tunnel: SAs up, probes unanswered for probe_restart_after:
+	 * its IKE SA is deleted and initiated again (runtime.c). */
+	struct loop_timer *stale_timer;
+	uint64_t stale_delay_ms; /* the next restart's wait; 0: the first */
+	uint64_t stale_armed_ms; /* when the unanswered spell was noticed */
+	bool stale_proven;	 /* the current CHILD_SA's probes were answered once */
+	uint64_t restarts;	 /* since xfrmd started */
+	/* probe_path.c: the underlay path of policy-mode probes */
+	struct {
+		bool known;
+		int ifindex;
+		struct ipaddr gateway;
+	} probe_path;
 };
 
 /* What forward.c last programmed for a connection, so a failover touches
@@ -185,6 +198,9 @@ void charon_flush(struct xfrmd *d);
 void charon_resync_postpone(struct xfrmd *d);
 /* Starts negotiating tunnel `name` (reply not awaited). */
 int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
+/* Deletes IKE SA ike_id (0: none known) of tunnel `name` at once and
+ * initiates the tunnel again (replies not awaited). */
+int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xerr *e);
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name);
 /* The IKE SAs of one name in turn: pass NULL first, then the last result. */
 const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
@@ -290,6 +306,12 @@ bool forward_prune_sas(struct xfrmd *d, time_t before);
 /* Frees what forward_prune_sas remembers between lists (at exit). */
 void forward_prune_sas_forget(void);
 
+/* probe_path.c: gateway.probe_table's routes and the rule before it, so
+ * probes leave whatever the connections' forwarding says. full: look the
+ * underlay paths up again (a full sync), else only new tunnels'. */
+int probe_path_sync(struct xfrmd *d, bool full, struct xerr *e);
+bool probe_path_owns_table(const struct xfrmd *d, uint32_t table);
+
 /* routes.c */
 struct route_obj {
 	struct prefix prefix;
@@ -316,6 +338,8 @@ void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object
 void events_health(struct conn_rt *c, size_t t, bool healthy, const char *why);
 /* After the active set changed: failover, failback or active-changed. */
 void events_active(struct conn_rt *c, const char *why);
+/* xfrmd restarted a stale tunnel (SAs up, probes unanswered). */
+void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms);
 void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged);
 void events_charon(struct xfrmd *d, bool connected, const char *why);
 /* ike-rekey / child-rekey: counts them per tunnel and emits "rekey". */

@@ -65,6 +65,10 @@ int charon_msg_kv(const char *key, const char *value, uint8_t **msg, size_t *len
 int charon_msg_initiate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_child(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_terminate(const char *name, uint8_t **msg, size_t *len, struct xerr *e);
+/* terminate one IKE SA by its unique id, without waiting for the peer's
+ * answer (force); charon replies within timeout_ms. */
+int charon_msg_terminate_ike_id(uint32_t ike_id, unsigned timeout_ms, uint8_t **msg, size_t *len,
+				struct xerr *e);
 /* initiate, answered once the CHILD_SA is up (or failed): a new CHILD_SA
  * inside the tunnel's IKE SA when it has one. */
 int charon_msg_initiate_wait(const char *name, unsigned timeout_ms, uint8_t **msg, size_t *len,

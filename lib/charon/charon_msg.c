@@ -233,6 +233,18 @@ int charon_msg_terminate(const char *name, uint8_t **msg, size_t *len, struct xe
 	return vici_builder_finish(b, msg, len, e);
 }
 
+int charon_msg_terminate_ike_id(uint32_t ike_id, unsigned timeout_ms, uint8_t **msg, size_t *len,
+				struct xerr *e)
+{
+	struct vici_builder *b = vici_builder_new();
+
+	vici_add_kv_fmt(b, "ike-id", "%u", ike_id);
+	/* Without waiting for the peer's answer to the DELETE: it is gone. */
+	vici_add_kv_str(b, "force", "yes");
+	vici_add_kv_fmt(b, "timeout", "%u", timeout_ms);
+	return vici_builder_finish(b, msg, len, e);
+}
+
 int charon_reply_ok(const struct vici_node *reply, const char *what, struct xerr *e)
 {
 	if (vici_get_bool(reply, "success"))

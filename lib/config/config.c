@@ -10,16 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_VICI	     "unix:///var/run/charon.vici"
-#define DEFAULT_ROUTE_TABLE  254 /* main */
-#define DEFAULT_IKE_VERSION  2
-#define DEFAULT_IKE_REKEY    14400
-#define DEFAULT_CHILD_REKEY  3600
-#define DEFAULT_DPD_INTERVAL 10
-#define DEFAULT_DPD_TIMEOUT  30
-#define DEFAULT_HOLD_DOWN    30
-#define DEFAULT_PROBE_LOSS   3
-#define DEFAULT_ROUTE_METRIC 100
+#define DEFAULT_VICI	      "unix:///var/run/charon.vici"
+#define DEFAULT_ROUTE_TABLE   254 /* main */
+#define DEFAULT_IKE_VERSION   2
+#define DEFAULT_IKE_REKEY     14400
+#define DEFAULT_CHILD_REKEY   3600
+#define DEFAULT_DPD_INTERVAL  10
+#define DEFAULT_DPD_TIMEOUT   30
+#define DEFAULT_HOLD_DOWN     30
+#define DEFAULT_PROBE_LOSS    3
+#define DEFAULT_PROBE_RESTART 5 /* s */
+#define DEFAULT_PROBE_TABLE   211
+#define DEFAULT_ROUTE_METRIC  100
 
 /*
  * The installed charon has no curve25519 plugin, so the second IKE proposal
@@ -118,6 +120,7 @@ void cfg_gateway_defaults(struct cfg_gateway *gw)
 	memset(gw, 0, sizeof(*gw));
 	snprintf(gw->vici, sizeof(gw->vici), "%s", DEFAULT_VICI);
 	gw->route_table = DEFAULT_ROUTE_TABLE;
+	gw->probe_table = DEFAULT_PROBE_TABLE;
 }
 
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
@@ -137,6 +140,7 @@ void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 	c->failback_hold_down = DEFAULT_HOLD_DOWN;
 	c->probe_interval_ms = 0;
 	c->probe_loss = DEFAULT_PROBE_LOSS;
+	c->probe_restart_after = DEFAULT_PROBE_RESTART;
 	c->routes.publish = CFG_PUBLISH_AUTO;
 	c->routes.table = gw->route_table;
 	c->routes.metric = DEFAULT_ROUTE_METRIC;
@@ -311,6 +315,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    a->dpd_action != b->dpd_action || a->nat_t != b->nat_t ||
 	    a->fail_closed != b->fail_closed || a->failback_hold_down != b->failback_hold_down ||
 	    a->probe_interval_ms != b->probe_interval_ms || a->probe_loss != b->probe_loss ||
+	    a->probe_restart_after != b->probe_restart_after ||
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
 	    !cfg_routes_equal(&a->routes, &b->routes))
@@ -327,7 +332,7 @@ bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
 
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
-	    a->n_conns != b->n_conns)
+	    x->probe_table != y->probe_table || a->n_conns != b->n_conns)
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))

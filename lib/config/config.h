@@ -115,6 +115,9 @@ struct cfg_connection {
 	uint32_t failback_hold_down; /* seconds, default 30 */
 	uint32_t probe_interval_ms;  /* 0 = no data-path probe (default) */
 	uint32_t probe_loss;	     /* probes lost before dead, default 3 */
+	/* seconds of unanswered probes with the SAs up before xfrmd restarts
+	 * the tunnel's IKE SA; 0 = never; default 5 */
+	uint32_t probe_restart_after;
 	/* ICMP echo from probe_source (a gateway address inside the local
 	 * prefixes) to probe_target (inside the remote prefixes), once per
 	 * tunnel, pinned to that tunnel. */
@@ -130,6 +133,9 @@ struct cfg_gateway {
 	struct ipaddr local_addrs[CFG_LOCAL_ADDRS_MAX];
 	char vici[CFG_PATH_MAX]; /* default unix:///var/run/charon.vici */
 	uint32_t route_table;	 /* default 254 (main) */
+	/* probes' own routes, looked up first by xfrmd's rule for locally
+	 * generated ICMP (cmd/xfrmd/probe_path.c); default 211 */
+	uint32_t probe_table;
 };
 
 struct cfg_config {

@@ -383,6 +383,21 @@ static int check_probe(const struct cfg_connection *c, size_t ci, struct xerr *e
 	return 0;
 }
 
+/* The probe table holds xfrmd's probe routes only: a published route
+ * there would be taken by locally generated ICMP alone. */
+static int check_probe_table(const struct cfg_config *cfg, size_t ci, struct xerr *e)
+{
+	const struct cfg_routes *r = &cfg->conns[ci].routes;
+	uint32_t pt = cfg->gateway.probe_table;
+
+	if (r->table == pt)
+		return xerr_set(e,
+				"connections[%zu].routes.table: table %u is gateway.probe_table "
+				"(xfrmd's probe routes)",
+				ci, pt);
+	return 0;
+}
+
 static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 {
 	const struct cfg_connection *c = &cfg->conns[ci];
@@ -396,7 +411,7 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 
 	if (check_roles(c, ci, e) || check_proposals(c, prev, ci, true, e) ||
 	    check_proposals(c, prev, ci, false, e) || check_prefixes(c, ci, e) ||
-	    check_overrides(c, ci, e) || check_probe(c, ci, e))
+	    check_overrides(c, ci, e) || check_probe(c, ci, e) || check_probe_table(cfg, ci, e))
 		return -1;
 	return 0;
 }
@@ -610,6 +625,9 @@ static int check_remote_overlaps(const struct cfg_config *cfg, struct xerr *e)
 
 int cfg_check(const struct cfg_config *cfg, struct xerr *e)
 {
+	if (cfg->gateway.probe_table == cfg->gateway.route_table)
+		return xerr_set(e, "gateway.probe_table: table %u is also gateway.route_table",
+				cfg->gateway.probe_table);
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		if (check_conn(cfg, i, e))
 			return -1;

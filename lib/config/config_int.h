@@ -12,15 +12,16 @@
 
 #include "config.h"
 
-#define CFG_REKEY_MIN	     60u
-#define CFG_REKEY_MAX	     31536000u
-#define CFG_DPD_INTERVAL_MAX 3600u
-#define CFG_DPD_TIMEOUT_MAX  3600u
-#define CFG_HOLD_DOWN_MAX    86400u
-#define CFG_PROBE_MS_MIN     10u
-#define CFG_PROBE_MS_MAX     60000u
-#define CFG_PROBE_LOSS_MAX   100u
-#define CFG_PSK_FILE_MAX     4096u /* bytes read from a psk_file at most */
+#define CFG_REKEY_MIN	      60u
+#define CFG_REKEY_MAX	      31536000u
+#define CFG_DPD_INTERVAL_MAX  3600u
+#define CFG_DPD_TIMEOUT_MAX   3600u
+#define CFG_HOLD_DOWN_MAX     86400u
+#define CFG_PROBE_MS_MIN      10u
+#define CFG_PROBE_MS_MAX      60000u
+#define CFG_PROBE_LOSS_MAX    100u
+#define CFG_PROBE_RESTART_MAX 3600u
+#define CFG_PSK_FILE_MAX      4096u /* bytes read from a psk_file at most */
 
 struct cfg_names {
 	const char *const *v;

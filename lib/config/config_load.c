@@ -108,11 +108,19 @@ static int parse_gw_route_table(struct pctx *x, json_object *v, void *dst)
 	return parse_table_into(x, v, &gw->route_table);
 }
 
+static int parse_gw_probe_table(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_gateway *gw = dst;
+
+	return parse_table_into(x, v, &gw->probe_table);
+}
+
 static const struct cj_key gateway_keys[] = {
     {"name", parse_gw_name, true},
     {"local_addresses", parse_gw_local_addresses, false},
     {"vici", parse_gw_vici, false},
     {"route_table", parse_gw_route_table, false},
+    {"probe_table", parse_gw_probe_table, false},
 };
 
 /* ---- tunnels ---- */
@@ -396,11 +404,19 @@ static int parse_probe_target(struct pctx *x, json_object *v, void *dst)
 	return cj_addr(x, v, &c->probe_target);
 }
 
+static int parse_probe_restart_after(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u32(x, v, 0, CFG_PROBE_RESTART_MAX, &c->probe_restart_after);
+}
+
 static const struct cj_key probe_keys[] = {
     {"interval_ms", parse_probe_interval_ms, true},
     {"loss", parse_probe_loss, false},
     {"source", parse_probe_source, true},
     {"target", parse_probe_target, true},
+    {"restart_after", parse_probe_restart_after, false},
 };
 
 /* ---- routes ---- */

@@ -6,6 +6,7 @@
  *   links    IFLA_IFALIAS "xfrmd" (and names "xfrmd<if_id>")
  *   routes   protocol XFRMD_RTPROT
  *   policies priority within [XFRMD_PRIO_MIN, XFRMD_PRIO_MAX]
+ *   rules    protocol XFRMD_RTPROT
  * Every call acts in the caller's network namespace. "Replace" calls are
  * idempotent; deleting something already gone is not an error.
  */
@@ -146,5 +147,23 @@ bool nl_policy_equal(const struct nl_policy *a, const struct nl_policy *b);
 /* p with what nl_policy_equal ignores zeroed (padding too): equal policies
  * give byte-equal keys, for sorted sets of thousands of policies. */
 void nl_policy_key(const struct nl_policy *p, struct nl_policy *key);
+
+/* --- rules ----------------------------------------------------------------- */
+
+/* Locally generated packets of ipproto (iif lo) look up table first, at
+ * priority: the probe rule (cmd/xfrmd/probe_path.c). */
+struct nl_rule {
+	int family;
+	uint32_t priority, table;
+	uint8_t ipproto;
+};
+
+/* Adds the rule with protocol XFRMD_RTPROT; one already there is fine. */
+int nl_rule_add(const struct nl_rule *r, struct xerr *e);
+/* Deletes it; one already gone is fine. */
+int nl_rule_delete(const struct nl_rule *r, struct xerr *e);
+/* Rules with protocol XFRMD_RTPROT, both families. *out is malloc'd. */
+int nl_rule_list_owned(struct nl_rule **out, size_t *n, struct xerr *e);
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
 
 #endif

@@ -55,7 +55,9 @@ static bool update(struct pair *p, uint64_t now)
 	if (p->mode == PAIR_ACTIVE_STANDBY && (next & pri_bit) && p->active &&
 	    !(p->active & pri_bit))
 		p->last_change = p->primary_failed ? PAIR_FAILBACK : PAIR_MOVED;
-	else if (p->active & ~next)
+	else if ((p->active & ~next) && next)
+		/* traffic left a tunnel for one that survives; losing the
+		 * last is an outage, not a failover */
 		p->last_change = PAIR_FAILOVER;
 	p->failbacks += p->last_change == PAIR_FAILBACK;
 	p->failovers += p->last_change == PAIR_FAILOVER;

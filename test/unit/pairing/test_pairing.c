@@ -106,7 +106,9 @@ START_TEST(both_down_means_none_active)
 	pair_set_health(&p, 0, false, 10);
 	ck_assert(pair_set_health(&p, 1, false, 20));
 	ck_assert_uint_eq(p.active, 0);
-	ck_assert_uint_eq(p.failovers, 2);
+	/* t1 -> t2 was a failover; losing t2 too is an outage, not one */
+	ck_assert_uint_eq(p.failovers, 1);
+	ck_assert_int_eq(p.last_change, PAIR_MOVED);
 	/* Whichever comes back first carries traffic, with no hold-down. */
 	ck_assert(pair_set_health(&p, 0, true, 30));
 	ck_assert_uint_eq(p.active, T1);
@@ -129,6 +131,23 @@ START_TEST(active_active_uses_every_healthy_tunnel)
 	ck_assert(pair_set_health(&p, 0, true, 60));
 	ck_assert_uint_eq(p.active, T1 | T2);
 	ck_assert_uint_eq(pair_next_deadline(&p), UINT64_MAX);
+}
+END_TEST
+
+/* Bring-up of an active-active link, tunnels arriving one by one and one
+ * of them dropping out before the other came: no failover counted. */
+START_TEST(active_active_bring_up_is_no_failover)
+{
+	struct pair p;
+
+	pair_init(&p, PAIR_ACTIVE_ACTIVE, 2, 0, 1000);
+	ck_assert(pair_set_health(&p, 1, true, 0));
+	ck_assert(pair_set_health(&p, 1, false, 5));
+	ck_assert(pair_set_health(&p, 0, true, 10));
+	ck_assert(pair_set_health(&p, 1, true, 20));
+	ck_assert_uint_eq(p.active, T1 | T2);
+	ck_assert_uint_eq(p.failovers, 0);
+	ck_assert_uint_eq(p.failbacks, 0);
 }
 END_TEST
 
@@ -169,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, standby_failing_during_hold_down_returns_to_primary_at_once);
 	tcase_add_test(tc, both_down_means_none_active);
 	tcase_add_test(tc, active_active_uses_every_healthy_tunnel);
+	tcase_add_test(tc, active_active_bring_up_is_no_failover);
 	tcase_add_test(tc, single_tunnel);
 	tcase_add_test(tc, repeated_reports_change_nothing);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,31 @@
+#include "health.h"
+
+bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window)
+{
+	/* how many probes ago seq was sent: 1 = the last one */
+	uint16_t ago = (uint16_t)(next_seq - seq);
+
+	return ago >= 1 && ago <= window;
+}
+
+bool health_answered_recently(uint64_t last_answer_ms, uint64_t started_ms, uint64_t now_ms,
+			      uint32_t interval_ms, uint32_t loss)
+{
+	uint64_t since = last_answer_ms ? last_answer_ms : started_ms;
+
+	return now_ms < since || now_ms - since <= (uint64_t)interval_ms * loss;
+}
+
+uint64_t health_restart_delay(uint64_t prev_ms, uint64_t restart_after_ms)
+{
+	uint64_t next = prev_ms ? prev_ms * 2 : restart_after_ms;
+
+	if (next > HEALTH_RESTART_MAX_MS)
+		next = HEALTH_RESTART_MAX_MS;
+	return next < restart_after_ms ? restart_after_ms : next;
+}
+
+bool health_restart_wanted(const struct health_tunnel *t)
+{
+	return t->ike_up && t->child_up && t->probing && !t->outbound_proven;
+}

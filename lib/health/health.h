@@ -1,0 +1,46 @@
+/*
+ * What a tunnel's probes prove, and the decisions built on it. Pure: no
+ * clock, no I/O; times are milliseconds on one monotonic clock, 0 = never.
+ *
+ * A tunnel carries traffic only when probes sent on it are answered
+ * (outbound proven). The answer may come back over any tunnel of the
+ * connection: it is recognised by the probe's identifier and a sequence
+ * number sent recently, never by the SA it arrived on. Packets arriving on
+ * the tunnel's inbound SAs prove the other direction only: they are shown
+ * to operators and never make a tunnel healthy.
+ *
+ * A tunnel whose IKE and CHILD SAs look up but whose probes go unanswered
+ * for restart_after (a peer that cleared its side silently) is restarted:
+ * its IKE SA deleted and initiated again, then again with a doubling delay
+ * while it stays unproven.
+ */
+#ifndef XFRMD_HEALTH_H
+#define XFRMD_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* An answer's sequence number is fresh when it is one of the last
+ * `window` sent before next_seq (the number the next probe will carry):
+ * a late answer proves the path was up back then, not now. */
+bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window);
+
+/* The probe's verdict at now: alive while the last answer is at most
+ * loss x interval old (before the first answer: counted from start). */
+bool health_answered_recently(uint64_t last_answer_ms, uint64_t started_ms, uint64_t now_ms,
+			      uint32_t interval_ms, uint32_t loss);
+
+/* Stale-tunnel restarts: the first waits restart_after_ms, each next one
+ * twice the previous, at most HEALTH_RESTART_MAX_MS (but never less than
+ * restart_after_ms). prev_ms 0: the first. */
+#define HEALTH_RESTART_MAX_MS 60000u
+uint64_t health_restart_delay(uint64_t prev_ms, uint64_t restart_after_ms);
+
+/* Whether the stale-tunnel rule applies now: IKE and CHILD SAs up, probes
+ * running and unanswered. */
+struct health_tunnel {
+	bool ike_up, child_up, probing, outbound_proven;
+};
+bool health_restart_wanted(const struct health_tunnel *t);
+
+#endif

@@ -1,0 +1,86 @@
+/* Health decisions: which answers count, when a probe is dead, when and
+ * how often a stale tunnel is restarted. */
+#include <check.h>
+
+#include "health.h"
+
+#include "check_main.h"
+
+START_TEST(only_recent_sequence_numbers_count)
+{
+	/* next_seq 10: 9 was the last sent */
+	ck_assert(health_seq_fresh(10, 9, 4));
+	ck_assert(health_seq_fresh(10, 6, 4));
+	ck_assert(!health_seq_fresh(10, 5, 4));	 /* too old: proves the past */
+	ck_assert(!health_seq_fresh(10, 10, 4)); /* never sent */
+	ck_assert(!health_seq_fresh(10, 200, 4));
+	/* across the wrap of the 16-bit counter */
+	ck_assert(health_seq_fresh(1, 65535, 4));
+	ck_assert(health_seq_fresh(0, 65533, 4));
+	ck_assert(!health_seq_fresh(0, 65531, 4));
+}
+END_TEST
+
+START_TEST(dead_after_loss_intervals_without_answer)
+{
+	/* interval 100 ms, loss 3: 300 ms of silence allowed */
+	ck_assert(health_answered_recently(0, 1000, 1300, 100, 3));
+	ck_assert(!health_answered_recently(0, 1000, 1301, 100, 3));
+	ck_assert(health_answered_recently(2000, 1000, 2300, 100, 3));
+	ck_assert(!health_answered_recently(2000, 1000, 2301, 100, 3));
+	/* a clock read before the answer was stamped: not dead */
+	ck_assert(health_answered_recently(2000, 1000, 1999, 100, 3));
+}
+END_TEST
+
+START_TEST(restart_backoff_doubles_up_to_a_minute)
+{
+	uint64_t d = health_restart_delay(0, 5000);
+
+	ck_assert_uint_eq(d, 5000);
+	d = health_restart_delay(d, 5000);
+	ck_assert_uint_eq(d, 10000);
+	d = health_restart_delay(d, 5000);
+	ck_assert_uint_eq(d, 20000);
+	d = health_restart_delay(d, 5000);
+	ck_assert_uint_eq(d, 40000);
+	d = health_restart_delay(d, 5000);
+	ck_assert_uint_eq(d, HEALTH_RESTART_MAX_MS);
+	ck_assert_uint_eq(health_restart_delay(d, 5000), HEALTH_RESTART_MAX_MS);
+	/* a restart_after above the cap is kept as it is */
+	ck_assert_uint_eq(health_restart_delay(0, 120000), 120000);
+	ck_assert_uint_eq(health_restart_delay(120000, 120000), 120000);
+}
+END_TEST
+
+START_TEST(restart_only_when_sas_up_and_probes_unanswered)
+{
+	struct health_tunnel t = {.ike_up = true, .child_up = true, .probing = true};
+
+	ck_assert(health_restart_wanted(&t));
+	t.outbound_proven = true; /* answered: healthy */
+	ck_assert(!health_restart_wanted(&t));
+	t.outbound_proven = false;
+	t.child_up = false; /* charon's own recovery is under way */
+	ck_assert(!health_restart_wanted(&t));
+	t.child_up = true;
+	t.ike_up = false;
+	ck_assert(!health_restart_wanted(&t));
+	t.ike_up = true;
+	t.probing = false; /* no probes: nothing says it is stale */
+	ck_assert(!health_restart_wanted(&t));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("health");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, only_recent_sequence_numbers_count);
+	tcase_add_test(tc, dead_after_loss_intervals_without_answer);
+	tcase_add_test(tc, restart_backoff_doubles_up_to_a_minute);
+	tcase_add_test(tc, restart_only_when_sas_up_and_probes_unanswered);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
