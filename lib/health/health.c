@@ -8,12 +8,12 @@ bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window)
 	return ago >= 1 && ago <= window;
 }
 
-bool health_answered_recently(uint64_t last_answer_ms, uint64_t started_ms, uint64_t now_ms,
-			      uint32_t interval_ms, uint32_t loss)
+bool health_probes_lost(uint16_t next_seq, uint16_t newest_answered, uint32_t loss)
 {
-	uint64_t since = last_answer_ms ? last_answer_ms : started_ms;
+	/* echoes sent after the newest answered one */
+	uint16_t unanswered = (uint16_t)(next_seq - 1 - newest_answered);
 
-	return now_ms < since || now_ms - since <= (uint64_t)interval_ms * loss;
+	return unanswered >= loss;
 }
 
 uint64_t health_restart_delay(uint64_t prev_ms, uint64_t restart_after_ms)

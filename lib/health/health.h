@@ -25,10 +25,11 @@
  * a late answer proves the path was up back then, not now. */
 bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window);
 
-/* The probe's verdict at now: alive while the last answer is at most
- * loss x interval old (before the first answer: counted from start). */
-bool health_answered_recently(uint64_t last_answer_ms, uint64_t started_ms, uint64_t now_ms,
-			      uint32_t interval_ms, uint32_t loss);
+/* The probe's verdict, before the next echo goes out: dead once the last
+ * `loss` echoes sent after the newest answered one went unanswered.
+ * Counted in echoes sent, not in time, so a stall of xfrmd's own loop (a
+ * busy machine: no echo sent, no answer read) never looks like loss. */
+bool health_probes_lost(uint16_t next_seq, uint16_t newest_answered, uint32_t loss);
 
 /* Stale-tunnel restarts: the first waits restart_after_ms, each next one
  * twice the previous, at most HEALTH_RESTART_MAX_MS (but never less than

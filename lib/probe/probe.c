@@ -32,8 +32,9 @@ struct probe {
 	probe_cb cb;
 	probe_inbound_fn inbound;
 	void *ctx;
-	uint16_t seq;	       /* the next echo's */
-	unsigned peer_answers; /* this interval */
+	uint16_t seq;		  /* the next echo's */
+	uint16_t newest_answered; /* the newest echo answered (seq - 1 at start) */
+	unsigned peer_answers;	  /* this interval */
 	struct probe_stats st;
 };
 
@@ -206,16 +207,22 @@ static void set_alive(struct probe *p, bool alive)
 	p->cb(p->ctx, alive);
 }
 
+static void on_readable(void *ctx, int fd, uint32_t events);
+
 static void on_timer(void *ctx)
 {
 	struct probe *p = ctx;
-	uint64_t now = loop_now_ms();
+	uint64_t now;
+
+	/* Answers already queued count before the verdict: after a stall
+	 * (a busy machine) the timer may run before the socket is read. */
+	on_readable(p, p->rfd, EPOLLIN);
+	now = loop_now_ms();
 
 	/* Inbound packets are recorded, never taken for an answer. */
 	if (p->inbound && p->inbound(p->ctx))
 		p->st.last_inbound_ms = now;
-	if (!health_answered_recently(p->st.last_answer_ms, p->st.started_ms, now,
-				      p->spec.interval_ms, p->spec.loss))
+	if (health_probes_lost(p->seq, p->newest_answered, p->spec.loss))
 		set_alive(p, false);
 	p->peer_answers = 0;
 	send_echo(p);
@@ -261,6 +268,8 @@ static void on_icmp(struct probe *p, const uint8_t *m, size_t len, bool from_pee
 
 	if (m[0] == reply && ident == p->spec.ident &&
 	    health_seq_fresh(p->seq, seq, p->spec.loss + 1)) {
+		if ((uint16_t)(seq - p->newest_answered) < 0x8000)
+			p->newest_answered = seq;
 		p->st.answered++;
 		p->st.last_answer_ms = loop_now_ms();
 		set_alive(p, true);
@@ -316,6 +325,7 @@ struct probe *probe_start(struct loop *l, const struct probe_spec *s, probe_cb c
 	p->inbound = inbound;
 	p->ctx = ctx;
 	p->st.started_ms = loop_now_ms();
+	p->newest_answered = (uint16_t)(p->seq - 1);
 	p->st.alive = s->assume_alive;
 	p->rfd = -1;
 	p->fd = open_socket(s, true, e);

@@ -21,15 +21,20 @@ START_TEST(only_recent_sequence_numbers_count)
 }
 END_TEST
 
-START_TEST(dead_after_loss_intervals_without_answer)
+START_TEST(dead_after_loss_echoes_without_answer)
 {
-	/* interval 100 ms, loss 3: 300 ms of silence allowed */
-	ck_assert(health_answered_recently(0, 1000, 1300, 100, 3));
-	ck_assert(!health_answered_recently(0, 1000, 1301, 100, 3));
-	ck_assert(health_answered_recently(2000, 1000, 2300, 100, 3));
-	ck_assert(!health_answered_recently(2000, 1000, 2301, 100, 3));
-	/* a clock read before the answer was stamped: not dead */
-	ck_assert(health_answered_recently(2000, 1000, 1999, 100, 3));
+	/* loss 3; echo 9 was answered, the next to go out is 10 */
+	ck_assert(!health_probes_lost(10, 9, 3));
+	ck_assert(!health_probes_lost(12, 9, 3)); /* 10 and 11 out: two unanswered */
+	ck_assert(health_probes_lost(13, 9, 3));  /* 10, 11, 12 */
+	ck_assert(health_probes_lost(200, 9, 3));
+	/* start: nothing sent yet, nothing lost */
+	ck_assert(!health_probes_lost(0, 65535, 3));
+	/* across the wrap */
+	ck_assert(!health_probes_lost(1, 65534, 3));
+	ck_assert(health_probes_lost(2, 65534, 3));
+	/* loss 1: the one echo out since the answer */
+	ck_assert(health_probes_lost(11, 9, 1));
 }
 END_TEST
 
@@ -78,7 +83,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, only_recent_sequence_numbers_count);
-	tcase_add_test(tc, dead_after_loss_intervals_without_answer);
+	tcase_add_test(tc, dead_after_loss_echoes_without_answer);
 	tcase_add_test(tc, restart_backoff_doubles_up_to_a_minute);
 	tcase_add_test(tc, restart_only_when_sas_up_and_probes_unanswered);
 	suite_add_tcase(s, tc);
