@@ -72,9 +72,10 @@ static const char *ms_ago(struct json_object *v, char *buf, size_t len)
 static void print_probe(struct json_object *t)
 {
 	struct json_object *p = jobj(t, "probe"), *restarts = jobj(t, "restarts");
-	char a[32], b[32];
 
-	if (p)
+	if (p) {
+		char a[32], b[32];
+
 		printf("     probes: out %s (answer %s; %llu of %llu answered)  in %s (%s)\n",
 		       json_object_get_boolean(jobj(p, "outbound_answered")) ? "proven"
 									     : "unproven",
@@ -82,6 +83,7 @@ static void print_probe(struct json_object *t)
 		       (unsigned long long)jnum(p, "received"), (unsigned long long)jnum(p, "sent"),
 		       json_object_get_boolean(jobj(p, "inbound_seen")) ? "seen" : "quiet",
 		       ms_ago(jobj(p, "last_inbound_ms"), b, sizeof(b)));
+	}
 	if (restarts && json_object_get_int64(restarts))
 		printf("     restarted %lld times: SAs up, probes unanswered\n",
 		       (long long)json_object_get_int64(restarts));

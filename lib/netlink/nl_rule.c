@@ -74,7 +74,7 @@ int nl_rule_delete(const struct nl_rule *r, struct xerr *e)
 struct owned_rules {
 	struct nl_rule *items;
 	size_t n, cap;
-	int family, err;
+	int err;
 };
 
 static int owned_msg(struct nl_msg *msg, void *arg)

@@ -43,11 +43,13 @@ sa_bytes() {
 
 # start_xfrmd_pair: charon and xfrmd on gwa and gwb, each applying the scenario's GW.json
 # (records start-xfrmd-GW, apply-gwb, apply-gwa; gwb first, so gwa's tunnels find a peer).
+# XFRMD_JSON_EDIT (a sed script, optional) edits both configs first, e.g. to scale a
+# timer with the guest's speed.
 start_xfrmd_pair() {
   local gw
   for gw in gwa gwb; do
     start_charon $gw
-    cp "$LAB_SCENARIO_DIR/$gw.json" "$LAB_RUN/$gw/xfrmd.json"
+    sed -e "${XFRMD_JSON_EDIT:-}" "$LAB_SCENARIO_DIR/$gw.json" >"$LAB_RUN/$gw/xfrmd.json"
     chmod 600 "$LAB_RUN/$gw/xfrmd.json"
     require start-xfrmd-$gw start_xfrmd $gw
   done

@@ -6,6 +6,10 @@
 # the 3 s hold-down. Then ESP is dropped on both paths: nothing between the
 # LANs leaves in clear text (fail-closed), and traffic resumes afterwards.
 
+# The hold-down is checked from outside while it runs: on a slow guest a status
+# call takes seconds, so it scales with the guest's speed (3 s on a quiet one).
+hold=$(lab_slow_s 3)
+XFRMD_JSON_EDIT="s/\"failback_hold_down\": 3/\"failback_hold_down\": $hold/"
 start_xfrmd_pair
 check connected-gwa wait_for 15 state_is gwa connected
 check connected-gwb wait_for 15 state_is gwb connected
@@ -47,7 +51,7 @@ path_restore gwa $GWA_UL1 $GWB_UL1
 check primary-healthy-again wait_for 15 \
   test "$(conn gwa "c['tunnels'][0]['healthy']")" = True
 check_eq hold-down-keeps-standby "[2]" "$(conn gwa "c['active_tunnels']")"
-check failback-gwa wait_for 6 active_is gwa "[1]"
+check failback-gwa wait_for $((hold + 3)) active_is gwa "[1]"
 check_eq failbacks-counted 1 "$(conn gwa "c['failbacks']")"
 check failback-gwb wait_for 6 active_is gwb "[1]"
 t1_1=$(esp_out gwa $GWA_UL1)
