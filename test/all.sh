@@ -20,5 +20,7 @@ CC=clang cmake -S . -B build-fuzz -DXFRMD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebI
 cmake --build build-fuzz -j"$(nproc)" --target fuzz_config fuzz_vici fuzz_control
 ctest --test-dir build-fuzz -L fuzz --output-on-failure
 bash test/fuzz/run.sh build-fuzz 45
-echo "== all tests"
-ctest --test-dir build --output-on-failure
+echo "== all tests but the kernel lab"
+ctest --test-dir build -LE lab --output-on-failure
+echo "== the kernel lab, two guests at a time"
+ctest --test-dir build -L lab -j2 --output-on-failure

@@ -606,7 +606,8 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 			tr->restarts = prev->t[t].restarts;
 			tr->stale_delay_ms = prev->t[t].stale_delay_ms;
 			tr->stale_proven = prev->t[t].stale_proven;
-			tr->probe_path = prev->t[t].probe_path;
+			if (ipaddr_equal(&prev->cfg->tunnels[t].remote, &cfg->tunnels[t].remote))
+				tr->probe_path = prev->t[t].probe_path;
 		}
 		if (!cfg->probe_interval_ms)
 			tr->probe_ok = true;
