@@ -7,6 +7,9 @@
 # is started again 3 s later; xfrmd reconnects by itself (backoff), reloads
 # its connections and keys, the tunnels and routes come back and the dead
 # charon's SAs are removed, with no operator action. The outage is reported.
+# Both ends run xfrmd here: gwb's stale-tunnel restart (probe.restart_after) is
+# set above the outage, or gwb would initiate while gwa's xfrmd does too, and
+# the two IKE SAs per tunnel would make the SA count below meaningless.
 
 GWA_LAN_V=10.11.0.1 HOSTA_V=10.11.0.10 GWB_LAN_V=10.12.0.1 HOSTB_V=10.12.0.10
 on hosta ip addr add $HOSTA_V/24 dev lan0
