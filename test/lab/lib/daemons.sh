@@ -4,9 +4,12 @@
 #   xfrmd.sock (control socket), state/ (xfrmd state dir), xfrmd.log
 #
 #   start_charon GW...              charon in namespace(s) GW; waits for the VICI sockets
-#   swanctl_on GW COMMAND [ARGS...] swanctl against GW's charon (COMMAND first, e.g. --list-sas)
+#                                   (10 s times LAB_SLOW, as every wait here: lib/check.sh)
+#   swanctl_on GW COMMAND [ARGS...] swanctl against GW's charon (COMMAND first, e.g. --list-sas);
+#                                   a "--timeout N" in ARGS is stretched to N x LAB_SLOW
 #   start_xfrmd GW [ARGS...]        xfrmd (foreground, -d debug log) in namespace GW; waits for
-#                                   its control socket
+#                                   its control socket and, if charon runs on GW, until xfrmd
+#                                   says it is connected to it (an apply before fails)
 #   xfrmctl_on GW ARGS...           xfrmctl against GW's xfrmd
 #   stop_daemon GW charon|xfrmd     SIGTERM and wait (up to 10 s)
 #   lab_log_tail GW NAME [N]        last N lines of $LAB_RUN/GW/NAME.log
@@ -84,17 +87,19 @@ _lab_spawn() { # _lab_spawn GW LOG CMD...
   _lab_pid=$!
 }
 
-# _lab_wait_socket GW NAME SOCKET: wait up to 10 s for the daemon's socket to appear.
+# _lab_wait_socket GW NAME SOCKET: wait for the daemon's socket to appear, up to 10 s times
+# LAB_SLOW (xfrmd under valgrind takes seconds on a busy host); stop waiting if the daemon exits.
 _lab_wait_socket() {
   local gw=$1 name=$2 sock=$3 pid
   pid=$(cat "$LAB_RUN/$gw/$name.pid")
-  if ! wait_for 10 test -S "$sock"; then
-    echo "$name in $gw: no socket $sock after 10 s; last log lines:"
+  if ! wait_for 10 _lab_socket_or_gone "$sock" "$pid"; then
+    echo "$name in $gw: no socket $sock after $(lab_slow_s 10) s (LAB_SLOW ${LAB_SLOW:-1}); last log lines:"
     lab_log_tail "$gw" "$name" 20
     return 1
   fi
-  kill -0 "$pid" 2>/dev/null || { echo "$name in $gw exited"; lab_log_tail "$gw" "$name" 20; return 1; }
+  if _lab_gone "$pid"; then echo "$name in $gw exited"; lab_log_tail "$gw" "$name" 20; return 1; fi
 }
+_lab_socket_or_gone() { [[ -S $1 ]] || _lab_gone "$2"; }
 
 start_charon() { # start_charon GW...: starts them all, then waits for each
   local gw d
@@ -109,10 +114,15 @@ start_charon() { # start_charon GW...: starts them all, then waits for each
 }
 
 swanctl_on() {
-  local gw=$1 cmd=$2
+  local gw=$1 cmd=$2 a args=() stretch=0
   shift 2
+  for a; do
+    if ((stretch)) && [[ $a =~ ^[0-9]+$ ]]; then a=$(lab_slow_s "$a"); fi
+    [[ $a == --timeout ]] && stretch=1 || stretch=0
+    args+=("$a")
+  done
   STRONGSWAN_CONF=$LAB_RUN/$gw/strongswan.conf \
-    ip netns exec "$gw" swanctl "$cmd" --uri "unix://$LAB_RUN/$gw/charon.vici" "$@"
+    ip netns exec "$gw" swanctl "$cmd" --uri "unix://$LAB_RUN/$gw/charon.vici" ${args[@]+"${args[@]}"}
 }
 
 start_xfrmd() {
@@ -128,7 +138,17 @@ start_xfrmd() {
   _lab_spawn "$gw" "$d/xfrmd.log" ${LAB_XFRMD_WRAP[@]+"${LAB_XFRMD_WRAP[@]}"} "$XFRMD_BIN" -d -c "$d/xfrmd.sock" -s "$d/state" \
     -v "unix://$d/charon.vici" "$@"
   echo "$_lab_pid" >"$d/xfrmd.pid"
-  _lab_wait_socket "$gw" xfrmd "$d/xfrmd.sock"
+  _lab_wait_socket "$gw" xfrmd "$d/xfrmd.sock" || return
+  # xfrmd connects to charon after it listens; on a busy host an apply right away would find it
+  # not connected yet. Not fatal: what comes next says what is wrong.
+  if [[ -S $d/charon.vici && -f $d/charon.pid ]] && ! _lab_gone "$(cat "$d/charon.pid")"; then
+    wait_for 10 _lab_xfrmd_charon "$gw" ||
+      echo "xfrmd in $gw: not connected to charon after $(lab_slow_s 10) s (LAB_SLOW ${LAB_SLOW:-1})"
+  fi
+}
+
+_lab_xfrmd_charon() { # xfrmd on GW reports charon connected
+  xfrmctl_on "$1" status --json 2>/dev/null | grep -cE '"connected": *true' >/dev/null
 }
 
 xfrmctl_on() {
