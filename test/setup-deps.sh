@@ -13,6 +13,10 @@ packages=(
 	python3 python3-jsonschema clang-format cppcheck
 	dpkg-dev debhelper fakeroot lintian debootstrap zstd systemd-container # the .deb test
 	clang libclang-rt-14-dev llvm # libFuzzer, sanitizer runtimes, symbolizer
+	# Libreswan's runtime libraries and certutil (lab scenarios interop-libreswan-*; the package
+	# itself conflicts with strongSwan and is only unpacked, below)
+	libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8
+	libcap-ng0 libaudit1
 )
 
 missing=()
@@ -28,3 +32,28 @@ if ((${#missing[@]})); then
 fi
 # UML's module tree is bind-mounted over /lib/modules inside the lab.
 mkdir -p /lib/modules
+
+# Libreswan (lab scenarios interop-libreswan-*): Debian's package conflicts with strongSwan in
+# dpkg, so it is never installed: downloaded and unpacked into $LAB_CACHE/libreswan/<version>/
+# (.complete marks a whole tree; built beside it and renamed). A tree already there is used as it
+# is (rm -rf the directory to fetch the current version).
+lab_cache=${LAB_CACHE:-/var/cache/xfrmd-lab}
+if ! compgen -G "$lab_cache/libreswan/*/.complete" >/dev/null; then
+	lsw_version() { apt-cache policy libreswan 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)'; }
+	lsw_ver=$(lsw_version) || { apt-get update -qq && lsw_ver=$(lsw_version); } ||
+		{ echo "setup: apt knows no libreswan package" >&2; exit 1; }
+	echo "setup: unpacking libreswan $lsw_ver into $lab_cache/libreswan/$lsw_ver"
+	mkdir -p "$lab_cache/libreswan"
+	tmp=$(mktemp -d "$lab_cache/libreswan/.fetch.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && { apt-get download -q -o APT::Sandbox::User=root "libreswan=$lsw_ver" >/dev/null ||
+		{ apt-get update -qq && apt-get download -q -o APT::Sandbox::User=root "libreswan=$lsw_ver" >/dev/null; }; })
+	dpkg -x "$tmp"/libreswan_*.deb "$tmp/tree"
+	# Every library pluto and its tools need must be installed (the list above).
+	if ldd "$tmp/tree/usr/libexec/ipsec/"{pluto,whack,addconn} | grep 'not found'; then
+		echo "setup: libreswan $lsw_ver needs libraries that are missing (above)" >&2
+		exit 1
+	fi
+	touch "$tmp/tree/.complete"
+	mv -T "$tmp/tree" "$lab_cache/libreswan/$lsw_ver" 2>/dev/null || [[ -e $lab_cache/libreswan/$lsw_ver/.complete ]]
+fi
