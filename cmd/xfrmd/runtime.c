@@ -164,16 +164,31 @@ static void reconciled_check(struct xfrmd *d)
  * s for Libreswan in the lab's guest): it gets three times the wait. */
 #define STALE_FRESH_FACTOR 3
 
+/* Every tunnel of an active-active link, the primary of an active-standby
+ * one, and its standby only while the other tunnel carries nothing. */
+static bool tunnel_needed(const struct conn_rt *c, size_t i)
+{
+	if (c->pair.mode == PAIR_ACTIVE_ACTIVE || i == c->pair.primary)
+		return true;
+	return !(c->pair.active & ~(1u << i));
+}
+
+static void stale_inputs(const struct conn_rt *c, const struct tunnel_rt *t,
+			 struct health_tunnel *h)
+{
+	h->ike_up = t->ike_up;
+	h->child_up = t->child_up;
+	h->probing = t->probe != NULL;
+	h->outbound_proven = t->probe_ok;
+	h->needed = tunnel_needed(c, tunnel_index(c, t));
+}
+
 static void stale_check(struct conn_rt *c, struct tunnel_rt *t)
 {
-	struct health_tunnel h = {
-	    .ike_up = t->ike_up,
-	    .child_up = t->child_up,
-	    .probing = t->probe != NULL,
-	    .outbound_proven = t->probe_ok,
-	};
+	struct health_tunnel h;
 	uint64_t base = (uint64_t)c->cfg->probe_restart_after * 1000, wait;
 
+	stale_inputs(c, t, &h);
 	if (t->child_up && t->probe_ok) {
 		t->stale_delay_ms = 0; /* proven: the next stale spell starts over */
 		t->stale_proven = true;
@@ -200,15 +215,11 @@ static void stale_restart(void *ctx)
 {
 	struct tunnel_rt *t = ctx;
 	struct conn_rt *c = t->conn;
-	struct health_tunnel h = {
-	    .ike_up = t->ike_up,
-	    .child_up = t->child_up,
-	    .probing = t->probe != NULL,
-	    .outbound_proven = t->probe_ok,
-	};
+	struct health_tunnel h;
 	uint64_t unanswered = loop_now_ms() - t->stale_armed_ms;
 	struct xerr e;
 
+	stale_inputs(c, t, &h);
 	if (!health_restart_wanted(&h) || !c->d->charon_ready)
 		return;
 	t->restarts++;
@@ -247,8 +258,9 @@ static void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t
 		announce(c, why);
 	else
 		arm_failback(c);
-	if (i < c->pair.n)
-		stale_check(c, &c->t[i]);
+	/* the others too: whether a standby is needed follows the active set */
+	for (size_t k = 0; k < c->pair.n; k++)
+		stale_check(c, &c->t[k]);
 	if (!walking_table)
 		reconciled_check(c->d);
 }

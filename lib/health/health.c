@@ -27,5 +27,5 @@ uint64_t health_restart_delay(uint64_t prev_ms, uint64_t restart_after_ms)
 
 bool health_restart_wanted(const struct health_tunnel *t)
 {
-	return t->ike_up && t->child_up && t->probing && !t->outbound_proven;
+	return t->ike_up && t->child_up && t->probing && !t->outbound_proven && t->needed;
 }

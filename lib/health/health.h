@@ -38,9 +38,13 @@ bool health_probes_lost(uint16_t next_seq, uint16_t newest_answered, uint32_t lo
 uint64_t health_restart_delay(uint64_t prev_ms, uint64_t restart_after_ms);
 
 /* Whether the stale-tunnel rule applies now: IKE and CHILD SAs up, probes
- * running and unanswered. */
+ * running and unanswered, and the link needing the tunnel (not a standby
+ * while another tunnel carries traffic: restarting it would gain nothing,
+ * and a peer that uses one CHILD_SA at a time for the same subnets, as
+ * Libreswan's policy-based conns do, would move to the restarted one, away
+ * from the tunnel carrying traffic). */
 struct health_tunnel {
-	bool ike_up, child_up, probing, outbound_proven;
+	bool ike_up, child_up, probing, outbound_proven, needed;
 };
 bool health_restart_wanted(const struct health_tunnel *t);
 

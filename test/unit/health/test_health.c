@@ -60,7 +60,8 @@ END_TEST
 
 START_TEST(restart_only_when_sas_up_and_probes_unanswered)
 {
-	struct health_tunnel t = {.ike_up = true, .child_up = true, .probing = true};
+	struct health_tunnel t = {
+	    .ike_up = true, .child_up = true, .probing = true, .needed = true};
 
 	ck_assert(health_restart_wanted(&t));
 	t.outbound_proven = true; /* answered: healthy */
@@ -73,6 +74,9 @@ START_TEST(restart_only_when_sas_up_and_probes_unanswered)
 	ck_assert(!health_restart_wanted(&t));
 	t.ike_up = true;
 	t.probing = false; /* no probes: nothing says it is stale */
+	ck_assert(!health_restart_wanted(&t));
+	t.probing = true;
+	t.needed = false; /* a standby while the primary carries traffic */
 	ck_assert(!health_restart_wanted(&t));
 }
 END_TEST
