@@ -204,6 +204,12 @@ static void stale_check(struct conn_rt *c, struct tunnel_rt *t)
 	wait = t->stale_delay_ms ? t->stale_delay_ms : base;
 	if (!t->stale_proven && !t->stale_delay_ms)
 		wait *= STALE_FRESH_FACTOR;
+	/* Two xfrmd gateways must not restart one tunnel at once (both would
+	 * initiate: duplicate IKE SAs): the end with the higher address waits
+	 * twice as long, and the other end's fresh SA usually ends its spell. */
+	if (memcmp(c->cfg->tunnels[tunnel_index(c, t)].local.bytes,
+		   c->cfg->tunnels[tunnel_index(c, t)].remote.bytes, 16) > 0)
+		wait *= 2;
 	t->stale_armed_ms = loop_now_ms();
 	loop_timer_arm(t->stale_timer, wait);
 }

@@ -5,6 +5,10 @@
 # well under a second; path 1 returns: traffic goes back to tunnel 1 after
 # the 3 s hold-down. Then ESP is dropped on both paths: nothing between the
 # LANs leaves in clear text (fail-closed), and traffic resumes afterwards.
+# Both ends run xfrmd and the paths stay cut for long: probe.restart_after is 0
+# here (the stale-tunnel restart is shown against peers that are not xfrmd,
+# peer-swanctl-*), so that what this scenario asserts does not race two
+# gateways renegotiating at once.
 
 # The hold-down is checked from outside while it runs: on a slow guest a status
 # call takes seconds, so it scales with the guest's speed (3 s on a quiet one).

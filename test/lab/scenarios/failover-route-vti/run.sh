@@ -5,6 +5,10 @@
 # multipath route to the remote LAN over both. Several flows spread over the
 # two tunnels; path 1 is cut: every flow continues on tunnel 2 within a
 # second; path 1 returns: both tunnels carry traffic again.
+# Both ends run xfrmd and the paths stay cut for long: probe.restart_after is 0
+# here (the stale-tunnel restart is shown against peers that are not xfrmd,
+# peer-swanctl-*), so that what this scenario asserts does not race two
+# gateways renegotiating at once.
 
 FLOW_SRCS=(10.1.0.11 10.1.0.12 10.1.0.13 10.1.0.14 10.1.0.15 10.1.0.16)
 for a in "${FLOW_SRCS[@]}"; do on hosta ip addr add $a/24 dev lan0; done

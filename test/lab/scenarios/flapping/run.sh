@@ -8,6 +8,10 @@
 # of cycle 0, and xfrmd's file descriptors and memory have not grown. gwa's
 # xfrmd runs under valgrind (memcheck; ASan cannot map its shadow memory in
 # user-mode Linux): after SIGTERM it must report no errors and no leaks.
+# Both ends run xfrmd and the paths stay cut for long: probe.restart_after is 0
+# here (the stale-tunnel restart is shown against peers that are not xfrmd,
+# peer-swanctl-*), so that what this scenario asserts does not race two
+# gateways renegotiating at once.
 
 CYCLES=${FLAP_CYCLES:-100}
 RSS_GROWTH_MAX_KB=256
