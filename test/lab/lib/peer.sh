@@ -74,8 +74,10 @@ PY
   fi
   require start-xfrmd start_xfrmd gwa
   ev_start
-  capture_start gwa ul0 "$LAB_RUN/gwa/up-ul0.pcap"
-  capture_start gwa ul1 "$LAB_RUN/gwa/up-ul1.pcap"
+  # Captures, like every background process here, write nothing to the scenario's output: a
+  # process left holding it would keep guest-init waiting for guest.log's writer to finish.
+  capture_start gwa ul0 "$LAB_RUN/gwa/up-ul0.pcap" >>"$LAB_RUN/gwa/captures.log"
+  capture_start gwa ul1 "$LAB_RUN/gwa/up-ul1.pcap" >>"$LAB_RUN/gwa/captures.log"
   require apply xfrmctl_on gwa apply -f "$cfg"
   PEER_APPLIED=$EPOCHREALTIME
 }
@@ -306,8 +308,8 @@ peer_bringup() {
 # after the restore, ms), FO_LOST and FB_LOST (echo requests lost then), REACTS (cut -> failover
 # event, ms) and HOLDS.
 peer_cuts() {
-  local n=$1 cut_s=$2 fb_s=$3 hold=$4 i f t_cut t_fo t_res t_fb snap sent2 on2 hd r0 ok=0 why=""
-  FO_GAPS=() FB_GAPS=() FO_LOST=() FB_LOST=() REACTS=() HOLDS=()
+  local n=$1 cut_s=$2 fb_s=$3 hold=$4 i f t_cut t_fo t_res t_fb t_back snap sent2 on2 hd r0 ok=0 why=""
+  FO_GAPS=() FB_GAPS=() FO_LOST=() FB_LOST=() REACTS=() HOLDS=() BACKS=()
   : >"$LAB_OUT/show-failover.txt"
   for ((i = 1; i <= n; i++)); do
     f=cut$i
@@ -339,12 +341,13 @@ peer_cuts() {
     FO_GAPS+=("$(tflow_gap_ms $f "$t_cut" "$t_res")") FO_LOST+=("$(tflow_lost_in $f "$t_cut" "$t_res")")
     FB_GAPS+=("$(tflow_gap_ms $f "$t_res")") FB_LOST+=("$(tflow_lost_in $f "$t_res")")
     REACTS+=("$(peer_ms_since "$t_cut" "$t_fo")")
-    hd=$(ev_hold_ms)
-    HOLDS+=("${hd:--1}")
+    hd=$(ev_hold_ms) t_back=$(ev_time 'e.get("to") == [1]' first)
+    HOLDS+=("${hd:--1}") BACKS+=("$(peer_ms_since "$t_res" "$t_back")")
     echo "cut $i ($(peer_ms_since "$t_cut" "$t_res") ms): interruption ${FO_GAPS[-1]} ms, ${FO_LOST[-1]} lost" \
       "(cut -> failover event ${REACTS[-1]} ms; $on2 replies and $sent2 packets on tunnel 2 during the cut);" \
       "restored: interruption ${FB_GAPS[-1]} ms, ${FB_LOST[-1]} lost" \
-      "(tunnel 1 carrying seen after $(peer_ms_since "$t_res" "$t_fb") ms; tunnel 1 up -> traffic back ${hd:-?} ms);" \
+      "(restore -> traffic back on tunnel 1 ${BACKS[-1]} ms by xfrmd's events, of which tunnel 1 up -> back ${hd:-?} ms;" \
+      "polled: $(peer_ms_since "$t_res" "$t_fb") ms);" \
       "restarts of tunnel 1: $(($(peer_tun 1 "t.get('restarts') or 0") - r0))" >>"$LAB_OUT/show-failover.txt"
     ok=$((ok + 1))
   done
@@ -353,7 +356,8 @@ peer_cuts() {
     echo "  failover interruption: $(peer_stats "${FO_GAPS[@]}"); lost: $(peer_stats "${FO_LOST[@]}" | sed 's/ ms//g') packets"
     echo "  cut -> xfrmd's failover event: $(peer_stats "${REACTS[@]}")"
     echo "  failback interruption: $(peer_stats "${FB_GAPS[@]}"); lost: $(peer_stats "${FB_LOST[@]}" | sed 's/ ms//g') packets"
-    echo "  tunnel 1 healthy again -> carrying: $(peer_stats "${HOLDS[@]}") (failback_hold_down 2 s)"
+    echo "  restore -> traffic back on tunnel 1: $(peer_stats "${BACKS[@]}");" \
+      "tunnel 1 healthy again -> carrying: $(peer_stats "${HOLDS[@]}") (failback_hold_down 2 s)"
   } >>"$LAB_OUT/show-failover.txt"
   if ((ok == n)); then pass cuts-fail-over-and-back "$ok of $n"; else fail cuts-fail-over-and-back "$ok of $n: $why"; fi
   if ((hold)) && ((${#HOLDS[@]})); then check_gt failback-after-hold-down "$(peer_median "${HOLDS[@]}")" 1800; fi
@@ -384,8 +388,8 @@ peer_both_paths() {
   check both-cut-starts-on-tunnel1 wait_for 60 active_is gwa "[1]"
   tflow_start hosta "$HOSTB" both 0.02
   wait_for 30 tflow_has both 10 || true
-  capture_start gwa ul0 "$p0"
-  capture_start gwa ul1 "$p1"
+  capture_start gwa ul0 "$p0" >>"$LAB_RUN/gwa/captures.log"
+  capture_start gwa ul1 "$p1" >>"$LAB_RUN/gwa/captures.log"
   ev_mark
   peer_cut "$GWA_UL1" "$GWB_UL1" "$GWA_UL2" "$GWB_UL2"
   t_cut=$EPOCHREALTIME
@@ -417,8 +421,8 @@ peer_daemons() {
   check charon-kill-starts-on-tunnel1 wait_for 60 active_is gwa "[1]"
   tflow_start hosta "$HOSTB" chr 0.02
   wait_for 30 tflow_has chr 10 || true
-  capture_start gwa ul0 "$p0"
-  capture_start gwa ul1 "$p1"
+  capture_start gwa ul0 "$p0" >>"$LAB_RUN/gwa/captures.log"
+  capture_start gwa ul1 "$p1" >>"$LAB_RUN/gwa/captures.log"
   kill_daemon gwa charon
   check charon-kill-fail-closed wait_for 15 state_is gwa down
   start_charon gwa
@@ -524,12 +528,14 @@ peer_t1_inbound_only() {
 }
 peer_tun_unhealthy() { [[ $(peer_tun "$1" "t.get('healthy')") == False ]]; }
 
-# peer_silent_clear: gwb loses tunnel 1's IKE SA without telling gwa: terminated while path 1 is
-# cut, so its DELETE is lost; the path is back at once. gwa's tunnel 1 (IKE and CHILD SAs up,
-# probes unanswered) is restarted by xfrmd (probe.restart_after) and carries traffic again.
-# Judged from xfrmd's events, so a busy guest's slow polling cannot miss a step.
+# peer_silent_clear: gwb drops tunnel 1's IKE SA without telling gwa: terminated while gwb's IKE
+# packets to gwa are dropped, so its DELETE is lost (data packets pass until gwb's SAs are gone).
+# gwa's tunnel 1 keeps IKE and CHILD SAs that look up while its probes go unanswered: xfrmd
+# restarts it (probe.restart_after) and it carries traffic again. Judged from xfrmd's events, so
+# a busy guest's slow polling cannot miss a step.
 peer_silent_clear() {
-  local r0 r1 t_res t_rs t_up t_car gap
+  local r0 r1 t_gone t_down t_rs t_up t_car gap
+  local ike_out=(OUTPUT -s "$GWB_UL1" -d "$GWA_UL1" -p udp -j DROP)
   local down='e["type"] == "tunnel-down" and e.get("tunnel") == 1'
   local rst='e["type"] == "tunnel-restart" and e.get("tunnel") == 1'
   local up='e["type"] == "tunnel-up" and e.get("tunnel") == 1'
@@ -538,26 +544,26 @@ peer_silent_clear() {
   wait_for 30 tflow_has sc 10 || true
   r0=$(peer_tun 1 "t.get('restarts')")
   ev_mark
-  peer_cut "$GWA_UL1" "$GWB_UL1"
+  on gwb iptables-legacy -I "${ike_out[@]}"
   check silent-clear-peer-terminates swanctl_on gwb --terminate --ike peer-t1 --force
-  peer_uncut "$GWA_UL1" "$GWB_UL1"
-  t_res=$EPOCHREALTIME
+  t_gone=$EPOCHREALTIME
+  on gwb iptables-legacy -D "${ike_out[@]}"
   check_eq silent-clear-gwa-still-has-t1 "True True" "$(peer_tun 1 "'%s %s' % (t['ike'] is not None, t['child'] is not None)")"
   check silent-clear-t1-found-dead wait_for 30 ev_seen "$down"
   check silent-clear-t1-restarted wait_for 45 ev_seen_after "$down" "$rst"
   check silent-clear-t1-healthy-again wait_for 45 ev_seen_after "$rst" "$up"
   check silent-clear-t1-carries-again wait_for 30 active_is gwa "[1]"
-  t_rs=$(ev_time_after "$down" "$rst") t_up=$(ev_time_after "$rst" "$up")
+  t_down=$(ev_time "$down" first) t_rs=$(ev_time_after "$down" "$rst") t_up=$(ev_time_after "$rst" "$up")
   t_car=$(ev_time_after "$rst" 'e.get("to") == [1]')
   r1=$(peer_tun 1 "t.get('restarts')")
   check silent-clear-restart-counted python3 -c 'import sys; sys.exit(not int(sys.argv[2]) > int(sys.argv[1]))' "$r0" "$r1"
   flow_stop sc
   gap=$(tflow_gap_ms sc)
   {
-    echo "gwb terminated tunnel 1's IKE SA while path 1 was cut (its DELETE lost), path 1 restored at once"
-    echo "  (probe.restart_after ${PEER_RESTART_AFTER:-?} s, failback_hold_down 2 s); from the restore, by xfrmd's events:"
-    echo "  tunnel 1 restarted by xfrmd after $(peer_ms_since "$t_res" "$t_rs") ms, healthy after $(peer_ms_since "$t_res" "$t_up") ms," \
-      "carrying after $(peer_ms_since "$t_res" "$t_car") ms; restarts of tunnel 1: $r0 -> $r1"
+    echo "gwb terminated tunnel 1's IKE SA, its DELETE lost (gwb's IKE packets to gwa dropped meanwhile)"
+    echo "  (probe.restart_after ${PEER_RESTART_AFTER:-?} s, failback_hold_down 2 s); from the terminate's return, by xfrmd's events:"
+    echo "  tunnel 1 found dead $(peer_ms_since "$t_gone" "$t_down") ms, restarted by xfrmd $(peer_ms_since "$t_gone" "$t_rs") ms," \
+      "healthy $(peer_ms_since "$t_gone" "$t_up") ms, carrying $(peer_ms_since "$t_gone" "$t_car") ms; restarts of tunnel 1: $r0 -> $r1"
     echo "  longest interruption of hosta's flow ${gap} ms"
   } >"$LAB_OUT/show-silent-clear.txt"
 }
