@@ -122,7 +122,7 @@ VTI_UP='"connection":"vti","from":[2],"to":[1,2]' POL_UP='"connection":"pol","fr
 
 # The checks after the loop take about a minute under valgrind on an unloaded host: keep twice
 # that (times LAB_SLOW), but never more than a third of the scenario's limit (LAB_TIMEOUT,
-# already stretched by LAB_SLOW up to x3).
+# already stretched by LAB_SLOW up to x5).
 reserve_s=$(lab_slow_s 120)
 ((reserve_s <= LAB_TIMEOUT / 3)) || reserve_s=$((LAB_TIMEOUT / 3))
 t0=$SECONDS ok=0 slow=""

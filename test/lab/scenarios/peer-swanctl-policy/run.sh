@@ -57,8 +57,8 @@ check peer-drops-tunnel2-after-decrypting wait_for 10 mm_grew "$mm0"
 cuts=10 ok=0 why="" OUTS=() RECS=()
 pc0=$LAB_RUN/gwa/cuts-ul0.pcap pc1=$LAB_RUN/gwa/cuts-ul1.pcap
 : >"$LAB_OUT/show-failover.txt"
-capture_start gwa ul0 "$pc0"
-capture_start gwa ul1 "$pc1"
+capture_start gwa ul0 "$pc0" >>"$LAB_RUN/gwa/captures.log"
+capture_start gwa ul1 "$pc1" >>"$LAB_RUN/gwa/captures.log"
 gwb_informational() { grep -c '<peer-t1|[0-9]*> generating INFORMATIONAL request' "$LAB_RUN/gwb/charon.log" || true; }
 dpd0=$(gwb_informational)
 for ((i = 1; i <= cuts; i++)); do
