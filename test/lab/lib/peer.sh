@@ -308,7 +308,7 @@ peer_bringup() {
 # after the restore, ms), FO_LOST and FB_LOST (echo requests lost then), REACTS (cut -> failover
 # event, ms) and HOLDS.
 peer_cuts() {
-  local n=$1 cut_s=$2 fb_s=$3 hold=$4 i f t_cut t_fo t_res t_fb t_back snap sent2 on2 hd r0 ok=0 why=""
+  local n=$1 cut_s=$2 fb_s=$3 hold=$4 i f t_cut t_fo t_res t_fb t_back snap sent2 on2 hd r0 dur ok=0 why=""
   FO_GAPS=() FB_GAPS=() FO_LOST=() FB_LOST=() REACTS=() HOLDS=() BACKS=()
   : >"$LAB_OUT/show-failover.txt"
   for ((i = 1; i <= n; i++)); do
@@ -317,12 +317,14 @@ peer_cuts() {
     wait_for 30 tflow_has $f 10 || { why="cut $i: no traffic before the cut"; flow_stop $f; break; }
     r0=$(peer_tun 1 "t.get('restarts') or 0")
     ev_mark
-    snap=$(esp_out gwa "$GWA_UL2")
+    # Times from just before each iptables call: in a busy guest the rules may take effect long
+    # before the call returns.
+    snap=$(esp_out gwa "$GWA_UL2") t_cut=$EPOCHREALTIME
     peer_cut "$GWA_UL1" "$GWB_UL1"
-    t_cut=$EPOCHREALTIME
     sleep "$cut_s"
-    peer_uncut "$GWA_UL1" "$GWB_UL1"
     t_res=$EPOCHREALTIME
+    peer_uncut "$GWA_UL1" "$GWB_UL1"
+    dur=$(peer_ms_since "$t_cut")
     # Read after the cut (a busy guest takes seconds for it); the hold-down keeps tunnel 2 on meanwhile.
     sent2=$(esp_delta "$snap" "$(esp_out gwa "$GWA_UL2")")
     t_fo=$(ev_time 'e.get("to") == [2]' first)
@@ -343,7 +345,7 @@ peer_cuts() {
     REACTS+=("$(peer_ms_since "$t_cut" "$t_fo")")
     hd=$(ev_hold_ms) t_back=$(ev_time 'e.get("to") == [1]' first)
     HOLDS+=("${hd:--1}") BACKS+=("$(peer_ms_since "$t_res" "$t_back")")
-    echo "cut $i ($(peer_ms_since "$t_cut" "$t_res") ms): interruption ${FO_GAPS[-1]} ms, ${FO_LOST[-1]} lost" \
+    echo "cut $i (${dur} ms): interruption ${FO_GAPS[-1]} ms, ${FO_LOST[-1]} lost" \
       "(cut -> failover event ${REACTS[-1]} ms; $on2 replies and $sent2 packets on tunnel 2 during the cut);" \
       "restored: interruption ${FB_GAPS[-1]} ms, ${FB_LOST[-1]} lost" \
       "(restore -> traffic back on tunnel 1 ${BACKS[-1]} ms by xfrmd's events, of which tunnel 1 up -> back ${hd:-?} ms;" \
@@ -391,11 +393,11 @@ peer_both_paths() {
   capture_start gwa ul0 "$p0" >>"$LAB_RUN/gwa/captures.log"
   capture_start gwa ul1 "$p1" >>"$LAB_RUN/gwa/captures.log"
   ev_mark
-  peer_cut "$GWA_UL1" "$GWB_UL1" "$GWA_UL2" "$GWB_UL2"
   t_cut=$EPOCHREALTIME
+  peer_cut "$GWA_UL1" "$GWB_UL1" "$GWA_UL2" "$GWB_UL2"
   sleep 3
-  peer_uncut "$GWA_UL1" "$GWB_UL1" "$GWA_UL2" "$GWB_UL2"
   t_res=$EPOCHREALTIME
+  peer_uncut "$GWA_UL1" "$GWB_UL1" "$GWA_UL2" "$GWB_UL2"
   check both-cut-fail-closed peer_cut_window_ok "$t_res"
   tflow_mark both
   check both-cut-traffic-returns wait_for 60 tflow_has both 10
@@ -408,7 +410,7 @@ peer_both_paths() {
   check_eq fail-closed-no-clear-text 0 "$clear"
   check_lt both-cut-back-within-3s "${ret:-99999}" "$(peer_ms 3000)"
   {
-    echo "both paths cut for $(peer_ms_since "$t_cut" "$t_res") ms under a 50 pkt/s flow, then restored (gwb silent):"
+    echo "both paths cut for $(peer_ms_since "$t_cut" "$t_res") ms (iptables calls' starts) under a 50 pkt/s flow, then restored (gwb silent):"
     echo "  outage ${gap} ms; restore -> first reply ${ret:-never} ms"
     echo "  fail-closed: clear-text packets between the LANs on gwa's underlay links while cut: $clear"
   } >"$LAB_OUT/show-both-paths.txt"

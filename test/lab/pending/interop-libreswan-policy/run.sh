@@ -49,12 +49,12 @@ t = lambda e: datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ").rep
 sys.exit(not any(t(e) >= float(sys.argv[2]) and eval(sys.argv[3], {"e": e})
   for e in (json.loads(l) for l in open(sys.argv[1]) if l[:1] == "{")))' "$LAB_RUN/gwa/events.log" "$1" "$2"
 }
-# gaps_ms NAME: the gaps of more than 100 ms between replies of flow NAME, longest first.
+# gaps_ms NAME: the 5 longest gaps between replies of flow NAME, in ms, longest first.
 gaps_ms() {
   python3 - "$LAB_RUN/$1.ping" <<'PY'
 import re, sys
 ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from ", open(sys.argv[1]).read(), re.M)]
-print(" ".join(str(g) for g in sorted((round((b - a) * 1000) for a, b in zip(ts, ts[1:])), reverse=True) if g > 100) or "none")
+print(" ".join(str(g) for g in sorted((round((b - a) * 1000) for a, b in zip(ts, ts[1:])), reverse=True)[:5]) or "none")
 PY
 }
 # agree: the tunnel gwb accepts carries xfrmd's traffic and is its only healthy one (status).
@@ -160,6 +160,9 @@ ip netns exec gwa "$XFRMCTL_BIN" -s "$LAB_RUN/gwa/xfrmd.sock" monitor --json >"$
 monitor_pid=$!
 require apply xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
 lag=$(($(lab_slow_s 1) * 1000)) # ms xfrmd may take to see gwb change (1 s, times LAB_SLOW)
+# A gap between replies that counts as an interruption: 1 s, times LAB_SLOW (a busy host delays
+# the flow's pings and answers by hundreds of ms without any change of path).
+gap_max=$(($(lab_slow_s 1) * 1000))
 
 # 1. Both tunnels come up (xfrmd initiates); gwb accepts one of them.
 check peer-t1-up wait_for 90 pluto_up gwb t1
@@ -191,7 +194,7 @@ flow_stop f0
 m1=$(tmpl_mismatch)
 check_gt peer-drops-other "$((m1 - m0))" 0
 gap=$(flow_timed_gap_ms f0)
-check_lt quiet-window-no-interruption "$gap" 1000
+check_lt quiet-window-no-interruption "$gap" "$gap_max"
 read -r moves restarts _ < <(peer_analysis "$t0" "$t1" "$lag") || true
 check_eq peer-never-moved 0 "$moves"
 check_eq no-restart-in-quiet-window 0 "$restarts"
@@ -231,13 +234,13 @@ check flow-continues wait_for 5 flowing f1
 flow_stop f1
 gaps=$(gaps_ms f1)
 read -r gap _ <<<"$gaps"
-check_lt interruptions-under-1s-x-slow "$gap" "$(($(lab_slow_s 1) * 1000))"
+check_lt interruptions-under-1s-x-slow "$gap" "$gap_max"
 save_peer_policies "3. standby re-established, primary restarted: gwb's policies back on tunnel 1"
 {
   echo "standby re-established (its IKE SA deleted on gwa, xfrmd initiated it again): gwb's policies moved"
   echo "  to it after $(ms "$t_term" "$t_moved") ms (pluto's updown script runs first); xfrmd followed $follow"
   echo "  (polled every 0.2 s), restarted the primary, and gwb was back on it $(ms "$t_moved" "$t_back") ms after it"
-  echo "  had left; gaps between replies of a 50 pkt/s flow (ms, over 100): $gaps"
+  echo "  had left; longest gaps between replies of a 50 pkt/s flow (ms): $gaps"
 } >"$LAB_OUT/show-move.txt"
 
 # 4. A rekey of the standby, which gwb drops (asked of gwa's charon; charon
@@ -262,7 +265,7 @@ check_gt answers-arrive-on-other "$(esp_delta "$in0" "$in1")" 100
 check_eq xfrmd-stays "[$used]" "$(conn gwa "c['active_tunnels']")"
 check_eq other-still-not-healthy False "$(conn gwa "c['tunnels'][$other - 1]['healthy']")"
 gap=$(flow_timed_gap_ms f2)
-check_lt rekey-no-interruption "$gap" 1000
+check_lt rekey-no-interruption "$gap" "$gap_max"
 if ev_since "$t_rekey" "e['type'] == 'tunnel-restart'"; then
   fail no-restart-after-rekey "$(grep -c '"tunnel-restart"' "$LAB_RUN/gwa/events.log") restarts so far"
 else

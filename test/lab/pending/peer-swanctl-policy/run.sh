@@ -66,11 +66,11 @@ for ((i = 1; i <= cuts; i++)); do
   tflow_start hosta "$HOSTB" $f 0.02
   wait_for 30 tflow_has $f 10 || { why="cut $i: no traffic before the cut"; flow_stop $f; break; }
   ev_mark
-  peer_cut "$GWA_UL1" "$GWB_UL1"
   t_cut=$EPOCHREALTIME
+  peer_cut "$GWA_UL1" "$GWB_UL1"
   sleep 2
-  peer_uncut "$GWA_UL1" "$GWB_UL1"
   t_res=$EPOCHREALTIME
+  peer_uncut "$GWA_UL1" "$GWB_UL1"
   w=$(peer_cut_window_ok "$t_res" no-t2) || why="cut $i: $w"
   [[ -n $why ]] || wait_for 30 active_is gwa "[1]" || why="cut $i: tunnel 1 not carrying 30 s after the restore"
   tflow_mark $f
