@@ -8,6 +8,27 @@ bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window)
 	return ago >= 1 && ago <= window;
 }
 
+void health_answers_sent(struct health_answers *a)
+{
+	a->bits <<= 1;
+}
+
+bool health_answers_first(struct health_answers *a, uint16_t next_seq, uint16_t seq)
+{
+	uint16_t ago = (uint16_t)(next_seq - seq);
+	uint64_t bit;
+
+	if (ago < 1)
+		return false;
+	if (ago > 64) /* older than the record: counted, not deduplicated */
+		return true;
+	bit = (uint64_t)1 << (ago - 1);
+	if (a->bits & bit)
+		return false;
+	a->bits |= bit;
+	return true;
+}
+
 bool health_probes_lost(uint16_t next_seq, uint16_t newest_answered, uint32_t loss)
 {
 	/* echoes sent after the newest answered one */

@@ -31,6 +31,19 @@ bool health_seq_fresh(uint16_t next_seq, uint16_t seq, uint32_t window);
  * busy machine: no echo sent, no answer read) never looks like loss. */
 bool health_probes_lost(uint16_t next_seq, uint16_t newest_answered, uint32_t loss);
 
+/* Which of the last 64 echoes were answered, so that each counts once in
+ * the statistics however many copies of its answer arrive (a peer running
+ * xfrmd answers over both tunnels, and its kernel too). Bit i: the echo
+ * sent i + 1 echoes before next_seq. */
+struct health_answers {
+	uint64_t bits;
+};
+/* An echo went out: every bit moves one place. */
+void health_answers_sent(struct health_answers *a);
+/* True the first time seq (sent before next_seq) is answered; an echo
+ * older than the last 64 is not recorded and always counts. */
+bool health_answers_first(struct health_answers *a, uint16_t next_seq, uint16_t seq);
+
 /* Stale-tunnel restarts: the first waits restart_after_ms, each next one
  * twice the previous, at most HEALTH_RESTART_MAX_MS (but never less than
  * restart_after_ms). prev_ms 0: the first. */

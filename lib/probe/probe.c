@@ -35,6 +35,7 @@ struct probe {
 	uint16_t seq;		  /* the next echo's */
 	uint16_t newest_answered; /* the newest echo answered (seq - 1 at start) */
 	unsigned peer_answers;	  /* this interval */
+	struct health_answers answers;
 	struct probe_stats st;
 };
 
@@ -195,6 +196,7 @@ static void send_echo(struct probe *p)
 
 	icmp_fill(pkt, sizeof(pkt), p->spec.source.family == AF_INET6, false, p->spec.ident,
 		  p->seq++);
+	health_answers_sent(&p->answers);
 	if (send_to_target(p, pkt, sizeof(pkt)))
 		p->st.sent++;
 }
@@ -270,7 +272,8 @@ static void on_icmp(struct probe *p, const uint8_t *m, size_t len, bool from_pee
 	    health_seq_fresh(p->seq, seq, p->spec.loss + 1)) {
 		if ((uint16_t)(seq - p->newest_answered) < 0x8000)
 			p->newest_answered = seq;
-		p->st.answered++;
+		if (health_answers_first(&p->answers, p->seq, seq))
+			p->st.answered++;
 		p->st.last_answer_ms = loop_now_ms();
 		set_alive(p, true);
 	} else if (m[0] == echo && m[1] == 0 && from_peer && p->peer_answers < PEER_ANSWERS_MAX &&

@@ -81,6 +81,46 @@ START_TEST(restart_only_when_sas_up_and_probes_unanswered)
 }
 END_TEST
 
+/* A peer running xfrmd answers each echo over both tunnels and its kernel
+ * once more: three copies, one answer. */
+START_TEST(each_echo_answered_counts_once)
+{
+	struct health_answers a = {0};
+	uint16_t next = 0;
+
+	for (int i = 0; i < 3; i++) { /* echoes 0, 1, 2 sent */
+		health_answers_sent(&a);
+		next++;
+	}
+	ck_assert(health_answers_first(&a, next, 1));
+	ck_assert(!health_answers_first(&a, next, 1));
+	ck_assert(!health_answers_first(&a, next, 1));
+	ck_assert(health_answers_first(&a, next, 2));
+	ck_assert(!health_answers_first(&a, next, 3)); /* not sent yet */
+	health_answers_sent(&a);		       /* echo 3 */
+	next++;
+	ck_assert(!health_answers_first(&a, next, 1)); /* still recorded */
+	ck_assert(health_answers_first(&a, next, 0));
+	ck_assert(health_answers_first(&a, next, 3));
+	for (int i = 0; i < 64; i++) {
+		health_answers_sent(&a);
+		next++;
+	}
+	ck_assert(health_answers_first(&a, next, 2)); /* past the record: counts */
+	/* across the 16-bit wrap: echoes 65535 and 0 */
+	a.bits = 0;
+	next = 65535;
+	health_answers_sent(&a);
+	next++;
+	health_answers_sent(&a);
+	next++;
+	ck_assert(health_answers_first(&a, next, 65535));
+	ck_assert(!health_answers_first(&a, next, 65535));
+	ck_assert(health_answers_first(&a, next, 0));
+	ck_assert(!health_answers_first(&a, next, 0));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("health");
@@ -88,6 +128,7 @@ int main(void)
 
 	tcase_add_test(tc, only_recent_sequence_numbers_count);
 	tcase_add_test(tc, dead_after_loss_echoes_without_answer);
+	tcase_add_test(tc, each_echo_answered_counts_once);
 	tcase_add_test(tc, restart_backoff_doubles_up_to_a_minute);
 	tcase_add_test(tc, restart_only_when_sas_up_and_probes_unanswered);
 	suite_add_tcase(s, tc);
