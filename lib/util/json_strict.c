@@ -248,10 +248,11 @@ static void path(const struct lexer *lx, char *out, size_t size)
 	out[0] = '\0';
 	for (size_t d = 0; d < lx->depth && n < size; d++) {
 		const struct frame *f = &lx->st[d];
-		char key[48];
 		int k;
 
 		if (f->obj) {
+			char key[48];
+
 			printable_key(lx, f->key, key);
 			k = snprintf(out + n, size - n, "%s%s", n ? "." : "", key);
 		} else {
@@ -461,7 +462,6 @@ static int container(struct lexer *lx, bool obj)
 {
 	char close = obj ? '}' : ']';
 	struct frame *f;
-	int rc;
 
 	if (lx->depth == JSON_STRICT_DEPTH)
 		return syntax(lx, "nesting too deep");
@@ -475,6 +475,8 @@ static int container(struct lexer *lx, bool obj)
 		return 0;
 	}
 	for (;;) {
+		int rc;
+
 		if ((obj && (rc = member_key(lx, f))) || (rc = value(lx)))
 			return rc;
 		skip_ws(lx);
