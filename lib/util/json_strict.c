@@ -1,8 +1,10 @@
 /*
  * A JSON lexer that keeps only what its rules need: a stack of open
- * containers for the path, and every key seen so far in a hash set keyed
- * by (object, unescaped key), so equal keys are found in linear time
- * however many an object has.
+ * containers for the path, and the keys of the open objects (a hash of
+ * each, unescaped, and where it is). A key is compared with the object's
+ * earlier keys of equal hash; an object of more than SCAN_MAX keys is
+ * looked up in a hash table instead, so a huge object costs linear time.
+ * A config's objects never need the table: it is not even allocated.
  */
 #include "json_strict.h"
 
@@ -14,8 +16,16 @@
 
 #include "json_span.h"
 
-/* One key of one object: the object's number (0: free slot) and where
- * the key's opening quote is. */
+#define SCAN_MAX 32
+
+/* A key: the hash of its unescaped bytes and where its quote is. */
+struct seen {
+	uint32_t hash;
+	size_t off;
+};
+
+/* A key of a large object: the object's number (0: free slot) and the
+ * key's hash mixed with it. */
 struct slot {
 	uint32_t obj;
 	uint32_t hash;
@@ -25,8 +35,9 @@ struct slot {
 struct frame {
 	bool obj;
 	uint32_t id;  /* objects: their number, from 1 */
-	size_t index; /* arrays: the element being read */
+	size_t index; /* the element (the member) being read */
 	size_t key;   /* objects: where the current key's quote is */
+	size_t first; /* objects: their first key in lexer.seen */
 };
 
 struct lexer {
@@ -37,6 +48,8 @@ struct lexer {
 	struct frame st[JSON_STRICT_DEPTH];
 	size_t depth;
 	uint32_t objs;
+	struct seen *seen; /* the open objects' keys, up to SCAN_MAX each */
+	size_t top, seen_cap;
 	struct slot *slots;
 	size_t cap, used;
 	char *key, *other; /* unescaped: the key read, one seen before */
@@ -290,18 +303,32 @@ static int duplicate(struct lexer *lx, size_t first, size_t second)
 
 /* ---- keys seen ---- */
 
-static uint32_t key_hash(uint32_t obj, const char *k, size_t n)
+static uint32_t fnv(const char *k, size_t n)
 {
-	uint32_t h = 2166136261u ^ obj;
+	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return (h ^ obj) * 16777619u;
+	return h;
+}
+
+/* A key's hash mixed with its object's number and finished so the low
+ * bits (the slot) spread: equal keys of consecutive objects would
+ * otherwise fill runs of slots, and linear probing would crawl. */
+static uint32_t slot_hash(uint32_t hash, uint32_t obj)
+{
+	uint32_t h = hash ^ (obj * 0x9e3779b9u);
+
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	return h ^ (h >> 16);
 }
 
 static int grow(struct lexer *lx)
 {
-	size_t cap = lx->cap ? 2 * lx->cap : 64;
+	size_t cap = lx->cap ? 2 * lx->cap : 256;
 	struct slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
@@ -321,38 +348,89 @@ static int grow(struct lexer *lx)
 	return 0;
 }
 
-/* Records the key just read (in lx->key, n bytes) for object f; -1 with
- * the error if the object had it already. */
-static int remember(struct lexer *lx, const struct frame *f, size_t n)
+/* 1 if the key at off unescapes to the n bytes in lx->key, 0 if not, -1
+ * if out of memory. */
+static int same_key(struct lexer *lx, size_t off, size_t n)
 {
-	uint32_t h = key_hash(f->id, lx->key, n);
-	size_t i, end;
+	size_t end;
+	long m = read_key(lx, off, &lx->other, &lx->other_cap, &end);
+
+	if (m < 0)
+		return -1;
+	return (size_t)m == n && (!n || !memcmp(lx->key, lx->other, n));
+}
+
+/* Into the table: key k of object obj. Unless known to be new (n NULL),
+ * an equal key of obj found there instead puts its offset in *dup. -1 if
+ * out of memory. */
+static int table_put(struct lexer *lx, uint32_t obj, struct seen k, const size_t *n, size_t *dup)
+{
+	uint32_t h = slot_hash(k.hash, obj);
+	size_t i;
 
 	if (2 * (lx->used + 1) > lx->cap && grow(lx))
-		return xerr_set(lx->e, "out of memory");
+		return -1;
 	for (i = h & (lx->cap - 1); lx->slots[i].obj; i = (i + 1) & (lx->cap - 1)) {
-		const struct slot *sl = &lx->slots[i];
-		long m;
+		int same;
 
-		if (sl->obj != f->id || sl->hash != h)
+		if (!n || lx->slots[i].obj != obj || lx->slots[i].hash != h)
 			continue;
-		m = read_key(lx, sl->off, &lx->other, &lx->other_cap, &end);
-		if (m < 0)
-			return xerr_set(lx->e, "out of memory");
-		if ((size_t)m == n && (!n || !memcmp(lx->key, lx->other, n)))
-			return duplicate(lx, sl->off, f->key);
+		if ((same = same_key(lx, lx->slots[i].off, *n)) != 0) {
+			*dup = lx->slots[i].off;
+			return same < 0 ? -1 : 0;
+		}
 	}
-	lx->slots[i] = (struct slot){f->id, h, f->key};
+	lx->slots[i] = (struct slot){obj, h, k.off};
 	lx->used++;
+	return 0;
+}
+
+/* The object's keys so far, from seen into the table (they differ). */
+static int to_table(struct lexer *lx, const struct frame *f)
+{
+	for (size_t i = f->first; i < lx->top; i++)
+		if (table_put(lx, f->id, lx->seen[i], NULL, NULL))
+			return -1;
+	lx->top = f->first;
+	return 0;
+}
+
+/* The key just read (in lx->key, n bytes) for object f: the offset of an
+ * equal key f had already in *dup, else SIZE_MAX. -1 if out of memory. */
+static int find_or_add(struct lexer *lx, struct frame *f, size_t n, size_t *dup)
+{
+	struct seen k = {fnv(lx->key, n), f->key};
+	struct seen *grown;
+
+	*dup = SIZE_MAX;
+	if (f->index == SCAN_MAX && to_table(lx, f))
+		return -1;
+	if (f->index >= SCAN_MAX)
+		return table_put(lx, f->id, k, &n, dup);
+	for (size_t i = f->first; i < lx->top; i++) {
+		int same = lx->seen[i].hash == k.hash ? same_key(lx, lx->seen[i].off, n) : 0;
+
+		if (same) {
+			*dup = lx->seen[i].off;
+			return same < 0 ? -1 : 0;
+		}
+	}
+	if (lx->top == lx->seen_cap) {
+		lx->seen_cap = lx->seen_cap ? 2 * lx->seen_cap : 64;
+		grown = realloc(lx->seen, lx->seen_cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		lx->seen = grown;
+	}
+	lx->seen[lx->top++] = k;
 	return 0;
 }
 
 /* The key at lx->i and its colon. */
 static int member_key(struct lexer *lx, struct frame *f)
 {
-	size_t end;
+	size_t end, dup;
 	long n;
-	int rc;
 
 	if (lx->i >= lx->len || lx->s[lx->i] != '"')
 		return syntax(lx, "expected a key");
@@ -368,8 +446,10 @@ static int member_key(struct lexer *lx, struct frame *f)
 		path(lx, where, sizeof(where));
 		return xerr_set(lx->e, "%s: NUL character (\\u0000) in the key", where);
 	}
-	if ((rc = remember(lx, f, (size_t)n)))
-		return rc;
+	if (find_or_add(lx, f, (size_t)n, &dup))
+		return xerr_set(lx->e, "out of memory");
+	if (dup != SIZE_MAX)
+		return duplicate(lx, dup, f->key);
 	lx->i = end;
 	skip_ws(lx);
 	if (lx->i >= lx->len || lx->s[lx->i] != ':')
@@ -466,7 +546,7 @@ static int container(struct lexer *lx, bool obj)
 	if (lx->depth == JSON_STRICT_DEPTH)
 		return syntax(lx, "nesting too deep");
 	f = &lx->st[lx->depth++];
-	*f = (struct frame){.obj = obj, .id = obj ? ++lx->objs : 0};
+	*f = (struct frame){.obj = obj, .id = obj ? ++lx->objs : 0, .first = lx->top};
 	lx->i++;
 	skip_ws(lx);
 	if (lx->i < lx->len && lx->s[lx->i] == close) {
@@ -491,6 +571,7 @@ static int container(struct lexer *lx, bool obj)
 		f->index++;
 	}
 	lx->i++;
+	lx->top = f->first;
 	lx->depth--;
 	return 0;
 }
@@ -539,6 +620,7 @@ int json_strict_check(const char *s, size_t len, struct xerr *e)
 		line_col(s, lx.i, &line, &col);
 		xerr_set(e, "line %u, column %u: %s", line, col, lx.why);
 	}
+	free(lx.seen);
 	free(lx.slots);
 	free(lx.key);
 	free(lx.other);

@@ -122,6 +122,39 @@ START_TEST(many_keys)
 }
 END_TEST
 
+/* Around the size past which an object's keys go into a hash table: a
+ * key repeated from anywhere before is found, and the keys of objects
+ * nested in between (each with the same names) neither hide nor count. */
+START_TEST(duplicates_around_the_table)
+{
+	for (size_t n = 1; n <= 70; n++) {
+		for (size_t j = 0; j < n; j++) {
+			char doc[8192], want[128];
+			size_t len = 0, at[80], dup;
+			struct xerr e;
+
+			doc[len++] = '{';
+			for (size_t i = 0; i < n; i++) {
+				at[i] = len + (i ? 1 : 0);
+				len +=
+				    (size_t)snprintf(doc + len, sizeof(doc) - len,
+						     "%s\"k%zu\":{\"k%zu\":1,\"x\":[{\"k%zu\":2}]}",
+						     i ? "," : "", i, j, i);
+			}
+			doc[len] = '}';
+			ck_assert_int_eq(json_strict_check(doc, len + 1, &e), 0);
+			dup = len + 1;
+			len += (size_t)snprintf(doc + len, sizeof(doc) - len, ",\"k%zu\":0}", j);
+			ck_assert_int_eq(json_strict_check(doc, len, &e), -1);
+			snprintf(want, sizeof(want),
+				 "k%zu: duplicate key (line 1, columns %zu and %zu)", j, at[j] + 1,
+				 dup + 1);
+			ck_assert_str_eq(e.msg, want);
+		}
+	}
+}
+END_TEST
+
 START_TEST(nul_in_key)
 {
 	refused("{\"fail_closed\\u0000x\": false}",
@@ -226,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, strict_json_passes);
 	tcase_add_test(tc, duplicate_keys);
 	tcase_add_test(tc, many_keys);
+	tcase_add_test(tc, duplicates_around_the_table);
 	tcase_add_test(tc, nul_in_key);
 	tcase_add_test(tc, byte_order_mark);
 	tcase_add_test(tc, numbers);
