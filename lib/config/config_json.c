@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_strict.h"
+
 int cj_err(struct pctx *x, const char *fmt, ...)
 {
 	char reason[400];
@@ -143,13 +145,31 @@ int cj_str(struct pctx *x, json_object *v, size_t min, size_t max, const char **
 	return 0;
 }
 
+/* 3600.0 and 3.6e3 are the integer 3600 to JSON Schema (draft 2020-12),
+ * so to the loader too. Doubles print as they were written. */
+static int u32_of_double(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	double d = json_object_get_double(v);
+
+	if (!(d >= (double)lo && d <= (double)hi))
+		return cj_err(x, "%s is out of range (%u..%u)", text, lo, hi);
+	if (d != (double)(uint32_t)d)
+		return cj_err(x, "%s is not an integer", text);
+	*out = (uint32_t)d;
+	return 0;
+}
+
 int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	int64_t n;
 
+	if (json_object_is_type(v, json_type_double))
+		return u32_of_double(x, v, lo, hi, out);
 	if (!json_object_is_type(v, json_type_int))
 		return cj_err(x, "expected an integer");
-	/* Values past INT64_MAX read as INT64_MAX, still out of range. */
+	/* Past INT64_MAX reads as INT64_MAX, still out of range; what json-c
+	 * cannot hold exactly the strict pass refused before. */
 	n = json_object_get_int64(v);
 	if (n < (int64_t)lo || n > (int64_t)hi)
 		return cj_err(x, "%s is out of range (%u..%u)",
@@ -278,6 +298,7 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 	const char *nul;
 	json_object *root;
 	size_t end;
+	int strict;
 
 	if (len > CFG_DOC_MAX) {
 		xerr_set(e, "document is larger than %u bytes", CFG_DOC_MAX);
@@ -290,6 +311,10 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 		xerr_set(e, "empty document");
 		return NULL;
 	}
+	/* Equal keys, \u0000 in keys, 00, 1., NaN: json-c takes them. */
+	strict = json_strict_check(json, len, e);
+	if (strict < 0)
+		return NULL;
 	tok = cj_tokener_new();
 	if (!tok) {
 		xerr_set(e, "out of memory");
@@ -301,9 +326,12 @@ json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e)
 	json_tokener_free(tok);
 	/* Checked here, not only by the loader: xfrmctl sends what parsed
 	 * (a bare `null` parses to NULL, which would give an empty error). */
-	if (jerr == json_tokener_success && json_object_is_type(root, json_type_object))
+	if (jerr == json_tokener_success && json_object_is_type(root, json_type_object) && !strict)
 		return root;
 	json_object_put(root);
+	/* Not JSON to the strict pass, yet json-c took it: its reason stands. */
+	if (jerr == json_tokener_success && strict)
+		return NULL;
 	if (jerr == json_tokener_success) {
 		xerr_set(e, "(root): expected an object");
 		return NULL;

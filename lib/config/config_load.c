@@ -74,6 +74,14 @@ static int parse_gw_local_addresses(struct pctx *x, json_object *v, void *dst)
 	return 0;
 }
 
+static bool printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f)
+			return false;
+	return true;
+}
+
 /* charon's VICI plugin listens on unix:// or tcp:// URIs only. */
 static bool vici_uri_ok(const char *s)
 {
@@ -95,6 +103,8 @@ static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 
 	if (cj_str(x, v, 1, sizeof(gw->vici) - 1, &s))
 		return -1;
+	if (!printable_ascii(s))
+		return cj_err(x, "not printable ASCII");
 	if (!vici_uri_ok(s))
 		return cj_err(x, "expected unix:///path/to/socket or tcp://host:port");
 	memcpy(gw->vici, s, strlen(s) + 1);
@@ -157,9 +167,8 @@ static int parse_id_into(struct pctx *x, json_object *v, char **out)
 
 	if (cj_str(x, v, 1, CFG_ID_MAX - 1, &s))
 		return -1;
-	for (size_t i = 0; s[i]; i++)
-		if (s[i] < 0x20 || s[i] >= 0x7f)
-			return cj_err(x, "identity must be printable ASCII");
+	if (!printable_ascii(s))
+		return cj_err(x, "identity must be printable ASCII");
 	return dup_into(x, s, out);
 }
 
@@ -200,6 +209,10 @@ static int parse_tun_psk_file(struct pctx *x, json_object *v, void *dst)
 
 	if (cj_str(x, v, 1, sizeof(path) - 1, &s))
 		return -1;
+	/* A newline from a copied file name would only show as "not found". */
+	for (size_t i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return cj_err(x, "contains a control character");
 	if (s[0] == '/' || !x->base_dir)
 		n = snprintf(path, sizeof(path), "%s", s);
 	else

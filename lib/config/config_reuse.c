@@ -15,6 +15,7 @@
 
 #include "config_json.h"
 #include "json_span.h"
+#include "json_strict.h"
 
 static bool span_fits(size_t off, size_t len)
 {
@@ -183,11 +184,16 @@ static const struct cfg_connection *prev_conn(struct prev_index *ix, const char 
 	return NULL;
 }
 
-/* The value at sp, which must be an object, parsed as cj_parse_doc would. */
+/* The value at sp, which must be an object, parsed as cj_parse_doc would:
+ * strict JSON first (a connection copied from prev passed when prev was
+ * loaded; the text around the spans is only the two root keys). */
 static json_object *parse_span(struct json_tokener *tok, const char *text, struct cfg_span sp)
 {
+	struct xerr e;
 	json_object *o;
 
+	if (json_strict_check(text + sp.off, sp.len, &e))
+		return NULL;
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, text + sp.off, (int)sp.len);
 	if (json_tokener_get_error(tok) == json_tokener_success &&

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "json_strict.h"
 #include "log.h"
 
 /* A client that does not read its replies is cut off past this. */
@@ -115,6 +116,24 @@ static void client_error_and_close(struct ctl_client *c, const char *msg)
 	c->closing = true;
 }
 
+/* One JSON object with a string "cmd", strict JSON: two equal keys, in a
+ * request or in the config it carries, would mean whatever json-c keeps
+ * (the last). NULL with why otherwise. */
+static struct json_object *parse_request(const char *line, struct xerr *why)
+{
+	int strict = json_strict_check(line, strlen(line), why);
+	struct json_object *req = strict < 0 ? NULL : json_tokener_parse(line);
+
+	if (strict < 0)
+		return NULL;
+	if (!strict && json_object_is_type(req, json_type_object) &&
+	    json_object_is_type(json_object_object_get(req, "cmd"), json_type_string))
+		return req;
+	json_object_put(req);
+	xerr_set(why, "expected a JSON object with a string \"cmd\"");
+	return NULL;
+}
+
 /* Returns false if the client was freed. */
 static bool client_dispatch(struct ctl_client *c)
 {
@@ -125,19 +144,20 @@ static bool client_dispatch(struct ctl_client *c)
 		struct json_object *req;
 		uint64_t id = c->id;
 		struct ctl_server *s = c->server;
+		struct xerr why;
 
 		if (!line) {
 			if (too_long)
 				client_error_and_close(c, "request larger than the protocol limit");
 			break;
 		}
-		req = json_tokener_parse(line);
+		req = parse_request(line, &why);
 		free(line);
-		if (!req || !json_object_is_type(req, json_type_object) ||
-		    !json_object_is_type(json_object_object_get(req, "cmd"), json_type_string)) {
-			json_object_put(req);
-			client_error_and_close(c, "malformed request: expected a JSON object "
-						  "with a string \"cmd\"");
+		if (!req) {
+			char msg[sizeof(why.msg) + 32];
+
+			snprintf(msg, sizeof(msg), "malformed request: %s", why.msg);
+			client_error_and_close(c, msg);
 			break;
 		}
 		c->busy = true;

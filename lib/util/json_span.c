@@ -2,8 +2,7 @@
 
 #include <string.h>
 
-/* Past the string whose opening quote is at s[i]; 0 if it does not end. */
-static size_t string_end(const char *s, size_t len, size_t i)
+size_t json_span_string_end(const char *s, size_t len, size_t i)
 {
 	for (i++; i < len; i++) {
 		const char *q = memchr(s + i, '"', len - i);
@@ -32,7 +31,7 @@ size_t json_span_len(const char *s, size_t len)
 	for (size_t i = 0; i < len;) {
 		switch (s[i]) {
 		case '"':
-			i = string_end(s, len, i);
+			i = json_span_string_end(s, len, i);
 			if (!i)
 				return 0;
 			continue;

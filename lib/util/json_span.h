@@ -14,6 +14,10 @@
  * len bytes. */
 size_t json_span_len(const char *s, size_t len);
 
+/* Past the string whose opening quote is at s[i] (its escapes are not
+ * checked); 0 if it does not end within len bytes. */
+size_t json_span_string_end(const char *s, size_t len, size_t i);
+
 /* Offset of the first byte at or after off that is not JSON whitespace. */
 size_t json_span_skip_ws(const char *s, size_t len, size_t off);
 

@@ -155,11 +155,15 @@ for f in "$TMP"/corpus/*.json; do
 	fi
 done
 
-# Straight to the daemon, bypassing xfrmctl's own check. The protocol
-# carries the config as a JSON object, so a document that is not JSON
-# (syntax-*) cannot be sent as one: it goes as the raw request line instead
-# and must be refused as a bad request. A document that is JSON but not an
-# object is refused with the protocol's own message.
+# Straight to the daemon, bypassing xfrmctl's own check, in both forms of
+# the protocol. As "config_text", the file's text: the daemon's parse must
+# give the expected message. As "config", a JSON object: a document that
+# is not strict JSON (a key twice, \u0000 in a key, a byte-order mark,
+# 030, NaN, or no JSON at all) makes the request line not strict JSON
+# either, and the daemon must refuse the line as a whole; a key
+# twice must be named, under "config.". A document that is JSON but not an
+# object is refused with the protocol's own message. The object goes into
+# the line as written (json.dumps would turn 3.6e9 into 3600000000.0).
 if ! python3 - "$CTL_SOCK" "$EXAMPLES/invalid" "$TMP"/corpus/*.json >"$TMP/direct.out" 2>&1 <<'EOF'; then
 import json, os, socket, sys
 
@@ -183,35 +187,58 @@ def request(line):
     return buf
 
 
+def refused(what, line, wants):
+    """The daemon answers line with ok=false and an error holding wants."""
+    global failed
+    buf = request(line)
+    try:
+        reply = json.loads(buf)
+        ok = reply.get("ok") is False and all(w in reply.get("error", "") for w in wants)
+    except ValueError:
+        ok = False
+    if not ok:
+        print(f"FAIL {what}: daemon replied {buf!r}, want ok=false and {wants!r}")
+        failed += 1
+
+
+def strict_object(pairs):
+    keys = [k for k, _ in pairs]
+    if any("\0" in k or keys.count(k) > 1 for k in keys):
+        raise ValueError("not strict JSON")
+    return dict(pairs)
+
+
+def not_a_number(word):
+    raise ValueError(f"{word} is not JSON")
+
+
 for path in files:
     name = os.path.basename(path)[:-5]
     raw = open(path, "rb").read()
     want = open(os.path.join(expects, name + ".expect")).read().splitlines()[0]
+    base_dir = os.path.dirname(path)
+    refused(f"{name} (config_text)",
+            json.dumps({"cmd": "apply", "config_text": raw.decode("utf-8"),
+                        "base_dir": base_dir}).encode(), [want])
+    line = (b'{"cmd": "apply", "base_dir": ' + json.dumps(base_dir).encode() +
+            b', "config": ' + raw.replace(b"\n", b" ") + b"}")
     try:
-        doc = json.loads(raw)
+        doc = json.loads(raw.decode("utf-8"), object_pairs_hook=strict_object,
+                         parse_constant=not_a_number)
     except ValueError:
-        line, want = raw.replace(b"\n", b" "), ""
+        wants = ["malformed request"]
+        if "duplicate key" in want:
+            wants.append("config." + want.split(" (line")[0])
     else:
-        if not isinstance(doc, dict):
-            want = '"config" must be a JSON object'
-        line = json.dumps({"cmd": "apply", "config": doc,
-                           "base_dir": os.path.dirname(path)}).encode()
-    buf = request(line)
-    try:
-        reply = json.loads(buf)
-        ok = reply.get("ok") is False and want in reply.get("error", "")
-    except ValueError:
-        ok = False
-    if not ok:
-        print(f"FAIL {name}: daemon replied {buf!r}, want ok=false and {want!r}")
-        failed += 1
+        wants = [want if isinstance(doc, dict) else '"config" must be a JSON object']
+    refused(f"{name} (config)", line, wants)
 # The text form xfrmctl sends must be a string; the error names the field.
 buf = request(json.dumps({"cmd": "apply", "config_text": 5}).encode())
 reply = json.loads(buf)
 if reply.get("ok") is not False or '"config_text" must be a string' not in reply.get("error", ""):
     print(f"FAIL config_text 5: daemon replied {buf!r}")
     failed += 1
-print(f"{len(files)} sent to the daemon, {failed} failures")
+print(f"{len(files)} sent to the daemon in both forms, {failed} failures")
 sys.exit(1 if failed else 0)
 EOF
 	bad "direct" "$(cat "$TMP/direct.out")"

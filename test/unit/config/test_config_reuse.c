@@ -274,6 +274,47 @@ START_TEST(errors_are_the_whole_documents)
 }
 END_TEST
 
+/* What only the strict pass sees, in a connection or gateway parsed on the
+ * quick way, fails there too: json-c alone would take it. */
+START_TEST(strict_json_on_the_quick_way)
+{
+	char *a = conn("a", "172.16.1.0/24", ""), *b = conn("b", "172.16.2.0/24", "");
+	char *dup = conn("b", "172.16.2.0/24", ", \"psk\": \"Reuse-Test-Key-2\"");
+	char *doc = doc_of(GW, a, b, NULL);
+	struct cfg_config *prev = load_ok(doc, NULL);
+	char *docs[] = {
+	    doc_of(GW, a, dup, NULL),
+	    doc_of(GW, a, "{\"name\": \"b\", \"nam\\u0065\": \"b\"}", NULL),
+	    doc_of("{\"name\": \"gw\", \"name\": \"gw\"}", a, b, NULL),
+	    doc_of("{\"name\": \"gw\", \"route_table\": 0254}", a, b, NULL),
+	    doc_of(GW, a, "{\"name\": \"b\", \"fail_closed\\u0000\": true}", NULL),
+	    doc_of(GW, a, "{\"name\": \"b\", \"failback_hold_down\": NaN}", NULL),
+	};
+	static const char *const want[] = {
+	    "connections[1].tunnels[0].psk: duplicate key",
+	    "connections[1].name: duplicate key",
+	    "gateway.name: duplicate key",
+	    "gateway.route_table: 0254 has a leading zero",
+	    "connections[1].fail_closed?: NUL character",
+	    "connections[1].failback_hold_down: NaN is not a JSON value",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct xerr e;
+
+		same_as_whole(docs[i], strlen(docs[i]), "/", prev, want[i]);
+		ck_assert_ptr_null(load_since(docs[i], prev, "/", &e));
+		ck_assert_msg(strstr(e.msg, want[i]), "got %s, want %s", e.msg, want[i]);
+		free(docs[i]);
+	}
+	cfg_free(prev);
+	free(doc);
+	free(a);
+	free(b);
+	free(dup);
+}
+END_TEST
+
 static char *read_example(const char *dir, const char *name, size_t *len)
 {
 	char path[2048];
@@ -342,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, tricky_text_is_laid_out);
 	tcase_add_test(tc, layout_refuses_other_shapes);
 	tcase_add_test(tc, errors_are_the_whole_documents);
+	tcase_add_test(tc, strict_json_on_the_quick_way);
 	tcase_add_test(tc, every_example_as_whole);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

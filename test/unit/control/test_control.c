@@ -257,6 +257,41 @@ START_TEST(malformed_request_is_refused)
 }
 END_TEST
 
+/* A key twice, here in the config an apply carries: json-c would keep the
+ * last and the request would mean something else than was sent. */
+static int client_duplicate_key(void)
+{
+	static const char req[] = "{\"cmd\":\"apply\",\"config\":{\"gateway\":{},"
+				  "\"connections\":[{}],\"connections\":[]}}\n";
+	static const char want[] = "malformed request: config.connections: duplicate key (line 1, "
+				   "columns 39 and 58)";
+	struct xerr e;
+	int fd = ctl_connect(sock_path, &e);
+	char buf[512];
+	ssize_t n;
+
+	if (fd < 0 || write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
+		return 10;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 11;
+	buf[n] = '\0';
+	if (!strstr(buf, "\"ok\":false") || !strstr(buf, want))
+		return 12;
+	return read(fd, buf, sizeof(buf)) == 0 ? 0 : 13;
+}
+
+START_TEST(duplicate_key_request_is_refused)
+{
+	struct fixture f;
+
+	setup(&f);
+	ck_assert_int_eq(run_with_client(&f, client_duplicate_key), 0);
+	ck_assert_int_eq(f.requests, 0);
+	teardown(&f);
+}
+END_TEST
+
 /* Timers armed at absolute times fire in deadline order, a past one first,
  * and none before its time. */
 struct fired {
@@ -327,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, request_gets_reply_with_peer_credentials);
 	tcase_add_test(tc, deferred_reply_keeps_order);
 	tcase_add_test(tc, malformed_request_is_refused);
+	tcase_add_test(tc, duplicate_key_request_is_refused);
 	tcase_add_test(tc, timers_armed_at_absolute_times);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
