@@ -58,12 +58,13 @@ static const char *v6_problem(const uint8_t *b)
 	return NULL;
 }
 
-const char *cfg_endpoint_problem(const struct ipaddr *a)
+/* NULL if a may be a tunnel endpoint or gateway address; else what it is. */
+static const char *endpoint_problem(const struct ipaddr *a)
 {
 	return a->family == AF_INET ? v4_problem(a->bytes) : v6_problem(a->bytes);
 }
 
-bool cfg_addr_ipv4_mapped(const struct ipaddr *a)
+static bool addr_ipv4_mapped(const struct ipaddr *a)
 {
 	return a->family == AF_INET6 && ipv4_mapped(a->bytes);
 }
@@ -71,7 +72,7 @@ bool cfg_addr_ipv4_mapped(const struct ipaddr *a)
 /* Inside ::ffff:0:0/96; a shorter prefix holding it (::/0) is fine. */
 static bool prefix_ipv4_mapped(const struct prefix *p)
 {
-	return p->len >= 96 && cfg_addr_ipv4_mapped(&p->addr);
+	return p->len >= 96 && addr_ipv4_mapped(&p->addr);
 }
 
 static int addr_err(const char *path, const struct ipaddr *a, const char *why, struct xerr *e)
@@ -99,9 +100,9 @@ static int check_tunnel_addrs(const struct cfg_connection *c, size_t ci, struct 
 		const struct cfg_tunnel *t = &c->tunnels[ti];
 		const char *why;
 
-		if ((why = cfg_endpoint_problem(&t->local)))
+		if ((why = endpoint_problem(&t->local)))
 			return tunnel_addr_err(ci, ti, "local", &t->local, why, e);
-		if ((why = cfg_endpoint_problem(&t->remote)))
+		if ((why = endpoint_problem(&t->remote)))
 			return tunnel_addr_err(ci, ti, "remote", &t->remote, why, e);
 		if (ipaddr_equal(&t->local, &t->remote))
 			return xerr_set(e,
@@ -112,42 +113,40 @@ static int check_tunnel_addrs(const struct cfg_connection *c, size_t ci, struct 
 	return 0;
 }
 
-static int mapped_prefix_err(const struct prefix *p, const char *what, size_t ci, size_t i,
-			     struct xerr *e)
+static int mapped_prefix_err(const char *path, const struct prefix *p, struct xerr *e)
 {
 	char buf[PREFIX_STRLEN];
 
-	return xerr_set(e,
-			"connections[%zu].%s[%zu]: %s is IPv4-mapped IPv6 (inside ::ffff:0:0/96; "
-			"write it as IPv4)",
-			ci, what, i, prefix_str(p, buf, sizeof(buf)));
+	return xerr_set(e, "%s: %s is IPv4-mapped IPv6 (inside ::ffff:0:0/96; write it as IPv4)",
+			path, prefix_str(p, buf, sizeof(buf)));
 }
 
 static int check_mapped_list(const struct prefix *v, size_t n, const char *what, size_t ci,
 			     struct xerr *e)
 {
+	char path[64];
+
 	for (size_t i = 0; i < n; i++)
-		if (prefix_ipv4_mapped(&v[i]))
-			return mapped_prefix_err(&v[i], what, ci, i, e);
+		if (prefix_ipv4_mapped(&v[i])) {
+			snprintf(path, sizeof(path), "connections[%zu].%s[%zu]", ci, what, i);
+			return mapped_prefix_err(path, &v[i], e);
+		}
 	return 0;
 }
 
 static int check_mapped_prefixes(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	const struct cfg_routes *r = &c->routes;
+	char path[80];
 
 	if (check_mapped_list(c->local_prefixes, c->n_local, "local_prefixes", ci, e) ||
 	    check_mapped_list(c->remote_prefixes, c->n_remote, "remote_prefixes", ci, e))
 		return -1;
 	for (size_t i = 0; i < r->n_overrides; i++)
 		if (prefix_ipv4_mapped(&r->overrides[i].prefix)) {
-			char buf[PREFIX_STRLEN];
-
-			return xerr_set(e,
-					"connections[%zu].routes.overrides[%zu].prefix: %s is "
-					"IPv4-mapped IPv6 (inside ::ffff:0:0/96; write it as IPv4)",
-					ci, i,
-					prefix_str(&r->overrides[i].prefix, buf, sizeof(buf)));
+			snprintf(path, sizeof(path),
+				 "connections[%zu].routes.overrides[%zu].prefix", ci, i);
+			return mapped_prefix_err(path, &r->overrides[i].prefix, e);
 		}
 	return 0;
 }
@@ -160,7 +159,7 @@ static int check_probe_addrs(const struct cfg_connection *c, size_t ci, struct x
 	char path[64];
 
 	for (size_t i = 0; c->probe_interval_ms && i < 2; i++)
-		if (cfg_addr_ipv4_mapped(a[i])) {
+		if (addr_ipv4_mapped(a[i])) {
 			snprintf(path, sizeof(path), "connections[%zu].probe.%s", ci, key[i]);
 			return addr_err(path, a[i], why, e);
 		}
@@ -180,7 +179,7 @@ int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e)
 	char path[48];
 
 	for (size_t i = 0; i < gw->n_local_addrs; i++) {
-		const char *why = cfg_endpoint_problem(&gw->local_addrs[i]);
+		const char *why = endpoint_problem(&gw->local_addrs[i]);
 
 		if (why) {
 			snprintf(path, sizeof(path), "gateway.local_addresses[%zu]", i);

@@ -99,12 +99,9 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 const char *cfg_proposal_syntax(const char *p);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);
 
-/* Address checks (config_addr.c). NULL if a may be a tunnel endpoint or
- * gateway address; else what it is ("a multicast address"). */
-const char *cfg_endpoint_problem(const struct ipaddr *a);
-bool cfg_addr_ipv4_mapped(const struct ipaddr *a);
-/* Endpoints' kinds, tunnels with one address at both ends, IPv4-mapped
- * prefixes and probe addresses. */
+/* Address checks (config_addr.c): endpoints' kinds (unicast only),
+ * tunnels with one address at both ends, IPv4-mapped prefixes and probe
+ * addresses; the gateway's addresses' kinds. */
 int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr *e);
 int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e);
 /* Across the gateway (config_underlay.c): no remote prefix covers a
