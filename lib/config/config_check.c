@@ -299,6 +299,27 @@ static int check_families(const struct cfg_connection *c, size_t ci, struct xerr
 			c->local_prefixes[0].addr.family == AF_INET ? "IPv4" : "IPv6");
 }
 
+/* A remote prefix of a family no local prefix has pairs with nothing in
+ * policy mode, and in route mode is routed for no local host; both ways it
+ * is a mistake, and as a fail-closed blackhole (0.0.0.0/0 beside IPv6-only
+ * local prefixes) it cut the gateway off. */
+static int check_remote_families(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (size_t r = 0; r < c->n_remote; r++) {
+		const struct prefix *p = &c->remote_prefixes[r];
+		const char *fam = p->addr.family == AF_INET ? "IPv4" : "IPv6";
+
+		if (!has_family(c->local_prefixes, c->n_local, p->addr.family))
+			return xerr_set(e,
+					"connections[%zu].remote_prefixes[%zu]: %s is %s but no "
+					"local prefix is",
+					ci, r, prefix_str(p, buf, sizeof(buf)), fam);
+	}
+	return 0;
+}
+
 static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
@@ -315,7 +336,7 @@ static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr
 						ci, r,
 						prefix_str(&c->remote_prefixes[r], a, sizeof(a)),
 						prefix_str(&c->local_prefixes[l], b, sizeof(b)));
-	return check_families(c, ci, e);
+	return check_families(c, ci, e) || check_remote_families(c, ci, e) ? -1 : 0;
 }
 
 static bool inside_remote(const struct cfg_connection *c, const struct prefix *p)
@@ -408,6 +429,8 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 	for (size_t ti = 0; ti < c->n_tunnels; ti++)
 		if (check_tunnel(&cfg->gateway, c, ci, ti, e))
 			return -1;
+	if (cfg_check_conn_addrs(c, ci, e))
+		return -1;
 
 	if (check_roles(c, ci, e) || check_proposals(c, prev, ci, true, e) ||
 	    check_proposals(c, prev, ci, false, e) || check_prefixes(c, ci, e) ||
@@ -625,13 +648,16 @@ static int check_remote_overlaps(const struct cfg_config *cfg, struct xerr *e)
 
 int cfg_check(const struct cfg_config *cfg, struct xerr *e)
 {
+	if (cfg_check_gateway_addrs(&cfg->gateway, e))
+		return -1;
 	if (cfg->gateway.probe_table == cfg->gateway.route_table)
 		return xerr_set(e, "gateway.probe_table: table %u is also gateway.route_table",
 				cfg->gateway.probe_table);
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		if (check_conn(cfg, i, e))
 			return -1;
-	if (check_names(cfg, e) || check_peers(cfg, e) || check_remote_overlaps(cfg, e))
+	if (check_names(cfg, e) || check_peers(cfg, e) || check_remote_overlaps(cfg, e) ||
+	    cfg_check_underlay(cfg, e))
 		return -1;
 	return 0;
 }

@@ -3,7 +3,8 @@
  *
  * config.c holds every default and the enum names, config_load.c turns JSON
  * into structs, config_psk.c deals with key material and key files,
- * config_check.c does the semantic checks that need more than one field.
+ * config_check.c does the semantic checks that need more than one field,
+ * config_addr.c and config_underlay.c those about addresses.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -97,5 +98,15 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);
+
+/* Address checks (config_addr.c): endpoints' kinds (unicast only),
+ * tunnels with one address at both ends, IPv4-mapped prefixes and probe
+ * addresses; the gateway's addresses' kinds. */
+int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr *e);
+int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e);
+/* Across the gateway (config_underlay.c): no remote prefix covers a
+ * tunnel endpoint or gateway address, no tunnel's peer is the gateway's
+ * own address, no connection's remote prefix is another's local one. */
+int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e);
 
 #endif

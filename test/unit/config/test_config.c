@@ -596,9 +596,11 @@ START_TEST(overlap_sweep)
 	 * nested two levels down in another connection is not. */
 	static const char ok[] =
 	    "{" GW ",\"connections\":["
-	    "{\"name\":\"a\",\"local_prefixes\":[\"192.168.0.0/24\"],\"remote_prefixes\":"
+	    "{\"name\":\"a\",\"local_prefixes\":[\"192.168.0.0/24\",\"fd00::/"
+	    "64\"],\"remote_prefixes\":"
 	    "[\"10.0.0.0/8\",\"10.1.0.0/16\",\"2001:db8::/32\"],\"tunnels\":[" TUN "]},"
-	    "{\"name\":\"b\",\"local_prefixes\":[\"192.168.0.0/24\"],\"remote_prefixes\":"
+	    "{\"name\":\"b\",\"local_prefixes\":[\"192.168.0.0/24\",\"fd00::/"
+	    "64\"],\"remote_prefixes\":"
 	    "[\"11.0.0.0/8\",\"2001:db9::/32\",\"0.0.0.0/5\"],\"tunnels\":[" TUN2 "]}]}";
 	static const char bad[] =
 	    "{" GW ",\"connections\":["
