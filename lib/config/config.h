@@ -103,6 +103,9 @@ struct cfg_connection {
 
 	unsigned ike_version; /* 1 or 2, default 2 */
 	struct cfg_proposals ike_proposals, esp_proposals;
+	/* Proposals may use the weak algorithms (3DES, SHA-1, MD5, MODP under
+	 * 2048 bits, ...) a legacy peer needs; default false. */
+	bool allow_legacy_crypto;
 	uint32_t ike_rekey_time;   /* seconds, default 14400 */
 	uint32_t child_rekey_time; /* seconds, default 3600 */
 
@@ -199,10 +202,26 @@ const char *cfg_nat_t_name(enum cfg_nat_t n);
 const char *cfg_publish_name(enum cfg_publish p);
 const char *cfg_ifkind_name(enum cfg_ifkind k);
 
+/* True if charon would take the two IKE identities for the same one:
+ * "@GW.example" is "gw.example", "2001:DB8:0::1" is "2001:db8::1". */
+bool cfg_id_equal(const char *a, const char *b);
+
 /* True if c is an allowed PSK character. */
 bool cfg_psk_char_ok(char c);
 /* The same proposals in the same order. */
 bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b);
+
+/* The weak algorithms a connection's IKE and ESP proposals use, each token
+ * once, in order of appearance: what allow_legacy_crypto let through. */
+#define CFG_WEAK_MAX 16
+struct cfg_weak_algs {
+	size_t n;		      /* how many; only the first CFG_WEAK_MAX are kept */
+	const char *at[CFG_WEAK_MAX]; /* into the connection's proposal strings */
+	size_t len[CFG_WEAK_MAX];
+};
+void cfg_conn_weak_algs(const struct cfg_connection *c, struct cfg_weak_algs *w);
+/* "3des, sha1, modp1024" (", ..." when more than CFG_WEAK_MAX). */
+const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t len);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

@@ -74,19 +74,11 @@ static int parse_gw_local_addresses(struct pctx *x, json_object *v, void *dst)
 	return 0;
 }
 
-/* charon's VICI plugin listens on unix:// or tcp:// URIs only. */
-static bool vici_uri_ok(const char *s)
-{
-	const char *colon;
-
-	if (!strncmp(s, "unix:///", 8))
-		return s[8] != '\0';
-	if (strncmp(s, "tcp://", 6))
-		return false;
-	colon = strrchr(s, ':');
-	return colon > s + 6 && !strchr(s + 6, '/') && colon[1] &&
-	       strspn(colon + 1, "0123456789") == strlen(colon + 1);
-}
+/* xfrmd's VICI client (lib/vici) speaks over a unix socket only: a
+ * tcp:// URI charon could listen on would leave the daemon, which takes
+ * gateway.vici at start, without charon. */
+#define VICI_UNIX     "unix://"
+#define VICI_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
 
 static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 {
@@ -95,8 +87,14 @@ static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 
 	if (cj_str(x, v, 1, sizeof(gw->vici) - 1, &s))
 		return -1;
-	if (!vici_uri_ok(s))
-		return cj_err(x, "expected unix:///path/to/socket or tcp://host:port");
+	if (!strncmp(s, "tcp://", 6))
+		return cj_err(x, "xfrmd reaches charon over a unix socket only (unix:///path/to/"
+				 "socket), not tcp://");
+	if (strncmp(s, VICI_UNIX, strlen(VICI_UNIX)) || s[strlen(VICI_UNIX)] != '/' ||
+	    !s[strlen(VICI_UNIX) + 1])
+		return cj_err(x, "expected unix:///path/to/socket");
+	if (strlen(s + strlen(VICI_UNIX)) > VICI_PATH_MAX)
+		return cj_err(x, "socket path longer than %d bytes", VICI_PATH_MAX);
 	memcpy(gw->vici, s, strlen(s) + 1);
 	return 0;
 }
@@ -243,7 +241,7 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 	if (!file)
 		return 0;
 	cj_push_key(x, "psk_file");
-	if (cfg_psk_load(x->keys, t, &fe))
+	if (cfg_psk_load(x->keys, t, x->base_dir, &fe))
 		return cj_err(x, "%s", fe.msg);
 	t->psk_from_file = true;
 	return 0;
@@ -615,6 +613,13 @@ static int parse_conn_fail_closed(struct pctx *x, json_object *v, void *dst)
 	return cj_bool(x, v, &c->fail_closed);
 }
 
+static int parse_conn_allow_legacy_crypto(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_bool(x, v, &c->allow_legacy_crypto);
+}
+
 static int parse_conn_failback_hold_down(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_connection *c = dst;
@@ -643,6 +648,7 @@ static const struct cj_key conn_keys[] = {
     {"tunnels", parse_conn_tunnels, true},
     {"ike", parse_conn_ike, false},
     {"esp", parse_conn_esp, false},
+    {"allow_legacy_crypto", parse_conn_allow_legacy_crypto, false},
     {"dpd", parse_conn_dpd, false},
     {"nat_t", parse_conn_nat_t, false},
     {"fail_closed", parse_conn_fail_closed, false},
