@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "reconcile.h"
+#include "status.h"
 #include "xfrmd.h"
 
 struct apply_job {
@@ -246,6 +247,7 @@ static void job_succeeded(struct apply_job *j)
 			return;
 		}
 		t_kernel = mono_ms();
+		status_log_weak_crypto(d->running);
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)d->generation, e.msg);

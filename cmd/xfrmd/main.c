@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "status.h"
 #include "xfrmd.h"
 
 static void usage(FILE *f)
@@ -38,10 +39,15 @@ static int check_config(const char *path)
 	struct xerr e;
 	struct cfg_config *cfg = cfg_load_file(path, &e);
 
+	char warning[384];
+
 	if (!cfg) {
 		fprintf(stderr, "%s\n", e.msg); /* it names the file */
 		return 1;
 	}
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (cfg_weak_warning(&cfg->conns[i], warning, sizeof(warning)))
+			fprintf(stderr, "warning: %s\n", warning);
 	cfg_free(cfg);
 	printf("configuration OK\n");
 	return 0;
@@ -123,6 +129,7 @@ static void restore_state(struct xfrmd *d)
 		log_err("restoring generated keys: %s", e.msg);
 	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
 		 d->running->n_conns);
+	status_log_weak_crypto(d->running);
 }
 
 static int open_kernel_events(struct xfrmd *d, struct xerr *e)

@@ -222,6 +222,10 @@ struct cfg_weak_algs {
 void cfg_conn_weak_algs(const struct cfg_connection *c, struct cfg_weak_algs *w);
 /* "3des, sha1, modp1024" (", ..." when more than CFG_WEAK_MAX). */
 const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t len);
+/* The warning a connection with weak algorithms earns wherever it is
+ * accepted (validate, the daemon's log at apply): "connection NAME uses
+ * weak algorithms (allow_legacy_crypto): LIST". false, buf empty: none. */
+bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

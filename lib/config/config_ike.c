@@ -309,3 +309,18 @@ const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t l
 		list_add(buf, len, &n, "...", 3);
 	return buf;
 }
+
+bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len)
+{
+	struct cfg_weak_algs w;
+	char list[256];
+
+	cfg_conn_weak_algs(c, &w);
+	if (len)
+		buf[0] = '\0';
+	if (!w.n)
+		return false;
+	snprintf(buf, len, "connection %s uses weak algorithms (allow_legacy_crypto): %s", c->name,
+		 cfg_weak_algs_str(&w, list, sizeof(list)));
+	return true;
+}
