@@ -215,7 +215,7 @@ bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposa
  * once, in order of appearance: what allow_legacy_crypto let through. */
 #define CFG_WEAK_MAX 16
 struct cfg_weak_algs {
-	size_t n;		      /* how many; only the first CFG_WEAK_MAX are kept */
+	size_t n;		      /* how many; past CFG_WEAK_MAX only counted */
 	const char *at[CFG_WEAK_MAX]; /* into the connection's proposal strings */
 	size_t len[CFG_WEAK_MAX];
 };

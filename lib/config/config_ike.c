@@ -146,9 +146,7 @@ static void list_add(char *list, size_t size, size_t *n, const char *t, size_t l
 
 static void weak_add(struct cfg_weak_algs *w, const char *t, size_t len)
 {
-	size_t have = w->n < CFG_WEAK_MAX ? w->n : CFG_WEAK_MAX;
-
-	for (size_t i = 0; i < have; i++)
+	for (size_t i = 0; i < w->n && i < CFG_WEAK_MAX; i++)
 		if (w->len[i] == len && !memcmp(w->at[i], t, len))
 			return;
 	if (w->n < CFG_WEAK_MAX) {
