@@ -157,7 +157,7 @@ static void print_weak(struct json_object *weak)
 
 	if (!n)
 		return;
-	printf("  WARNING: weak algorithms (allow_legacy_crypto):");
+	printf("  WARNING: weak algorithms in use:");
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s", i ? "," : "",
 		       json_object_get_string(json_object_array_get_idx(weak, i)));

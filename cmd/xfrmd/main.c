@@ -111,7 +111,7 @@ static void restore_state(struct xfrmd *d)
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	d->running = cfg_load_text_since(text, len, d->running_base_dir, NULL, &e);
+	d->running = cfg_load_saved(text, len, d->running_base_dir, NULL, &e);
 	if (d->running && plan_set_running(d, text, len)) {
 		cfg_free(d->running);
 		d->running = NULL;

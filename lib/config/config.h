@@ -153,6 +153,9 @@ struct cfg_config {
 	size_t src_len;
 	char *src_base_dir;
 	struct cfg_span gateway_src;
+	/* Loaded by cfg_load_saved: weak algorithms passed without
+	 * allow_legacy_crypto. */
+	bool weak_tolerated;
 };
 
 /* Load and check a JSON document. Errors name the JSON path:
@@ -171,6 +174,14 @@ struct cfg_config *cfg_load_file(const char *path, struct xerr *e);
  * checking the other 999. The text is copied into the config (src). */
 struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
 				       const struct cfg_config *prev, struct xerr *e);
+/* Loads text an earlier apply accepted and saved (the daemon's state at
+ * start, its re-apply after charon restarts): as cfg_load_text_since, but
+ * weak algorithms pass without allow_legacy_crypto. Proposals an earlier
+ * xfrmd accepted must not leave the gateway without its tunnels after an
+ * upgrade; cfg_weak_warning names them, and the next apply refuses them
+ * unless the connection opts in. */
+struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
+				  const struct cfg_config *prev, struct xerr *e);
 /* A config file's text, unparsed: what `xfrmctl apply` sends, leaving the
  * parse and the checks to the daemon (xfrmctl's own parse of a 1,000-
  * connection file was a third of an apply that changed one connection).
@@ -224,7 +235,8 @@ void cfg_conn_weak_algs(const struct cfg_connection *c, struct cfg_weak_algs *w)
 const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t len);
 /* The warning a connection with weak algorithms earns wherever it is
  * accepted (validate, the daemon's log at apply): "connection NAME uses
- * weak algorithms (allow_legacy_crypto): LIST". false, buf empty: none. */
+ * weak algorithms (allow_legacy_crypto): LIST", or, without the opt-in
+ * (cfg_load_saved), why they still run. false, buf empty: none. */
 bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */

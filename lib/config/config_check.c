@@ -223,8 +223,9 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 		if (check_tunnel(&cfg->gateway, c, ci, ti, e))
 			return -1;
 
-	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, e) || check_prefixes(c, ci, e) ||
-	    check_overrides(c, ci, e) || check_probe(c, ci, e) || check_probe_table(cfg, ci, e))
+	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->weak_tolerated, e) ||
+	    check_prefixes(c, ci, e) || check_overrides(c, ci, e) || check_probe(c, ci, e) ||
+	    check_probe_table(cfg, ci, e))
 		return -1;
 	return 0;
 }

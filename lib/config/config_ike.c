@@ -193,10 +193,10 @@ static const char *scan_tokens(const char *p, bool legacy_ok, struct tok_seen *t
 
 /* NULL if fine; else the reason, in buf when it names a token. */
 static const char *proposal_problem(const char *p, bool ike, const struct cfg_connection *c,
-				    char *buf, size_t len)
+				    bool weak_ok, char *buf, size_t len)
 {
 	struct tok_seen ts = {{0}, {0}};
-	const char *why = scan_tokens(p, c->allow_legacy_crypto, &ts, buf, len);
+	const char *why = scan_tokens(p, weak_ok, &ts, buf, len);
 
 	if (why)
 		return why;
@@ -232,7 +232,7 @@ static const char *proposal_problem(const char *p, bool ike, const struct cfg_co
 /* prev: the connection checked before c (already found fine), or NULL.
  * Most connections repeat their neighbour's proposals: checked once. */
 static int check_proposals(const struct cfg_connection *c, const struct cfg_connection *prev,
-			   size_t ci, bool ike, struct xerr *e)
+			   size_t ci, bool ike, bool weak_tolerated, struct xerr *e)
 {
 	const struct cfg_proposals *ps = ike ? &c->ike_proposals : &c->esp_proposals;
 	char buf[256];
@@ -243,7 +243,8 @@ static int check_proposals(const struct cfg_connection *c, const struct cfg_conn
 		return 0;
 
 	for (size_t i = 0; i < ps->n; i++) {
-		const char *why = proposal_problem(ps->v[i], ike, c, buf, sizeof(buf));
+		const char *why = proposal_problem(
+		    ps->v[i], ike, c, c->allow_legacy_crypto || weak_tolerated, buf, sizeof(buf));
 
 		if (why)
 			return xerr_set(e, "connections[%zu].%s.proposals[%zu]: \"%s\": %s", ci,
@@ -266,9 +267,10 @@ static int check_dpd(const struct cfg_connection *c, size_t ci, struct xerr *e)
 }
 
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
-		  struct xerr *e)
+		  bool weak_tolerated, struct xerr *e)
 {
-	if (check_proposals(c, prev, ci, true, e) || check_proposals(c, prev, ci, false, e))
+	if (check_proposals(c, prev, ci, true, weak_tolerated, e) ||
+	    check_proposals(c, prev, ci, false, weak_tolerated, e))
 		return -1;
 	return check_dpd(c, ci, e);
 }
@@ -318,7 +320,15 @@ bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len)
 		buf[0] = '\0';
 	if (!w.n)
 		return false;
-	snprintf(buf, len, "connection %s uses weak algorithms (allow_legacy_crypto): %s", c->name,
-		 cfg_weak_algs_str(&w, list, sizeof(list)));
+	cfg_weak_algs_str(&w, list, sizeof(list));
+	if (c->allow_legacy_crypto)
+		snprintf(buf, len, "connection %s uses weak algorithms (allow_legacy_crypto): %s",
+			 c->name, list);
+	else
+		snprintf(buf, len,
+			 "connection %s uses weak algorithms without allow_legacy_crypto: %s (kept "
+			 "from the saved config; the next apply refuses them unless the connection "
+			 "sets \"allow_legacy_crypto\": true)",
+			 c->name, list);
 	return true;
 }

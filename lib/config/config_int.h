@@ -114,15 +114,17 @@ int cfg_doc_layout(const char *text, size_t len, struct cfg_doc_layout *lay);
  * copied from it; NULL if anything failed (nothing is reported: the
  * caller loads the whole document, whose errors are the ones to give). */
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev);
+				    const char *base_dir, const struct cfg_config *prev,
+				    bool weak_tolerated);
 
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
-/* Proposals (weak algorithms included) and IKEv1 DPD timers of connection
- * ci; prev is the connection checked before it (NULL: none), whose
- * identical proposals need no second look (config_ike.c). */
+/* Proposals (weak algorithms included, unless weak_tolerated) and IKEv1
+ * DPD timers of connection ci; prev is the connection checked before it
+ * (NULL: none), whose identical proposals need no second look
+ * (config_ike.c). */
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
-		  struct xerr *e);
+		  bool weak_tolerated, struct xerr *e);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);
 
 /* An IKE identity as charon tells identities apart: its type and value,

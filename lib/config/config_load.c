@@ -755,7 +755,7 @@ static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 /* The whole document parsed and checked: the reference every other way of
  * loading must agree with. */
 static struct cfg_config *load_whole(const char *text, size_t len, const char *base_dir,
-				     const struct cfg_config *prev, struct xerr *e)
+				     const struct cfg_config *prev, bool saved, struct xerr *e)
 {
 	struct cfg_key_cache keys = {0};
 	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys};
@@ -766,9 +766,12 @@ static struct cfg_config *load_whole(const char *text, size_t len, const char *b
 		return NULL;
 	if (cfg_key_cache_init(&keys, prev) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		xerr_set(e, "out of memory");
-	} else if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
-		cfg_free(cfg);
-		cfg = NULL;
+	} else {
+		cfg->weak_tolerated = saved;
+		if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
+			cfg_free(cfg);
+			cfg = NULL;
+		}
 	}
 	cfg_key_cache_free(&keys);
 	json_object_put(root);
@@ -795,8 +798,8 @@ static int keep_source(struct cfg_config *cfg, const char *text, size_t len, con
 	return 0;
 }
 
-struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
-				       const struct cfg_config *prev, struct xerr *e)
+static struct cfg_config *load_text(const char *text, size_t len, const char *base_dir,
+				    const struct cfg_config *prev, bool saved, struct xerr *e)
 {
 	struct cfg_doc_layout lay = {0};
 	bool laid_out = cfg_doc_layout(text, len, &lay) == 0;
@@ -805,9 +808,9 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
 	/* Any trouble on the quick way (an error, even) and the whole
 	 * document is loaded: its errors are the ones to report. */
 	if (laid_out && prev)
-		cfg = cfg_load_reusing(text, &lay, base_dir, prev);
+		cfg = cfg_load_reusing(text, &lay, base_dir, prev, saved);
 	if (!cfg)
-		cfg = load_whole(text, len, base_dir, prev, e);
+		cfg = load_whole(text, len, base_dir, prev, saved, e);
 	if (cfg && keep_source(cfg, text, len, base_dir, laid_out ? &lay : NULL)) {
 		cfg_free(cfg);
 		cfg = NULL;
@@ -815,6 +818,18 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
 	}
 	free(lay.conns);
 	return cfg;
+}
+
+struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
+				       const struct cfg_config *prev, struct xerr *e)
+{
+	return load_text(text, len, base_dir, prev, false, e);
+}
+
+struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
+				  const struct cfg_config *prev, struct xerr *e)
+{
+	return load_text(text, len, base_dir, prev, true, e);
 }
 
 struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,

@@ -244,7 +244,8 @@ static int load_conns(struct pctx *x, struct json_tokener *tok, const char *text
 }
 
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev)
+				    const char *base_dir, const struct cfg_config *prev,
+				    bool weak_tolerated)
 {
 	struct cfg_key_cache keys = {0};
 	struct xerr e;
@@ -259,6 +260,7 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 	if (!(tok = cj_tokener_new()) || cfg_key_cache_init(&keys, prev) ||
 	    !(cfg = calloc(1, sizeof(*cfg))))
 		goto out;
+	cfg->weak_tolerated = weak_tolerated;
 	if ((gw = parse_span(tok, text, lay->gateway)) && !cfg_parse_gateway(&x, gw, &cfg->gateway))
 		rc = load_conns(&x, tok, text, lay, prev, cfg) || cfg_check(cfg, &e) ? -1 : 0;
 out:

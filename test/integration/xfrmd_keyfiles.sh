@@ -15,6 +15,8 @@
 # SHA-1 / MODP-1024 proposals is refused without the opt-in, applied with
 # it, and named with its weak algorithms by validate, the daemon's log and
 # `xfrmctl status` (text and JSON, the JSON checked against the schema).
+# The same config saved without the opt-in (as an earlier xfrmd accepted
+# it) still loads when xfrmd restarts and when charon does, with a warning.
 #
 #   xfrmd_keyfiles.sh PATH/TO/xfrmd PATH/TO/xfrmctl
 #
@@ -180,15 +182,20 @@ EOF
 	fi
 }
 
+start_xfrmd() {
+	rm -f "$CTL_SOCK"
+	ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
+		>>"$XFRMD_LOG" 2>&1 &
+	XFRMD_PID=$!
+	wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
+	wait_for 20 "xfrmd to connect to charon" connected
+}
+
 echo "--- setup: charon and xfrmd in $NS"
 charon_netns_add "$NS"
 mkdir -p "$TMP/charon" "$TMP/state" "$CFG" "$OTHER"
 charon_start "$NS" "$TMP/charon"
-ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
-	>>"$XFRMD_LOG" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
-wait_for 20 "xfrmd to connect to charon" connected
+start_xfrmd
 
 echo "--- apply a config whose key file is fine"
 printf '%s\n' "$KEY" >"$CFG/good.key"
@@ -261,7 +268,7 @@ grep -qxF "warning: $WARN" "$TMP/err" || bad legacy "validate gave no warning: $
 ctl apply -f "$CFG/legacy.json" >"$TMP/out" 2>&1 || bad legacy "apply refused it: $(cat "$TMP/out")"
 grep -qF "$WARN" "$XFRMD_LOG" || bad legacy "no warning in the daemon's log"
 ctl status >"$TMP/status.txt" 2>&1 || bad legacy "status failed: $(cat "$TMP/status.txt")"
-grep -qF "WARNING: weak algorithms (allow_legacy_crypto): sha1, modp1024" "$TMP/status.txt" ||
+grep -qF "WARNING: weak algorithms in use: sha1, modp1024" "$TMP/status.txt" ||
 	bad legacy "status shows no warning: $(cat "$TMP/status.txt")"
 ctl status --json >"$TMP/status.json" 2>&1 || bad legacy "status --json failed"
 python3 -c '
@@ -272,6 +279,43 @@ sys.exit(0 if weak == ["sha1", "modp1024"] else f"weak_algorithms: {weak!r}")
 ' "$TMP/status.json" || bad legacy "status --json has no weak_algorithms"
 python3 "$HERE/../schema/check_status.py" "$TMP/status.json" >"$TMP/schema.out" 2>&1 ||
 	bad legacy "status --json does not fit the schema: $(cat "$TMP/schema.out")"
+
+# An upgrade from an xfrmd that took weak algorithms without the opt-in:
+# its saved config (here: the running one without allow_legacy_crypto)
+# must still load at start, tunnels kept, with a warning.
+echo "--- weak crypto saved by an earlier xfrmd survives a restart"
+gen=$(status_line | sed -n 's/^generation //p')
+xfrmd_stop
+python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+del st["config"]["connections"][0]["allow_legacy_crypto"]
+json.dump(st, open(sys.argv[1], "w"))
+' "$TMP/state/state.json" || fail "cannot edit the state file"
+start_xfrmd
+grep -qF "connection site-b uses weak algorithms without allow_legacy_crypto: sha1, modp1024 (kept from the saved config" "$XFRMD_LOG" ||
+	bad saved "no warning at start: $(grep -i weak "$XFRMD_LOG" | tail -n 3)"
+if grep -qF "saved config no longer loads" "$XFRMD_LOG"; then
+	bad saved "the saved config was dropped"
+fi
+[ "$(status_line | sed -n 's/^generation //p')" = "$gen" ] || bad saved "generation changed"
+swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t1:" >/dev/null ||
+	bad saved "charon lost xfrmd-site-b-t1"
+ctl status >"$TMP/status.txt" 2>&1
+grep -qF "WARNING: weak algorithms in use: sha1, modp1024" "$TMP/status.txt" ||
+	bad saved "status shows no warning: $(cat "$TMP/status.txt")"
+# charon restarts: xfrmd loads the same saved text into it again.
+log_lines=$(wc -l <"$XFRMD_LOG")
+charon_stop
+charon_start "$NS" "$TMP/charon"
+wait_for 20 "xfrmd to reconnect to charon" connected
+charon_has_conn() {
+	swanctl --list-conns --uri "$CHARON_URI" 2>/dev/null | grep "^xfrmd-site-b-t1:" >/dev/null
+}
+wait_for 20 "xfrmd to load xfrmd-site-b-t1 into the new charon" charon_has_conn
+if tail -n +"$((log_lines + 1))" "$XFRMD_LOG" | grep -F "cannot re-apply the running config"; then
+	bad saved "the running config was not re-applied after charon restarted"
+fi
 
 # Back to strong proposals: the warning goes from status.
 ctl apply -f "$CFG/good.json" >"$TMP/out" 2>&1 || bad good "re-apply failed: $(cat "$TMP/out")"

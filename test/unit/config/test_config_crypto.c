@@ -230,6 +230,56 @@ START_TEST(ikev1_dpd_timeout_at_least_interval)
 }
 END_TEST
 
+/* Text an earlier xfrmd accepted (its saved state) still loads when it
+ * uses algorithms now refused: an upgrade must not leave the gateway
+ * without its tunnels. Only the saved-text loader tolerates them, with or
+ * without a previous config to reuse from; a new apply of the same text
+ * is refused, even when it could reuse the tolerant load's connections. */
+START_TEST(saved_config_keeps_weak_algorithms)
+{
+	const char *text = ike_doc("aes128-sha1-modp2048", false);
+	struct cfg_config *saved, *again;
+	char warning[384];
+	struct xerr e;
+
+	expect_err(text,
+		   "connections[0].ike.proposals[0]: \"aes128-sha1-modp2048\": weak algorithm "
+		   "sha1 " LEGACY);
+	saved = cfg_load_saved(text, strlen(text), NULL, NULL, &e);
+	ck_assert_msg(saved != NULL, "%s", e.msg);
+	ck_assert(saved->weak_tolerated);
+	ck_assert(!saved->conns[0].allow_legacy_crypto);
+	ck_assert(cfg_weak_warning(&saved->conns[0], warning, sizeof(warning)));
+	ck_assert_str_eq(warning, "connection c uses weak algorithms without allow_legacy_crypto: "
+				  "sha1 (kept from the saved config; the next apply refuses them "
+				  "unless the connection sets \"allow_legacy_crypto\": true)");
+
+	again = cfg_load_saved(text, strlen(text), NULL, saved, &e);
+	ck_assert_msg(again != NULL, "%s", e.msg);
+	ck_assert(again->weak_tolerated);
+	cfg_free(again);
+
+	ck_assert_ptr_null(cfg_load_text_since(text, strlen(text), NULL, saved, &e));
+	ck_assert_str_eq(e.msg, "connections[0].ike.proposals[0]: \"aes128-sha1-modp2048\": weak "
+				"algorithm sha1 " LEGACY);
+	cfg_free(saved);
+
+	/* Other defects are not tolerated. */
+	text = ike_doc("aes128-sha1-modp999", false);
+	ck_assert_ptr_null(cfg_load_saved(text, strlen(text), NULL, NULL, &e));
+	ck_assert_str_eq(e.msg, "connections[0].ike.proposals[0]: \"aes128-sha1-modp999\": unknown "
+				"algorithm (modp999)");
+
+	/* With the opt-in, the usual warning. */
+	text = ike_doc("aes128-sha1-modp2048", true);
+	saved = cfg_load_saved(text, strlen(text), NULL, NULL, &e);
+	ck_assert_msg(saved != NULL, "%s", e.msg);
+	ck_assert(cfg_weak_warning(&saved->conns[0], warning, sizeof(warning)));
+	ck_assert_str_eq(warning, "connection c uses weak algorithms (allow_legacy_crypto): sha1");
+	cfg_free(saved);
+}
+END_TEST
+
 static const char *vici_doc(const char *uri)
 {
 	static char buf[512];
@@ -382,6 +432,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, weak_additional_key_exchanges);
 	tcase_add_test(tc, strong_algorithms_accepted);
 	tcase_add_test(tc, weak_list_of_a_connection);
+	tcase_add_test(tc, saved_config_keeps_weak_algorithms);
 	tcase_add_test(tc, ikev1_dpd_timeout_at_least_interval);
 	tcase_add_test(tc, vici_uri);
 	tcase_add_test(tc, identities_as_charon_compares_them);
