@@ -99,6 +99,19 @@ static void on_nl_io(void *ctx, int fd, uint32_t events)
 		log_warn("kernel xfrm events were lost (socket overrun)");
 }
 
+/* A saved config loads without the checks earlier versions did not make
+ * (cfg_load_saved); what they find is said once, at start. */
+static void warn_if_refused_now(const char *text, size_t len, const char *base_dir)
+{
+	struct xerr e;
+	struct cfg_config *strict = cfg_load_string(text, len, base_dir, &e);
+
+	if (!strict)
+		log_warn("the saved config is kept, but applying it again would be refused: %s",
+			 e.msg);
+	cfg_free(strict);
+}
+
 static void restore_state(struct xfrmd *d)
 {
 	struct xerr e = {{0}};
@@ -112,6 +125,8 @@ static void restore_state(struct xfrmd *d)
 		return;
 	}
 	d->running = cfg_load_saved(text, len, d->running_base_dir, NULL, &e);
+	if (d->running)
+		warn_if_refused_now(text, len, d->running_base_dir);
 	if (d->running && plan_set_running(d, text, len)) {
 		cfg_free(d->running);
 		d->running = NULL;

@@ -333,8 +333,7 @@ bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
 
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
-	    x->probe_table != y->probe_table || a->n_conns != b->n_conns ||
-	    a->weak_tolerated != b->weak_tolerated)
+	    x->probe_table != y->probe_table || a->n_conns != b->n_conns || a->saved != b->saved)
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))

@@ -153,9 +153,9 @@ struct cfg_config {
 	size_t src_len;
 	char *src_base_dir;
 	struct cfg_span gateway_src;
-	/* Loaded by cfg_load_saved: weak algorithms passed without
-	 * allow_legacy_crypto. */
-	bool weak_tolerated;
+	/* Loaded by cfg_load_saved: the checks added after an earlier
+	 * xfrmd accepted the text did not apply. */
+	bool saved;
 };
 
 /* Load and check a JSON document. Errors name the JSON path:
@@ -176,10 +176,13 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
 				       const struct cfg_config *prev, struct xerr *e);
 /* Loads text an earlier apply accepted and saved (the daemon's state at
  * start, its re-apply after charon restarts): as cfg_load_text_since, but
- * weak algorithms pass without allow_legacy_crypto. Proposals an earlier
- * xfrmd accepted must not leave the gateway without its tunnels after an
- * upgrade; cfg_weak_warning names them, and the next apply refuses them
- * unless the connection opts in. */
+ * without the checks earlier versions did not make: weak
+ * algorithms pass without allow_legacy_crypto, an IKEv1 dpd.timeout may be
+ * shorter than dpd.interval, identities compare as written, gateway.vici
+ * may be tcp://. A config an earlier xfrmd accepted must not leave the
+ * gateway without its tunnels after an upgrade; cfg_weak_warning names
+ * weak algorithms, and the next apply (cfg_load_text_since) refuses what
+ * these checks find. Key files are checked as always. */
 struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
 				  const struct cfg_config *prev, struct xerr *e);
 /* A config file's text, unparsed: what `xfrmctl apply` sends, leaving the

@@ -223,7 +223,7 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 		if (check_tunnel(&cfg->gateway, c, ci, ti, e))
 			return -1;
 
-	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->weak_tolerated, e) ||
+	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->saved, e) ||
 	    check_prefixes(c, ci, e) || check_overrides(c, ci, e) || check_probe(c, ci, e) ||
 	    check_probe_table(cfg, ci, e))
 		return -1;
@@ -363,8 +363,11 @@ static int check_peers(const struct cfg_config *cfg, struct xerr *e)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++, n++) {
 			const struct cfg_tunnel *tun = &cfg->conns[i].tunnels[t];
 
-			cfg_id_key(tun->local_id, &ids[n].local);
-			cfg_id_key(tun->remote_id, &ids[n].remote);
+			void (*key)(const char *, struct cfg_id_key *) =
+			    cfg->saved ? cfg_id_key_text : cfg_id_key;
+
+			key(tun->local_id, &ids[n].local);
+			key(tun->remote_id, &ids[n].remote);
 			r[n] = (struct peer_ref){tun, &ids[n], i, t};
 		}
 	qsort(r, n, sizeof(*r), peer_cmp);

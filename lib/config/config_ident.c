@@ -124,6 +124,13 @@ void cfg_id_key(const char *id, struct cfg_id_key *k)
 		set(k, ID_EMAIL, id, strlen(id));
 }
 
+void cfg_id_key_text(const char *id, struct cfg_id_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->len = strnlen(id, sizeof(k->v));
+	memcpy(k->v, id, k->len);
+}
+
 int cfg_id_key_cmp(const struct cfg_id_key *a, const struct cfg_id_key *b)
 {
 	if (a->kind != b->kind)

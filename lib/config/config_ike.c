@@ -232,7 +232,7 @@ static const char *proposal_problem(const char *p, bool ike, const struct cfg_co
 /* prev: the connection checked before c (already found fine), or NULL.
  * Most connections repeat their neighbour's proposals: checked once. */
 static int check_proposals(const struct cfg_connection *c, const struct cfg_connection *prev,
-			   size_t ci, bool ike, bool weak_tolerated, struct xerr *e)
+			   size_t ci, bool ike, bool saved, struct xerr *e)
 {
 	const struct cfg_proposals *ps = ike ? &c->ike_proposals : &c->esp_proposals;
 	char buf[256];
@@ -244,7 +244,7 @@ static int check_proposals(const struct cfg_connection *c, const struct cfg_conn
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const char *why = proposal_problem(
-		    ps->v[i], ike, c, c->allow_legacy_crypto || weak_tolerated, buf, sizeof(buf));
+		    ps->v[i], ike, c, c->allow_legacy_crypto || saved, buf, sizeof(buf));
 
 		if (why)
 			return xerr_set(e, "connections[%zu].%s.proposals[%zu]: \"%s\": %s", ci,
@@ -267,12 +267,12 @@ static int check_dpd(const struct cfg_connection *c, size_t ci, struct xerr *e)
 }
 
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
-		  bool weak_tolerated, struct xerr *e)
+		  bool saved, struct xerr *e)
 {
-	if (check_proposals(c, prev, ci, true, weak_tolerated, e) ||
-	    check_proposals(c, prev, ci, false, weak_tolerated, e))
+	if (check_proposals(c, prev, ci, true, saved, e) ||
+	    check_proposals(c, prev, ci, false, saved, e))
 		return -1;
-	return check_dpd(c, ci, e);
+	return saved ? 0 : check_dpd(c, ci, e);
 }
 
 static void weak_in(struct cfg_weak_algs *w, const struct cfg_proposals *ps)

@@ -115,16 +115,16 @@ int cfg_doc_layout(const char *text, size_t len, struct cfg_doc_layout *lay);
  * caller loads the whole document, whose errors are the ones to give). */
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
 				    const char *base_dir, const struct cfg_config *prev,
-				    bool weak_tolerated);
+				    bool saved);
 
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
-/* Proposals (weak algorithms included, unless weak_tolerated) and IKEv1
- * DPD timers of connection ci; prev is the connection checked before it
- * (NULL: none), whose identical proposals need no second look
- * (config_ike.c). */
+/* Proposals (weak algorithms included) and IKEv1 DPD timers of
+ * connection ci, unless saved (cfg_load_saved: proposals only as before);
+ * prev is the connection checked before it (NULL: none), whose identical
+ * proposals need no second look (config_ike.c). */
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
-		  bool weak_tolerated, struct xerr *e);
+		  bool saved, struct xerr *e);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);
 
 /* An IKE identity as charon tells identities apart: its type and value,
@@ -136,6 +136,9 @@ struct cfg_id_key {
 	unsigned char v[CFG_ID_MAX];
 };
 void cfg_id_key(const char *id, struct cfg_id_key *k);
+/* The identity as written: the key of cfg_load_saved, which compares
+ * identities the way xfrmd did before. */
+void cfg_id_key_text(const char *id, struct cfg_id_key *k);
 int cfg_id_key_cmp(const struct cfg_id_key *a, const struct cfg_id_key *b);
 
 #endif

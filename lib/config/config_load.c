@@ -87,6 +87,11 @@ static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 
 	if (cj_str(x, v, 1, sizeof(gw->vici) - 1, &s))
 		return -1;
+	/* Saved by an xfrmd that took it (the daemon may run with -v). */
+	if (x->saved && !strncmp(s, "tcp://", 6) && s[6]) {
+		memcpy(gw->vici, s, strlen(s) + 1);
+		return 0;
+	}
 	if (!strncmp(s, "tcp://", 6))
 		return cj_err(x, "xfrmd reaches charon over a unix socket only (unix:///path/to/"
 				 "socket), not tcp://");
@@ -758,7 +763,7 @@ static struct cfg_config *load_whole(const char *text, size_t len, const char *b
 				     const struct cfg_config *prev, bool saved, struct xerr *e)
 {
 	struct cfg_key_cache keys = {0};
-	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys};
+	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys, .saved = saved};
 	struct cfg_config *cfg = NULL;
 	json_object *root = cj_parse_doc(text, len, e);
 
@@ -767,7 +772,7 @@ static struct cfg_config *load_whole(const char *text, size_t len, const char *b
 	if (cfg_key_cache_init(&keys, prev) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		xerr_set(e, "out of memory");
 	} else {
-		cfg->weak_tolerated = saved;
+		cfg->saved = saved;
 		if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
 			cfg_free(cfg);
 			cfg = NULL;

@@ -295,6 +295,8 @@ json.dump(st, open(sys.argv[1], "w"))
 start_xfrmd
 grep -qF "connection site-b uses weak algorithms without allow_legacy_crypto: sha1, modp1024 (kept from the saved config" "$XFRMD_LOG" ||
 	bad saved "no warning at start: $(grep -i weak "$XFRMD_LOG" | tail -n 3)"
+grep -qF 'the saved config is kept, but applying it again would be refused: connections[0].ike.proposals[0]: "aes128-sha1-modp1024": weak algorithms sha1, modp1024' "$XFRMD_LOG" ||
+	bad saved "no warning that an apply would refuse it"
 if grep -qF "saved config no longer loads" "$XFRMD_LOG"; then
 	bad saved "the saved config was dropped"
 fi

@@ -247,7 +247,7 @@ START_TEST(saved_config_keeps_weak_algorithms)
 		   "sha1 " LEGACY);
 	saved = cfg_load_saved(text, strlen(text), NULL, NULL, &e);
 	ck_assert_msg(saved != NULL, "%s", e.msg);
-	ck_assert(saved->weak_tolerated);
+	ck_assert(saved->saved);
 	ck_assert(!saved->conns[0].allow_legacy_crypto);
 	ck_assert(cfg_weak_warning(&saved->conns[0], warning, sizeof(warning)));
 	ck_assert_str_eq(warning, "connection c uses weak algorithms without allow_legacy_crypto: "
@@ -256,7 +256,7 @@ START_TEST(saved_config_keeps_weak_algorithms)
 
 	again = cfg_load_saved(text, strlen(text), NULL, saved, &e);
 	ck_assert_msg(again != NULL, "%s", e.msg);
-	ck_assert(again->weak_tolerated);
+	ck_assert(again->saved);
 	cfg_free(again);
 
 	ck_assert_ptr_null(cfg_load_text_since(text, strlen(text), NULL, saved, &e));
@@ -277,6 +277,40 @@ START_TEST(saved_config_keeps_weak_algorithms)
 	ck_assert(cfg_weak_warning(&saved->conns[0], warning, sizeof(warning)));
 	ck_assert_str_eq(warning, "connection c uses weak algorithms (allow_legacy_crypto): sha1");
 	cfg_free(saved);
+}
+END_TEST
+
+static const char *vici_doc(const char *uri);
+static const char *peers_doc(const char *key, const char *id1, const char *id2, const char *addr);
+
+/* Saved text: each check earlier versions did not make is skipped (and
+ * still made by an apply); everything else is checked as always. */
+static void saved_only(const char *text)
+{
+	struct xerr e;
+	struct cfg_config *cfg = cfg_load_saved(text, strlen(text), NULL, NULL, &e);
+
+	ck_assert_msg(cfg != NULL, "saved refused: %s\n%s", text, e.msg);
+	ck_assert(cfg->saved);
+	cfg_free(cfg);
+	ck_assert_ptr_null(load(text, &e));
+}
+
+START_TEST(saved_config_skips_only_new_checks)
+{
+	struct xerr e;
+	const char *text;
+
+	saved_only(doc(",\"ike\":{\"version\":1},\"dpd\":{\"interval\":30,\"timeout\":10}"));
+	saved_only(peers_doc("remote_id", "peer.example", "@PEER.example", "198.51.100.1"));
+	saved_only(vici_doc("tcp://127.0.0.1:4502"));
+	/* Identities written the same are one identity, saved or not. */
+	text = peers_doc("remote_id", "peer.example", "peer.example", "198.51.100.1");
+	ck_assert_ptr_null(cfg_load_saved(text, strlen(text), NULL, NULL, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "same addresses and identities"));
+	text = vici_doc("/run/charon.vici");
+	ck_assert_ptr_null(cfg_load_saved(text, strlen(text), NULL, NULL, &e));
+	ck_assert_str_eq(e.msg, "gateway.vici: expected unix:///path/to/socket");
 }
 END_TEST
 
@@ -433,6 +467,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, strong_algorithms_accepted);
 	tcase_add_test(tc, weak_list_of_a_connection);
 	tcase_add_test(tc, saved_config_keeps_weak_algorithms);
+	tcase_add_test(tc, saved_config_skips_only_new_checks);
 	tcase_add_test(tc, ikev1_dpd_timeout_at_least_interval);
 	tcase_add_test(tc, vici_uri);
 	tcase_add_test(tc, identities_as_charon_compares_them);
