@@ -2,9 +2,10 @@
  * Shared between the config loader's files; not for other modules.
  *
  * config.c holds every default and the enum names, config_load.c turns JSON
- * into structs, config_psk.c deals with key material and key files,
- * config_check.c does the semantic checks that need more than one field,
- * config_ike.c those of proposals and IKE timers.
+ * into structs, config_psk.c deals with key material (config_keyfile.c
+ * reads key files), config_check.c does the semantic checks that need more
+ * than one field, config_ike.c those of proposals and IKE timers, and
+ * config_ident.c compares identities the way charon does.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
