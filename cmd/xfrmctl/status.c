@@ -150,6 +150,20 @@ static void print_state(const char *state, bool colour)
 		printf("%s", state);
 }
 
+/* What allow_legacy_crypto let through. */
+static void print_weak(struct json_object *weak)
+{
+	size_t n = weak ? json_object_array_length(weak) : 0;
+
+	if (!n)
+		return;
+	printf("  WARNING: weak algorithms in use:");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "",
+		       json_object_get_string(json_object_array_get_idx(weak, i)));
+	printf("\n");
+}
+
 static void print_human(struct json_object *st)
 {
 	bool colour = use_colour();
@@ -177,6 +191,7 @@ static void print_human(struct json_object *st)
 		if (jnum(c, "failovers"))
 			printf("  failovers %llu", (unsigned long long)jnum(c, "failovers"));
 		printf("\n");
+		print_weak(jobj(c, "weak_algorithms"));
 		for (size_t t = 0; tunnels && t < json_object_array_length(tunnels); t++)
 			print_tunnel(json_object_array_get_idx(tunnels, t));
 	}

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "reconcile.h"
+#include "status.h"
 #include "xfrmd.h"
 
 struct apply_job {
@@ -246,6 +247,7 @@ static void job_succeeded(struct apply_job *j)
 			return;
 		}
 		t_kernel = mono_ms();
+		status_log_weak_crypto(d->running);
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)d->generation, e.msg);
@@ -779,7 +781,8 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 	}
 	j->t_new = mono_ms();
 	j->t_received = r->t_received ? r->t_received : j->t_new;
-	j->desired = cfg_load_text_since(r->text, r->len, r->base_dir, d->running, e);
+	j->desired = r->saved ? cfg_load_saved(r->text, r->len, r->base_dir, d->running, e)
+			      : cfg_load_text_since(r->text, r->len, r->base_dir, d->running, e);
 	if (!j->desired && r->file)
 		xerr_wrap(e, "%s", r->file);
 	/* Only a plan's report compares documents key by key. */
@@ -816,8 +819,10 @@ int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *r
 
 void apply_resync(struct xfrmd *d)
 {
-	struct apply_request r = {
-	    .text = d->running_text, .len = d->running_len, .base_dir = d->running_base_dir};
+	struct apply_request r = {.text = d->running_text,
+				  .len = d->running_len,
+				  .base_dir = d->running_base_dir,
+				  .saved = true};
 	struct apply_job *j;
 	struct xerr e;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "status.h"
 #include "xfrmd.h"
 
 static void usage(FILE *f)
@@ -38,10 +39,15 @@ static int check_config(const char *path)
 	struct xerr e;
 	struct cfg_config *cfg = cfg_load_file(path, &e);
 
+	char warning[384];
+
 	if (!cfg) {
 		fprintf(stderr, "%s\n", e.msg); /* it names the file */
 		return 1;
 	}
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (cfg_weak_warning(&cfg->conns[i], warning, sizeof(warning)))
+			fprintf(stderr, "warning: %s\n", warning);
 	cfg_free(cfg);
 	printf("configuration OK\n");
 	return 0;
@@ -93,6 +99,19 @@ static void on_nl_io(void *ctx, int fd, uint32_t events)
 		log_warn("kernel xfrm events were lost (socket overrun)");
 }
 
+/* A saved config loads without the checks earlier versions did not make
+ * (cfg_load_saved); what they find is said once, at start. */
+static void warn_if_refused_now(const char *text, size_t len, const char *base_dir)
+{
+	struct xerr e;
+	struct cfg_config *strict = cfg_load_string(text, len, base_dir, &e);
+
+	if (!strict)
+		log_warn("the saved config is kept, but applying it again would be refused: %s",
+			 e.msg);
+	cfg_free(strict);
+}
+
 static void restore_state(struct xfrmd *d)
 {
 	struct xerr e = {{0}};
@@ -105,7 +124,9 @@ static void restore_state(struct xfrmd *d)
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	d->running = cfg_load_text_since(text, len, d->running_base_dir, NULL, &e);
+	d->running = cfg_load_saved(text, len, d->running_base_dir, NULL, &e);
+	if (d->running)
+		warn_if_refused_now(text, len, d->running_base_dir);
 	if (d->running && plan_set_running(d, text, len)) {
 		cfg_free(d->running);
 		d->running = NULL;
@@ -123,6 +144,7 @@ static void restore_state(struct xfrmd *d)
 		log_err("restoring generated keys: %s", e.msg);
 	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
 		 d->running->n_conns);
+	status_log_weak_crypto(d->running);
 }
 
 static int open_kernel_events(struct xfrmd *d, struct xerr *e)

@@ -247,6 +247,32 @@ static void pairing_json(struct jw *w, const struct conn_rt *rt)
 	jw_bool(w, "fail_closed", rt->cfg->fail_closed);
 }
 
+/* What allow_legacy_crypto let through; absent when nothing weak is used. */
+static void weak_json(struct jw *w, const struct cfg_connection *c)
+{
+	struct cfg_weak_algs weak;
+	char tok[CFG_PROPOSAL_LEN];
+
+	cfg_conn_weak_algs(c, &weak);
+	if (!weak.n)
+		return;
+	jw_open(w, "weak_algorithms", '[');
+	for (size_t i = 0; i < weak.n && i < CFG_WEAK_MAX; i++) {
+		snprintf(tok, sizeof(tok), "%.*s", (int)weak.len[i], weak.at[i]);
+		jw_str(w, NULL, tok);
+	}
+	jw_close(w, ']');
+}
+
+void status_log_weak_crypto(const struct cfg_config *cfg)
+{
+	char msg[384];
+
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++)
+		if (cfg_weak_warning(&cfg->conns[i], msg, sizeof(msg)))
+			log_warn("%s", msg);
+}
+
 static void conn_json(struct jw *w, const struct report *r, const struct cfg_connection *c,
 		      const struct conn_rt *rt)
 {
@@ -256,6 +282,7 @@ static void conn_json(struct jw *w, const struct report *r, const struct cfg_con
 	jw_str(w, "mode", cfg_mode_name(c->mode));
 	jw_str(w, "redundancy", cfg_redundancy_name(c->redundancy));
 	jw_str(w, "start", cfg_start_name(c->start));
+	weak_json(w, c);
 	if (rt)
 		pairing_json(w, rt);
 	jw_open(w, "tunnels", '[');

@@ -11,4 +11,8 @@
  * walk it). NULL: e says why. */
 struct json_object *status_reply(struct xfrmd *d, const char *only_conn, struct xerr *e);
 
+/* A warning in the log for each connection whose proposals use weak
+ * algorithms (let through by allow_legacy_crypto), naming them. */
+void status_log_weak_crypto(const struct cfg_config *cfg);
+
 #endif

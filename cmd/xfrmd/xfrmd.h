@@ -216,6 +216,7 @@ struct apply_request {
 	const char *file; /* names the document in its errors; NULL: none */
 	const char *base_dir;
 	bool dry_run;		/* plan only: report, change nothing */
+	bool saved;		/* text an earlier apply accepted (cfg_load_saved) */
 	bool expect_generation; /* refuse unless the running generation is ... */
 	uint64_t generation;
 	uint64_t t_received; /* loop_now_ms() when the request was read; 0: now */

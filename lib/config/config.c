@@ -308,6 +308,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
 	    a->n_tunnels != b->n_tunnels || a->ike_version != b->ike_version ||
+	    a->allow_legacy_crypto != b->allow_legacy_crypto ||
 	    !cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) ||
 	    !cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) ||
 	    a->ike_rekey_time != b->ike_rekey_time || a->child_rekey_time != b->child_rekey_time ||
@@ -332,7 +333,7 @@ bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
 
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
-	    x->probe_table != y->probe_table || a->n_conns != b->n_conns)
+	    x->probe_table != y->probe_table || a->n_conns != b->n_conns || a->saved != b->saved)
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))

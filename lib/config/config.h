@@ -103,6 +103,9 @@ struct cfg_connection {
 
 	unsigned ike_version; /* 1 or 2, default 2 */
 	struct cfg_proposals ike_proposals, esp_proposals;
+	/* Proposals may use the weak algorithms (3DES, SHA-1, MD5, MODP under
+	 * 2048 bits, ...) a legacy peer needs; default false. */
+	bool allow_legacy_crypto;
 	uint32_t ike_rekey_time;   /* seconds, default 14400 */
 	uint32_t child_rekey_time; /* seconds, default 3600 */
 
@@ -150,6 +153,9 @@ struct cfg_config {
 	size_t src_len;
 	char *src_base_dir;
 	struct cfg_span gateway_src;
+	/* Loaded by cfg_load_saved: the checks added after an earlier
+	 * xfrmd accepted the text did not apply. */
+	bool saved;
 };
 
 /* Load and check a JSON document. Errors name the JSON path:
@@ -168,6 +174,17 @@ struct cfg_config *cfg_load_file(const char *path, struct xerr *e);
  * checking the other 999. The text is copied into the config (src). */
 struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
 				       const struct cfg_config *prev, struct xerr *e);
+/* Loads text an earlier apply accepted and saved (the daemon's state at
+ * start, its re-apply after charon restarts): as cfg_load_text_since, but
+ * without the checks earlier versions did not make: weak
+ * algorithms pass without allow_legacy_crypto, an IKEv1 dpd.timeout may be
+ * shorter than dpd.interval, identities compare as written, gateway.vici
+ * may be tcp://. A config an earlier xfrmd accepted must not leave the
+ * gateway without its tunnels after an upgrade; cfg_weak_warning names
+ * weak algorithms, and the next apply (cfg_load_text_since) refuses what
+ * these checks find. Key files are checked as always. */
+struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
+				  const struct cfg_config *prev, struct xerr *e);
 /* A config file's text, unparsed: what `xfrmctl apply` sends, leaving the
  * parse and the checks to the daemon (xfrmctl's own parse of a 1,000-
  * connection file was a third of an apply that changed one connection).
@@ -199,10 +216,31 @@ const char *cfg_nat_t_name(enum cfg_nat_t n);
 const char *cfg_publish_name(enum cfg_publish p);
 const char *cfg_ifkind_name(enum cfg_ifkind k);
 
+/* True if charon would take the two IKE identities for the same one:
+ * "@GW.example" is "gw.example", "2001:DB8:0::1" is "2001:db8::1". */
+bool cfg_id_equal(const char *a, const char *b);
+
 /* True if c is an allowed PSK character. */
 bool cfg_psk_char_ok(char c);
 /* The same proposals in the same order. */
 bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b);
+
+/* The weak algorithms a connection's IKE and ESP proposals use, each token
+ * once, in order of appearance: what allow_legacy_crypto let through. */
+#define CFG_WEAK_MAX 16
+struct cfg_weak_algs {
+	size_t n;		      /* how many; past CFG_WEAK_MAX only counted */
+	const char *at[CFG_WEAK_MAX]; /* into the connection's proposal strings */
+	size_t len[CFG_WEAK_MAX];
+};
+void cfg_conn_weak_algs(const struct cfg_connection *c, struct cfg_weak_algs *w);
+/* "3des, sha1, modp1024" (", ..." when more than CFG_WEAK_MAX). */
+const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t len);
+/* The warning a connection with weak algorithms earns wherever it is
+ * accepted (validate, the daemon's log at apply): "connection NAME uses
+ * weak algorithms (allow_legacy_crypto): LIST", or, without the opt-in
+ * (cfg_load_saved), why they still run. false, buf empty: none. */
+bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

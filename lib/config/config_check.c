@@ -10,192 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Weak enough that charon should never be offered them by us. */
-static const char *const weak_tokens[] = {"des",     "md5",	 "md5_128",	"prfmd5",
-					  "modp768", "modp1024", "modp1024s160"};
-
-/*
- * strongSwan's proposal keywords (proposal_keywords_static.txt, plus the
- * ntru and newhope plugins of 5.9), one space-separated list per transform
- * type. A typo here would otherwise pass `validate` and only fail when
- * charon loads the connection.
- */
-static const char enc_words[] =
-    " null des 3des aes aes128 aes192 aes256 aes128ctr aes192ctr aes256ctr"
-    " aes128ccm8 aes128ccm64 aes128ccm12 aes128ccm96 aes128ccm16 aes128ccm128 aes128ccm"
-    " aes192ccm8 aes192ccm64 aes192ccm12 aes192ccm96 aes192ccm16 aes192ccm128 aes192ccm"
-    " aes256ccm8 aes256ccm64 aes256ccm12 aes256ccm96 aes256ccm16 aes256ccm128 aes256ccm"
-    " aes128gcm8 aes128gcm64 aes128gcm12 aes128gcm96 aes128gcm16 aes128gcm128 aes128gcm"
-    " aes192gcm8 aes192gcm64 aes192gcm12 aes192gcm96 aes192gcm16 aes192gcm128 aes192gcm"
-    " aes256gcm8 aes256gcm64 aes256gcm12 aes256gcm96 aes256gcm16 aes256gcm128 aes256gcm"
-    " aes128gmac aes192gmac aes256gmac chacha20poly1305 chacha20poly1305compat"
-    " blowfish blowfish128 blowfish192 blowfish256 camellia camellia128 camellia192 camellia256"
-    " camellia128ctr camellia192ctr camellia256ctr"
-    " camellia128ccm8 camellia128ccm64 camellia128ccm12 camellia128ccm96 camellia128ccm16"
-    " camellia128ccm128 camellia192ccm8 camellia192ccm64 camellia192ccm12 camellia192ccm96"
-    " camellia192ccm16 camellia192ccm128 camellia256ccm8 camellia256ccm64 camellia256ccm12"
-    " camellia256ccm96 camellia256ccm16 camellia256ccm128"
-    " cast128 serpent serpent128 serpent192 serpent256 twofish twofish128 twofish192 twofish256 ";
-static const char integ_words[] = " sha sha1 sha1_160 sha256 sha2_256 sha256_96 sha2_256_96"
-				  " sha384 sha2_384 sha512 sha2_512 md5 md5_128 aesxcbc"
-				  " camelliaxcbc aescmac ";
-static const char prf_words[] = " prfsha1 prfsha256 prfsha384 prfsha512 prfmd5 prfaesxcbc"
-				" prfcamelliaxcbc prfaescmac ";
-static const char ke_words[] =
-    " modp768 modp1024 modp1536 modp2048 modp3072 modp4096 modp6144 modp8192"
-    " ecp192 ecp224 ecp256 ecp384 ecp521 modp1024s160 modp2048s224 modp2048s256"
-    " ecp224bp ecp256bp ecp384bp ecp512bp curve25519 x25519 curve448 x448 gost256 gost512"
-    " mlkem512 mlkem768 mlkem1024 ntru112 ntru128 ntru192 ntru256 newhope128 ";
-static const char noke_words[] = " none modpnone modpnull ";
-static const char esn_words[] = " noesn esn ";
-
-enum tok_kind {
-	TOK_UNKNOWN,
-	TOK_ENC,
-	TOK_AEAD,
-	TOK_NULL_ENC,
-	TOK_INTEG,
-	TOK_PRF,
-	TOK_KE,
-	TOK_OTHER
-};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool in_words(const char *words, const char *tok, size_t len)
-{
-	for (const char *p = strstr(words, " "); p && p[1]; p = strchr(p + 1, ' '))
-		if (!strncmp(p + 1, tok, len) && p[1 + len] == ' ')
-			return true;
-	return false;
-}
-
-static enum tok_kind tok_kind(const char *tok, size_t len)
-{
-	/* ke1_ .. ke7_: additional key exchanges (RFC 9370); they never
-	 * replace the main group an IKE proposal needs. */
-	if (len > 4 && tok[0] == 'k' && tok[1] == 'e' && tok[2] >= '1' && tok[2] <= '7' &&
-	    tok[3] == '_')
-		return in_words(ke_words, tok + 4, len - 4) ||
-			       in_words(noke_words, tok + 4, len - 4)
-			   ? TOK_OTHER
-			   : TOK_UNKNOWN;
-	if (in_words(enc_words, tok, len)) {
-		/* null and AES-GMAC authenticate but do not encrypt. */
-		if (!strncmp(tok, "null", len) || (len > 4 && !memcmp(tok + len - 4, "gmac", 4)))
-			return TOK_NULL_ENC;
-		if (memmem(tok, len, "gcm", 3) || memmem(tok, len, "ccm", 3) ||
-		    memmem(tok, len, "chacha20poly1305", 16))
-			return TOK_AEAD;
-		return TOK_ENC;
-	}
-	if (in_words(integ_words, tok, len))
-		return TOK_INTEG;
-	if (in_words(prf_words, tok, len))
-		return TOK_PRF;
-	if (in_words(ke_words, tok, len))
-		return TOK_KE;
-	if (in_words(noke_words, tok, len) || in_words(esn_words, tok, len))
-		return TOK_OTHER; /* neither matters for the checks below */
-	return TOK_UNKNOWN;
-}
-
-const char *cfg_proposal_syntax(const char *p)
-{
-	static const char why[] = "expected lowercase algorithm tokens [a-z0-9_] joined by '-'";
-	size_t n = strlen(p);
-
-	if (!n || p[0] == '-' || p[n - 1] == '-' || strstr(p, "--"))
-		return why;
-	if (strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-		return why;
-	return NULL;
-}
-
-/* The first token of each kind, for messages. */
-struct tok_seen {
-	const char *at[TOK_OTHER + 1];
-	size_t len[TOK_OTHER + 1];
-};
-
-/* NULL if fine; else the reason, in buf when it names a token. */
-static const char *proposal_problem(const char *p, bool ike, unsigned ike_version, char *buf,
-				    size_t len)
-{
-	struct tok_seen ts = {{0}, {0}};
-
-	for (const char *t = p; *t;) {
-		size_t n = strcspn(t, "-");
-		enum tok_kind k = tok_kind(t, n);
-
-		if (k == TOK_UNKNOWN) {
-			snprintf(buf, len, "unknown algorithm (%.*s)", (int)n, t);
-			return buf;
-		}
-		for (size_t i = 0; i < N(weak_tokens); i++)
-			if (strlen(weak_tokens[i]) == n && !memcmp(t, weak_tokens[i], n)) {
-				snprintf(buf, len, "weak algorithm (%.*s)", (int)n, t);
-				return buf;
-			}
-		if (!ts.at[k]) {
-			ts.at[k] = t;
-			ts.len[k] = n;
-		}
-		t += n;
-		if (*t)
-			t++;
-	}
-	if (!ts.at[TOK_ENC] && !ts.at[TOK_AEAD])
-		return "no encryption algorithm";
-	/* charon refuses the mix outright, and silently drops integrity
-	 * algorithms from AEAD proposals: both are mistakes worth naming. */
-	if (ts.at[TOK_ENC] && ts.at[TOK_AEAD]) {
-		snprintf(buf, len, "AEAD %.*s and classic %.*s cannot share a proposal",
-			 (int)ts.len[TOK_AEAD], ts.at[TOK_AEAD], (int)ts.len[TOK_ENC],
-			 ts.at[TOK_ENC]);
-		return buf;
-	}
-	if (ts.at[TOK_AEAD] && ts.at[TOK_INTEG]) {
-		snprintf(buf, len, "AEAD %.*s takes no integrity algorithm (%.*s)",
-			 (int)ts.len[TOK_AEAD], ts.at[TOK_AEAD], (int)ts.len[TOK_INTEG],
-			 ts.at[TOK_INTEG]);
-		return buf;
-	}
-	if (ts.at[TOK_ENC] && !ts.at[TOK_INTEG])
-		return "a classic cipher needs an integrity algorithm (e.g. sha256)";
-	if (!ike)
-		return NULL;
-	if (ts.at[TOK_AEAD] && ike_version == 1)
-		return "IKEv1 cannot use AEAD (gcm, ccm, chacha20poly1305) for the IKE SA";
-	if (ts.at[TOK_AEAD] && !ts.at[TOK_PRF])
-		return "AEAD proposal needs a prf token (e.g. prfsha384)";
-	if (!ts.at[TOK_KE])
-		return "no key exchange (DH) group";
-	return NULL;
-}
-
-/* prev: the connection checked before c (already found fine), or NULL.
- * Most connections repeat their neighbour's proposals: checked once. */
-static int check_proposals(const struct cfg_connection *c, const struct cfg_connection *prev,
-			   size_t ci, bool ike, struct xerr *e)
-{
-	const struct cfg_proposals *ps = ike ? &c->ike_proposals : &c->esp_proposals;
-	char buf[128];
-
-	if (prev && prev->ike_version == c->ike_version &&
-	    cfg_proposals_equal(ps, ike ? &prev->ike_proposals : &prev->esp_proposals))
-		return 0;
-
-	for (size_t i = 0; i < ps->n; i++) {
-		const char *why = proposal_problem(ps->v[i], ike, c->ike_version, buf, sizeof(buf));
-
-		if (why)
-			return xerr_set(e, "connections[%zu].%s.proposals[%zu]: \"%s\": %s", ci,
-					ike ? "ike" : "esp", i, ps->v[i], why);
-	}
-	return 0;
-}
-
 static int check_redundancy(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	if (c->redundancy != CFG_RED_ACTIVE_ACTIVE)
@@ -432,9 +246,9 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 	if (cfg_check_conn_addrs(c, ci, e))
 		return -1;
 
-	if (check_roles(c, ci, e) || check_proposals(c, prev, ci, true, e) ||
-	    check_proposals(c, prev, ci, false, e) || check_prefixes(c, ci, e) ||
-	    check_overrides(c, ci, e) || check_probe(c, ci, e) || check_probe_table(cfg, ci, e))
+	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->saved, e) ||
+	    check_prefixes(c, ci, e) || check_overrides(c, ci, e) || check_probe(c, ci, e) ||
+	    check_probe_table(cfg, ci, e))
 		return -1;
 	return 0;
 }
@@ -482,8 +296,14 @@ static int check_names(const struct cfg_config *cfg, struct xerr *e)
 			dup, cfg->conns[dup].name, first);
 }
 
+/* A tunnel's identities as charon compares them (config_ident.c). */
+struct peer_ids {
+	struct cfg_id_key local, remote;
+};
+
 struct peer_ref {
 	const struct cfg_tunnel *t;
+	const struct peer_ids *ids;
 	size_t conn, idx;
 };
 
@@ -496,23 +316,23 @@ static int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b)
 
 /* By addresses and identities, then by position: equal peers end up next to
  * each other, the first configured first. */
-static int peer_key_cmp(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+static int peer_key_cmp(const struct peer_ref *a, const struct peer_ref *b)
 {
-	int d = ipaddr_cmp(&a->local, &b->local);
+	int d = ipaddr_cmp(&a->t->local, &b->t->local);
 
 	if (!d)
-		d = ipaddr_cmp(&a->remote, &b->remote);
+		d = ipaddr_cmp(&a->t->remote, &b->t->remote);
 	if (!d)
-		d = strcmp(a->local_id, b->local_id);
+		d = cfg_id_key_cmp(&a->ids->local, &b->ids->local);
 	if (!d)
-		d = strcmp(a->remote_id, b->remote_id);
+		d = cfg_id_key_cmp(&a->ids->remote, &b->ids->remote);
 	return d;
 }
 
 static int peer_cmp(const void *va, const void *vb)
 {
 	const struct peer_ref *a = va, *b = vb;
-	int d = peer_key_cmp(a->t, b->t);
+	int d = peer_key_cmp(a, b);
 
 	if (d)
 		return d;
@@ -526,25 +346,57 @@ static bool ref_before(const struct peer_ref *a, const struct peer_ref *b)
 	return a->conn < b->conn || (a->conn == b->conn && a->idx < b->idx);
 }
 
+/* Names identities that differ only in how they are written. */
+static void peer_dup_err(const struct cfg_config *cfg, const struct peer_ref *dup,
+			 const struct peer_ref *first, struct xerr *e)
+{
+	const struct cfg_tunnel *a = first->t, *b = dup->t;
+	bool remote = strcmp(a->remote_id, b->remote_id) != 0;
+	char note[256] = "";
+
+	if (remote || strcmp(a->local_id, b->local_id))
+		snprintf(note, sizeof(note),
+			 " (%s \"%.100s\" and \"%.100s\" are one identity to charon)",
+			 remote ? "remote_id" : "local_id", remote ? b->remote_id : b->local_id,
+			 remote ? a->remote_id : a->local_id);
+	xerr_set(e,
+		 "connections[%zu].tunnels[%zu]: same addresses and identities as connection "
+		 "\"%s\" tunnels[%zu]%s",
+		 dup->conn, dup->idx, cfg->conns[first->conn].name, first->idx, note);
+}
+
 /* charon picks the IKE config by addresses and identities; two tunnels
- * that agree on all four cannot be told apart. Sorted, not pairwise: 2,000
+ * that agree on all four cannot be told apart (identities compared the
+ * way charon compares them: "@GW.example" is "gw.example"). Sorted, not pairwise: 2,000
  * tunnels are 2 million pairs. Reports the first tunnel (in config order)
  * that repeats an earlier one, and the earliest of those. */
 static int check_peers(const struct cfg_config *cfg, struct xerr *e)
 {
 	struct peer_ref *r = calloc(cfg->n_conns * CFG_TUNNELS_MAX + 1, sizeof(*r));
+	struct peer_ids *ids = calloc(cfg->n_conns * CFG_TUNNELS_MAX + 1, sizeof(*ids));
 	const struct peer_ref *dup = NULL, *first = NULL;
 	size_t n = 0;
 
-	if (!r)
+	if (!r || !ids) {
+		free(r);
+		free(ids);
 		return xerr_set(e, "out of memory");
+	}
 	for (size_t i = 0; i < cfg->n_conns; i++)
-		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++)
-			r[n++] = (struct peer_ref){&cfg->conns[i].tunnels[t], i, t};
+		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++, n++) {
+			const struct cfg_tunnel *tun = &cfg->conns[i].tunnels[t];
+
+			void (*key)(const char *, struct cfg_id_key *) =
+			    cfg->saved ? cfg_id_key_text : cfg_id_key;
+
+			key(tun->local_id, &ids[n].local);
+			key(tun->remote_id, &ids[n].remote);
+			r[n] = (struct peer_ref){tun, &ids[n], i, t};
+		}
 	qsort(r, n, sizeof(*r), peer_cmp);
 	/* In a group of equal peers, the second repeats the first. */
 	for (size_t i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && !peer_key_cmp(r[j].t, r[i].t); j++)
+		for (j = i + 1; j < n && !peer_key_cmp(&r[j], &r[i]); j++)
 			;
 		if (j - i > 1 && (!dup || ref_before(&r[i + 1], dup))) {
 			dup = &r[i + 1];
@@ -552,11 +404,9 @@ static int check_peers(const struct cfg_config *cfg, struct xerr *e)
 		}
 	}
 	if (dup)
-		xerr_set(e,
-			 "connections[%zu].tunnels[%zu]: same addresses and identities as "
-			 "connection \"%s\" tunnels[%zu]",
-			 dup->conn, dup->idx, cfg->conns[first->conn].name, first->idx);
+		peer_dup_err(cfg, dup, first, e);
 	free(r);
+	free(ids);
 	return dup ? -1 : 0;
 }
 

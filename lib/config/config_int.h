@@ -2,13 +2,16 @@
  * Shared between the config loader's files; not for other modules.
  *
  * config.c holds every default and the enum names, config_load.c turns JSON
- * into structs, config_psk.c deals with key material and key files,
- * config_check.c does the semantic checks that need more than one field,
- * config_addr.c and config_underlay.c those about addresses.
+ * into structs, config_psk.c deals with key material (config_keyfile.c
+ * reads key files), config_check.c does the semantic checks that need more
+ * than one field, config_ike.c those of proposals and IKE timers, and
+ * config_ident.c compares identities the way charon does;
+ * config_addr.c and config_underlay.c check addresses.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -22,7 +25,7 @@
 #define CFG_PROBE_MS_MAX      60000u
 #define CFG_PROBE_LOSS_MAX    100u
 #define CFG_PROBE_RESTART_MAX 3600u
-#define CFG_PSK_FILE_MAX      4096u /* bytes read from a psk_file at most */
+#define CFG_PSK_FILE_MAX      1024u /* bytes in a psk_file at most */
 
 struct cfg_names {
 	const char *const *v;
@@ -57,15 +60,35 @@ int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev);
 void cfg_key_cache_free(struct cfg_key_cache *c);
 /* Reads t->psk_file into t->psk (and t->psk_stamp) after checking it is a
  * private regular file, or takes the key from the cache (may be NULL) if
- * the file's stamp is unchanged. The error is "<path>: reason" without a
- * JSON path. */
-int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e);
+ * the file's stamp is unchanged. config_dir: where the config file is
+ * (NULL: the current directory), for advice only. The error is "<path>
+ * ..." without a JSON path. */
+int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, const char *config_dir,
+		 struct xerr *e);
 /* Reads a whole file (at most max bytes) and reports its permission bits. */
 char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e);
 
 /* Reads t->psk_file again only if its stamp is no longer t->psk_stamp;
  * the mode is checked either way. */
 int cfg_psk_refresh(struct cfg_tunnel *t, struct xerr *e);
+
+/* Key files (config_keyfile.c); errors start with the path, a symlink
+ * named with its target. stat: fails unless path leads to a regular file
+ * of at most CFG_PSK_FILE_MAX bytes (nothing is opened). private: fails if
+ * group or others may read or write the file; the error advises chmod
+ * only for the caller's own file in config_dir (NULL: the current
+ * directory). load: stat, a non-blocking open whose fstat (in *st) must
+ * agree, the text (cfg_psk_file_text), private; the key into key (size
+ * bytes, NUL-terminated). */
+int cfg_keyfile_stat(const char *path, struct stat *st, struct xerr *e);
+int cfg_keyfile_private(const char *path, const struct stat *st, const char *config_dir,
+			struct xerr *e);
+int cfg_keyfile_load(const char *path, const char *config_dir, char *key, size_t size,
+		     struct stat *st, struct xerr *e);
+/* A key file's text: the key and at most one newline. *keylen: the key's
+ * length; else -1 and a reason (a CR LF line end, blank or further lines,
+ * a byte order mark, a bad character) that never quotes the key. */
+int cfg_psk_file_text(const char *buf, size_t len, size_t *keylen, char *why, size_t whylen);
 
 /* One connection or the gateway from its JSON object, defaults filled
  * (config_load.c). Errors name "connections[i]..." or "gateway...". */
@@ -93,10 +116,17 @@ int cfg_doc_layout(const char *text, size_t len, struct cfg_doc_layout *lay);
  * copied from it; NULL if anything failed (nothing is reported: the
  * caller loads the whole document, whose errors are the ones to give). */
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev);
+				    const char *base_dir, const struct cfg_config *prev,
+				    bool saved);
 
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
+/* Proposals (weak algorithms included) and IKEv1 DPD timers of
+ * connection ci, unless saved (cfg_load_saved: proposals only as before);
+ * prev is the connection checked before it (NULL: none), whose identical
+ * proposals need no second look (config_ike.c). */
+int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
+		  bool saved, struct xerr *e);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);
 
 /* Address checks (config_addr.c): endpoints' kinds (unicast only),
@@ -108,5 +138,18 @@ int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e);
  * tunnel endpoint or gateway address, no tunnel's peer is the gateway's
  * own address, no connection's remote prefix is another's local one. */
 int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e);
+/* An IKE identity as charon tells identities apart: its type and value,
+ * host names and e-mail addresses lowercased, addresses as bytes
+ * (config_ident.c). Equal keys: charon cannot tell the identities apart. */
+struct cfg_id_key {
+	unsigned kind; /* libstrongswan's id_type_t */
+	size_t len;
+	unsigned char v[CFG_ID_MAX];
+};
+void cfg_id_key(const char *id, struct cfg_id_key *k);
+/* The identity as written: the key of cfg_load_saved, which compares
+ * identities the way xfrmd did before. */
+void cfg_id_key_text(const char *id, struct cfg_id_key *k);
+int cfg_id_key_cmp(const struct cfg_id_key *a, const struct cfg_id_key *b);
 
 #endif

@@ -16,6 +16,7 @@ struct pctx {
 	struct xerr *e;
 	const char *base_dir;		  /* for relative psk_file paths; NULL: cwd */
 	const struct cfg_key_cache *keys; /* key files read before; NULL: none */
+	bool saved;			  /* cfg_load_saved: the checks of 0.1.0 */
 	char path[256];
 	size_t plen;
 };

@@ -82,19 +82,11 @@ static bool printable_ascii(const char *s)
 	return true;
 }
 
-/* charon's VICI plugin listens on unix:// or tcp:// URIs only. */
-static bool vici_uri_ok(const char *s)
-{
-	const char *colon;
-
-	if (!strncmp(s, "unix:///", 8))
-		return s[8] != '\0';
-	if (strncmp(s, "tcp://", 6))
-		return false;
-	colon = strrchr(s, ':');
-	return colon > s + 6 && !strchr(s + 6, '/') && colon[1] &&
-	       strspn(colon + 1, "0123456789") == strlen(colon + 1);
-}
+/* xfrmd's VICI client (lib/vici) speaks over a unix socket only: a
+ * tcp:// URI charon could listen on would leave the daemon, which takes
+ * gateway.vici at start, without charon. */
+#define VICI_UNIX     "unix://"
+#define VICI_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
 
 static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 {
@@ -103,10 +95,21 @@ static int parse_gw_vici(struct pctx *x, json_object *v, void *dst)
 
 	if (cj_str(x, v, 1, sizeof(gw->vici) - 1, &s))
 		return -1;
+	/* Saved by an xfrmd that took it (the daemon may run with -v). */
+	if (x->saved && !strncmp(s, "tcp://", 6) && s[6]) {
+		memcpy(gw->vici, s, strlen(s) + 1);
+		return 0;
+	}
 	if (!printable_ascii(s))
 		return cj_err(x, "not printable ASCII");
-	if (!vici_uri_ok(s))
-		return cj_err(x, "expected unix:///path/to/socket or tcp://host:port");
+	if (!strncmp(s, "tcp://", 6))
+		return cj_err(x, "xfrmd reaches charon over a unix socket only (unix:///path/to/"
+				 "socket), not tcp://");
+	if (strncmp(s, VICI_UNIX, strlen(VICI_UNIX)) || s[strlen(VICI_UNIX)] != '/' ||
+	    !s[strlen(VICI_UNIX) + 1])
+		return cj_err(x, "expected unix:///path/to/socket");
+	if (strlen(s + strlen(VICI_UNIX)) > VICI_PATH_MAX)
+		return cj_err(x, "socket path longer than %d bytes", VICI_PATH_MAX);
 	memcpy(gw->vici, s, strlen(s) + 1);
 	return 0;
 }
@@ -256,7 +259,7 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 	if (!file)
 		return 0;
 	cj_push_key(x, "psk_file");
-	if (cfg_psk_load(x->keys, t, &fe))
+	if (cfg_psk_load(x->keys, t, x->base_dir, &fe))
 		return cj_err(x, "%s", fe.msg);
 	t->psk_from_file = true;
 	return 0;
@@ -628,6 +631,13 @@ static int parse_conn_fail_closed(struct pctx *x, json_object *v, void *dst)
 	return cj_bool(x, v, &c->fail_closed);
 }
 
+static int parse_conn_allow_legacy_crypto(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_bool(x, v, &c->allow_legacy_crypto);
+}
+
 static int parse_conn_failback_hold_down(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_connection *c = dst;
@@ -656,6 +666,7 @@ static const struct cj_key conn_keys[] = {
     {"tunnels", parse_conn_tunnels, true},
     {"ike", parse_conn_ike, false},
     {"esp", parse_conn_esp, false},
+    {"allow_legacy_crypto", parse_conn_allow_legacy_crypto, false},
     {"dpd", parse_conn_dpd, false},
     {"nat_t", parse_conn_nat_t, false},
     {"fail_closed", parse_conn_fail_closed, false},
@@ -762,10 +773,10 @@ static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 /* The whole document parsed and checked: the reference every other way of
  * loading must agree with. */
 static struct cfg_config *load_whole(const char *text, size_t len, const char *base_dir,
-				     const struct cfg_config *prev, struct xerr *e)
+				     const struct cfg_config *prev, bool saved, struct xerr *e)
 {
 	struct cfg_key_cache keys = {0};
-	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys};
+	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys, .saved = saved};
 	struct cfg_config *cfg = NULL;
 	json_object *root = cj_parse_doc(text, len, e);
 
@@ -773,9 +784,12 @@ static struct cfg_config *load_whole(const char *text, size_t len, const char *b
 		return NULL;
 	if (cfg_key_cache_init(&keys, prev) || !(cfg = calloc(1, sizeof(*cfg)))) {
 		xerr_set(e, "out of memory");
-	} else if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
-		cfg_free(cfg);
-		cfg = NULL;
+	} else {
+		cfg->saved = saved;
+		if (parse_root(&x, root, cfg) || cfg_check(cfg, e)) {
+			cfg_free(cfg);
+			cfg = NULL;
+		}
 	}
 	cfg_key_cache_free(&keys);
 	json_object_put(root);
@@ -802,8 +816,8 @@ static int keep_source(struct cfg_config *cfg, const char *text, size_t len, con
 	return 0;
 }
 
-struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
-				       const struct cfg_config *prev, struct xerr *e)
+static struct cfg_config *load_text(const char *text, size_t len, const char *base_dir,
+				    const struct cfg_config *prev, bool saved, struct xerr *e)
 {
 	struct cfg_doc_layout lay = {0};
 	bool laid_out = cfg_doc_layout(text, len, &lay) == 0;
@@ -812,9 +826,9 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
 	/* Any trouble on the quick way (an error, even) and the whole
 	 * document is loaded: its errors are the ones to report. */
 	if (laid_out && prev)
-		cfg = cfg_load_reusing(text, &lay, base_dir, prev);
+		cfg = cfg_load_reusing(text, &lay, base_dir, prev, saved);
 	if (!cfg)
-		cfg = load_whole(text, len, base_dir, prev, e);
+		cfg = load_whole(text, len, base_dir, prev, saved, e);
 	if (cfg && keep_source(cfg, text, len, base_dir, laid_out ? &lay : NULL)) {
 		cfg_free(cfg);
 		cfg = NULL;
@@ -822,6 +836,18 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
 	}
 	free(lay.conns);
 	return cfg;
+}
+
+struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
+				       const struct cfg_config *prev, struct xerr *e)
+{
+	return load_text(text, len, base_dir, prev, false, e);
+}
+
+struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
+				  const struct cfg_config *prev, struct xerr *e)
+{
+	return load_text(text, len, base_dir, prev, true, e);
 }
 
 struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,

@@ -1,5 +1,6 @@
 /*
- * Pre-shared keys: character checks, private key files and generated keys.
+ * Pre-shared keys: character checks, key files read before (kept while
+ * unchanged; config_keyfile.c reads them) and generated keys.
  *
  * Nothing here ever copies key bytes into an error message: a rejected key
  * is described by position and character class only.
@@ -84,17 +85,6 @@ char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, str
 	return buf;
 }
 
-static int private_mode(const char *path, mode_t mode, struct xerr *e)
-{
-	if (mode & 044)
-		return xerr_set(e, "%s is readable by group or others (mode %04o); chmod 600 it",
-				path, (unsigned)mode);
-	if (mode & 022)
-		return xerr_set(e, "%s is writable by group or others (mode %04o); chmod 600 it",
-				path, (unsigned)mode);
-	return 0;
-}
-
 static struct cfg_file_stamp stamp_of(const struct stat *st)
 {
 	return (struct cfg_file_stamp){
@@ -112,38 +102,14 @@ static bool stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_st
 	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
-static int psk_read_file(struct cfg_tunnel *t, struct xerr *e)
+static int psk_read_file(struct cfg_tunnel *t, const char *config_dir, struct xerr *e)
 {
-	const char *path = t->psk_file;
-	char why[128];
-	size_t len;
 	struct stat st;
-	char *buf = read_file_stat(path, CFG_PSK_FILE_MAX, &len, &st, e);
-	int rc = -1;
 
-	if (!buf)
+	if (cfg_keyfile_load(t->psk_file, config_dir, t->psk, sizeof(t->psk), &st, e))
 		return -1;
-	if (private_mode(path, st.st_mode & 07777, e))
-		goto out;
-	/* Editors add one trailing newline; anything more is a mistake. */
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (cfg_psk_check(buf, len, why, sizeof(why))) {
-		xerr_set(e, "%s: %s", path, why);
-		goto out;
-	}
-	if (len >= sizeof(t->psk)) {
-		xerr_set(e, "%s: pre-shared key too long", path);
-		goto out;
-	}
-	memcpy(t->psk, buf, len);
-	t->psk[len] = '\0';
 	t->psk_stamp = stamp_of(&st);
-	rc = 0;
-out:
-	explicit_bzero(buf, len);
-	free(buf);
-	return rc;
+	return 0;
 }
 
 static int cmp_key_path(const void *a, const void *b)
@@ -190,16 +156,17 @@ static const struct cfg_tunnel *cached_key(const struct cfg_key_cache *c, const 
 }
 
 /* was: an earlier load of the same path (NULL: none). */
-static int psk_load_since(const struct cfg_tunnel *was, struct cfg_tunnel *t, struct xerr *e)
+static int psk_load_since(const struct cfg_tunnel *was, struct cfg_tunnel *t,
+			  const char *config_dir, struct xerr *e)
 {
 	struct stat st;
 
 	/* A failed stat or a changed stamp: the read says what is wrong. */
-	if (was && !stat(t->psk_file, &st) && S_ISREG(st.st_mode)) {
+	if (was && !cfg_keyfile_stat(t->psk_file, &st, e)) {
 		struct cfg_file_stamp now = stamp_of(&st);
 
 		if (stamp_equal(&now, &was->psk_stamp)) {
-			if (private_mode(t->psk_file, st.st_mode & 07777, e))
+			if (cfg_keyfile_private(t->psk_file, &st, config_dir, e))
 				return -1;
 			if (was != t)
 				memcpy(t->psk, was->psk, sizeof(t->psk));
@@ -207,17 +174,18 @@ static int psk_load_since(const struct cfg_tunnel *was, struct cfg_tunnel *t, st
 			return 0;
 		}
 	}
-	return psk_read_file(t, e);
+	return psk_read_file(t, config_dir, e);
 }
 
-int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, struct xerr *e)
+int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, const char *config_dir,
+		 struct xerr *e)
 {
-	return psk_load_since(cached_key(c, t->psk_file), t, e);
+	return psk_load_since(cached_key(c, t->psk_file), t, config_dir, e);
 }
 
 int cfg_psk_refresh(struct cfg_tunnel *t, struct xerr *e)
 {
-	return psk_load_since(t, t, e);
+	return psk_load_since(t, t, NULL, e);
 }
 
 /* Fills buf completely; getrandom may return short reads for large

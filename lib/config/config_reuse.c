@@ -250,11 +250,11 @@ static int load_conns(struct pctx *x, struct json_tokener *tok, const char *text
 }
 
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev)
+				    const char *base_dir, const struct cfg_config *prev, bool saved)
 {
 	struct cfg_key_cache keys = {0};
 	struct xerr e;
-	struct pctx x = {.e = &e, .base_dir = base_dir, .keys = &keys};
+	struct pctx x = {.e = &e, .base_dir = base_dir, .keys = &keys, .saved = saved};
 	struct json_tokener *tok = NULL;
 	struct cfg_config *cfg = NULL;
 	json_object *gw = NULL;
@@ -265,6 +265,7 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 	if (!(tok = cj_tokener_new()) || cfg_key_cache_init(&keys, prev) ||
 	    !(cfg = calloc(1, sizeof(*cfg))))
 		goto out;
+	cfg->saved = saved;
 	if ((gw = parse_span(tok, text, lay->gateway)) && !cfg_parse_gateway(&x, gw, &cfg->gateway))
 		rc = load_conns(&x, tok, text, lay, prev, cfg) || cfg_check(cfg, &e) ? -1 : 0;
 out:

@@ -403,8 +403,8 @@ START_TEST(psk_file_refused)
 
 	write_file(path, "Key-" CANARY "\n\n", 0600);
 	snprintf(want, sizeof(want),
-		 "connections[0].tunnels[0].psk_file: %s: pre-shared key character 15 is not "
-		 "allowed (control character)",
+		 "connections[0].tunnels[0].psk_file: %s: blank lines or white space follow the "
+		 "key; a key file holds the key and at most one newline",
 		 path);
 	expect_err(psk_doc("\"psk_file\":\"open.key\""), want);
 
