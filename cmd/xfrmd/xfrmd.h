@@ -279,7 +279,7 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
 /* Forgets ids of tunnels the running config no longer has. */
 void runtime_prune_ids(struct xfrmd *d);
 
-/* forward.c */
+/* forward.c (forward_retire: forward_prune.c; forward_prune_sas: stale_sas.c) */
 /* One connection's routes or policies from its pairing state; only what
  * changed since the last call, unless forward_invalidate()d. */
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
