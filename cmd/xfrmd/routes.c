@@ -172,7 +172,7 @@ static struct json_object *build(struct xfrmd *d, const char *only_conn, bool wr
 		n = r ? routes_of(c->cfg, r, n) : 0;
 		for (size_t k = 0; k < n; k++) {
 			bool in =
-			    written ? !c->fwd.via_delete && routes_published(d, c->cfg, &r[k])
+			    written ? !c->fwd.last.via_delete && routes_published(d, c->cfg, &r[k])
 				    : route_keys_has(&owned, &r[k].prefix, r[k].table, r[k].metric);
 
 			json_object_array_add(arr, route_json(d, c, &r[k], in));

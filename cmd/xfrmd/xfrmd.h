@@ -7,7 +7,10 @@
  *   status.c       status reports (charon's SAs + kernel counters)
  *   commands.c     control-socket requests
  *   runtime.c      per-connection pairing state and tunnel health
- *   forward.c      the kernel side: tunnel links, routes, XFRM policies
+ *   forward.c      the kernel side: lib/kplan's links, routes and XFRM
+ *                  policies sent to the kernel (forward_prune.c removes
+ *                  what is no longer wanted, stale_sas.c SAs a dead charon
+ *                  left, charon_routes.c checks charon's table 220)
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
@@ -22,6 +25,7 @@
 
 #include "charon.h"
 #include "config.h"
+#include "kplan.h"
 #include "pairing.h"
 #include "reconcile.h"
 #include "sha256.h"
@@ -88,11 +92,7 @@ struct tunnel_rt {
  * only what changes. valid = false forces a full reprogram. */
 struct fwd_state {
 	bool valid;
-	int out;	     /* policy mode: tunnel index, or FWD_BLOCK / FWD_NONE */
-	bool inbound;	     /* policy mode: in/fwd policies installed */
-	struct nl_route via; /* type and next hops of the connection's routes */
-	bool via_delete;     /* routes withdrawn */
-	size_t via_tunnel;   /* policy mode: the tunnel whose underlay path via is */
+	struct kp_choice last; /* the planner's choice the kernel acknowledged */
 };
 
 /* A connection: its tunnels paired into one link. */
@@ -280,7 +280,7 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
 /* Forgets ids of tunnels the running config no longer has. */
 void runtime_prune_ids(struct xfrmd *d);
 
-/* forward.c */
+/* forward.c (forward_retire: forward_prune.c; forward_prune_sas: stale_sas.c) */
 /* One connection's routes or policies from its pairing state; only what
  * changed since the last call, unless forward_invalidate()d. */
 int forward_conn(struct xfrmd *d, struct conn_rt *c, struct xerr *e);
