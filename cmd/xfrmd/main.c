@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "instance_lock.h"
 #include "log.h"
 #include "xfrmd.h"
 
@@ -134,13 +135,28 @@ static int open_kernel_events(struct xfrmd *d, struct xerr *e)
 	return d->nl_io ? 0 : -1;
 }
 
-static int open_control(struct xfrmd *d, struct xerr *e)
+/* Before anything is read, bound or touched: one daemon per state
+ * directory and per control socket (instance_lock.c). */
+static int lock_instance(struct xfrmd *d, struct xerr *e)
 {
-	char dir[CFG_PATH_MAX];
+	char dir[CFG_PATH_MAX], path[CFG_PATH_MAX + 16], what[CFG_PATH_MAX + 32];
 
+	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
+		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/xfrmd.lock", d->opt.state_dir);
+	snprintf(what, sizeof(what), "state directory %s", d->opt.state_dir);
+	if (instance_lock(path, what, &d->state_lock_fd, e))
+		return -1;
 	snprintf(dir, sizeof(dir), "%s", d->opt.control_path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s.lock", d->opt.control_path);
+	snprintf(what, sizeof(what), "control socket %s", d->opt.control_path);
+	return instance_lock(path, what, &d->ctl_lock_fd, e);
+}
+
+static int open_control(struct xfrmd *d, struct xerr *e)
+{
 	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode, commands_handle,
 				d, e);
 	if (!d->ctl)
@@ -155,6 +171,8 @@ static int open_control(struct xfrmd *d, struct xerr *e)
 
 static int start(struct xfrmd *d, struct xerr *e)
 {
+	if (lock_instance(d, e))
+		return -1;
 	d->loop = loop_new(e);
 	if (!d->loop)
 		return -1;
