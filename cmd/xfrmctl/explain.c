@@ -159,14 +159,14 @@ int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			as_json = true;
 		} else if (argv[i][0] == '-' || n == 2) {
-			fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+			usage_error("explain", "unexpected argument '%s'", argv[i]);
 			return 2;
 		} else {
 			addrs[n++] = argv[i];
 		}
 	}
 	if (n != 2) {
-		fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+		usage_error("explain", "needs SRC and DST");
 		return 2;
 	}
 	if (check_addrs(addrs[0], addrs[1]))

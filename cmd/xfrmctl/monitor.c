@@ -177,18 +177,15 @@ static int stream(int fd, bool as_json)
 int cmd_monitor(const struct ctl_opts *o, int argc, char **argv)
 {
 	bool as_json = argc == 2 && !strcmp(argv[1], "--json");
-	struct xerr e;
 	int fd, rc;
 
 	if (argc > 2 || (argc == 2 && !as_json)) {
-		fprintf(stderr, "usage: xfrmctl monitor [--json]\n");
+		usage_error("monitor", "unexpected argument '%s'", argv[argc - 1]);
 		return 2;
 	}
-	fd = ctl_connect(o->socket, &e);
-	if (fd < 0) {
-		fprintf(stderr, "xfrmctl: %s\n", e.msg);
+	fd = ctl_open(o);
+	if (fd < 0)
 		return 1;
-	}
 	rc = send_request(fd) ? 1 : stream(fd, as_json);
 	close(fd);
 	return rc;

@@ -215,7 +215,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !conn) {
 			conn = argv[i];
 		} else {
-			fprintf(stderr, "usage: xfrmctl status [--json] [CONNECTION]\n");
+			usage_error("status", "unexpected argument '%s'", argv[i]);
 			return 2;
 		}
 	}

@@ -287,7 +287,11 @@ static void job_finish_failed(struct apply_job *j, const char *rollback_note)
 	char msg[sizeof(j->failure.msg) + 128];
 
 	snprintf(msg, sizeof(msg), "%s%s", j->failure.msg, rollback_note);
-	log_err("apply failed: %s", msg);
+	/* A plan that fails changed nothing and the client was told: no error. */
+	if (j->dry_run)
+		log_info("plan failed: %s", msg);
+	else
+		log_err("%s failed: %s", j->resync ? "resync" : "apply", msg);
 	json_object_object_add(resp, "ok", json_object_new_boolean(0));
 	json_object_object_add(resp, "error", json_object_new_string(msg));
 	json_object_object_add(resp, "generation", json_object_new_uint64(j->d->generation));
