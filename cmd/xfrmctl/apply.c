@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "plural.h"
 #include "xfrmctl.h"
 
 #define APPLY_TIMEOUT_MS 300000 /* thousands of tunnels, one VICI call each */
@@ -53,8 +54,15 @@ static void print_actions(struct json_object *resp)
 
 static void print_applied(struct json_object *resp)
 {
-	printf("applied generation %s: %zu changes, %s tunnels unchanged\n",
-	       jstr(resp, "generation"), jlen(jarr(resp, "actions")), jstr(resp, "unchanged"));
+	struct json_object *unchanged;
+	size_t n = jlen(jarr(resp, "actions"));
+	uint64_t same = json_object_object_get_ex(resp, "unchanged", &unchanged)
+			    ? json_object_get_uint64(unchanged)
+			    : 0;
+
+	printf("applied generation %s: %zu %s, %llu %s unchanged\n", jstr(resp, "generation"), n,
+	       plural(n, "change", "changes"), (unsigned long long)same,
+	       plural(same, "tunnel", "tunnels"));
 	print_actions(resp);
 	printf("config sha256 %s\n", jstr(resp, "config_hash"));
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plural.h"
 #include "prefix.h"
 #include "xfrmctl.h"
 
@@ -96,16 +97,17 @@ static void print_details(struct json_object *o)
 	if (jobj(o, "policy"))
 		print_policy("policy", jobj(o, "policy"));
 	if (sa)
-		printf("  sa      spi %s %s %s -> %s reqid %llu, %llu packets\n", jstr(sa, "spi"),
+		printf("  sa      spi %s %s %s -> %s reqid %llu, %llu %s\n", jstr(sa, "spi"),
 		       jstr(sa, "proto"), jstr(sa, "src"), jstr(sa, "dst"), jnum(sa, "reqid"),
-		       jnum(sa, "packets"));
+		       jnum(sa, "packets"), plural(jnum(sa, "packets"), "packet", "packets"));
 	if (t)
 		printf("  tunnel  %s (%s t%llu): %s, %s\n", jstr(t, "name"), jstr(t, "connection"),
 		       jnum(t, "index"), jtrue(t, "healthy") ? "healthy" : "not healthy",
 		       jtrue(t, "carries_traffic") ? "carries traffic" : "does not carry traffic");
 	if (jnum(o, "skipped_policies"))
-		printf("  (%llu policies with protocol or port selectors not considered)\n",
-		       jnum(o, "skipped_policies"));
+		printf("  (%llu %s with protocol or port selectors not considered)\n",
+		       jnum(o, "skipped_policies"),
+		       plural(jnum(o, "skipped_policies"), "policy", "policies"));
 }
 
 static void print_human(struct json_object *r)

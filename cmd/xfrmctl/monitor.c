@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "plural.h"
 #include "xfrmctl.h"
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -70,9 +71,9 @@ static void print_human(struct json_object *ev)
 		printf(" -> ");
 		print_set(ev, "to");
 	} else if (!strcmp(type, "config-applied")) {
-		printf(" generation %llu: %llu actions, %llu unchanged%s", jnum(ev, "generation"),
-		       jnum(ev, "actions"), jnum(ev, "unchanged"),
-		       jnum(ev, "resync") ? " (resync)" : "");
+		printf(" generation %llu: %llu %s, %llu unchanged%s", jnum(ev, "generation"),
+		       jnum(ev, "actions"), plural(jnum(ev, "actions"), "action", "actions"),
+		       jnum(ev, "unchanged"), jnum(ev, "resync") ? " (resync)" : "");
 	} else if (!strcmp(type, "charon-connected") || !strcmp(type, "charon-disconnected")) {
 		printf(" %s", jstr(ev, "uri"));
 	} else if (!strcmp(type, "subscribed")) {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "plural.h"
 #include "reconcile.h"
 #include "xfrmd.h"
 
@@ -257,11 +258,13 @@ static void job_succeeded(struct apply_job *j)
 	if (j->resync)
 		t_kernel = t_end;
 	if (!j->resync || j->plan.n)
-		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: "
+		log_info("%s generation %llu: %zu %s, %zu %s unchanged (%llu ms: "
 			 "request %llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), "
 			 "kernel and state %llu: kernel %llu, state file %llu)",
 			 j->resync ? "resynchronised" : "applied",
-			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged,
+			 (unsigned long long)d->generation, j->plan.n,
+			 plural(j->plan.n, "action", "actions"), j->plan.unchanged,
+			 plural(j->plan.unchanged, "tunnel", "tunnels"),
 			 (unsigned long long)(t_end - j->t_received),
 			 (unsigned long long)(j->t_new - j->t_received),
 			 (unsigned long long)(j->t_start - j->t_new),

@@ -13,6 +13,7 @@
 
 #include "instance_lock.h"
 #include "log.h"
+#include "plural.h"
 #include "xfrmd.h"
 
 static void usage(FILE *f)
@@ -122,8 +123,8 @@ static void restore_state(struct xfrmd *d)
 		log_err("restoring tunnel ids: %s", e.msg);
 	if (psk_fill(d, d->running, true, &e))
 		log_err("restoring generated keys: %s", e.msg);
-	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
-		 d->running->n_conns);
+	log_info("restored generation %llu with %zu %s", (unsigned long long)d->generation,
+		 d->running->n_conns, plural(d->running->n_conns, "connection", "connections"));
 }
 
 static int open_kernel_events(struct xfrmd *d, struct xerr *e)
