@@ -20,7 +20,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xfrmd [options]\n"
-		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ");\n"
+		"                        one xfrmd per socket and per state directory\n"
 		"  -g, --group GROUP     the control socket's group (name or number): its members\n"
 		"                        may read status; without -g, xfrmd's own group\n"
 		"  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
