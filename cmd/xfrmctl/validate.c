@@ -78,7 +78,6 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *path = NULL;
 	struct cfg_config *cfg;
-	struct json_object *r;
 	bool as_json = false;
 	struct xerr e;
 
@@ -107,7 +106,8 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 		return 1;
 	}
 	if (as_json) {
-		r = json_object_new_object();
+		struct json_object *r = json_object_new_object();
+
 		json_object_object_add(r, "valid", json_object_new_boolean(1));
 		json_object_object_add(r, "file", json_object_new_string(path));
 		json_object_object_add(r, "connections", json_object_new_uint64(cfg->n_conns));
