@@ -115,8 +115,8 @@ wait "$XFRMD_PID" 2>/dev/null || true
 ip netns exec "$NS" "$XFRMD" -d -c "$SOCK" -s "$TMP/state" -v "$VICI" >>"$TMP/third.log" 2>&1 &
 XFRMD_PID=$!
 wait_for 10 "the new daemon to answer" "$XFRMCTL" -s "$SOCK" status >/dev/null 2>&1
+# (it answers: the stale file was replaced; its inode number may be reused)
 first_answers
-[ "$(stat -c %i "$SOCK")" != "$INODE" ] || fail "the stale socket file was not replaced"
 [ "$(cat "$SOCK.lock")" = "$XFRMD_PID" ] || fail "socket lock holds '$(cat "$SOCK.lock")'"
 
 step "f: a clean exit removes the socket; the next starts as well"
