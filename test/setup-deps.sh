@@ -11,6 +11,7 @@ packages=(
 	valgrind # lab scenario flapping: xfrmd under memcheck (ASan cannot run in user-mode Linux)
 	qemu-system-x86 busybox-static cpio
 	python3 python3-jsonschema clang-format cppcheck
+	groff-base man-db # lint.man: the man pages render without warnings
 	dpkg-dev debhelper fakeroot lintian debootstrap zstd systemd-container # the .deb test
 	clang libclang-rt-14-dev llvm # libFuzzer, sanitizer runtimes, symbolizer
 	# Libreswan's runtime libraries and certutil (lab scenarios interop-libreswan-*; the package

@@ -1,10 +1,12 @@
 /* apply and plan: send a config file to xfrmd, to apply or only to plan. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "plural.h"
 #include "xfrmctl.h"
 
 #define APPLY_TIMEOUT_MS 300000 /* thousands of tunnels, one VICI call each */
@@ -52,8 +54,15 @@ static void print_actions(struct json_object *resp)
 
 static void print_applied(struct json_object *resp)
 {
-	printf("applied generation %s: %zu changes, %s tunnels unchanged\n",
-	       jstr(resp, "generation"), jlen(jarr(resp, "actions")), jstr(resp, "unchanged"));
+	struct json_object *unchanged;
+	size_t n = jlen(jarr(resp, "actions"));
+	uint64_t same = json_object_object_get_ex(resp, "unchanged", &unchanged)
+			    ? json_object_get_uint64(unchanged)
+			    : 0;
+
+	printf("applied generation %s: %zu %s, %llu %s unchanged\n", jstr(resp, "generation"), n,
+	       plural(n, "change", "changes"), (unsigned long long)same,
+	       plural(same, "tunnel", "tunnels"));
 	print_actions(resp);
 	printf("config sha256 %s\n", jstr(resp, "config_hash"));
 }
@@ -141,33 +150,34 @@ static bool plan_has_changes(struct json_object *resp)
 static int parse_opts(int argc, char **argv, bool allow_generation, struct file_opts *fo)
 {
 	for (int i = 1; i < argc; i++) {
+		const char *gen;
 		char *end;
 
-		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc) {
-			fo->path = argv[++i];
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
+			if (!(fo->path = opt_value(argc, argv, &i, argv[0], "a file")))
+				return -1;
 		} else if (!strcmp(argv[i], "--json")) {
 			fo->json = true;
-		} else if (allow_generation && !strcmp(argv[i], "--expect-generation") &&
-			   i + 1 < argc) {
+		} else if (allow_generation && !strcmp(argv[i], "--expect-generation")) {
+			if (!(gen = opt_value(argc, argv, &i, argv[0], "a generation number")))
+				return -1;
 			errno = 0;
-			fo->generation = strtoull(argv[++i], &end, 10);
-			if (errno || *end || !*argv[i] || argv[i][0] == '-') {
-				fprintf(stderr,
-					"xfrmctl: --expect-generation: '%s' is not a "
-					"generation number\n",
-					argv[i]);
+			fo->generation = strtoull(gen, &end, 10);
+			if (errno || *end || !*gen || !isdigit((unsigned char)gen[0])) {
+				usage_error(argv[0],
+					    "--expect-generation: '%s' is not a generation "
+					    "number",
+					    gen);
 				return -1;
 			}
 			fo->has_generation = true;
 		} else {
-			fprintf(stderr, "xfrmctl: %s: unexpected argument '%s'\n", argv[0],
-				argv[i]);
+			usage_error(argv[0], "unexpected argument '%s'", argv[i]);
 			return -1;
 		}
 	}
 	if (!fo->path) {
-		fprintf(stderr, "usage: xfrmctl %s -f FILE%s [--json]\n", argv[0],
-			allow_generation ? " [--expect-generation N]" : "");
+		usage_error(argv[0], "which file? (-f FILE)");
 		return -1;
 	}
 	return 0;

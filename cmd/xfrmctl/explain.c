@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plural.h"
 #include "prefix.h"
 #include "xfrmctl.h"
 
@@ -96,16 +97,17 @@ static void print_details(struct json_object *o)
 	if (jobj(o, "policy"))
 		print_policy("policy", jobj(o, "policy"));
 	if (sa)
-		printf("  sa      spi %s %s %s -> %s reqid %llu, %llu packets\n", jstr(sa, "spi"),
+		printf("  sa      spi %s %s %s -> %s reqid %llu, %llu %s\n", jstr(sa, "spi"),
 		       jstr(sa, "proto"), jstr(sa, "src"), jstr(sa, "dst"), jnum(sa, "reqid"),
-		       jnum(sa, "packets"));
+		       jnum(sa, "packets"), plural(jnum(sa, "packets"), "packet", "packets"));
 	if (t)
 		printf("  tunnel  %s (%s t%llu): %s, %s\n", jstr(t, "name"), jstr(t, "connection"),
 		       jnum(t, "index"), jtrue(t, "healthy") ? "healthy" : "not healthy",
 		       jtrue(t, "carries_traffic") ? "carries traffic" : "does not carry traffic");
 	if (jnum(o, "skipped_policies"))
-		printf("  (%llu policies with protocol or port selectors not considered)\n",
-		       jnum(o, "skipped_policies"));
+		printf("  (%llu %s with protocol or port selectors not considered)\n",
+		       jnum(o, "skipped_policies"),
+		       plural(jnum(o, "skipped_policies"), "policy", "policies"));
 }
 
 static void print_human(struct json_object *r)
@@ -159,14 +161,14 @@ int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			as_json = true;
 		} else if (argv[i][0] == '-' || n == 2) {
-			fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+			usage_error("explain", "unexpected argument '%s'", argv[i]);
 			return 2;
 		} else {
 			addrs[n++] = argv[i];
 		}
 	}
 	if (n != 2) {
-		fprintf(stderr, "usage: xfrmctl explain [--json] SRC DST\n");
+		usage_error("explain", "needs SRC and DST");
 		return 2;
 	}
 	if (check_addrs(addrs[0], addrs[1]))

@@ -1,57 +1,69 @@
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "control.h"
 #include "xerr.h"
 #include "xfrmctl.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
-	const char *usage;
-} commands[] = {
-    {"plan", cmd_plan,
-     "plan -f FILE [--json]  what applying FILE would change (exit 0 none, 2 changes, 1 error)"},
-    {"apply", cmd_apply,
-     "apply -f FILE [--expect-generation N] [--json]  validate FILE and apply it atomically"},
-    {"validate", cmd_validate, "validate -f FILE       check FILE offline (no daemon needed)"},
-    {"status", cmd_status, "status [--json] [CONN] tunnels, SAs and counters"},
-    {"explain", cmd_explain, "explain [--json] SRC DST  route, XFRM policy and SA for a packet"},
-    {"metrics", cmd_metrics, "metrics [-o FILE]      Prometheus text (node_exporter textfile)"},
-    {"monitor", cmd_monitor, "monitor [--json]       events as they happen, one line each"},
-    {"routes", cmd_routes, "routes [--json] [CONN] routes to remote prefixes and their state"},
-    {"route", cmd_route, "route publish|unpublish CONN [PREFIX]  publish or withdraw routes"},
-    {"psk", cmd_psk, "psk show CONN TUNNEL   a key xfrmd generated (root)"},
-    {"export-peer", cmd_export_peer,
-     "export-peer [--format xfrmd|swanctl] CONN  config for the other end"},
-};
-
-static void usage(FILE *f)
+void usage_error(const char *verb, const char *fmt, ...)
 {
-	fprintf(f, "usage: xfrmctl [-s SOCKET] COMMAND [ARGS]\n\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\n  -s, --socket PATH   xfrmd's control socket (default $XFRMD_SOCKET "
-		   "or " CTL_DEFAULT_SOCKET ")\n"
-		   "  -V, --version       print the version\n"
-		   "  -h, --help          this help\n"
-		   "\nExit status: 0 success, 1 error (message on stderr), 2 usage error;\n"
-		   "plan: 0 no change, 2 changes, 1 error.\n");
+	const struct verb *v = verb_find(verb);
+
+	if (fmt) {
+		va_list ap;
+
+		fprintf(stderr, "xfrmctl: %s: ", verb);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
+	fprintf(stderr, "usage: xfrmctl %s\n", v ? v->synopsis : verb);
+}
+
+const char *opt_value(int argc, char **argv, int *i, const char *verb, const char *what)
+{
+	const char *opt = argv[*i];
+
+	/* "-" alone is a value; "-x" is the next option, not this one's value */
+	if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1])) {
+		usage_error(verb, "option %s needs %s", opt, what);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int ctl_open(const struct ctl_opts *o)
+{
+	struct xerr e;
+	int fd = ctl_connect(o->socket, &e), err = errno;
+
+	if (fd >= 0)
+		return fd;
+	fprintf(stderr, "xfrmctl: %s\n", e.msg);
+	if (err == EACCES || err == EPERM)
+		fprintf(stderr, "xfrmctl: only root and the members of the socket's group may "
+				"connect (the group xfrmd in the Debian package)\n");
+	else
+		fprintf(stderr,
+			"xfrmctl: is xfrmd running (systemctl status xfrmd)? If it listens "
+			"elsewhere: xfrmctl -s PATH, or XFRMD_SOCKET=PATH%s\n",
+			o->socket_from_env ? " (this path came from XFRMD_SOCKET)" : "");
+	return -1;
 }
 
 struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms)
 {
 	struct xerr e;
 	struct json_object *resp, *ok, *err;
-	int fd = ctl_connect(o->socket, &e);
+	int fd = ctl_open(o);
 
-	if (fd < 0) {
-		fprintf(stderr, "xfrmctl: %s\n", e.msg);
+	if (fd < 0)
 		return NULL;
-	}
 	resp = ctl_call(fd, req, timeout_ms, &e);
 	close(fd);
 	if (!resp) {
@@ -85,55 +97,77 @@ int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout
 	return 0;
 }
 
-const char *file_arg(int argc, char **argv, const char *cmd)
+/* xfrmctl help [COMMAND] */
+static int help(int argc, char **argv)
 {
-	if (argc == 3 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--file")))
-		return argv[2];
-	fprintf(stderr, "usage: xfrmctl %s -f FILE\n", cmd);
-	return NULL;
+	const struct verb *v = argc > 1 ? verb_find(argv[1]) : NULL;
+
+	if (argc > 2 || (argc == 2 && !v)) {
+		fprintf(stderr, "xfrmctl: help: no command '%s'\n", argv[argc - 1]);
+		verb_overview(stderr);
+		return 2;
+	}
+	if (v)
+		verb_help(stdout, v);
+	else
+		verb_overview(stdout);
+	return 0;
 }
 
-struct cfg_config *load_config(const char *path)
+/* COMMAND --help (or -h) anywhere among its arguments */
+static bool wants_help(int argc, char **argv)
 {
-	struct xerr e;
-	struct cfg_config *cfg = cfg_load_file(path, &e);
-
-	/* The loader's message starts with the path already. */
-	if (!cfg)
-		fprintf(stderr, "%s\n", e.msg);
-	return cfg;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl_opts o = {.socket = getenv("XFRMD_SOCKET")};
+	const struct verb *v;
 	int i = 1;
 
-	if (!o.socket || !*o.socket)
+	o.socket_from_env = o.socket && *o.socket;
+	if (!o.socket_from_env)
 		o.socket = CTL_DEFAULT_SOCKET;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) && i + 1 < argc) {
+		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {
+			if (i + 1 >= argc || argv[i + 1][0] == '-') {
+				fprintf(stderr, "xfrmctl: option %s needs a socket path\n",
+					argv[i]);
+				return 2;
+			}
 			o.socket = argv[++i];
+			o.socket_from_env = false;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("xfrmctl " XFRMD_VERSION "\n");
 			return 0;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
+			verb_overview(stdout);
 			return 0;
 		} else {
 			fprintf(stderr, "xfrmctl: unknown option '%s'\n", argv[i]);
-			usage(stderr);
+			verb_overview(stderr);
 			return 2;
 		}
 	}
 	if (i == argc) {
-		usage(stderr);
+		verb_overview(stderr);
 		return 2;
 	}
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].fn(&o, argc - i, argv + i);
-	fprintf(stderr, "xfrmctl: unknown command '%s'\n", argv[i]);
-	usage(stderr);
-	return 2;
+	if (!strcmp(argv[i], "help"))
+		return help(argc - i, argv + i);
+	v = verb_find(argv[i]);
+	if (!v) {
+		fprintf(stderr, "xfrmctl: unknown command '%s'\n", argv[i]);
+		verb_overview(stderr);
+		return 2;
+	}
+	if (wants_help(argc - i, argv + i)) {
+		verb_help(stdout, v);
+		return 0;
+	}
+	return v->fn(&o, argc - i, argv + i);
 }

@@ -37,11 +37,14 @@ int cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
 	struct json_object *req, *resp, *text;
 	int rc;
 
-	if (argc == 3 && (!strcmp(argv[1], "-o") || !strcmp(argv[1], "--output"))) {
-		out = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: xfrmctl metrics [-o FILE]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (!(out = opt_value(argc, argv, &i, "metrics", "a file")))
+				return 2;
+		} else {
+			usage_error("metrics", "unexpected argument '%s'", argv[i]);
+			return 2;
+		}
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("metrics"));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "plural.h"
 #include "xfrmctl.h"
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -70,9 +71,9 @@ static void print_human(struct json_object *ev)
 		printf(" -> ");
 		print_set(ev, "to");
 	} else if (!strcmp(type, "config-applied")) {
-		printf(" generation %llu: %llu actions, %llu unchanged%s", jnum(ev, "generation"),
-		       jnum(ev, "actions"), jnum(ev, "unchanged"),
-		       jnum(ev, "resync") ? " (resync)" : "");
+		printf(" generation %llu: %llu %s, %llu unchanged%s", jnum(ev, "generation"),
+		       jnum(ev, "actions"), plural(jnum(ev, "actions"), "action", "actions"),
+		       jnum(ev, "unchanged"), jnum(ev, "resync") ? " (resync)" : "");
 	} else if (!strcmp(type, "charon-connected") || !strcmp(type, "charon-disconnected")) {
 		printf(" %s", jstr(ev, "uri"));
 	} else if (!strcmp(type, "subscribed")) {
@@ -177,18 +178,15 @@ static int stream(int fd, bool as_json)
 int cmd_monitor(const struct ctl_opts *o, int argc, char **argv)
 {
 	bool as_json = argc == 2 && !strcmp(argv[1], "--json");
-	struct xerr e;
 	int fd, rc;
 
 	if (argc > 2 || (argc == 2 && !as_json)) {
-		fprintf(stderr, "usage: xfrmctl monitor [--json]\n");
+		usage_error("monitor", "unexpected argument '%s'", argv[argc - 1]);
 		return 2;
 	}
-	fd = ctl_connect(o->socket, &e);
-	if (fd < 0) {
-		fprintf(stderr, "xfrmctl: %s\n", e.msg);
+	fd = ctl_open(o);
+	if (fd < 0)
 		return 1;
-	}
 	rc = send_request(fd) ? 1 : stream(fd, as_json);
 	close(fd);
 	return rc;

@@ -14,14 +14,20 @@ int cmd_psk(const struct ctl_opts *o, int argc, char **argv)
 	char *end;
 	long tunnel;
 
-	if (argc != 4 || strcmp(argv[1], "show")) {
-		fprintf(stderr, "usage: xfrmctl psk show CONNECTION TUNNEL\n");
+	if (argc < 2 || strcmp(argv[1], "show")) {
+		if (argc < 2)
+			usage_error("psk", "which subcommand? (show)");
+		else
+			usage_error("psk", "unknown subcommand '%s' (show)", argv[1]);
+		return 2;
+	}
+	if (argc != 4) {
+		usage_error("psk", "show needs CONN and TUNNEL");
 		return 2;
 	}
 	tunnel = strtol(argv[3], &end, 10);
 	if (*end || end == argv[3] || tunnel < 1) {
-		fprintf(stderr, "xfrmctl: psk show: TUNNEL is a tunnel number (1, 2), not '%s'\n",
-			argv[3]);
+		usage_error("psk", "TUNNEL is a tunnel number (1, 2), not '%s'", argv[3]);
 		return 2;
 	}
 	req = json_object_new_object();
@@ -44,18 +50,25 @@ int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv)
 	const char *format = "xfrmd", *conn = NULL;
 	struct json_object *req, *resp, *out, *notes;
 
-	bool bad = false;
-
-	for (int i = 1; i < argc && !bad; i++) {
-		if (!strcmp(argv[i], "--format") && i + 1 < argc)
-			format = argv[++i];
-		else if (!conn && argv[i][0] != '-')
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--format")) {
+			if (!(format =
+				  opt_value(argc, argv, &i, "export-peer", "xfrmd or swanctl")))
+				return 2;
+			if (strcmp(format, "xfrmd") && strcmp(format, "swanctl")) {
+				usage_error("export-peer", "--format is xfrmd or swanctl, not '%s'",
+					    format);
+				return 2;
+			}
+		} else if (!conn && argv[i][0] != '-') {
 			conn = argv[i];
-		else
-			bad = true;
+		} else {
+			usage_error("export-peer", "unexpected argument '%s'", argv[i]);
+			return 2;
+		}
 	}
-	if (bad || !conn || (strcmp(format, "xfrmd") && strcmp(format, "swanctl"))) {
-		fprintf(stderr, "usage: xfrmctl export-peer [--format xfrmd|swanctl] CONNECTION\n");
+	if (!conn) {
+		usage_error("export-peer", "which connection?");
 		return 2;
 	}
 	req = json_object_new_object();

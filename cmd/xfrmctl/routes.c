@@ -50,7 +50,7 @@ int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !json_object_object_get(req, "connection")) {
 			json_object_object_add(req, "connection", json_object_new_string(argv[i]));
 		} else {
-			fprintf(stderr, "usage: xfrmctl routes [--json] [CONNECTION]\n");
+			usage_error("routes", "unexpected argument '%s'", argv[i]);
 			json_object_put(req);
 			return 2;
 		}
@@ -63,8 +63,16 @@ int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct json_object *req;
 
-	if (argc < 3 || argc > 4 || (strcmp(argv[1], "publish") && strcmp(argv[1], "unpublish"))) {
-		fprintf(stderr, "usage: xfrmctl route publish|unpublish CONNECTION [PREFIX]\n");
+	if (argc < 2 || (strcmp(argv[1], "publish") && strcmp(argv[1], "unpublish"))) {
+		if (argc < 2)
+			usage_error("route", "publish or unpublish?");
+		else
+			usage_error("route", "unknown subcommand '%s' (publish, unpublish)",
+				    argv[1]);
+		return 2;
+	}
+	if (argc < 3 || argc > 4) {
+		usage_error("route", "%s needs CONN and at most one PREFIX", argv[1]);
 		return 2;
 	}
 	req = json_object_new_object();

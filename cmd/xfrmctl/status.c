@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "plural.h"
 #include "rawjson.h"
 #include "xfrmctl.h"
 
@@ -85,8 +86,10 @@ static void print_probe(struct json_object *t)
 		       ms_ago(jobj(p, "last_inbound_ms"), b, sizeof(b)));
 	}
 	if (restarts && json_object_get_int64(restarts))
-		printf("     restarted %lld times: SAs up, probes unanswered\n",
-		       (long long)json_object_get_int64(restarts));
+		printf(
+		    "     restarted %lld %s: SAs up, probes unanswered\n",
+		    (long long)json_object_get_int64(restarts),
+		    plural((unsigned long long)json_object_get_int64(restarts), "time", "times"));
 }
 
 static void print_tunnel(struct json_object *t)
@@ -117,12 +120,14 @@ static void print_tunnel(struct json_object *t)
 	print_probe(t);
 	if (!ch)
 		return;
-	printf("     spi in %s out %s  %s\n     in %s/%llu pkts  out %s/%llu pkts\n",
+	printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
 	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
 	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
 	       (unsigned long long)jnum(ch, "packets_in"),
+	       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
 	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
-	       (unsigned long long)jnum(ch, "packets_out"));
+	       (unsigned long long)jnum(ch, "packets_out"),
+	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
 }
 
 /* Colour only for people: a terminal, not NO_COLOR, not TERM=dumb. */
@@ -230,7 +235,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !conn) {
 			conn = argv[i];
 		} else {
-			fprintf(stderr, "usage: xfrmctl status [--json] [CONNECTION]\n");
+			usage_error("status", "unexpected argument '%s'", argv[i]);
 			return 2;
 		}
 	}

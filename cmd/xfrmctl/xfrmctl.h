@@ -5,9 +5,27 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include <stdio.h>
+
 struct ctl_opts {
 	const char *socket;
+	bool socket_from_env; /* XFRMD_SOCKET named it: say so when it fails */
 };
+
+/* A command (verbs.c): its name, what runs it and its help. */
+struct verb {
+	const char *name;
+	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
+	const char *synopsis; /* "validate -f FILE [--json]" */
+	const char *summary;  /* one line for the overview */
+	const char *help;     /* the text of `xfrmctl COMMAND --help` */
+};
+
+const struct verb *verb_find(const char *name);
+/* `xfrmctl help`: every command's synopsis and summary, the options. */
+void verb_overview(FILE *f);
+/* `xfrmctl COMMAND --help` */
+void verb_help(FILE *f, const struct verb *v);
 
 int cmd_apply(const struct ctl_opts *o, int argc, char **argv);
 int cmd_plan(const struct ctl_opts *o, int argc, char **argv);
@@ -21,6 +39,14 @@ int cmd_monitor(const struct ctl_opts *o, int argc, char **argv);
 int cmd_routes(const struct ctl_opts *o, int argc, char **argv);
 int cmd_route(const struct ctl_opts *o, int argc, char **argv);
 
+/* A usage error of a command: "xfrmctl: VERB: PROBLEM" (fmt NULL: none),
+ * then its synopsis, on stderr. */
+void usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of the option at argv[*i], advancing *i; NULL when there is
+ * none (the end, or another option): "option -f needs a file" (what). */
+const char *opt_value(int argc, char **argv, int *i, const char *verb, const char *what);
+/* Connects to xfrmd; -1 after saying why and what to do. */
+int ctl_open(const struct ctl_opts *o);
 /* Sends req to xfrmd; returns the reply when "ok" is true. Otherwise
  * prints the error ("xfrmctl: ...") and returns NULL. */
 struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms);
@@ -29,9 +55,5 @@ struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *re
  * Returns the exit status. */
 int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout_ms,
 		  const char *key, bool as_json, void (*human)(struct json_object *resp));
-/* Parses "-f FILE" style options shared by apply/validate; NULL on error. */
-const char *file_arg(int argc, char **argv, const char *cmd);
-/* Loads and checks a config file, printing "FILE: error" on failure. */
-struct cfg_config *load_config(const char *path);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "plural.h"
 #include "reconcile.h"
 #include "status.h"
 #include "xfrmd.h"
@@ -259,11 +260,13 @@ static void job_succeeded(struct apply_job *j)
 	if (j->resync)
 		t_kernel = t_end;
 	if (!j->resync || j->plan.n)
-		log_info("%s generation %llu: %zu actions, %zu tunnels unchanged (%llu ms: "
+		log_info("%s generation %llu: %zu %s, %zu %s unchanged (%llu ms: "
 			 "request %llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), "
 			 "kernel and state %llu: kernel %llu, state file %llu)",
 			 j->resync ? "resynchronised" : "applied",
-			 (unsigned long long)d->generation, j->plan.n, j->plan.unchanged,
+			 (unsigned long long)d->generation, j->plan.n,
+			 plural(j->plan.n, "action", "actions"), j->plan.unchanged,
+			 plural(j->plan.unchanged, "tunnel", "tunnels"),
 			 (unsigned long long)(t_end - j->t_received),
 			 (unsigned long long)(j->t_new - j->t_received),
 			 (unsigned long long)(j->t_start - j->t_new),
@@ -289,7 +292,11 @@ static void job_finish_failed(struct apply_job *j, const char *rollback_note)
 	char msg[sizeof(j->failure.msg) + 128];
 
 	snprintf(msg, sizeof(msg), "%s%s", j->failure.msg, rollback_note);
-	log_err("apply failed: %s", msg);
+	/* A plan that fails changed nothing and the client was told: no error. */
+	if (j->dry_run)
+		log_info("plan failed: %s", msg);
+	else
+		log_err("%s failed: %s", j->resync ? "resync" : "apply", msg);
 	json_object_object_add(resp, "ok", json_object_new_boolean(0));
 	json_object_object_add(resp, "error", json_object_new_string(msg));
 	json_object_object_add(resp, "generation", json_object_new_uint64(j->d->generation));

@@ -21,8 +21,9 @@
 #define REFRESH_DELAY_MS 20	    /* coalesces bursts of SA events into one list-sas */
 /* charon gives no event when an administrator's `swanctl --load-all`
  * unloads xfrmd's connections or keys, so look every so often. */
-#define RESYNC_INTERVAL_MS 10000
-#define PRUNE_CONFIRM_MS   1000 /* stale SAs: the second list-sas that confirms them */
+#define RESYNC_INTERVAL_MS    10000
+#define PRUNE_CONFIRM_MS      1000  /* stale SAs: the second list-sas that confirms them */
+#define UNREACHABLE_REPEAT_MS 60000 /* "still cannot reach charon" at most this often */
 
 static const char *const subscribed[] = {"ike-updown", "child-updown", "ike-rekey", "child-rekey",
 					 "list-sa"};
@@ -275,7 +276,12 @@ static void on_registered(void *ctx, enum vici_status st, const struct vici_node
 		return; /* wait for the last confirmation */
 	d->charon_ready = true;
 	d->reconnect_delay_ms = RECONNECT_MIN_MS;
-	log_info("connected to charon at %s", d->vici_uri);
+	if (d->vici_down_since_ms)
+		log_info("connected to charon at %s (unreachable for %llu ms)", d->vici_uri,
+			 (unsigned long long)(loop_now_ms() - d->vici_down_since_ms));
+	else
+		log_info("connected to charon at %s", d->vici_uri);
+	d->vici_down_since_ms = 0;
 	events_charon(d, true, NULL);
 	refresh_sas(d);
 	apply_resync(d);
@@ -292,13 +298,36 @@ static void grow_sndbuf(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
+/* Once when charon cannot be reached (at start, or when it went away),
+ * then once a minute while it stays away: visible without a line per try. */
+static void log_unreachable(struct xfrmd *d, const char *why)
+{
+	uint64_t now = loop_now_ms();
+
+	if (!d->vici_down_since_ms) {
+		d->vici_down_since_ms = d->vici_down_logged_ms = now ? now : 1;
+		log_warn("cannot reach charon's VICI socket at %s (%s); retrying every second. "
+			 "Is charon running with the vici plugin on that socket (gateway.vici, "
+			 "xfrmd -v)?",
+			 d->vici_uri, why);
+		return;
+	}
+	if (now - d->vici_down_logged_ms < UNREACHABLE_REPEAT_MS) {
+		log_debug("charon not reachable: %s", why);
+		return;
+	}
+	d->vici_down_logged_ms = now;
+	log_warn("still cannot reach charon's VICI socket at %s after %llu s (%s); retrying",
+		 d->vici_uri, (unsigned long long)(now - d->vici_down_since_ms) / 1000, why);
+}
+
 static void try_connect(void *ctx)
 {
 	struct xfrmd *d = ctx;
 	struct xerr e;
 
 	if (vici_client_connect(d->vici, d->vici_uri, &e)) {
-		log_debug("charon not reachable: %s", e.msg);
+		log_unreachable(d, e.msg);
 		schedule_reconnect(d);
 		return;
 	}

@@ -22,11 +22,12 @@ static const char *str_arg(struct json_object *req, const char *key)
  * (an object: stored as compact JSON). The text stays req's. */
 static int request_text(struct json_object *req, struct apply_request *r, struct xerr *e)
 {
+	const char *cmd = r->dry_run ? "plan" : "apply";
 	struct json_object *v;
 
 	if (json_object_object_get_ex(req, "config_text", &v)) {
 		if (!json_object_is_type(v, json_type_string))
-			return xerr_set(e, "apply: \"config_text\" must be a string");
+			return xerr_set(e, "%s: \"config_text\" must be a string", cmd);
 		r->text = json_object_get_string(v);
 		r->len = (size_t)json_object_get_string_len(v);
 		r->file = str_arg(req, "file") ? str_arg(req, "file") : "config_text";
@@ -34,7 +35,7 @@ static int request_text(struct json_object *req, struct apply_request *r, struct
 	}
 	if (!json_object_object_get_ex(req, "config", &v) ||
 	    !json_object_is_type(v, json_type_object))
-		return xerr_set(e, "apply: \"config\" must be a JSON object");
+		return xerr_set(e, "%s: \"config\" must be a JSON object", cmd);
 	r->text = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &r->len);
 	return r->text ? 0 : xerr_set(e, "out of memory");
 }
@@ -51,8 +52,10 @@ static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bo
 	if (json_object_object_get_ex(req, "expect_generation", &gen)) {
 		if (!json_object_is_type(gen, json_type_int) || json_object_get_int64(gen) < 0) {
 			ctl_server_reply_error(d->ctl, client,
-					       "apply: \"expect_generation\" must be a "
-					       "non-negative integer");
+					       dry_run ? "plan: \"expect_generation\" must be a "
+							 "non-negative integer"
+						       : "apply: \"expect_generation\" must be a "
+							 "non-negative integer");
 			return;
 		}
 		r.expect_generation = true;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forwarding.h"
 #include "nl_lookup.h"
 #include "xfrmd.h"
 
@@ -43,7 +44,8 @@ static const char *const outcome_names[] = {"protected", "dropped", "clear", "lo
 
 struct path {
 	bool forward;
-	struct ipaddr src, dst; /* src as XFRM sees it (local: the kernel's pick) */
+	struct fwd_setting forwarding; /* forwarded only: does the kernel forward at all */
+	struct ipaddr src, dst;	       /* src as XFRM sees it (local: the kernel's pick) */
 	int iif;
 	struct nl_route_answer route;
 	struct nl_xflow flow; /* as the deciding out lookup saw it */
@@ -219,6 +221,24 @@ static bool route_drop(const struct xfrmd *d, struct path *p)
 	return verdict(p, OUT_DROPPED, "dropped: %s route (table %u)", kind, r->table);
 }
 
+/* With forwarding off the kernel drops what is not for the gateway itself
+ * before any route: IPv4's lookup then answers "unreachable" with no table,
+ * IPv6's a route it never takes. */
+static bool forwarding_decides(struct path *p)
+{
+	const struct fwd_setting *f = &p->forwarding;
+	char ifname[IF_NAMESIZE] = "";
+
+	if (!p->forward || p->route.kind == NL_RT_LOCAL || !f->known || f->on)
+		return false;
+	if (p->dst.family == AF_INET6)
+		return verdict(p, OUT_DROPPED, "dropped: IPv6 forwarding is off (%s = 0)", f->name);
+	if (strcmp(f->name, "net.ipv4.ip_forward") && p->iif > 0)
+		if_indextoname((unsigned)p->iif, ifname);
+	return verdict(p, OUT_DROPPED, "dropped: IP forwarding is off%s%s (%s = 0)",
+		       *ifname ? " on " : "", ifname, f->name);
+}
+
 static bool route_decides(const struct xfrmd *d, struct path *p)
 {
 	char a[PREFIX_STRLEN];
@@ -391,7 +411,14 @@ static int explain_path(const struct xfrmd *d, const struct kview *k, bool src_l
 		return xerr_wrap(e, "explain");
 	if (!p->forward && !src_local)
 		p->src = p->route.prefsrc;
-	if (!route_decides(d, p) && !(p->forward && fwd_decides(k, p)))
+	if (p->forward) {
+		char ifname[IF_NAMESIZE] = "";
+
+		if (p->iif > 0)
+			if_indextoname((unsigned)p->iif, ifname);
+		forwarding_read(p->dst.family, ifname, &p->forwarding);
+	}
+	if (!forwarding_decides(p) && !route_decides(d, p) && !(p->forward && fwd_decides(k, p)))
 		out_decides(d, k, p);
 	return 0;
 }
@@ -426,7 +453,9 @@ static struct json_object *route_json(const struct nl_route_answer *r)
 		JSTR(o, "error", strerror(r->error));
 	if (r->from_rules)
 		JU64(o, "rule", r->rule_prio);
-	if (r->kind == NL_RT_NONE || r->kind == NL_RT_ERROR || r->rule_action) {
+	/* No destination: not a route from a table (IPv4 with forwarding off) */
+	if (r->kind == NL_RT_NONE || r->kind == NL_RT_ERROR || r->rule_action ||
+	    !r->dst.addr.family) {
 		json_object_put(hops);
 		return o;
 	}
@@ -536,6 +565,13 @@ static struct json_object *link_json(const struct nl_link *l)
 static void path_json(struct json_object *o, const struct path *p)
 {
 	jaddr(o, "src", &p->src);
+	if (p->forward && p->forwarding.known) {
+		struct json_object *f = json_object_new_object();
+
+		JSTR(f, "setting", p->forwarding.name);
+		JBOOL(f, "enabled", p->forwarding.on);
+		json_object_object_add(o, "forwarding", f);
+	}
 	json_object_object_add(o, "route", route_json(&p->route));
 	if (p->fwd)
 		json_object_object_add(o, "fwd_policy", policy_json(p->fwd));

@@ -110,6 +110,39 @@ static struct json_object *mirror_doc(const struct cfg_connection *c, struct jso
 
 /* --- swanctl.conf ----------------------------------------------------------- */
 
+/* A value as swanctl.conf's parser reads it back unchanged: in double
+ * quotes, with \ and " escaped (identities may hold spaces, commas, '#',
+ * braces, '=' and quotes; unquoted, '#' starts a comment and '}' ends the
+ * section). */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A connection's name as a swanctl.conf section name: the parser reads a
+ * dot as a key separator, so dots become underscores. */
+static const char *section_name(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", name);
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	return buf;
+}
+
+/* Text inside a comment: one line, whatever a file name holds. */
+static void put_comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 static void put_list(FILE *f, const char *key, const struct cfg_proposals *p)
 {
 	fprintf(f, "%s = ", key);
@@ -133,7 +166,10 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	const struct cfg_tunnel *tun = &c->tunnels[i];
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 
-	fprintf(t, "    %s-t%zu {\n", c->name, i + 1);
+	char sec[CFG_NAME_MAX + 1];
+
+	section_name(c->name, sec, sizeof(sec));
+	fprintf(t, "    %s-t%zu {\n", sec, i + 1);
 	fprintf(t, "        version = %u\n", c->ike_version);
 	fprintf(t, "        local_addrs = %s\n", ipaddr_str(&tun->remote, a, sizeof(a)));
 	fprintf(t, "        remote_addrs = %s\n", ipaddr_str(&tun->local, b, sizeof(b)));
@@ -141,11 +177,12 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	put_list(t, "proposals", &c->ike_proposals);
 	fprintf(t, "        rekey_time = %us\n", c->ike_rekey_time);
 	fprintf(t, "        dpd_delay = %us\n", c->dpd_interval);
-	fprintf(t, "        local {\n            auth = psk\n            id = %s\n        }\n",
-		tun->remote_id);
-	fprintf(t, "        remote {\n            auth = psk\n            id = %s\n        }\n",
-		tun->local_id);
-	fprintf(t, "        children {\n            %s-t%zu {\n", c->name, i + 1);
+	fprintf(t, "        local {\n            auth = psk\n            id = ");
+	put_quoted(t, tun->remote_id);
+	fprintf(t, "\n        }\n        remote {\n            auth = psk\n            id = ");
+	put_quoted(t, tun->local_id);
+	fprintf(t, "\n        }\n");
+	fprintf(t, "        children {\n            %s-t%zu {\n", sec, i + 1);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
 	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);
 	put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
@@ -158,6 +195,54 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "            }\n        }\n    }\n");
 }
 
+/* A file name as one shell word inside a comment. */
+static void put_shell_word(FILE *f, const char *s)
+{
+	if (!s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+-")]) {
+		put_comment_text(f, s);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+	fputc('\'', f);
+}
+
+/* The key itself never leaves the gateway: a placeholder, and how to
+ * write the key in its place. swanctl reads a secret that starts with 0x
+ * as hex and with 0s as base64, and a quoted one loses its backslashes:
+ * hex is the one form right for every key. */
+static void swanctl_secret(FILE *t, const struct cfg_connection *c, size_t i)
+{
+	const struct cfg_tunnel *tun = &c->tunnels[i];
+	static const char hex[] = "| tr -d '\\n' | od -An -tx1 | tr -d ' \\n'";
+
+	char sec[CFG_NAME_MAX + 1];
+
+	fprintf(t,
+		"    ike-%s-t%zu {\n        id-local = ", section_name(c->name, sec, sizeof(sec)),
+		i + 1);
+	put_quoted(t, tun->remote_id);
+	fprintf(t, "\n        id-remote = ");
+	put_quoted(t, tun->local_id);
+	fprintf(t, "\n        # tunnel %zu's key, written as 0x and its bytes in hex:\n", i + 1);
+	if (tun->psk_from_file) {
+		fprintf(t, "        #   cat ");
+		put_shell_word(t, tun->psk_file);
+		fprintf(t, " %s\n        # (the key file on the xfrmd gateway)\n", hex);
+	} else if (tun->psk_auto) {
+		fprintf(t, "        #   xfrmctl psk show %s %zu %s\n", c->name, i + 1, hex);
+		fprintf(t, "        # (on the xfrmd gateway, as root)\n");
+	} else {
+		fprintf(t, "        #   printf %%s KEY %s\n", hex);
+		fprintf(t, "        # (KEY: the tunnel's psk in the xfrmd gateway's config)\n");
+	}
+	fprintf(t, "        secret = \"KEY-OF-TUNNEL-%zu\"\n    }\n", i + 1);
+}
+
 static char *swanctl_conf(const struct cfg_connection *c)
 {
 	char *buf = NULL;
@@ -166,8 +251,12 @@ static char *swanctl_conf(const struct cfg_connection *c)
 
 	if (!t)
 		return NULL;
+	char sec[CFG_NAME_MAX + 1];
+
 	fprintf(t, "# strongSwan peer of xfrmd connection %s (generated by xfrmctl export-peer)\n",
 		c->name);
+	if (strcmp(section_name(c->name, sec, sizeof(sec)), c->name))
+		fprintf(t, "# Named %s here: swanctl.conf section names cannot hold dots.\n", sec);
 	if (c->redundancy == CFG_RED_ACTIVE_STANDBY && c->n_tunnels > 1)
 		fprintf(t, "# xfrmd uses tunnel 1 while it is healthy; keep both up here.\n");
 	fprintf(t, "connections {\n");
@@ -175,16 +264,7 @@ static char *swanctl_conf(const struct cfg_connection *c)
 		swanctl_tunnel(t, c, i);
 	fprintf(t, "}\nsecrets {\n");
 	for (size_t i = 0; i < c->n_tunnels; i++)
-		fprintf(
-		    t,
-		    "    ike-%s-t%zu {\n        id-local = %s\n        id-remote = %s\n"
-		    "        # the key of tunnel %zu (%s)\n        secret = \"KEY-OF-TUNNEL-%zu\"\n"
-		    "    }\n",
-		    c->name, i + 1, c->tunnels[i].remote_id, c->tunnels[i].local_id, i + 1,
-		    c->tunnels[i].psk_from_file ? c->tunnels[i].psk_file
-		    : c->tunnels[i].psk_auto	? "xfrmctl psk show on the xfrmd gateway"
-						: "as configured on the xfrmd gateway",
-		    i + 1);
+		swanctl_secret(t, c, i);
 	fprintf(t, "}\n");
 	if (fclose(t)) {
 		free(buf);

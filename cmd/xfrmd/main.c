@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "instance_lock.h"
 #include "log.h"
+#include "plural.h"
 #include "status.h"
 #include "xfrmd.h"
 
@@ -19,7 +21,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xfrmd [options]\n"
-		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		"  -c, --control PATH    control socket (default " CTL_DEFAULT_SOCKET ");\n"
+		"                        one xfrmd per socket and per state directory\n"
 		"  -g, --group GROUP     the control socket's group (name or number): its members\n"
 		"                        may read status; without -g, xfrmd's own group\n"
 		"  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
@@ -142,8 +145,8 @@ static void restore_state(struct xfrmd *d)
 		log_err("restoring tunnel ids: %s", e.msg);
 	if (psk_fill(d, d->running, true, &e))
 		log_err("restoring generated keys: %s", e.msg);
-	log_info("restored generation %llu with %zu connections", (unsigned long long)d->generation,
-		 d->running->n_conns);
+	log_info("restored generation %llu with %zu %s", (unsigned long long)d->generation,
+		 d->running->n_conns, plural(d->running->n_conns, "connection", "connections"));
 	status_log_weak_crypto(d->running);
 }
 
@@ -156,13 +159,28 @@ static int open_kernel_events(struct xfrmd *d, struct xerr *e)
 	return d->nl_io ? 0 : -1;
 }
 
-static int open_control(struct xfrmd *d, struct xerr *e)
+/* Before anything is read, bound or touched: one daemon per state
+ * directory and per control socket (instance_lock.c). */
+static int lock_instance(struct xfrmd *d, struct xerr *e)
 {
-	char dir[CFG_PATH_MAX];
+	char dir[CFG_PATH_MAX], path[CFG_PATH_MAX + 16], what[CFG_PATH_MAX + 32];
 
+	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
+		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/xfrmd.lock", d->opt.state_dir);
+	snprintf(what, sizeof(what), "state directory %s", d->opt.state_dir);
+	if (instance_lock(path, what, &d->state_lock_fd, e))
+		return -1;
 	snprintf(dir, sizeof(dir), "%s", d->opt.control_path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s.lock", d->opt.control_path);
+	snprintf(what, sizeof(what), "control socket %s", d->opt.control_path);
+	return instance_lock(path, what, &d->ctl_lock_fd, e);
+}
+
+static int open_control(struct xfrmd *d, struct xerr *e)
+{
 	d->ctl = ctl_server_new(d->loop, d->opt.control_path, d->opt.control_mode, commands_handle,
 				d, e);
 	if (!d->ctl)
@@ -177,6 +195,8 @@ static int open_control(struct xfrmd *d, struct xerr *e)
 
 static int start(struct xfrmd *d, struct xerr *e)
 {
+	if (lock_instance(d, e))
+		return -1;
 	d->loop = loop_new(e);
 	if (!d->loop)
 		return -1;

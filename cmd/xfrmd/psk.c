@@ -46,8 +46,10 @@ int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
 			if (fill_one(d, name, tun, keep, &added, e))
 				return -1;
 		}
-	/* On disk before charon gets it: a key charon uses must survive a crash. */
-	if (added && state_save(d, e))
+	/* On disk before charon gets it: a key charon uses must survive a crash.
+	 * The first apply has no state file to add it to yet (state_save needs
+	 * a running config): it saves the key with the config it applies. */
+	if (added && d->running_text && state_save(d, e))
 		return -1;
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "health.h"
 #include "log.h"
+#include "plural.h"
 #include "probe.h"
 #include "sa_index.h"
 #include "xfrmd.h"
@@ -87,9 +88,10 @@ static void log_slow(const struct conn_rt *c, uint64_t before_us, const struct u
 
 	usage_now(&u);
 	log_info("%s: moving traffic took %llu us after the event (%llu us before the kernel "
-		 "calls; then %llu us on the CPU, preempted %ld times)",
+		 "calls; then %llu us on the CPU, preempted %ld %s)",
 		 c->cfg->name, (unsigned long long)c->reaction_us, (unsigned long long)before_us,
-		 (unsigned long long)(u.cpu_us - u0->cpu_us), u.preempted - u0->preempted);
+		 (unsigned long long)(u.cpu_us - u0->cpu_us), u.preempted - u0->preempted,
+		 plural((unsigned long long)(u.preempted - u0->preempted), "time", "times"));
 }
 
 /* The active set changed: move traffic now, measure how long it took.
@@ -433,7 +435,9 @@ void runtime_charon_table(struct xfrmd *d)
 	walking_table = false;
 	if (indexed)
 		sa_index_free(&x);
-	log_debug("SA list: %zu IKE SAs applied to %zu connections in %llu us", d->sas.n, d->n_rt,
+	log_debug("SA list: %zu IKE %s applied to %zu %s in %llu us", d->sas.n,
+		  plural(d->sas.n, "SA", "SAs"), d->n_rt,
+		  plural(d->n_rt, "connection", "connections"),
 		  (unsigned long long)(now_us() - t0));
 	if (adopting) {
 		d->sas_known = true;

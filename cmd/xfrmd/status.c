@@ -21,6 +21,7 @@
 
 #include "json_writer.h"
 #include "log.h"
+#include "plural.h"
 #include "probe.h"
 #include "sa_index.h"
 #include "status.h"
@@ -345,7 +346,7 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	struct xerr nle;
 	bool counters;
 	uint64_t t0 = r.now_ms, t_dump, t_index, t_end;
-	long faults0 = minor_faults();
+	long faults0 = minor_faults(), faults;
 
 	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn))) {
 		xerr_set(e, "no connection named '%s'", only_conn);
@@ -375,13 +376,14 @@ static char *status_text(struct xfrmd *d, const char *only_conn, size_t *len, st
 	sa_index_free(&r.sas);
 	kernel_sa_index_free(&r.k);
 	t_end = loop_now_ms();
+	faults = minor_faults() - faults0;
 	/* how long the loop was held up: status must stay cheap on big gateways */
-	log_debug(
-	    "status: %zu IKE SAs, %zu kernel SAs, %zu bytes, built in %llu ms (kernel SA dump "
-	    "%llu, indexes %llu, text %llu; %ld page faults)",
-	    d->sas.n, k.n, w.len, (unsigned long long)(t_end - t0),
-	    (unsigned long long)(t_dump - t0), (unsigned long long)(t_index - t_dump),
-	    (unsigned long long)(t_end - t_index), minor_faults() - faults0);
+	log_debug("status: %zu IKE %s, %zu kernel %s, %zu bytes, built in %llu ms (kernel SA dump "
+		  "%llu, indexes %llu, text %llu; %ld page %s)",
+		  d->sas.n, plural(d->sas.n, "SA", "SAs"), k.n, plural(k.n, "SA", "SAs"), w.len,
+		  (unsigned long long)(t_end - t0), (unsigned long long)(t_dump - t0),
+		  (unsigned long long)(t_index - t_dump), (unsigned long long)(t_end - t_index),
+		  faults, plural((unsigned long long)faults, "fault", "faults"));
 	kernel_sa_table_free(&k);
 	if (w.oom) {
 		free(w.s);

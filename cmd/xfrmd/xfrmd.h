@@ -1,6 +1,7 @@
 /*
  * xfrmd's state and the seams between its files:
  *   main.c         options, start-up, signals
+ *   instance_lock.c  one daemon per state directory and control socket
  *   charon_link.c  the VICI connection: connect/reconnect, events, SA table
  *   apply.c        apply jobs: plan, execute against charon, roll back
  *   state.c        the applied config on disk
@@ -127,12 +128,16 @@ struct xfrmd {
 	struct xfrmd_options opt;
 	struct loop *loop;
 	struct ctl_server *ctl;
+	/* held until exit, never closed: the socket file is unlinked first */
+	int state_lock_fd, ctl_lock_fd;
 
 	/* charon */
 	struct vici_client *vici;
 	struct loop_io *vici_io;
 	struct loop_timer *reconnect_timer, *refresh_timer, *resync_timer;
 	uint64_t reconnect_delay_ms;
+	/* charon unreachable since (loop_now_ms; 0: reachable), last said so */
+	uint64_t vici_down_since_ms, vici_down_logged_ms;
 	bool charon_ready; /* connected and events registered */
 	unsigned registrations_pending;
 	struct sa_refresh *refresh; /* list-sas in flight */

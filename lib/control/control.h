@@ -67,6 +67,7 @@ int ctl_server_send(struct ctl_server *s, uint64_t client, struct json_object *m
 
 /* --- client (in xfrmctl) ------------------------------------------------- */
 
+/* -1 with e set and errno kept from connect() when xfrmd cannot be reached. */
 int ctl_connect(const char *path, struct xerr *e);
 /* Sends req, waits for one reply line. Returns the parsed reply (caller
  * puts it), NULL with e set on I/O, timeout or parse errors. */

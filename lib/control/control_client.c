@@ -21,8 +21,11 @@ int ctl_connect(const char *path, struct xerr *e)
 	if (fd < 0)
 		return xerr_set(e, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		xerr_set(e, "cannot reach xfrmd at %s: %s", path, strerror(errno));
+		int err = errno;
+
+		xerr_set(e, "cannot reach xfrmd at %s: %s", path, strerror(err));
 		close(fd);
+		errno = err; /* for the caller's advice */
 		return -1;
 	}
 	return fd;

@@ -22,6 +22,7 @@
 
 #include "nl_common.h"
 #include "nl_route_int.h"
+#include "plural.h"
 
 /* Requests in flight: their answers when all fail (under 1 KiB each as
  * the kernel counts them) must fit the socket's receive buffer (set in
@@ -464,6 +465,7 @@ int nl_route_apply(const struct nl_route_change *c, size_t n, struct xerr *e)
 	if (e)
 		*e = b.out.first;
 	if (b.out.failed > 1)
-		xerr_wrap(e, "%zu routes failed, the first", b.out.failed);
+		xerr_wrap(e, "%zu %s failed, the first", b.out.failed,
+			  plural(b.out.failed, "route", "routes"));
 	return -1;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vici_wire.h"
+#include "plural.h"
 
 #define IN_CHUNK 4096	       /* minimum free space offered to recv */
 #define IN_KEEP	 (64u * 1024u) /* idle input buffers above this are released */
@@ -529,8 +530,8 @@ static int wait_once(struct vici_client *c, int64_t deadline, struct xerr *e)
 		int64_t left = deadline - now_ms();
 
 		if (left <= 0)
-			return xerr_set(e, "vici: timed out with %zu request(s) pending",
-					c->pending);
+			return xerr_set(e, "vici: timed out with %zu %s pending", c->pending,
+					plural(c->pending, "request", "requests"));
 		wait = left > 60000 ? 60000 : (int)left;
 	}
 	pfd.events = (short)(((ev & EPOLLIN) ? POLLIN : 0) | ((ev & EPOLLOUT) ? POLLOUT : 0));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plural.h"
+
 /* --- builder --------------------------------------------------------- */
 
 struct vici_builder {
@@ -251,7 +253,8 @@ int vici_builder_finish(struct vici_builder *b, uint8_t **out, size_t *len, stru
 	else if (b->in_list)
 		xerr_set(e, "vici builder: list not closed");
 	else if (b->depth)
-		xerr_set(e, "vici builder: %u section(s) not closed", b->depth);
+		xerr_set(e, "vici builder: %u %s not closed", b->depth,
+			 plural(b->depth, "section", "sections"));
 	else
 		ret = 0;
 	if (ret == 0 && b->len) {

@@ -172,7 +172,8 @@ in_root "$ROOT" dpkg -L xfrmd >"$TMP/files"
 for f in /usr/sbin/xfrmd /usr/bin/xfrmctl /lib/systemd/system/xfrmd.service \
 	/etc/xfrmd/xfrmd.json /usr/share/man/man8/xfrmd.8.gz /usr/share/man/man8/xfrmctl.8.gz \
 	/usr/share/man/man5/xfrmd.json.5.gz /usr/share/xfrmd/schemas/xfrmd.schema.json \
-	/usr/share/xfrmd/schemas/status.schema.json /usr/share/doc/xfrmd/copyright; do
+	/usr/share/xfrmd/schemas/status.schema.json /usr/share/doc/xfrmd/copyright \
+	/usr/share/doc/xfrmd/README.md; do
 	grep -qx -- "$f" "$TMP/files" || fail "$f not in dpkg -L xfrmd"
 	[ -e "$ROOT$f" ] || fail "$f listed but missing"
 done
@@ -190,6 +191,10 @@ XGID=$(cut -d: -f3 "$TMP/group")
 [ "$XGID" -lt 1000 ] || fail "group xfrmd is not a system group (gid $XGID)"
 zgrep -qF -- '\-\-group' "$ROOT/usr/share/man/man8/xfrmd.8.gz" ||
 	fail "xfrmd(8) does not describe -g"
+cmp -s "$SRC/README.md" "$ROOT/usr/share/doc/xfrmd/README.md" ||
+	fail "/usr/share/doc/xfrmd/README.md is not the source's README.md"
+zgrep -qF /usr/share/doc/xfrmd/README.md "$ROOT/usr/share/man/man5/xfrmd.json.5.gz" ||
+	fail "xfrmd.json(5) does not point to /usr/share/doc/xfrmd/README.md"
 
 step "xfrmd -n /etc/xfrmd/xfrmd.json; xfrmctl --version"
 in_root "$ROOT" xfrmd -n /etc/xfrmd/xfrmd.json >"$TMP/check.out" 2>&1 ||
@@ -198,6 +203,9 @@ in_root "$ROOT" xfrmd -n /etc/xfrmd/xfrmd.json >"$TMP/check.out" 2>&1 ||
 [ "$(in_root "$ROOT" xfrmctl --version)" = "xfrmctl $VERSION" ] ||
 	fail "xfrmctl --version: $(in_root "$ROOT" xfrmctl --version 2>&1)"
 [ "$(in_root "$ROOT" xfrmd -V)" = "xfrmd $VERSION" ] || fail "xfrmd -V"
+in_root "$ROOT" xfrmctl help validate >"$TMP/help.out" 2>&1 &&
+	grep -q "^usage: xfrmctl \[-s SOCKET\] validate -f FILE \[--json\]" "$TMP/help.out" ||
+	fail "xfrmctl help validate: $(cat "$TMP/help.out")"
 in_root "$ROOT" xfrmctl validate -f /etc/xfrmd/xfrmd.json >"$TMP/validate.out" 2>&1 ||
 	fail "xfrmctl validate: $(cat "$TMP/validate.out")"
 

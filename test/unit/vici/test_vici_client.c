@@ -712,7 +712,7 @@ START_TEST(run_against_forked_server)
 
 	request("never", "n");
 	ck_assert_int_eq(vici_client_run(fx.c, 100, &e), -1);
-	ck_assert_str_eq(e.msg, "vici: timed out with 1 request(s) pending");
+	ck_assert_str_eq(e.msg, "vici: timed out with 1 request pending");
 	server_expect(VICI_CMD_REQUEST, "never"); /* unread data would mean a RST */
 	close(fx.sfd);
 	fx.sfd = -1;

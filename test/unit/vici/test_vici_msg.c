@@ -210,7 +210,7 @@ START_TEST(builder_structure_errors)
 
 	b = vici_builder_new();
 	vici_begin_section(b, "a");
-	finish_bad(b, "1 section(s) not closed");
+	finish_bad(b, "1 section not closed");
 
 	b = vici_builder_new();
 	vici_end_section(b);

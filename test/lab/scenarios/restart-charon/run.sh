@@ -51,7 +51,7 @@ reconnected() { (($(grep -c 'connected to charon at' "$LAB_RUN/gwa/xfrmd.log") >
 check reconnected wait_for 10 reconnected
 t_conn=$EPOCHREALTIME
 check tunnels-back wait_for 30 states_are connected
-check reloaded-conns-and-keys log_has "resynchronised generation 1: [1-9][0-9]* actions"
+check reloaded-conns-and-keys log_has "resynchronised generation 1: [1-9][0-9]* action"
 t_back=$EPOCHREALTIME
 ms() { python3 -c "import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))" "$1" "$2"; }
 check route-back wait_for 5 sh -c "ip netns exec gwa ip route show 10.12.0.0/24 proto 211 | grep -q 'dev xfrmd'"
