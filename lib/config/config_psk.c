@@ -1,6 +1,7 @@
 /*
- * Pre-shared keys: character checks, key files read before (kept while
- * unchanged; config_keyfile.c reads them) and generated keys.
+ * Pre-shared keys: key files read before (kept while unchanged;
+ * config_keyfile.c reads them) and generated keys. What a key may hold is
+ * config_psk_rules.c's.
  *
  * Nothing here ever copies key bytes into an error message: a rejected key
  * is described by position and character class only.
@@ -16,37 +17,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *char_class(unsigned char c)
-{
-	if (c == ' ')
-		return "space";
-	if (c < 0x20 || c == 0x7f)
-		return "control character";
-	if (c >= 0x80)
-		return "non-ASCII byte";
-	return "punctuation outside the allowed set";
-}
-
-int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen)
-{
-	if (len == 0) {
-		snprintf(why, whylen, "pre-shared key is empty");
-		return -1;
-	}
-	if (len > CFG_PSK_MAX) {
-		snprintf(why, whylen, "pre-shared key is longer than %d characters", CFG_PSK_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (cfg_psk_char_ok(psk[i]))
-			continue;
-		snprintf(why, whylen, "pre-shared key character %zu is not allowed (%s)", i + 1,
-			 char_class((unsigned char)psk[i]));
-		return -1;
-	}
-	return 0;
-}
 
 static char *read_file_stat(const char *path, size_t max, size_t *len, struct stat *st,
 			    struct xerr *e)
