@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# A real charon in a throwaway network namespace, for integration tests.
-# Source it, then:
+# A real charon in a throwaway network namespace, for integration tests
+# and benchmarks. Source it (the integration scripts: before
+# xfrmd-fixture.sh, whose cleanup stops charon and deletes the namespace),
+# then:
 #
 #   charon_prereqs                 fail unless root, charon, swanctl, plugins
 #   charon_netns_add NS            create NS with lo up

@@ -22,68 +22,38 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, ctl, xfrmd_start, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-STEP="setup"
-fail() {
-	echo "FAIL [$STEP]: $*" >&2
-	exit 1
-}
-step() {
-	STEP=$1
-	echo "--- $STEP"
-}
-
 charon_prereqs
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-command -v python3 >/dev/null || fail "no python3"
-
-TMP=$(mktemp -d /tmp/xfrmd-export.XXXXXX)
-NSA=xfrmd-exp-a-$$
-NSB=xfrmd-exp-b-$$
-SOCK="$TMP/xfrmd.sock"
-LOG="$TMP/xfrmd.log"
-XFRMD_PID=
-A_PID= A_SOCK= A_URI= A_DIR="$TMP/a"
-B_PID= B_SOCK= B_URI= B_DIR="$TMP/b"
+xfrmd_prereqs python3
+fixture_setup export
+NSA=$NS-a # the gateway's namespace: xfrmd and charon A
+NSB=$NS-b # the peer's: charon B
+A_PID='' A_SOCK='' A_URI='' A_DIR="$TMP/a"
+B_PID='' B_SOCK='' B_URI='' B_DIR="$TMP/b"
 CONN=site.b-x
 PEER=site_b-x # dots cannot be in swanctl.conf section names
-T0=$SECONDS
 
 # charon-fixture.sh follows one charon; these switch between the two.
 use_a() { CHARON_PID=$A_PID CHARON_SOCK=$A_SOCK CHARON_URI=$A_URI CHARON_DIR=$A_DIR; }
 use_b() { CHARON_PID=$B_PID CHARON_SOCK=$B_SOCK CHARON_URI=$B_URI CHARON_DIR=$B_DIR; }
 
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
+# The fixture stops one charon (and shows its log): the peer's first.
+fixture_cleanup_hook() {
 	use_b
 	charon_stop
-	[ "$rc" -ne 0 ] && charon_log_tail 30
+	[ "$1" = 0 ] || charon_log_tail 30
 	use_a
-	charon_stop
-	[ "$rc" -ne 0 ] && charon_log_tail 30
-	ip netns del "$NSA" 2>/dev/null || true
-	ip netns del "$NSB" 2>/dev/null || true
-	if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then
-		echo "--- xfrmd log (tail)" >&2
-		tail -n 30 "$LOG" >&2
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
 }
-trap cleanup EXIT
 
 # ---------------------------------------------------------------------------
 step "a: two namespaces, a charon in each, xfrmd on the gateway"
 mkdir -p "$A_DIR" "$B_DIR"
 chmod 700 "$TMP"
-charon_netns_add "$NSA"
-charon_netns_add "$NSB"
+netns_add "$NSA"
+netns_add "$NSB"
 ip link add xexp-a netns "$NSA" type veth peer name xexp-b netns "$NSB" ||
 	fail "cannot create a veth pair"
 ip -n "$NSA" addr add 192.0.2.1/24 dev xexp-a
@@ -98,9 +68,8 @@ CHARON_PID=
 charon_start "$NSB" "$B_DIR"
 B_PID=$CHARON_PID B_SOCK=$CHARON_SOCK B_URI=$CHARON_URI
 
-ip netns exec "$NSA" "$XFRMD" -d -c "$SOCK" -s "$TMP/state" -v "$A_URI" >>"$LOG" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "xfrmd's control socket" test -S "$SOCK"
+NS=$NSA # xfrmd's
+xfrmd_start -d -v "$A_URI"
 
 # A key that swanctl would misread unless written in hex: it starts with
 # 0x, and a backslash inside quotes would be dropped.
@@ -128,13 +97,12 @@ with open(sys.argv[1], "w") as f:
     json.dump(doc, f, indent=1)
 EOF
 chmod 600 "$TMP/gw.json"
-wait_for 15 "xfrmd to connect to charon" \
-	sh -c "'$XFRMCTL' -s '$SOCK' status | grep -q 'charon connected'"
-"$XFRMCTL" -s "$SOCK" apply -f "$TMP/gw.json" >"$TMP/apply.out" 2>&1 ||
+wait_for 15 "xfrmd to connect to charon" xfrmd_connected
+ctl apply -f "$TMP/gw.json" >"$TMP/apply.out" 2>&1 ||
 	fail "apply: $(cat "$TMP/apply.out")"
 
 step "b: export-peer --format swanctl, placeholders filled as the comments say"
-"$XFRMCTL" -s "$SOCK" export-peer --format swanctl "$CONN" >"$TMP/peer.conf" 2>"$TMP/notes" ||
+ctl export-peer --format swanctl "$CONN" >"$TMP/peer.conf" 2>"$TMP/notes" ||
 	fail "export-peer: $(cat "$TMP/notes")"
 cat "$TMP/peer.conf"
 for t in 1 2; do
@@ -155,7 +123,7 @@ EOF
 [ "$(wc -l <"$TMP/commands")" = 2 ] || fail "want one command per secret: $(cat "$TMP/commands")"
 cp "$TMP/peer.conf" "$B_DIR/swanctl.conf"
 while IFS=$'\t' read -r t cmd; do
-	hex=$(cd "$TMP" && XFRMD_SOCKET=$SOCK PATH="$(dirname "$XFRMCTL"):$PATH" bash -c "$cmd") ||
+	hex=$(cd "$TMP" && XFRMD_SOCKET=$CTL_SOCK PATH="$(dirname "$XFRMCTL"):$PATH" bash -c "$cmd") ||
 		fail "tunnel $t: '$cmd' failed"
 	[[ $hex =~ ^[0-9a-f]+$ ]] || fail "tunnel $t: '$cmd' printed '$hex', not hex"
 	sed -i "s/secret = \"KEY-OF-TUNNEL-$t\"/secret = 0x$hex/" "$B_DIR/swanctl.conf"
@@ -214,4 +182,4 @@ for t in 1 2; do
 		fail "t$t: no IKE SA at the gateway: $(cat "$TMP/sas-a-$t")"
 done
 
-echo "PASS: export-peer --format swanctl loads and authenticates in $((SECONDS - T0))s"
+echo "PASS: export-peer --format swanctl loads and authenticates in ${SECONDS}s"

@@ -13,31 +13,16 @@ PROBE=${1:?usage: vici_charon.sh PATH/TO/vici_probe}
 OWN=xfrmd-itest
 ADMIN=admin-conn
 
+HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=charon-fixture.sh
-. "$(dirname "$0")/charon-fixture.sh"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$HERE/charon-fixture.sh"
+# fail, TMP, NS and the cleanup (no xfrmd here).
+# shellcheck source=xfrmd-fixture.sh
+. "$HERE/xfrmd-fixture.sh"
 
 charon_prereqs
 [ -x "$PROBE" ] || fail "no probe at $PROBE"
-
-TMP=$(mktemp -d /tmp/xfrmd-itest.XXXXXX)
-NS=xfrmd-itest-$$
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	charon_cleanup "$NS"
-	if [ "$rc" -ne 0 ]; then
-		charon_log_tail 40
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
+fixture_setup vici
 
 # One setting per line: swanctl.conf has no ';' separator.
 cat >"$TMP/swanctl.conf" <<EOF
@@ -66,7 +51,7 @@ connections {
 }
 EOF
 
-charon_netns_add "$NS"
+netns_add "$NS"
 charon_start "$NS" "$TMP"
 URI=$CHARON_URI
 

@@ -18,62 +18,24 @@ NOBODY=65534
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, xfrmd_start, xfrmd_stop, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-STEP="setup"
-fail() {
-	echo "FAIL [$STEP]: $*" >&2
-	exit 1
-}
-step() {
-	STEP=$1
-	echo "--- $STEP"
-}
-
 charon_prereqs
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-command -v python3 >/dev/null || fail "no python3 (parses status --json)"
+xfrmd_prereqs python3 setpriv # python3 parses status --json
 python3 -c "import jsonschema" 2>/dev/null || fail "no python3-jsonschema (checks status --json)"
-command -v setpriv >/dev/null || fail "no setpriv (install util-linux)"
-
-TMP=$(mktemp -d /tmp/xfrmd-itest.XXXXXX)
-NS=xfrmd-itest-$$
-CTL_SOCK="$TMP/xfrmd.sock"
-XFRMD_LOG="$TMP/xfrmd.log"
+fixture_setup charon
 CTL_LOG="$TMP/xfrmctl.all" # every xfrmctl output, for the secrets check
-XFRMD_PID=
-T0=$SECONDS
 
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	charon_cleanup "$NS"
-	if [ "$rc" -ne 0 ]; then
-		if [ -f "$XFRMD_LOG" ]; then
-			echo "--- xfrmd log (tail)" >&2
-			tail -n 40 "$XFRMD_LOG" >&2
-		fi
-		charon_log_tail 40
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-
-# ctl OUT ARGS...: run xfrmctl as root, stdout+stderr to $TMP/OUT (and the
-# secrets log); its exit status goes to CTL_RC, never trips set -e.
+# ctl_out OUT ARGS...: run xfrmctl as root, stdout+stderr to $TMP/OUT (and
+# the secrets log); its exit status goes to CTL_RC, never trips set -e.
 CTL_RC=0
-ctl() {
+ctl_out() {
 	local out="$TMP/$1"
 	shift
 	CTL_RC=0
-	"$XFRMCTL" -s "$CTL_SOCK" "$@" >"$out" 2>&1 || CTL_RC=$?
+	ctl "$@" >"$out" 2>&1 || CTL_RC=$?
 	{
 		echo "### xfrmctl $*"
 		cat "$out"
@@ -81,13 +43,13 @@ ctl() {
 }
 
 ctl_ok() {
-	ctl "$@"
+	ctl_out "$@"
 	[ "$CTL_RC" = 0 ] || fail "xfrmctl ${*:2} exited $CTL_RC: $(cat "$TMP/$1")"
 }
 
 # Fields of status --json, via python (also proves the output parses).
 status_field() {
-	ctl status.json status --json
+	ctl_out status.json status --json
 	[ "$CTL_RC" = 0 ] || return 1
 	python3 -c '
 import json, sys
@@ -114,12 +76,8 @@ charon_disconnected() {
 	[ "$(status_field connected 2>/dev/null)" = false ]
 }
 
-xfrmd_start() {
-	# ip netns exec execs, so $! is xfrmd itself.
-	ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
-		>>"$XFRMD_LOG" 2>&1 &
-	XFRMD_PID=$!
-	wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
+start_xfrmd() {
+	xfrmd_start -d -v "$CHARON_URI"
 	wait_for 10 "xfrmd to connect to charon" charon_connected
 }
 
@@ -388,11 +346,11 @@ expect_changes() { # OUT N
 
 # ---------------------------------------------------------------------------
 step "a: charon with the administrator's connections"
-charon_netns_add "$NS"
+netns_add "$NS"
 charon_start "$NS" "$TMP"
 admin_load
 check_admin "before xfrmd"
-xfrmd_start
+start_xfrmd
 [ "$(generation)" = 0 ] || fail "fresh xfrmd at generation $(generation)"
 
 step "b: apply two connections, three tunnels"
@@ -431,14 +389,14 @@ plan_field() {
 }
 
 step "c2: plan: exit 0 without changes, 2 with, and what each tunnel goes through"
-ctl plan-same.out plan -f "$TMP/two.json"
+ctl_out plan-same.out plan -f "$TMP/two.json"
 [ "$CTL_RC" = 0 ] || fail "plan of the running file: exit $CTL_RC: $(cat "$TMP/plan-same.out")"
 grep -q "^plan against generation $GEN " "$TMP/plan-same.out" ||
 	fail "plan-same: $(cat "$TMP/plan-same.out")"
 if grep -q "charon requests" "$TMP/plan-same.out"; then
 	fail "plan of the running file would send requests: $(cat "$TMP/plan-same.out")"
 fi
-ctl plan-psk.json plan --json -f "$TMP/two-newpsk.json"
+ctl_out plan-psk.json plan --json -f "$TMP/two-newpsk.json"
 [ "$CTL_RC" = 2 ] || fail "plan of a key change: exit $CTL_RC: $(cat "$TMP/plan-psk.json")"
 [ "$(plan_field plan-psk.json '[(c["name"], c["change"], c["fields"], [t["charon"] for t in c["tunnels"]]) for c in p["connections"]]')" = \
 	"[('site-a', 'change', ['tunnels'], ['none', 'renegotiate-ike']), ('site-b', 'none', [], ['none'])]" ] ||
@@ -450,20 +408,20 @@ NEW_HASH=$(plan_field plan-psk.json 'p["new_hash"]')
 # The hash is the file's own, whitespace and all: what sha256sum says.
 [ "$NEW_HASH" = "$(sha256sum <"$TMP/two-newpsk.json" | cut -c1-64)" ] ||
 	fail "new_hash $NEW_HASH is not the sha256 of the file"
-ctl plan-human.out plan -f "$TMP/two-newpsk.json"
+ctl_out plan-human.out plan -f "$TMP/two-newpsk.json"
 grep -q "tunnel 2: IKE SA renegotiated" "$TMP/plan-human.out" ||
 	fail "plan: $(cat "$TMP/plan-human.out")"
 [ "$(generation)" = "$GEN" ] || fail "plan moved generation"
-ctl plan-bad.out plan -f "$TMP/missing.json"
+ctl_out plan-bad.out plan -f "$TMP/missing.json"
 [ "$CTL_RC" = 1 ] || fail "plan of a missing file: exit $CTL_RC"
 
 step "c3: --expect-generation refuses a stale plan"
-ctl apply-stale.out apply --expect-generation $((GEN - 1)) -f "$TMP/two-newpsk.json"
+ctl_out apply-stale.out apply --expect-generation $((GEN - 1)) -f "$TMP/two-newpsk.json"
 [ "$CTL_RC" = 1 ] || fail "stale generation: exit $CTL_RC: $(cat "$TMP/apply-stale.out")"
 grep -q "generation $GEN, not $((GEN - 1)): it changed since the plan; nothing was changed" \
 	"$TMP/apply-stale.out" || fail "stale generation: $(cat "$TMP/apply-stale.out")"
 [ "$(generation)" = "$GEN" ] || fail "refused apply moved generation"
-ctl apply-badgen.out apply --expect-generation x -f "$TMP/two-newpsk.json"
+ctl_out apply-badgen.out apply --expect-generation x -f "$TMP/two-newpsk.json"
 [ "$CTL_RC" = 2 ] || fail "--expect-generation x: exit $CTL_RC"
 
 step "d: a new PSK for one tunnel re-plans that tunnel only"
@@ -481,7 +439,7 @@ ctl_ok status-hash.json status --json
 	fail "status config_hash is not the applied one"
 
 step "d2: a prefix added: a new CHILD_SA only, and its route"
-ctl plan-prefix.json plan --json -f "$TMP/two-prefix.json"
+ctl_out plan-prefix.json plan --json -f "$TMP/two-prefix.json"
 [ "$CTL_RC" = 2 ] || fail "plan of a prefix change: exit $CTL_RC"
 [ "$(plan_field plan-prefix.json '[(c["name"], c["fields"], [t["charon"] for t in c["tunnels"]]) for c in p["connections"] if c["change"] != "none"]')" = \
 	"[('site-b', ['remote_prefixes'], ['new-child-sa'])]" ] ||
@@ -492,7 +450,7 @@ ctl plan-prefix.json plan --json -f "$TMP/two-prefix.json"
 [ "$(plan_field plan-prefix.json '[a["action"] + ":" + a["name"] for a in p["actions"]]')" = \
 	"['load-conn:xfrmd-site-b-t1', 'rekey-child:xfrmd-site-b-t1']" ] ||
 	fail "a prefix change does more than a new CHILD_SA: $(cat "$TMP/plan-prefix.json")"
-ctl plan-human2.out plan -f "$TMP/two-prefix.json"
+ctl_out plan-human2.out plan -f "$TMP/two-prefix.json"
 grep -q "tunnel 1: new CHILD_SA, IKE SA kept" "$TMP/plan-human2.out" ||
 	fail "plan: $(cat "$TMP/plan-human2.out")"
 grep -q "route 10.14.0.0/24 via site-b (table 254, metric 100): publish" "$TMP/plan-human2.out" ||
@@ -510,7 +468,7 @@ check_xfrmd_conns "after PSK change"
 
 step "e: a connection whose charon name is the administrator's is refused"
 BEFORE=$(conn_names | xargs)
-ctl apply-admin.out apply -f "$TMP/admin-clash.json"
+ctl_out apply-admin.out apply -f "$TMP/admin-clash.json"
 [ "$CTL_RC" = 1 ] || fail "clash with xfrmd-admin-t1: exit $CTL_RC: $(cat "$TMP/apply-admin.out")"
 grep -q "xfrmd-admin-t1" "$TMP/apply-admin.out" ||
 	fail "refusal does not name xfrmd-admin-t1: $(cat "$TMP/apply-admin.out")"
@@ -523,7 +481,7 @@ check_admin "after the refused apply"
 
 step "f: a load-conn charon rejects rolls the whole apply back"
 BEFORE=$(conn_names | xargs)
-ctl apply-bad.out apply -f "$TMP/bad-add.json"
+ctl_out apply-bad.out apply -f "$TMP/bad-add.json"
 [ "$CTL_RC" = 1 ] || fail "bad proposal: exit $CTL_RC: $(cat "$TMP/apply-bad.out")"
 grep -q "load-conn xfrmd-site-x-t1" "$TMP/apply-bad.out" ||
 	fail "error does not name the failing step: $(cat "$TMP/apply-bad.out")"
@@ -614,7 +572,7 @@ xfrmd_stop
 BEFORE_RESTART=$(conn_names | xargs)
 check_xfrmd_conns "xfrmd stopped (it must not unload on exit)"
 [ "$(stat -c %a "$TMP/state/state.json")" = 600 ] || fail "state.json is not mode 0600"
-xfrmd_start
+start_xfrmd
 [ "$XFRMD_PID" != "$OLD_PID" ] || fail "xfrmd did not restart"
 [ "$(generation)" = "$GEN" ] || fail "restarted at generation $(generation), want $GEN"
 [ "$(status_field conns)" = "site-a site-b" ] || fail "restarted with '$(status_field conns)'"
@@ -632,7 +590,7 @@ charon_stop
 wait_for 2 "status to show charon disconnected" charon_disconnected
 
 step "j: apply while charon is down"
-ctl apply-down.out apply -f "$TMP/two.json"
+ctl_out apply-down.out apply -f "$TMP/two.json"
 [ "$CTL_RC" = 1 ] || fail "apply with charon down: exit $CTL_RC: $(cat "$TMP/apply-down.out")"
 grep -qi "charon" "$TMP/apply-down.out" ||
 	fail "apply with charon down does not mention charon: $(cat "$TMP/apply-down.out")"
@@ -716,10 +674,10 @@ has_shared xfrmd-site-g-t1 && has_shared xfrmd-site-g-t2 || fail "generated keys
 [ "$(plan_field state/state.json 'p["generated_psks"]["xfrmd-site-g-t1"]')" = "$GEN_PSK1" ] ||
 	fail "generated key not in the state file"
 [ "$(stat -c %a "$TMP/state/state.json")" = 600 ] || fail "state.json is not mode 0600"
-ctl psk-bad.out psk show site-g 3
+ctl_out psk-bad.out psk show site-g 3
 [ "$CTL_RC" = 1 ] && grep -q "tunnels 1 to 2" "$TMP/psk-bad.out" ||
 	fail "psk show site-g 3: $(cat "$TMP/psk-bad.out")"
-ctl psk-nouser.out psk show nosuch 1
+ctl_out psk-nouser.out psk show nosuch 1
 [ "$CTL_RC" = 1 ] || fail "psk show of an unknown connection: exit $CTL_RC"
 chmod 711 "$TMP"
 chmod 666 "$CTL_SOCK"
@@ -732,10 +690,10 @@ cat "$TMP/nobody-psk.out" >>"$CTL_LOG"
 chmod 660 "$CTL_SOCK"
 chmod 700 "$TMP"
 xfrmd_stop
-xfrmd_start
+start_xfrmd
 ctl_ok psk1-again.out psk show site-g 1
 [ "$(cat "$TMP/psk1-again.out")" = "$GEN_PSK1" ] || fail "generated key changed across a restart"
-ctl plan-gen.out plan -f "$TMP/generated.json"
+ctl_out plan-gen.out plan -f "$TMP/generated.json"
 [ "$CTL_RC" = 0 ] || fail "re-plan of generated keys: exit $CTL_RC: $(cat "$TMP/plan-gen.out")"
 # psk show prints keys by design; the leak check below covers the rest.
 sed -i '/^### xfrmctl psk show site-g [12]$/,+1d' "$CTL_LOG"
@@ -757,7 +715,7 @@ ctl_ok peer.conf export-peer --format swanctl site-g
 grep -q "local_addrs = 198.51.100.50" "$TMP/peer.conf" &&
 	grep -q "remote_ts = 10.1.0.0/24" "$TMP/peer.conf" ||
 	fail "export-peer --format swanctl: $(cat "$TMP/peer.conf")"
-ctl peer-none.out export-peer nosuch
+ctl_out peer-none.out export-peer nosuch
 [ "$CTL_RC" = 1 ] || fail "export-peer of an unknown connection: exit $CTL_RC"
 
 step "l: no pre-shared key leaks"
@@ -775,4 +733,4 @@ done
 
 charon_alive || fail "charon died"
 VERSION=$(sed -n 's/.*Starting IKE charon daemon (\([^,]*\),.*/\1/p' "$TMP/charon.log" | head -n1)
-echo "PASS: xfrmd with $VERSION in $((SECONDS - T0))s"
+echo "PASS: xfrmd with $VERSION in ${SECONDS}s"

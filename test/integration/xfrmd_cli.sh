@@ -15,53 +15,19 @@ set -euo pipefail
 XFRMD=${1:?usage: xfrmd_cli.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
 XFRMCTL=${2:?usage: xfrmd_cli.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# fail, step, TMP, NS, cleanup, ctl, xfrmd_start, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-STEP="setup"
-fail() {
-	echo "FAIL [$STEP]: $*" >&2
-	exit 1
-}
-step() {
-	STEP=$1
-	echo "--- $STEP"
-}
-
-[ "$(id -u)" = 0 ] || fail "must run as root (network namespace)"
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-command -v python3 >/dev/null || fail "no python3"
-
-TMP=$(mktemp -d /tmp/xfrmd-cli.XXXXXX)
-NS=xfrmd-cli-$$
-SOCK="$TMP/xfrmd.sock"
+xfrmd_prereqs python3
+fixture_setup cli
 VICI_PATH="$TMP/charon.vici"
-LOG="$TMP/xfrmd.log"
-XFRMD_PID=
 FAKE_PID=
-T0=$SECONDS
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null || true
-	if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then
-		echo "--- xfrmd log (tail)" >&2
-		tail -n 30 "$LOG" >&2
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
+fixture_cleanup_hook() {
+	[ -z "$FAKE_PID" ] || kill "$FAKE_PID" 2>/dev/null
 }
-trap cleanup EXIT
 
-ctl() { "$XFRMCTL" -s "$SOCK" "$@"; }
-
-ip netns add "$NS" || fail "cannot create network namespace $NS"
-ip -n "$NS" link set lo up
+netns_add "$NS"
 # A LAN and an uplink: veth pairs whose other ends stay in the namespace.
 ip -n "$NS" link add lan type veth peer name lan-p
 ip -n "$NS" link add wan type veth peer name wan-p
@@ -74,14 +40,12 @@ ip -n "$NS" addr add 2001:db8:ff::1/64 dev wan nodad
 ip -n "$NS" route add default via 2001:db8:ff::fe
 
 step "a: charon unreachable at start: one warning naming the socket, retries go on"
-ip netns exec "$NS" "$XFRMD" -c "$SOCK" -s "$TMP/state" -v "unix://$VICI_PATH" >>"$LOG" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "xfrmd to answer" ctl status >/dev/null 2>&1
+xfrmd_start -v "unix://$VICI_PATH"
 sleep 3 # with retries every 0.1 s growing to 1 s: six or more attempts
-n=$(grep -c "cannot reach charon's VICI socket at unix://$VICI_PATH" "$LOG" || true)
-[ "$n" = 1 ] || fail "want one warning about the VICI socket, got $n: $(cat "$LOG")"
-grep -q "^warning: .*retrying.*Is charon running" "$LOG" ||
-	fail "the warning does not say what to check: $(grep VICI "$LOG")"
+n=$(grep -c "cannot reach charon's VICI socket at unix://$VICI_PATH" "$XFRMD_LOG" || true)
+[ "$n" = 1 ] || fail "want one warning about the VICI socket, got $n: $(cat "$XFRMD_LOG")"
+grep -q "^warning: .*retrying.*Is charon running" "$XFRMD_LOG" ||
+	fail "the warning does not say what to check: $(grep VICI "$XFRMD_LOG")"
 # Something starts listening there: xfrmd connects without being told.
 python3 - "$VICI_PATH" >"$TMP/fake.out" 2>&1 <<'EOF' &
 import socket, sys, time
@@ -103,12 +67,12 @@ printf '{"gateway": {"name": "gw-cli"}, "connections": []}\n' >"$TMP/empty.json"
 rc=0
 ctl plan -f "$TMP/empty.json" >"$TMP/plan.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "plan without charon exited $rc: $(cat "$TMP/plan.out")"
-wait_for 5 "the daemon's log line" grep -q "plan failed: " "$LOG"
-! grep -q "apply failed" "$LOG" || fail "a plan was logged as an apply: $(grep failed "$LOG")"
+wait_for 5 "the daemon's log line" grep -q "plan failed: " "$XFRMD_LOG"
+! grep -q "apply failed" "$XFRMD_LOG" || fail "a plan was logged as an apply: $(grep failed "$XFRMD_LOG")"
 rc=0
 ctl apply -f "$TMP/empty.json" >"$TMP/apply.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "apply without charon exited $rc: $(cat "$TMP/apply.out")"
-wait_for 5 "the apply's log line" grep -q "apply failed: " "$LOG"
+wait_for 5 "the apply's log line" grep -q "apply failed: " "$XFRMD_LOG"
 
 step "c: explain with forwarding off names the setting"
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
@@ -143,4 +107,4 @@ for pair in "10.1.0.5 10.2.0.5" "2001:db8:1::5 2001:db8:2::5"; do
 		fail "forwarding on, $pair: $(cat "$TMP/on.out")"
 done
 
-echo "PASS: xfrmd's messages in $((SECONDS - T0))s"
+echo "PASS: xfrmd's messages in ${SECONDS}s"

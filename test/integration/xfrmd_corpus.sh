@@ -18,87 +18,34 @@ EXAMPLES=$HERE/../../schemas/examples
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, xfrmd_start, ctl, status_line, snapshot...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
 charon_prereqs
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-command -v python3 >/dev/null || fail "no python3 (talks to the control socket)"
+xfrmd_prereqs python3 # python3 talks to the control socket
+fixture_setup corpus
 
-TMP=$(mktemp -d /tmp/xfrmd-corpus.XXXXXX)
-NS=xfrmd-corpus-$$
-CTL_SOCK="$TMP/xfrmd.sock"
-XFRMD_LOG="$TMP/xfrmd.log"
-XFRMD_PID=
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	charon_cleanup "$NS"
-	if [ "$rc" -ne 0 ]; then
-		[ -f "$XFRMD_LOG" ] && tail -n 40 "$XFRMD_LOG" >&2
-		charon_log_tail 40
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-
-# generation, config_hash (when the daemon reports one) and whether charon
-# is connected, one per line.
-status_line() {
-	"$XFRMCTL" -s "$CTL_SOCK" status --json >"$TMP/status.json" 2>&1 || return 1
-	python3 -c '
-import json, sys
-st = json.load(open(sys.argv[1]))
-print("generation", st["generation"])
-print("config_hash", st.get("config_hash", "-"))
-print("connected", st["charon"]["connected"])
-' "$TMP/status.json"
-}
-
-connected() {
-	status_line 2>/dev/null | grep -x "connected True" >/dev/null
-}
-
-# Everything an invalid apply must leave alone.
-snapshot() {
+# The fixture's snapshot, and charon's policies and the IPv6 routes: all
+# an invalid apply must leave alone.
+snapshot_all() {
+	snapshot "$1"
 	{
-		echo "### status"
-		status_line | grep -v '^connected' || fail "status --json: $(cat "$TMP/status.json")"
-		echo "### swanctl --list-conns"
-		swanctl --list-conns --uri "$CHARON_URI" 2>&1
 		echo "### swanctl --list-pols"
 		swanctl --list-pols --uri "$CHARON_URI" 2>&1
-		echo "### ip xfrm policy"
-		ip netns exec "$NS" ip xfrm policy 2>&1
-		echo "### ip route show table all"
-		ip netns exec "$NS" ip route show table all 2>&1
 		echo "### ip -6 route show table all"
-		ip netns exec "$NS" ip -6 route show table all 2>&1
-	} >"$1"
+		ns ip -6 route show table all 2>&1
+	} >>"$1"
 }
 
-echo "--- setup: charon and xfrmd in $NS"
-charon_netns_add "$NS"
-mkdir -p "$TMP/charon" "$TMP/corpus" "$TMP/state"
+step "setup: charon and xfrmd in $NS"
+netns_add "$NS"
+mkdir -p "$TMP/charon" "$TMP/corpus"
 charon_start "$NS" "$TMP/charon"
-ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
-	>>"$XFRMD_LOG" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
-wait_for 10 "xfrmd to connect to charon" connected
+xfrmd_start -d -v "$CHARON_URI"
+wait_for 10 "xfrmd to connect to charon" xfrmd_connected
 
-echo "--- apply a valid config"
+step "apply a valid config"
 cat >"$TMP/good.json" <<'EOF'
 {
   "gateway": {"name": "gw-corpus"},
@@ -114,11 +61,11 @@ cat >"$TMP/good.json" <<'EOF'
 }
 EOF
 chmod 600 "$TMP/good.json"
-"$XFRMCTL" -s "$CTL_SOCK" apply -f "$TMP/good.json" >"$TMP/good.out" 2>&1 ||
+ctl apply -f "$TMP/good.json" >"$TMP/good.out" 2>&1 ||
 	fail "valid config refused: $(cat "$TMP/good.out")"
 swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t1:" >/dev/null ||
 	fail "charon did not get xfrmd-site-b-t1"
-snapshot "$TMP/before"
+snapshot_all "$TMP/before"
 
 # The examples hold inline keys, and xfrmctl refuses such files unless they
 # are private; nothing in the corpus depends on any other mode.
@@ -144,7 +91,7 @@ for f in "$TMP"/corpus/*.json; do
 	fi
 
 	rc=0
-	"$XFRMCTL" -s "$CTL_SOCK" apply -f "$f" >"$TMP/out" 2>&1 || rc=$?
+	ctl apply -f "$f" >"$TMP/out" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
 		bad "$name" "apply succeeded: $(cat "$TMP/out")"
 	elif ! grep -qF -- "$expect" "$TMP/out"; then
@@ -245,7 +192,7 @@ EOF
 fi
 cat "$TMP/direct.out"
 
-snapshot "$TMP/after"
+snapshot_all "$TMP/after"
 if ! diff -u "$TMP/before" "$TMP/after" >&2; then
 	bad "state" "refused configs changed xfrmd, charon or the kernel"
 fi

@@ -13,47 +13,16 @@ set -euo pipefail
 XFRMD=${1:?usage: xfrmd_instance.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
 XFRMCTL=${2:?usage: xfrmd_instance.sh PATH/TO/xfrmd PATH/TO/xfrmctl}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# fail, step, TMP, NS, cleanup, ctl, xfrmd_start, xfrmd_stop, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-STEP="setup"
-fail() {
-	echo "FAIL [$STEP]: $*" >&2
-	exit 1
-}
-step() {
-	STEP=$1
-	echo "--- $STEP"
-}
-
-[ "$(id -u)" = 0 ] || fail "must run as root (network namespace)"
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-
-TMP=$(mktemp -d /tmp/xfrmd-instance.XXXXXX)
-NS=xfrmd-instance-$$
-SOCK="$TMP/run/xfrmd.sock"
+xfrmd_prereqs timeout
+fixture_setup instance
+CTL_SOCK="$TMP/run/xfrmd.sock"
 VICI="unix://$TMP/no-charon.vici"
-XFRMD_PID=
-T0=$SECONDS
 
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	ip netns del "$NS" 2>/dev/null || true
-	if [ "$rc" -ne 0 ]; then
-		for f in "$TMP"/*.log; do
-			[ -f "$f" ] && echo "--- $f" >&2 && tail -n 20 "$f" >&2
-		done
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-ip netns add "$NS" || fail "cannot create network namespace $NS"
+netns_add "$NS"
 
 # second NAME ARGS...: a second xfrmd that must refuse within 5 s, exit
 # non-zero and name the first's pid; its output in $TMP/NAME.log.
@@ -70,8 +39,8 @@ second() {
 }
 
 first_answers() {
-	[ -S "$SOCK" ] || fail "the first daemon's socket file is gone"
-	"$XFRMCTL" -s "$SOCK" status >"$TMP/status.out" 2>&1 ||
+	[ -S "$CTL_SOCK" ] || fail "the first daemon's socket file is gone"
+	ctl status >"$TMP/status.out" 2>&1 ||
 		fail "the first daemon does not answer: $(cat "$TMP/status.out")"
 	grep -q "^gateway .* generation 0 " "$TMP/status.out" ||
 		fail "status: $(cat "$TMP/status.out")"
@@ -79,21 +48,19 @@ first_answers() {
 }
 
 step "a: the first xfrmd"
-ip netns exec "$NS" "$XFRMD" -d -c "$SOCK" -s "$TMP/state" -v "$VICI" >>"$TMP/first.log" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "the control socket" test -S "$SOCK"
-wait_for 10 "xfrmd to answer" "$XFRMCTL" -s "$SOCK" status >/dev/null 2>&1
+XFRMD_LOG="$TMP/first.log"
+xfrmd_start -d -v "$VICI"
 [ "$(cat "$TMP/state/xfrmd.lock")" = "$XFRMD_PID" ] ||
 	fail "state lock holds '$(cat "$TMP/state/xfrmd.lock")', want $XFRMD_PID"
-[ "$(cat "$SOCK.lock")" = "$XFRMD_PID" ] || fail "socket lock holds '$(cat "$SOCK.lock")'"
-INODE=$(stat -c %i "$SOCK")
+[ "$(cat "$CTL_SOCK.lock")" = "$XFRMD_PID" ] || fail "socket lock holds '$(cat "$CTL_SOCK.lock")'"
+INODE=$(stat -c %i "$CTL_SOCK")
 
 step "b: a second on the same socket (another state directory) refuses"
-second same-socket -c "$SOCK" -s "$TMP/state2"
-grep -q "control socket $SOCK" "$TMP/same-socket.log" ||
+second same-socket -c "$CTL_SOCK" -s "$TMP/state2"
+grep -q "control socket $CTL_SOCK" "$TMP/same-socket.log" ||
 	fail "the message does not name the socket: $(cat "$TMP/same-socket.log")"
 first_answers
-[ "$(stat -c %i "$SOCK")" = "$INODE" ] || fail "the socket file was replaced"
+[ "$(stat -c %i "$CTL_SOCK")" = "$INODE" ] || fail "the socket file was replaced"
 
 step "c: a second on the same state directory (another socket) refuses"
 second same-state -c "$TMP/run/other.sock" -s "$TMP/state"
@@ -103,27 +70,25 @@ grep -q "state directory $TMP/state" "$TMP/same-state.log" ||
 first_answers
 
 step "d: both the same: refused, nothing touched"
-second same-both -c "$SOCK" -s "$TMP/state"
+second same-both -c "$CTL_SOCK" -s "$TMP/state"
 first_answers
-[ "$(stat -c %i "$SOCK")" = "$INODE" ] || fail "the socket file was replaced"
-[ "$(cat "$SOCK.lock")" = "$XFRMD_PID" ] || fail "a refused daemon rewrote the socket lock"
+[ "$(stat -c %i "$CTL_SOCK")" = "$INODE" ] || fail "the socket file was replaced"
+[ "$(cat "$CTL_SOCK.lock")" = "$XFRMD_PID" ] || fail "a refused daemon rewrote the socket lock"
 
 step "e: after SIGKILL of the first, a new one starts on its stale socket"
 kill -KILL "$XFRMD_PID"
 wait "$XFRMD_PID" 2>/dev/null || true
-[ -S "$SOCK" ] || fail "SIGKILL removed the socket file (the test needs a stale one)"
-ip netns exec "$NS" "$XFRMD" -d -c "$SOCK" -s "$TMP/state" -v "$VICI" >>"$TMP/third.log" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "the new daemon to answer" "$XFRMCTL" -s "$SOCK" status >/dev/null 2>&1
+[ -S "$CTL_SOCK" ] || fail "SIGKILL removed the socket file (the test needs a stale one)"
+XFRMD_LOG="$TMP/third.log"
+xfrmd_start -d -v "$VICI"
 # (it answers: the stale file was replaced; its inode number may be reused)
 first_answers
-[ "$(cat "$SOCK.lock")" = "$XFRMD_PID" ] || fail "socket lock holds '$(cat "$SOCK.lock")'"
+[ "$(cat "$CTL_SOCK.lock")" = "$XFRMD_PID" ] || fail "socket lock holds '$(cat "$CTL_SOCK.lock")'"
 
 step "f: a clean exit removes the socket; the next starts as well"
 xfrmd_stop
-[ ! -e "$SOCK" ] || fail "SIGTERM left the socket file behind"
-ip netns exec "$NS" "$XFRMD" -d -c "$SOCK" -s "$TMP/state" -v "$VICI" >>"$TMP/fourth.log" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "the next daemon to answer" "$XFRMCTL" -s "$SOCK" status >/dev/null 2>&1
+[ ! -e "$CTL_SOCK" ] || fail "SIGTERM left the socket file behind"
+XFRMD_LOG="$TMP/fourth.log"
+xfrmd_start -d -v "$VICI"
 
-echo "PASS: one xfrmd per socket and state directory in $((SECONDS - T0))s"
+echo "PASS: one xfrmd per socket and state directory in ${SECONDS}s"

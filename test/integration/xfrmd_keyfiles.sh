@@ -31,44 +31,17 @@ LIMIT=10 # seconds any refusal may take (a busy machine); a blocked open takes f
 
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, xfrmd_start, ctl, status_line, snapshot...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
 charon_prereqs
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-command -v python3 >/dev/null || fail "no python3 (talks to the control socket)"
+xfrmd_prereqs python3 timeout # python3 talks to the control socket
 python3 -c "import jsonschema" 2>/dev/null || fail "no python3-jsonschema (checks status --json)"
-command -v timeout >/dev/null || fail "no timeout (coreutils)"
-
-TMP=$(mktemp -d /tmp/xfrmd-keyfiles.XXXXXX)
+fixture_setup keyfiles
 CFG=$TMP/cfg     # the config's directory
 OTHER=$TMP/other # outside it
-NS=xfrmd-keys-$$
-CTL_SOCK="$TMP/xfrmd.sock"
-XFRMD_LOG="$TMP/xfrmd.log"
-XFRMD_PID=
 KEY=Keyfile-Canary-7Qz
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	charon_cleanup "$NS"
-	if [ "$rc" -ne 0 ]; then
-		[ -f "$XFRMD_LOG" ] && tail -n 40 "$XFRMD_LOG" >&2
-		charon_log_tail 40
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
 
 failed=0
 bad() {
@@ -76,36 +49,9 @@ bad() {
 	failed=$((failed + 1))
 }
 
+# The fixture's ctl, under timeout: a blocked open would hang it forever.
 ctl() {
 	timeout "$LIMIT" "$XFRMCTL" -s "$CTL_SOCK" "$@"
-}
-
-status_line() {
-	ctl status --json >"$TMP/status.json" 2>&1 || return 1
-	python3 -c '
-import json, sys
-st = json.load(open(sys.argv[1]))
-print("generation", st["generation"])
-print("config_hash", st.get("config_hash", "-"))
-print("connected", st["charon"]["connected"])
-' "$TMP/status.json"
-}
-
-connected() {
-	status_line 2>/dev/null | grep -x "connected True" >/dev/null
-}
-
-snapshot() {
-	{
-		echo "### status"
-		status_line | grep -v '^connected' || fail "status --json: $(cat "$TMP/status.json")"
-		echo "### swanctl --list-conns"
-		swanctl --list-conns --uri "$CHARON_URI" 2>&1
-		echo "### ip xfrm policy"
-		ip netns exec "$NS" ip xfrm policy 2>&1
-		echo "### ip route show table all"
-		ip netns exec "$NS" ip route show table all 2>&1
-	} >"$1"
 }
 
 # config NAME PSK_FILE [EXTRA]: $CFG/NAME.json, one connection whose key is
@@ -183,21 +129,17 @@ EOF
 }
 
 start_xfrmd() {
-	rm -f "$CTL_SOCK"
-	ip netns exec "$NS" "$XFRMD" -d -c "$CTL_SOCK" -s "$TMP/state" -v "$CHARON_URI" \
-		>>"$XFRMD_LOG" 2>&1 &
-	XFRMD_PID=$!
-	wait_for 10 "xfrmd's control socket" test -S "$CTL_SOCK"
-	wait_for 20 "xfrmd to connect to charon" connected
+	xfrmd_start -d -v "$CHARON_URI"
+	wait_for 20 "xfrmd to connect to charon" xfrmd_connected
 }
 
-echo "--- setup: charon and xfrmd in $NS"
-charon_netns_add "$NS"
-mkdir -p "$TMP/charon" "$TMP/state" "$CFG" "$OTHER"
+step "setup: charon and xfrmd in $NS"
+netns_add "$NS"
+mkdir -p "$TMP/charon" "$CFG" "$OTHER"
 charon_start "$NS" "$TMP/charon"
 start_xfrmd
 
-echo "--- apply a config whose key file is fine"
+step "apply a config whose key file is fine"
 printf '%s\n' "$KEY" >"$CFG/good.key"
 chmod 600 "$CFG/good.key"
 config good good.key
@@ -206,7 +148,7 @@ swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t1:" >/dev/null |
 	fail "charon did not get xfrmd-site-b-t1"
 snapshot "$TMP/before"
 
-echo "--- key files that must be refused"
+step "key files that must be refused"
 mkfifo -m 600 "$CFG/pipe.key"
 config fifo pipe.key
 refused fifo "$CFG/pipe.key is a named pipe (FIFO); a key file must be a regular file"
@@ -248,7 +190,7 @@ fi
 kill -0 "$XFRMD_PID" 2>/dev/null || fail "xfrmd exited"
 charon_alive || fail "charon exited"
 
-echo "--- weak crypto: refused by default, shown when a connection opts in"
+step "weak crypto: refused by default, shown when a connection opts in"
 LEGACY=',
       "ike": {"proposals": ["aes128-sha1-modp1024"]},
       "esp": {"proposals": ["aes128-sha1-modp1024"]}'
@@ -283,7 +225,7 @@ python3 "$HERE/../schema/check_status.py" "$TMP/status.json" >"$TMP/schema.out" 
 # An upgrade from an xfrmd that took weak algorithms without the opt-in:
 # its saved config (here: the running one without allow_legacy_crypto)
 # must still load at start, tunnels kept, with a warning.
-echo "--- weak crypto saved by an earlier xfrmd survives a restart"
+step "weak crypto saved by an earlier xfrmd survives a restart"
 gen=$(status_line | sed -n 's/^generation //p')
 xfrmd_stop
 python3 -c '
@@ -310,7 +252,7 @@ grep -qF "WARNING: weak algorithms in use: sha1, modp1024" "$TMP/status.txt" ||
 log_lines=$(wc -l <"$XFRMD_LOG")
 charon_stop
 charon_start "$NS" "$TMP/charon"
-wait_for 20 "xfrmd to reconnect to charon" connected
+wait_for 20 "xfrmd to reconnect to charon" xfrmd_connected
 charon_has_conn() {
 	swanctl --list-conns --uri "$CHARON_URI" 2>/dev/null | grep "^xfrmd-site-b-t1:" >/dev/null
 }

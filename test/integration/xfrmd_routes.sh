@@ -10,48 +10,24 @@
 set -euo pipefail # so: no "| grep -q" (its early exit fails the pipe with SIGPIPE)
 XFRMD=${1:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
 XFRMCTL=${2:?usage: xfrmd_routes.sh XFRMD XFRMCTL}
+HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=charon-fixture.sh
-. "$(dirname "$0")/charon-fixture.sh"
+. "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, ns, ctl, xfrmd_start, xfrmd_stop, wait_for...
 # shellcheck source=xfrmd-fixture.sh
-. "$(dirname "$0")/xfrmd-fixture.sh"
+. "$HERE/xfrmd-fixture.sh"
 
 charon_prereqs
-TMP=$(mktemp -d /tmp/xfrmd-routes.XXXXXX)
-NS=xfrmd-routes-$$
-XFRMD_PID=
-cleanup() {
-	local rc=$?
-	xfrmd_stop
-	charon_cleanup "$NS"
-	if ((rc)); then
-		echo "--- xfrmd log (tail)" >&2
-		tail -n 30 "$TMP/xfrmd.log" >&2 || true
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-step() { echo "--- $*"; }
-ns() { ip netns exec "$NS" "$@"; }
-ctl() { ns "$XFRMCTL" -s "$TMP/xfrmd.sock" "$@"; }
+xfrmd_prereqs python3
+fixture_setup routes
 routes() { ns ip route show table "$1" proto 211; }
 
-xfrmd_start() {
-	ip netns exec "$NS" "$XFRMD" -c "$TMP/xfrmd.sock" -s "$TMP/state" -v "$CHARON_URI" \
-		>>"$TMP/xfrmd.log" 2>&1 &
-	XFRMD_PID=$!
-	for _ in $(seq 100); do
-		ctl status --json 2>/dev/null | grep >/dev/null '"connected":true' && return 0
-		sleep 0.1
-	done
-	fail "xfrmd did not come up and connect to charon"
+start_xfrmd() {
+	xfrmd_start -v "$CHARON_URI"
+	wait_for 10 "xfrmd to connect to charon" xfrmd_connected
 }
 
-charon_netns_add "$NS"
+netns_add "$NS"
 charon_start "$NS" "$TMP"
 cat >"$TMP/gw.json" <<'JSON'
 {
@@ -75,7 +51,7 @@ chmod 600 "$TMP/gw.json"
 ns ip link set lo up
 ns ip route add 10.9.0.0/24 dev lo proto static metric 300
 ns ip route add blackhole 10.5.0.0/24 proto static metric 100
-xfrmd_start
+start_xfrmd
 
 step "apply: published routes per config, fail-closed while no tunnel is up"
 ctl apply -f "$TMP/gw.json" >/dev/null || fail "apply failed"
@@ -123,7 +99,7 @@ if ctl route publish nosuch 2>"$TMP/err"; then fail "an unknown connection was a
 step "the operator's choices survive a restart and a re-apply"
 xfrmd_stop
 routes main | grep >/dev/null "^blackhole 10.2.7.0/24" || fail "routes vanished when xfrmd stopped"
-xfrmd_start
+start_xfrmd
 ctl apply -f "$TMP/gw.json" >/dev/null || fail "re-apply failed"
 routes 100 | grep >/dev/null "10.3.0.0/24" || fail "lab's publish was forgotten"
 routes main | grep >/dev/null "10.2.0.0/16" && fail "vpc 10.2.0.0/16 unpublish was forgotten"

@@ -20,50 +20,15 @@ MEMBER=65534
 OTHER=65533
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# fail, step, TMP, NS, cleanup, ctl, xfrmd_start, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-STEP="setup"
-fail() {
-	echo "FAIL [$STEP]: $*" >&2
-	exit 1
-}
-step() {
-	STEP=$1
-	echo "--- $STEP"
-}
-
-[ "$(id -u)" = 0 ] || fail "must run as root (netns, setpriv)"
-for f in "$XFRMD" "$XFRMCTL"; do
-	[ -x "$f" ] || fail "not executable: $f"
-done
-for c in ip setpriv python3 getent; do
-	command -v "$c" >/dev/null || fail "no $c"
-done
+xfrmd_prereqs setpriv python3 getent
 GROUP=$(getent group "$GID" | cut -d: -f1)
 [ -n "$GROUP" ] || fail "no group with gid $GID (nogroup)"
-
-TMP=$(mktemp -d /tmp/xfrmd-socktest.XXXXXX)
-NS=xfrmd-socktest-$$
-SOCK="$TMP/run/xfrmd.sock"
-LOG="$TMP/xfrmd.log"
-XFRMD_PID=
-T0=$SECONDS
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	ip netns del "$NS" 2>/dev/null || true
-	if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then
-		echo "--- xfrmd log (tail)" >&2
-		tail -n 30 "$LOG" >&2
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
+fixture_setup socket
+CTL_SOCK="$TMP/run/xfrmd.sock"
 
 # Non-root users must reach the socket and the binary: everything under
 # $TMP is traversable, nothing but the config files is theirs.
@@ -83,7 +48,7 @@ as() {
 		shift
 	done
 	shift
-	setpriv --reuid="$uid" "${opts[@]}" "$TMP/bin/xfrmctl" -s "$SOCK" "$@"
+	setpriv --reuid="$uid" "${opts[@]}" "$TMP/bin/xfrmctl" -s "$CTL_SOCK" "$@"
 }
 member() { as "$MEMBER" --regid="$GID" --clear-groups -- "$@"; }
 supplementary() { as "$OTHER" --regid="$OTHER" --groups="$GID" -- "$@"; }
@@ -100,16 +65,11 @@ grep -q "no such group 'no-such-group-xfrmd'" "$TMP/badgroup.out" ||
 "$XFRMD" --help | grep >/dev/null -- "-g, --group GROUP" || fail "usage does not mention -g"
 
 step "b: xfrmd -g $GROUP: socket root:$GROUP 0660"
-ip netns add "$NS" || fail "cannot create network namespace $NS"
-ip netns exec "$NS" ip link set lo up
+netns_add "$NS"
 # No charon at this URI: xfrmd retries with backoff and serves the socket.
-ip netns exec "$NS" "$XFRMD" -d -g "$GROUP" -c "$SOCK" -s "$TMP/state" \
-	-v "unix://$TMP/no-charon.vici" >>"$LOG" 2>&1 &
-XFRMD_PID=$!
-wait_for 10 "the control socket" test -S "$SOCK"
-wait_for 10 "xfrmd to answer" "$XFRMCTL" -s "$SOCK" status >/dev/null 2>&1
-[ "$(stat -c '%a %U %G' "$SOCK")" = "660 root $GROUP" ] ||
-	fail "socket is $(stat -c '%a %U %G' "$SOCK"), want 660 root $GROUP"
+xfrmd_start -d -g "$GROUP" -v "unix://$TMP/no-charon.vici"
+[ "$(stat -c '%a %U %G' "$CTL_SOCK")" = "660 root $GROUP" ] ||
+	fail "socket is $(stat -c '%a %U %G' "$CTL_SOCK"), want 660 root $GROUP"
 
 step "c: a group member reads: status, status --json, metrics, routes"
 member status >"$TMP/m-status.out" 2>&1 || fail "status as member: $(cat "$TMP/m-status.out")"
@@ -139,7 +99,7 @@ grep -q "route: permission denied (root only)" "$TMP/m-route.out" ||
 	fail "route publish as member: $(cat "$TMP/m-route.out")"
 # Every command in the daemon's table either works for a member or is
 # refused as root-only; the request shape does not matter for that check.
-python3 - "$SOCK" "$MEMBER" "$GID" >"$TMP/m-raw.out" 2>&1 <<'EOF' ||
+python3 - "$CTL_SOCK" "$MEMBER" "$GID" >"$TMP/m-raw.out" 2>&1 <<'EOF' ||
 import json, os, socket, sys
 path, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 os.setgroups([])
@@ -157,10 +117,10 @@ for cmd in ("apply", "route"):
 print("ok")
 EOF
 	fail "raw root-only commands as member: $(cat "$TMP/m-raw.out")"
-"$XFRMCTL" -s "$SOCK" status | grep >/dev/null " generation 0 " || fail "a member's apply changed the generation"
+ctl status | grep >/dev/null " generation 0 " || fail "a member's apply changed the generation"
 
 step "e: root may apply"
-"$XFRMCTL" -s "$SOCK" apply -f "$TMP/empty.json" >"$TMP/r-apply.out" 2>&1 || true
+ctl apply -f "$TMP/empty.json" >"$TMP/r-apply.out" 2>&1 || true
 # Without charon the apply itself fails, but not for lack of permission.
 if grep -q "permission denied" "$TMP/r-apply.out"; then
 	fail "root was refused: $(cat "$TMP/r-apply.out")"
@@ -174,7 +134,7 @@ grep -q "cannot reach xfrmd at .*: Permission denied" "$TMP/o-status.out" ||
 	fail "outsider: $(cat "$TMP/o-status.out")"
 
 step "g: malformed, unknown, oversized and half-sent requests"
-python3 - "$SOCK" >"$TMP/proto.out" 2>&1 <<'EOF' || fail "protocol abuse: $(cat "$TMP/proto.out")"
+python3 - "$CTL_SOCK" >"$TMP/proto.out" 2>&1 <<'EOF' || fail "protocol abuse: $(cat "$TMP/proto.out")"
 import json, socket, sys, threading, time
 
 PATH = sys.argv[1]
@@ -312,4 +272,4 @@ cat "$TMP/proto.out"
 kill -0 "$XFRMD_PID" 2>/dev/null || fail "xfrmd died"
 member status >/dev/null 2>&1 || fail "status as member after the abuse"
 
-echo "PASS: control socket security in $((SECONDS - T0))s"
+echo "PASS: control socket security in ${SECONDS}s"

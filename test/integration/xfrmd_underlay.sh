@@ -20,35 +20,15 @@ SEED=${4:-16}
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=charon-fixture.sh
 . "$HERE/charon-fixture.sh"
+# fail, step, TMP, NS, cleanup, ns, xfrmd_start, wait_for...
 # shellcheck source=xfrmd-fixture.sh
 . "$HERE/xfrmd-fixture.sh"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
 charon_prereqs
-command -v python3 >/dev/null || fail "no python3 (the generator and the checks)"
-TMP=$(mktemp -d /tmp/xfrmd-underlay.XXXXXX)
-NS=xfrmd-underlay-$$
-XFRMD_PID=
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	xfrmd_stop
-	charon_cleanup "$NS"
-	if ((rc)); then
-		echo "--- xfrmd log (tail)" >&2
-		tail -n 30 "$TMP/xfrmd.log" >&2 || true
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-ns() { ip netns exec "$NS" "$@"; }
+xfrmd_prereqs python3 # the generator and the checks
+fixture_setup underlay
 
-charon_netns_add "$NS"
+netns_add "$NS"
 # The underlay: every address the generator may use as a tunnel's local
 # address or gateway address, and a default route per family. Tables 100
 # and 200 (routes.table, gateway.route_table) are looked up before main,
@@ -76,12 +56,10 @@ if ns ip link add xfrmd-probe type xfrm dev lo if_id 77 2>/dev/null; then
 fi
 
 charon_start "$NS" "$TMP"
-ns "$XFRMD" -c "$TMP/xfrmd.sock" -s "$TMP/state" -v "$CHARON_URI" >>"$TMP/xfrmd.log" 2>&1 &
-XFRMD_PID=$!
-connected() { ns "$XFRMCTL" -s "$TMP/xfrmd.sock" status --json 2>/dev/null | grep >/dev/null '"connected":true'; }
-wait_for 10 "xfrmd to connect to charon" connected
+xfrmd_start -v "$CHARON_URI"
+wait_for 10 "xfrmd to connect to charon" xfrmd_connected
 
-ns python3 "$HERE/underlay_property.py" --xfrmctl "$XFRMCTL" --socket "$TMP/xfrmd.sock" \
+ns python3 "$HERE/underlay_property.py" --xfrmctl "$XFRMCTL" --socket "$CTL_SOCK" \
 	--dir "$TMP/configs" --count "$COUNT" --seed "$SEED" --xfrm-links "$LINKS" ||
 	fail "underlay property (seed $SEED)"
 kill -0 "$XFRMD_PID" 2>/dev/null || fail "xfrmd died"

@@ -22,6 +22,10 @@
 
 static char tmpdir[] = "/tmp/xfrmd-config-test.XXXXXX";
 
+/* GW, TUN, CONN_HEAD, DOC1, load and expect_err, key files read in tmpdir. */
+#define CONFIG_CHECK_DIR tmpdir
+#include "config_check.h"
+
 static void setup_tmp(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
@@ -34,21 +38,6 @@ static void teardown_tmp(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	ck_assert_int_eq(system(cmd), 0);
 	strcpy(tmpdir, "/tmp/xfrmd-config-test.XXXXXX");
-}
-
-static struct cfg_config *load(const char *json, struct xerr *e)
-{
-	memset(e, 0, sizeof(*e));
-	return cfg_load_string(json, strlen(json), tmpdir, e);
-}
-
-static void expect_err(const char *json, const char *want)
-{
-	struct xerr e;
-	struct cfg_config *cfg = load(json, &e);
-
-	ck_assert_msg(cfg == NULL, "accepted: %s", json);
-	ck_assert_str_eq(e.msg, want);
 }
 
 static void write_file(const char *path, const char *data, mode_t mode)
@@ -147,13 +136,7 @@ START_TEST(invalid_examples)
 }
 END_TEST
 
-#define GW   "\"gateway\":{\"name\":\"gw\"}"
-#define TUN  "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"k1\"}"
 #define TUN2 "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.2\",\"psk\":\"k2\"}"
-#define CONN_HEAD                                                                                  \
-	"\"name\":\"c\",\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/"     \
-	"24\"]"
-#define DOC1(extra) "{" GW ",\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "]" extra "}]}"
 #define DOC2(extra)                                                                                \
 	"{" GW ",\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "," TUN2 "]" extra "}]}"
 

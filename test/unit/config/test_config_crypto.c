@@ -12,37 +12,9 @@
 #include "config.h"
 
 #include "check_main.h"
+#include "config_check.h" /* GW, TUN, CONN_HEAD, load, expect_err, expect_ok */
 
-#define GW "\"gateway\":{\"name\":\"gw\"}"
-#define CONN_HEAD                                                                                  \
-	"\"name\":\"c\",\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/"     \
-	"24\"]"
-#define TUN    "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"k1\"}"
 #define LEGACY "(refused unless the connection sets \"allow_legacy_crypto\": true)"
-
-static struct cfg_config *load(const char *json, struct xerr *e)
-{
-	memset(e, 0, sizeof(*e));
-	return cfg_load_string(json, strlen(json), NULL, e);
-}
-
-static void expect_err(const char *json, const char *want)
-{
-	struct xerr e;
-	struct cfg_config *cfg = load(json, &e);
-
-	ck_assert_msg(cfg == NULL, "accepted: %s", json);
-	ck_assert_str_eq(e.msg, want);
-}
-
-static struct cfg_config *expect_ok(const char *json)
-{
-	struct xerr e;
-	struct cfg_config *cfg = load(json, &e);
-
-	ck_assert_msg(cfg != NULL, "refused: %s\n%s", json, e.msg);
-	return cfg;
-}
 
 /* One connection with extra keys (",\"ike\":{...}"). */
 static const char *doc(const char *extra)

@@ -17,39 +17,9 @@
 #include "fileio.h"
 
 #include "check_main.h"
+#include "config_check.h" /* GW, TUN, CONN_HEAD, DOC1, expect_err, expect_ok */
 
 #define VALID XFRMD_SOURCE_DIR "/schemas/examples/valid"
-
-#define GW  "\"gateway\":{\"name\":\"gw\"}"
-#define TUN "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"k1\"}"
-#define CONN_HEAD                                                                                  \
-	"\"name\":\"c\",\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/"     \
-	"24\"]"
-#define DOC1(extra) "{" GW ",\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "]" extra "}]}"
-
-static struct cfg_config *load(const char *json, struct xerr *e)
-{
-	memset(e, 0, sizeof(*e));
-	return cfg_load_string(json, strlen(json), NULL, e);
-}
-
-static void expect_err(const char *json, const char *want)
-{
-	struct xerr e;
-	struct cfg_config *cfg = load(json, &e);
-
-	ck_assert_msg(cfg == NULL, "accepted: %s", json);
-	ck_assert_str_eq(e.msg, want);
-}
-
-static struct cfg_config *load_ok(const char *json)
-{
-	struct xerr e;
-	struct cfg_config *cfg = load(json, &e);
-
-	ck_assert_msg(cfg != NULL, "%s: %s", e.msg, json);
-	return cfg;
-}
 
 START_TEST(duplicate_keys)
 {
@@ -102,9 +72,9 @@ START_TEST(integral_numbers)
 	struct cfg_config *cfg;
 	struct xerr e;
 
-	cfg = load_ok(DOC1(",\"esp\":{\"rekey_time\":3600.0},\"ike\":{\"rekey_time\":1.44e4,"
-			   "\"version\":2.0},\"dpd\":{\"interval\":-0.0},\"routes\":{\"metric\":"
-			   "4294967295.0,\"table\":1E3}"));
+	cfg = expect_ok(DOC1(",\"esp\":{\"rekey_time\":3600.0},\"ike\":{\"rekey_time\":1.44e4,"
+			     "\"version\":2.0},\"dpd\":{\"interval\":-0.0},\"routes\":{\"metric\":"
+			     "4294967295.0,\"table\":1E3}"));
 	ck_assert_uint_eq(cfg->conns[0].child_rekey_time, 3600);
 	ck_assert_uint_eq(cfg->conns[0].ike_rekey_time, 14400);
 	ck_assert_uint_eq(cfg->conns[0].ike_version, 2);

@@ -68,6 +68,15 @@ void fx_init(struct fx *f, enum cfg_mode mode, enum cfg_redundancy red, enum cfg
 	f->in.n_routes = 4;
 }
 
+struct kp_plan fx_plan(struct fx *f)
+{
+	struct kp_plan p;
+	struct xerr e;
+
+	ck_assert_msg(!kp_plan(&f->in, &p, &e), "%s", e.msg);
+	return p;
+}
+
 void fx_health(struct fx *f, enum health h)
 {
 	size_t t;

@@ -22,6 +22,18 @@
 
 enum health { H_NONE, H_PRI, H_STB, H_BOTH }; /* which tunnels are healthy */
 
+/* Short names for fx_init's arguments. */
+#define POLICY CFG_MODE_POLICY
+#define ROUTE  CFG_MODE_ROUTE
+#define AS     CFG_RED_ACTIVE_STANDBY
+#define AA     CFG_RED_ACTIVE_ACTIVE
+#define XFRM   CFG_IF_XFRM
+#define VTI    CFG_IF_VTI
+#define IMM    CFG_START_IMMEDIATE
+#define OT     CFG_START_ON_TRAFFIC
+#define FC     true
+#define FO     false
+
 struct fx {
 	struct cfg_connection cfg;
 	struct prefix local[2], remote[3];
@@ -36,6 +48,8 @@ void fx_init(struct fx *f, enum cfg_mode mode, enum cfg_redundancy red, enum cfg
 /* Health from scratch (pair_set_health at time 0), then the underlay path
  * to the peer of kp_route_tunnel() as the daemon would look it up. */
 void fx_health(struct fx *f, enum health h);
+/* kp_plan of the connection; the test fails if it fails. */
+struct kp_plan fx_plan(struct fx *f);
 
 struct prefix fx_prefix(const char *s);
 struct ipaddr fx_addr(const char *s);

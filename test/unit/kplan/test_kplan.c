@@ -10,17 +10,6 @@
 
 #include "check_main.h"
 
-#define POLICY CFG_MODE_POLICY
-#define ROUTE  CFG_MODE_ROUTE
-#define AS     CFG_RED_ACTIVE_STANDBY
-#define AA     CFG_RED_ACTIVE_ACTIVE
-#define XFRM   CFG_IF_XFRM
-#define VTI    CFG_IF_VTI
-#define IMM    CFG_START_IMMEDIATE
-#define OT     CFG_START_ON_TRAFFIC
-#define FC     true
-#define FO     false
-
 /* out: what each "out" policy names (t1, t2: that tunnel's SA; block;
  * none: deleted; "-": route mode, no policies); in: the "in" and "fwd"
  * policies (esp: ESP from any tunnel required; none: deleted); via: the
@@ -312,15 +301,6 @@ START_TEST(matrix_choice)
 }
 END_TEST
 
-static struct kp_plan plan_of(struct fx *f)
-{
-	struct kp_plan p;
-	struct xerr e;
-
-	ck_assert_msg(!kp_plan(&f->in, &p, &e), "%s", e.msg);
-	return p;
-}
-
 /* Tunnel 2 as the primary: on-traffic start waits on it, active-standby
  * prefers it. */
 START_TEST(primary_tunnel_two)
@@ -331,7 +311,7 @@ START_TEST(primary_tunnel_two)
 	fx_init(&f, POLICY, AS, XFRM, OT, FC, 1);
 	fx_health(&f, H_NONE);
 	ck_assert_uint_eq(kp_route_tunnel(&f.in), 1);
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert_int_eq(p.choice.out, 1);
 	ck_assert(strstr(fx_changes_str(&p.objs),
 			 "out 10.1.0.0/16 10.2.0.0/16 prio 100500 tunnel 192.0.2.2 198.51.100.2 "
@@ -342,13 +322,13 @@ START_TEST(primary_tunnel_two)
 
 	fx_health(&f, H_BOTH);
 	ck_assert_uint_eq(kp_route_tunnel(&f.in), 1);
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert_int_eq(p.choice.out, 1);
 	kp_plan_free(&p);
 
 	fx_init(&f, ROUTE, AS, XFRM, OT, FO, 1);
 	fx_health(&f, H_NONE);
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(strstr(fx_changes_str(&p.objs),
 			 "route 10.2.0.0/16 table 254 metric 100 unicast dev 22\n"));
 	kp_plan_free(&p);
@@ -365,13 +345,13 @@ START_TEST(links_not_created_yet)
 	fx_init(&f, ROUTE, AA, XFRM, IMM, FC, 0);
 	fx_health(&f, H_BOTH);
 	f.in.t[0].ifindex = 0;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(strstr(fx_changes_str(&p.objs),
 			 "route 10.2.0.0/16 table 254 metric 100 unicast dev 22\n"));
 	kp_plan_free(&p);
 
 	f.in.t[1].ifindex = 0;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(
 	    strstr(fx_changes_str(&p.objs), "route 10.2.0.0/16 table 254 metric 100 blackhole\n"));
 	kp_plan_free(&p);
@@ -379,7 +359,7 @@ START_TEST(links_not_created_yet)
 	fx_init(&f, ROUTE, AS, VTI, OT, FO, 0);
 	fx_health(&f, H_NONE);
 	f.in.t[0].ifindex = 0;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(p.choice.via_delete);
 	ck_assert(strstr(fx_changes_str(&p.objs), "del route 10.2.0.0/16 table 254 metric 100\n"));
 	kp_plan_free(&p);
@@ -396,14 +376,14 @@ START_TEST(no_underlay_path)
 	fx_init(&f, POLICY, AS, XFRM, IMM, FC, 0);
 	fx_health(&f, H_PRI);
 	f.in.underlay.known = false;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert_int_eq(p.choice.out, 0);
 	ck_assert(
 	    strstr(fx_changes_str(&p.objs), "route 10.2.0.0/16 table 254 metric 100 blackhole\n"));
 	kp_plan_free(&p);
 
 	f.cfg.fail_closed = false;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(p.choice.via_delete);
 	ck_assert(strstr(fx_changes_str(&p.objs),
 			 "out 10.1.0.0/16 10.2.0.0/16 prio 100500 tunnel 192.0.2.1 198.51.100.1 "
@@ -415,7 +395,7 @@ START_TEST(no_underlay_path)
 	fx_health(&f, H_NONE);
 	f.in.underlay = (struct kp_path){.known = true, .ifindex = 3};
 	f.cfg.fail_closed = true;
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(
 	    strstr(fx_changes_str(&p.objs), "route 10.2.0.0/16 table 254 metric 100 blackhole\n"));
 	kp_plan_free(&p);
@@ -433,7 +413,7 @@ START_TEST(one_tunnel_peer_on_link)
 	pair_init(&f.pair, PAIR_ACTIVE_STANDBY, 1, 0, 0);
 	pair_set_health(&f.pair, 0, true, 0);
 	f.in.underlay = (struct kp_path){.known = true, .ifindex = 5};
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert(strstr(fx_changes_str(&p.objs),
 			 "route 10.2.0.0/16 table 254 metric 100 unicast dev 5\n"));
 	kp_plan_free(&p);
@@ -441,7 +421,7 @@ START_TEST(one_tunnel_peer_on_link)
 	fx_init(&f, ROUTE, AS, VTI, IMM, FC, 0);
 	f.cfg.n_tunnels = 1;
 	pair_init(&f.pair, PAIR_ACTIVE_STANDBY, 1, 0, 0);
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	ck_assert_uint_eq(p.n_links, 1);
 	ck_assert_str_eq(p.links[0].name, "xfrmd7");
 	kp_plan_free(&p);

@@ -10,17 +10,6 @@
 
 #include "check_main.h"
 
-#define POLICY CFG_MODE_POLICY
-#define ROUTE  CFG_MODE_ROUTE
-#define AS     CFG_RED_ACTIVE_STANDBY
-#define AA     CFG_RED_ACTIVE_ACTIVE
-#define XFRM   CFG_IF_XFRM
-#define VTI    CFG_IF_VTI
-#define IMM    CFG_START_IMMEDIATE
-#define OT     CFG_START_ON_TRAFFIC
-#define FC     true
-#define FO     false
-
 /* --- a kernel in memory: replace by key, delete by key ------------------------- */
 
 struct sim {
@@ -115,15 +104,6 @@ static void sim_is(const struct sim *s, const struct kp_plan *p)
 
 /* --- helpers ------------------------------------------------------------------- */
 
-static struct kp_plan plan_of(struct fx *f)
-{
-	struct kp_plan p;
-	struct xerr e;
-
-	ck_assert_msg(!kp_plan(&f->in, &p, &e), "%s", e.msg);
-	return p;
-}
-
 /* What the daemon does: policies from the choice, then routes. */
 static struct kp_changes diff(struct fx *f, const struct kp_have *have, bool again,
 			      struct kp_choice *want)
@@ -196,12 +176,12 @@ START_TEST(every_transition)
 
 	fx_nth(&f, _i / 16);
 	fx_health(&f, (enum health)(_i / 4 % 4));
-	from = plan_of(&f);
+	from = fx_plan(&f);
 	sim_apply(&before, &from.objs);
 	sim_is(&before, &from);
 	last = from.choice;
 	fx_health(&f, (enum health)(_i % 4));
-	to = plan_of(&f);
+	to = fx_plan(&f);
 	ch = diff(&f, &have, false, &want);
 	sets_before_deletes(&ch);
 	s = before;
@@ -247,7 +227,7 @@ START_TEST(unknown_kernel_writes_the_plan)
 
 	fx_nth(&f, _i / 4);
 	fx_health(&f, (enum health)(_i % 4));
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	snprintf(plan_text, sizeof(plan_text), "%s", fx_changes_str(&p.objs));
 	ch = diff(&f, &have, false, &want);
 	ck_assert_int_eq(want.out, p.choice.out);
@@ -279,7 +259,7 @@ static const char *transition(struct fx *f, enum health a, enum health b)
 	static char text[8192];
 
 	fx_health(f, a);
-	from = plan_of(f);
+	from = fx_plan(f);
 	have.last = &from.choice;
 	fx_health(f, b);
 	ch = diff(f, &have, false, &want);
@@ -409,7 +389,7 @@ START_TEST(routes_again)
 
 	fx_init(&f, POLICY, AS, XFRM, IMM, FC, 0);
 	fx_health(&f, H_PRI);
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	have.last = &p.choice;
 	ck_assert(!kp_routes_changed(&p.choice, &have, false));
 	ck_assert(kp_routes_changed(&p.choice, &have, true));
@@ -440,10 +420,22 @@ static void kernel_of(struct kp_kernel *k, const struct sim *s, bool routes)
 	ck_assert(!routes || !kp_kernel_add_routes(k, s->rt, s->n_rt));
 }
 
+/* The kernel as the previous xfrmd left it, with health h: the plan's
+ * objects in s, and k read from them (routes included). */
+static void kernel_left(struct fx *f, enum health h, struct sim *s, struct kp_kernel *k)
+{
+	struct kp_plan p;
+
+	fx_health(f, h);
+	p = fx_plan(f);
+	sim_apply(s, &p.objs);
+	kp_plan_free(&p);
+	kernel_of(k, s, true);
+}
+
 START_TEST(dump_skips_what_is_there)
 {
 	struct fx f;
-	struct kp_plan p;
 	struct sim s = {0};
 	struct kp_kernel k;
 	struct kp_choice want;
@@ -452,11 +444,7 @@ START_TEST(dump_skips_what_is_there)
 
 	/* The kernel as the previous xfrmd left it: on tunnel 1. Now tunnel 2. */
 	fx_init(&f, POLICY, AS, XFRM, IMM, FC, 0);
-	fx_health(&f, H_PRI);
-	p = plan_of(&f);
-	sim_apply(&s, &p.objs);
-	kp_plan_free(&p);
-	kernel_of(&k, &s, true);
+	kernel_left(&f, H_PRI, &s, &k);
 	fx_health(&f, H_STB);
 	ch = diff(&f, &have, false, &want);
 	ck_assert_str_eq(
@@ -495,7 +483,7 @@ START_TEST(dump_as_wanted_writes_nothing)
 
 	fx_nth(&f, _i / 4);
 	fx_health(&f, (enum health)(_i % 4));
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	sim_apply(&s, &p.objs);
 	kernel_of(&k, &s, true);
 	ch = diff(&f, &have, false, &want);
@@ -516,7 +504,6 @@ END_TEST
 START_TEST(dump_then_fail_open)
 {
 	struct fx f;
-	struct kp_plan p;
 	struct sim s = {0};
 	struct kp_kernel k;
 	struct kp_choice want;
@@ -524,11 +511,7 @@ START_TEST(dump_then_fail_open)
 	struct kp_changes ch;
 
 	fx_init(&f, POLICY, AS, XFRM, IMM, FO, 0);
-	fx_health(&f, H_PRI);
-	p = plan_of(&f);
-	sim_apply(&s, &p.objs);
-	kp_plan_free(&p);
-	kernel_of(&k, &s, true);
+	kernel_left(&f, H_PRI, &s, &k);
 	fx_health(&f, H_NONE);
 	ch = diff(&f, &have, false, &want);
 	ck_assert_str_eq(fx_changes_str(&ch),
@@ -562,7 +545,7 @@ START_TEST(in_kernel)
 	fx_health(&f, H_NONE);
 	kp_kernel_init(&k);
 	ck_assert(!kp_in_kernel(&f.in, &k)); /* nothing read */
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	sim_apply(&s, &p.objs);
 	kernel_of(&k, &s, false);
 	ck_assert(kp_in_kernel(&f.in, &k)); /* an "out" per pair, whatever it does */
@@ -576,7 +559,7 @@ START_TEST(in_kernel)
 	fx_init(&f, ROUTE, AS, XFRM, IMM, FC, 0);
 	fx_health(&f, H_NONE);
 	memset(&s, 0, sizeof(s));
-	p = plan_of(&f);
+	p = fx_plan(&f);
 	sim_apply(&s, &p.objs);
 	kernel_of(&k, &s, false);
 	ck_assert(!kp_in_kernel(&f.in, &k)); /* routes not read */
@@ -698,6 +681,19 @@ START_TEST(prune)
 }
 END_TEST
 
+/* What retire is given: mine, the keys of old (its 4 routes); keep, what
+ * cur (its first n routes) wants of them. */
+static void retire_sets(struct fx *old, struct fx *cur, size_t n, struct kp_wanted *mine,
+			struct kp_wanted *keep)
+{
+	kp_wanted_init(mine);
+	ck_assert(!kp_retire_keys(mine, &old->cfg, old->routes, 4));
+	kp_wanted_seal(mine);
+	kp_wanted_init(keep);
+	ck_assert(!kp_wanted_add(keep, &cur->cfg, cur->routes, n, mine));
+	kp_wanted_seal(keep);
+}
+
 /* An old connection's objects go unless a running one wants them: only
  * its keys are looked for (only). Routes go published or not. */
 START_TEST(retire)
@@ -711,12 +707,7 @@ START_TEST(retire)
 	fx_init(&cur, POLICY, AS, XFRM, IMM, FC, 0);
 	cur.cfg.n_remote = 1; /* 10.2.0.0/16 only */
 	cur.routes[1] = (struct kp_route_obj){fx_prefix("10.5.0.0/16"), 254, 100, true};
-	kp_wanted_init(&mine);
-	ck_assert(!kp_retire_keys(&mine, &old.cfg, old.routes, 4));
-	kp_wanted_seal(&mine);
-	kp_wanted_init(&keep);
-	ck_assert(!kp_wanted_add(&keep, &cur.cfg, cur.routes, 2, &mine));
-	kp_wanted_seal(&keep);
+	retire_sets(&old, &cur, 2, &mine, &keep);
 	ck_assert_uint_eq(keep.routes.n, 1); /* 10.5.0.0/16 is none of old's */
 	ck_assert_uint_eq(keep.sels.n, 2);
 	ck_assert(!kp_retire(&old.cfg, old.routes, 4, &keep, &rm, &e));
@@ -738,12 +729,7 @@ START_TEST(retire)
 	fx_init(&cur, ROUTE, AS, XFRM, IMM, FC, 0);
 	cur.cfg.tunnels[0].id = 8;
 	cur.routes[0].published = false; /* unpublished: not kept */
-	kp_wanted_init(&mine);
-	ck_assert(!kp_retire_keys(&mine, &old.cfg, old.routes, 4));
-	kp_wanted_seal(&mine);
-	kp_wanted_init(&keep);
-	ck_assert(!kp_wanted_add(&keep, &cur.cfg, cur.routes, 4, &mine));
-	kp_wanted_seal(&keep);
+	retire_sets(&old, &cur, 4, &mine, &keep);
 	ck_assert(!kp_retire(&old.cfg, old.routes, 4, &keep, &rm, &e));
 	ck_assert_str_eq(removal_str(&rm), "del route 10.2.0.0/16 table 254 metric 100\n"
 					   "del route 10.9.0.0/24 table 254 metric 50\n"
