@@ -65,7 +65,10 @@ void cfg_key_cache_free(struct cfg_key_cache *c);
  * ..." without a JSON path. */
 int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, const char *config_dir,
 		 struct xerr *e);
-/* Reads a whole file (at most max bytes) and reports its permission bits. */
+/* Reads a whole config file (at most max bytes) and reports its permission
+ * bits. Only a regular file is opened, O_NONBLOCK, and fstat must agree
+ * (config_keyfile.c): a named pipe or a device never blocks the caller,
+ * "PATH is a named pipe (FIFO); a config file must be a regular file". */
 char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e);
 
 /* Reads t->psk_file again only if its stamp is no longer t->psk_stamp;

@@ -1,6 +1,7 @@
 /*
- * Key files (psk_file): opened without ever blocking, read only when they
- * are regular files, and described exactly when they are not fit.
+ * Key files (psk_file) and config files: opened without ever blocking,
+ * read only when they are regular files, and described exactly when they
+ * are not fit.
  *
  * A named pipe, a device or a socket is refused from its stat before it is
  * opened (opening a FIFO for reading waits for a writer: validate, xfrmd -n
@@ -66,12 +67,13 @@ static const char *kind_of(mode_t m)
 	return "not a regular file";
 }
 
-static int not_regular(const char *path, mode_t m, struct xerr *e)
+/* what: "a key file", "a config file". */
+static int not_regular(const char *path, const char *what, mode_t m, struct xerr *e)
 {
 	char who[512];
 
-	return xerr_set(e, "%s is %s; a key file must be a regular file",
-			describe(path, who, sizeof(who)), kind_of(m));
+	return xerr_set(e, "%s is %s; %s must be a regular file", describe(path, who, sizeof(who)),
+			kind_of(m), what);
 }
 
 static int sys_err(const char *path, int err, struct xerr *e)
@@ -86,7 +88,7 @@ int cfg_keyfile_stat(const char *path, struct stat *st, struct xerr *e)
 	if (stat(path, st))
 		return sys_err(path, errno, e);
 	if (!S_ISREG(st->st_mode))
-		return not_regular(path, st->st_mode, e);
+		return not_regular(path, "a key file", st->st_mode, e);
 	if (st->st_size > (off_t)CFG_PSK_FILE_MAX) {
 		char who[512];
 
@@ -97,32 +99,62 @@ int cfg_keyfile_stat(const char *path, struct stat *st, struct xerr *e)
 	return 0;
 }
 
+/* A regular file opened O_NONBLOCK after its stat said so (a FIFO or a
+ * device is never opened at all), its fstat in *st. */
+static int open_regular(const char *path, const char *what, struct stat *st, struct xerr *e)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sys_err(path, errno, e);
+	/* What was opened may not be what was looked at. */
+	if (fstat(fd, st)) {
+		sys_err(path, errno, e);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		not_regular(path, what, st->st_mode, e);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static char *keyfile_read(const char *path, struct stat *st, size_t *len, struct xerr *e)
 {
 	char *buf;
 	int fd;
 
-	/* stat first: a FIFO or a device is never opened at all. */
-	if (cfg_keyfile_stat(path, st, e))
+	if (cfg_keyfile_stat(path, st, e) || (fd = open_regular(path, "a key file", st, e)) < 0)
 		return NULL;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		sys_err(path, errno, e);
-		return NULL;
-	}
-	/* What was opened may not be what was looked at. */
-	if (fstat(fd, st)) {
-		sys_err(path, errno, e);
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		not_regular(path, st->st_mode, e);
-		close(fd);
-		return NULL;
-	}
 	buf = fd_read_all(fd, path, CFG_PSK_FILE_MAX, len, e);
 	close(fd);
+	return buf;
+}
+
+char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
+{
+	struct stat st;
+	char *buf;
+	int fd;
+
+	if (stat(path, &st)) {
+		sys_err(path, errno, e);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		not_regular(path, "a config file", st.st_mode, e);
+		return NULL;
+	}
+	if ((fd = open_regular(path, "a config file", &st, e)) < 0)
+		return NULL;
+	buf = fd_read_all(fd, path, max, len, e);
+	close(fd);
+	/* The mode from fstat on the descriptor read: a file swapped in
+	 * between the check and the read cannot slip through. */
+	if (buf)
+		*mode = st.st_mode & 07777;
 	return buf;
 }
 

@@ -18,43 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *read_file_stat(const char *path, size_t max, size_t *len, struct stat *st,
-			    struct xerr *e)
-{
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0) {
-		xerr_set(e, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, st)) {
-		xerr_set(e, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (S_ISDIR(st->st_mode)) {
-		xerr_set(e, "%s: is a directory", path);
-		close(fd);
-		return NULL;
-	}
-	buf = fd_read_all(fd, path, max, len, e);
-	close(fd);
-	return buf;
-}
-
-/* The mode comes from fstat on the descriptor we read, so a file swapped
- * in between the check and the read cannot slip through. */
-char *cfg_read_file(const char *path, size_t max, size_t *len, mode_t *mode, struct xerr *e)
-{
-	struct stat st;
-	char *buf = read_file_stat(path, max, len, &st, e);
-
-	if (buf)
-		*mode = st.st_mode & 07777;
-	return buf;
-}
-
 static struct cfg_file_stamp stamp_of(const struct stat *st)
 {
 	return (struct cfg_file_stamp){

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "config_int.h"
 
 #include "check_main.h"
@@ -329,6 +330,48 @@ START_TEST(replaced_key_file_refused_on_reload)
 }
 END_TEST
 
+/* The config file itself: validate, apply and xfrmd -n read it; a FIFO or
+ * a device in its place is refused from its stat, never opened. */
+static void config_refused(const char *path, const char *want)
+{
+	char buf[1024], base[CFG_PATH_MAX];
+	struct xerr e;
+	size_t len;
+	time_t t0 = time(NULL);
+
+	ck_assert_ptr_null(cfg_load_file(path, &e));
+	ck_assert_str_eq(e.msg, expand(want, buf, sizeof(buf)));
+	ck_assert_ptr_null(cfg_read_doc_text(path, base, &len, &e));
+	ck_assert_str_eq(e.msg, expand(want, buf, sizeof(buf)));
+	ck_assert_int_le(time(NULL) - t0, 1);
+}
+
+START_TEST(config_file_must_be_regular)
+{
+	char path[512], link[512];
+	struct cfg_config *cfg;
+	struct xerr e;
+
+	snprintf(path, sizeof(path), "%s/xfrmd.json", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	config_refused(
+	    path, "@D/xfrmd.json is a named pipe (FIFO); a config file must be a regular file");
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	ck_assert_int_eq(symlink("xfrmd.json", link), 0);
+	config_refused(link, "@D/link.json (a symlink to xfrmd.json) is a named pipe (FIFO); a "
+			     "config file must be a regular file");
+	config_refused("/dev/null",
+		       "/dev/null is a character device; a config file must be a regular file");
+	config_refused(dir, "@D is a directory; a config file must be a regular file");
+	/* A regular file is read as before. */
+	ck_assert_int_eq(unlink(path), 0);
+	put("xfrmd.json", "{\"gateway\":{\"name\":\"gw\"},\"connections\":[]}", 0600);
+	cfg = cfg_load_file(path, &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	cfg_free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config_keys");
@@ -342,6 +385,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, text_defects_named);
 	tcase_add_test(tc, text_rules);
 	tcase_add_test(tc, replaced_key_file_refused_on_reload);
+	tcase_add_test(tc, config_file_must_be_regular);
 	suite_add_tcase(s, tc);
 	return s;
 }
