@@ -179,8 +179,10 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
  * without the checks earlier versions did not make: weak
  * algorithms pass without allow_legacy_crypto, an IKEv1 dpd.timeout may be
  * shorter than dpd.interval, identities compare as written, gateway.vici
- * may be tcp://. A config an earlier xfrmd accepted must not leave the
- * gateway without its tunnels after an upgrade; cfg_weak_warning names
+ * may be tcp://, and the text is read as json-c reads it, without the
+ * strict JSON pass (a key given twice keeps its last value, as it did for
+ * the xfrmd that applied it). A config an earlier xfrmd accepted must not
+ * leave the gateway without its tunnels after an upgrade; cfg_weak_warning names
  * weak algorithms, and the next apply (cfg_load_text_since) refuses what
  * these checks find. Key files are checked as always. */
 struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,

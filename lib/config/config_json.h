@@ -57,7 +57,9 @@ int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a);
 /* A tokener with the loader's rules (strict JSON, valid UTF-8): every
  * piece of a document is parsed by one such, so all pieces agree. */
 struct json_tokener *cj_tokener_new(void);
-/* Parses a whole document; NULL with "line L, column C: reason" on error. */
-json_object *cj_parse_doc(const char *json, size_t len, struct xerr *e);
+/* Parses a whole document; NULL with "line L, column C: reason" on error.
+ * saved (cfg_load_saved): without the strict JSON pass (json_strict.h),
+ * as json-c reads it: a key given twice keeps its last value. */
+json_object *cj_parse_doc(const char *json, size_t len, bool saved, struct xerr *e);
 
 #endif

@@ -778,7 +778,7 @@ static struct cfg_config *load_whole(const char *text, size_t len, const char *b
 	struct cfg_key_cache keys = {0};
 	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys, .saved = saved};
 	struct cfg_config *cfg = NULL;
-	json_object *root = cj_parse_doc(text, len, e);
+	json_object *root = cj_parse_doc(text, len, saved, e);
 
 	if (!root)
 		return NULL;
@@ -926,7 +926,7 @@ char *cfg_read_doc_text(const char *path, char *base_dir, size_t *len, struct xe
 	base_dir_of(path, base_dir, CFG_PATH_MAX);
 	/* Only a file others can read has to be looked into for inline keys. */
 	if (mode & 044) {
-		root = cj_parse_doc(doc, *len, e);
+		root = cj_parse_doc(doc, *len, false, e);
 		rc = root ? check_mode(path, mode, doc_has_inline_psk(root), e)
 			  : xerr_wrap(e, "%s", path);
 		json_object_put(root);
@@ -941,7 +941,7 @@ char *cfg_read_doc_text(const char *path, char *base_dir, size_t *len, struct xe
 
 json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e)
 {
-	return cj_parse_doc(text, len, e);
+	return cj_parse_doc(text, len, false, e);
 }
 
 struct cfg_config *cfg_load_file(const char *path, struct xerr *e)

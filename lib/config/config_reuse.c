@@ -184,15 +184,23 @@ static const struct cfg_connection *prev_conn(struct prev_index *ix, const char 
 	return NULL;
 }
 
-/* The value at sp, which must be an object, parsed as cj_parse_doc would:
- * strict JSON first (a connection copied from prev passed when prev was
- * loaded; the text around the spans is only the two root keys). */
-static json_object *parse_span(struct json_tokener *tok, const char *text, struct cfg_span sp)
+static bool strict_span(const char *text, struct cfg_span sp)
 {
 	struct xerr e;
+
+	return json_strict_check(text + sp.off, sp.len, &e) == 0;
+}
+
+/* The value at sp, which must be an object, parsed as cj_parse_doc would:
+ * strict JSON first, unless saved (a connection copied from prev passed
+ * when prev was loaded; the text around the spans is only the two root
+ * keys). */
+static json_object *parse_span(struct json_tokener *tok, const char *text, struct cfg_span sp,
+			       bool saved)
+{
 	json_object *o;
 
-	if (json_strict_check(text + sp.off, sp.len, &e))
+	if (!saved && !strict_span(text, sp))
 		return NULL;
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, text + sp.off, (int)sp.len);
@@ -218,7 +226,7 @@ static int reuse_conn(const struct cfg_connection *was, struct cfg_connection *c
 static int parse_conn_span(struct pctx *x, struct json_tokener *tok, const char *text,
 			   struct cfg_span sp, size_t i, struct cfg_config *cfg)
 {
-	json_object *o = parse_span(tok, text, sp);
+	json_object *o = parse_span(tok, text, sp, x->saved);
 	int rc = o ? cfg_parse_conn(x, o, i, &cfg->gateway, &cfg->conns[i]) : -1;
 
 	json_object_put(o);
@@ -239,6 +247,12 @@ static int load_conns(struct pctx *x, struct json_tokener *tok, const char *text
 	for (size_t i = 0; i < lay->n && !rc; i++) {
 		const struct cfg_connection *was =
 		    reuse ? prev_conn(&ix, text, lay->conns[i], i) : NULL;
+
+		/* prev read leniently (cfg_load_saved): its text is not known
+		 * to be strict JSON, so a strict load checks it (and parses it,
+		 * to fail, when it is not). */
+		if (was && prev->saved && !x->saved && !strict_span(text, lay->conns[i]))
+			was = NULL;
 
 		/* Counted as they go: cfg_free frees exactly what was filled. */
 		cfg->n_conns = i + 1;
@@ -266,7 +280,8 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 	    !(cfg = calloc(1, sizeof(*cfg))))
 		goto out;
 	cfg->saved = saved;
-	if ((gw = parse_span(tok, text, lay->gateway)) && !cfg_parse_gateway(&x, gw, &cfg->gateway))
+	if ((gw = parse_span(tok, text, lay->gateway, saved)) &&
+	    !cfg_parse_gateway(&x, gw, &cfg->gateway))
 		rc = load_conns(&x, tok, text, lay, prev, cfg) || cfg_check(cfg, &e) ? -1 : 0;
 out:
 	json_object_put(gw);

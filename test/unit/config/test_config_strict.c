@@ -44,6 +44,42 @@ START_TEST(duplicate_keys)
 }
 END_TEST
 
+/* A saved text is read as the xfrmd that accepted it read it (json-c: the
+ * last of two equal keys wins), with or without a previous config to
+ * reuse from; every new apply of it is refused, even one that could reuse
+ * the lenient load's connections. */
+START_TEST(saved_text_read_as_json_c_did)
+{
+	const char *text = DOC1(",\n\"fail_closed\":false,\n\"fail_closed\":true");
+	const char *root_dup =
+	    "{" GW ",\"connections\":[],\n\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "]}]}";
+	struct cfg_config *saved, *again;
+	struct xerr e;
+
+	saved = cfg_load_saved(text, strlen(text), NULL, NULL, &e);
+	ck_assert_msg(saved != NULL, "%s", e.msg);
+	ck_assert(saved->conns[0].fail_closed);
+	again = cfg_load_saved(text, strlen(text), NULL, saved, &e);
+	ck_assert_msg(again != NULL, "%s", e.msg);
+	ck_assert(again->conns[0].fail_closed);
+	cfg_free(again);
+	ck_assert_ptr_null(cfg_load_text_since(text, strlen(text), NULL, saved, &e));
+	ck_assert_str_eq(e.msg, "connections[0].fail_closed: duplicate key (lines 2 and 3)");
+	cfg_free(saved);
+
+	/* The last "connections" is the one an earlier xfrmd ran. */
+	saved = cfg_load_saved(root_dup, strlen(root_dup), NULL, NULL, &e);
+	ck_assert_msg(saved != NULL, "%s", e.msg);
+	ck_assert_uint_eq(saved->n_conns, 1);
+	cfg_free(saved);
+	expect_err(root_dup, "connections: duplicate key (lines 1 and 2)");
+
+	/* Not JSON at all is refused, saved or not. */
+	ck_assert_ptr_null(cfg_load_saved("{\"gateway\":", 11, NULL, NULL, &e));
+	ck_assert_str_eq(e.msg, "line 1, column 12: unexpected end of document");
+}
+END_TEST
+
 START_TEST(other_rules)
 {
 	/* json-c would read the key as "fail_closed". */
@@ -176,6 +212,7 @@ int main(void)
 	TCase *tc = tcase_create("strict");
 
 	tcase_add_test(tc, duplicate_keys);
+	tcase_add_test(tc, saved_text_read_as_json_c_did);
 	tcase_add_test(tc, other_rules);
 	tcase_add_test(tc, integral_numbers);
 	tcase_add_test(tc, control_characters_in_strings);
