@@ -134,7 +134,7 @@ static int check_remote_families(const struct cfg_connection *c, size_t ci, stru
 	return 0;
 }
 
-static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr *e)
+static int check_prefixes(const struct cfg_connection *c, size_t ci, bool saved, struct xerr *e)
 {
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 
@@ -150,7 +150,7 @@ static int check_prefixes(const struct cfg_connection *c, size_t ci, struct xerr
 						ci, r,
 						prefix_str(&c->remote_prefixes[r], a, sizeof(a)),
 						prefix_str(&c->local_prefixes[l], b, sizeof(b)));
-	return check_families(c, ci, e) || check_remote_families(c, ci, e) ? -1 : 0;
+	return check_families(c, ci, e) || (!saved && check_remote_families(c, ci, e)) ? -1 : 0;
 }
 
 static bool inside_remote(const struct cfg_connection *c, const struct prefix *p)
@@ -243,12 +243,14 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 	for (size_t ti = 0; ti < c->n_tunnels; ti++)
 		if (check_tunnel(&cfg->gateway, c, ci, ti, e))
 			return -1;
-	if (cfg_check_conn_addrs(c, ci, e))
+	/* The address rules came after configs saved by earlier versions: a
+	 * saved config keeps running as it ran (cfg_load_saved). */
+	if (!cfg->saved && cfg_check_conn_addrs(c, ci, e))
 		return -1;
 
 	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->saved, e) ||
-	    check_prefixes(c, ci, e) || check_overrides(c, ci, e) || check_probe(c, ci, e) ||
-	    check_probe_table(cfg, ci, e))
+	    check_prefixes(c, ci, cfg->saved, e) || check_overrides(c, ci, e) ||
+	    check_probe(c, ci, e) || check_probe_table(cfg, ci, e))
 		return -1;
 	return 0;
 }
@@ -498,7 +500,7 @@ static int check_remote_overlaps(const struct cfg_config *cfg, struct xerr *e)
 
 int cfg_check(const struct cfg_config *cfg, struct xerr *e)
 {
-	if (cfg_check_gateway_addrs(&cfg->gateway, e))
+	if (!cfg->saved && cfg_check_gateway_addrs(&cfg->gateway, e))
 		return -1;
 	if (cfg->gateway.probe_table == cfg->gateway.route_table)
 		return xerr_set(e, "gateway.probe_table: table %u is also gateway.route_table",
@@ -507,7 +509,7 @@ int cfg_check(const struct cfg_config *cfg, struct xerr *e)
 		if (check_conn(cfg, i, e))
 			return -1;
 	if (check_names(cfg, e) || check_peers(cfg, e) || check_remote_overlaps(cfg, e) ||
-	    cfg_check_underlay(cfg, e))
+	    (!cfg->saved && cfg_check_underlay(cfg, e)))
 		return -1;
 	return 0;
 }

@@ -641,6 +641,36 @@ START_TEST(checked_when_other_connections_are_reused)
 }
 END_TEST
 
+/* Configs saved by an earlier xfrmd keep loading after an upgrade (the
+ * daemon would otherwise start without them): the address rules apply to
+ * new applies only. */
+START_TEST(saved_config_skips_address_rules)
+{
+	static const char *const docs[] = {
+	    /* a remote prefix covering a tunnel's peer */
+	    DOC("",
+		CONN("a", "\"10.1.0.0/24\"", "\"10.2.0.0/16\"", T("192.0.2.1", "10.2.9.1"), "")),
+	    /* a remote prefix of a family no local prefix has */
+	    DOC("", CONN("a", "\"10.1.0.0/24\"", "\"10.2.0.0/24\",\"fd02::/64\"",
+			 T("192.0.2.1", "198.51.100.1"), "")),
+	    /* an IPv4-mapped prefix */
+	    DOC("", CONN("a", LP, "\"10.2.0.0/24\",\"::ffff:10.3.0.0/120\"",
+			 T("192.0.2.1", "198.51.100.1"), "")),
+	};
+	struct xerr e;
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct cfg_config *cfg = cfg_load_string(docs[i], strlen(docs[i]), NULL, &e);
+
+		ck_assert_msg(cfg == NULL, "doc %zu accepted by a new apply", i);
+		cfg = cfg_load_saved(docs[i], strlen(docs[i]), NULL, NULL, &e);
+		ck_assert_msg(cfg != NULL, "doc %zu: %s", i, e.msg);
+		ck_assert(cfg->saved);
+		cfg_free(cfg);
+	}
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("config_addr");
@@ -648,6 +678,7 @@ static Suite *addr_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, endpoint_kinds_refused);
+	tcase_add_test(tc, saved_config_skips_address_rules);
 	tcase_add_test(tc, endpoint_kinds_allowed);
 	tcase_add_test(tc, tunnel_local_equals_remote);
 	tcase_add_test(tc, ipv4_mapped_prefixes);
