@@ -11,20 +11,11 @@
 # gateways renegotiating at once.
 
 hold=3 # failback_hold_down in gwa.json and gwb.json
-# mon_has PYEXPR [LOG]: some event e in gwa's monitor log satisfies PYEXPR.
+# mon_has PYEXPR: some event e in gwa's monitor log satisfies PYEXPR.
 mon_has() {
   python3 -c 'import json, sys
 sys.exit(not any(eval(sys.argv[2], {"e": json.loads(l)}) for l in open(sys.argv[1]) if l[:1] == "{"))' \
-    "${2:-$LAB_RUN/gwa/monitor.log}" "$1"
-}
-# mon_ms LOG A B: ms from the first event matching A to the first matching B after it.
-mon_ms() {
-  python3 -c 'import datetime, json, sys
-t = lambda e: datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
-evs = [json.loads(l) for l in open(sys.argv[1]) if l[:1] == "{"]
-i = next((n for n, e in enumerate(evs) if eval(sys.argv[2], {"e": e})), None)
-b = None if i is None else next((e for e in evs[i + 1:] if eval(sys.argv[3], {"e": e})), None)
-print(round((t(b) - t(evs[i])) * 1000) if b else -1)' "$1" "$2" "$3"
+    "$LAB_RUN/gwa/monitor.log" "$1"
 }
 start_xfrmd_pair
 check connected-gwa wait_for 15 state_is gwa connected
@@ -64,20 +55,17 @@ check_gt t2-carries "$(esp_delta "$t2_1" "$(esp_out gwa $GWA_UL2)")" 9
 
 # 3. Path 1 back: traffic returns to tunnel 1 only after the 3 s hold-down, measured
 # by xfrmd's own events (a status poll takes seconds in a slow guest).
-hold_log=$LAB_RUN/gwa/monitor-hold.log
-# ip netns exec execs: $! is xfrmctl itself.
-xfrmctl_on gwa monitor --json >"$hold_log" 2>&1 &
-hold_pid=$!
-check hold-monitor-subscribed wait_for 5 mon_has 'e["type"] == "subscribed"' "$hold_log"
+# The event monitor and ev_hold_ms are lib/peer.sh's.
+check hold-monitor-subscribed ev_start
+ev_mark
 path_restore gwa $GWA_UL1 $GWB_UL1
 check primary-healthy-again wait_for 15 \
   test "$(conn gwa "c['tunnels'][0]['healthy']")" = True
 check failback-gwa wait_for $((hold + 3)) active_is gwa "[1]"
-kill "$hold_pid" 2>/dev/null || true
-wait "$hold_pid" 2>/dev/null || true
-hd=$(mon_ms "$hold_log" 'e["type"] == "tunnel-up" and e.get("tunnel") == 1' 'e.get("to") == [1]')
+ev_stop
+hd=$(ev_hold_ms)
 echo "failback: tunnel 1 healthy -> traffic back on it ${hd} ms (failback_hold_down ${hold} s)" >>"$LAB_OUT/show-failover.txt"
-check_gt hold-down-keeps-standby "$hd" $((hold * 1000 - 20))
+check_gt hold-down-keeps-standby "${hd:--1}" $((hold * 1000 - 20))
 check_eq failbacks-counted 1 "$(conn gwa "c['failbacks']")"
 check failback-gwb wait_for 6 active_is gwb "[1]"
 t1_1=$(esp_out gwa $GWA_UL1)
