@@ -48,8 +48,17 @@ check_eq tunnel2-never-healthy-once-tunnel1-carries "" "$t2_up"
 tmpl_mismatch() { on gwb cat /proc/net/xfrm_stat | awk '$1 == "XfrmInTmplMismatch" {print $2}'; }
 mm_grew() { (($(tmpl_mismatch) > $1)); }
 mm0=$(tmpl_mismatch)
-check_eq peer-policy-follows-tunnel1 "1 $GWB_UL1 $GWA_UL1" \
-  "$(on gwb ip xfrm policy show dir out | awk '/^src 10.2.0.0\/24 dst 10.1.0.0\/24/ {n++} /tmpl src/ {s = $3; d = $5} END {print n, s, d}')"
+# gwb accepts tunnel 1 alone: its one in-policy for the subnets names tunnel 1. Its one out-policy
+# names tunnel 1 too, or tunnel 2 when charon's bookkeeping of the shared policy moved it (seen
+# once in a slow guest, as a rekey does: see the README's interop section); gwa takes answers
+# from either tunnel, so only the in side decides which tunnel carries.
+peer_policy() { # DIR SRC_PREFIX DST_PREFIX: "count tmpl_src tmpl_dst" of gwb's policies
+  on gwb ip xfrm policy show dir "$1" |
+    awk -v sel="src $2 dst $3" '/^src / {m = index($0, sel) == 1; n += m} m && /tmpl src/ {s = $3; d = $5}
+      END {print n + 0, s, d}'
+}
+check_eq peer-in-policy-names-tunnel1 "1 $GWA_UL1 $GWB_UL1" "$(peer_policy in 10.1.0.0/24 10.2.0.0/24)"
+check_eq peer-one-out-policy "1" "$(peer_policy out 10.2.0.0/24 10.1.0.0/24 | cut -d' ' -f1)"
 check peer-drops-tunnel2-after-decrypting wait_for 10 mm_grew "$mm0"
 {
   echo "gwb (plain strongSwan, two connections with the same selectors): kernel policies"
