@@ -43,9 +43,9 @@ struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *re
 		fprintf(stderr, "xfrmctl: %s\n", e.msg);
 		return NULL;
 	}
-	if (json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok))
+	if (json_object_object_get_ex(resp, CTL_OK, &ok) && json_object_get_boolean(ok))
 		return resp;
-	json_object_object_get_ex(resp, "error", &err);
+	json_object_object_get_ex(resp, CTL_ERROR, &err);
 	fprintf(stderr, "xfrmctl: %s\n", err ? json_object_get_string(err) : "xfrmd refused");
 	json_object_put(resp);
 	return NULL;
@@ -59,7 +59,7 @@ int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout
 	json_object_put(req);
 	if (!resp)
 		return 1;
-	json_object_object_del(resp, "ok");
+	json_object_object_del(resp, CTL_OK);
 	if (!as_json)
 		human(resp);
 	else if (!key || json_object_object_get_ex(resp, key, &shown))

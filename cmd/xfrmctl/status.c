@@ -240,9 +240,9 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		}
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("status"));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_STATUS));
 	if (conn)
-		json_object_object_add(req, "connection", json_object_new_string(conn));
+		json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(conn));
 	if (as_json) {
 		int rc = status_json_fast(o, req);
 

@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 
+#include "control_proto.h"
+
 struct ctl_opts {
 	const char *socket;
 	bool socket_from_env; /* XFRMD_SOCKET named it: say so when it fails */

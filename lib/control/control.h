@@ -5,8 +5,9 @@
  * client sends {"cmd": NAME, ...arguments}; the daemon answers each request,
  * in order, with {"ok": true, ...} or {"ok": false, "error": MESSAGE}.
  * Requests on one connection are handled one at a time; replies may be
- * deferred while the daemon waits for charon. The full command list is in
- * README.md ("Control protocol").
+ * deferred while the daemon waits for charon. The names of the commands,
+ * their arguments and the envelope's members are control_proto.h's; the
+ * full command list is in README.md ("Control protocol").
  */
 #ifndef XFRMD_CONTROL_H
 #define XFRMD_CONTROL_H
