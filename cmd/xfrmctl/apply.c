@@ -27,6 +27,7 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
+/* o's array key (borrowed), or NULL. */
 static struct json_object *jarr(struct json_object *o, const char *key)
 {
 	struct json_object *v;

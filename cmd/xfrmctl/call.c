@@ -56,7 +56,6 @@ int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout
 {
 	struct json_object *resp = daemon_call(o, req, timeout_ms), *shown;
 
-	json_object_put(req);
 	if (!resp)
 		return 1;
 	json_object_object_del(resp, CTL_OK);

@@ -42,6 +42,7 @@ int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct json_object *req = json_object_new_object();
 	bool as_json = false;
+	int rc;
 
 	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_ROUTES));
 	for (int i = 1; i < argc; i++) {
@@ -56,13 +57,16 @@ int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 			return 2;
 		}
 	}
-	return call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, as_json, print_routes);
+	rc = call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, as_json, print_routes);
+	json_object_put(req);
+	return rc;
 }
 
 /* xfrmctl route publish|unpublish CONNECTION [PREFIX] */
 int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct json_object *req;
+	int rc;
 
 	if (argc < 2 ||
 	    (strcmp(argv[1], CTL_ROUTE_PUBLISH) && strcmp(argv[1], CTL_ROUTE_UNPUBLISH))) {
@@ -83,5 +87,7 @@ int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 	json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(argv[2]));
 	if (argc == 4)
 		json_object_object_add(req, CTL_ARG_PREFIX, json_object_new_string(argv[3]));
-	return call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, false, print_routes);
+	rc = call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, false, print_routes);
+	json_object_put(req);
+	return rc;
 }

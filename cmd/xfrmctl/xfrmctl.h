@@ -56,9 +56,9 @@ int ctl_open(const struct ctl_opts *o);
 /* Sends req to xfrmd; returns the reply when "ok" is true. Otherwise
  * prints the error ("xfrmctl: ...") and returns NULL. */
 struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms);
-/* Sends req (consumed), then prints the reply's `key` member (NULL: the
- * whole reply less "ok") as pretty JSON, or hands the reply to human().
- * Returns the exit status. */
+/* Sends req, then prints the reply's `key` member (NULL: the whole reply
+ * less "ok") as pretty JSON, or hands the reply to human(). Returns the
+ * exit status. */
 int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout_ms,
 		  const char *key, bool as_json, void (*human)(struct json_object *resp));
 

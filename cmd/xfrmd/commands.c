@@ -99,9 +99,10 @@ static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *re
 	json_object_put(r);
 }
 
-/* routes: from routes_build (NULL: failed, e says why). */
-static void reply_routes(struct xfrmd *d, uint64_t client, struct json_object *routes,
-			 const struct xerr *e)
+/* routes: from routes_build (NULL: failed, e says why); the reply takes
+ * it. */
+static void reply_routes_take(struct xfrmd *d, uint64_t client, struct json_object *routes,
+			      const struct xerr *e)
 {
 	struct json_object *r;
 
@@ -121,7 +122,7 @@ static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req
 	struct xerr e;
 	struct json_object *routes = routes_build(d, str_arg(req, CTL_ARG_CONNECTION), &e);
 
-	reply_routes(d, client, routes, &e);
+	reply_routes_take(d, client, routes, &e);
 }
 
 /* {"cmd": "route", "action": "publish"|"unpublish", "connection", "prefix"?} */
@@ -143,7 +144,7 @@ static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
 		ctl_server_reply_error(d->ctl, client, e.msg);
 		return;
 	}
-	reply_routes(d, client, routes_build_set(d, conn, &e), &e);
+	reply_routes_take(d, client, routes_build_set(d, conn, &e), &e);
 }
 
 /* clang-format off */
