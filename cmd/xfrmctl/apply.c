@@ -27,6 +27,7 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
+/* o's array key (borrowed), or NULL. */
 static struct json_object *jarr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -199,12 +200,13 @@ static struct json_object *file_request(const char *cmd, const struct file_opts 
 		return NULL;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "config_text", json_object_new_string_len(text, (int)len));
-	json_object_object_add(req, "file", json_object_new_string(fo->path));
-	json_object_object_add(req, "base_dir", json_object_new_string(dir));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(cmd));
+	json_object_object_add(req, CTL_ARG_CONFIG_TEXT,
+			       json_object_new_string_len(text, (int)len));
+	json_object_object_add(req, CTL_ARG_FILE, json_object_new_string(fo->path));
+	json_object_object_add(req, CTL_ARG_BASE_DIR, json_object_new_string(dir));
 	if (fo->has_generation)
-		json_object_object_add(req, "expect_generation",
+		json_object_object_add(req, CTL_ARG_EXPECT_GENERATION,
 				       json_object_new_uint64(fo->generation));
 	explicit_bzero(text, len);
 	free(text);
@@ -213,7 +215,7 @@ static struct json_object *file_request(const char *cmd, const struct file_opts 
 
 static void print_json(struct json_object *resp)
 {
-	json_object_object_del(resp, "ok");
+	json_object_object_del(resp, CTL_OK);
 	printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
 								JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -225,7 +227,7 @@ int cmd_apply(const struct ctl_opts *o, int argc, char **argv)
 
 	if (parse_opts(argc, argv, true, &fo))
 		return 2;
-	req = file_request("apply", &fo);
+	req = file_request(CTL_CMD_APPLY, &fo);
 	if (!req)
 		return 1;
 	resp = daemon_call(o, req, APPLY_TIMEOUT_MS);
@@ -248,7 +250,7 @@ int cmd_plan(const struct ctl_opts *o, int argc, char **argv)
 
 	if (parse_opts(argc, argv, false, &fo))
 		return PLAN_ERROR;
-	req = file_request("plan", &fo);
+	req = file_request(CTL_CMD_PLAN, &fo);
 	if (!req)
 		return PLAN_ERROR;
 	resp = daemon_call(o, req, APPLY_TIMEOUT_MS);

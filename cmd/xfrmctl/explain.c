@@ -8,6 +8,7 @@
 
 #define EXPLAIN_TIMEOUT_MS 10000
 
+/* o's member key (borrowed), or NULL. */
 static struct json_object *jobj(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -156,6 +157,7 @@ int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 	struct json_object *req;
 	bool as_json = false;
 	size_t n = 0;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -174,8 +176,10 @@ int cmd_explain(const struct ctl_opts *o, int argc, char **argv)
 	if (check_addrs(addrs[0], addrs[1]))
 		return 1;
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("explain"));
-	json_object_object_add(req, "src", json_object_new_string(addrs[0]));
-	json_object_object_add(req, "dst", json_object_new_string(addrs[1]));
-	return call_and_show(o, req, EXPLAIN_TIMEOUT_MS, NULL, as_json, print_human);
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_EXPLAIN));
+	json_object_object_add(req, CTL_ARG_SRC, json_object_new_string(addrs[0]));
+	json_object_object_add(req, CTL_ARG_DST, json_object_new_string(addrs[1]));
+	rc = call_and_show(o, req, EXPLAIN_TIMEOUT_MS, NULL, as_json, print_human);
+	json_object_put(req);
+	return rc;
 }

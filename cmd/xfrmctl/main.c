@@ -1,100 +1,43 @@
-#include <errno.h>
-#include <stdarg.h>
+/*
+ * xfrmctl's start: the global options, then the command named on the
+ * command line, looked up in the table below; its help (verbs.c) for
+ * `help`, --help and -h.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "control.h"
-#include "xerr.h"
 #include "xfrmctl.h"
 
-void usage_error(const char *verb, const char *fmt, ...)
+typedef int (*run_fn)(const struct ctl_opts *o, int argc, char **argv);
+
+/* What runs each command of verbs.c. */
+static const struct {
+	const char *verb;
+	run_fn fn;
+} runners[] = {
+    {"validate", cmd_validate},
+    {"plan", cmd_plan},
+    {"apply", cmd_apply},
+    {"status", cmd_status},
+    {"metrics", cmd_metrics},
+    {"monitor", cmd_monitor},
+    {"explain", cmd_explain},
+    {"routes", cmd_routes},
+    {"route", cmd_route},
+    {"psk", cmd_psk},
+    {"export-peer", cmd_export_peer},
+};
+
+/* The function that runs verb; every command of verbs.c has one (test/cli
+ * asks each for its help, which needs it). */
+static run_fn runner(const char *verb)
 {
-	const struct verb *v = verb_find(verb);
-
-	if (fmt) {
-		va_list ap;
-
-		fprintf(stderr, "xfrmctl: %s: ", verb);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, "\n");
-	}
-	fprintf(stderr, "usage: xfrmctl %s\n", v ? v->synopsis : verb);
-}
-
-const char *opt_value(int argc, char **argv, int *i, const char *verb, const char *what)
-{
-	const char *opt = argv[*i];
-
-	/* "-" alone is a value; "-x" is the next option, not this one's value */
-	if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1])) {
-		usage_error(verb, "option %s needs %s", opt, what);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int ctl_open(const struct ctl_opts *o)
-{
-	struct xerr e;
-	int fd = ctl_connect(o->socket, &e), err = errno;
-
-	if (fd >= 0)
-		return fd;
-	fprintf(stderr, "xfrmctl: %s\n", e.msg);
-	if (err == EACCES || err == EPERM)
-		fprintf(stderr, "xfrmctl: only root and the members of the socket's group may "
-				"connect (the group xfrmd in the Debian package)\n");
-	else
-		fprintf(stderr,
-			"xfrmctl: is xfrmd running (systemctl status xfrmd)? If it listens "
-			"elsewhere: xfrmctl -s PATH, or XFRMD_SOCKET=PATH%s\n",
-			o->socket_from_env ? " (this path came from XFRMD_SOCKET)" : "");
-	return -1;
-}
-
-struct json_object *daemon_call(const struct ctl_opts *o, struct json_object *req, int timeout_ms)
-{
-	struct xerr e;
-	struct json_object *resp, *ok, *err;
-	int fd = ctl_open(o);
-
-	if (fd < 0)
-		return NULL;
-	resp = ctl_call(fd, req, timeout_ms, &e);
-	close(fd);
-	if (!resp) {
-		fprintf(stderr, "xfrmctl: %s\n", e.msg);
-		return NULL;
-	}
-	if (json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok))
-		return resp;
-	json_object_object_get_ex(resp, "error", &err);
-	fprintf(stderr, "xfrmctl: %s\n", err ? json_object_get_string(err) : "xfrmd refused");
-	json_object_put(resp);
+	for (size_t i = 0; i < sizeof(runners) / sizeof(runners[0]); i++)
+		if (!strcmp(verb, runners[i].verb))
+			return runners[i].fn;
 	return NULL;
-}
-
-int call_and_show(const struct ctl_opts *o, struct json_object *req, int timeout_ms,
-		  const char *key, bool as_json, void (*human)(struct json_object *resp))
-{
-	struct json_object *resp = daemon_call(o, req, timeout_ms), *shown;
-
-	json_object_put(req);
-	if (!resp)
-		return 1;
-	json_object_object_del(resp, "ok");
-	if (!as_json)
-		human(resp);
-	else if (!key || json_object_object_get_ex(resp, key, &shown))
-		printf("%s\n", json_object_to_json_string_ext(key ? shown : resp,
-							      JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(resp);
-	return 0;
 }
 
 /* xfrmctl help [COMMAND] */
@@ -127,6 +70,7 @@ int main(int argc, char **argv)
 {
 	struct ctl_opts o = {.socket = getenv("XFRMD_SOCKET")};
 	const struct verb *v;
+	run_fn fn;
 	int i = 1;
 
 	o.socket_from_env = o.socket && *o.socket;
@@ -160,7 +104,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[i], "help"))
 		return help(argc - i, argv + i);
 	v = verb_find(argv[i]);
-	if (!v) {
+	if (!v || !(fn = runner(v->name))) {
 		fprintf(stderr, "xfrmctl: unknown command '%s'\n", argv[i]);
 		verb_overview(stderr);
 		return 2;
@@ -169,5 +113,5 @@ int main(int argc, char **argv)
 		verb_help(stdout, v);
 		return 0;
 	}
-	return v->fn(&o, argc - i, argv + i);
+	return fn(&o, argc - i, argv + i);
 }

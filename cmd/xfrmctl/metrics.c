@@ -47,12 +47,12 @@ int cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
 		}
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("metrics"));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_METRICS));
 	resp = daemon_call(o, req, METRICS_TIMEOUT_MS);
 	json_object_put(req);
 	if (!resp)
 		return 1;
-	if (!json_object_object_get_ex(resp, "text", &text) ||
+	if (!json_object_object_get_ex(resp, CTL_REPLY_TEXT, &text) ||
 	    !json_object_is_type(text, json_type_string)) {
 		fprintf(stderr, "xfrmctl: malformed metrics reply from xfrmd\n");
 		json_object_put(resp);

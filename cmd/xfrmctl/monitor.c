@@ -99,9 +99,9 @@ static int handle_line(const char *line, bool as_json)
 		json_object_put(ev);
 		return 1;
 	}
-	if (json_object_object_get_ex(ev, "ok", &ok)) {
+	if (json_object_object_get_ex(ev, CTL_OK, &ok)) {
 		fprintf(stderr, "xfrmctl: %s\n",
-			*jstr(ev, "error") ? jstr(ev, "error") : "xfrmd ended the monitor");
+			*jstr(ev, CTL_ERROR) ? jstr(ev, CTL_ERROR) : "xfrmd ended the monitor");
 		json_object_put(ev);
 		return 1;
 	}
@@ -121,7 +121,7 @@ static int send_request(int fd)
 	size_t len = 0, off = 0;
 	char *line;
 
-	json_object_object_add(req, "cmd", json_object_new_string("monitor"));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_MONITOR));
 	line = ctl_encode(req, &len);
 	json_object_put(req);
 	if (!line) {

@@ -31,14 +31,14 @@ int cmd_psk(const struct ctl_opts *o, int argc, char **argv)
 		return 2;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("psk-show"));
-	json_object_object_add(req, "connection", json_object_new_string(argv[2]));
-	json_object_object_add(req, "tunnel", json_object_new_int64(tunnel));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_PSK_SHOW));
+	json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(argv[2]));
+	json_object_object_add(req, CTL_ARG_TUNNEL, json_object_new_int64(tunnel));
 	resp = daemon_call(o, req, CALL_TIMEOUT_MS);
 	json_object_put(req);
 	if (!resp)
 		return 1;
-	json_object_object_get_ex(resp, "psk", &psk);
+	json_object_object_get_ex(resp, CTL_REPLY_PSK, &psk);
 	printf("%s\n", psk ? json_object_get_string(psk) : "");
 	json_object_put(resp);
 	return 0;
@@ -47,7 +47,7 @@ int cmd_psk(const struct ctl_opts *o, int argc, char **argv)
 /* xfrmctl export-peer [--format xfrmd|swanctl] CONNECTION */
 int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv)
 {
-	const char *format = "xfrmd", *conn = NULL;
+	const char *format = CTL_EXPORT_XFRMD, *conn = NULL;
 	struct json_object *req, *resp, *out, *notes;
 
 	for (int i = 1; i < argc; i++) {
@@ -55,7 +55,8 @@ int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv)
 			if (!(format =
 				  opt_value(argc, argv, &i, "export-peer", "xfrmd or swanctl")))
 				return 2;
-			if (strcmp(format, "xfrmd") && strcmp(format, "swanctl")) {
+			if (strcmp(format, CTL_EXPORT_XFRMD) &&
+			    strcmp(format, CTL_EXPORT_SWANCTL)) {
 				usage_error("export-peer", "--format is xfrmd or swanctl, not '%s'",
 					    format);
 				return 2;
@@ -72,20 +73,20 @@ int cmd_export_peer(const struct ctl_opts *o, int argc, char **argv)
 		return 2;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("export-peer"));
-	json_object_object_add(req, "connection", json_object_new_string(conn));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_EXPORT_PEER));
+	json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(conn));
 	resp = daemon_call(o, req, CALL_TIMEOUT_MS);
 	json_object_put(req);
 	if (!resp)
 		return 1;
 	json_object_object_get_ex(resp, format, &out);
-	if (!strcmp(format, "xfrmd"))
+	if (!strcmp(format, CTL_EXPORT_XFRMD))
 		printf("%s\n", json_object_to_json_string_ext(
 				   out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		fputs(json_object_get_string(out), stdout);
 	/* Instructions go to stderr so stdout stays a loadable file. */
-	if (json_object_object_get_ex(resp, "notes", &notes))
+	if (json_object_object_get_ex(resp, CTL_REPLY_NOTES, &notes))
 		for (size_t i = 0; i < json_object_array_length(notes); i++)
 			fprintf(stderr, "note: %s\n",
 				json_object_get_string(json_object_array_get_idx(notes, i)));

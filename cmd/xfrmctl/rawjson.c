@@ -20,11 +20,12 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "control_proto.h"
 #include "rawjson.h"
 
 #define CHUNK (256u << 10)
 
-static const char ok_prefix[] = "{\"ok\":true,";
+static const char ok_prefix[] = "{\"" CTL_OK "\":true,";
 
 static uint64_t mono_ms(void)
 {

@@ -17,7 +17,7 @@ static void print_routes(struct json_object *resp)
 	struct json_object *routes;
 	size_t n;
 
-	json_object_object_get_ex(resp, "routes", &routes);
+	json_object_object_get_ex(resp, CTL_REPLY_ROUTES, &routes);
 	n = routes ? json_object_array_length(routes) : 0;
 	printf("%-20s %-20s %6s %8s %-11s %-20s %s\n", "CONNECTION", "PREFIX", "TABLE", "METRIC",
 	       "PUBLISHED", "STATE", "VIA");
@@ -42,28 +42,34 @@ int cmd_routes(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct json_object *req = json_object_new_object();
 	bool as_json = false;
+	int rc;
 
-	json_object_object_add(req, "cmd", json_object_new_string("routes"));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_ROUTES));
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			as_json = true;
-		} else if (argv[i][0] != '-' && !json_object_object_get(req, "connection")) {
-			json_object_object_add(req, "connection", json_object_new_string(argv[i]));
+		} else if (argv[i][0] != '-' && !json_object_object_get(req, CTL_ARG_CONNECTION)) {
+			json_object_object_add(req, CTL_ARG_CONNECTION,
+					       json_object_new_string(argv[i]));
 		} else {
 			usage_error("routes", "unexpected argument '%s'", argv[i]);
 			json_object_put(req);
 			return 2;
 		}
 	}
-	return call_and_show(o, req, ROUTES_TIMEOUT_MS, "routes", as_json, print_routes);
+	rc = call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, as_json, print_routes);
+	json_object_put(req);
+	return rc;
 }
 
 /* xfrmctl route publish|unpublish CONNECTION [PREFIX] */
 int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct json_object *req;
+	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "publish") && strcmp(argv[1], "unpublish"))) {
+	if (argc < 2 ||
+	    (strcmp(argv[1], CTL_ROUTE_PUBLISH) && strcmp(argv[1], CTL_ROUTE_UNPUBLISH))) {
 		if (argc < 2)
 			usage_error("route", "publish or unpublish?");
 		else
@@ -76,10 +82,12 @@ int cmd_route(const struct ctl_opts *o, int argc, char **argv)
 		return 2;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("route"));
-	json_object_object_add(req, "action", json_object_new_string(argv[1]));
-	json_object_object_add(req, "connection", json_object_new_string(argv[2]));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_ROUTE));
+	json_object_object_add(req, CTL_ARG_ACTION, json_object_new_string(argv[1]));
+	json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(argv[2]));
 	if (argc == 4)
-		json_object_object_add(req, "prefix", json_object_new_string(argv[3]));
-	return call_and_show(o, req, ROUTES_TIMEOUT_MS, "routes", false, print_routes);
+		json_object_object_add(req, CTL_ARG_PREFIX, json_object_new_string(argv[3]));
+	rc = call_and_show(o, req, ROUTES_TIMEOUT_MS, CTL_REPLY_ROUTES, false, print_routes);
+	json_object_put(req);
+	return rc;
 }

@@ -27,6 +27,7 @@ static uint64_t jnum(struct json_object *o, const char *key)
 	return json_object_get_uint64(v);
 }
 
+/* o's member key (borrowed), or NULL. */
 static struct json_object *jobj(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -218,8 +219,6 @@ static int status_json_fast(const struct ctl_opts *o, struct json_object *req)
 	memcpy(line + n, "\n", 2);
 	rc = rawjson_status(o->socket, line, STATUS_TIMEOUT_MS);
 	free(line);
-	if (rc >= 0)
-		json_object_put(req);
 	return rc;
 }
 
@@ -228,6 +227,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	bool as_json = false;
 	const char *conn = NULL;
 	struct json_object *req;
+	int rc = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -240,14 +240,13 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		}
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("status"));
+	json_object_object_add(req, CTL_CMD, json_object_new_string(CTL_CMD_STATUS));
 	if (conn)
-		json_object_object_add(req, "connection", json_object_new_string(conn));
-	if (as_json) {
-		int rc = status_json_fast(o, req);
-
-		if (rc >= 0)
-			return rc;
-	}
-	return call_and_show(o, req, STATUS_TIMEOUT_MS, NULL, as_json, print_human);
+		json_object_object_add(req, CTL_ARG_CONNECTION, json_object_new_string(conn));
+	if (as_json)
+		rc = status_json_fast(o, req);
+	if (rc < 0)
+		rc = call_and_show(o, req, STATUS_TIMEOUT_MS, NULL, as_json, print_human);
+	json_object_put(req);
+	return rc;
 }

@@ -71,7 +71,6 @@ static void print_json(struct json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
 }
 
 int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
@@ -100,10 +99,14 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 	cfg = cfg_load_file(path, &e);
 	if (!cfg) {
 		/* The loader's message starts with the path already. */
-		if (as_json)
-			print_json(error_json(path, e.msg));
-		else
+		if (as_json) {
+			struct json_object *j = error_json(path, e.msg);
+
+			print_json(j);
+			json_object_put(j);
+		} else {
 			fprintf(stderr, "%s\n", e.msg);
+		}
 		return 1;
 	}
 	struct json_object *warnings = json_object_new_array();
@@ -125,6 +128,7 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 		json_object_object_add(r, "file", json_object_new_string(path));
 		json_object_object_add(r, "connections", json_object_new_uint64(cfg->n_conns));
 		print_json(r);
+		json_object_put(r);
 	} else {
 		printf("%s: configuration OK (%zu %s)\n", path, cfg->n_conns,
 		       plural(cfg->n_conns, "connection", "connections"));

@@ -1,9 +1,9 @@
 /*
- * The commands: what each is called, the function that runs it and its
- * help. `xfrmctl help` lists the synopses and summaries (README's
- * "xfrmctl" section shows the same lines; test/cli checks it), `xfrmctl
- * COMMAND --help` prints the command's text. Keep them true with the man
- * page, packaging/man/xfrmctl.8.
+ * The commands: what each is called and its help (main.c has the function
+ * that runs each). `xfrmctl help` lists the synopses and summaries
+ * (README's "xfrmctl" section shows the same lines; test/cli checks it),
+ * `xfrmctl COMMAND --help` prints the command's text. Keep them true with
+ * the man page, packaging/man/xfrmctl.8.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 #include "xfrmctl.h"
 
 static const struct verb verbs[] = {
-    {"validate", cmd_validate, "validate -f FILE [--json]", "check FILE offline, no daemon needed",
+    {"validate", "validate -f FILE [--json]", "check FILE offline, no daemon needed",
      "Checks FILE as xfrmd would, without the daemon: JSON syntax, every key and\n"
      "value, the checks across connections, key files and their modes.\n"
      "\n"
@@ -24,7 +24,7 @@ static const struct verb verbs[] = {
      "                    \"line\" and \"column\" for a syntax error}\n"
      "\n"
      "Exit status: 0 valid, 1 invalid, 2 usage error (with --json too).\n"},
-    {"plan", cmd_plan, "plan -f FILE [--json]", "what applying FILE would change (exit 2: changes)",
+    {"plan", "plan -f FILE [--json]", "what applying FILE would change (exit 2: changes)",
      "Asks xfrmd what applying FILE would change, without changing anything: per\n"
      "connection the changed settings, per tunnel what charon goes through\n"
      "(unchanged, new CHILD_SA with the IKE SA kept, IKE SA renegotiated, loaded,\n"
@@ -37,7 +37,7 @@ static const struct verb verbs[] = {
      "\n"
      "Exit status: 0 nothing would change, 2 something would, 1 error (usage\n"
      "errors included).\n"},
-    {"apply", cmd_apply, "apply -f FILE [--expect-generation N] [--json]",
+    {"apply", "apply -f FILE [--expect-generation N] [--json]",
      "validate FILE, send it to xfrmd, print what changed",
      "Sends FILE to xfrmd, which checks it and applies it atomically: unchanged\n"
      "tunnels are not touched, the same file twice changes nothing, and a failed\n"
@@ -51,28 +51,26 @@ static const struct verb verbs[] = {
      "  --json                     the reply as JSON\n"
      "\n"
      "Exit status: 0 applied, 1 error, 2 usage error.\n"},
-    {"status", cmd_status, "status [--json] [CONN]",
-     "connections, tunnels, health, SAs and counters",
+    {"status", "status [--json] [CONN]", "connections, tunnels, health, SAs and counters",
      "Connections (state, tunnels carrying traffic, failovers) and tunnels\n"
      "(health; what the probes proved: outbound answered, inbound seen, the last\n"
      "answer's age; restarts; IKE/CHILD SAs, SPIs, kernel counters). CONN limits it\n"
      "to one connection.\n"
      "\n"
      "  --json  the report as JSON (/usr/share/xfrmd/schemas/status.schema.json)\n"},
-    {"metrics", cmd_metrics, "metrics [-o FILE]", "the status numbers as Prometheus text",
+    {"metrics", "metrics [-o FILE]", "the status numbers as Prometheus text",
      "The status numbers in the Prometheus text format.\n"
      "\n"
      "  -o, --output FILE  write FILE.tmp and rename it to FILE (for node_exporter's\n"
      "                     textfile collector) instead of printing\n"},
-    {"monitor", cmd_monitor, "monitor [--json]", "events as they happen, one line each",
+    {"monitor", "monitor [--json]", "events as they happen, one line each",
      "Prints xfrmd's events as they happen, one line each: tunnel-up, tunnel-down,\n"
      "failover, failback, active-changed, rekey, tunnel-restart, config-applied,\n"
      "charon-connected, charon-disconnected. Exits with status 1 when xfrmd closes\n"
      "the connection.\n"
      "\n"
      "  --json  the raw event objects, one per line\n"},
-    {"explain", cmd_explain, "explain [--json] SRC DST",
-     "route, XFRM policy and SA for a packet SRC -> DST",
+    {"explain", "explain [--json] SRC DST", "route, XFRM policy and SA for a packet SRC -> DST",
      "What the gateway's kernel does with a packet from SRC (a LAN host, forwarded)\n"
      "to DST: the route, the XFRM policy, the SA for its template, the xfrmd\n"
      "tunnel and whether it carries traffic, and a verdict (protected, dropped,\n"
@@ -81,21 +79,19 @@ static const struct verb verbs[] = {
      "generated traffic to DST follows when its fate differs.\n"
      "\n"
      "  --json  the answer as JSON\n"},
-    {"routes", cmd_routes, "routes [--json] [CONN]",
-     "routes to remote prefixes: table, metric, state",
+    {"routes", "routes [--json] [CONN]", "routes to remote prefixes: table, metric, state",
      "Every route to a remote prefix, with its table, metric, whether it is\n"
      "published and its state (active, waiting-for-traffic, blackhole, withdrawn,\n"
      "unpublished). CONN limits it to one connection.\n"
      "\n"
      "  --json  the routes as JSON\n"},
-    {"route", cmd_route, "route publish|unpublish CONN [PREFIX]",
-     "publish or withdraw a connection's routes",
+    {"route", "route publish|unpublish CONN [PREFIX]", "publish or withdraw a connection's routes",
      "Publishes or withdraws the route to PREFIX of connection CONN, or all of\n"
      "its routes. The choice is kept across restarts and re-applies. Root only.\n"},
-    {"psk", cmd_psk, "psk show CONN TUNNEL", "a key xfrmd generated for a tunnel (root)",
+    {"psk", "psk show CONN TUNNEL", "a key xfrmd generated for a tunnel (root)",
      "Prints the key xfrmd generated for tunnel TUNNEL (1 or 2) of connection\n"
      "CONN, configured with neither psk nor psk_file. Root only.\n"},
-    {"export-peer", cmd_export_peer, "export-peer [--format xfrmd|swanctl] CONN",
+    {"export-peer", "export-peer [--format xfrmd|swanctl] CONN",
      "config for the other end (keys by reference)",
      "The configuration for the other end of connection CONN, with local and\n"
      "remote swapped. Keys are never printed: notes on stderr say where each key\n"

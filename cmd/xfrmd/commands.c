@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "control_proto.h"
 #include "log.h"
 #include "status.h"
 #include "xfrmd.h"
@@ -22,20 +23,21 @@ static const char *str_arg(struct json_object *req, const char *key)
  * (an object: stored as compact JSON). The text stays req's. */
 static int request_text(struct json_object *req, struct apply_request *r, struct xerr *e)
 {
-	const char *cmd = r->dry_run ? "plan" : "apply";
+	const char *cmd = r->dry_run ? CTL_CMD_PLAN : CTL_CMD_APPLY;
 	struct json_object *v;
 
-	if (json_object_object_get_ex(req, "config_text", &v)) {
+	if (json_object_object_get_ex(req, CTL_ARG_CONFIG_TEXT, &v)) {
 		if (!json_object_is_type(v, json_type_string))
-			return xerr_set(e, "%s: \"config_text\" must be a string", cmd);
+			return xerr_set(e, "%s: \"" CTL_ARG_CONFIG_TEXT "\" must be a string", cmd);
 		r->text = json_object_get_string(v);
 		r->len = (size_t)json_object_get_string_len(v);
-		r->file = str_arg(req, "file") ? str_arg(req, "file") : "config_text";
+		r->file =
+		    str_arg(req, CTL_ARG_FILE) ? str_arg(req, CTL_ARG_FILE) : CTL_ARG_CONFIG_TEXT;
 		return 0;
 	}
-	if (!json_object_object_get_ex(req, "config", &v) ||
+	if (!json_object_object_get_ex(req, CTL_ARG_CONFIG, &v) ||
 	    !json_object_is_type(v, json_type_object))
-		return xerr_set(e, "%s: \"config\" must be a JSON object", cmd);
+		return xerr_set(e, "%s: \"" CTL_ARG_CONFIG "\" must be a JSON object", cmd);
 	r->text = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &r->len);
 	return r->text ? 0 : xerr_set(e, "out of memory");
 }
@@ -44,18 +46,17 @@ static int request_text(struct json_object *req, struct apply_request *r, struct
  * "expect_generation"?} */
 static void submit(struct xfrmd *d, uint64_t client, struct json_object *req, bool dry_run)
 {
-	struct apply_request r = {
-	    .base_dir = str_arg(req, "base_dir"), .dry_run = dry_run, .t_received = loop_now_ms()};
+	struct apply_request r = {.base_dir = str_arg(req, CTL_ARG_BASE_DIR),
+				  .dry_run = dry_run,
+				  .t_received = loop_now_ms()};
 	struct json_object *gen;
 	struct xerr e;
 
-	if (json_object_object_get_ex(req, "expect_generation", &gen)) {
+	if (json_object_object_get_ex(req, CTL_ARG_EXPECT_GENERATION, &gen)) {
 		if (!json_object_is_type(gen, json_type_int) || json_object_get_int64(gen) < 0) {
-			ctl_server_reply_error(d->ctl, client,
-					       dry_run ? "plan: \"expect_generation\" must be a "
-							 "non-negative integer"
-						       : "apply: \"expect_generation\" must be a "
-							 "non-negative integer");
+			xerr_set(&e, "%s: \"%s\" must be a non-negative integer",
+				 dry_run ? CTL_CMD_PLAN : CTL_CMD_APPLY, CTL_ARG_EXPECT_GENERATION);
+			ctl_server_reply_error(d->ctl, client, e.msg);
 			return;
 		}
 		r.expect_generation = true;
@@ -78,7 +79,7 @@ static void cmd_plan(struct xfrmd *d, uint64_t client, struct json_object *req)
 static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
-	struct json_object *st = status_reply(d, str_arg(req, "connection"), &e);
+	struct json_object *st = status_reply(d, str_arg(req, CTL_ARG_CONNECTION), &e);
 
 	if (!st) {
 		ctl_server_reply_error(d->ctl, client, e.msg);
@@ -92,15 +93,16 @@ static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *re
 {
 	struct json_object *r = json_object_new_object();
 
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	json_object_object_add(r, "version", json_object_new_string(XFRMD_VERSION));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
+	json_object_object_add(r, CTL_REPLY_VERSION, json_object_new_string(XFRMD_VERSION));
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
 }
 
-/* routes: from routes_build (NULL: failed, e says why). */
-static void reply_routes(struct xfrmd *d, uint64_t client, struct json_object *routes,
-			 const struct xerr *e)
+/* routes: from routes_build (NULL: failed, e says why); the reply takes
+ * it. */
+static void reply_routes_take(struct xfrmd *d, uint64_t client, struct json_object *routes,
+			      const struct xerr *e)
 {
 	struct json_object *r;
 
@@ -109,8 +111,8 @@ static void reply_routes(struct xfrmd *d, uint64_t client, struct json_object *r
 		return;
 	}
 	r = json_object_new_object();
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	json_object_object_add(r, "routes", routes);
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
+	json_object_object_add(r, CTL_REPLY_ROUTES, routes);
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
 }
@@ -118,29 +120,31 @@ static void reply_routes(struct xfrmd *d, uint64_t client, struct json_object *r
 static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
-	struct json_object *routes = routes_build(d, str_arg(req, "connection"), &e);
+	struct json_object *routes = routes_build(d, str_arg(req, CTL_ARG_CONNECTION), &e);
 
-	reply_routes(d, client, routes, &e);
+	reply_routes_take(d, client, routes, &e);
 }
 
 /* {"cmd": "route", "action": "publish"|"unpublish", "connection", "prefix"?} */
 static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
-	const char *action = str_arg(req, "action"), *conn = str_arg(req, "connection");
+	const char *action = str_arg(req, CTL_ARG_ACTION), *conn = str_arg(req, CTL_ARG_CONNECTION);
 	struct xerr e;
 	bool publish;
 
-	if (!action || (strcmp(action, "publish") && strcmp(action, "unpublish"))) {
+	if (!action || (strcmp(action, CTL_ROUTE_PUBLISH) && strcmp(action, CTL_ROUTE_UNPUBLISH))) {
 		ctl_server_reply_error(d->ctl, client,
-				       "route: \"action\" must be publish or unpublish");
+				       CTL_CMD_ROUTE ": \"" CTL_ARG_ACTION
+						     "\" must be " CTL_ROUTE_PUBLISH
+						     " or " CTL_ROUTE_UNPUBLISH);
 		return;
 	}
-	publish = !strcmp(action, "publish");
-	if (routes_set(d, conn, str_arg(req, "prefix"), publish, &e)) {
+	publish = !strcmp(action, CTL_ROUTE_PUBLISH);
+	if (routes_set(d, conn, str_arg(req, CTL_ARG_PREFIX), publish, &e)) {
 		ctl_server_reply_error(d->ctl, client, e.msg);
 		return;
 	}
-	reply_routes(d, client, routes_build_set(d, conn, &e), &e);
+	reply_routes_take(d, client, routes_build_set(d, conn, &e), &e);
 }
 
 /* clang-format off */
@@ -149,18 +153,18 @@ static const struct {
 	command_fn fn;
 	bool root_only; /* changes state */
 } commands[] = {
-	{"apply", cmd_apply, true},
-	{"explain", explain_command, false},
-	{"export-peer", export_peer_command, false},
-	{"metrics", metrics_command, false},
-	{"monitor", events_monitor_command, false},
+	{CTL_CMD_APPLY, cmd_apply, true},
+	{CTL_CMD_EXPLAIN, explain_command, false},
+	{CTL_CMD_EXPORT_PEER, export_peer_command, false},
+	{CTL_CMD_METRICS, metrics_command, false},
+	{CTL_CMD_MONITOR, events_monitor_command, false},
 	/* root: the config may name key files the daemon reads */
-	{"plan", cmd_plan, true},
-	{"psk-show", psk_show_command, true},
-	{"route", cmd_route, true},
-	{"routes", cmd_routes, false},
-	{"status", cmd_status, false},
-	{"version", cmd_version, false},
+	{CTL_CMD_PLAN, cmd_plan, true},
+	{CTL_CMD_PSK_SHOW, psk_show_command, true},
+	{CTL_CMD_ROUTE, cmd_route, true},
+	{CTL_CMD_ROUTES, cmd_routes, false},
+	{CTL_CMD_STATUS, cmd_status, false},
+	{CTL_CMD_VERSION, cmd_version, false},
 };
 /* clang-format on */
 
@@ -168,7 +172,7 @@ void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,
 		     struct json_object *req)
 {
 	struct xfrmd *d = ctx;
-	const char *name = str_arg(req, "cmd");
+	const char *name = str_arg(req, CTL_CMD);
 	char msg[128];
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -1,12 +1,14 @@
 /*
  * Shared between the config loader's files; not for other modules.
  *
- * config.c holds every default and the enum names, config_load.c turns JSON
- * into structs, config_psk.c deals with key material (config_keyfile.c
- * reads key files), config_check.c does the semantic checks that need more
- * than one field, config_ike.c those of proposals and IKE timers, and
- * config_ident.c compares identities the way charon does;
- * config_addr.c and config_underlay.c check addresses.
+ * config.c holds every default and the enum names, config_parse.c turns a
+ * JSON object into its struct, config_load.c a document (config_reuse.c
+ * copying what an earlier config already loaded), config_psk.c deals with
+ * key material (config_keyfile.c reads key files), config_check.c does the
+ * semantic checks that need more than one field, config_ike.c those of
+ * proposals and IKE timers, and config_ident.c compares identities the way
+ * charon does; config_addr.c and config_underlay.c check addresses.
+ * Calls go one way: load -> reuse -> parse, load -> parse.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -94,7 +96,7 @@ int cfg_keyfile_load(const char *path, const char *config_dir, char *key, size_t
 int cfg_psk_file_text(const char *buf, size_t len, size_t *keylen, char *why, size_t whylen);
 
 /* One connection or the gateway from its JSON object, defaults filled
- * (config_load.c). Errors name "connections[i]..." or "gateway...". */
+ * (config_parse.c). Errors name "connections[i]..." or "gateway...". */
 struct pctx;
 struct json_object;
 int cfg_parse_conn(struct pctx *x, struct json_object *v, size_t i, const struct cfg_gateway *gw,

@@ -1,5 +1,5 @@
 /*
- * What a pre-shared key may hold, for inline keys (config_load.c) and key
+ * What a pre-shared key may hold, for inline keys (config_parse.c) and key
  * files (config_keyfile.c) alike. A rejected key is described by length,
  * position and character class only, never by its bytes.
  */

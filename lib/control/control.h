@@ -5,8 +5,20 @@
  * client sends {"cmd": NAME, ...arguments}; the daemon answers each request,
  * in order, with {"ok": true, ...} or {"ok": false, "error": MESSAGE}.
  * Requests on one connection are handled one at a time; replies may be
- * deferred while the daemon waits for charon. The full command list is in
- * README.md ("Control protocol").
+ * deferred while the daemon waits for charon. The names of the commands,
+ * their arguments and the envelope's members are control_proto.h's; the
+ * full command list is in README.md ("Control protocol").
+ *
+ * Who owns a json-c object, one rule for lib/ and cmd/: a function taking
+ * a struct json_object * borrows it; the caller keeps its reference, puts
+ * it when done, and the callee takes a reference of its own
+ * (json_object_get) for anything it keeps. A function that takes the
+ * caller's reference instead says so in its name (_take) or, where that
+ * cannot be, in its comment (json-c's own json_object_object_add and
+ * json_object_array_add take the value they add). A function returning a
+ * struct json_object * gives the caller a reference to put, unless its
+ * comment says the object is borrowed (a member of an object the caller
+ * holds, as json_object_object_get's are).
  */
 #ifndef XFRMD_CONTROL_H
 #define XFRMD_CONTROL_H

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "control_proto.h"
 #include "json_strict.h"
 #include "log.h"
 
@@ -109,8 +110,8 @@ static void client_error_and_close(struct ctl_client *c, const char *msg)
 {
 	struct json_object *r = json_object_new_object();
 
-	json_object_object_add(r, "ok", json_object_new_boolean(0));
-	json_object_object_add(r, "error", json_object_new_string(msg));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(0));
+	json_object_object_add(r, CTL_ERROR, json_object_new_string(msg));
 	client_queue(c, r);
 	json_object_put(r);
 	c->closing = true;
@@ -127,10 +128,10 @@ static struct json_object *parse_request(const char *line, struct xerr *why)
 	if (strict < 0)
 		return NULL;
 	if (!strict && json_object_is_type(req, json_type_object) &&
-	    json_object_is_type(json_object_object_get(req, "cmd"), json_type_string))
+	    json_object_is_type(json_object_object_get(req, CTL_CMD), json_type_string))
 		return req;
 	json_object_put(req);
-	xerr_set(why, "expected a JSON object with a string \"cmd\"");
+	xerr_set(why, "expected a JSON object with a string \"" CTL_CMD "\"");
 	return NULL;
 }
 
@@ -332,8 +333,8 @@ int ctl_server_reply_error(struct ctl_server *s, uint64_t client, const char *ms
 	struct json_object *r = json_object_new_object();
 	int rc;
 
-	json_object_object_add(r, "ok", json_object_new_boolean(0));
-	json_object_object_add(r, "error", json_object_new_string(msg));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(0));
+	json_object_object_add(r, CTL_ERROR, json_object_new_string(msg));
 	rc = ctl_server_reply(s, client, r);
 	json_object_put(r);
 	return rc;

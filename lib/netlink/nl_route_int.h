@@ -1,6 +1,8 @@
 /*
  * Internal to lib/netlink: what nl_route.c (single routes, dumps) and
- * nl_route_batch.c (many changes at once) share. Not part of the API.
+ * nl_route_batch.c (many changes at once) share, all in nl_route_msg.c.
+ * Not part of the API. Calls go one way: nl_route -> nl_route_batch ->
+ * nl_route_msg, nl_route -> nl_route_msg.
  */
 #ifndef XFRMD_NL_ROUTE_INT_H
 #define XFRMD_NL_ROUTE_INT_H

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern const uint32_t sha256_k[64]; /* the round constants */
+extern const uint32_t sha256_k[64]; /* the round constants (sha256_k.c) */
 
 /* For tests: true uses the portable code whatever the CPU has. */
 void sha256_set_portable(bool portable);

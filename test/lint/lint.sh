@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # lint.sh format|cppcheck|man SOURCE_DIR: the project's C stays clang-format and
 # cppcheck clean; the man pages render without a warning from man or groff.
+# lint.sh layout SOURCE_DIR BUILD_DIR: no circles of files calling each other (from
+# the build's objects: run it after the build), cmd/xfrmd's files short and in its
+# file map (layout.py).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 cd "$2"
 mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find cmd lib test -name '*.[ch]')
 case $1 in
@@ -38,8 +42,12 @@ man)
 	((bad == 0)) || exit 1
 	echo "man: $n pages render without warnings"
 	;;
+layout)
+	[ -n "${3:-}" ] || { echo "usage: lint.sh layout SOURCE_DIR BUILD_DIR" >&2; exit 2; }
+	python3 "$here/layout.py" . "$3"
+	;;
 *)
-	echo "usage: lint.sh format|cppcheck|man SOURCE_DIR" >&2
+	echo "usage: lint.sh format|cppcheck|man SOURCE_DIR | layout SOURCE_DIR BUILD_DIR" >&2
 	exit 2
 	;;
 esac
