@@ -262,9 +262,6 @@ void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 /* export.c: the mirror config for the other end of a connection. */
 void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
-/* status.c */
-struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
-
 /* runtime.c */
 /* Rebuilds the runtime after d->running changed, keeping what is known of
  * tunnels that stay. */
@@ -360,7 +357,6 @@ int reaction_rt_parse(const char *arg, int *prio);
 int reaction_rt_set(int prio, struct xerr *e);
 
 /* metrics.c */
-char *metrics_text(struct json_object *status); /* malloc'd; NULL: out of memory */
 void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* explain.c */
