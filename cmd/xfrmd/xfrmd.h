@@ -242,7 +242,7 @@ char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generati
 		 size_t *config_len, struct xerr *e);
 
 /* plan.c: what an apply would do, for operators and CI (xfrmctl plan). */
-struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
+struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *desired,
 				struct json_object *doc, const struct rc_plan *plan);
 /* A connection's object in a config document, by name (NULL: none). */
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
