@@ -15,6 +15,9 @@
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
+ *   explain.c      `xfrmctl explain`: what the kernel does with one packet;
+ *                  explain_route.c the route lookup, explain_policy.c XFRM
+ *                  policies and SAs, explain_json.c the answer (explain_int.h)
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
