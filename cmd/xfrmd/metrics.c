@@ -39,7 +39,8 @@ static int routes_fill(struct report *r, struct json_object *routes)
 	return 0;
 }
 
-/* The metrics text (malloc'd), or NULL: e says why. */
+/* The metrics text (malloc'd), or NULL: e says why. d is not const only
+ * because routes_build's is not (it reads the daemon only). */
 static char *metrics_text(struct xfrmd *d, struct xerr *e)
 {
 	struct report r;

@@ -1,8 +1,8 @@
 /*
  * Status reports: the running config joined with charon's SAs and the
  * kernel's SA counters, collected into the typed report (lib/report), which
- * renders the status JSON and the metrics. This is the only part of a
- * report that reads daemon state. Counters come from the kernel (one
+ * renders the status JSON and the metrics: of the status report, only
+ * this file reads daemon state. Counters come from the kernel (one
  * netlink dump per report) because charon's are only as fresh as its last
  * query. Nothing asks charon: its SAs come from the table the SA list
  * refresh keeps. Both tables are indexed once per report (sa_index.h), so a
