@@ -273,10 +273,12 @@ static char *swanctl_conf(const struct cfg_connection *c)
 	return buf;
 }
 
-/* {"cmd": "export-peer", "connection": NAME} */
-void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+/* {"cmd": "export-peer", "connection": NAME}: the reply, or NULL (e says
+ * why). Reads the daemon only. */
+static struct json_object *export_peer(const struct xfrmd *d, struct json_object *req,
+				       struct xerr *e)
 {
-	struct json_object *name = NULL, *r, *doc, *running, *notes = json_object_new_array();
+	struct json_object *name = NULL, *r, *doc, *running, *notes;
 	const struct cfg_connection *c = NULL;
 	char *conf;
 
@@ -284,32 +286,40 @@ void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *r
 	    json_object_is_type(name, json_type_string) && d->running)
 		c = cfg_find_conn(d->running, json_object_get_string(name));
 	if (!c) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg),
-			 "export-peer: no connection '%.64s' in the running config",
+		xerr_set(e, "export-peer: no connection '%.64s' in the running config",
 			 name ? json_object_get_string(name) : "");
-		ctl_server_reply_error(d->ctl, client, msg);
-		json_object_put(notes);
-		return;
+		return NULL;
 	}
+	notes = json_object_new_array();
 	running = plan_running_doc(d);
 	doc = mirror_doc(c, plan_doc_conn(running, c->name), notes);
 	json_object_put(running); /* mirror_doc copied what it needed */
 	conf = swanctl_conf(c);
 	if (!doc || !conf) {
-		ctl_server_reply_error(d->ctl, client, "export-peer: out of memory");
+		xerr_set(e, "export-peer: out of memory");
 		json_object_put(doc);
 		json_object_put(notes);
 		free(conf);
-		return;
+		return NULL;
 	}
 	r = json_object_new_object();
 	json_object_object_add(r, "ok", json_object_new_boolean(1));
 	json_object_object_add(r, "xfrmd", doc);
 	json_object_object_add(r, "swanctl", json_object_new_string(conf));
 	json_object_object_add(r, "notes", notes);
+	free(conf);
+	return r;
+}
+
+void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct xerr e;
+	struct json_object *r = export_peer(d, req, &e);
+
+	if (!r) {
+		ctl_server_reply_error(d->ctl, client, e.msg);
+		return;
+	}
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
-	free(conf);
 }

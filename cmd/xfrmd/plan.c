@@ -111,7 +111,7 @@ static void add_conn(struct json_object *arr, const char *name, const char *chan
 }
 
 /* Connections in the desired config's order, then the removed ones. */
-static struct json_object *conn_changes(struct xfrmd *d, const struct cfg_config *desired,
+static struct json_object *conn_changes(const struct xfrmd *d, const struct cfg_config *desired,
 					struct json_object *run_doc, struct json_object *doc,
 					const struct rc_plan *p, size_t *n_changed)
 {
@@ -161,7 +161,7 @@ static struct route_obj *routes_alloc(const struct cfg_connection *c, size_t *n)
 	return objs;
 }
 
-static bool find_route(struct xfrmd *d, const struct cfg_connection *c,
+static bool find_route(const struct xfrmd *d, const struct cfg_connection *c,
 		       const struct route_obj *objs, size_t n, const struct prefix *p,
 		       struct route_side *out)
 {
@@ -189,7 +189,7 @@ static void add_route(struct json_object *arr, const struct route_side *s, const
 }
 
 /* One side's routes against the other's: from `a` to `b`, or removed. */
-static void route_changes_of(struct xfrmd *d, const struct cfg_config *a,
+static void route_changes_of(const struct xfrmd *d, const struct cfg_config *a,
 			     const struct cfg_config *b, bool a_is_desired, struct json_object *arr,
 			     size_t *n_changed)
 {
@@ -226,7 +226,7 @@ static void route_changes_of(struct xfrmd *d, const struct cfg_config *a,
 	}
 }
 
-struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
+struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *desired,
 				struct json_object *doc, const struct rc_plan *plan)
 {
 	struct json_object *r = json_object_new_object(), *routes = json_object_new_array();

@@ -71,12 +71,13 @@ void psk_prune(struct xfrmd *d)
 	d->psks = keep;
 }
 
-/* {"cmd": "psk-show", "connection": NAME, "tunnel": N} (root only) */
-void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+/* {"cmd": "psk-show", "connection": NAME, "tunnel": N} (root only): the
+ * reply, or NULL (e says why). Reads the daemon only. */
+static struct json_object *psk_show(const struct xfrmd *d, struct json_object *req, struct xerr *e)
 {
 	struct json_object *c, *tn, *v, *r;
 	const struct cfg_connection *conn = NULL;
-	char name[CHARON_NAME_MAX], msg[256];
+	char name[CHARON_NAME_MAX];
 	int64_t tunnel = 0;
 
 	if (json_object_object_get_ex(req, "connection", &c) &&
@@ -85,31 +86,40 @@ void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 	if (json_object_object_get_ex(req, "tunnel", &tn) && json_object_is_type(tn, json_type_int))
 		tunnel = json_object_get_int64(tn);
 	if (!conn) {
-		snprintf(msg, sizeof(msg), "psk show: no connection '%.64s' in the running config",
+		xerr_set(e, "psk show: no connection '%.64s' in the running config",
 			 c ? json_object_get_string(c) : "");
-		ctl_server_reply_error(d->ctl, client, msg);
-		return;
+		return NULL;
 	}
 	if (tunnel < 1 || (size_t)tunnel > conn->n_tunnels) {
-		snprintf(msg, sizeof(msg), "psk show: connection %s has tunnels 1 to %zu",
-			 conn->name, conn->n_tunnels);
-		ctl_server_reply_error(d->ctl, client, msg);
-		return;
+		xerr_set(e, "psk show: connection %s has tunnels 1 to %zu", conn->name,
+			 conn->n_tunnels);
+		return NULL;
 	}
 	charon_tunnel_name(conn->name, (size_t)tunnel, name, sizeof(name));
 	if (!conn->tunnels[tunnel - 1].psk_auto || !d->psks ||
 	    !json_object_object_get_ex(d->psks, name, &v)) {
-		snprintf(msg, sizeof(msg),
+		xerr_set(e,
 			 "psk show: tunnel %lld of %s has a configured key (psk or psk_file); "
 			 "only generated keys are shown",
 			 (long long)tunnel, conn->name);
-		ctl_server_reply_error(d->ctl, client, msg);
-		return;
+		return NULL;
 	}
 	log_info("psk show: generated key of %s handed to a root client", name);
 	r = json_object_new_object();
 	json_object_object_add(r, "ok", json_object_new_boolean(1));
 	json_object_object_add(r, "psk", json_object_get(v));
+	return r;
+}
+
+void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+{
+	struct xerr e;
+	struct json_object *r = psk_show(d, req, &e);
+
+	if (!r) {
+		ctl_server_reply_error(d->ctl, client, e.msg);
+		return;
+	}
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
 }

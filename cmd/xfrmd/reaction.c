@@ -3,14 +3,15 @@
  * xfrmd learns of it (charon event, kernel SA event, probe verdict) to the
  * kernel's acknowledgement of the new routes or policies. A fixed set of
  * buckets and a ring of the latest samples: O(1) per failover, no
- * allocation on that path. Shown in status ("failover_reaction") and as the
- * histogram xfrmd_failover_reaction_seconds.
+ * allocation on that path. Shown in status ("failover_reaction", from
+ * reaction_report) and as the histogram xfrmd_failover_reaction_seconds.
  */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "reaction.h"
 #include "xfrmd.h"
 
 /* 100 us .. 1 s: the target is 10 ms at p99. */
@@ -31,31 +32,50 @@ void reaction_record(struct reaction_hist *h, uint64_t us)
 	h->next = (h->next + 1) % REACTION_RECENT;
 }
 
+_Static_assert(REACTION_BUCKETS <= REPORT_BUCKETS_MAX && REACTION_RECENT <= REPORT_RECENT_MAX,
+	       "the status report holds every bucket and recent sample");
+
+void reaction_report(const struct reaction_hist *h, struct report_reaction *out)
+{
+	*out = (struct report_reaction){.count = h->count,
+					.sum_us = h->sum_us,
+					.max_us = h->max_us,
+					.n_buckets = REACTION_BUCKETS};
+	for (size_t i = 0; i < REACTION_BUCKETS; i++) {
+		out->le_us[i] = reaction_bounds_us[i];
+		out->le_count[i] = h->le[i];
+	}
+	/* Oldest first. Until the ring is full, only the slots before next hold samples. */
+	for (size_t i = 0; i < REACTION_RECENT; i++) {
+		size_t at = (h->next + i) % REACTION_RECENT;
+
+		if (h->count >= REACTION_RECENT || at < h->next)
+			out->recent_us[out->n_recent++] = h->recent_us[at];
+	}
+}
+
 #define JU64(o, k, v) json_object_object_add(o, k, json_object_new_uint64(v))
 
 struct json_object *reaction_json(const struct reaction_hist *h)
 {
 	struct json_object *o = json_object_new_object(), *b = json_object_new_array();
 	struct json_object *recent = json_object_new_array();
+	struct report_reaction r;
 
-	JU64(o, "count", h->count);
-	JU64(o, "sum_us", h->sum_us);
-	JU64(o, "max_us", h->max_us);
-	for (size_t i = 0; i < REACTION_BUCKETS; i++) {
+	reaction_report(h, &r);
+	JU64(o, "count", r.count);
+	JU64(o, "sum_us", r.sum_us);
+	JU64(o, "max_us", r.max_us);
+	for (size_t i = 0; i < r.n_buckets; i++) {
 		struct json_object *one = json_object_new_object();
 
-		JU64(one, "le_us", reaction_bounds_us[i]);
-		JU64(one, "count", h->le[i]);
+		JU64(one, "le_us", r.le_us[i]);
+		JU64(one, "count", r.le_count[i]);
 		json_object_array_add(b, one);
 	}
 	json_object_object_add(o, "buckets", b);
-	/* Oldest first. Until the ring is full, only the slots before next hold samples. */
-	for (size_t i = 0; i < REACTION_RECENT; i++) {
-		size_t at = (h->next + i) % REACTION_RECENT;
-
-		if (h->count >= REACTION_RECENT || at < h->next)
-			json_object_array_add(recent, json_object_new_uint64(h->recent_us[at]));
-	}
+	for (size_t i = 0; i < r.n_recent; i++)
+		json_object_array_add(recent, json_object_new_uint64(r.recent_us[i]));
 	json_object_object_add(o, "recent_us", recent);
 	return o;
 }

@@ -15,6 +15,9 @@
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
+ *   explain.c      `xfrmctl explain`: what the kernel does with one packet;
+ *                  explain_route.c the route lookup, explain_policy.c XFRM
+ *                  policies and SAs, explain_json.c the answer (explain_int.h)
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
@@ -242,7 +245,7 @@ char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generati
 		 size_t *config_len, struct xerr *e);
 
 /* plan.c: what an apply would do, for operators and CI (xfrmctl plan). */
-struct json_object *plan_report(struct xfrmd *d, const struct cfg_config *desired,
+struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *desired,
 				struct json_object *doc, const struct rc_plan *plan);
 /* A connection's object in a config document, by name (NULL: none). */
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
@@ -261,9 +264,6 @@ void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 
 /* export.c: the mirror config for the other end of a connection. */
 void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
-
-/* status.c */
-struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
 
 /* runtime.c */
 /* Rebuilds the runtime after d->running changed, keeping what is known of
@@ -360,7 +360,6 @@ int reaction_rt_parse(const char *arg, int *prio);
 int reaction_rt_set(int prio, struct xerr *e);
 
 /* metrics.c */
-char *metrics_text(struct json_object *status); /* malloc'd; NULL: out of memory */
 void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* explain.c */

@@ -1,0 +1,151 @@
+/*
+ * The status report as plain structs, and what is rendered from it: the
+ * status JSON (`xfrmctl status --json`, schemas/status.schema.json) and the
+ * Prometheus text (`xfrmctl metrics`). Pure: the daemon fills a report from
+ * its state (cmd/xfrmd/status.c), these functions only read it.
+ *
+ *   report.c          the connection state decision, freeing a report
+ *   report_json.c     the status JSON
+ *   report_metrics.c  the Prometheus text
+ *
+ * Strings are borrowed (const char *): a report is rendered before what it
+ * was filled from changes (one event loop turn), and never outlives it.
+ */
+#ifndef XFRMD_REPORT_H
+#define XFRMD_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prefix.h"
+
+#define REPORT_TUNNELS_MAX 2
+#define REPORT_NAME_MAX	   64 /* charon names: "xfrmd-" CONN "-t1" */
+#define REPORT_WEAK_MAX	   16
+#define REPORT_BUCKETS_MAX 16
+#define REPORT_RECENT_MAX  16
+#define REPORT_NEVER	   UINT64_MAX /* an age (ms since) of something that never happened */
+
+/* The IKE SA a tunnel runs on, as charon reported it. */
+struct report_ike {
+	const char *state;
+	uint64_t version;
+	const char *local_id, *remote_id;
+	const char *spi_i, *spi_r;
+	bool initiator, nat;
+	const char *encr_alg; /* "encryption": alg, or alg-keysize with a keysize */
+	unsigned encr_keysize;
+	const char *integ_alg, *prf_alg, *dh_group;
+	uint64_t established_s, rekey_in_s; /* aged to the report's time */
+};
+
+/* Its current CHILD_SA, counters from the kernel where it had both SAs. */
+struct report_child {
+	const char *state;
+	uint32_t spi_in, spi_out;
+	uint64_t reqid;
+	const char *encr_alg;
+	unsigned encr_keysize;
+	const char *integ_alg, *dh_group;
+	bool udp_encap;
+	uint64_t bytes_in, packets_in, bytes_out, packets_out;
+	bool kernel_counters; /* "counters": "kernel", else "charon" */
+	uint64_t installed_s, rekey_in_s;
+};
+
+/* What the probes proved: outbound only by answers to our echoes (alive,
+ * shown as "outbound_answered" too), inbound by packets on the SAs. */
+struct report_probe {
+	bool alive;
+	uint64_t sent, received, peer_answered;
+	uint64_t last_answer_ms, last_inbound_ms; /* ages; REPORT_NEVER: null */
+	bool inbound_seen;
+};
+
+/* What the daemon follows of a tunnel (when its connection has_runtime). */
+struct report_tunnel_rt {
+	uint32_t id;
+	bool healthy, carries_traffic;
+	uint64_t rekeys_ike, rekeys_child;
+	uint64_t restarts;
+	bool has_probe; /* false: probes off, no "probe" object */
+	struct report_probe probe;
+};
+
+struct report_tunnel {
+	size_t index; /* 1-based */
+	char charon_name[REPORT_NAME_MAX];
+	const char *role; /* as configured; active-active shows "active" */
+	struct ipaddr local, remote;
+	bool up; /* charon: established with an installed CHILD_SA */
+	struct report_tunnel_rt rt;
+	bool has_ike, has_child; /* false: null */
+	struct report_ike ike;
+	struct report_child child;
+};
+
+struct report_conn {
+	const char *name, *mode, *redundancy, *start;
+	bool active_active;
+	/* what allow_legacy_crypto let through; none: no "weak_algorithms" */
+	size_t n_weak;
+	struct {
+		const char *at;
+		size_t len;
+	} weak[REPORT_WEAK_MAX];
+	/* pairing: "active_tunnels" are the tunnels that carry traffic */
+	bool has_runtime;
+	uint64_t failovers, failbacks;
+	uint64_t last_failover; /* wall clock, 0: never */
+	uint64_t last_reaction_us;
+	bool fail_closed;
+	size_t n_tunnels;
+	struct report_tunnel tunnels[REPORT_TUNNELS_MAX];
+};
+
+/* Failover reaction times: cumulative buckets, the latest samples oldest first. */
+struct report_reaction {
+	uint64_t count, sum_us, max_us;
+	size_t n_buckets;
+	uint64_t le_us[REPORT_BUCKETS_MAX], le_count[REPORT_BUCKETS_MAX];
+	size_t n_recent;
+	uint64_t recent_us[REPORT_RECENT_MAX];
+};
+
+/* A route of `xfrmctl routes` (metrics only). */
+struct report_route {
+	const char *connection, *prefix, *state;
+	bool published;
+};
+
+struct report {
+	char kernel_error[512]; /* "": the kernel's SA counters were read */
+	const char *gateway, *config_hash;
+	uint64_t generation;
+	bool charon_connected;
+	const char *charon_route_conflict; /* NULL: none */
+	const char *charon_uri;
+	struct report_reaction reaction;
+	struct report_conn *conns; /* malloc'd: report_free */
+	size_t n_conns;
+	/* metrics only */
+	struct report_route *routes; /* malloc'd: report_free */
+	size_t n_routes;
+	uint64_t vici_requests, netlink_requests; /* sent since xfrmd started */
+};
+
+enum report_state { REPORT_CONNECTED, REPORT_DEGRADED, REPORT_CONNECTING, REPORT_DOWN };
+
+/* connected: every tunnel healthy (or, not followed, up); degraded: some;
+ * connecting: charon is negotiating one (an IKE SA not ESTABLISHED); down. */
+enum report_state report_conn_state(const struct report_conn *c);
+const char *report_state_name(enum report_state s);
+void report_free(struct report *r);
+
+/* The status JSON, one line (malloc'd, *len bytes); NULL: out of memory. */
+char *report_json(const struct report *r, size_t *len);
+/* The Prometheus text exposition (format 0.0.4), malloc'd; NULL: out of memory. */
+char *report_metrics(const struct report *r);
+
+#endif

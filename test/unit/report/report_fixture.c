@@ -1,0 +1,184 @@
+/* Typed reports built by hand (report_fixture.h). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_fixture.h"
+
+static void addr(struct ipaddr *a, const char *s)
+{
+	ipaddr_parse(s, a);
+}
+
+static void tunnel_1(struct report_tunnel *t)
+{
+	*t = (struct report_tunnel){.index = 1,
+				    .charon_name = "xfrmd-vpc-t1",
+				    .role = "primary",
+				    .up = true,
+				    .has_ike = true,
+				    .has_child = true};
+	addr(&t->local, "192.0.2.1");
+	addr(&t->remote, "198.51.100.1");
+	t->rt = (struct report_tunnel_rt){.id = 7,
+					  .healthy = true,
+					  .carries_traffic = true,
+					  .rekeys_ike = 1,
+					  .rekeys_child = 4,
+					  .restarts = 2,
+					  .has_probe = true};
+	t->rt.probe = (struct report_probe){.alive = true,
+					    .sent = 40,
+					    .received = 39,
+					    .peer_answered = 38,
+					    .last_answer_ms = 1200,
+					    .last_inbound_ms = REPORT_NEVER};
+	t->ike = (struct report_ike){.state = "ESTABLISHED",
+				     .version = 2,
+				     .local_id = "gw@example.com",
+				     .remote_id = "198.51.100.1",
+				     .spi_i = "1111222233334444",
+				     .spi_r = "5555666677778888",
+				     .initiator = true,
+				     .encr_alg = "AES_CBC",
+				     .encr_keysize = 256,
+				     .integ_alg = "HMAC_SHA2_256_128",
+				     .prf_alg = "PRF_HMAC_SHA2_256",
+				     .dh_group = "CURVE_25519",
+				     .established_s = 600,
+				     .rekey_in_s = 3000};
+	t->child = (struct report_child){.state = "INSTALLED",
+					 .spi_in = 0xc1,
+					 .spi_out = 0xabcdef12,
+					 .reqid = 100007,
+					 .encr_alg = "AES_GCM_16",
+					 .integ_alg = "",
+					 .dh_group = "",
+					 .udp_encap = true,
+					 .bytes_in = 1000,
+					 .packets_in = 10,
+					 .bytes_out = 2000,
+					 .packets_out = 20,
+					 .kernel_counters = true,
+					 .installed_s = 500,
+					 .rekey_in_s = 0};
+}
+
+static void tunnel_2(struct report_tunnel *t)
+{
+	*t = (struct report_tunnel){
+	    .index = 2, .charon_name = "xfrmd-vpc-t2", .role = "standby", .has_ike = true};
+	addr(&t->local, "192.0.2.2");
+	addr(&t->remote, "198.51.100.2");
+	t->rt = (struct report_tunnel_rt){.id = 9};
+	t->ike = (struct report_ike){.state = "CONNECTING",
+				     .version = 2,
+				     .local_id = "",
+				     .remote_id = "",
+				     .spi_i = "aaaa",
+				     .spi_r = "0000",
+				     .encr_alg = "",
+				     .integ_alg = "",
+				     .prf_alg = "",
+				     .dh_group = ""};
+}
+
+void fx_report(struct report *r)
+{
+	struct report_conn *c = calloc(1, sizeof(*c));
+
+	*r = (struct report){.gateway = "gw-1",
+			     .config_hash = "abc",
+			     .generation = 7,
+			     .charon_connected = true,
+			     .charon_uri = "unix:///run/charon.vici",
+			     .conns = c,
+			     .n_conns = 1};
+	r->reaction = (struct report_reaction){.count = 3,
+					       .sum_us = 1600080,
+					       .max_us = 900000,
+					       .n_buckets = 2,
+					       .le_us = {100, 1000000},
+					       .le_count = {1, 3},
+					       .n_recent = 3,
+					       .recent_us = {80, 900000, 700000}};
+	*c = (struct report_conn){.name = "vpc",
+				  .mode = "route",
+				  .redundancy = "active-standby",
+				  .start = "immediate",
+				  .has_runtime = true,
+				  .failovers = 2,
+				  .failbacks = 1,
+				  .last_failover = 1700000000,
+				  .last_reaction_us = 850,
+				  .fail_closed = true,
+				  .n_tunnels = 2};
+	tunnel_1(&c->tunnels[0]);
+	tunnel_2(&c->tunnels[1]);
+}
+
+/* The end of the JSON value starting at p. */
+static const char *value_end(const char *p)
+{
+	int depth = 0;
+	bool str = false;
+
+	for (; *p; p++) {
+		if (str) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				str = false;
+			if (!str && !depth)
+				return p + 1;
+			continue;
+		}
+		if (*p == '"')
+			str = true;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (!depth)
+				return p;
+			if (!--depth)
+				return p + 1;
+		} else if (*p == ',' && !depth)
+			return p;
+	}
+	return p;
+}
+
+char *fx_value(const char *at)
+{
+	const char *end;
+	char *out;
+
+	if (!at)
+		return NULL;
+	end = value_end(at);
+	out = malloc((size_t)(end - at) + 1);
+	if (out) {
+		memcpy(out, at, (size_t)(end - at));
+		out[end - at] = '\0';
+	}
+	return out;
+}
+
+char *fx_member(const char *json, const char *key)
+{
+	char pat[128];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	at = strstr(json, pat);
+	return at ? fx_value(at + strlen(pat)) : NULL;
+}
+
+char *fx_tunnel(const char *json, size_t index)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "{\"index\":%zu,", index);
+	return fx_value(strstr(json, pat));
+}

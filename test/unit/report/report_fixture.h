@@ -1,0 +1,35 @@
+/*
+ * Typed reports built by hand for the renderers' tests:
+ *
+ *   gateway     "gw-1", generation 7, hash "abc", charon connected at
+ *               "unix:///run/charon.vici", no kernel error, no conflict;
+ *               reaction: buckets 100 us (1) and 1 s (3), samples 80, 900000,
+ *               700000 (count 3, sum 1600080 us, max 900000)
+ *   connection  "vpc", route mode, active-standby, start immediate,
+ *               followed (failovers 2, failbacks 1, last_failover 1700000000,
+ *               last_reaction_us 850, fail closed)
+ *   tunnel 1    primary, 192.0.2.1 -> 198.51.100.1, id 7, healthy, carries
+ *               traffic, up; IKE ESTABLISHED and an INSTALLED CHILD_SA with
+ *               kernel counters; probes on (answered 1200 ms ago, inbound
+ *               never seen)
+ *   tunnel 2    standby, 192.0.2.2 -> 198.51.100.2, id 9, not healthy; IKE
+ *               CONNECTING, no CHILD_SA; probes off
+ */
+#ifndef XFRMD_REPORT_FIXTURE_H
+#define XFRMD_REPORT_FIXTURE_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+/* One connection (r->conns is malloc'd: report_free). */
+void fx_report(struct report *r);
+/* The text of the JSON value (object, array, string or scalar, as
+ * written) starting at `at`, malloc'd; NULL: at is NULL. */
+char *fx_value(const char *at);
+/* The value of the first member named `key`; NULL: none. */
+char *fx_member(const char *json, const char *key);
+/* The object of the tunnel with this index; NULL: none. */
+char *fx_tunnel(const char *json, size_t index);
+
+#endif
