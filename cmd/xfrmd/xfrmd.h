@@ -12,6 +12,9 @@
  *                  policies sent to the kernel (forward_prune.c removes
  *                  what is no longer wanted, stale_sas.c SAs a dead charon
  *                  left, charon_routes.c checks charon's table 220)
+ *   route_objs.c   a connection's routes as objects (prefix, table, metric,
+ *                  published or not), for forward.c, routes.c and plan.c
+ *   routes.c       the route report and the operator's publish choices
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
@@ -318,7 +321,7 @@ void forward_prune_sas_forget(void);
 int probe_path_sync(struct xfrmd *d, bool full, struct xerr *e);
 bool probe_path_owns_table(const struct xfrmd *d, uint32_t table);
 
-/* routes.c */
+/* route_objs.c */
 struct route_obj {
 	struct prefix prefix;
 	uint32_t table, metric;
@@ -327,8 +330,12 @@ struct route_obj {
 /* A connection's routes: its remote prefixes, then override-only prefixes. */
 size_t routes_count(const struct cfg_connection *c);
 size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max);
+/* All of them in a new array (free it), *n of them; NULL (*n = 0): out of memory. */
+struct route_obj *route_objs_alloc(const struct cfg_connection *c, size_t *n);
 bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 		      const struct route_obj *r);
+
+/* routes.c: the route report and the operator's publish choices. */
 struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
