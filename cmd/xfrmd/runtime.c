@@ -412,6 +412,26 @@ void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_
 	}
 }
 
+void runtime_charon_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg)
+{
+	bool child = !strcmp(event, "child-rekey");
+
+	if (!child && strcmp(event, "ike-rekey"))
+		return;
+	for (const struct vici_node *n = msg->child; n; n = n->next) {
+		struct conn_rt *c;
+		struct tunnel_rt *t;
+
+		if (n->type != VICI_NODE_SECTION || !(t = runtime_tunnel(d, n->name, &c)))
+			continue;
+		if (child)
+			t->rekeys.child++;
+		else
+			t->rekeys.ike++;
+		events_rekey(c, tunnel_index(c, t), child);
+	}
+}
+
 void runtime_charon_table(struct xfrmd *d)
 {
 	/* The first list since start: tunnels charon has up were carrying

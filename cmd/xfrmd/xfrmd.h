@@ -2,7 +2,10 @@
  * xfrmd's state and the seams between its files:
  *   main.c         options, start-up, signals
  *   instance_lock.c  one daemon per state directory and control socket
- *   charon_link.c  the VICI connection: connect/reconnect, events, SA table
+ *   wiring.c       connects the layers: charon_link's callbacks to the
+ *                  apply, runtime and events calls that act on them
+ *   charon_link.c  the VICI connection: connect/reconnect, events, list-sas
+ *   sa_table.c     charon's IKE SAs as listed, by tunnel name
  *   apply.c        apply jobs: plan, execute against charon, roll back
  *   state.c        the applied config on disk
  *   status.c       status reports (charon's SAs + kernel counters)
@@ -44,6 +47,7 @@
 struct apply_job;
 struct sa_refresh;
 struct probe;
+struct charon_link_ops;
 
 struct xfrmd_options {
 	const char *control_path;
@@ -136,6 +140,8 @@ struct xfrmd {
 
 	/* charon */
 	struct vici_client *vici;
+	const struct charon_link_ops *link_ops; /* what charon_link.c reports to */
+	void *link_ctx;
 	struct loop_io *vici_io;
 	struct loop_timer *reconnect_timer, *refresh_timer, *resync_timer;
 	uint64_t reconnect_delay_ms;
@@ -191,8 +197,30 @@ struct xfrmd {
 	struct reaction_hist reactions;
 };
 
-/* charon_link.c */
-int charon_link_start(struct xfrmd *d);
+/* charon_link.c: reports what happens on the VICI connection through
+ * these, in this order of a connection's life, each with the ctx given at
+ * start; it calls nothing above it. */
+struct charon_link_ops {
+	/* Events registered: charon takes requests (the first list-sas follows). */
+	void (*connected)(void *ctx);
+	/* Re-apply the running config: after connected's list-sas went out,
+	 * and every resync interval while no apply is busy. */
+	void (*resync)(void *ctx);
+	bool (*busy)(void *ctx);
+	/* After each periodic resync: bring up start-immediate tunnels. */
+	void (*keep_up)(void *ctx);
+	/* An event but list-sa: ike-updown, child-updown, ike-rekey, child-rekey. */
+	void (*event)(void *ctx, const char *name, const struct vici_node *msg);
+	/* A list-sas answered (d->sas is its table now): SAs of xfrmd's tunnels
+	 * added before `before` (wall clock) and not listed may be stale. True:
+	 * list again soon, to confirm. */
+	bool (*listed)(void *ctx, time_t before);
+	/* d->sas changed: after listed, or emptied because the connection went. */
+	void (*table)(void *ctx);
+	/* The connection was lost (why); table follows, then reconnecting. */
+	void (*lost)(void *ctx, const char *why);
+};
+int charon_link_start(struct xfrmd *d, const struct charon_link_ops *ops, void *ctx);
 void charon_link_stop(struct xfrmd *d);
 /* Queue a request; keeps the loop's write interest in step with the client. */
 int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
@@ -209,6 +237,8 @@ int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
 /* Deletes IKE SA ike_id (0: none known) of tunnel `name` at once and
  * initiates the tunnel again (replies not awaited). */
 int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xerr *e);
+
+/* sa_table.c: charon's IKE SAs (d->sas) by tunnel name. */
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name);
 /* The IKE SAs of one name in turn: pass NULL first, then the last result. */
 const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
@@ -216,6 +246,10 @@ const struct charon_ike *sa_table_next(const struct sa_table *t, const char *nam
 /* The IKE SA a tunnel runs on: the newest usable one, else the newest. */
 const struct charon_ike *sa_table_best(const struct sa_table *t, const char *name);
 void sa_table_clear(struct sa_table *t);
+void sa_table_add(struct sa_table *t, const struct charon_ike *ike); /* dropped: out of memory */
+
+/* wiring.c: charon_link's reports handed to apply.c, runtime.c, events.c. */
+extern const struct charon_link_ops wiring_charon_ops; /* ctx: the struct xfrmd */
 
 /* apply.c */
 struct apply_request {
@@ -276,6 +310,9 @@ void runtime_free(struct xfrmd *d);
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
 /* Health inputs; each recomputes pairing and reprograms the kernel. */
 void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg);
+/* ike-rekey / child-rekey (others are ignored): counted per tunnel, and told
+ * to monitors. */
+void runtime_charon_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
 void runtime_charon_table(struct xfrmd *d); /* after a list-sas refresh */
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi);
 /* The kernel wants an SA between these addresses (on-traffic start). */
@@ -355,8 +392,8 @@ void events_active(struct conn_rt *c, const char *why);
 void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms);
 void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged);
 void events_charon(struct xfrmd *d, bool connected, const char *why);
-/* ike-rekey / child-rekey: counts them per tunnel and emits "rekey". */
-void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
+/* charon rekeyed tunnel t's CHILD_SA (child) or IKE SA: "rekey". */
+void events_rekey(const struct conn_rt *c, size_t t, bool child);
 
 /* reaction.c */
 extern const uint64_t reaction_bounds_us[REACTION_BUCKETS];
