@@ -10,7 +10,9 @@
  *   state.c        the applied config on disk
  *   status.c       status reports (charon's SAs + kernel counters)
  *   commands.c     control-socket requests
- *   runtime.c      per-connection pairing state and tunnel health
+ *   runtime.c      per-connection pairing state and tunnel health, with
+ *                  tunnel_ids.c, sa_events.c, probe_rt.c, health_rt.c and
+ *                  tunnel_restart.c (runtime_int.h says which owns what)
  *   forward.c      the kernel side: lib/kplan's links, routes and XFRM
  *                  policies sent to the kernel (forward_prune.c removes
  *                  what is no longer wanted, stale_sas.c SAs a dead charon
@@ -82,7 +84,7 @@ struct tunnel_rt {
 		uint64_t ike, child;
 	} rekeys; /* charon's rekey events */
 	/* Stale tunnel: SAs up, probes unanswered for probe_restart_after:
-	 * its IKE SA is deleted and initiated again (runtime.c). */
+	 * its IKE SA is deleted and initiated again (tunnel_restart.c). */
 	struct loop_timer *stale_timer;
 	uint64_t stale_delay_ms; /* the next restart's wait; 0: the first */
 	uint64_t stale_armed_ms; /* when the unanswered spell was noticed */
@@ -302,13 +304,14 @@ void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *r
 /* status.c */
 struct json_object *status_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
 
-/* runtime.c */
+/* runtime.c (runtime_int.h says which file has the others) */
 /* Rebuilds the runtime after d->running changed, keeping what is known of
  * tunnels that stay. */
 int runtime_rebuild(struct xfrmd *d, struct xerr *e);
 void runtime_free(struct xfrmd *d);
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
-/* Health inputs; each recomputes pairing and reprograms the kernel. */
+/* Health inputs (sa_events.c, probe_rt.c); each recomputes pairing and
+ * reprograms the kernel. */
 void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg);
 /* ike-rekey / child-rekey (others are ignored): counted per tunnel, and told
  * to monitors. */
@@ -317,10 +320,11 @@ void runtime_charon_table(struct xfrmd *d); /* after a list-sas refresh */
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi);
 /* The kernel wants an SA between these addresses (on-traffic start). */
 void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst);
-/* Start-immediate tunnels without any IKE SA get initiated (periodic). */
-void runtime_keep_up(struct xfrmd *d);
 void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok);
-/* Gives ids to desired tunnels: kept by name, new ones the lowest free. */
+/* tunnel_restart.c: start-immediate tunnels without any IKE SA get
+ * initiated (periodic). */
+void runtime_keep_up(struct xfrmd *d);
+/* tunnel_ids.c: gives ids to desired tunnels: kept by name, new ones the lowest free. */
 int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
 /* Forgets ids of tunnels the running config no longer has. */
 void runtime_prune_ids(struct xfrmd *d);
