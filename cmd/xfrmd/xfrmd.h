@@ -6,7 +6,9 @@
  *                  apply, runtime and events calls that act on them
  *   charon_link.c  the VICI connection: connect/reconnect, events, list-sas
  *   sa_table.c     charon's IKE SAs as listed, by tunnel name
- *   apply.c        apply jobs: plan, execute against charon, roll back
+ *   apply.c        apply jobs: plan, execute against charon, roll back, with
+ *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
+ *                  and apply_reply.c (apply_int.h says which owns what)
  *   state.c        the applied config on disk
  *   status.c       status reports (charon's SAs + kernel counters)
  *   commands.c     control-socket requests
@@ -253,7 +255,7 @@ void sa_table_add(struct sa_table *t, const struct charon_ike *ike); /* dropped:
 /* wiring.c: charon_link's reports handed to apply.c, runtime.c, events.c. */
 extern const struct charon_link_ops wiring_charon_ops; /* ctx: the struct xfrmd */
 
-/* apply.c */
+/* apply.c (apply_resync too; apply_cancel_all, apply_busy: apply_queue.c) */
 struct apply_request {
 	const char *text; /* the document */
 	size_t len;
