@@ -25,6 +25,10 @@
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
+ * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,
+ * forward.c, events.c and the leaves (sa_table.c, route_objs.c, ...); what
+ * a lower file reports goes up through callbacks (struct charon_link_ops),
+ * never by calling the file above.
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
