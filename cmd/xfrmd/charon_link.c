@@ -1,6 +1,9 @@
 /* The VICI connection to charon: it is expected to come and go (charon
  * restarts), so connecting, registering for events and resynchronising are
- * one path that runs at start and after every loss. */
+ * one path that runs at start and after every loss. What happens on it goes
+ * up through the callbacks registered at start (struct charon_link_ops,
+ * wired in wiring.c); this file calls nothing above it. The SA table it
+ * fills is sa_table.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,59 +55,6 @@ int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, v
 	return rc;
 }
 
-const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->ike[i].name, name))
-			return &t->ike[i];
-	return NULL;
-}
-
-/* charon may hold two IKE SAs for a tunnel (both ends initiated at once):
- * the tunnel is up if any of them is, on the newest such. */
-const struct charon_ike *sa_table_best(const struct sa_table *t, const char *name)
-{
-	const struct charon_ike *best = NULL;
-
-	for (const struct charon_ike *ike = sa_table_next(t, name, NULL); ike;
-	     ike = sa_table_next(t, name, ike)) {
-		bool usable = charon_ike_usable(ike), best_usable = charon_ike_usable(best);
-
-		if (!best || (usable && !best_usable) ||
-		    (usable == best_usable && ike->uniqueid > best->uniqueid))
-			best = ike;
-	}
-	return best;
-}
-
-const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
-				       const struct charon_ike *prev)
-{
-	for (size_t i = prev ? (size_t)(prev - t->ike) + 1 : 0; i < t->n; i++)
-		if (!strcmp(t->ike[i].name, name))
-			return &t->ike[i];
-	return NULL;
-}
-
-void sa_table_clear(struct sa_table *t)
-{
-	t->n = 0;
-}
-
-static void sa_table_add(struct sa_table *t, const struct charon_ike *ike)
-{
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-		struct charon_ike *n = realloc(t->ike, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		t->ike = n;
-		t->cap = cap;
-	}
-	t->ike[t->n++] = *ike;
-}
-
 /* list-sas streams into a fresh table that replaces the old one on reply. */
 struct sa_refresh {
 	struct xfrmd *d;
@@ -150,11 +100,11 @@ static void on_list_sas_done(void *ctx, enum vici_status st, const struct vici_n
 	free(d->sas.ike);
 	d->sas = r->fresh;
 	/* 2 s of margin: the kernel's add time has whole seconds. */
-	if (forward_prune_sas(d, r->asked - 2) && !loop_timer_armed(d->prune_timer))
+	if (d->link_ops->listed(d->link_ctx, r->asked - 2) && !loop_timer_armed(d->prune_timer))
 		loop_timer_arm(d->prune_timer, PRUNE_CONFIRM_MS);
 	free(r);
 	/* Events may have been missed (or xfrmd just started): converge. */
-	runtime_charon_table(d);
+	d->link_ops->table(d->link_ctx);
 }
 
 static void refresh_sas(void *ctx)
@@ -198,12 +148,9 @@ static void on_event(void *ctx, const char *event, const struct vici_node *msg)
 		on_list_sa(d, msg);
 		return;
 	}
-	if (!strcmp(event, "ike-updown") || !strcmp(event, "child-updown")) {
+	if (!strcmp(event, "ike-updown") || !strcmp(event, "child-updown"))
 		log_updown(event, msg);
-		/* Straight to the pairing: failover must not wait for list-sas. */
-		runtime_charon_event(d, event, msg);
-	}
-	events_rekey(d, event, msg);
+	d->link_ops->event(d->link_ctx, event, msg);
 	if (!loop_timer_armed(d->refresh_timer))
 		loop_timer_arm(d->refresh_timer, REFRESH_DELAY_MS);
 }
@@ -212,9 +159,9 @@ static void periodic_resync(void *ctx)
 {
 	struct xfrmd *d = ctx;
 
-	if (d->charon_ready && !apply_busy(d)) {
-		apply_resync(d);
-		runtime_keep_up(d);
+	if (d->charon_ready && !d->link_ops->busy(d->link_ctx)) {
+		d->link_ops->resync(d->link_ctx);
+		d->link_ops->keep_up(d->link_ctx);
 	}
 	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);
 }
@@ -243,7 +190,7 @@ static void drop_connection(struct xfrmd *d)
 	loop_timer_stop(d->resync_timer);
 	sa_table_clear(&d->sas);
 	/* Nobody rekeys or repairs tunnels now: treat them as down (fail closed). */
-	runtime_charon_table(d);
+	d->link_ops->table(d->link_ctx);
 }
 
 static void on_close(void *ctx, const char *reason)
@@ -251,7 +198,7 @@ static void on_close(void *ctx, const char *reason)
 	struct xfrmd *d = ctx;
 
 	log_warn("charon connection lost (%s): %s; reconnecting", d->vici_uri, reason);
-	events_charon(d, false, reason);
+	d->link_ops->lost(d->link_ctx, reason);
 	drop_connection(d);
 	schedule_reconnect(d);
 }
@@ -282,9 +229,9 @@ static void on_registered(void *ctx, enum vici_status st, const struct vici_node
 	else
 		log_info("connected to charon at %s", d->vici_uri);
 	d->vici_down_since_ms = 0;
-	events_charon(d, true, NULL);
+	d->link_ops->connected(d->link_ctx);
 	refresh_sas(d);
-	apply_resync(d);
+	d->link_ops->resync(d->link_ctx);
 	loop_timer_arm(d->resync_timer, RESYNC_INTERVAL_MS);
 }
 
@@ -412,8 +359,10 @@ int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xe
 	return rc;
 }
 
-int charon_link_start(struct xfrmd *d)
+int charon_link_start(struct xfrmd *d, const struct charon_link_ops *ops, void *ctx)
 {
+	d->link_ops = ops;
+	d->link_ctx = ctx;
 	d->vici = vici_client_new(on_event, on_close, d);
 	/* charon answers in order: an apply sends its steps without waiting
 	 * for each reply (a round trip per step made 1,000 tunnels slow). */
@@ -439,7 +388,6 @@ void charon_link_stop(struct xfrmd *d)
 	loop_timer_free(d->refresh_timer);
 	loop_timer_free(d->resync_timer);
 	loop_timer_free(d->prune_timer);
-	forward_prune_sas_forget();
 	free(d->sas.ike);
 	d->vici = NULL;
 	d->reconnect_timer = d->refresh_timer = d->resync_timer = d->prune_timer = NULL;

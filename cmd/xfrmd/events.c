@@ -3,13 +3,12 @@
  * to every client that sent "monitor". Such a request never gets its final
  * reply; the client stays subscribed until it disconnects, or until the
  * control server drops it for not reading (its output limit). Callers in
- * runtime.c, apply.c and charon_link.c make one call each; the fields are
- * built here. charon's rekey events are also counted here, per tunnel, for
- * status and metrics.
+ * the runtime files, apply.c and wiring.c make one call each, with plain
+ * values; the fields are built here. It reads the daemon's state and
+ * changes none of it but the list of monitors, and knows no VICI.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "xfrmd.h"
@@ -176,25 +175,10 @@ void events_charon(struct xfrmd *d, bool connected, const char *why)
 	events_emit(d, connected ? "charon-connected" : "charon-disconnected", o);
 }
 
-void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg)
+void events_rekey(const struct conn_rt *c, size_t t, bool child)
 {
-	bool child = !strcmp(event, "child-rekey");
+	struct json_object *o = tunnel_fields(c, t, NULL);
 
-	if (!child && strcmp(event, "ike-rekey"))
-		return;
-	for (const struct vici_node *n = msg->child; n; n = n->next) {
-		struct conn_rt *c;
-		struct tunnel_rt *t;
-		struct json_object *o;
-
-		if (n->type != VICI_NODE_SECTION || !(t = runtime_tunnel(d, n->name, &c)))
-			continue;
-		if (child)
-			t->rekeys.child++;
-		else
-			t->rekeys.ike++;
-		o = tunnel_fields(c, (size_t)(t - c->t), NULL);
-		JSTR(o, "sa", child ? "child" : "ike");
-		events_emit(d, "rekey", o);
-	}
+	JSTR(o, "sa", child ? "child" : "ike");
+	events_emit(c->d, "rekey", o);
 }

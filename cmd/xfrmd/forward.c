@@ -18,29 +18,6 @@
 #include "nl_kernel.h"
 #include "xfrmd.h"
 
-struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_connection *cfg,
-					size_t *n)
-{
-	size_t max = routes_count(cfg);
-	struct route_obj *o = calloc(max + 1, sizeof(*o));
-	struct kp_route_obj *r = calloc(max + 1, sizeof(*r));
-
-	*n = 0;
-	if (!o || !r) {
-		free(o);
-		free(r);
-		return NULL;
-	}
-	*n = routes_of(cfg, o, max);
-	for (size_t i = 0; i < *n; i++)
-		r[i] = (struct kp_route_obj){.prefix = o[i].prefix,
-					     .table = o[i].table,
-					     .metric = o[i].metric,
-					     .published = d && routes_published(d, cfg, &o[i])};
-	free(o);
-	return r;
-}
-
 /* The planner's inputs but routes and the underlay path, which cost
  * lookups: only the route changes need them. */
 static void conn_input(const struct conn_rt *c, struct kp_conn *in)

@@ -6,8 +6,8 @@
 #include "kplan.h"
 #include "xfrmd.h"
 
-/* cfg's routes (routes_of) with their publish choices (d NULL: none
- * published); *n of them. NULL: out of memory. */
+/* route_objs.c: cfg's routes (routes_of) with their publish choices (d
+ * NULL: none published); *n of them. NULL: out of memory. */
 struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_connection *cfg,
 					size_t *n);
 

@@ -214,7 +214,7 @@ static int start(struct xfrmd *d, struct xerr *e)
 	/* Tunnels count as down until charon says otherwise: fail closed now. */
 	if (runtime_rebuild(d, e))
 		log_err("kernel: %s", e->msg);
-	if (charon_link_start(d))
+	if (charon_link_start(d, &wiring_charon_ops, d))
 		return xerr_set(e, "out of memory");
 	return 0;
 }
@@ -223,8 +223,10 @@ static void stop(struct xfrmd *d)
 {
 	apply_cancel_all(d);
 	runtime_free(d);
-	if (d->vici)
+	if (d->vici) {
 		charon_link_stop(d);
+		forward_prune_sas_forget();
+	}
 	ctl_server_free(d->ctl);
 	if (d->nl_io)
 		loop_io_del(d->nl_io);

@@ -1,10 +1,11 @@
 /*
  * Routes as objects an operator publishes, like a cloud gateway's policy
- * routes: one per remote prefix of a connection, plus one per override
- * prefix that is not itself a remote prefix. Each has a table and metric
- * and is published or not; the default comes from the config (routes.publish
- * and overrides), and `xfrmctl route publish|unpublish` records the
- * operator's choice, kept in the state file across restarts.
+ * routes (route_objs.c has them: one per remote prefix of a connection,
+ * plus one per override prefix that is not itself a remote prefix, each
+ * with a table and metric, published by default or not). Here: the route
+ * report, and `xfrmctl route publish|unpublish`, which records the
+ * operator's choice (kept in the state file across restarts) and has the
+ * kernel follow it (forward.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,75 +15,6 @@
 #include "nl_kernel.h"
 #include "key_set.h"
 #include "xfrmd.h"
-
-static const struct cfg_route_override *override_for(const struct cfg_connection *c,
-						     const struct prefix *p)
-{
-	for (size_t i = 0; i < c->routes.n_overrides; i++)
-		if (prefix_equal(&c->routes.overrides[i].prefix, p))
-			return &c->routes.overrides[i];
-	return NULL;
-}
-
-static bool is_remote_prefix(const struct cfg_connection *c, const struct prefix *p)
-{
-	for (size_t i = 0; i < c->n_remote; i++)
-		if (prefix_equal(&c->remote_prefixes[i], p))
-			return true;
-	return false;
-}
-
-static void route_obj(const struct cfg_connection *c, const struct prefix *p, struct route_obj *r)
-{
-	const struct cfg_route_override *o = override_for(c, p);
-
-	r->prefix = *p;
-	r->table = c->routes.table;
-	r->metric = o && o->metric_set ? o->metric : c->routes.metric;
-	r->publish_default = (o ? o->publish : c->routes.publish) == CFG_PUBLISH_AUTO;
-}
-
-size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->n_remote && n < max; i++)
-		route_obj(c, &c->remote_prefixes[i], &out[n++]);
-	for (size_t i = 0; i < c->routes.n_overrides && n < max; i++)
-		if (!is_remote_prefix(c, &c->routes.overrides[i].prefix))
-			route_obj(c, &c->routes.overrides[i].prefix, &out[n++]);
-	return n;
-}
-
-size_t routes_count(const struct cfg_connection *c)
-{
-	size_t n = c->n_remote;
-
-	for (size_t i = 0; i < c->routes.n_overrides; i++)
-		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
-	return n;
-}
-
-static struct json_object *choice(const struct xfrmd *d, const char *conn, const char *prefix)
-{
-	struct json_object *per_conn, *v;
-
-	if (!d->published || !json_object_object_get_ex(d->published, conn, &per_conn) ||
-	    !json_object_object_get_ex(per_conn, prefix, &v))
-		return NULL;
-	return v;
-}
-
-bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
-		      const struct route_obj *r)
-{
-	char buf[PREFIX_STRLEN];
-	struct json_object *v = choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)));
-
-	return v ? json_object_get_boolean(v) : r->publish_default;
-}
-
-/* --- control commands ------------------------------------------------------- */
 
 static const char *route_state(const struct conn_rt *c, bool published)
 {
@@ -163,13 +95,12 @@ static struct json_object *build(struct xfrmd *d, const char *only_conn, bool wr
 	}
 	for (size_t i = 0; i < d->n_rt; i++) {
 		const struct conn_rt *c = &d->rt[i];
-		size_t n = routes_count(c->cfg);
+		size_t n;
 		struct route_obj *r;
 
 		if (only_conn && strcmp(only_conn, c->cfg->name))
 			continue;
-		r = calloc(n + 1, sizeof(*r));
-		n = r ? routes_of(c->cfg, r, n) : 0;
+		r = route_objs_alloc(c->cfg, &n);
 		for (size_t k = 0; k < n; k++) {
 			bool in =
 			    written ? !c->fwd.last.via_delete && routes_published(d, c->cfg, &r[k])
@@ -219,11 +150,9 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 
 	if (!c)
 		return xerr_set(e, "no connection named '%s'", conn ? conn : "");
-	n = routes_count(c->cfg);
-	r = calloc(n + 1, sizeof(*r));
+	r = route_objs_alloc(c->cfg, &n);
 	if (!r)
 		return xerr_set(e, "out of memory");
-	n = routes_of(c->cfg, r, n);
 	for (size_t k = 0; k < n; k++) {
 		prefix_str(&r[k].prefix, buf, sizeof(buf));
 		if (prefix && strcmp(prefix, buf))

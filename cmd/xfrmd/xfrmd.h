@@ -2,22 +2,37 @@
  * xfrmd's state and the seams between its files:
  *   main.c         options, start-up, signals
  *   instance_lock.c  one daemon per state directory and control socket
- *   charon_link.c  the VICI connection: connect/reconnect, events, SA table
- *   apply.c        apply jobs: plan, execute against charon, roll back
+ *   wiring.c       connects the layers: charon_link's callbacks to the
+ *                  apply, runtime and events calls that act on them
+ *   charon_link.c  the VICI connection: connect/reconnect, events, list-sas
+ *   sa_table.c     charon's IKE SAs as listed, by tunnel name
+ *   apply.c        apply jobs: plan, execute against charon, roll back, with
+ *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
+ *                  and apply_reply.c (apply_int.h says which owns what)
  *   state.c        the applied config on disk
  *   status.c       status reports (charon's SAs + kernel counters)
  *   commands.c     control-socket requests
- *   runtime.c      per-connection pairing state and tunnel health
+ *   runtime.c      per-connection pairing state and tunnel health, with
+ *                  tunnel_ids.c, sa_events.c, probe_rt.c, health_rt.c and
+ *                  tunnel_restart.c (runtime_int.h says which owns what)
  *   forward.c      the kernel side: lib/kplan's links, routes and XFRM
  *                  policies sent to the kernel (forward_prune.c removes
  *                  what is no longer wanted, stale_sas.c SAs a dead charon
  *                  left, charon_routes.c checks charon's table 220)
+ *   route_objs.c   a connection's routes as objects (prefix, table, metric,
+ *                  published or not), for forward.c, routes.c and plan.c
+ *   routes.c       the route report and the operator's publish choices
  *   probe_path.c   the probes' own routes and rule (probe_table)
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
  *   explain.c      `xfrmctl explain`: what the kernel does with one packet;
  *                  explain_route.c the route lookup, explain_policy.c XFRM
  *                  policies and SAs, explain_json.c the answer (explain_int.h)
+ *
+ * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,
+ * forward.c, events.c and the leaves (sa_table.c, route_objs.c, ...); what
+ * a lower file reports goes up through callbacks (struct charon_link_ops),
+ * never by calling the file above.
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
@@ -44,6 +59,7 @@
 struct apply_job;
 struct sa_refresh;
 struct probe;
+struct charon_link_ops;
 
 struct xfrmd_options {
 	const char *control_path;
@@ -78,7 +94,7 @@ struct tunnel_rt {
 		uint64_t ike, child;
 	} rekeys; /* charon's rekey events */
 	/* Stale tunnel: SAs up, probes unanswered for probe_restart_after:
-	 * its IKE SA is deleted and initiated again (runtime.c). */
+	 * its IKE SA is deleted and initiated again (tunnel_restart.c). */
 	struct loop_timer *stale_timer;
 	uint64_t stale_delay_ms; /* the next restart's wait; 0: the first */
 	uint64_t stale_armed_ms; /* when the unanswered spell was noticed */
@@ -136,6 +152,8 @@ struct xfrmd {
 
 	/* charon */
 	struct vici_client *vici;
+	const struct charon_link_ops *link_ops; /* what charon_link.c reports to */
+	void *link_ctx;
 	struct loop_io *vici_io;
 	struct loop_timer *reconnect_timer, *refresh_timer, *resync_timer;
 	uint64_t reconnect_delay_ms;
@@ -191,8 +209,30 @@ struct xfrmd {
 	struct reaction_hist reactions;
 };
 
-/* charon_link.c */
-int charon_link_start(struct xfrmd *d);
+/* charon_link.c: reports what happens on the VICI connection through
+ * these, in this order of a connection's life, each with the ctx given at
+ * start; it calls nothing above it. */
+struct charon_link_ops {
+	/* Events registered: charon takes requests (the first list-sas follows). */
+	void (*connected)(void *ctx);
+	/* Re-apply the running config: after connected's list-sas went out,
+	 * and every resync interval while no apply is busy. */
+	void (*resync)(void *ctx);
+	bool (*busy)(void *ctx);
+	/* After each periodic resync: bring up start-immediate tunnels. */
+	void (*keep_up)(void *ctx);
+	/* An event but list-sa: ike-updown, child-updown, ike-rekey, child-rekey. */
+	void (*event)(void *ctx, const char *name, const struct vici_node *msg);
+	/* A list-sas answered (d->sas is its table now): SAs of xfrmd's tunnels
+	 * added before `before` (wall clock) and not listed may be stale. True:
+	 * list again soon, to confirm. */
+	bool (*listed)(void *ctx, time_t before);
+	/* d->sas changed: after listed, or emptied because the connection went. */
+	void (*table)(void *ctx);
+	/* The connection was lost (why); table follows, then reconnecting. */
+	void (*lost)(void *ctx, const char *why);
+};
+int charon_link_start(struct xfrmd *d, const struct charon_link_ops *ops, void *ctx);
 void charon_link_stop(struct xfrmd *d);
 /* Queue a request; keeps the loop's write interest in step with the client. */
 int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
@@ -209,6 +249,8 @@ int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
 /* Deletes IKE SA ike_id (0: none known) of tunnel `name` at once and
  * initiates the tunnel again (replies not awaited). */
 int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xerr *e);
+
+/* sa_table.c: charon's IKE SAs (d->sas) by tunnel name. */
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name);
 /* The IKE SAs of one name in turn: pass NULL first, then the last result. */
 const struct charon_ike *sa_table_next(const struct sa_table *t, const char *name,
@@ -216,8 +258,12 @@ const struct charon_ike *sa_table_next(const struct sa_table *t, const char *nam
 /* The IKE SA a tunnel runs on: the newest usable one, else the newest. */
 const struct charon_ike *sa_table_best(const struct sa_table *t, const char *name);
 void sa_table_clear(struct sa_table *t);
+void sa_table_add(struct sa_table *t, const struct charon_ike *ike); /* dropped: out of memory */
 
-/* apply.c */
+/* wiring.c: charon_link's reports handed to apply.c, runtime.c, events.c. */
+extern const struct charon_link_ops wiring_charon_ops; /* ctx: the struct xfrmd */
+
+/* apply.c (apply_resync too; apply_cancel_all, apply_busy: apply_queue.c) */
 struct apply_request {
 	const char *text; /* the document */
 	size_t len;
@@ -265,22 +311,27 @@ void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 /* export.c: the mirror config for the other end of a connection. */
 void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
 
-/* runtime.c */
+/* runtime.c (runtime_int.h says which file has the others) */
 /* Rebuilds the runtime after d->running changed, keeping what is known of
  * tunnels that stay. */
 int runtime_rebuild(struct xfrmd *d, struct xerr *e);
 void runtime_free(struct xfrmd *d);
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
-/* Health inputs; each recomputes pairing and reprograms the kernel. */
+/* Health inputs (sa_events.c, probe_rt.c); each recomputes pairing and
+ * reprograms the kernel. */
 void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg);
+/* ike-rekey / child-rekey (others are ignored): counted per tunnel, and told
+ * to monitors. */
+void runtime_charon_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
 void runtime_charon_table(struct xfrmd *d); /* after a list-sas refresh */
 void runtime_sa_gone(struct xfrmd *d, uint32_t spi);
 /* The kernel wants an SA between these addresses (on-traffic start). */
 void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst);
-/* Start-immediate tunnels without any IKE SA get initiated (periodic). */
-void runtime_keep_up(struct xfrmd *d);
 void runtime_probe_result(struct xfrmd *d, struct conn_rt *c, size_t t, bool ok);
-/* Gives ids to desired tunnels: kept by name, new ones the lowest free. */
+/* tunnel_restart.c: start-immediate tunnels without any IKE SA get
+ * initiated (periodic). */
+void runtime_keep_up(struct xfrmd *d);
+/* tunnel_ids.c: gives ids to desired tunnels: kept by name, new ones the lowest free. */
 int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e);
 /* Forgets ids of tunnels the running config no longer has. */
 void runtime_prune_ids(struct xfrmd *d);
@@ -318,7 +369,7 @@ void forward_prune_sas_forget(void);
 int probe_path_sync(struct xfrmd *d, bool full, struct xerr *e);
 bool probe_path_owns_table(const struct xfrmd *d, uint32_t table);
 
-/* routes.c */
+/* route_objs.c */
 struct route_obj {
 	struct prefix prefix;
 	uint32_t table, metric;
@@ -327,8 +378,12 @@ struct route_obj {
 /* A connection's routes: its remote prefixes, then override-only prefixes. */
 size_t routes_count(const struct cfg_connection *c);
 size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max);
+/* All of them in a new array (free it), *n of them; NULL (*n = 0): out of memory. */
+struct route_obj *route_objs_alloc(const struct cfg_connection *c, size_t *n);
 bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 		      const struct route_obj *r);
+
+/* routes.c: the route report and the operator's publish choices. */
 struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
@@ -348,8 +403,8 @@ void events_active(struct conn_rt *c, const char *why);
 void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms);
 void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged);
 void events_charon(struct xfrmd *d, bool connected, const char *why);
-/* ike-rekey / child-rekey: counts them per tunnel and emits "rekey". */
-void events_rekey(struct xfrmd *d, const char *event, const struct vici_node *msg);
+/* charon rekeyed tunnel t's CHILD_SA (child) or IKE SA: "rekey". */
+void events_rekey(const struct conn_rt *c, size_t t, bool child);
 
 /* reaction.c */
 extern const uint64_t reaction_bounds_us[REACTION_BUCKETS];

@@ -1,7 +1,9 @@
 /* The daemon's sorted SA views (sa_index.c) answer like the linear scans
- * they replace, and the reaction histogram (reaction.c) counts right. */
+ * they replace (sa_table.c), and the reaction histogram (reaction.c)
+ * counts right. */
 #include <check.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sa_index.h"
@@ -59,6 +61,35 @@ START_TEST(sa_index_answers_like_the_scans)
 	store[1].children[0].state[0] = 'X'; /* no longer installed: t2 unusable */
 	ck_assert_ptr_eq(sa_index_best(&x, "xfrmd-a-t2"), &store[3]);
 	sa_index_free(&x);
+}
+END_TEST
+
+/* The scans themselves (sa_table.c), on the same table. */
+START_TEST(sa_table_scans)
+{
+	struct sa_table t = table();
+	struct sa_table grown = {0};
+
+	ck_assert_ptr_eq(sa_table_find(&t, "xfrmd-a-t2"), &store[1]);
+	ck_assert_ptr_null(sa_table_find(&t, "xfrmd-c-t1"));
+	ck_assert_ptr_eq(sa_table_next(&t, "xfrmd-a-t2", NULL), &store[1]);
+	ck_assert_ptr_eq(sa_table_next(&t, "xfrmd-a-t2", &store[1]), &store[3]);
+	ck_assert_ptr_null(sa_table_next(&t, "xfrmd-a-t2", &store[3]));
+	ck_assert_ptr_eq(sa_table_best(&t, "xfrmd-a-t2"), &store[1]);
+	ck_assert_ptr_eq(sa_table_best(&t, "xfrmd-a-t1"), &store[2]);
+	ck_assert_ptr_null(sa_table_best(&t, "xfrmd-c-t1"));
+	store[1].children[0].state[0] = 'X'; /* no longer installed: t2 unusable */
+	ck_assert_ptr_eq(sa_table_best(&t, "xfrmd-a-t2"), &store[3]);
+	/* copies in order, growing as needed */
+	for (size_t i = 0; i < 3 * t.n; i++)
+		sa_table_add(&grown, &store[i % t.n]);
+	ck_assert_uint_eq(grown.n, 12);
+	ck_assert_uint_ge(grown.cap, 12);
+	ck_assert_uint_eq(grown.ike[9].uniqueid, store[1].uniqueid);
+	sa_table_clear(&grown);
+	ck_assert_uint_eq(grown.n, 0);
+	ck_assert_ptr_null(sa_table_find(&grown, "xfrmd-a-t2"));
+	free(grown.ike);
 }
 END_TEST
 
@@ -129,6 +160,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, sa_index_answers_like_the_scans);
+	tcase_add_test(tc, sa_table_scans);
 	tcase_add_test(tc, kernel_index_and_spi_set);
 	tcase_add_test(tc, reaction_histogram_is_cumulative);
 	tcase_add_test(tc, reaction_recent_before_the_ring_fills);

@@ -1,0 +1,110 @@
+/*
+ * The kernel side of an apply: the new config's runtime, links, policies
+ * and routes, what only the old config had removed, and the new config
+ * made the running one (adopt); or the old config's kernel state back when
+ * a charon step fails after it (unadopt_kernel).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply_int.h"
+#include "log.h"
+
+struct named_rt {
+	const char *name;
+	const struct conn_rt *rt;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	return strcmp(((const struct named_rt *)a)->name, ((const struct named_rt *)b)->name);
+}
+
+/* The kernel objects of old connections that went or changed, as far as the
+ * new config does not want them; the others were not touched (runtime.c). */
+static void retire_old(struct xfrmd *d, const struct cfg_config *old)
+{
+	struct named_rt *by_name = calloc(d->n_rt + 1, sizeof(*by_name));
+
+	if (!by_name) {
+		log_err("out of memory: stale kernel objects wait for the next full sync");
+		return;
+	}
+	for (size_t i = 0; i < d->n_rt; i++)
+		by_name[i] = (struct named_rt){d->rt[i].cfg->name, &d->rt[i]};
+	qsort(by_name, d->n_rt, sizeof(*by_name), cmp_named);
+	for (size_t i = 0; old && i < old->n_conns; i++) {
+		const struct cfg_connection *oc = &old->conns[i];
+		struct named_rt key = {oc->name, NULL};
+		const struct named_rt *hit =
+		    d->n_rt ? bsearch(&key, by_name, d->n_rt, sizeof(*by_name), cmp_named) : NULL;
+
+		if (!hit || !forward_same_config(oc, hit->rt->cfg))
+			forward_retire(d, oc);
+	}
+	free(by_name);
+}
+
+/* The kernel side of an apply: the new config's runtime, links, policies
+ * and routes, and what only the old config had removed. It runs while
+ * charon still works through the steps (early_adopt), or after them. */
+int adopt_kernel(struct apply_job *j, struct xerr *e)
+{
+	struct xfrmd *d = j->d;
+	struct cfg_config *old = d->running;
+	struct xerr ignored;
+
+	d->running = j->desired;
+	if (runtime_rebuild(d, e) == 0) {
+		retire_old(d, old);
+		j->retired = old;
+		j->desired = NULL;
+		j->kernel_done = true;
+		return 0;
+	}
+	d->running = old;
+	runtime_rebuild(d, &ignored);
+	retire_old(d, j->desired); /* what the failed rebuild added */
+	return -1;
+}
+
+/* A charon step failed after adopt_kernel: the old config's kernel state
+ * comes back before charon is rolled back. Ids, route choices and generated
+ * keys were not pruned yet (adopt_commit), so nothing else is lost. */
+void unadopt_kernel(struct apply_job *j)
+{
+	struct xfrmd *d = j->d;
+	struct xerr e;
+
+	j->desired = d->running;
+	d->running = j->retired;
+	j->retired = NULL;
+	j->kernel_done = false;
+	if (runtime_rebuild(d, &e))
+		log_err("restoring the previous config's kernel state: %s", e.msg);
+	retire_old(d, j->desired);
+}
+
+/* The new config becomes the running one only if the kernel side can be
+ * programmed too; otherwise everything goes back, charon included. */
+int adopt(struct apply_job *j, const char *text, size_t len, struct xerr *e)
+{
+	struct xfrmd *d = j->d;
+	char *was = d->running_text;
+
+	if (!j->kernel_done && adopt_kernel(j, e))
+		return -1;
+	d->running_text = NULL; /* the job frees it, after the reply */
+	if (plan_set_running(d, text, len)) {
+		d->running_text = was;
+		return xerr_set(e, "out of memory");
+	}
+	j->retired_text = was;
+	snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
+	d->generation++;
+	runtime_prune_ids(d);
+	routes_prune_choices(d);
+	psk_prune(d);
+	return 0;
+}

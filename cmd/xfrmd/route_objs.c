@@ -1,0 +1,110 @@
+/*
+ * A connection's routes as objects: one per remote prefix, plus one per
+ * override prefix that is not itself a remote prefix, each with its table,
+ * metric and publish default from the config (routes.publish and
+ * overrides); whether one is published also weighs the operator's choice
+ * (d->published, routes.c records it). Read by the route report
+ * (routes.c), the kernel side (forward.c, forward_prune.c) and plans
+ * (plan.c); calls nothing of the daemon.
+ */
+#include <stdlib.h>
+
+#include "forward_int.h"
+#include "xfrmd.h"
+
+static const struct cfg_route_override *override_for(const struct cfg_connection *c,
+						     const struct prefix *p)
+{
+	for (size_t i = 0; i < c->routes.n_overrides; i++)
+		if (prefix_equal(&c->routes.overrides[i].prefix, p))
+			return &c->routes.overrides[i];
+	return NULL;
+}
+
+static bool is_remote_prefix(const struct cfg_connection *c, const struct prefix *p)
+{
+	for (size_t i = 0; i < c->n_remote; i++)
+		if (prefix_equal(&c->remote_prefixes[i], p))
+			return true;
+	return false;
+}
+
+static void route_obj(const struct cfg_connection *c, const struct prefix *p, struct route_obj *r)
+{
+	const struct cfg_route_override *o = override_for(c, p);
+
+	r->prefix = *p;
+	r->table = c->routes.table;
+	r->metric = o && o->metric_set ? o->metric : c->routes.metric;
+	r->publish_default = (o ? o->publish : c->routes.publish) == CFG_PUBLISH_AUTO;
+}
+
+size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_remote && n < max; i++)
+		route_obj(c, &c->remote_prefixes[i], &out[n++]);
+	for (size_t i = 0; i < c->routes.n_overrides && n < max; i++)
+		if (!is_remote_prefix(c, &c->routes.overrides[i].prefix))
+			route_obj(c, &c->routes.overrides[i].prefix, &out[n++]);
+	return n;
+}
+
+size_t routes_count(const struct cfg_connection *c)
+{
+	size_t n = c->n_remote;
+
+	for (size_t i = 0; i < c->routes.n_overrides; i++)
+		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
+	return n;
+}
+
+struct route_obj *route_objs_alloc(const struct cfg_connection *c, size_t *n)
+{
+	size_t max = routes_count(c);
+	struct route_obj *r = calloc(max + 1, sizeof(*r));
+
+	*n = r ? routes_of(c, r, max) : 0;
+	return r;
+}
+
+static struct json_object *choice(const struct xfrmd *d, const char *conn, const char *prefix)
+{
+	struct json_object *per_conn, *v;
+
+	if (!d->published || !json_object_object_get_ex(d->published, conn, &per_conn) ||
+	    !json_object_object_get_ex(per_conn, prefix, &v))
+		return NULL;
+	return v;
+}
+
+bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
+		      const struct route_obj *r)
+{
+	char buf[PREFIX_STRLEN];
+	struct json_object *v = choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)));
+
+	return v ? json_object_get_boolean(v) : r->publish_default;
+}
+
+struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_connection *cfg,
+					size_t *n)
+{
+	struct route_obj *o = route_objs_alloc(cfg, n);
+	struct kp_route_obj *r = calloc(*n + 1, sizeof(*r));
+
+	if (!o || !r) {
+		*n = 0;
+		free(o);
+		free(r);
+		return NULL;
+	}
+	for (size_t i = 0; i < *n; i++)
+		r[i] = (struct kp_route_obj){.prefix = o[i].prefix,
+					     .table = o[i].table,
+					     .metric = o[i].metric,
+					     .published = d && routes_published(d, cfg, &o[i])};
+	free(o);
+	return r;
+}
