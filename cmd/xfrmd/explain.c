@@ -27,17 +27,6 @@
 
 #include "explain_int.h"
 
-bool explain_verdict(struct path *p, enum outcome o, const char *fmt, ...)
-{
-	va_list ap;
-
-	p->outcome = o;
-	va_start(ap, fmt);
-	vsnprintf(p->verdict, sizeof(p->verdict), fmt, ap);
-	va_end(ap);
-	return true;
-}
-
 /* --- arguments and the kernel's state -------------------------------------- */
 
 static int addr_arg(struct json_object *req, const char *key, struct ipaddr *a, struct xerr *e)

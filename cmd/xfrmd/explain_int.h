@@ -9,7 +9,9 @@
 #ifndef XFRMD_EXPLAIN_INT_H
 #define XFRMD_EXPLAIN_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "forwarding.h"
 #include "nl_lookup.h"
@@ -46,8 +48,18 @@ struct path {
 };
 
 /* Sets p's outcome and verdict; true, so a decision can end with it. */
-bool explain_verdict(struct path *p, enum outcome o, const char *fmt, ...)
+static inline bool explain_verdict(struct path *p, enum outcome o, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static inline bool explain_verdict(struct path *p, enum outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(p->verdict, sizeof(p->verdict), fmt, ap);
+	va_end(ap);
+	return true;
+}
 
 /* A fail-closed connection with no tunnel carrying traffic. */
 static inline bool explain_failing_closed(const struct conn_rt *c)

@@ -2,6 +2,7 @@
  * xfrmd's state and the seams between its files:
  *   main.c         options, start-up, signals
  *   instance_lock.c  one daemon per state directory and control socket
+ *                  (instance_lock.h)
  *   wiring.c       connects the layers: charon_link's callbacks to the
  *                  apply, runtime and events calls that act on them
  *   charon_link.c  the VICI connection: connect/reconnect, events, list-sas
@@ -10,7 +11,8 @@
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
  *                  and apply_reply.c (apply_int.h says which owns what)
  *   state.c        the applied config on disk
- *   status.c       status reports (charon's SAs + kernel counters)
+ *   status.c       status reports (charon's SAs + kernel counters) as
+ *                  lib/report's typed report (status.h)
  *   commands.c     control-socket requests
  *   runtime.c      per-connection pairing state and tunnel health, with
  *                  tunnel_ids.c, sa_events.c, probe_rt.c, health_rt.c and
@@ -18,16 +20,23 @@
  *   forward.c      the kernel side: lib/kplan's links, routes and XFRM
  *                  policies sent to the kernel (forward_prune.c removes
  *                  what is no longer wanted, stale_sas.c SAs a dead charon
- *                  left, charon_routes.c checks charon's table 220)
+ *                  left, charon_routes.c checks charon's table 220;
+ *                  forward_int.h is what they share)
  *   route_objs.c   a connection's routes as objects (prefix, table, metric,
  *                  published or not), for forward.c, routes.c and plan.c
  *   routes.c       the route report and the operator's publish choices
  *   probe_path.c   the probes' own routes and rule (probe_table)
+ *   reaction.c     failover timing: health event -> kernel ack (reaction.h)
+ *   sa_index.c     sorted lookups of SAs and tunnels for thousands of tunnels
+ *                  (sa_index.h)
+ *   psk.c          keys xfrmd generates for tunnels configured without one
+ *   export.c       `xfrmctl export-peer`: the config for the other end
  *   events.c       `xfrmctl monitor`: events to subscribed clients
  *   metrics.c      `xfrmctl metrics`: Prometheus text from a status report
  *   explain.c      `xfrmctl explain`: what the kernel does with one packet;
  *                  explain_route.c the route lookup, explain_policy.c XFRM
- *                  policies and SAs, explain_json.c the answer (explain_int.h)
+ *                  policies and SAs, explain_json.c the answer (explain_int.h);
+ *                  forwarding.c reads IP forwarding for it (forwarding.h)
  *
  * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,
  * forward.c, events.c and the leaves (sa_table.c, route_objs.c, ...); what
