@@ -7,6 +7,7 @@
 #include "apply_int.h"
 #include "log.h"
 #include "plural.h"
+#include "control_proto.h"
 
 void job_reply(struct apply_job *j, struct json_object *resp)
 {
@@ -58,7 +59,7 @@ struct json_object *succeeded_reply(const struct apply_job *j)
 	struct json_object *resp;
 
 	resp = json_object_new_object();
-	json_object_object_add(resp, "ok", json_object_new_boolean(1));
+	json_object_object_add(resp, CTL_OK, json_object_new_boolean(1));
 	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(resp, "config_hash", json_object_new_string(d->config_hash));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
@@ -77,8 +78,8 @@ struct json_object *failed_reply(const struct apply_job *j, const char *rollback
 		log_info("plan failed: %s", msg);
 	else
 		log_err("%s failed: %s", j->resync ? "resync" : "apply", msg);
-	json_object_object_add(resp, "ok", json_object_new_boolean(0));
-	json_object_object_add(resp, "error", json_object_new_string(msg));
+	json_object_object_add(resp, CTL_OK, json_object_new_boolean(0));
+	json_object_object_add(resp, CTL_ERROR, json_object_new_string(msg));
 	json_object_object_add(resp, "generation", json_object_new_uint64(j->d->generation));
 	return resp;
 }

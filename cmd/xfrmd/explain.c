@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "explain_int.h"
+#include "control_proto.h"
 
 /* --- arguments and the kernel's state -------------------------------------- */
 
@@ -53,7 +54,7 @@ static int mixed_families(const struct ipaddr *src, const struct ipaddr *dst, st
 
 static int args(struct json_object *req, struct ipaddr *src, struct ipaddr *dst, struct xerr *e)
 {
-	if (addr_arg(req, "src", src, e) || addr_arg(req, "dst", dst, e))
+	if (addr_arg(req, CTL_ARG_SRC, src, e) || addr_arg(req, CTL_ARG_DST, dst, e))
 		return -1;
 	return src->family == dst->family ? 0 : mixed_families(src, dst, e);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "explain_int.h"
+#include "control_proto.h"
 
 #define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
 #define JU64(o, k, v)  json_object_object_add(o, k, json_object_new_uint64(v))
@@ -198,7 +199,7 @@ struct json_object *explain_json(const struct ipaddr *src, const struct ipaddr *
 {
 	struct json_object *r = json_object_new_object();
 
-	JBOOL(r, "ok", true);
+	JBOOL(r, CTL_OK, true);
 	jaddr(r, "src", src);
 	jaddr(r, "dst", dst);
 	JSTR(r, "path", local ? "local" : "forward");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xfrmd.h"
+#include "control_proto.h"
 
 static void swap_keys(struct json_object *o, const char *a, const char *b)
 {
@@ -282,7 +283,7 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 	const struct cfg_connection *c = NULL;
 	char *conf;
 
-	if (json_object_object_get_ex(req, "connection", &name) &&
+	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &name) &&
 	    json_object_is_type(name, json_type_string) && d->running)
 		c = cfg_find_conn(d->running, json_object_get_string(name));
 	if (!c) {
@@ -303,10 +304,10 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 		return NULL;
 	}
 	r = json_object_new_object();
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	json_object_object_add(r, "xfrmd", doc);
-	json_object_object_add(r, "swanctl", json_object_new_string(conf));
-	json_object_object_add(r, "notes", notes);
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
+	json_object_object_add(r, CTL_EXPORT_XFRMD, doc);
+	json_object_object_add(r, CTL_EXPORT_SWANCTL, json_object_new_string(conf));
+	json_object_object_add(r, CTL_REPLY_NOTES, notes);
 	free(conf);
 	return r;
 }

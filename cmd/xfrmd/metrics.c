@@ -9,6 +9,7 @@
 #include "report.h"
 #include "status.h"
 #include "xfrmd.h"
+#include "control_proto.h"
 
 static const char *str_of(struct json_object *o, const char *key)
 {
@@ -73,8 +74,8 @@ void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 		return;
 	}
 	r = json_object_new_object();
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	json_object_object_add(r, "text", json_object_new_string(text));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
+	json_object_object_add(r, CTL_REPLY_TEXT, json_object_new_string(text));
 	ctl_server_reply(d->ctl, client, r);
 	json_object_put(r);
 	free(text);

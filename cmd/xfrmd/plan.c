@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xfrmd.h"
+#include "control_proto.h"
 
 int plan_set_running(struct xfrmd *d, const char *text, size_t len)
 {
@@ -237,7 +238,7 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 	bool same_text = plan_text_is_running(d, desired->src, desired->src_len);
 
 	sha256_hex(desired->src, desired->src_len, hash);
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
 	json_object_object_add(r, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(r, "config_hash", json_object_new_string(d->config_hash));
 	json_object_object_add(r, "new_hash", json_object_new_string(hash));

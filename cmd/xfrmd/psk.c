@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "xfrmd.h"
+#include "control_proto.h"
 
 static int fill_one(struct xfrmd *d, const char *name, struct cfg_tunnel *t, bool keep, bool *added,
 		    struct xerr *e)
@@ -80,10 +81,11 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 	char name[CHARON_NAME_MAX];
 	int64_t tunnel = 0;
 
-	if (json_object_object_get_ex(req, "connection", &c) &&
+	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &c) &&
 	    json_object_is_type(c, json_type_string) && d->running)
 		conn = cfg_find_conn(d->running, json_object_get_string(c));
-	if (json_object_object_get_ex(req, "tunnel", &tn) && json_object_is_type(tn, json_type_int))
+	if (json_object_object_get_ex(req, CTL_ARG_TUNNEL, &tn) &&
+	    json_object_is_type(tn, json_type_int))
 		tunnel = json_object_get_int64(tn);
 	if (!conn) {
 		xerr_set(e, "psk show: no connection '%.64s' in the running config",
@@ -106,8 +108,8 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 	}
 	log_info("psk show: generated key of %s handed to a root client", name);
 	r = json_object_new_object();
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	json_object_object_add(r, "psk", json_object_get(v));
+	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
+	json_object_object_add(r, CTL_REPLY_PSK, json_object_get(v));
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "control_proto.h"
 #include "json_writer.h"
 #include "report.h"
 
@@ -212,7 +213,7 @@ char *report_json(const struct report *r, size_t *len)
 	struct jw w = {0};
 
 	jw_open(&w, NULL, '{');
-	jw_bool(&w, "ok", 1); /* first: xfrmctl status --json streams what follows */
+	jw_bool(&w, CTL_OK, 1); /* first: xfrmctl status --json streams what follows */
 	if (r->kernel_error[0])
 		jw_str(&w, "kernel_error", r->kernel_error);
 	jw_str(&w, "gateway", r->gateway);
