@@ -154,14 +154,6 @@ struct route_side {
 };
 
 /* A connection's route objects, malloc'd (thousands of prefixes). */
-static struct route_obj *routes_alloc(const struct cfg_connection *c, size_t *n)
-{
-	struct route_obj *objs = calloc(routes_count(c) + 1, sizeof(*objs));
-
-	*n = objs ? routes_of(c, objs, routes_count(c)) : 0;
-	return objs;
-}
-
 static bool find_route(const struct xfrmd *d, const struct cfg_connection *c,
 		       const struct route_obj *objs, size_t n, const struct prefix *p,
 		       struct route_side *out)
@@ -198,8 +190,8 @@ static void route_changes_of(const struct xfrmd *d, const struct cfg_config *a,
 		const struct cfg_connection *ca = &a->conns[i];
 		const struct cfg_connection *cb = b ? cfg_find_conn(b, ca->name) : NULL;
 		size_t n, nb = 0;
-		struct route_obj *objs = routes_alloc(ca, &n);
-		struct route_obj *objs_b = cb ? routes_alloc(cb, &nb) : NULL;
+		struct route_obj *objs = route_objs_alloc(ca, &n);
+		struct route_obj *objs_b = cb ? route_objs_alloc(cb, &nb) : NULL;
 
 		for (size_t k = 0; k < n; k++) {
 			struct route_side sa = {.conn = ca, .r = objs[k]}, sb;
