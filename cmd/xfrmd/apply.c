@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "apply.h"
 #include "apply_int.h"
 #include "log.h"
+#include "psk.h"
+#include "runtime.h"
 
 static void enqueue(struct xfrmd *d, struct apply_job *j)
 {

@@ -9,7 +9,12 @@
 #include <string.h>
 
 #include "apply_int.h"
+#include "forward.h"
 #include "log.h"
+#include "plan.h"
+#include "psk.h"
+#include "routes.h"
+#include "runtime.h"
 
 struct named_rt {
 	const char *name;

@@ -4,7 +4,9 @@
  */
 #include <stdlib.h>
 
+#include "apply.h"
 #include "apply_int.h"
+#include "reconcile.h"
 
 void job_free(struct apply_job *j)
 {

@@ -5,9 +5,10 @@
 #include <stdio.h>
 
 #include "apply_int.h"
+#include "control_proto.h"
 #include "log.h"
 #include "plural.h"
-#include "control_proto.h"
+#include "reconcile.h"
 
 void job_reply(struct apply_job *j, struct json_object *resp)
 {

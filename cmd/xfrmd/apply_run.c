@@ -14,7 +14,14 @@
 #include <string.h>
 
 #include "apply_int.h"
+#include "charon_link.h"
+#include "events.h"
+#include "forward.h"
 #include "log.h"
+#include "plan.h"
+#include "reconcile.h"
+#include "sa_table.h"
+#include "state.h"
 #include "status.h"
 
 static void job_run_plan(struct apply_job *j);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "apply_int.h"
+#include "charon_link.h"
+#include "reconcile.h"
 
 int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg, size_t *len,
 	       struct xerr *e)

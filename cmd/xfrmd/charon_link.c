@@ -10,7 +10,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "charon_link.h"
 #include "log.h"
+#include "sa_table.h"
 #include "xfrmd.h"
 
 /* Trying a unix socket costs nothing; what matters is how soon after

@@ -10,6 +10,7 @@
 #include "forward_int.h"
 #include "log.h"
 #include "nl_kernel.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 #define CHARON_ROUTE_TABLE 220u

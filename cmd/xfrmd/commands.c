@@ -2,8 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apply.h"
+#include "commands.h"
 #include "control_proto.h"
+#include "events.h"
+#include "explain.h"
+#include "export.h"
 #include "log.h"
+#include "metrics.h"
+#include "psk.h"
+#include "routes.h"
 #include "status.h"
 #include "xfrmd.h"
 

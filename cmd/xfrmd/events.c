@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "events.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 #define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))

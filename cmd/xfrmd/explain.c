@@ -25,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explain_int.h"
 #include "control_proto.h"
+#include "explain.h"
+#include "explain_int.h"
+#include "nl_kernel.h"
 
 /* --- arguments and the kernel's state -------------------------------------- */
 

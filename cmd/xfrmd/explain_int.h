@@ -15,6 +15,7 @@
 
 #include "forwarding.h"
 #include "nl_lookup.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 /* One snapshot of the kernel's XFRM side. */

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "explain_int.h"
 #include "control_proto.h"
+#include "explain_int.h"
+#include "nl_kernel.h"
+#include "pairing.h"
+#include "runtime.h"
 
 #define JSTR(o, k, v)  json_object_object_add(o, k, json_object_new_string(v))
 #define JU64(o, k, v)  json_object_object_add(o, k, json_object_new_uint64(v))

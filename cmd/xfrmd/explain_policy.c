@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "explain_int.h"
+#include "runtime.h"
 
 /* The xfrmd tunnel link (XFRM interface or VTI) with this ifindex, if any. */
 static const struct nl_link *tunnel_link(const struct kview *k, int ifindex)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "explain_int.h"
+#include "nl_kernel.h"
+#include "runtime.h"
 
 /* The connection with a remote prefix equal to the route's (xfrmd routes
  * remote prefixes in either mode). */

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xfrmd.h"
 #include "control_proto.h"
+#include "export.h"
+#include "plan.h"
+#include "xfrmd.h"
 
 static void swap_keys(struct json_object *o, const char *a, const char *b)
 {

@@ -13,9 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "forward_int.h"
+#include "kplan.h"
 #include "log.h"
 #include "nl_kernel.h"
+#include "probe_path.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 /* The planner's inputs but routes and the underlay path, which cost

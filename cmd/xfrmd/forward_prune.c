@@ -9,9 +9,12 @@
  */
 #include <stdlib.h>
 
+#include "forward.h"
 #include "forward_int.h"
+#include "kplan.h"
 #include "log.h"
 #include "nl_kernel.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 static int removal_failed(const struct xerr *one)

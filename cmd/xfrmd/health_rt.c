@@ -12,8 +12,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "events.h"
+#include "forward.h"
 #include "log.h"
+#include "pairing.h"
 #include "plural.h"
+#include "reaction.h"
+#include "runtime.h"
 #include "runtime_int.h"
 
 void arm_failback(struct conn_rt *c)

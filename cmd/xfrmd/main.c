@@ -11,10 +11,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply.h"
+#include "charon_link.h"
+#include "commands.h"
+#include "forward.h"
 #include "instance_lock.h"
 #include "log.h"
+#include "plan.h"
 #include "plural.h"
+#include "psk.h"
+#include "reaction.h"
+#include "runtime.h"
+#include "state.h"
 #include "status.h"
+#include "wiring.h"
 #include "xfrmd.h"
 
 static void usage(FILE *f)

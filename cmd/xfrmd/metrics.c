@@ -6,10 +6,13 @@
  */
 #include <stdlib.h>
 
+#include "control_proto.h"
+#include "metrics.h"
+#include "nl_kernel.h"
 #include "report.h"
+#include "routes.h"
 #include "status.h"
 #include "xfrmd.h"
-#include "control_proto.h"
 
 static const char *str_of(struct json_object *o, const char *key)
 {

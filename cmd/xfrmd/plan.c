@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xfrmd.h"
 #include "control_proto.h"
+#include "plan.h"
+#include "reconcile.h"
+#include "route_objs.h"
+#include "xfrmd.h"
 
 int plan_set_running(struct xfrmd *d, const char *text, size_t len)
 {

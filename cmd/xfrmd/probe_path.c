@@ -24,6 +24,8 @@
 #include "key_set.h"
 #include "log.h"
 #include "nl_kernel.h"
+#include "probe_path.h"
+#include "runtime.h"
 #include "xfrmd.h"
 
 #define PROBE_RULE_PRIO 211u

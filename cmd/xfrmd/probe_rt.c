@@ -8,7 +8,9 @@
 
 #include "log.h"
 #include "probe.h"
+#include "runtime.h"
 #include "runtime_int.h"
+#include "sa_table.h"
 
 /* Probes run while a CHILD_SA exists: without one they would only make
  * the kernel ask for an SA, starting on-traffic tunnels by themselves. */

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "xfrmd.h"
 #include "control_proto.h"
+#include "log.h"
+#include "psk.h"
+#include "runtime.h"
+#include "state.h"
+#include "xfrmd.h"
 
 static int fill_one(struct xfrmd *d, const char *name, struct cfg_tunnel *t, bool keep, bool *added,
 		    struct xerr *e)

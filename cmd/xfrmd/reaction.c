@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "reaction.h"
+#include "report.h"
 #include "xfrmd.h"
 
 /* 100 us .. 1 s: the target is 10 ms at p99. */

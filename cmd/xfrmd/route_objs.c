@@ -10,6 +10,8 @@
 #include <stdlib.h>
 
 #include "forward_int.h"
+#include "kplan.h"
+#include "route_objs.h"
 #include "xfrmd.h"
 
 static const struct cfg_route_override *override_for(const struct cfg_connection *c,

@@ -11,9 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
+#include "key_set.h"
 #include "log.h"
 #include "nl_kernel.h"
-#include "key_set.h"
+#include "pairing.h"
+#include "route_objs.h"
+#include "routes.h"
+#include "runtime.h"
+#include "state.h"
 #include "xfrmd.h"
 
 static const char *route_state(const struct conn_rt *c, bool published)

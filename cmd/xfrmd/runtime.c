@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "log.h"
+#include "pairing.h"
 #include "probe.h"
+#include "probe_path.h"
+#include "runtime.h"
 #include "runtime_int.h"
 
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn)

@@ -19,6 +19,7 @@
 
 #include <time.h>
 
+#include "runtime.h"
 #include "xfrmd.h"
 
 static inline size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)

@@ -8,10 +8,15 @@
  */
 #include <string.h>
 
+#include "charon_link.h"
+#include "events.h"
+#include "forward.h"
 #include "log.h"
 #include "plural.h"
+#include "runtime.h"
 #include "runtime_int.h"
 #include "sa_index.h"
+#include "sa_table.h"
 
 static void set_from_sa(struct conn_rt *c, struct tunnel_rt *t, const struct charon_ike *ike,
 			const char *why, uint64_t t0)

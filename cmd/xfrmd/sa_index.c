@@ -1,4 +1,5 @@
 #include "sa_index.h"
+#include "sa_table.h"
 
 #include <stdlib.h>
 #include <string.h>

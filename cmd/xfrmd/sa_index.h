@@ -7,6 +7,7 @@
 #ifndef XFRMD_SA_INDEX_H
 #define XFRMD_SA_INDEX_H
 
+#include "sa_table.h"
 #include "xfrmd.h"
 
 /* charon's IKE SAs by name; equal names keep their table order. */

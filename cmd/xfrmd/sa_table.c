@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sa_table.h"
 #include "xfrmd.h"
 
 const struct charon_ike *sa_table_find(const struct sa_table *t, const char *name)

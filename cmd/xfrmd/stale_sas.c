@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "forward.h"
 #include "log.h"
 #include "nl_xfrm.h"
 #include "sa_index.h"

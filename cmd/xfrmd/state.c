@@ -20,6 +20,7 @@
 #include "fileio.h"
 #include "json_span.h"
 #include "log.h"
+#include "state.h"
 #include "xfrmd.h"
 
 /* Past this, the next change is a full save (which empties the log). */

@@ -15,9 +15,11 @@
 #include <sys/resource.h>
 
 #include "log.h"
+#include "pairing.h"
 #include "plural.h"
 #include "probe.h"
 #include "reaction.h"
+#include "runtime.h"
 #include "sa_index.h"
 #include "status.h"
 #include "xfrmd.h"

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "runtime.h"
 #include "xfrmd.h"
 
 /* The ids in use as a table: handing out n ids is then linear, not a scan

@@ -7,9 +7,13 @@
  */
 #include <string.h>
 
+#include "charon_link.h"
+#include "events.h"
 #include "health.h"
 #include "log.h"
+#include "runtime.h"
 #include "runtime_int.h"
+#include "sa_table.h"
 
 /* A CHILD_SA never answered may belong to a peer still installing it (5-12
  * s for Libreswan in the lab's guest): it gets three times the wait. */

@@ -6,6 +6,12 @@
  */
 #include <string.h>
 
+#include "apply.h"
+#include "charon_link.h"
+#include "events.h"
+#include "forward.h"
+#include "runtime.h"
+#include "wiring.h"
 #include "xfrmd.h"
 
 static void on_connected(void *ctx)

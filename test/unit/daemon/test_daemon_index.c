@@ -9,6 +9,8 @@
 #include "sa_index.h"
 
 #include "check_main.h"
+#include "reaction.h"
+#include "sa_table.h"
 
 static void ike(struct sa_table *t, const char *name, uint32_t uniqueid, const char *state,
 		uint32_t spi_in, uint32_t spi_out)

@@ -5,6 +5,7 @@
 
 #include "apply_int.h"
 
+#include "apply.h"
 #include "check_main.h"
 
 static struct apply_job *job(struct xfrmd *d)

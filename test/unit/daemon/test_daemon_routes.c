@@ -9,6 +9,7 @@
 #include "xfrmd.h"
 
 #include "check_main.h"
+#include "route_objs.h"
 
 static struct prefix pfx(const char *s)
 {

@@ -1,0 +1,56 @@
+/* the VICI connection to charon (charon_link.c). */
+#ifndef XFRMD_CHARON_LINK_H
+#define XFRMD_CHARON_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "vici_client.h"
+#include "xerr.h"
+
+struct xfrmd;
+struct vici_node;
+
+/* charon_link.c: reports what happens on the VICI connection through
+ * these, in this order of a connection's life, each with the ctx given at
+ * start; it calls nothing above it. */
+struct charon_link_ops {
+	/* Events registered: charon takes requests (the first list-sas follows). */
+	void (*connected)(void *ctx);
+	/* Re-apply the running config: after connected's list-sas went out,
+	 * and every resync interval while no apply is busy. */
+	void (*resync)(void *ctx);
+	bool (*busy)(void *ctx);
+	/* After each periodic resync: bring up start-immediate tunnels. */
+	void (*keep_up)(void *ctx);
+	/* An event but list-sa: ike-updown, child-updown, ike-rekey, child-rekey. */
+	void (*event)(void *ctx, const char *name, const struct vici_node *msg);
+	/* A list-sas answered (d->sas is its table now): SAs of xfrmd's tunnels
+	 * added before `before` (wall clock) and not listed may be stale. True:
+	 * list again soon, to confirm. */
+	bool (*listed)(void *ctx, time_t before);
+	/* d->sas changed: after listed, or emptied because the connection went. */
+	void (*table)(void *ctx);
+	/* The connection was lost (why); table follows, then reconnecting. */
+	void (*lost)(void *ctx, const char *why);
+};
+int charon_link_start(struct xfrmd *d, const struct charon_link_ops *ops, void *ctx);
+void charon_link_stop(struct xfrmd *d);
+/* Queue a request; keeps the loop's write interest in step with the client. */
+int charon_request(struct xfrmd *d, const char *cmd, uint8_t *msg, size_t len, vici_reply_cb cb,
+		   void *ctx, struct xerr *e);
+/* Sends what is queued for charon now, as far as the socket takes it; not
+ * from a VICI callback. */
+void charon_flush(struct xfrmd *d);
+/* An apply just compared charon with the config: the periodic resync (a
+ * full re-apply and kernel sync, seconds with 1,000 connections) waits a
+ * whole interval again instead of delaying the next apply. */
+void charon_resync_postpone(struct xfrmd *d);
+/* Starts negotiating tunnel `name` (reply not awaited). */
+int charon_initiate(struct xfrmd *d, const char *name, struct xerr *e);
+/* Deletes IKE SA ike_id (0: none known) of tunnel `name` at once and
+ * initiates the tunnel again (replies not awaited). */
+int charon_restart(struct xfrmd *d, const char *name, uint32_t ike_id, struct xerr *e);
+
+#endif

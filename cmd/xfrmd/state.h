@@ -1,0 +1,19 @@
+/* the applied config on disk (state.c). */
+#ifndef XFRMD_STATE_H
+#define XFRMD_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xerr.h"
+
+struct xfrmd;
+
+int state_save(struct xfrmd *d, struct xerr *e);
+/* Persists conn's publish choices alone (a journal line, not the whole state). */
+int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e);
+/* The persisted config's text, as it was applied (NULL if none). */
+char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
+		 size_t *config_len, struct xerr *e);
+
+#endif
