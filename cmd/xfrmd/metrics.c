@@ -4,6 +4,7 @@
  * rendered as Prometheus text by report_metrics (lib/report). Every number is the status report's,
  * so metrics and `xfrmctl status --json` cannot disagree.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "report.h"
@@ -32,9 +33,10 @@ static int routes_fill(struct report *r, struct json_object *routes)
 
 		json_object_object_get_ex(o, "published", &pub);
 		r->routes[i] = (struct report_route){.connection = str_of(o, "connection"),
-						     .prefix = str_of(o, "prefix"),
 						     .state = str_of(o, "state"),
 						     .published = json_object_get_boolean(pub)};
+		snprintf(r->routes[i].prefix, sizeof(r->routes[i].prefix), "%s",
+			 str_of(o, "prefix") ? str_of(o, "prefix") : "");
 	}
 	r->n_routes = n;
 	return 0;
