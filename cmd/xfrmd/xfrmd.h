@@ -66,6 +66,8 @@
 #define XFRMD_DEFAULT_STATE_DIR "/var/lib/xfrmd"
 
 struct apply_job;
+struct key_set;
+struct report_route;
 struct sa_refresh;
 struct probe;
 struct charon_link_ops;
@@ -391,8 +393,19 @@ size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t m
 struct route_obj *route_objs_alloc(const struct cfg_connection *c, size_t *n);
 bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 		      const struct route_obj *r);
+/* The routes of only_conn (NULL: every connection) as lib/report's rows, in
+ * a new array (free it), *n of them. in_kernel: whether owned (xfrmd's
+ * routes in the kernel, route keys) has a route's key; owned NULL: whether
+ * it is published and its connection's last batch wrote it. NULL: out of
+ * memory. */
+struct report_route *routes_collect(const struct xfrmd *d, const char *only_conn,
+				    const struct key_set *owned, size_t *n);
 
 /* routes.c: the route report and the operator's publish choices. */
+/* routes_collect's rows with in_kernel from the kernel's tables; NULL: e says why. */
+struct report_route *routes_report(struct xfrmd *d, const char *only_conn, size_t *n,
+				   struct xerr *e);
+/* The same as the JSON array of `xfrmctl routes`. */
 struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
