@@ -12,9 +12,8 @@
 #include "xfrmd.h"
 #include "control_proto.h"
 
-/* The metrics text (malloc'd), or NULL: e says why. d is not const only
- * because routes_report's is not (it reads the daemon only). */
-static char *metrics_text(struct xfrmd *d, struct xerr *e)
+/* The metrics text (malloc'd), or NULL: e says why. */
+static char *metrics_text(const struct xfrmd *d, struct xerr *e)
 {
 	struct report r;
 	struct xerr routes_e;
@@ -34,7 +33,7 @@ static char *metrics_text(struct xfrmd *d, struct xerr *e)
 	return text;
 }
 
-void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+void metrics_command(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	char *text = metrics_text(d, &e);

@@ -113,7 +113,7 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 	return r;
 }
 
-void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+void psk_show_command(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	struct json_object *r = psk_show(d, req, &e);

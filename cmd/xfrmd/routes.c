@@ -53,18 +53,26 @@ static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 	return rc;
 }
 
-static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
+/* The connection's index in d->rt; d->n_rt: none. */
+static size_t conn_index(const struct xfrmd *d, const char *name)
 {
 	for (size_t i = 0; name && i < d->n_rt; i++)
 		if (!strcmp(d->rt[i].cfg->name, name))
-			return &d->rt[i];
-	return NULL;
+			return i;
+	return d->n_rt;
+}
+
+static const struct conn_rt *find_conn(const struct xfrmd *d, const char *name)
+{
+	size_t i = conn_index(d, name);
+
+	return i < d->n_rt ? &d->rt[i] : NULL;
 }
 
 /* written: only_conn's routes are as its last batch wrote them (the kernel
  * acknowledged each), so in_kernel needs no table read. */
-static struct report_route *collect(struct xfrmd *d, const char *only_conn, bool written, size_t *n,
-				    struct xerr *e)
+static struct report_route *collect(const struct xfrmd *d, const char *only_conn, bool written,
+				    size_t *n, struct xerr *e)
 {
 	const struct conn_rt *one = find_conn(d, only_conn);
 	struct report_route *rows;
@@ -85,7 +93,7 @@ static struct report_route *collect(struct xfrmd *d, const char *only_conn, bool
 	return rows;
 }
 
-static struct json_object *build(struct xfrmd *d, const char *only_conn, bool written,
+static struct json_object *build(const struct xfrmd *d, const char *only_conn, bool written,
 				 struct xerr *e)
 {
 	size_t n;
@@ -101,18 +109,18 @@ static struct json_object *build(struct xfrmd *d, const char *only_conn, bool wr
 	return arr;
 }
 
-struct report_route *routes_report(struct xfrmd *d, const char *only_conn, size_t *n,
+struct report_route *routes_report(const struct xfrmd *d, const char *only_conn, size_t *n,
 				   struct xerr *e)
 {
 	return collect(d, only_conn, false, n, e);
 }
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e)
 {
 	return build(d, only_conn, false, e);
 }
 
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e)
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e)
 {
 	const struct conn_rt *c = find_conn(d, conn);
 
@@ -136,8 +144,8 @@ static void record_choice(struct xfrmd *d, const char *conn, const char *prefix,
 /* Sets the choice for one route (prefix given) or all of a connection's. */
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
 {
-	struct conn_rt *c = find_conn(d, conn);
-	size_t n, hits = 0;
+	size_t i = conn_index(d, conn), n, hits = 0;
+	struct conn_rt *c = i < d->n_rt ? &d->rt[i] : NULL;
 	struct route_obj *r;
 	char buf[PREFIX_STRLEN];
 

@@ -317,10 +317,10 @@ bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len);
  * d->psks and the state file only when keep is set; a plan keeps none). */
 int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e);
 void psk_prune(struct xfrmd *d); /* forgets keys of tunnels no longer running */
-void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void psk_show_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* export.c: the mirror config for the other end of a connection. */
-void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void export_peer_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* runtime.c (runtime_int.h says which file has the others) */
 /* Rebuilds the runtime after d->running changed, keeping what is known of
@@ -403,13 +403,13 @@ struct report_route *routes_collect(const struct xfrmd *d, const char *only_conn
 
 /* routes.c: the route report and the operator's publish choices. */
 /* routes_collect's rows with in_kernel from the kernel's tables; NULL: e says why. */
-struct report_route *routes_report(struct xfrmd *d, const char *only_conn, size_t *n,
+struct report_route *routes_report(const struct xfrmd *d, const char *only_conn, size_t *n,
 				   struct xerr *e);
 /* The same as the JSON array of `xfrmctl routes`. */
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e);
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e);
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e);
 void routes_prune_choices(struct xfrmd *d);
 
@@ -437,11 +437,11 @@ int reaction_rt_parse(const char *arg, int *prio);
 int reaction_rt_set(int prio, struct xerr *e);
 
 /* metrics.c */
-void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void metrics_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* explain.c */
 /* Route, XFRM policy and SA the kernel uses for {"src", "dst"}; read-only. */
-void explain_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void explain_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 /* commands.c */
 void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,
