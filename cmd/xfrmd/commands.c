@@ -153,9 +153,9 @@ static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
 /* clang-format off */
 static const struct {
 	const char *name;
-	reader_fn read;	  /* one of the two is set */
+	reader_fn read; /* one of the two is set */
 	writer_fn write;
-	bool root_only; /* changes state */
+	bool root_only; /* changes state, or shows a secret */
 } commands[] = {
 	{CTL_CMD_APPLY, NULL, cmd_apply, true},
 	{CTL_CMD_EXPLAIN, explain_command, NULL, false},
