@@ -1,4 +1,5 @@
-/* Control-socket requests: one handler per command, looked up in a table. */
+/* Control-socket requests: one handler per command, looked up in a table;
+ * a command that only reads the daemon gets it const. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,9 @@
 #include "status.h"
 #include "xfrmd.h"
 
-typedef void (*command_fn)(struct xfrmd *d, uint64_t client, struct json_object *req);
+/* The reply goes out through d->ctl, which a const daemon still lends. */
+typedef void (*reader_fn)(const struct xfrmd *d, uint64_t client, struct json_object *req);
+typedef void (*writer_fn)(struct xfrmd *d, uint64_t client, struct json_object *req);
 
 static const char *str_arg(struct json_object *req, const char *key)
 {
@@ -84,7 +87,7 @@ static void cmd_plan(struct xfrmd *d, uint64_t client, struct json_object *req)
 	submit(d, client, req, true);
 }
 
-static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req)
+static void cmd_status(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	struct json_object *st = status_reply(d, str_arg(req, CTL_ARG_CONNECTION), &e);
@@ -97,7 +100,7 @@ static void cmd_status(struct xfrmd *d, uint64_t client, struct json_object *req
 	json_object_put(st);
 }
 
-static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *req)
+static void cmd_version(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct json_object *r = json_object_new_object();
 
@@ -109,7 +112,7 @@ static void cmd_version(struct xfrmd *d, uint64_t client, struct json_object *re
 
 /* routes: from routes_build (NULL: failed, e says why); the reply takes
  * it. */
-static void reply_routes_take(struct xfrmd *d, uint64_t client, struct json_object *routes,
+static void reply_routes_take(const struct xfrmd *d, uint64_t client, struct json_object *routes,
 			      const struct xerr *e)
 {
 	struct json_object *r;
@@ -125,7 +128,7 @@ static void reply_routes_take(struct xfrmd *d, uint64_t client, struct json_obje
 	json_object_put(r);
 }
 
-static void cmd_routes(struct xfrmd *d, uint64_t client, struct json_object *req)
+static void cmd_routes(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	struct json_object *routes = routes_build(d, str_arg(req, CTL_ARG_CONNECTION), &e);
@@ -158,21 +161,24 @@ static void cmd_route(struct xfrmd *d, uint64_t client, struct json_object *req)
 /* clang-format off */
 static const struct {
 	const char *name;
-	command_fn fn;
-	bool root_only; /* changes state */
+	reader_fn read; /* one of the two is set */
+	writer_fn write;
+	bool root_only; /* changes state, or shows a secret */
 } commands[] = {
-	{CTL_CMD_APPLY, cmd_apply, true},
-	{CTL_CMD_EXPLAIN, explain_command, false},
-	{CTL_CMD_EXPORT_PEER, export_peer_command, false},
-	{CTL_CMD_METRICS, metrics_command, false},
-	{CTL_CMD_MONITOR, events_monitor_command, false},
+	{CTL_CMD_APPLY, NULL, cmd_apply, true},
+	{CTL_CMD_EXPLAIN, explain_command, NULL, false},
+	{CTL_CMD_EXPORT_PEER, export_peer_command, NULL, false},
+	{CTL_CMD_METRICS, metrics_command, NULL, false},
+	/* a writer: the client joins d->monitors */
+	{CTL_CMD_MONITOR, NULL, events_monitor_command, false},
 	/* root: the config may name key files the daemon reads */
-	{CTL_CMD_PLAN, cmd_plan, true},
-	{CTL_CMD_PSK_SHOW, psk_show_command, true},
-	{CTL_CMD_ROUTE, cmd_route, true},
-	{CTL_CMD_ROUTES, cmd_routes, false},
-	{CTL_CMD_STATUS, cmd_status, false},
-	{CTL_CMD_VERSION, cmd_version, false},
+	{CTL_CMD_PLAN, NULL, cmd_plan, true},
+	/* root: shows a secret */
+	{CTL_CMD_PSK_SHOW, psk_show_command, NULL, true},
+	{CTL_CMD_ROUTE, NULL, cmd_route, true},
+	{CTL_CMD_ROUTES, cmd_routes, NULL, false},
+	{CTL_CMD_STATUS, cmd_status, NULL, false},
+	{CTL_CMD_VERSION, cmd_version, NULL, false},
 };
 /* clang-format on */
 
@@ -191,7 +197,10 @@ void commands_handle(void *ctx, uint64_t client, const struct ctl_peer *peer,
 			ctl_server_reply_error(d->ctl, client, msg);
 			return;
 		}
-		commands[i].fn(d, client, req);
+		if (commands[i].read)
+			commands[i].read(d, client, req);
+		else
+			commands[i].write(d, client, req);
 		return;
 	}
 	snprintf(msg, sizeof(msg), "unknown command '%.64s'", name);

@@ -156,7 +156,7 @@ static struct json_object *explain_build(const struct xfrmd *d, const struct ipa
 	return r;
 }
 
-void explain_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+void explain_command(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct ipaddr src, dst;
 	struct json_object *r;

@@ -8,6 +8,6 @@
 struct xfrmd;
 
 /* Route, XFRM policy and SA the kernel uses for {"src", "dst"}; read-only. */
-void explain_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void explain_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 #endif

@@ -314,7 +314,7 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 	return r;
 }
 
-void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+void export_peer_command(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	struct json_object *r = export_peer(d, req, &e);

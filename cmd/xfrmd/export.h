@@ -7,6 +7,6 @@
 
 struct xfrmd;
 
-void export_peer_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void export_peer_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 #endif

@@ -7,6 +7,6 @@
 
 struct xfrmd;
 
-void metrics_command(struct xfrmd *d, uint64_t client, struct json_object *req);
+void metrics_command(const struct xfrmd *d, uint64_t client, struct json_object *req);
 
 #endif

@@ -79,7 +79,7 @@ void psk_prune(struct xfrmd *d)
  * reply, or NULL (e says why). Reads the daemon only. */
 static struct json_object *psk_show(const struct xfrmd *d, struct json_object *req, struct xerr *e)
 {
-	struct json_object *c, *tn, *v, *r;
+	struct json_object *c, *tn, *v, *r, *key = NULL;
 	const struct cfg_connection *conn = NULL;
 	char name[CHARON_NAME_MAX];
 	int64_t tunnel = 0;
@@ -109,14 +109,19 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 			 (long long)tunnel, conn->name);
 		return NULL;
 	}
+	/* A copy: the reply shares nothing with d->psks (not even a reference). */
+	if (json_object_deep_copy(v, &key, NULL)) {
+		xerr_set(e, "psk show: out of memory");
+		return NULL;
+	}
 	log_info("psk show: generated key of %s handed to a root client", name);
 	r = json_object_new_object();
 	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
-	json_object_object_add(r, CTL_REPLY_PSK, json_object_get(v));
+	json_object_object_add(r, CTL_REPLY_PSK, key);
 	return r;
 }
 
-void psk_show_command(struct xfrmd *d, uint64_t client, struct json_object *req)
+void psk_show_command(const struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	struct xerr e;
 	struct json_object *r = psk_show(d, req, &e);

@@ -5,14 +5,22 @@
  * overrides); whether one is published also weighs the operator's choice
  * (d->published, routes.c records it). Read by the route report
  * (routes.c), the kernel side (forward.c, forward_prune.c) and plans
- * (plan.c); calls nothing of the daemon.
+ * (plan.c); calls nothing of the daemon. routes_collect: the routes with
+ * where they stand (state, tunnels, in the kernel or not) as lib/report's
+ * typed rows, for `xfrmctl routes` and metrics (routes.c reads the kernel).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "forward_int.h"
+#include "key_set.h"
 #include "kplan.h"
+#include "report.h"
 #include "route_objs.h"
+#include "runtime.h"
 #include "xfrmd.h"
+
+_Static_assert(PAIR_TUNNELS_MAX <= REPORT_TUNNELS_MAX, "a route's tunnels fit its report");
 
 static const struct cfg_route_override *override_for(const struct cfg_connection *c,
 						     const struct prefix *p)
@@ -109,4 +117,68 @@ struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_
 					     .published = d && routes_published(d, cfg, &o[i])};
 	free(o);
 	return r;
+}
+
+static const char *route_state(const struct conn_rt *c, bool published)
+{
+	if (!published)
+		return "unpublished";
+	if (c->pair.active)
+		return "active";
+	if (c->cfg->start == CFG_START_ON_TRAFFIC)
+		return "waiting-for-traffic";
+	return c->cfg->fail_closed ? "blackhole" : "withdrawn";
+}
+
+static void route_row(const struct xfrmd *d, const struct conn_rt *c, const struct route_obj *o,
+		      const struct key_set *owned, struct report_route *r)
+{
+	bool pub = routes_published(d, c->cfg, o);
+
+	*r = (struct report_route){.connection = c->cfg->name,
+				   .state = route_state(c, pub),
+				   .table = o->table,
+				   .metric = o->metric,
+				   .published = pub};
+	prefix_str(&o->prefix, r->prefix, sizeof(r->prefix));
+	/* owned NULL: the routes are as the last batch wrote them */
+	r->in_kernel = owned ? route_keys_has(owned, &o->prefix, o->table, o->metric)
+			     : !c->fwd.last.via_delete && pub;
+	for (size_t t = 0; pub && t < c->pair.n; t++)
+		if (pair_is_active(&c->pair, t))
+			r->via[r->n_via++] = t + 1;
+}
+
+static bool wanted(const struct conn_rt *c, const char *only_conn)
+{
+	return !only_conn || !strcmp(only_conn, c->cfg->name);
+}
+
+struct report_route *routes_collect(const struct xfrmd *d, const char *only_conn,
+				    const struct key_set *owned, size_t *n)
+{
+	size_t max = 0;
+	struct report_route *rows;
+
+	for (size_t i = 0; i < d->n_rt; i++)
+		max += wanted(&d->rt[i], only_conn) ? routes_count(d->rt[i].cfg) : 0;
+	*n = 0;
+	rows = calloc(max + 1, sizeof(*rows));
+	for (size_t i = 0; rows && i < d->n_rt; i++) {
+		const struct conn_rt *c = &d->rt[i];
+		struct route_obj *o;
+		size_t k;
+
+		if (!wanted(c, only_conn))
+			continue;
+		if (!(o = route_objs_alloc(c->cfg, &k))) {
+			free(rows);
+			*n = 0;
+			return NULL;
+		}
+		for (size_t j = 0; j < k; j++)
+			route_row(d, c, &o[j], owned, &rows[(*n)++]);
+		free(o);
+	}
+	return rows;
 }

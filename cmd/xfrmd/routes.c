@@ -15,44 +15,30 @@
 #include "key_set.h"
 #include "log.h"
 #include "nl_kernel.h"
+#include "key_set.h"
 #include "pairing.h"
+#include "report.h"
 #include "route_objs.h"
 #include "routes.h"
 #include "runtime.h"
 #include "state.h"
 #include "xfrmd.h"
 
-static const char *route_state(const struct conn_rt *c, bool published)
-{
-	if (!published)
-		return "unpublished";
-	if (c->pair.active)
-		return "active";
-	if (c->cfg->start == CFG_START_ON_TRAFFIC)
-		return "waiting-for-traffic";
-	return c->cfg->fail_closed ? "blackhole" : "withdrawn";
-}
-
-/* in_kernel: whether xfrmd's route is in the kernel under r's key. */
-static struct json_object *route_json(const struct xfrmd *d, const struct conn_rt *c,
-				      const struct route_obj *r, bool in_kernel)
+/* A route of routes_collect as `xfrmctl routes` shows it. */
+static struct json_object *route_json(const struct report_route *r)
 {
 	struct json_object *o = json_object_new_object(), *via = json_object_new_array();
-	bool pub = routes_published(d, c->cfg, r);
-	char buf[PREFIX_STRLEN];
 
-	json_object_object_add(o, "connection", json_object_new_string(c->cfg->name));
-	json_object_object_add(o, "prefix",
-			       json_object_new_string(prefix_str(&r->prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "connection", json_object_new_string(r->connection));
+	json_object_object_add(o, "prefix", json_object_new_string(r->prefix));
 	json_object_object_add(o, "table", json_object_new_uint64(r->table));
 	json_object_object_add(o, "metric", json_object_new_uint64(r->metric));
-	json_object_object_add(o, "published", json_object_new_boolean(pub));
-	json_object_object_add(o, "state", json_object_new_string(route_state(c, pub)));
-	for (size_t t = 0; pub && t < c->pair.n; t++)
-		if (pair_is_active(&c->pair, t))
-			json_object_array_add(via, json_object_new_uint64(t + 1));
+	json_object_object_add(o, "published", json_object_new_boolean(r->published));
+	json_object_object_add(o, "state", json_object_new_string(r->state));
+	for (size_t t = 0; t < r->n_via; t++)
+		json_object_array_add(via, json_object_new_uint64(r->via[t]));
 	json_object_object_add(o, "via_tunnels", via);
-	json_object_object_add(o, "in_kernel", json_object_new_boolean(in_kernel));
+	json_object_object_add(o, "in_kernel", json_object_new_boolean(r->in_kernel));
 	return o;
 }
 
@@ -74,58 +60,74 @@ static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 	return rc;
 }
 
-static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
+/* The connection's index in d->rt; d->n_rt: none. */
+static size_t conn_index(const struct xfrmd *d, const char *name)
 {
 	for (size_t i = 0; name && i < d->n_rt; i++)
 		if (!strcmp(d->rt[i].cfg->name, name))
-			return &d->rt[i];
-	return NULL;
+			return i;
+	return d->n_rt;
+}
+
+static const struct conn_rt *find_conn(const struct xfrmd *d, const char *name)
+{
+	size_t i = conn_index(d, name);
+
+	return i < d->n_rt ? &d->rt[i] : NULL;
 }
 
 /* written: only_conn's routes are as its last batch wrote them (the kernel
- * acknowledged each), so the reply needs no table read. */
-static struct json_object *build(struct xfrmd *d, const char *only_conn, bool written,
-				 struct xerr *e)
+ * acknowledged each), so in_kernel needs no table read. */
+static struct report_route *collect(const struct xfrmd *d, const char *only_conn, bool written,
+				    size_t *n, struct xerr *e)
 {
-	struct json_object *arr = json_object_new_array();
 	const struct conn_rt *one = find_conn(d, only_conn);
+	struct report_route *rows;
 	struct key_set owned;
 
+	*n = 0;
 	key_set_init(&owned, sizeof(struct route_key));
 	/* One connection: only its table (the kernel filters the dump). */
 	if (!written && (!only_conn || one) &&
 	    owned_keys(&owned, one ? one->cfg->routes.table : 0, e)) {
 		key_set_free(&owned);
-		json_object_put(arr);
 		return NULL;
 	}
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct conn_rt *c = &d->rt[i];
-		size_t n;
-		struct route_obj *r;
-
-		if (only_conn && strcmp(only_conn, c->cfg->name))
-			continue;
-		r = route_objs_alloc(c->cfg, &n);
-		for (size_t k = 0; k < n; k++) {
-			bool in =
-			    written ? !c->fwd.last.via_delete && routes_published(d, c->cfg, &r[k])
-				    : route_keys_has(&owned, &r[k].prefix, r[k].table, r[k].metric);
-
-			json_object_array_add(arr, route_json(d, c, &r[k], in));
-		}
-		free(r);
-	}
+	rows = routes_collect(d, only_conn, written ? NULL : &owned, n);
 	key_set_free(&owned);
+	if (!rows)
+		xerr_set(e, "out of memory");
+	return rows;
+}
+
+static struct json_object *build(const struct xfrmd *d, const char *only_conn, bool written,
+				 struct xerr *e)
+{
+	size_t n;
+	struct report_route *rows = collect(d, only_conn, written, &n, e);
+	struct json_object *arr;
+
+	if (!rows)
+		return NULL;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, route_json(&rows[i]));
+	free(rows);
 	return arr;
 }
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+struct report_route *routes_report(const struct xfrmd *d, const char *only_conn, size_t *n,
+				   struct xerr *e)
+{
+	return collect(d, only_conn, false, n, e);
+}
+
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e)
 {
 	return build(d, only_conn, false, e);
 }
 
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e)
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e)
 {
 	const struct conn_rt *c = find_conn(d, conn);
 
@@ -149,8 +151,8 @@ static void record_choice(struct xfrmd *d, const char *conn, const char *prefix,
 /* Sets the choice for one route (prefix given) or all of a connection's. */
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
 {
-	struct conn_rt *c = find_conn(d, conn);
-	size_t n, hits = 0;
+	size_t i = conn_index(d, conn), n, hits = 0;
+	struct conn_rt *c = i < d->n_rt ? &d->rt[i] : NULL;
 	struct route_obj *r;
 	char buf[PREFIX_STRLEN];
 

@@ -8,11 +8,16 @@
 #include "xerr.h"
 
 struct xfrmd;
+struct report_route;
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+/* routes_collect's rows with in_kernel from the kernel's tables; NULL: e says why. */
+struct report_route *routes_report(const struct xfrmd *d, const char *only_conn, size_t *n,
+				   struct xerr *e);
+/* The same as the JSON array of `xfrmctl routes`. */
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e);
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e);
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e);
 void routes_prune_choices(struct xfrmd *d);
 

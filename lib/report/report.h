@@ -9,7 +9,8 @@
  *   report_metrics.c  the Prometheus text
  *
  * Strings are borrowed (const char *): a report is rendered before what it
- * was filled from changes (one event loop turn), and never outlives it.
+ * was filled from changes (one event loop turn), and never outlives it. A
+ * route's prefix is the one string a report holds itself.
  */
 #ifndef XFRMD_REPORT_H
 #define XFRMD_REPORT_H
@@ -113,10 +114,17 @@ struct report_reaction {
 	uint64_t recent_us[REPORT_RECENT_MAX];
 };
 
-/* A route of `xfrmctl routes` (metrics only). */
+/* A route of `xfrmctl routes` (cmd/xfrmd/route_objs.c fills them): the
+ * JSON of `xfrmctl routes` and the metrics' route samples. Its prefix is
+ * held here as text, not borrowed: an array of routes is freed with free(). */
 struct report_route {
-	const char *connection, *prefix, *state;
+	const char *connection, *state;
+	char prefix[PREFIX_STRLEN];
+	uint32_t table, metric;
 	bool published;
+	bool in_kernel; /* xfrmd's route is in the kernel under its key */
+	size_t n_via;	/* the tunnels carrying it (published only), 1-based */
+	size_t via[REPORT_TUNNELS_MAX];
 };
 
 struct report {

@@ -310,7 +310,7 @@ static void route_samples(FILE *f, const struct report *r)
 		const struct report_route *rt = &r->routes[i];
 
 		label(c, sizeof(c), "connection", rt->connection ? rt->connection : "");
-		label(p, sizeof(p), "prefix", rt->prefix ? rt->prefix : "");
+		label(p, sizeof(p), "prefix", rt->prefix);
 		snprintf(l, sizeof(l), "%s,%s", c, p);
 		fprintf(f, "xfrmd_route_published{%s} %d\n", l, rt->published);
 	}
@@ -320,7 +320,7 @@ static void route_samples(FILE *f, const struct report *r)
 		const struct report_route *rt = &r->routes[i];
 
 		label(c, sizeof(c), "connection", rt->connection ? rt->connection : "");
-		label(p, sizeof(p), "prefix", rt->prefix ? rt->prefix : "");
+		label(p, sizeof(p), "prefix", rt->prefix);
 		for (size_t k = 0; k < sizeof(route_states) / sizeof(route_states[0]); k++)
 			fprintf(f, "xfrmd_route_state{%s,%s,state=\"%s\"} %d\n", c, p,
 				route_states[k], rt->state && !strcmp(rt->state, route_states[k]));

@@ -1,15 +1,18 @@
 /* A connection's route objects (route_objs.c): which prefixes, in which
  * order, with which table, metric and publish default, and how the
- * operator's choices override the default. */
+ * operator's choices override the default; the routes as lib/report's
+ * typed rows (routes_collect) over a hand-built daemon. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward_int.h"
-#include "xfrmd.h"
-
 #include "check_main.h"
+#include "forward_int.h"
+#include "key_set.h"
+#include "report.h"
 #include "route_objs.h"
+#include "runtime.h"
+#include "xfrmd.h"
 
 static struct prefix pfx(const char *s)
 {
@@ -133,6 +136,94 @@ START_TEST(choices_override_the_default)
 }
 END_TEST
 
+static void expect_row(const struct report_route *r, const char *conn, const char *prefix,
+		       uint32_t metric, bool published, const char *state, bool in_kernel)
+{
+	ck_assert_str_eq(r->connection, conn);
+	ck_assert_str_eq(r->prefix, prefix);
+	ck_assert_uint_eq(r->table, 120);
+	ck_assert_uint_eq(r->metric, metric);
+	ck_assert_int_eq(r->published, published);
+	ck_assert_str_eq(r->state, state);
+	ck_assert_int_eq(r->in_kernel, in_kernel);
+}
+
+/* Two connections with a's routes: a with tunnel 2 of 2 carrying traffic,
+ * b (on-traffic start) with none; the operator published 10.8.0.0/24 of b. */
+START_TEST(collect_typed_rows)
+{
+	struct cfg_connection ca = conn(), cb = conn();
+	struct conn_rt rt[2];
+	struct xfrmd d;
+	struct key_set owned;
+	struct report_route *r;
+	size_t n = 99;
+
+	strcpy(cb.name, "b");
+	cb.start = CFG_START_ON_TRAFFIC;
+	memset(rt, 0, sizeof(rt));
+	memset(&d, 0, sizeof(d));
+	rt[0].cfg = &ca;
+	rt[0].pair.n = 2;
+	rt[0].pair.active = 1u << 1;
+	rt[1].cfg = &cb;
+	rt[1].pair.n = 2;
+	rt[1].fwd.last.via_delete = true;
+	d.rt = rt;
+	d.n_rt = 2;
+	d.published = json_tokener_parse("{\"b\": {\"10.8.0.0/24\": true}}");
+	ck_assert_ptr_nonnull(d.published);
+
+	/* in_kernel from what the last batch wrote (no key set) */
+	r = routes_collect(&d, NULL, NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, 8);
+	expect_row(&r[0], "a", "10.1.0.0/16", 100, true, "active", true);
+	ck_assert_uint_eq(r[0].n_via, 1);
+	ck_assert_uint_eq(r[0].via[0], 2);
+	expect_row(&r[1], "a", "10.2.0.0/24", 50, false, "unpublished", false);
+	ck_assert_uint_eq(r[1].n_via, 0);
+	expect_row(&r[2], "a", "10.9.0.0/24", 100, true, "active", true);
+	expect_row(&r[3], "a", "10.8.0.0/24", 100, false, "unpublished", false);
+	expect_row(&r[4], "b", "10.1.0.0/16", 100, true, "waiting-for-traffic", false);
+	ck_assert_uint_eq(r[4].n_via, 0);
+	expect_row(&r[7], "b", "10.8.0.0/24", 100, true, "waiting-for-traffic", false);
+	free(r);
+
+	/* in_kernel from the kernel's keys; one connection only */
+	key_set_init(&owned, sizeof(struct route_key));
+	ck_assert_int_eq(route_keys_add(&owned, &remote[0], 120, 100), 0);
+	ck_assert_int_eq(route_keys_add(&owned, &overrides[2].prefix, 120, 100), 0);
+	key_set_seal(&owned);
+	r = routes_collect(&d, "b", &owned, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, 4);
+	expect_row(&r[0], "b", "10.1.0.0/16", 100, true, "waiting-for-traffic", true);
+	expect_row(&r[1], "b", "10.2.0.0/24", 50, false, "unpublished", false);
+	expect_row(&r[3], "b", "10.8.0.0/24", 100, true, "waiting-for-traffic", true);
+	free(r);
+	key_set_free(&owned);
+
+	/* fail-closed or not, without a tunnel */
+	cb.start = CFG_START_IMMEDIATE;
+	cb.fail_closed = true;
+	r = routes_collect(&d, "b", NULL, &n);
+	ck_assert_str_eq(r[0].state, "blackhole");
+	free(r);
+	cb.fail_closed = false;
+	r = routes_collect(&d, "b", NULL, &n);
+	ck_assert_str_eq(r[0].state, "withdrawn");
+	free(r);
+
+	/* no such connection: no rows */
+	r = routes_collect(&d, "nosuch", NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, 0);
+	free(r);
+	json_object_put(d.published);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon_routes");
@@ -141,6 +232,7 @@ int main(void)
 	tcase_add_test(tc, remote_prefixes_then_override_only);
 	tcase_add_test(tc, no_routes);
 	tcase_add_test(tc, choices_override_the_default);
+	tcase_add_test(tc, collect_typed_rows);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

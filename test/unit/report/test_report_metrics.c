@@ -332,6 +332,43 @@ START_TEST(routes_published_and_one_state)
 }
 END_TEST
 
+/* A route holds its prefix text (malloc'd routes, the prefix written from
+ * a buffer that changes afterwards), the longest one whole; report_free
+ * frees the routes. */
+START_TEST(routes_hold_their_prefix)
+{
+	static const char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128";
+	char scratch[PREFIX_STRLEN];
+	struct report r;
+	char *s;
+
+	ck_assert_uint_eq(sizeof(longest), PREFIX_STRLEN);
+	fx_report(&r);
+	r.routes = calloc(2, sizeof(*r.routes));
+	ck_assert_ptr_nonnull(r.routes);
+	r.n_routes = 2;
+	snprintf(scratch, sizeof(scratch), "%s", longest);
+	r.routes[0] =
+	    (struct report_route){.connection = "v6", .state = "active", .published = true};
+	snprintf(r.routes[0].prefix, sizeof(r.routes[0].prefix), "%s", scratch);
+	snprintf(scratch, sizeof(scratch), "10.4.0.0/24");
+	r.routes[1] = (struct report_route){.connection = "v4", .state = "withdrawn"};
+	snprintf(r.routes[1].prefix, sizeof(r.routes[1].prefix), "%s", scratch);
+	memset(scratch, 'x', sizeof(scratch) - 1);
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_route_published{connection=\"v6\",prefix=\"ffff:ffff:ffff:ffff:ffff:ffff:"
+	       "255.255.255.255/128\"} 1");
+	HAS(s, "xfrmd_route_state{connection=\"v6\",prefix=\"ffff:ffff:ffff:ffff:ffff:ffff:"
+	       "255.255.255.255/128\",state=\"active\"} 1");
+	HAS(s, "xfrmd_route_published{connection=\"v4\",prefix=\"10.4.0.0/24\"} 0");
+	HAS(s, "xfrmd_route_state{connection=\"v4\",prefix=\"10.4.0.0/24\",state=\"withdrawn\"} 1");
+	free(s);
+	report_free(&r);
+	ck_assert_ptr_null(r.routes);
+	ck_assert_uint_eq(r.n_routes, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report_metrics");
@@ -347,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, one_state_per_connection);
 	tcase_add_test(tc, empty_histogram);
 	tcase_add_test(tc, routes_published_and_one_state);
+	tcase_add_test(tc, routes_hold_their_prefix);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
