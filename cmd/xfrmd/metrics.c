@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "charon_link.h"
 #include "control_proto.h"
 #include "metrics.h"
 #include "nl_kernel.h"
@@ -55,7 +56,7 @@ static char *metrics_text(struct xfrmd *d, struct xerr *e)
 		return NULL;
 	routes = routes_build(d, NULL, e); /* none: the families without samples */
 	/* Read last: they count this report's own dumps, as they always did. */
-	r.vici_requests = d->vici ? vici_client_requests_total(d->vici) : 0;
+	r.vici_requests = charon_link_requests(d);
 	r.netlink_requests = nl_requests_total();
 	if (!routes_fill(&r, routes))
 		text = report_metrics(&r);
