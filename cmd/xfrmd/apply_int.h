@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "reconcile.h"
+#include "vici_client.h"
 #include "xfrmd.h"
 
 struct apply_job {

@@ -113,7 +113,7 @@ static void job_fail_now(struct apply_job *j, const char *buf)
 		job_finish_failed(j, "; nothing was changed");
 		return;
 	}
-	if (j->resync || !j->d->charon_ready) {
+	if (j->resync || !charon_link_ready(j->d)) {
 		job_finish_failed(j, j->resync ? "" : "; nothing was rolled back (charon gone)");
 		return;
 	}
@@ -189,9 +189,7 @@ static int step_request(struct apply_job *j, const char *cmd, int built, uint8_t
 {
 	const struct rc_action *a = &j->plan.a[j->step];
 
-	if (!built)
-		built = charon_request(j->d, cmd, msg, len, cb, j, e);
-	free(msg);
+	built = charon_request_built(j->d, cmd, built, msg, len, cb, j, e);
 	if (built)
 		job_fail(j, "step %zu/%zu (%s %s): %s", j->step + 1, j->plan.n,
 			 rc_kind_name(a->kind), a->name, e->msg);
@@ -209,11 +207,9 @@ static void restart_tunnel(struct apply_job *j)
 	struct xerr e;
 	int rc = remove_trap(j->d, start.name, &e);
 
-	if (!rc)
-		rc = charon_msg_terminate(start.name, &msg, &len, &e);
 	if (!rc) {
-		rc = charon_request(j->d, "terminate", msg, len, ignore_reply, NULL, &e);
-		free(msg);
+		rc = charon_msg_terminate(start.name, &msg, &len, &e);
+		rc = charon_request_built(j->d, "terminate", rc, msg, len, ignore_reply, NULL, &e);
 		msg = NULL;
 	}
 	start.kind = RC_START;
@@ -268,7 +264,7 @@ static void on_new_child(void *ctx, enum vici_status st, const struct vici_node 
 static void rekey_child(struct apply_job *j)
 {
 	const struct rc_action *a = &j->plan.a[j->step];
-	const struct charon_ike *ike = sa_table_best(&j->d->sas, a->name);
+	const struct charon_ike *ike = sa_table_best(charon_link_sas(j->d), a->name);
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	struct xerr e;
@@ -329,13 +325,10 @@ static int send_step(struct apply_job *j)
 	}
 	if (a->kind == RC_STOP)
 		rc = remove_trap(j->d, a->name, &e);
-	if (!rc)
+	if (!rc) {
 		rc = build_step(a, &cmd, &msg, &len, &e);
-	if (!rc)
-		rc = charon_request(j->d, cmd, msg, len, on_step, j, &e);
-	if (msg)
-		explicit_bzero(msg, len); /* load-shared carries the key */
-	free(msg);
+		rc = charon_request_built(j->d, cmd, rc, msg, len, on_step, j, &e);
+	}
 	if (rc)
 		job_fail(j, "step %zu/%zu (%s %s): %s", j->sent + 1, j->plan.n,
 			 rc_kind_name(a->kind), a->name, e.msg);
@@ -439,8 +432,8 @@ void job_start(struct apply_job *j)
 			 (unsigned long long)j->d->generation, (unsigned long long)j->expected);
 		return;
 	}
-	if (!j->d->charon_ready) {
-		job_fail(j, "charon is not connected (%s)", j->d->vici_uri);
+	if (!charon_link_ready(j->d)) {
+		job_fail(j, "charon is not connected (%s)", charon_link_uri(j->d));
 		return;
 	}
 	j->t_start = mono_ms();

@@ -71,10 +71,7 @@ int remove_trap(struct xfrmd *d, const char *name, struct xerr *e)
 	size_t len = 0;
 	int rc = charon_msg_child(name, &msg, &len, e);
 
-	if (!rc)
-		rc = charon_request(d, "uninstall", msg, len, ignore_reply, NULL, e);
-	free(msg);
-	return rc;
+	return charon_request_built(d, "uninstall", rc, msg, len, ignore_reply, NULL, e);
 }
 
 int names_from_list(const struct vici_node *list, char (**out)[CHARON_NAME_MAX], size_t *n)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "charon_link.h"
 #include "events.h"
 #include "runtime.h"
 #include "xfrmd.h"
@@ -83,7 +84,7 @@ void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object
 	hello = json_object_new_object();
 	JSTR(hello, "gateway", d->running ? d->running->gateway.name : "");
 	JU64(hello, "generation", d->generation);
-	JBOOL(hello, "charon_connected", d->charon_ready);
+	JBOOL(hello, "charon_connected", charon_link_ready(d));
 	ev = event_new("subscribed", hello);
 	if (ctl_server_send(d->ctl, client, ev) == 0)
 		d->monitors[d->n_monitors++] = client;
@@ -171,7 +172,7 @@ void events_charon(struct xfrmd *d, bool connected, const char *why)
 {
 	struct json_object *o = json_object_new_object();
 
-	JSTR(o, "uri", d->vici_uri);
+	JSTR(o, "uri", charon_link_uri(d));
 	if (why)
 		JSTR(o, "reason", why);
 	events_emit(d, connected ? "charon-connected" : "charon-disconnected", o);

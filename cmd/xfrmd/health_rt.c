@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "charon_link.h"
 #include "events.h"
 #include "forward.h"
 #include "log.h"
@@ -127,8 +128,8 @@ void reconciled_check(struct xfrmd *d)
 {
 	uint64_t ms;
 
-	if (d->reconciled_ms || !d->sas_known || !d->charon_ready || !d->n_rt ||
-	    loop_timer_armed(d->prune_timer))
+	if (d->reconciled_ms || !d->sas_known || !charon_link_ready(d) || !d->n_rt ||
+	    charon_link_confirming(d))
 		return;
 	for (size_t i = 0; i < d->n_rt; i++) {
 		const struct conn_rt *c = &d->rt[i];

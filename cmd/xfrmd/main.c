@@ -215,10 +215,11 @@ static int start(struct xfrmd *d, struct xerr *e)
 	    loop_signal_add(d->loop, SIGINT, on_quit, d, e))
 		return -1;
 	restore_state(d);
-	snprintf(d->vici_uri, sizeof(d->vici_uri), "%s",
-		 d->opt.vici_override ? d->opt.vici_override
-		 : d->running	      ? d->running->gateway.vici
-				      : "unix:///var/run/charon.vici");
+	d->link = charon_link_new(d->loop, d->opt.vici_override ? d->opt.vici_override
+					   : d->running		? d->running->gateway.vici
+								: "unix:///var/run/charon.vici");
+	if (!d->link)
+		return xerr_set(e, "out of memory");
 	if (open_kernel_events(d, e) || open_control(d, e))
 		return -1;
 	/* Tunnels count as down until charon says otherwise: fail closed now. */
@@ -233,10 +234,8 @@ static void stop(struct xfrmd *d)
 {
 	apply_cancel_all(d);
 	runtime_free(d);
-	if (d->vici) {
-		charon_link_stop(d);
-		forward_prune_sas_forget();
-	}
+	charon_link_free(d);
+	forward_prune_sas_forget(); /* the suspects of the link's list-sas */
 	ctl_server_free(d->ctl);
 	if (d->nl_io)
 		loop_io_del(d->nl_io);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "charon_link.h"
 #include "control_proto.h"
 #include "metrics.h"
 #include "nl_kernel.h"
@@ -27,7 +28,7 @@ static char *metrics_text(const struct xfrmd *d, struct xerr *e)
 	/* None (the kernel's routes unread): the families without samples. */
 	r.routes = routes_report(d, NULL, &r.n_routes, &routes_e);
 	/* Read last: they count this report's own dumps, as they always did. */
-	r.vici_requests = d->vici ? vici_client_requests_total(d->vici) : 0;
+	r.vici_requests = charon_link_requests(d);
 	r.netlink_requests = nl_requests_total();
 	text = report_metrics(&r);
 	if (!text)

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "charon_link.h"
 #include "log.h"
 #include "probe.h"
 #include "runtime.h"
@@ -75,7 +76,7 @@ static bool inbound_activity(void *ctx)
 {
 	struct tunnel_rt *t = ctx;
 	const struct ipaddr *local = &t->conn->cfg->tunnels[tunnel_index(t->conn, t)].local;
-	const struct sa_table *tab = &t->conn->d->sas;
+	const struct sa_table *tab = charon_link_sas(t->conn->d);
 	struct sa_seen next[CHARON_CHILDREN_MAX] = {{0}};
 	size_t n = 0;
 	bool grew = sa_grew(t, local, t->spi_in, next, &n);

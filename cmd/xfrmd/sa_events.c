@@ -101,10 +101,10 @@ void runtime_charon_table(struct xfrmd *d)
 {
 	/* The first list since start: tunnels charon has up were carrying
 	 * traffic before; keep them (probes assume alive until they lose). */
-	bool adopting = !d->sas_known && d->charon_ready;
+	bool adopting = !d->sas_known && charon_link_ready(d);
 	uint64_t t0 = now_us();
 	struct sa_index x;
-	bool indexed = !sa_index_build(&x, &d->sas);
+	bool indexed = !sa_index_build(&x, charon_link_sas(d));
 	struct xerr e;
 
 	reconciled_defer(true);
@@ -114,14 +114,14 @@ void runtime_charon_table(struct xfrmd *d)
 
 			set_from_sa(&d->rt[i], &d->rt[i].t[t],
 				    indexed ? sa_index_best(&x, name)
-					    : sa_table_best(&d->sas, name),
+					    : sa_table_best(charon_link_sas(d), name),
 				    "charon's SA list", t0);
 		}
 	reconciled_defer(false);
 	if (indexed)
 		sa_index_free(&x);
-	log_debug("SA list: %zu IKE %s applied to %zu %s in %llu us", d->sas.n,
-		  plural(d->sas.n, "SA", "SAs"), d->n_rt,
+	log_debug("SA list: %zu IKE %s applied to %zu %s in %llu us", charon_link_sas(d)->n,
+		  plural(charon_link_sas(d)->n, "SA", "SAs"), d->n_rt,
 		  plural(d->n_rt, "connection", "connections"),
 		  (unsigned long long)(now_us() - t0));
 	if (adopting) {

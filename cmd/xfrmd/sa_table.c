@@ -1,6 +1,7 @@
 /*
- * charon's IKE SAs as its last list-sas reported them (d->sas, filled by
- * charon_link.c), looked up by tunnel name. Calls nothing of the daemon.
+ * charon's IKE SAs as its last list-sas reported them (charon_link_sas(d),
+ * filled by charon_link_sas.c), looked up by tunnel name. Calls nothing of
+ * the daemon.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "charon_link.h"
 #include "forward.h"
 #include "log.h"
 #include "nl_xfrm.h"
@@ -39,7 +40,7 @@ bool forward_prune_sas(struct xfrmd *d, time_t before)
 	 * of SAs on each side */
 	struct spi_set listed;
 
-	if (spi_set_build(&listed, &d->sas))
+	if (spi_set_build(&listed, charon_link_sas(d)))
 		return false; /* out of memory: the next list tries again */
 	if (nl_xfrm_dump_sas(&k, &e)) {
 		log_err("kernel: %s", e.msg);

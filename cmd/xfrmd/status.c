@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "charon_link.h"
 #include "log.h"
 #include "pairing.h"
 #include "plural.h"
@@ -246,9 +247,9 @@ static void gateway_fill(struct report *r, const struct xfrmd *d)
 	r->gateway = d->running ? d->running->gateway.name : "";
 	r->generation = d->generation;
 	r->config_hash = d->config_hash;
-	r->charon_connected = d->charon_ready;
+	r->charon_connected = charon_link_ready(d);
 	r->charon_route_conflict = d->charon_routes_conflict[0] ? d->charon_routes_conflict : NULL;
-	r->charon_uri = d->vici_uri;
+	r->charon_uri = charon_link_uri(d);
 	reaction_report(&d->reactions, &r->reaction);
 }
 
@@ -284,7 +285,7 @@ static int collect(const struct xfrmd *d, const char *only_conn, struct report *
 		snprintf(r->kernel_error, sizeof(r->kernel_error), "%s", nle.msg);
 	cost->t_dump = loop_now_ms();
 	cost->n_kernel = k.n;
-	if (sa_index_build(&s.sas, &d->sas) || kernel_sa_index_build(&s.k, &k)) {
+	if (sa_index_build(&s.sas, charon_link_sas(d)) || kernel_sa_index_build(&s.k, &k)) {
 		sa_index_free(&s.sas);
 		kernel_sa_table_free(&k);
 		return xerr_set(e, "status: out of memory");
@@ -330,7 +331,7 @@ static char *status_text(const struct xfrmd *d, const char *only_conn, size_t *l
 	/* how long the loop was held up: status must stay cheap on big gateways */
 	log_debug("status: %zu IKE %s, %zu kernel %s, %zu bytes, built in %llu ms (kernel SA dump "
 		  "%llu, indexes %llu, text %llu; %ld page %s)",
-		  d->sas.n, plural(d->sas.n, "SA", "SAs"), c.n_kernel,
+		  charon_link_sas(d)->n, plural(charon_link_sas(d)->n, "SA", "SAs"), c.n_kernel,
 		  plural(c.n_kernel, "SA", "SAs"), *len, (unsigned long long)(t_end - c.t0),
 		  (unsigned long long)(c.t_dump - c.t0), (unsigned long long)(c.t_index - c.t_dump),
 		  (unsigned long long)(t_end - c.t_index), faults,

@@ -81,7 +81,7 @@ void stale_restart(void *ctx)
 	struct xerr e;
 
 	stale_inputs(c, t, &h);
-	if (!health_restart_wanted(&h) || !c->d->charon_ready)
+	if (!health_restart_wanted(&h) || !charon_link_ready(c->d))
 		return;
 	t->restarts++;
 	t->stale_delay_ms =
@@ -111,7 +111,7 @@ void restart_no_ike(void *ctx)
 	struct xfrmd *d = t->conn->d;
 	struct xerr e;
 
-	if (t->ike_up || sa_table_find(&d->sas, t->name) || !d->charon_ready)
+	if (t->ike_up || sa_table_find(charon_link_sas(d), t->name) || !charon_link_ready(d))
 		return;
 	log_info("%s: no IKE SA: initiating", t->name);
 	t->initiated_ms = loop_now_ms();

@@ -7,7 +7,10 @@
  *   instance_lock.c/.h  one daemon per state directory and control socket
  *   wiring.c/.h    connects the layers: charon_link's callbacks to the
  *                  apply, runtime and events calls that act on them
- *   charon_link.c/.h  the VICI connection: connect/reconnect, events, list-sas
+ *   charon_link.c/.h  the VICI connection: connect/reconnect, events,
+ *                  requests (its state is opaque: charon_link.h asks);
+ *                  charon_link_sas.c its list-sas and charon's SA table
+ *                  (charon_link_int.h is what they share)
  *   sa_table.c/.h  charon's IKE SAs as listed, by tunnel name
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
@@ -58,15 +61,12 @@
 #include "loop.h"
 #include "nl_xfrm.h"
 #include "reaction.h"
-#include "sa_table.h"
 #include "sha256.h"
-#include "vici_client.h"
 
 #define XFRMD_DEFAULT_STATE_DIR "/var/lib/xfrmd"
 
 struct apply_job;
-struct sa_refresh;
-struct charon_link_ops;
+struct charon_link;
 struct conn_rt;
 
 struct xfrmd_options {
@@ -84,25 +84,12 @@ struct xfrmd {
 	/* held until exit, never closed: the socket file is unlinked first */
 	int state_lock_fd, ctl_lock_fd;
 
-	/* charon */
-	struct vici_client *vici;
-	const struct charon_link_ops *link_ops; /* what charon_link.c reports to */
-	void *link_ctx;
-	struct loop_io *vici_io;
-	struct loop_timer *reconnect_timer, *refresh_timer, *resync_timer;
-	uint64_t reconnect_delay_ms;
-	/* charon unreachable since (loop_now_ms; 0: reachable), last said so */
-	uint64_t vici_down_since_ms, vici_down_logged_ms;
-	bool charon_ready; /* connected and events registered */
-	unsigned registrations_pending;
-	struct sa_refresh *refresh; /* list-sas in flight */
-	char vici_uri[CFG_PATH_MAX];
-	struct sa_table sas;
+	/* charon: the VICI connection and charon's SAs (charon_link.h) */
+	struct charon_link *link;
 	/* Start-up: until charon's SAs are known (the first list-sas), the
 	 * kernel keeps what the previous xfrmd left there: no packet lost. */
 	bool sas_known;
-	uint64_t reconciled_ms;		/* process start -> all tunnels up and programmed */
-	struct loop_timer *prune_timer; /* a second list-sas confirms stale SAs */
+	uint64_t reconciled_ms; /* process start -> all tunnels up and programmed */
 
 	/* kernel */
 	struct nl_xfrm_monitor *nlmon;
