@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "applied.h"
 #include "events.h"
 #include "runtime.h"
 #include "xfrmd.h"
@@ -72,6 +73,7 @@ void events_emit(struct xfrmd *d, const char *type, struct json_object *fields)
 void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	uint64_t *m = realloc(d->monitors, (d->n_monitors + 1) * sizeof(*m));
+	const struct cfg_config *run = applied_cfg(d);
 	struct json_object *hello, *ev;
 
 	if (!m) {
@@ -81,8 +83,8 @@ void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object
 	d->monitors = m;
 	/* The first line says the subscription is live, and where things stand. */
 	hello = json_object_new_object();
-	JSTR(hello, "gateway", d->running ? d->running->gateway.name : "");
-	JU64(hello, "generation", d->generation);
+	JSTR(hello, "gateway", run ? run->gateway.name : "");
+	JU64(hello, "generation", applied_generation(d));
 	JBOOL(hello, "charon_connected", d->charon_ready);
 	ev = event_new("subscribed", hello);
 	if (ctl_server_send(d->ctl, client, ev) == 0)
@@ -160,7 +162,7 @@ void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchang
 	if (resync && !actions)
 		return;
 	o = json_object_new_object();
-	JU64(o, "generation", d->generation);
+	JU64(o, "generation", applied_generation(d));
 	JBOOL(o, "resync", resync);
 	JU64(o, "actions", actions);
 	JU64(o, "unchanged", unchanged);
