@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "applied.h"
 #include "apply.h"
 #include "apply_int.h"
 #include "log.h"
@@ -19,20 +20,18 @@ static void enqueue(struct xfrmd *d, struct apply_job *j)
 		job_start(j);
 }
 
-/* A plan must not hand out tunnel ids: it works on a copy. */
+/* A plan must not hand out tunnel ids: the kept ones are put back after. */
 static int assign_ids(struct xfrmd *d, struct cfg_config *cfg, bool dry_run, struct xerr *e)
 {
-	struct json_object *kept = d->tunnel_ids, *copy = NULL;
+	struct applied_ids *kept;
 	int rc;
 
-	if (!dry_run || !kept)
+	if (!dry_run)
 		return runtime_assign_ids(d, cfg, e);
-	if (json_object_deep_copy(kept, &copy, NULL))
-		return xerr_set(e, "out of memory");
-	d->tunnel_ids = copy;
+	if (applied_ids_save(d, &kept, e))
+		return -1;
 	rc = runtime_assign_ids(d, cfg, e);
-	json_object_put(d->tunnel_ids);
-	d->tunnel_ids = kept;
+	applied_ids_restore(d, kept);
 	return rc;
 }
 
@@ -47,8 +46,9 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 	}
 	j->t_new = mono_ms();
 	j->t_received = r->t_received ? r->t_received : j->t_new;
-	j->desired = r->saved ? cfg_load_saved(r->text, r->len, r->base_dir, d->running, e)
-			      : cfg_load_text_since(r->text, r->len, r->base_dir, d->running, e);
+	j->desired = r->saved
+			 ? cfg_load_saved(r->text, r->len, r->base_dir, applied_cfg(d), e)
+			 : cfg_load_text_since(r->text, r->len, r->base_dir, applied_cfg(d), e);
 	if (!j->desired && r->file)
 		xerr_wrap(e, "%s", r->file);
 	/* Only a plan's report compares documents key by key. */
@@ -85,14 +85,12 @@ int apply_submit(struct xfrmd *d, uint64_t client, const struct apply_request *r
 
 void apply_resync(struct xfrmd *d)
 {
-	struct apply_request r = {.text = d->running_text,
-				  .len = d->running_len,
-				  .base_dir = d->running_base_dir,
-				  .saved = true};
+	struct apply_request r = {.base_dir = applied_base_dir(d), .saved = true};
 	struct apply_job *j;
 	struct xerr e;
 
-	if (!d->running_text)
+	r.text = applied_text(d, &r.len);
+	if (!r.text)
 		return;
 	j = job_new(d, 0, &r, &e);
 	if (!j) {

@@ -4,14 +4,13 @@
  * made the running one (adopt); or the old config's kernel state back when
  * a charon step fails after it (unadopt_kernel).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "apply_int.h"
 #include "forward.h"
 #include "log.h"
-#include "plan.h"
 #include "psk.h"
 #include "routes.h"
 #include "runtime.h"
@@ -53,14 +52,15 @@ static void retire_old(struct xfrmd *d, const struct cfg_config *old)
 
 /* The kernel side of an apply: the new config's runtime, links, policies
  * and routes, and what only the old config had removed. It runs while
- * charon still works through the steps (early_adopt), or after them. */
+ * charon still works through the steps (early_adopt), or after them.
+ * The new config runs from here (applied_swap_cfg: the rebuild and the
+ * kernel calls read it); its text and generation are committed by adopt. */
 int adopt_kernel(struct apply_job *j, struct xerr *e)
 {
 	struct xfrmd *d = j->d;
-	struct cfg_config *old = d->running;
+	struct cfg_config *old = applied_swap_cfg(d, j->desired);
 	struct xerr ignored;
 
-	d->running = j->desired;
 	if (runtime_rebuild(d, e) == 0) {
 		retire_old(d, old);
 		j->retired = old;
@@ -68,7 +68,7 @@ int adopt_kernel(struct apply_job *j, struct xerr *e)
 		j->kernel_done = true;
 		return 0;
 	}
-	d->running = old;
+	applied_swap_cfg(d, old); /* j->desired back */
 	runtime_rebuild(d, &ignored);
 	retire_old(d, j->desired); /* what the failed rebuild added */
 	return -1;
@@ -82,8 +82,7 @@ void unadopt_kernel(struct apply_job *j)
 	struct xfrmd *d = j->d;
 	struct xerr e;
 
-	j->desired = d->running;
-	d->running = j->retired;
+	j->desired = applied_swap_cfg(d, j->retired);
 	j->retired = NULL;
 	j->kernel_done = false;
 	if (runtime_rebuild(d, &e))
@@ -96,18 +95,12 @@ void unadopt_kernel(struct apply_job *j)
 int adopt(struct apply_job *j, const char *text, size_t len, struct xerr *e)
 {
 	struct xfrmd *d = j->d;
-	char *was = d->running_text;
 
 	if (!j->kernel_done && adopt_kernel(j, e))
 		return -1;
-	d->running_text = NULL; /* the job frees it, after the reply */
-	if (plan_set_running(d, text, len)) {
-		d->running_text = was;
+	/* The previous text: the job frees it, after the reply. */
+	if (applied_commit(d, text, len, j->base_dir, &j->retired_text))
 		return xerr_set(e, "out of memory");
-	}
-	j->retired_text = was;
-	snprintf(d->running_base_dir, sizeof(d->running_base_dir), "%s", j->base_dir);
-	d->generation++;
 	runtime_prune_ids(d);
 	routes_prune_choices(d);
 	psk_prune(d);

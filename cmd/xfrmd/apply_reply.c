@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "applied.h"
 #include "apply_int.h"
 #include "control_proto.h"
 #include "log.h"
@@ -41,7 +42,7 @@ void log_succeeded(const struct apply_job *j, uint64_t t_end, uint64_t t_kernel)
 			 "request %llu, load %llu, plan %llu, charon %llu (kernel meanwhile %llu), "
 			 "kernel and state %llu: kernel %llu, state file %llu)",
 			 j->resync ? "resynchronised" : "applied",
-			 (unsigned long long)d->generation, j->plan.n,
+			 (unsigned long long)applied_generation(d), j->plan.n,
 			 plural(j->plan.n, "action", "actions"), j->plan.unchanged,
 			 plural(j->plan.unchanged, "tunnel", "tunnels"),
 			 (unsigned long long)(t_end - j->t_received),
@@ -61,8 +62,8 @@ struct json_object *succeeded_reply(const struct apply_job *j)
 
 	resp = json_object_new_object();
 	json_object_object_add(resp, CTL_OK, json_object_new_boolean(1));
-	json_object_object_add(resp, "generation", json_object_new_uint64(d->generation));
-	json_object_object_add(resp, "config_hash", json_object_new_string(d->config_hash));
+	json_object_object_add(resp, "generation", json_object_new_uint64(applied_generation(d)));
+	json_object_object_add(resp, "config_hash", json_object_new_string(applied_hash(d)));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
 	json_object_object_add(resp, "actions", plan_json(&j->plan));
 	return resp;
@@ -81,6 +82,7 @@ struct json_object *failed_reply(const struct apply_job *j, const char *rollback
 		log_err("%s failed: %s", j->resync ? "resync" : "apply", msg);
 	json_object_object_add(resp, CTL_OK, json_object_new_boolean(0));
 	json_object_object_add(resp, CTL_ERROR, json_object_new_string(msg));
-	json_object_object_add(resp, "generation", json_object_new_uint64(j->d->generation));
+	json_object_object_add(resp, "generation",
+			       json_object_new_uint64(applied_generation(j->d)));
 	return resp;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "apply_int.h"
 #include "charon_link.h"
 #include "events.h"
@@ -53,7 +54,7 @@ static void job_succeeded(struct apply_job *j)
 	uint64_t t_end;
 	struct xerr e;
 	/* Adopted early, the new config is the running one already. */
-	const struct cfg_config *cfg = j->kernel_done ? d->running : j->desired;
+	const struct cfg_config *cfg = j->kernel_done ? applied_cfg(d) : j->desired;
 	size_t len = j->resync ? 0 : cfg->src_len;
 	const char *text = j->resync ? NULL : cfg->src;
 	bool same = j->plan.n == 0 && text && plan_text_is_running(d, text, len);
@@ -66,10 +67,10 @@ static void job_succeeded(struct apply_job *j)
 			return;
 		}
 		t_kernel = mono_ms();
-		status_log_weak_crypto(d->running);
+		status_log_weak_crypto(applied_cfg(d));
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
-				(unsigned long long)d->generation, e.msg);
+				(unsigned long long)applied_generation(d), e.msg);
 		charon_resync_postpone(d);
 	} else if (j->resync && forward_sync(d, &e)) {
 		log_err("resync: kernel: %s", e.msg);
@@ -121,7 +122,7 @@ static void job_fail_now(struct apply_job *j, const char *buf)
 	 * new config (as if applied) back to the running one. */
 	j->rolling_back = true;
 	j->plan_from = j->desired;
-	j->plan_to = j->d->running;
+	j->plan_to = applied_cfg(j->d);
 	rc_plan_free(&j->plan);
 	job_start(j);
 }
@@ -364,7 +365,7 @@ static void job_run_plan(struct apply_job *j)
 static void plan_and_run(struct apply_job *j)
 {
 	const struct cfg_config *to = j->rolling_back ? j->plan_to : j->desired;
-	const struct cfg_config *from = j->rolling_back ? j->plan_from : j->d->running;
+	const struct cfg_config *from = j->rolling_back ? j->plan_from : applied_cfg(j->d);
 	struct xerr e;
 	int rc = reconcile_plan(to, from, &j->loaded, &j->plan, &e);
 
@@ -425,11 +426,12 @@ void job_start(struct apply_job *j)
 {
 	struct xerr e;
 
-	if (j->expect_generation && j->expected != j->d->generation) {
+	if (j->expect_generation && j->expected != applied_generation(j->d)) {
 		job_fail(j,
 			 "the running config is generation %llu, not %llu: it changed since the "
 			 "plan",
-			 (unsigned long long)j->d->generation, (unsigned long long)j->expected);
+			 (unsigned long long)applied_generation(j->d),
+			 (unsigned long long)j->expected);
 		return;
 	}
 	if (!charon_link_ready(j->d)) {

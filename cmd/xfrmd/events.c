@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "charon_link.h"
+#include "applied.h"
 #include "events.h"
 #include "runtime.h"
 #include "xfrmd.h"
@@ -73,6 +74,7 @@ void events_emit(struct xfrmd *d, const char *type, struct json_object *fields)
 void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object *req)
 {
 	uint64_t *m = realloc(d->monitors, (d->n_monitors + 1) * sizeof(*m));
+	const struct cfg_config *run = applied_cfg(d);
 	struct json_object *hello, *ev;
 
 	if (!m) {
@@ -82,8 +84,8 @@ void events_monitor_command(struct xfrmd *d, uint64_t client, struct json_object
 	d->monitors = m;
 	/* The first line says the subscription is live, and where things stand. */
 	hello = json_object_new_object();
-	JSTR(hello, "gateway", d->running ? d->running->gateway.name : "");
-	JU64(hello, "generation", d->generation);
+	JSTR(hello, "gateway", run ? run->gateway.name : "");
+	JU64(hello, "generation", applied_generation(d));
 	JBOOL(hello, "charon_connected", charon_link_ready(d));
 	ev = event_new("subscribed", hello);
 	if (ctl_server_send(d->ctl, client, ev) == 0)
@@ -161,7 +163,7 @@ void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchang
 	if (resync && !actions)
 		return;
 	o = json_object_new_object();
-	JU64(o, "generation", d->generation);
+	JU64(o, "generation", applied_generation(d));
 	JBOOL(o, "resync", resync);
 	JU64(o, "actions", actions);
 	JU64(o, "unchanged", unchanged);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "control_proto.h"
 #include "export.h"
 #include "plan.h"
@@ -286,8 +287,8 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 	char *conf;
 
 	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &name) &&
-	    json_object_is_type(name, json_type_string) && d->running)
-		c = cfg_find_conn(d->running, json_object_get_string(name));
+	    json_object_is_type(name, json_type_string) && applied_cfg(d))
+		c = cfg_find_conn(applied_cfg(d), json_object_get_string(name));
 	if (!c) {
 		xerr_set(e, "export-peer: no connection '%.64s' in the running config",
 			 name ? json_object_get_string(name) : "");

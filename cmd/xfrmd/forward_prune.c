@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "applied.h"
 #include "forward.h"
 #include "forward_int.h"
 #include "kplan.h"
@@ -48,7 +49,9 @@ static int wanted_of(const struct xfrmd *d, const struct kp_wanted *only, struct
 
 static uint32_t probe_table(const struct xfrmd *d)
 {
-	return d->running ? d->running->gateway.probe_table : 0;
+	const struct cfg_config *run = applied_cfg(d);
+
+	return run ? run->gateway.probe_table : 0;
 }
 
 /* Routes go in one batch; *failed: some could not be removed (logged,

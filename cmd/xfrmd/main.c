@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "applied.h"
 #include "apply.h"
 #include "charon_link.h"
 #include "commands.h"
 #include "forward.h"
 #include "instance_lock.h"
 #include "log.h"
-#include "plan.h"
 #include "plural.h"
 #include "psk.h"
 #include "reaction.h"
@@ -128,36 +128,38 @@ static void warn_if_refused_now(const char *text, size_t len, const char *base_d
 static void restore_state(struct xfrmd *d)
 {
 	struct xerr e = {{0}};
+	struct cfg_config *cfg;
 	size_t len;
-	char *text = state_load(d, d->running_base_dir, sizeof(d->running_base_dir), &d->generation,
-				&len, &e);
+	char *text = state_load(d, &len, &e);
 
 	if (!text) {
 		if (e.msg[0])
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	d->running = cfg_load_saved(text, len, d->running_base_dir, NULL, &e);
-	if (d->running)
-		warn_if_refused_now(text, len, d->running_base_dir);
-	if (d->running && plan_set_running(d, text, len)) {
-		cfg_free(d->running);
-		d->running = NULL;
+	cfg = cfg_load_saved(text, len, applied_base_dir(d), NULL, &e);
+	if (cfg)
+		warn_if_refused_now(text, len, applied_base_dir(d));
+	if (cfg && applied_restore_text(d, text, len)) {
+		cfg_free(cfg);
+		cfg = NULL;
 		xerr_set(&e, "out of memory");
 	}
 	explicit_bzero(text, len);
 	free(text);
-	if (!d->running) {
+	if (!cfg) {
 		log_err("saved config no longer loads, starting empty: %s", e.msg);
 		return;
 	}
-	if (runtime_assign_ids(d, d->running, &e))
+	/* Ids and keys go into the config before it runs. */
+	if (runtime_assign_ids(d, cfg, &e))
 		log_err("restoring tunnel ids: %s", e.msg);
-	if (psk_fill(d, d->running, true, &e))
+	if (psk_fill(d, cfg, true, &e))
 		log_err("restoring generated keys: %s", e.msg);
-	log_info("restored generation %llu with %zu %s", (unsigned long long)d->generation,
-		 d->running->n_conns, plural(d->running->n_conns, "connection", "connections"));
-	status_log_weak_crypto(d->running);
+	applied_swap_cfg(d, cfg); /* none ran before */
+	log_info("restored generation %llu with %zu %s", (unsigned long long)applied_generation(d),
+		 cfg->n_conns, plural(cfg->n_conns, "connection", "connections"));
+	status_log_weak_crypto(cfg);
 }
 
 static int open_kernel_events(struct xfrmd *d, struct xerr *e)
@@ -216,7 +218,7 @@ static int start(struct xfrmd *d, struct xerr *e)
 		return -1;
 	restore_state(d);
 	d->link = charon_link_new(d->loop, d->opt.vici_override ? d->opt.vici_override
-					   : d->running		? d->running->gateway.vici
+					   : applied_cfg(d)	? applied_cfg(d)->gateway.vici
 								: "unix:///var/run/charon.vici");
 	if (!d->link)
 		return xerr_set(e, "out of memory");
@@ -240,12 +242,8 @@ static void stop(struct xfrmd *d)
 	if (d->nl_io)
 		loop_io_del(d->nl_io);
 	nl_xfrm_monitor_close(d->nlmon);
-	cfg_free(d->running);
-	free(d->running_text);
-	json_object_put(d->tunnel_ids);
+	applied_free(d->applied);
 	free(d->monitors);
-	json_object_put(d->published);
-	json_object_put(d->psks);
 	loop_free(d->loop);
 }
 
@@ -321,6 +319,10 @@ int main(int argc, char **argv)
 	}
 	if (rt_prio && reaction_rt_set(rt_prio, &e)) {
 		fprintf(stderr, "xfrmd: %s\n", e.msg);
+		return 1;
+	}
+	if (!(d.applied = applied_new())) {
+		fprintf(stderr, "xfrmd: out of memory\n");
 		return 1;
 	}
 	if (start(&d, &e)) {

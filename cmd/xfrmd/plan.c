@@ -9,35 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "control_proto.h"
 #include "plan.h"
 #include "reconcile.h"
 #include "route_objs.h"
+#include "sha256.h"
 #include "xfrmd.h"
-
-int plan_set_running(struct xfrmd *d, const char *text, size_t len)
-{
-	char *copy = malloc(len + 1);
-
-	if (!copy)
-		return -1;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	free(d->running_text);
-	d->running_text = copy;
-	d->running_len = len;
-	sha256_hex(copy, len, d->config_hash);
-	return 0;
-}
 
 bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len)
 {
-	return d->running_text && len == d->running_len && !memcmp(text, d->running_text, len);
+	size_t running_len;
+	const char *running = applied_text(d, &running_len);
+
+	return running && len == running_len && !memcmp(text, running, len);
 }
 
 struct json_object *plan_running_doc(const struct xfrmd *d)
 {
-	return d->running_text ? json_tokener_parse(d->running_text) : NULL;
+	size_t len;
+	const char *text = applied_text(d, &len);
+
+	return text ? json_tokener_parse(text) : NULL;
 }
 
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name)
@@ -120,7 +113,7 @@ static struct json_object *conn_changes(const struct xfrmd *d, const struct cfg_
 					const struct rc_plan *p, size_t *n_changed)
 {
 	struct json_object *arr = json_object_new_array();
-	const struct cfg_config *run = d->running;
+	const struct cfg_config *run = applied_cfg(d);
 
 	for (size_t i = 0; i < desired->n_conns; i++) {
 		const char *name = desired->conns[i].name;
@@ -234,13 +227,13 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 
 	sha256_hex(desired->src, desired->src_len, hash);
 	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
-	json_object_object_add(r, "generation", json_object_new_uint64(d->generation));
-	json_object_object_add(r, "config_hash", json_object_new_string(d->config_hash));
+	json_object_object_add(r, "generation", json_object_new_uint64(applied_generation(d)));
+	json_object_object_add(r, "config_hash", json_object_new_string(applied_hash(d)));
 	json_object_object_add(r, "new_hash", json_object_new_string(hash));
 	json_object_object_add(r, "connections",
 			       conn_changes(d, desired, run_doc, doc, plan, &n_conns));
-	route_changes_of(d, desired, d->running, true, routes, &n_routes);
-	route_changes_of(d, d->running, desired, false, routes, &n_routes);
+	route_changes_of(d, desired, applied_cfg(d), true, routes, &n_routes);
+	route_changes_of(d, applied_cfg(d), desired, false, routes, &n_routes);
 	json_object_object_add(r, "routes", routes);
 	if (run_doc)
 		json_object_object_get_ex(run_doc, "gateway", &gw_was);

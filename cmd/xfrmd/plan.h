@@ -17,8 +17,6 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 struct json_object *plan_doc_conn(struct json_object *doc, const char *name);
 /* The running document parsed (a new reference; NULL: none or out of memory). */
 struct json_object *plan_running_doc(const struct xfrmd *d);
-/* The running document becomes a copy of text, with its hash. */
-int plan_set_running(struct xfrmd *d, const char *text, size_t len);
 bool plan_text_is_running(const struct xfrmd *d, const char *text, size_t len);
 
 #endif

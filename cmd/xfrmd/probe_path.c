@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "key_set.h"
 #include "log.h"
 #include "nl_kernel.h"
@@ -60,7 +61,7 @@ static bool probe_route(const struct xfrmd *d, struct conn_rt *c, size_t i, bool
 	memset(r, 0, sizeof(*r));
 	r->dst.addr = cfg->probe_target;
 	r->dst.len = cfg->probe_target.family == AF_INET ? 32 : 128;
-	r->table = d->running->gateway.probe_table;
+	r->table = applied_cfg(d)->gateway.probe_table;
 	r->metric = (uint32_t)i + 1;
 	r->type = NL_ROUTE_UNICAST;
 	r->n_nh = 1;
@@ -87,7 +88,7 @@ static int sync_routes(struct xfrmd *d, bool full, unsigned *families, struct xe
 	for (size_t i = 0; i < d->n_rt; i++)
 		if (probing(d->rt[i].cfg))
 			cap += d->rt[i].pair.n;
-	if (nl_route_list_owned(d->running->gateway.probe_table, &have, &n_have, e))
+	if (nl_route_list_owned(applied_cfg(d)->gateway.probe_table, &have, &n_have, e))
 		return -1;
 	want = calloc(cap, sizeof(*want));
 	ch = calloc(cap + n_have, sizeof(*ch));
@@ -139,9 +140,9 @@ static int sync_rules(const struct xfrmd *d, unsigned families, struct xerr *e)
 	int rc = 0;
 
 	if (families & 1u)
-		rule_of(AF_INET, d->running->gateway.probe_table, &want[n_want++]);
+		rule_of(AF_INET, applied_cfg(d)->gateway.probe_table, &want[n_want++]);
 	if (families & 2u)
-		rule_of(AF_INET6, d->running->gateway.probe_table, &want[n_want++]);
+		rule_of(AF_INET6, applied_cfg(d)->gateway.probe_table, &want[n_want++]);
 	if (nl_rule_list_owned(&have, &n_have, e))
 		return -1;
 	for (size_t i = 0; i < n_have && !rc; i++) {
@@ -166,16 +167,19 @@ static int sync_rules(const struct xfrmd *d, unsigned families, struct xerr *e)
 
 int probe_path_sync(struct xfrmd *d, bool full, struct xerr *e)
 {
+	const struct cfg_config *run = applied_cfg(d);
 	unsigned families = 0;
 
-	if (!d->running)
+	if (!run)
 		return 0;
 	if (sync_routes(d, full, &families, e) || sync_rules(d, families, e))
-		return xerr_wrap(e, "probe paths (table %u)", d->running->gateway.probe_table);
+		return xerr_wrap(e, "probe paths (table %u)", run->gateway.probe_table);
 	return 0;
 }
 
 bool probe_path_owns_table(const struct xfrmd *d, uint32_t table)
 {
-	return d->running && table == d->running->gateway.probe_table;
+	const struct cfg_config *run = applied_cfg(d);
+
+	return run && table == run->gateway.probe_table;
 }

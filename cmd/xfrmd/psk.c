@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applied.h"
 #include "control_proto.h"
 #include "log.h"
 #include "psk.h"
@@ -17,20 +18,19 @@
 static int fill_one(struct xfrmd *d, const char *name, struct cfg_tunnel *t, bool keep, bool *added,
 		    struct xerr *e)
 {
-	struct json_object *v;
+	size_t len;
+	const char *kept = applied_psk(d, name, &len);
 
-	if (d->psks && json_object_object_get_ex(d->psks, name, &v) &&
-	    json_object_get_string_len(v) < (int)sizeof(t->psk)) {
-		snprintf(t->psk, sizeof(t->psk), "%s", json_object_get_string(v));
+	if (kept && len < sizeof(t->psk)) {
+		snprintf(t->psk, sizeof(t->psk), "%s", kept);
 		return 0;
 	}
 	if (cfg_psk_generate(t->psk, sizeof(t->psk), e))
 		return -1;
 	if (!keep)
 		return 0;
-	if (!d->psks && !(d->psks = json_object_new_object()))
+	if (applied_psk_set(d, name, t->psk))
 		return xerr_set(e, "out of memory");
-	json_object_object_add(d->psks, name, json_object_new_string(t->psk));
 	*added = true;
 	return 0;
 }
@@ -39,6 +39,7 @@ int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
 {
 	char name[CHARON_NAME_MAX];
 	bool added = false;
+	size_t len;
 
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
@@ -53,40 +54,37 @@ int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
 	/* On disk before charon gets it: a key charon uses must survive a crash.
 	 * The first apply has no state file to add it to yet (state_save needs
 	 * a running config): it saves the key with the config it applies. */
-	if (added && d->running_text && state_save(d, e))
+	if (added && applied_text(d, &len) && state_save(d, e))
 		return -1;
 	return 0;
 }
 
 void psk_prune(struct xfrmd *d)
 {
-	struct json_object *keep;
-	struct json_object *v;
+	struct applied_keep *keep = applied_keep_new();
 
-	if (!d->psks || !(keep = json_object_new_object()))
-		return;
-	for (size_t i = 0; i < d->n_rt; i++)
+	for (size_t i = 0; keep && i < d->n_rt; i++)
 		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			if (d->rt[i].cfg->tunnels[t].psk_auto &&
-			    json_object_object_get_ex(d->psks, d->rt[i].t[t].name, &v))
-				json_object_object_add(keep, d->rt[i].t[t].name,
-						       json_object_get(v));
-	json_object_put(d->psks);
-	d->psks = keep;
+			if (d->rt[i].cfg->tunnels[t].psk_auto)
+				applied_keep_psk(keep, d, d->rt[i].t[t].name);
+	applied_psks_prune(d, keep);
 }
 
 /* {"cmd": "psk-show", "connection": NAME, "tunnel": N} (root only): the
  * reply, or NULL (e says why). Reads the daemon only. */
 static struct json_object *psk_show(const struct xfrmd *d, struct json_object *req, struct xerr *e)
 {
-	struct json_object *c, *tn, *v, *r, *key = NULL;
+	struct json_object *c, *tn, *r;
+	const struct cfg_config *run = applied_cfg(d);
 	const struct cfg_connection *conn = NULL;
 	char name[CHARON_NAME_MAX];
+	const char *key;
 	int64_t tunnel = 0;
+	size_t len;
 
 	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &c) &&
-	    json_object_is_type(c, json_type_string) && d->running)
-		conn = cfg_find_conn(d->running, json_object_get_string(c));
+	    json_object_is_type(c, json_type_string) && run)
+		conn = cfg_find_conn(run, json_object_get_string(c));
 	if (json_object_object_get_ex(req, CTL_ARG_TUNNEL, &tn) &&
 	    json_object_is_type(tn, json_type_int))
 		tunnel = json_object_get_int64(tn);
@@ -101,23 +99,18 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 		return NULL;
 	}
 	charon_tunnel_name(conn->name, (size_t)tunnel, name, sizeof(name));
-	if (!conn->tunnels[tunnel - 1].psk_auto || !d->psks ||
-	    !json_object_object_get_ex(d->psks, name, &v)) {
+	key = conn->tunnels[tunnel - 1].psk_auto ? applied_psk(d, name, &len) : NULL;
+	if (!key) {
 		xerr_set(e,
 			 "psk show: tunnel %lld of %s has a configured key (psk or psk_file); "
 			 "only generated keys are shown",
 			 (long long)tunnel, conn->name);
 		return NULL;
 	}
-	/* A copy: the reply shares nothing with d->psks (not even a reference). */
-	if (json_object_deep_copy(v, &key, NULL)) {
-		xerr_set(e, "psk show: out of memory");
-		return NULL;
-	}
 	log_info("psk show: generated key of %s handed to a root client", name);
 	r = json_object_new_object();
 	json_object_object_add(r, CTL_OK, json_object_new_boolean(1));
-	json_object_object_add(r, CTL_REPLY_PSK, key);
+	json_object_object_add(r, CTL_REPLY_PSK, json_object_new_string_len(key, (int)len));
 	return r;
 }
 

@@ -3,15 +3,16 @@
  * override prefix that is not itself a remote prefix, each with its table,
  * metric and publish default from the config (routes.publish and
  * overrides); whether one is published also weighs the operator's choice
- * (d->published, routes.c records it). Read by the route report
+ * (kept by applied.c, routes.c records it). Read by the route report
  * (routes.c), the kernel side (forward.c, forward_prune.c) and plans
- * (plan.c); calls nothing of the daemon. routes_collect: the routes with
+ * (plan.c); calls nothing of the daemon but applied.c's getters. routes_collect: the routes with
  * where they stand (state, tunnels, in the kernel or not) as lib/report's
  * typed rows, for `xfrmctl routes` and metrics (routes.c reads the kernel).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "forward_int.h"
 #include "key_set.h"
 #include "kplan.h"
@@ -79,23 +80,15 @@ struct route_obj *route_objs_alloc(const struct cfg_connection *c, size_t *n)
 	return r;
 }
 
-static struct json_object *choice(const struct xfrmd *d, const char *conn, const char *prefix)
-{
-	struct json_object *per_conn, *v;
-
-	if (!d->published || !json_object_object_get_ex(d->published, conn, &per_conn) ||
-	    !json_object_object_get_ex(per_conn, prefix, &v))
-		return NULL;
-	return v;
-}
-
 bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 		      const struct route_obj *r)
 {
 	char buf[PREFIX_STRLEN];
-	struct json_object *v = choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)));
+	bool publish;
 
-	return v ? json_object_get_boolean(v) : r->publish_default;
+	if (applied_choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)), &publish))
+		return publish;
+	return r->publish_default;
 }
 
 struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_connection *cfg,

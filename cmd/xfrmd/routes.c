@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "forward.h"
 #include "key_set.h"
 #include "log.h"
@@ -135,19 +136,6 @@ struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, st
 	return build(d, conn, c && d->sas_known && c->fwd.valid, e);
 }
 
-static void record_choice(struct xfrmd *d, const char *conn, const char *prefix, bool publish)
-{
-	struct json_object *per_conn;
-
-	if (!d->published)
-		d->published = json_object_new_object();
-	if (!json_object_object_get_ex(d->published, conn, &per_conn)) {
-		per_conn = json_object_new_object();
-		json_object_object_add(d->published, conn, per_conn);
-	}
-	json_object_object_add(per_conn, prefix, json_object_new_boolean(publish));
-}
-
 /* Sets the choice for one route (prefix given) or all of a connection's. */
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
 {
@@ -165,7 +153,7 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 		prefix_str(&r[k].prefix, buf, sizeof(buf));
 		if (prefix && strcmp(prefix, buf))
 			continue;
-		record_choice(d, conn, buf, publish);
+		applied_choice_set(d, conn, buf, publish);
 		hits++;
 	}
 	free(r);
@@ -181,28 +169,20 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 /* Choices for connections or prefixes the config no longer has are dropped. */
 void routes_prune_choices(struct xfrmd *d)
 {
-	struct json_object *keep = json_object_new_object();
+	struct applied_keep *keep = applied_keep_new();
 
-	for (size_t i = 0; keep && d->published && i < d->n_rt; i++) {
+	for (size_t i = 0; keep && i < d->n_rt; i++) {
 		const struct cfg_connection *c = d->rt[i].cfg;
-		struct json_object *old, *fresh = json_object_new_object();
 		struct route_obj r[CFG_PREFIXES_MAX * 2];
-		size_t n = routes_of(c, r, CFG_PREFIXES_MAX * 2);
+		size_t n;
 		char buf[PREFIX_STRLEN];
 
-		if (!json_object_object_get_ex(d->published, c->name, &old)) {
-			json_object_put(fresh);
+		if (!applied_keep_conn(keep, d, c->name))
 			continue;
-		}
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *v;
-
-			if (json_object_object_get_ex(
-				old, prefix_str(&r[k].prefix, buf, sizeof(buf)), &v))
-				json_object_object_add(fresh, buf, json_object_get(v));
-		}
-		json_object_object_add(keep, c->name, fresh);
+		n = routes_of(c, r, CFG_PREFIXES_MAX * 2);
+		for (size_t k = 0; k < n; k++)
+			applied_keep_choice(keep, d, c->name,
+					    prefix_str(&r[k].prefix, buf, sizeof(buf)));
 	}
-	json_object_put(d->published);
-	d->published = keep;
+	applied_choices_prune(d, keep);
 }

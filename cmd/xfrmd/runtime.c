@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "forward.h"
 #include "log.h"
 #include "pairing.h"
@@ -114,7 +115,7 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 
 int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 {
-	const struct cfg_config *cfg = d->running;
+	const struct cfg_config *cfg = applied_cfg(d);
 	size_t n = cfg ? cfg->n_conns : 0;
 	struct conn_rt *rt = calloc(n + 1, sizeof(*rt)), *old = d->rt;
 	size_t n_old = d->n_rt;

@@ -60,7 +60,7 @@ struct tunnel_rt {
 
 /* A connection: its tunnels paired into one link. */
 struct conn_rt {
-	const struct cfg_connection *cfg; /* points into xfrmd.running */
+	const struct cfg_connection *cfg; /* points into the applied config (applied_cfg) */
 	struct xfrmd *d;
 	struct pair pair;
 	struct tunnel_rt t[CFG_TUNNELS_MAX];
@@ -70,7 +70,7 @@ struct conn_rt {
 	struct fwd_state fwd;
 };
 
-/* Rebuilds the runtime after d->running changed, keeping what is known of
+/* Rebuilds the runtime after the applied config changed, keeping what is known of
  * tunnels that stay. */
 int runtime_rebuild(struct xfrmd *d, struct xerr *e);
 void runtime_free(struct xfrmd *d);

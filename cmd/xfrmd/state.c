@@ -1,4 +1,4 @@
-/* The applied config survives restarts in STATE_DIR/state.json, written
+/* The applied config (applied.c) survives restarts in STATE_DIR/state.json, written
  * atomically and readable by root only (it holds pre-shared keys).
  *
  * `xfrmctl route publish|unpublish` changes one connection's choices, but
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applied_int.h"
 #include "fileio.h"
 #include "json_span.h"
 #include "log.h"
@@ -53,16 +54,16 @@ static const char state_head[] = "{\"config\":";
 /* {"config":RUNNING,REST...}: the running document goes in as the text it
  * is kept as, not parsed and serialised again. rest is the other fields'
  * object, serialised: "{...}". */
-static char *state_text(const struct xfrmd *d, const char *rest, size_t *len)
+static char *state_text(const struct applied *a, const char *rest, size_t *len)
 {
 	size_t rest_len = strlen(rest), n = sizeof(state_head) - 1;
-	char *buf = malloc(n + d->running_len + rest_len + 1);
+	char *buf = malloc(n + a->len + rest_len + 1);
 
 	if (!buf)
 		return NULL;
 	memcpy(buf, state_head, n);
-	memcpy(buf + n, d->running_text, d->running_len);
-	n += d->running_len;
+	memcpy(buf + n, a->text, a->len);
+	n += a->len;
 	buf[n++] = ',';
 	memcpy(buf + n, rest + 1, rest_len - 1); /* its fields and closing brace */
 	n += rest_len - 1;
@@ -73,26 +74,28 @@ static char *state_text(const struct xfrmd *d, const char *rest, size_t *len)
 
 int state_save(struct xfrmd *d, struct xerr *e)
 {
-	struct json_object *st = json_object_new_object();
+	struct applied *a = d->applied;
+	struct json_object *st;
 	char path[CFG_PATH_MAX + 16], *text;
-	uint64_t epoch = new_epoch(d->choices_epoch);
+	uint64_t epoch = new_epoch(a->choices_epoch);
 	size_t len = 0;
 	int rc;
 
-	if (!d->running_text)
+	if (!a->text)
 		return xerr_set(e, "no running config to save");
 	if (mkdir(d->opt.state_dir, 0700) && errno != EEXIST)
 		return xerr_set(e, "%s: %s", d->opt.state_dir, strerror(errno));
-	json_object_object_add(st, "generation", json_object_new_uint64(d->generation));
+	st = json_object_new_object();
+	json_object_object_add(st, "generation", json_object_new_uint64(a->generation));
 	json_object_object_add(st, "choices_epoch", json_object_new_uint64(epoch));
-	json_object_object_add(st, "hash", json_object_new_string(d->config_hash));
-	json_object_object_add(st, "base_dir", json_object_new_string(d->running_base_dir));
-	json_object_object_add(st, "tunnel_ids", json_object_get(d->tunnel_ids));
-	if (d->published)
-		json_object_object_add(st, "published", json_object_get(d->published));
-	if (d->psks)
-		json_object_object_add(st, "generated_psks", json_object_get(d->psks));
-	text = state_text(d, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN), &len);
+	json_object_object_add(st, "hash", json_object_new_string(a->hash));
+	json_object_object_add(st, "base_dir", json_object_new_string(a->base_dir));
+	json_object_object_add(st, "tunnel_ids", json_object_get(a->tunnel_ids));
+	if (a->published)
+		json_object_object_add(st, "published", json_object_get(a->published));
+	if (a->psks)
+		json_object_object_add(st, "generated_psks", json_object_get(a->psks));
+	text = state_text(a, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN), &len);
 	json_object_put(st);
 	if (!text)
 		return xerr_set(e, "out of memory");
@@ -100,7 +103,7 @@ int state_save(struct xfrmd *d, struct xerr *e)
 	rc = file_write_atomic(path, text, len, 0600, e);
 	free(text);
 	if (!rc) {
-		d->choices_epoch = epoch; /* the log's lines are in state.json now */
+		a->choices_epoch = epoch; /* the log's lines are in state.json now */
 		choices_path(d, path, sizeof(path));
 		if (unlink(path) && errno != ENOENT)
 			log_warn("%s: %s (its lines are stale)", path, strerror(errno));
@@ -136,6 +139,7 @@ static int append_line(int fd, const char *text, size_t len)
 
 int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e)
 {
+	const struct applied *a = d->applied;
 	struct json_object *line, *choices = NULL;
 	char path[CFG_PATH_MAX + 16];
 	struct stat st;
@@ -143,7 +147,7 @@ int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e)
 	int fd, rc;
 
 	/* No epoch yet (state file of an older xfrmd), or a long log: all. */
-	if (!d->choices_epoch)
+	if (!a->choices_epoch)
 		return state_save(d, e);
 	choices_path(d, path, sizeof(path));
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -153,10 +157,10 @@ int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e)
 		close(fd);
 		return state_save(d, e);
 	}
-	if (d->published)
-		json_object_object_get_ex(d->published, conn, &choices);
+	if (a->published)
+		json_object_object_get_ex(a->published, conn, &choices);
 	line = json_object_new_object();
-	json_object_object_add(line, "epoch", json_object_new_uint64(d->choices_epoch));
+	json_object_object_add(line, "epoch", json_object_new_uint64(a->choices_epoch));
 	json_object_object_add(line, "connection", json_object_new_string(conn));
 	json_object_object_add(line, "choices",
 			       choices ? json_object_get(choices) : json_object_new_object());
@@ -178,7 +182,7 @@ int state_save_choices(struct xfrmd *d, const char *conn, struct xerr *e)
 }
 
 /* The log's lines of this epoch over the state file's choices, in order. */
-static void choices_replay(struct xfrmd *d)
+static void choices_replay(const struct xfrmd *d, struct applied *a)
 {
 	char path[CFG_PATH_MAX + 16], *text, *line, *next;
 	struct xerr e;
@@ -200,14 +204,14 @@ static void choices_replay(struct xfrmd *d)
 		if (*line)
 			l = json_tokener_parse(line);
 		if (l && json_object_object_get_ex(l, "epoch", &epoch) &&
-		    json_object_get_uint64(epoch) == d->choices_epoch &&
+		    json_object_get_uint64(epoch) == a->choices_epoch &&
 		    json_object_object_get_ex(l, "connection", &conn) &&
 		    json_object_is_type(conn, json_type_string) &&
 		    json_object_object_get_ex(l, "choices", &choices) &&
 		    json_object_is_type(choices, json_type_object)) {
-			if (!d->published)
-				d->published = json_object_new_object();
-			json_object_object_add(d->published, json_object_get_string(conn),
+			if (!a->published)
+				a->published = json_object_new_object();
+			json_object_object_add(a->published, json_object_get_string(conn),
 					       json_object_get(choices));
 		}
 		json_object_put(l);
@@ -242,9 +246,9 @@ static char *config_text(const char *state, size_t state_len, struct json_object
 	return copy;
 }
 
-char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generation,
-		 size_t *config_len, struct xerr *e)
+char *state_load(struct xfrmd *d, size_t *config_len, struct xerr *e)
 {
+	struct applied *a = d->applied;
 	char path[CFG_PATH_MAX + 16];
 	struct json_object *st, *doc, *gen, *dir, *ids;
 	char *text, *config;
@@ -273,20 +277,20 @@ char *state_load(struct xfrmd *d, char *base_dir, size_t len, uint64_t *generati
 		xerr_set(e, "out of memory");
 		return NULL;
 	}
-	*generation = json_object_get_uint64(gen);
+	a->generation = json_object_get_uint64(gen);
 	if (json_object_object_get_ex(st, "tunnel_ids", &ids) &&
 	    json_object_is_type(ids, json_type_object))
-		d->tunnel_ids = json_object_get(ids);
+		a->tunnel_ids = json_object_get(ids);
 	if (json_object_object_get_ex(st, "published", &ids) &&
 	    json_object_is_type(ids, json_type_object))
-		d->published = json_object_get(ids);
+		a->published = json_object_get(ids);
 	if (json_object_object_get_ex(st, "generated_psks", &ids) &&
 	    json_object_is_type(ids, json_type_object))
-		d->psks = json_object_get(ids);
+		a->psks = json_object_get(ids);
 	if (json_object_object_get_ex(st, "choices_epoch", &ids) &&
-	    (d->choices_epoch = json_object_get_uint64(ids)))
-		choices_replay(d);
-	snprintf(base_dir, len, "%s", json_object_get_string(dir));
+	    (a->choices_epoch = json_object_get_uint64(ids)))
+		choices_replay(d, a);
+	snprintf(a->base_dir, sizeof(a->base_dir), "%s", json_object_get_string(dir));
 	json_object_put(st);
 	return config;
 }

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "charon_link.h"
+#include "applied.h"
 #include "log.h"
 #include "pairing.h"
 #include "plural.h"
@@ -227,13 +228,14 @@ static void conn_fill(struct report_conn *o, const struct sources *s,
 static int conns_fill(struct report *r, const struct sources *s, const char *only_conn)
 {
 	const struct xfrmd *d = s->d;
-	size_t n = d->running ? d->running->n_conns : 0;
+	const struct cfg_config *run = applied_cfg(d);
+	size_t n = run ? run->n_conns : 0;
 
 	r->conns = calloc(n + 1, sizeof(*r->conns));
 	if (!r->conns)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const struct cfg_connection *c = &d->running->conns[i];
+		const struct cfg_connection *c = &run->conns[i];
 
 		if (!only_conn || !strcmp(c->name, only_conn))
 			conn_fill(&r->conns[r->n_conns++], s, c, i < d->n_rt ? &d->rt[i] : NULL);
@@ -244,9 +246,11 @@ static int conns_fill(struct report *r, const struct sources *s, const char *onl
 /* The gateway-wide figures. */
 static void gateway_fill(struct report *r, const struct xfrmd *d)
 {
-	r->gateway = d->running ? d->running->gateway.name : "";
-	r->generation = d->generation;
-	r->config_hash = d->config_hash;
+	const struct cfg_config *run = applied_cfg(d);
+
+	r->gateway = run ? run->gateway.name : "";
+	r->generation = applied_generation(d);
+	r->config_hash = applied_hash(d);
 	r->charon_connected = charon_link_ready(d);
 	r->charon_route_conflict = d->charon_routes_conflict[0] ? d->charon_routes_conflict : NULL;
 	r->charon_uri = charon_link_uri(d);
@@ -278,7 +282,7 @@ static int collect(const struct xfrmd *d, const char *only_conn, struct report *
 
 	*r = (struct report){0};
 	*cost = (struct cost){.t0 = s.now_ms, .faults0 = minor_faults()};
-	if (only_conn && (!d->running || !cfg_find_conn(d->running, only_conn)))
+	if (only_conn && (!applied_cfg(d) || !cfg_find_conn(applied_cfg(d), only_conn)))
 		return xerr_set(e, "no connection named '%s'", only_conn);
 	/* Without counters the report is still useful: say so, don't fail. */
 	if (nl_xfrm_dump_sas(&k, &nle))

@@ -1,32 +1,38 @@
 /*
- * Tunnel ids by charon name (d->tunnel_ids): kept across applies and
- * restarts (the state file has them), a new tunnel gets the lowest free
- * one, a tunnel the running config no longer has gives its id up. The ids
+ * Tunnel ids by charon name, given here and kept by applied.c across
+ * applies and restarts (the state file has them): a new tunnel gets the
+ * lowest free one, a tunnel the running config no longer has gives its id up. The ids
  * name a tunnel's links, reqids and marks; they are not health.
  */
 #include <stdlib.h>
 
+#include "applied.h"
 #include "runtime.h"
 #include "xfrmd.h"
+
+struct taken {
+	bool *taken;
+	size_t cap;
+};
+
+static void mark_taken(void *ctx, uint64_t id)
+{
+	struct taken *t = ctx;
+
+	if (id < t->cap)
+		t->taken[id] = true;
+}
 
 /* The ids in use as a table: handing out n ids is then linear, not a scan
  * of every id for every candidate (minutes for 2,000 tunnels). Ids at or
  * above cap cannot be the lowest free one, so they are left out. */
-static bool *ids_taken(struct json_object *ids, size_t cap)
+static bool *ids_taken(const struct xfrmd *d, size_t cap)
 {
-	bool *taken = calloc(cap, sizeof(*taken));
+	struct taken t = {calloc(cap, sizeof(bool)), cap};
 
-	if (!taken)
-		return NULL;
-	json_object_object_foreach(ids, name, v)
-	{
-		uint64_t id = (uint64_t)json_object_get_int64(v);
-
-		(void)name;
-		if (id < cap)
-			taken[id] = true;
-	}
-	return taken;
+	if (t.taken)
+		applied_tunnel_ids_each(d, mark_taken, &t);
+	return t.taken;
 }
 
 int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
@@ -35,18 +41,18 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 	size_t cap, next = 1;
 	bool *taken;
 
-	if (!d->tunnel_ids && !(d->tunnel_ids = json_object_new_object()))
+	if (applied_tunnel_ids_init(d))
 		return xerr_set(e, "out of memory");
-	cap = (size_t)json_object_object_length(d->tunnel_ids) + cfg->n_conns * CFG_TUNNELS_MAX + 2;
-	if (!(taken = ids_taken(d->tunnel_ids, cap)))
+	cap = applied_tunnel_id_count(d) + cfg->n_conns * CFG_TUNNELS_MAX + 2;
+	if (!(taken = ids_taken(d, cap)))
 		return xerr_set(e, "out of memory");
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
-			struct json_object *v;
+			uint64_t id;
 
 			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
-			if (json_object_object_get_ex(d->tunnel_ids, name, &v)) {
-				cfg->conns[i].tunnels[t].id = (uint32_t)json_object_get_int64(v);
+			if (applied_tunnel_id(d, name, &id)) {
+				cfg->conns[i].tunnels[t].id = (uint32_t)id;
 				continue;
 			}
 			/* Ids are only taken here, never freed: the lowest free one
@@ -54,7 +60,7 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 			while (taken[next])
 				next++;
 			taken[next] = true;
-			json_object_object_add(d->tunnel_ids, name, json_object_new_int64(next));
+			applied_tunnel_id_set(d, name, next);
 			cfg->conns[i].tunnels[t].id = (uint32_t)next;
 		}
 	free(taken);
@@ -63,14 +69,10 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 
 void runtime_prune_ids(struct xfrmd *d)
 {
-	struct json_object *keep = json_object_new_object();
+	struct applied_keep *keep = applied_keep_new();
 
 	for (size_t i = 0; keep && i < d->n_rt; i++)
 		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			json_object_object_add(keep, d->rt[i].t[t].name,
-					       json_object_new_int64(d->rt[i].t[t].id));
-	if (!keep)
-		return;
-	json_object_put(d->tunnel_ids);
-	d->tunnel_ids = keep;
+			applied_keep_id(keep, d->rt[i].t[t].name, d->rt[i].t[t].id);
+	applied_ids_prune(d, keep);
 }

@@ -15,8 +15,13 @@
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
  *                  and apply_reply.c (apply_int.h says which owns what)
- *   state.c/.h     the applied config on disk
- *   plan.c/.h      what an apply would do (`xfrmctl plan`), the running text
+ *   applied.c/.h   the applied config: its text, hash, generation, base
+ *                  directory, and the tunnel ids, generated keys and publish
+ *                  choices kept with it; the one writer of them
+ *                  (applied_int.h: its fields, for state.c)
+ *   state.c/.h     the applied config on disk (applied's persistence)
+ *   plan.c/.h      what an apply would do (`xfrmctl plan`), the running
+ *                  document parsed
  *   status.c/.h    status reports (charon's SAs + kernel counters) as
  *                  lib/report's typed report
  *   commands.c/.h  control-socket requests
@@ -31,10 +36,12 @@
  *   route_objs.c/.h  a connection's routes as objects (prefix, table,
  *                  metric, published or not), for forward.c, routes.c, plan.c
  *   routes.c/.h    the route report and the operator's publish choices
+ *                  (made here, kept by applied.c)
  *   probe_path.c/.h  the probes' own routes and rule (probe_table)
  *   reaction.c/.h  failover timing: health event -> kernel ack
  *   sa_index.c/.h  sorted lookups of SAs and tunnels for thousands of tunnels
  *   psk.c/.h       keys xfrmd generates for tunnels configured without one
+ *                  (drawn here, kept by applied.c)
  *   export.c/.h    `xfrmctl export-peer`: the config for the other end
  *   events.c/.h    `xfrmctl monitor`: events to subscribed clients
  *   metrics.c/.h   `xfrmctl metrics`: Prometheus text from a status report
@@ -44,9 +51,9 @@
  *                  forwarding.c/.h reads IP forwarding for it
  *
  * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,
- * forward.c, events.c and the leaves (sa_table.c, route_objs.c, ...); what
- * a lower file reports goes up through callbacks (struct charon_link_ops),
- * never by calling the file above.
+ * forward.c, events.c and the leaves (applied.c, sa_table.c, route_objs.c,
+ * ...); what a lower file reports goes up through callbacks (struct
+ * charon_link_ops), never by calling the file above.
  */
 #ifndef XFRMD_DAEMON_H
 #define XFRMD_DAEMON_H
@@ -65,6 +72,7 @@
 
 #define XFRMD_DEFAULT_STATE_DIR "/var/lib/xfrmd"
 
+struct applied;
 struct apply_job;
 struct charon_link;
 struct conn_rt;
@@ -95,30 +103,14 @@ struct xfrmd {
 	struct nl_xfrm_monitor *nlmon;
 	struct loop_io *nl_io;
 
-	/* config: what was applied last, with its source for persistence */
-	struct cfg_config *running;
-	/* The running document's text as it was applied (compact JSON if it
-	 * came as an object): what the state file and the hash need. Parsed
-	 * only by the few that want objects (plan_running_doc). */
-	char *running_text;
-	size_t running_len;
-	char running_base_dir[CFG_PATH_MAX];
-	uint64_t generation;
-	char config_hash[SHA256_HEX_LEN]; /* of running_text, "" before any apply */
-	/* keys xfrmd generated for tunnels configured without one, by charon name */
-	struct json_object *psks;
+	/* the applied config and what is kept with it (applied.c, state.c) */
+	struct applied *applied;
 
 	/* runtime of the running config's connections, same order */
 	struct conn_rt *rt;
 	size_t n_rt;
 	/* a conflicting setup of charon's own route installation, or "" */
 	char charon_routes_conflict[512];
-	/* operator's publish choices: {connection: {prefix: bool}} */
-	struct json_object *published;
-	/* the state file's choices journal (state.c): lines of other epochs are stale */
-	uint64_t choices_epoch;
-	/* tunnel ids by charon name, kept across applies and restarts */
-	struct json_object *tunnel_ids;
 
 	/* applies run one at a time, in arrival order */
 	struct apply_job *jobs, *jobs_tail;

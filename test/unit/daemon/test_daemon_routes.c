@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "check_main.h"
 #include "forward_int.h"
 #include "key_set.h"
@@ -106,12 +107,14 @@ START_TEST(choices_override_the_default)
 	size_t n;
 
 	memset(&d, 0, sizeof(d));
+	d.applied = applied_new();
+	ck_assert_ptr_nonnull(d.applied);
 	ck_assert_uint_eq(routes_of(&c, r, 4), 4);
 	ck_assert(routes_published(&d, &c, &r[0]));
 	ck_assert(!routes_published(&d, &c, &r[1]));
-	d.published = json_tokener_parse("{\"a\": {\"10.1.0.0/16\": false, \"10.2.0.0/24\": true}, "
-					 "\"b\": {\"10.9.0.0/24\": false}}");
-	ck_assert_ptr_nonnull(d.published);
+	applied_choice_set(&d, "a", "10.1.0.0/16", false);
+	applied_choice_set(&d, "a", "10.2.0.0/24", true);
+	applied_choice_set(&d, "b", "10.9.0.0/24", false);
 	ck_assert(!routes_published(&d, &c, &r[0]));
 	ck_assert(routes_published(&d, &c, &r[1]));
 	ck_assert(routes_published(&d, &c, &r[2])); /* b's choice is not a's */
@@ -132,7 +135,7 @@ START_TEST(choices_override_the_default)
 	for (size_t i = 0; i < n; i++)
 		ck_assert(!k[i].published);
 	free(k);
-	json_object_put(d.published);
+	applied_free(d.applied);
 }
 END_TEST
 
@@ -171,8 +174,9 @@ START_TEST(collect_typed_rows)
 	rt[1].fwd.last.via_delete = true;
 	d.rt = rt;
 	d.n_rt = 2;
-	d.published = json_tokener_parse("{\"b\": {\"10.8.0.0/24\": true}}");
-	ck_assert_ptr_nonnull(d.published);
+	d.applied = applied_new();
+	ck_assert_ptr_nonnull(d.applied);
+	applied_choice_set(&d, "b", "10.8.0.0/24", true);
 
 	/* in_kernel from what the last batch wrote (no key set) */
 	r = routes_collect(&d, NULL, NULL, &n);
@@ -220,7 +224,7 @@ START_TEST(collect_typed_rows)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(n, 0);
 	free(r);
-	json_object_put(d.published);
+	applied_free(d.applied);
 }
 END_TEST
 
