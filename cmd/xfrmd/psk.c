@@ -62,15 +62,16 @@ void psk_prune(struct xfrmd *d)
 {
 	struct json_object *keep;
 	struct json_object *v;
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
 
 	if (!d->psks || !(keep = json_object_new_object()))
 		return;
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			if (d->rt[i].cfg->tunnels[t].psk_auto &&
-			    json_object_object_get_ex(d->psks, d->rt[i].t[t].name, &v))
-				json_object_object_add(keep, d->rt[i].t[t].name,
-						       json_object_get(v));
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < rt[i].pair.n; t++)
+			if (rt[i].cfg->tunnels[t].psk_auto &&
+			    json_object_object_get_ex(d->psks, rt[i].t[t].name, &v))
+				json_object_object_add(keep, rt[i].t[t].name, json_object_get(v));
 	json_object_put(d->psks);
 	d->psks = keep;
 }

@@ -5,13 +5,12 @@
  * with a table and metric, published by default or not). Here: the route
  * report, and `xfrmctl route publish|unpublish`, which records the
  * operator's choice (kept in the state file across restarts) and has the
- * kernel follow it (forward.c).
+ * kernel follow it (forward.c, through runtime_reroute).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward.h"
 #include "key_set.h"
 #include "log.h"
 #include "nl_kernel.h"
@@ -74,22 +73,15 @@ static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 	return rc;
 }
 
-static struct conn_rt *find_conn(struct xfrmd *d, const char *name)
-{
-	for (size_t i = 0; name && i < d->n_rt; i++)
-		if (!strcmp(d->rt[i].cfg->name, name))
-			return &d->rt[i];
-	return NULL;
-}
-
 /* written: only_conn's routes are as its last batch wrote them (the kernel
  * acknowledged each), so the reply needs no table read. */
-static struct json_object *build(struct xfrmd *d, const char *only_conn, bool written,
+static struct json_object *build(const struct xfrmd *d, const char *only_conn, bool written,
 				 struct xerr *e)
 {
 	struct json_object *arr = json_object_new_array();
-	const struct conn_rt *one = find_conn(d, only_conn);
+	const struct conn_rt *one = runtime_conn(d, only_conn), *conns;
 	struct key_set owned;
+	size_t n_conns;
 
 	key_set_init(&owned, sizeof(struct route_key));
 	/* One connection: only its table (the kernel filters the dump). */
@@ -99,8 +91,9 @@ static struct json_object *build(struct xfrmd *d, const char *only_conn, bool wr
 		json_object_put(arr);
 		return NULL;
 	}
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct conn_rt *c = &d->rt[i];
+	conns = runtime_conns(d, &n_conns);
+	for (size_t i = 0; i < n_conns; i++) {
+		const struct conn_rt *c = &conns[i];
 		size_t n;
 		struct route_obj *r;
 
@@ -120,17 +113,17 @@ static struct json_object *build(struct xfrmd *d, const char *only_conn, bool wr
 	return arr;
 }
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e)
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e)
 {
 	return build(d, only_conn, false, e);
 }
 
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e)
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e)
 {
-	const struct conn_rt *c = find_conn(d, conn);
+	const struct conn_rt *c = runtime_conn(d, conn);
 
 	/* Else (start-up, a failed batch) the kernel is read. */
-	return build(d, conn, c && d->sas_known && c->fwd.valid, e);
+	return build(d, conn, c && runtime_sas_known(d) && c->fwd.valid, e);
 }
 
 static void record_choice(struct xfrmd *d, const char *conn, const char *prefix, bool publish)
@@ -149,7 +142,7 @@ static void record_choice(struct xfrmd *d, const char *conn, const char *prefix,
 /* Sets the choice for one route (prefix given) or all of a connection's. */
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
 {
-	struct conn_rt *c = find_conn(d, conn);
+	const struct conn_rt *c = runtime_conn(d, conn);
 	size_t n, hits = 0;
 	struct route_obj *r;
 	char buf[PREFIX_STRLEN];
@@ -169,7 +162,7 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 	free(r);
 	if (!hits)
 		return xerr_set(e, "connection '%s' has no route to %s", conn, prefix);
-	if (forward_routes(d, c, e)) /* the routes themselves changed, not their path */
+	if (runtime_reroute(d, conn, e)) /* the routes themselves changed, not their path */
 		return -1;
 	log_info("%s: %s %s", conn, publish ? "published" : "unpublished",
 		 prefix ? prefix : "all routes");
@@ -180,9 +173,11 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 void routes_prune_choices(struct xfrmd *d)
 {
 	struct json_object *keep = json_object_new_object();
+	size_t n_conns;
+	const struct conn_rt *conns = runtime_conns(d, &n_conns);
 
-	for (size_t i = 0; keep && d->published && i < d->n_rt; i++) {
-		const struct cfg_connection *c = d->rt[i].cfg;
+	for (size_t i = 0; keep && d->published && i < n_conns; i++) {
+		const struct cfg_connection *c = conns[i].cfg;
 		struct json_object *old, *fresh = json_object_new_object();
 		struct route_obj r[CFG_PREFIXES_MAX * 2];
 		size_t n = routes_of(c, r, CFG_PREFIXES_MAX * 2);

@@ -9,10 +9,10 @@
 
 struct xfrmd;
 
-struct json_object *routes_build(struct xfrmd *d, const char *only_conn, struct xerr *e);
+struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e);
 /* routes_build(d, conn) right after routes_set(d, conn): "in_kernel" from
  * what the kernel just acknowledged, not from reading its tables. */
-struct json_object *routes_build_set(struct xfrmd *d, const char *conn, struct xerr *e);
+struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e);
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e);
 void routes_prune_choices(struct xfrmd *d);
 

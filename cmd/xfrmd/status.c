@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "forward.h"
 #include "log.h"
 #include "pairing.h"
 #include "plural.h"
@@ -226,7 +227,8 @@ static void conn_fill(struct report_conn *o, const struct sources *s,
 static int conns_fill(struct report *r, const struct sources *s, const char *only_conn)
 {
 	const struct xfrmd *d = s->d;
-	size_t n = d->running ? d->running->n_conns : 0;
+	size_t n = d->running ? d->running->n_conns : 0, n_rt;
+	const struct conn_rt *rt = runtime_conns(d, &n_rt);
 
 	r->conns = calloc(n + 1, sizeof(*r->conns));
 	if (!r->conns)
@@ -235,7 +237,7 @@ static int conns_fill(struct report *r, const struct sources *s, const char *onl
 		const struct cfg_connection *c = &d->running->conns[i];
 
 		if (!only_conn || !strcmp(c->name, only_conn))
-			conn_fill(&r->conns[r->n_conns++], s, c, i < d->n_rt ? &d->rt[i] : NULL);
+			conn_fill(&r->conns[r->n_conns++], s, c, i < n_rt ? &rt[i] : NULL);
 	}
 	return 0;
 }
@@ -247,9 +249,9 @@ static void gateway_fill(struct report *r, const struct xfrmd *d)
 	r->generation = d->generation;
 	r->config_hash = d->config_hash;
 	r->charon_connected = d->charon_ready;
-	r->charon_route_conflict = d->charon_routes_conflict[0] ? d->charon_routes_conflict : NULL;
+	r->charon_route_conflict = forward_charon_routes_conflict();
 	r->charon_uri = d->vici_uri;
-	reaction_report(&d->reactions, &r->reaction);
+	reaction_report(runtime_reactions(d), &r->reaction);
 }
 
 /* What a collection cost (status must stay cheap on big gateways). */

@@ -64,11 +64,13 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 void runtime_prune_ids(struct xfrmd *d)
 {
 	struct json_object *keep = json_object_new_object();
+	size_t n;
+	const struct conn_rt *c = runtime_conns(d, &n);
 
-	for (size_t i = 0; keep && i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			json_object_object_add(keep, d->rt[i].t[t].name,
-					       json_object_new_int64(d->rt[i].t[t].id));
+	for (size_t i = 0; keep && i < n; i++)
+		for (size_t t = 0; t < c[i].pair.n; t++)
+			json_object_object_add(keep, c[i].t[t].name,
+					       json_object_new_int64(c[i].t[t].id));
 	if (!keep)
 		return;
 	json_object_put(d->tunnel_ids);
