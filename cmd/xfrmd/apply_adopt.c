@@ -29,20 +29,22 @@ static int cmp_named(const void *a, const void *b)
  * new config does not want them; the others were not touched (runtime.c). */
 static void retire_old(struct xfrmd *d, const struct cfg_config *old)
 {
-	struct named_rt *by_name = calloc(d->n_rt + 1, sizeof(*by_name));
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
+	struct named_rt *by_name = calloc(n + 1, sizeof(*by_name));
 
 	if (!by_name) {
 		log_err("out of memory: stale kernel objects wait for the next full sync");
 		return;
 	}
-	for (size_t i = 0; i < d->n_rt; i++)
-		by_name[i] = (struct named_rt){d->rt[i].cfg->name, &d->rt[i]};
-	qsort(by_name, d->n_rt, sizeof(*by_name), cmp_named);
+	for (size_t i = 0; i < n; i++)
+		by_name[i] = (struct named_rt){rt[i].cfg->name, &rt[i]};
+	qsort(by_name, n, sizeof(*by_name), cmp_named);
 	for (size_t i = 0; old && i < old->n_conns; i++) {
 		const struct cfg_connection *oc = &old->conns[i];
 		struct named_rt key = {oc->name, NULL};
 		const struct named_rt *hit =
-		    d->n_rt ? bsearch(&key, by_name, d->n_rt, sizeof(*by_name), cmp_named) : NULL;
+		    n ? bsearch(&key, by_name, n, sizeof(*by_name), cmp_named) : NULL;
 
 		if (!hit || !forward_same_config(oc, hit->rt->cfg))
 			forward_retire(d, oc);

@@ -21,10 +21,13 @@ static const struct nl_link *tunnel_link(const struct kview *k, int ifindex)
 /* The tunnel whose reqid, if_id or VTI key is v (all 100000 + id). */
 static bool tunnel_by_id(const struct xfrmd *d, uint32_t v, struct path *p)
 {
-	for (size_t i = 0; v > CHARON_ID_BASE && i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].cfg->n_tunnels; t++)
-			if (charon_tunnel_reqid(d->rt[i].t[t].id) == v) {
-				p->conn = &d->rt[i];
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
+
+	for (size_t i = 0; v > CHARON_ID_BASE && i < n; i++)
+		for (size_t t = 0; t < rt[i].cfg->n_tunnels; t++)
+			if (charon_tunnel_reqid(rt[i].t[t].id) == v) {
+				p->conn = &rt[i];
 				p->tunnel = t;
 				p->has_tunnel = true;
 				return true;
@@ -54,14 +57,17 @@ static void find_tunnel(const struct xfrmd *d, struct path *p)
 /* The policy-mode connection that owns an out policy with this selector. */
 static const struct conn_rt *conn_of_policy(const struct xfrmd *d, const struct nl_xpolicy *pol)
 {
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct cfg_connection *c = d->rt[i].cfg;
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_connection *c = rt[i].cfg;
 
 		for (size_t l = 0; c->mode == CFG_MODE_POLICY && l < c->n_local; l++)
 			for (size_t r = 0; r < c->n_remote; r++)
 				if (prefix_equal(&pol->src, &c->local_prefixes[l]) &&
 				    prefix_equal(&pol->dst, &c->remote_prefixes[r]))
-					return &d->rt[i];
+					return &rt[i];
 	}
 	return NULL;
 }

@@ -14,12 +14,15 @@
  * remote prefixes in either mode). */
 static const struct conn_rt *conn_of_route(const struct xfrmd *d, const struct prefix *dst)
 {
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct cfg_connection *c = d->rt[i].cfg;
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_connection *c = rt[i].cfg;
 
 		for (size_t r = 0; r < c->n_remote; r++)
 			if (prefix_equal(dst, &c->remote_prefixes[r]))
-				return &d->rt[i];
+				return &rt[i];
 	}
 	return NULL;
 }

@@ -183,7 +183,7 @@ static int program_conn(struct xfrmd *d, struct conn_rt *c, const struct kp_kern
 	/* Start-up: what the previous xfrmd left keeps carrying traffic until
 	 * charon's SAs say what is up (runtime_charon_table). A connection
 	 * with nothing in the kernel yet is programmed now: fail closed. */
-	if (!d->sas_known && conn_in_kernel(d, c, &in, k))
+	if (!runtime_sas_known(d) && conn_in_kernel(d, c, &in, k))
 		return 0;
 	if ((c->cfg->mode == CFG_MODE_POLICY && policies_conn(c, &in, k, e)) ||
 	    routes_conn(d, c, &in, false, k, e)) {
@@ -210,7 +210,7 @@ int forward_routes(struct xfrmd *d, struct conn_rt *c, struct xerr *e)
 
 	/* Start-up or after a failure: the full path, which knows when to
 	 * leave the kernel alone and when everything must be written. */
-	if (!d->sas_known || !c->fwd.valid) {
+	if (!runtime_sas_known(d) || !c->fwd.valid) {
 		forward_invalidate(c);
 		return forward_conn(d, c, e);
 	}
@@ -230,25 +230,26 @@ static int ensure_links_of(struct xfrmd *d, bool all, struct xerr *e)
 {
 	struct tunnel_rt **t = NULL;
 	struct nl_link_spec *s;
-	size_t n = 0, failed;
+	size_t n = 0, failed, n_conns;
+	struct conn_rt *conns = runtime_conns_kernel(d, &n_conns);
 	int *ifindex, rc = -1;
 
-	for (size_t i = 0; i < d->n_rt; i++)
-		if (d->rt[i].cfg->mode == CFG_MODE_ROUTE && (all || !d->rt[i].fwd.valid))
-			n += d->rt[i].pair.n;
+	for (size_t i = 0; i < n_conns; i++)
+		if (conns[i].cfg->mode == CFG_MODE_ROUTE && (all || !conns[i].fwd.valid))
+			n += conns[i].pair.n;
 	s = calloc(n + 1, sizeof(*s));
 	ifindex = calloc(n + 1, sizeof(*ifindex));
 	if (s && ifindex && (t = calloc(n + 1, sizeof(*t)))) {
 		n = 0;
-		for (size_t i = 0; i < d->n_rt; i++) {
+		for (size_t i = 0; i < n_conns; i++) {
 			struct kp_conn in;
 			size_t k = 0;
 
-			if (!all && d->rt[i].fwd.valid)
+			if (!all && conns[i].fwd.valid)
 				continue;
-			conn_input(&d->rt[i], &in);
+			conn_input(&conns[i], &in);
 			for (size_t made = kp_links(&in, &s[n]); k < made; k++, n++) {
-				t[n] = &d->rt[i].t[k];
+				t[n] = &conns[i].t[k];
 				ifindex[n] = t[n]->ifindex; /* kept where the batch fails */
 			}
 		}
@@ -282,11 +283,13 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 {
 	struct kp_kernel k;
 	struct xerr pe;
+	size_t n;
+	struct conn_rt *conns = runtime_conns_kernel(d, &n);
 	int rc = 0;
 
 	/* Someone may have changed the kernel behind xfrmd's back: no shortcuts. */
-	for (size_t i = 0; i < d->n_rt; i++)
-		forward_invalidate(&d->rt[i]);
+	for (size_t i = 0; i < n; i++)
+		forward_invalidate(&conns[i]);
 	forward_check_charon_routes(d);
 	if (ensure_links_of(d, true, e))
 		return -1;
@@ -298,9 +301,9 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 	kp_kernel_init(&k);
 	if (!read_kernel(&k, true, false))
 		read_kernel(&k, false, true);
-	for (size_t i = 0; i < d->n_rt && !rc; i++)
-		if (program_conn(d, &d->rt[i], k.policies_read ? &k : NULL, e))
-			rc = xerr_wrap(e, "%s", d->rt[i].cfg->name);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (program_conn(d, &conns[i], k.policies_read ? &k : NULL, e))
+			rc = xerr_wrap(e, "%s", conns[i].cfg->name);
 	kp_kernel_free(&k);
 	if (!rc)
 		rc = forward_prune(d, e);

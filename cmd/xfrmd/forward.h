@@ -44,5 +44,8 @@ void forward_retire(struct xfrmd *d, const struct cfg_connection *old);
 bool forward_prune_sas(struct xfrmd *d, time_t before);
 /* Frees what forward_prune_sas remembers between lists (at exit). */
 void forward_prune_sas_forget(void);
+/* charon_routes.c: what the last full sync found of charon's own routes
+ * overriding xfrmd's (what to set in strongswan.conf), or NULL. */
+const char *forward_charon_routes_conflict(void);
 
 #endif

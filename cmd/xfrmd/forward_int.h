@@ -15,8 +15,8 @@ struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_
  * config does not want (after every connection got its new objects). */
 int forward_prune(struct xfrmd *d, struct xerr *e);
 
-/* charon_routes.c: sets d->charon_routes_conflict (and logs it) when
+/* charon_routes.c: notes (forward_charon_routes_conflict) and logs it when
  * charon's table 220 has a route overlapping a remote prefix. */
-void forward_check_charon_routes(struct xfrmd *d);
+void forward_check_charon_routes(const struct xfrmd *d);
 
 #endif

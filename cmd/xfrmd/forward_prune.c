@@ -29,14 +29,16 @@ static int removal_failed(const struct xerr *one)
 static int wanted_of(const struct xfrmd *d, const struct kp_wanted *only, struct kp_wanted *w,
 		     struct xerr *e)
 {
+	size_t n_conns;
+	const struct conn_rt *c = runtime_conns(d, &n_conns);
 	int rc = 0;
 
 	kp_wanted_init(w);
-	for (size_t i = 0; i < d->n_rt && !rc; i++) {
+	for (size_t i = 0; i < n_conns && !rc; i++) {
 		size_t n;
-		struct kp_route_obj *objs = forward_route_objs(d, d->rt[i].cfg, &n);
+		struct kp_route_obj *objs = forward_route_objs(d, c[i].cfg, &n);
 
-		rc = !objs || kp_wanted_add(w, d->rt[i].cfg, objs, n, only);
+		rc = !objs || kp_wanted_add(w, c[i].cfg, objs, n, only);
 		free(objs);
 	}
 	if (rc) {

@@ -94,7 +94,7 @@ static void move_traffic(struct conn_rt *c, uint64_t t0_us, bool health)
 	if (c->reaction_us > SLOW_REACTION_US)
 		log_slow(c, at - t0_us, &u0);
 	if (health)
-		reaction_record(&c->d->reactions, c->reaction_us);
+		reaction_record(&c->d->rt->reactions, c->reaction_us);
 	if (c->pair.failovers && c->pair.last_change_ms)
 		c->last_failover = time(NULL);
 }
@@ -128,11 +128,11 @@ void reconciled_check(struct xfrmd *d)
 {
 	uint64_t ms;
 
-	if (d->reconciled_ms || !d->sas_known || !charon_link_ready(d) || !d->n_rt ||
+	if (d->rt->reconciled_ms || !d->rt->sas_known || !charon_link_ready(d) || !d->rt->n ||
 	    charon_link_confirming(d))
 		return;
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct conn_rt *c = &d->rt[i];
+	for (size_t i = 0; i < d->rt->n; i++) {
+		const struct conn_rt *c = &d->rt->conns[i];
 
 		if (!c->fwd.valid)
 			return;
@@ -142,7 +142,7 @@ void reconciled_check(struct xfrmd *d)
 				return;
 	}
 	ms = (now_us() - started_us) / 1000;
-	d->reconciled_ms = ms ? ms : 1;
+	d->rt->reconciled_ms = ms ? ms : 1;
 	log_info("reconciled in %llu ms after start: charon's SAs known, every tunnel up, "
 		 "kernel programmed, nothing stale left",
 		 (unsigned long long)ms);

@@ -214,7 +214,7 @@ static int start(struct xfrmd *d, struct xerr *e)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_signal_add(d->loop, SIGTERM, on_quit, d, e) ||
-	    loop_signal_add(d->loop, SIGINT, on_quit, d, e))
+	    loop_signal_add(d->loop, SIGINT, on_quit, d, e) || runtime_init(d, e))
 		return -1;
 	restore_state(d);
 	d->link = charon_link_new(d->loop, d->opt.vici_override ? d->opt.vici_override

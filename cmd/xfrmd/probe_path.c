@@ -82,12 +82,14 @@ static int sync_routes(struct xfrmd *d, bool full, unsigned *families, struct xe
 	struct nl_route *have = NULL, *want;
 	struct nl_route_change *ch;
 	struct key_set have_states, want_keys;
-	size_t n_have = 0, n_want = 0, n_ch = 0, cap = 1;
+	size_t n_have = 0, n_want = 0, n_ch = 0, cap = 1, n_conns;
+	/* the tunnels' probe_path is this file's to write (runtime.h) */
+	struct conn_rt *c = runtime_conns_kernel(d, &n_conns);
 	int rc = 0;
 
-	for (size_t i = 0; i < d->n_rt; i++)
-		if (probing(d->rt[i].cfg))
-			cap += d->rt[i].pair.n;
+	for (size_t i = 0; i < n_conns; i++)
+		if (probing(c[i].cfg))
+			cap += c[i].pair.n;
 	if (nl_route_list_owned(applied_cfg(d)->gateway.probe_table, &have, &n_have, e))
 		return -1;
 	want = calloc(cap, sizeof(*want));
@@ -98,10 +100,10 @@ static int sync_routes(struct xfrmd *d, bool full, unsigned *families, struct xe
 		rc = xerr_set(e, "out of memory");
 	for (size_t i = 0; !rc && i < n_have; i++)
 		rc = route_states_add(&have_states, &have[i]);
-	for (size_t i = 0; !rc && i < d->n_rt; i++)
-		for (size_t t = 0; probing(d->rt[i].cfg) && t < d->rt[i].pair.n; t++)
-			if (probe_route(d, &d->rt[i], t, full, &want[n_want])) {
-				*families |= d->rt[i].cfg->probe_target.family == AF_INET ? 1u : 2u;
+	for (size_t i = 0; !rc && i < n_conns; i++)
+		for (size_t t = 0; probing(c[i].cfg) && t < c[i].pair.n; t++)
+			if (probe_route(d, &c[i], t, full, &want[n_want])) {
+				*families |= c[i].cfg->probe_target.family == AF_INET ? 1u : 2u;
 				rc = route_keys_add(&want_keys, &want[n_want].dst,
 						    want[n_want].table, want[n_want].metric);
 				n_want++;

@@ -105,7 +105,7 @@ void start_probe(struct xfrmd *d, struct conn_rt *c, size_t i)
 	    .reqid = charon_tunnel_reqid(t->id),
 	    /* A tunnel that stays across an apply keeps its verdict; adopting
 	     * after a restart, the tunnel carried traffic until now. */
-	    .assume_alive = t->probe_ok || !d->sas_known,
+	    .assume_alive = t->probe_ok || !d->rt->sas_known,
 	};
 	struct xerr e;
 

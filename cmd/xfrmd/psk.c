@@ -62,11 +62,13 @@ int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
 void psk_prune(struct xfrmd *d)
 {
 	struct applied_keep *keep = applied_keep_new();
+	size_t n;
+	const struct conn_rt *rt = runtime_conns(d, &n);
 
-	for (size_t i = 0; keep && i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			if (d->rt[i].cfg->tunnels[t].psk_auto)
-				applied_keep_psk(keep, d, d->rt[i].t[t].name);
+	for (size_t i = 0; keep && i < n; i++)
+		for (size_t t = 0; t < rt[i].pair.n; t++)
+			if (rt[i].cfg->tunnels[t].psk_auto)
+				applied_keep_psk(keep, d, rt[i].t[t].name);
 	applied_psks_prune(d, keep);
 }
 

@@ -147,18 +147,19 @@ static bool wanted(const struct conn_rt *c, const char *only_conn)
 	return !only_conn || !strcmp(only_conn, c->cfg->name);
 }
 
-struct report_route *routes_collect(const struct xfrmd *d, const char *only_conn,
+struct report_route *routes_collect(const struct xfrmd *d, const struct conn_rt *conns,
+				    size_t n_conns, const char *only_conn,
 				    const struct key_set *owned, size_t *n)
 {
 	size_t max = 0;
 	struct report_route *rows;
 
-	for (size_t i = 0; i < d->n_rt; i++)
-		max += wanted(&d->rt[i], only_conn) ? routes_count(d->rt[i].cfg) : 0;
+	for (size_t i = 0; i < n_conns; i++)
+		max += wanted(&conns[i], only_conn) ? routes_count(conns[i].cfg) : 0;
 	*n = 0;
 	rows = calloc(max + 1, sizeof(*rows));
-	for (size_t i = 0; rows && i < d->n_rt; i++) {
-		const struct conn_rt *c = &d->rt[i];
+	for (size_t i = 0; rows && i < n_conns; i++) {
+		const struct conn_rt *c = &conns[i];
 		struct route_obj *o;
 		size_t k;
 

@@ -61,29 +61,14 @@ static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 	return rc;
 }
 
-/* The connection's index in d->rt; d->n_rt: none. */
-static size_t conn_index(const struct xfrmd *d, const char *name)
-{
-	for (size_t i = 0; name && i < d->n_rt; i++)
-		if (!strcmp(d->rt[i].cfg->name, name))
-			return i;
-	return d->n_rt;
-}
-
-static const struct conn_rt *find_conn(const struct xfrmd *d, const char *name)
-{
-	size_t i = conn_index(d, name);
-
-	return i < d->n_rt ? &d->rt[i] : NULL;
-}
-
 /* written: only_conn's routes are as its last batch wrote them (the kernel
  * acknowledged each), so in_kernel needs no table read. */
 static struct report_route *collect(const struct xfrmd *d, const char *only_conn, bool written,
 				    size_t *n, struct xerr *e)
 {
-	const struct conn_rt *one = find_conn(d, only_conn);
+	const struct conn_rt *one = runtime_conn(d, only_conn), *conns;
 	struct report_route *rows;
+	size_t n_conns;
 	struct key_set owned;
 
 	*n = 0;
@@ -94,7 +79,8 @@ static struct report_route *collect(const struct xfrmd *d, const char *only_conn
 		key_set_free(&owned);
 		return NULL;
 	}
-	rows = routes_collect(d, only_conn, written ? NULL : &owned, n);
+	conns = runtime_conns(d, &n_conns);
+	rows = routes_collect(d, conns, n_conns, only_conn, written ? NULL : &owned, n);
 	key_set_free(&owned);
 	if (!rows)
 		xerr_set(e, "out of memory");
@@ -130,17 +116,17 @@ struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, s
 
 struct json_object *routes_build_set(const struct xfrmd *d, const char *conn, struct xerr *e)
 {
-	const struct conn_rt *c = find_conn(d, conn);
+	const struct conn_rt *c = runtime_conn(d, conn);
 
 	/* Else (start-up, a failed batch) the kernel is read. */
-	return build(d, conn, c && d->sas_known && c->fwd.valid, e);
+	return build(d, conn, c && runtime_sas_known(d) && c->fwd.valid, e);
 }
 
 /* Sets the choice for one route (prefix given) or all of a connection's. */
 int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publish, struct xerr *e)
 {
-	size_t i = conn_index(d, conn), n, hits = 0;
-	struct conn_rt *c = i < d->n_rt ? &d->rt[i] : NULL;
+	const struct conn_rt *c = runtime_conn(d, conn);
+	size_t n, hits = 0;
 	struct route_obj *r;
 	char buf[PREFIX_STRLEN];
 
@@ -159,7 +145,7 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 	free(r);
 	if (!hits)
 		return xerr_set(e, "connection '%s' has no route to %s", conn, prefix);
-	if (forward_routes(d, c, e)) /* the routes themselves changed, not their path */
+	if (runtime_reroute(d, conn, e)) /* the routes themselves changed, not their path */
 		return -1;
 	log_info("%s: %s %s", conn, publish ? "published" : "unpublished",
 		 prefix ? prefix : "all routes");
@@ -170,9 +156,11 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 void routes_prune_choices(struct xfrmd *d)
 {
 	struct applied_keep *keep = applied_keep_new();
+	size_t n_conns;
+	const struct conn_rt *conns = runtime_conns(d, &n_conns);
 
-	for (size_t i = 0; keep && i < d->n_rt; i++) {
-		const struct cfg_connection *c = d->rt[i].cfg;
+	for (size_t i = 0; keep && i < n_conns; i++) {
+		const struct cfg_connection *c = conns[i].cfg;
 		struct route_obj r[CFG_PREFIXES_MAX * 2];
 		size_t n;
 		char buf[PREFIX_STRLEN];

@@ -1,6 +1,6 @@
 /*
- * The running config's connections as the daemon follows them (d->rt, one
- * conn_rt per connection, in the config's order): rebuilt after every
+ * The running config's connections as the daemon follows them (d->rt->conns,
+ * one conn_rt per connection, in the config's order): rebuilt after every
  * apply, keeping what is known of tunnels that stay, and tunnels looked up
  * by charon name. runtime_int.h says which file owns the rest: health,
  * probes, restarts, SA events, ids.
@@ -19,12 +19,12 @@
 
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn)
 {
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			if (!strcmp(d->rt[i].t[t].name, name)) {
+	for (size_t i = 0; i < d->rt->n; i++)
+		for (size_t t = 0; t < d->rt->conns[i].pair.n; t++)
+			if (!strcmp(d->rt->conns[i].t[t].name, name)) {
 				if (conn)
-					*conn = &d->rt[i];
-				return &d->rt[i].t[t];
+					*conn = &d->rt->conns[i];
+				return &d->rt->conns[i].t[t];
 			}
 	return NULL;
 }
@@ -39,13 +39,28 @@ static void conn_free(struct conn_rt *c)
 	loop_timer_free(c->failback_timer);
 }
 
+int runtime_init(struct xfrmd *d, struct xerr *e)
+{
+	d->rt = calloc(1, sizeof(*d->rt));
+	return d->rt ? 0 : xerr_set(e, "out of memory");
+}
+
 void runtime_free(struct xfrmd *d)
 {
-	for (size_t i = 0; i < d->n_rt; i++)
-		conn_free(&d->rt[i]);
+	for (size_t i = 0; d->rt && i < d->rt->n; i++)
+		conn_free(&d->rt->conns[i]);
+	if (d->rt)
+		free(d->rt->conns);
 	free(d->rt);
 	d->rt = NULL;
-	d->n_rt = 0;
+}
+
+int runtime_reroute(struct xfrmd *d, const char *conn, struct xerr *e)
+{
+	for (size_t i = 0; conn && i < d->rt->n; i++)
+		if (!strcmp(d->rt->conns[i].cfg->name, conn))
+			return forward_routes(d, &d->rt->conns[i], e);
+	return xerr_set(e, "no connection named '%s'", conn ? conn : "");
 }
 
 /* hint: where it was if the order did not change (the usual case), so
@@ -117,8 +132,8 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 {
 	const struct cfg_config *cfg = applied_cfg(d);
 	size_t n = cfg ? cfg->n_conns : 0;
-	struct conn_rt *rt = calloc(n + 1, sizeof(*rt)), *old = d->rt;
-	size_t n_old = d->n_rt;
+	struct conn_rt *rt = calloc(n + 1, sizeof(*rt)), *old = d->rt->conns;
+	size_t n_old = d->rt->n;
 	uint64_t now;
 	int rc;
 
@@ -130,8 +145,8 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 	for (size_t i = 0; i < n_old; i++)
 		conn_free(&old[i]);
 	free(old);
-	d->rt = rt;
-	d->n_rt = n;
+	d->rt->conns = rt;
+	d->rt->n = n;
 	/* Health before the kernel sync: a fresh pair has no tunnel active, and
 	 * programming from it would block every connection for a moment. */
 	/* One clock read for all (a system call each under user-mode Linux). */

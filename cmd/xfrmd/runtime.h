@@ -1,5 +1,7 @@
 /* per-connection pairing state and tunnel health (runtime.c; runtime_int.h says which file has the
- * others). */
+ * others). The runtime's state is its own (struct runtime, runtime_int.h): the rest of the
+ * daemon reads it through runtime_conns, runtime_conn, runtime_sas_known and
+ * runtime_reactions, and changes it only through the calls below. */
 #ifndef XFRMD_RUNTIME_H
 #define XFRMD_RUNTIME_H
 
@@ -16,6 +18,7 @@
 
 struct xfrmd;
 struct probe;
+struct reaction_hist;
 struct vici_node;
 struct ipaddr;
 
@@ -29,7 +32,7 @@ struct tunnel_rt {
 	struct conn_rt *conn;
 	char name[CHARON_NAME_MAX];
 	uint32_t id;
-	int ifindex; /* route mode: its XFRM interface or VTI */
+	int ifindex; /* route mode: its XFRM interface or VTI (forward.c makes it) */
 	bool ike_up, child_up;
 	bool probe_ok;	       /* true when probes are off */
 	uint32_t ike_uniqueid; /* the IKE SA the tunnel runs on (charon may have two) */
@@ -58,7 +61,12 @@ struct tunnel_rt {
 	} probe_path;
 };
 
-/* A connection: its tunnels paired into one link. */
+/* A connection: its tunnels paired into one link. The runtime's, but for
+ * the kernel side's own pieces, which the runtime keeps for it: fwd and the
+ * tunnels' ifindex (forward.c), the tunnels' probe_path (probe_path.c).
+ * forward.c gets the conn_rt to write from the runtime's calls
+ * (forward_conn, forward_routes) or, for all of them at once, from
+ * runtime_conns_kernel; so does probe_path.c. */
 struct conn_rt {
 	const struct cfg_connection *cfg; /* points into the applied config (applied_cfg) */
 	struct xfrmd *d;
@@ -73,8 +81,27 @@ struct conn_rt {
 /* Rebuilds the runtime after the applied config changed, keeping what is known of
  * tunnels that stay. */
 int runtime_rebuild(struct xfrmd *d, struct xerr *e);
+/* d->rt, empty, before anything else is called (start-up); runtime_free
+ * frees it (harmless without it) at exit, where only the charon link's last
+ * table may follow (runtime_charon_table: nothing left to do). */
+int runtime_init(struct xfrmd *d, struct xerr *e);
 void runtime_free(struct xfrmd *d);
-struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
+/* The operator's publish choices for conn's routes changed: its routes are
+ * written again (forward_routes), its policies left alone. */
+int runtime_reroute(struct xfrmd *d, const char *conn, struct xerr *e);
+
+/* runtime_view.c: the runtime read (no runtime before runtime_init: none). */
+/* The running config's connections, in its order; *n of them. */
+const struct conn_rt *runtime_conns(const struct xfrmd *d, size_t *n);
+const struct conn_rt *runtime_conn(const struct xfrmd *d, const char *name); /* or NULL */
+/* Charon's SAs were listed once since start (before: the kernel keeps what
+ * the previous xfrmd left). */
+bool runtime_sas_known(const struct xfrmd *d);
+const struct reaction_hist *runtime_reactions(const struct xfrmd *d);
+/* For forward.c and probe_path.c only: the connections, to write their own
+ * pieces of (see struct conn_rt); nothing else. */
+struct conn_rt *runtime_conns_kernel(struct xfrmd *d, size_t *n);
+
 /* Health inputs (sa_events.c, probe_rt.c); each recomputes pairing and
  * reprograms the kernel. */
 void runtime_charon_event(struct xfrmd *d, const char *event, const struct vici_node *msg);

@@ -1,7 +1,12 @@
-/* Between the runtime files; not for the rest of the daemon (xfrmd.h has
- * the runtime_* calls it makes). Who owns what:
- *   runtime.c         the connections' runtime (d->rt): rebuilt after an
- *                     apply, tunnels looked up by name
+/* Between the runtime files; not for the rest of the daemon (runtime.h has
+ * the runtime_* calls it makes). struct runtime (d->rt) is theirs: only
+ * these files touch its fields. Who owns what:
+ *   runtime.c         the connections' runtime (d->rt->conns): rebuilt after
+ *                     an apply, tunnels looked up by name
+ *   runtime_view.c    the runtime as the rest of the daemon reads it (const),
+ *                     and the kernel side's own pieces (runtime.h); calls
+ *                     nothing, so forward.c and probe_path.c, which the
+ *                     runtime calls, can use it
  *   tunnel_ids.c      tunnel ids by charon name (ids are not health)
  *   sa_events.c       charon's SA events and lists, the kernel's SA
  *                     deletions and acquires, mapped to tunnel state
@@ -19,8 +24,24 @@
 
 #include <time.h>
 
+#include "reaction.h"
 #include "runtime.h"
 #include "xfrmd.h"
+
+/* The runtime's state, held by struct xfrmd (d->rt, runtime_init). */
+struct runtime {
+	/* the running config's connections, in its order */
+	struct conn_rt *conns;
+	size_t n;
+	/* Start-up: until charon's SAs are known (the first list-sas), the
+	 * kernel keeps what the previous xfrmd left there: no packet lost. */
+	bool sas_known;
+	uint64_t reconciled_ms;		/* process start -> all tunnels up and programmed */
+	struct reaction_hist reactions; /* health event -> kernel ack (health_rt.c) */
+};
+
+/* The tunnel named name (charon's name) and its connection, or NULL. */
+struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn);
 
 static inline size_t tunnel_index(const struct conn_rt *c, const struct tunnel_rt *t)
 {

@@ -97,35 +97,50 @@ void runtime_charon_rekey(struct xfrmd *d, const char *event, const struct vici_
 	}
 }
 
-void runtime_charon_table(struct xfrmd *d)
+/* The tunnels' state from charon's SA list (x, else the table itself). */
+static void table_to_tunnels(struct xfrmd *d, const struct sa_index *x, uint64_t t0)
 {
-	/* The first list since start: tunnels charon has up were carrying
-	 * traffic before; keep them (probes assume alive until they lose). */
-	bool adopting = !d->sas_known && charon_link_ready(d);
-	uint64_t t0 = now_us();
-	struct sa_index x;
-	bool indexed = !sa_index_build(&x, charon_link_sas(d));
-	struct xerr e;
-
 	reconciled_defer(true);
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
-			const char *name = d->rt[i].t[t].name;
+	for (size_t i = 0; i < d->rt->n; i++) {
+		struct conn_rt *c = &d->rt->conns[i];
 
-			set_from_sa(&d->rt[i], &d->rt[i].t[t],
-				    indexed ? sa_index_best(&x, name)
-					    : sa_table_best(charon_link_sas(d), name),
+		for (size_t t = 0; t < c->pair.n; t++) {
+			const char *name = c->t[t].name;
+
+			set_from_sa(c, &c->t[t],
+				    x ? sa_index_best(x, name)
+				      : sa_table_best(charon_link_sas(d), name),
 				    "charon's SA list", t0);
 		}
+	}
 	reconciled_defer(false);
+}
+
+void runtime_charon_table(struct xfrmd *d)
+{
+	bool adopting;
+	uint64_t t0 = now_us();
+	struct sa_index x;
+	bool indexed;
+	struct xerr e;
+
+	/* At exit, charon_link_stop's last table comes after runtime_free:
+	 * no tunnel to fail closed. */
+	if (!d->rt)
+		return;
+	/* The first list since start: tunnels charon has up were carrying
+	 * traffic before; keep them (probes assume alive until they lose). */
+	adopting = !d->rt->sas_known && charon_link_ready(d);
+	indexed = !sa_index_build(&x, charon_link_sas(d));
+	table_to_tunnels(d, indexed ? &x : NULL, t0);
 	if (indexed)
 		sa_index_free(&x);
 	log_debug("SA list: %zu IKE %s applied to %zu %s in %llu us", charon_link_sas(d)->n,
-		  plural(charon_link_sas(d)->n, "SA", "SAs"), d->n_rt,
-		  plural(d->n_rt, "connection", "connections"),
+		  plural(charon_link_sas(d)->n, "SA", "SAs"), d->rt->n,
+		  plural(d->rt->n, "connection", "connections"),
 		  (unsigned long long)(now_us() - t0));
 	if (adopting) {
-		d->sas_known = true;
+		d->rt->sas_known = true;
 		if (forward_sync(d, &e))
 			log_err("kernel: %s", e.msg);
 		log_info("charon's SAs known %llu ms after start: kernel state adopted",
@@ -138,15 +153,15 @@ void runtime_sa_gone(struct xfrmd *d, uint32_t spi)
 {
 	uint64_t t0 = now_us();
 
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
-			struct tunnel_rt *tr = &d->rt[i].t[t];
+	for (size_t i = 0; i < d->rt->n; i++)
+		for (size_t t = 0; t < d->rt->conns[i].pair.n; t++) {
+			struct tunnel_rt *tr = &d->rt->conns[i].t[t];
 
 			if (!spi || (tr->spi_out != spi && tr->spi_in != spi))
 				continue;
 			tr->child_up = false;
 			tr->spi_in = tr->spi_out = 0;
-			tunnel_update(&d->rt[i], t, "kernel deleted its SA", t0);
+			tunnel_update(&d->rt->conns[i], t, "kernel deleted its SA", t0);
 		}
 }
 
@@ -169,14 +184,14 @@ void runtime_acquire(struct xfrmd *d, const struct ipaddr *src, const struct ipa
 {
 	uint64_t now = loop_now_ms();
 
-	for (size_t i = 0; i < d->n_rt; i++) {
-		const struct cfg_connection *cfg = d->rt[i].cfg;
+	for (size_t i = 0; i < d->rt->n; i++) {
+		const struct cfg_connection *cfg = d->rt->conns[i].cfg;
 
 		if (cfg->mode != CFG_MODE_POLICY || cfg->start != CFG_START_ON_TRAFFIC ||
 		    !conn_has_tunnel(cfg, src, dst))
 			continue;
 		for (size_t t = 0; t < cfg->n_tunnels; t++) {
-			struct tunnel_rt *tr = &d->rt[i].t[t];
+			struct tunnel_rt *tr = &d->rt->conns[i].t[t];
 			struct xerr e;
 
 			if (tr->ike_up ||

@@ -16,6 +16,7 @@
 
 #include "charon_link.h"
 #include "applied.h"
+#include "forward.h"
 #include "log.h"
 #include "pairing.h"
 #include "plural.h"
@@ -229,7 +230,8 @@ static int conns_fill(struct report *r, const struct sources *s, const char *onl
 {
 	const struct xfrmd *d = s->d;
 	const struct cfg_config *run = applied_cfg(d);
-	size_t n = run ? run->n_conns : 0;
+	size_t n = run ? run->n_conns : 0, n_rt;
+	const struct conn_rt *rt = runtime_conns(d, &n_rt);
 
 	r->conns = calloc(n + 1, sizeof(*r->conns));
 	if (!r->conns)
@@ -238,7 +240,7 @@ static int conns_fill(struct report *r, const struct sources *s, const char *onl
 		const struct cfg_connection *c = &run->conns[i];
 
 		if (!only_conn || !strcmp(c->name, only_conn))
-			conn_fill(&r->conns[r->n_conns++], s, c, i < d->n_rt ? &d->rt[i] : NULL);
+			conn_fill(&r->conns[r->n_conns++], s, c, i < n_rt ? &rt[i] : NULL);
 	}
 	return 0;
 }
@@ -252,9 +254,9 @@ static void gateway_fill(struct report *r, const struct xfrmd *d)
 	r->generation = applied_generation(d);
 	r->config_hash = applied_hash(d);
 	r->charon_connected = charon_link_ready(d);
-	r->charon_route_conflict = d->charon_routes_conflict[0] ? d->charon_routes_conflict : NULL;
+	r->charon_route_conflict = forward_charon_routes_conflict();
 	r->charon_uri = charon_link_uri(d);
-	reaction_report(&d->reactions, &r->reaction);
+	reaction_report(runtime_reactions(d), &r->reaction);
 }
 
 /* What a collection cost (status must stay cheap on big gateways). */

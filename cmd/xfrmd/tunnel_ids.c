@@ -70,9 +70,11 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 void runtime_prune_ids(struct xfrmd *d)
 {
 	struct applied_keep *keep = applied_keep_new();
+	size_t n;
+	const struct conn_rt *c = runtime_conns(d, &n);
 
-	for (size_t i = 0; keep && i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++)
-			applied_keep_id(keep, d->rt[i].t[t].name, d->rt[i].t[t].id);
+	for (size_t i = 0; keep && i < n; i++)
+		for (size_t t = 0; t < c[i].pair.n; t++)
+			applied_keep_id(keep, c[i].t[t].name, c[i].t[t].id);
 	applied_ids_prune(d, keep);
 }

@@ -136,11 +136,11 @@ void watch_restart(struct conn_rt *c, struct tunnel_rt *t, bool was_up)
 
 void runtime_keep_up(struct xfrmd *d)
 {
-	for (size_t i = 0; i < d->n_rt; i++)
-		for (size_t t = 0; t < d->rt[i].pair.n; t++) {
-			struct tunnel_rt *tr = &d->rt[i].t[t];
+	for (size_t i = 0; i < d->rt->n; i++)
+		for (size_t t = 0; t < d->rt->conns[i].pair.n; t++) {
+			struct tunnel_rt *tr = &d->rt->conns[i].t[t];
 
-			if (d->rt[i].cfg->start == CFG_START_IMMEDIATE && !tr->ike_up &&
+			if (d->rt->conns[i].cfg->start == CFG_START_IMMEDIATE && !tr->ike_up &&
 			    !loop_timer_armed(tr->restart_timer))
 				loop_timer_arm(tr->restart_timer, 0);
 		}

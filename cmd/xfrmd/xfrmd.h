@@ -25,14 +25,17 @@
  *   status.c/.h    status reports (charon's SAs + kernel counters) as
  *                  lib/report's typed report
  *   commands.c/.h  control-socket requests
- *   runtime.c/.h   per-connection pairing state and tunnel health, with
- *                  tunnel_ids.c, sa_events.c, probe_rt.c, health_rt.c and
- *                  tunnel_restart.c (runtime_int.h says which owns what)
+ *   runtime.c/.h   per-connection pairing state and tunnel health (struct
+ *                  runtime, d->rt), with tunnel_ids.c, sa_events.c,
+ *                  probe_rt.c, health_rt.c, tunnel_restart.c and
+ *                  runtime_view.c, the const reads others use
+ *                  (runtime_int.h says which owns what)
  *   forward.c/.h   the kernel side: lib/kplan's links, routes and XFRM
  *                  policies sent to the kernel (forward_prune.c removes
  *                  what is no longer wanted, stale_sas.c SAs a dead charon
- *                  left, charon_routes.c checks charon's table 220;
- *                  forward_int.h is what they share)
+ *                  left, charon_routes.c checks charon's table 220 and
+ *                  keeps the conflict it found; forward_int.h is what
+ *                  they share)
  *   route_objs.c/.h  a connection's routes as objects (prefix, table,
  *                  metric, published or not), for forward.c, routes.c, plan.c
  *   routes.c/.h    the route report and the operator's publish choices
@@ -67,7 +70,6 @@
 #include "control.h"
 #include "loop.h"
 #include "nl_xfrm.h"
-#include "reaction.h"
 #include "sha256.h"
 
 #define XFRMD_DEFAULT_STATE_DIR "/var/lib/xfrmd"
@@ -75,7 +77,7 @@
 struct applied;
 struct apply_job;
 struct charon_link;
-struct conn_rt;
+struct runtime;
 
 struct xfrmd_options {
 	const char *control_path;
@@ -94,10 +96,6 @@ struct xfrmd {
 
 	/* charon: the VICI connection and charon's SAs (charon_link.h) */
 	struct charon_link *link;
-	/* Start-up: until charon's SAs are known (the first list-sas), the
-	 * kernel keeps what the previous xfrmd left there: no packet lost. */
-	bool sas_known;
-	uint64_t reconciled_ms; /* process start -> all tunnels up and programmed */
 
 	/* kernel */
 	struct nl_xfrm_monitor *nlmon;
@@ -106,11 +104,9 @@ struct xfrmd {
 	/* the applied config and what is kept with it (applied.c, state.c) */
 	struct applied *applied;
 
-	/* runtime of the running config's connections, same order */
-	struct conn_rt *rt;
-	size_t n_rt;
-	/* a conflicting setup of charon's own route installation, or "" */
-	char charon_routes_conflict[512];
+	/* the runtime's (runtime_int.h): the running config's connections as
+	 * followed, in its order; others read it through runtime.h */
+	struct runtime *rt;
 
 	/* applies run one at a time, in arrival order */
 	struct apply_job *jobs, *jobs_tail;
@@ -118,8 +114,6 @@ struct xfrmd {
 	/* control clients subscribed to events (events.c) */
 	uint64_t *monitors;
 	size_t n_monitors;
-
-	struct reaction_hist reactions;
 };
 
 #endif

@@ -172,14 +172,12 @@ START_TEST(collect_typed_rows)
 	rt[1].cfg = &cb;
 	rt[1].pair.n = 2;
 	rt[1].fwd.last.via_delete = true;
-	d.rt = rt;
-	d.n_rt = 2;
 	d.applied = applied_new();
 	ck_assert_ptr_nonnull(d.applied);
 	applied_choice_set(&d, "b", "10.8.0.0/24", true);
 
 	/* in_kernel from what the last batch wrote (no key set) */
-	r = routes_collect(&d, NULL, NULL, &n);
+	r = routes_collect(&d, rt, 2, NULL, NULL, &n);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(n, 8);
 	expect_row(&r[0], "a", "10.1.0.0/16", 100, true, "active", true);
@@ -199,7 +197,7 @@ START_TEST(collect_typed_rows)
 	ck_assert_int_eq(route_keys_add(&owned, &remote[0], 120, 100), 0);
 	ck_assert_int_eq(route_keys_add(&owned, &overrides[2].prefix, 120, 100), 0);
 	key_set_seal(&owned);
-	r = routes_collect(&d, "b", &owned, &n);
+	r = routes_collect(&d, rt, 2, "b", &owned, &n);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(n, 4);
 	expect_row(&r[0], "b", "10.1.0.0/16", 100, true, "waiting-for-traffic", true);
@@ -211,16 +209,16 @@ START_TEST(collect_typed_rows)
 	/* fail-closed or not, without a tunnel */
 	cb.start = CFG_START_IMMEDIATE;
 	cb.fail_closed = true;
-	r = routes_collect(&d, "b", NULL, &n);
+	r = routes_collect(&d, rt, 2, "b", NULL, &n);
 	ck_assert_str_eq(r[0].state, "blackhole");
 	free(r);
 	cb.fail_closed = false;
-	r = routes_collect(&d, "b", NULL, &n);
+	r = routes_collect(&d, rt, 2, "b", NULL, &n);
 	ck_assert_str_eq(r[0].state, "withdrawn");
 	free(r);
 
 	/* no such connection: no rows */
-	r = routes_collect(&d, "nosuch", NULL, &n);
+	r = routes_collect(&d, rt, 2, "nosuch", NULL, &n);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(n, 0);
 	free(r);
