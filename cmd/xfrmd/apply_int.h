@@ -74,8 +74,8 @@ void job_start(struct apply_job *j);
 /* apply_queue.c */
 /* Appends j; true if it is the head now (nothing runs: start it). */
 bool jobs_push(struct xfrmd *d, struct apply_job *j);
-/* Removes the finished head job j and frees it. */
-void jobs_pop(struct apply_job *j);
+/* Removes the finished head job j and frees it; the next job (NULL: none). */
+struct apply_job *jobs_pop(struct apply_job *j);
 void job_free(struct apply_job *j);
 
 /* apply_steps.c */

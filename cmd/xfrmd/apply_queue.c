@@ -31,7 +31,7 @@ bool jobs_push(struct xfrmd *d, struct apply_job *j)
 	return d->jobs == j;
 }
 
-void jobs_pop(struct apply_job *j)
+struct apply_job *jobs_pop(struct apply_job *j)
 {
 	struct xfrmd *d = j->d;
 
@@ -39,6 +39,7 @@ void jobs_pop(struct apply_job *j)
 	if (!d->jobs)
 		d->jobs_tail = NULL;
 	job_free(j);
+	return d->jobs;
 }
 
 bool apply_busy(const struct xfrmd *d)

@@ -32,11 +32,10 @@ static void job_fail(struct apply_job *j, const char *fmt, ...)
 /* Removes the finished head job and starts the next. */
 static void job_done(struct apply_job *j)
 {
-	struct xfrmd *d = j->d;
+	struct apply_job *next = jobs_pop(j);
 
-	jobs_pop(j);
-	if (d->jobs) {
-		job_start(d->jobs);
+	if (next) {
+		job_start(next);
 		return;
 	}
 	/* An apply's peak (the request, two configs and two documents side by

@@ -187,3 +187,10 @@ void events_rekey(const struct conn_rt *c, size_t t, bool child)
 	JSTR(o, "sa", child ? "child" : "ike");
 	events_emit(c->d, "rekey", o);
 }
+
+void events_free(struct xfrmd *d)
+{
+	free(d->monitors);
+	d->monitors = NULL;
+	d->n_monitors = 0;
+}

@@ -25,5 +25,7 @@ void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchang
 void events_charon(struct xfrmd *d, bool connected, const char *why);
 /* charon rekeyed tunnel t's CHILD_SA (child) or IKE SA: "rekey". */
 void events_rekey(const struct conn_rt *c, size_t t, bool child);
+/* Forgets the subscribed clients (at exit). */
+void events_free(struct xfrmd *d);
 
 #endif

@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "charon_link.h"
 #include "commands.h"
+#include "events.h"
 #include "forward.h"
 #include "instance_lock.h"
 #include "log.h"
@@ -243,7 +244,7 @@ static void stop(struct xfrmd *d)
 		loop_io_del(d->nl_io);
 	nl_xfrm_monitor_close(d->nlmon);
 	applied_free(d->applied);
-	free(d->monitors);
+	events_free(d);
 	loop_free(d->loop);
 }
 

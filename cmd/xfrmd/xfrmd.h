@@ -108,10 +108,10 @@ struct xfrmd {
 	 * followed, in its order; others read it through runtime.h */
 	struct runtime *rt;
 
-	/* applies run one at a time, in arrival order */
+	/* applies run one at a time, in arrival order (apply_queue.c's) */
 	struct apply_job *jobs, *jobs_tail;
 
-	/* control clients subscribed to events (events.c) */
+	/* control clients subscribed to events (events.c's) */
 	uint64_t *monitors;
 	size_t n_monitors;
 };
