@@ -402,13 +402,13 @@ static int consume(struct bird_client *c, const char *buf, size_t len)
 
 	while (off < len) {
 		int rc = bird_parser_feed(c->parser, buf + off, len - off, &used, &e);
-		struct bird_reply *r;
 
 		off += used;
 		if (rc < 0)
 			return fail(c, "%s", e.msg);
 		if (rc == BIRD_FEED_REPLY) {
-			r = bird_parser_take(c->parser);
+			struct bird_reply *r = bird_parser_take(c->parser);
+
 			rc = deliver(c, r);
 			bird_reply_free(r);
 			if (rc < 0)
