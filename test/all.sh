@@ -17,7 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	ctest --test-dir build-asan -L unit --output-on-failure
 echo "== fuzzing: regression inputs, then each target for 45 s"
 CC=clang cmake -S . -B build-fuzz -DXFRMD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_config fuzz_vici fuzz_control
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_config fuzz_vici fuzz_control fuzz_bird
 ctest --test-dir build-fuzz -L fuzz --output-on-failure
 bash test/fuzz/run.sh build-fuzz 45
 echo "== all tests but the kernel lab"

@@ -14,6 +14,7 @@ packages=(
 	groff-base man-db # lint.man: the man pages render without warnings
 	dpkg-dev debhelper fakeroot lintian debootstrap zstd systemd-container # the .deb test
 	clang libclang-rt-14-dev llvm # libFuzzer, sanitizer runtimes, symbolizer
+	bird2 # integration.bird_client: a private BIRD in a netns (its own service stays off)
 	# Libreswan's runtime libraries and certutil (lab scenarios interop-libreswan-*; the package
 	# itself conflicts with strongSwan and is only unpacked, below)
 	libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8
@@ -30,6 +31,10 @@ if ((${#missing[@]})); then
 	apt-get update -qq
 	# Debian's strongSwan packages try to start charon; the lab starts its own.
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's bird2 enables and starts its own BIRD; the tests start private ones.
+if [[ " ${missing[*]-} " == *" bird2 "* ]] && command -v systemctl >/dev/null; then
+	systemctl disable --now bird >/dev/null 2>&1 || true
 fi
 # UML's module tree is bind-mounted over /lib/modules inside the lab.
 mkdir -p /lib/modules

@@ -14,10 +14,11 @@ fi
 build=$(cd "$1" && pwd)
 secs=$2
 src=$(cd "$(dirname "$0")" && pwd)
-targets=(config vici control)
+targets=(config vici control bird)
 # Config documents need room for a few connections; VICI messages and
-# request lines are interesting well below that.
-declare -A max_len=([config]=16384 [vici]=4096 [control]=4096)
+# request lines are interesting well below that; BIRD streams need room
+# for a few replies and for lines and replies over their bounds.
+declare -A max_len=([config]=16384 [vici]=4096 [control]=4096 [bird]=16384)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xfrmd-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
