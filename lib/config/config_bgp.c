@@ -401,13 +401,15 @@ static int parse_addr_len(struct pctx *x, const char *s, struct cfg_inside *in)
 static int parse_in_local(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_inside *in = dst;
-	char buf[PREFIX_STRLEN];
 	const char *s, *why;
 
 	if (cj_str(x, v, 1, PREFIX_STRLEN - 1, &s) || parse_addr_len(x, s, in))
 		return -1;
-	if ((why = inside_reserved(&in->subnet, &in->local)))
+	if ((why = inside_reserved(&in->subnet, &in->local))) {
+		char buf[PREFIX_STRLEN];
+
 		return cj_err(x, "%s is %s", ipaddr_str(&in->local, buf, sizeof(buf)), why);
+	}
 	return 0;
 }
 
