@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define DEFAULT_VICI	      "unix:///var/run/charon.vici"
 #define DEFAULT_ROUTE_TABLE   254 /* main */
@@ -22,6 +23,12 @@
 #define DEFAULT_PROBE_RESTART 5 /* s */
 #define DEFAULT_PROBE_TABLE   211
 #define DEFAULT_ROUTE_METRIC  100
+#define DEFAULT_BIRD_SOCKET   "/run/bird/bird.ctl"
+#define DEFAULT_BIRD_INCLUDE  "/etc/bird/xfrmd.conf"
+#define DEFAULT_BGP_HOLD      30  /* s; keepalive: a third of it */
+#define DEFAULT_BGP_RETRY     5	  /* s */
+#define DEFAULT_BFD_INTERVAL  300 /* ms */
+#define DEFAULT_BFD_MULT      3
 
 /*
  * The installed charon has no curve25519 plugin, so the second IKE proposal
@@ -46,6 +53,7 @@ NAMES(cfg_dpd_action_names, "restart", "clear", "trap");
 NAMES(cfg_nat_t_names, "auto", "force");
 NAMES(cfg_publish_names, "auto", "manual");
 NAMES(cfg_ifkind_names, "xfrm", "vti");
+NAMES(cfg_max_action_names, "warn", "block", "restart", "disable");
 
 int cfg_names_find(const struct cfg_names *names, const char *s)
 {
@@ -100,6 +108,11 @@ const char *cfg_ifkind_name(enum cfg_ifkind k)
 	return name_of(&cfg_ifkind_names, k);
 }
 
+const char *cfg_max_action_name(enum cfg_max_action a)
+{
+	return name_of(&cfg_max_action_names, a);
+}
+
 /* The character set cloud VPN gateways accept for pre-shared keys: it
  * survives shells, swanctl.conf and VICI without quoting. */
 bool cfg_psk_char_ok(char c)
@@ -121,6 +134,19 @@ void cfg_gateway_defaults(struct cfg_gateway *gw)
 	snprintf(gw->vici, sizeof(gw->vici), "%s", DEFAULT_VICI);
 	gw->route_table = DEFAULT_ROUTE_TABLE;
 	gw->probe_table = DEFAULT_PROBE_TABLE;
+	snprintf(gw->bird.socket, sizeof(gw->bird.socket), "%s", DEFAULT_BIRD_SOCKET);
+	snprintf(gw->bird.include, sizeof(gw->bird.include), "%s", DEFAULT_BIRD_INCLUDE);
+}
+
+/* Also for a connection without bgp: enabled stays false. */
+void cfg_bgp_defaults(struct cfg_bgp *b)
+{
+	b->max_action = CFG_MAX_RESTART;
+	b->hold = DEFAULT_BGP_HOLD;
+	b->keepalive = DEFAULT_BGP_HOLD / 3;
+	b->connect_retry = DEFAULT_BGP_RETRY;
+	b->bfd.interval_ms = DEFAULT_BFD_INTERVAL;
+	b->bfd.multiplier = DEFAULT_BFD_MULT;
 }
 
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
@@ -144,6 +170,7 @@ void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 	c->routes.publish = CFG_PUBLISH_AUTO;
 	c->routes.table = gw->route_table;
 	c->routes.metric = DEFAULT_ROUTE_METRIC;
+	cfg_bgp_defaults(&c->bgp);
 }
 
 void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index)
@@ -175,8 +202,38 @@ static int addr_id(char **id, const struct ipaddr *a)
 	return *id ? 0 : -1;
 }
 
+/* announce: the local prefixes; accept: the remote ones and anything
+ * longer inside them. */
+static int bgp_late_defaults(struct cfg_bgp *b, const struct cfg_connection *c)
+{
+	if (!b->enabled)
+		return 0;
+	if (!b->announce_set) {
+		b->announce = calloc(c->n_local ? c->n_local : 1, sizeof(*b->announce));
+		if (!b->announce)
+			return -1;
+		memcpy(b->announce, c->local_prefixes, c->n_local * sizeof(*b->announce));
+		b->n_announce = c->n_local;
+	}
+	if (!b->accept_set) {
+		b->accept = calloc(c->n_remote ? c->n_remote : 1, sizeof(*b->accept));
+		if (!b->accept)
+			return -1;
+		for (size_t i = 0; i < c->n_remote; i++) {
+			const struct prefix *p = &c->remote_prefixes[i];
+
+			b->accept[i].prefix = *p;
+			b->accept[i].max_length = p->addr.family == AF_INET ? 32 : 128;
+		}
+		b->n_accept = c->n_remote;
+	}
+	return 0;
+}
+
 int cfg_conn_late_defaults(struct cfg_connection *c)
 {
+	if (bgp_late_defaults(&c->bgp, c))
+		return -1;
 	/* A parsed proposal list is never empty, so n == 0 means "absent". */
 	if (!c->ike_proposals.n &&
 	    (c->ike_version == 1 ? SET_PROPOSALS(&c->ike_proposals, default_ike_v1)
@@ -204,6 +261,8 @@ static void conn_free(struct cfg_connection *c)
 	free(c->local_prefixes);
 	free(c->remote_prefixes);
 	free(c->routes.overrides);
+	free(c->bgp.announce);
+	free(c->bgp.accept);
 	proposals_free(&c->ike_proposals);
 	proposals_free(&c->esp_proposals);
 	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
@@ -255,6 +314,8 @@ int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src)
 	     dup_array(&dst->remote_prefixes, dst->n_remote, sizeof(*dst->remote_prefixes)) |
 	     dup_array(&dst->routes.overrides, dst->routes.n_overrides,
 		       sizeof(*dst->routes.overrides)) |
+	     dup_array(&dst->bgp.announce, dst->bgp.n_announce, sizeof(*dst->bgp.announce)) |
+	     dup_array(&dst->bgp.accept, dst->bgp.n_accept, sizeof(*dst->bgp.accept)) |
 	     dup_proposals(&dst->ike_proposals) | dup_proposals(&dst->esp_proposals);
 	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
 		struct cfg_tunnel *t = &dst->tunnels[i];
@@ -276,6 +337,36 @@ static bool str_equal(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+bool cfg_inside_equal(const struct cfg_inside *a, const struct cfg_inside *b)
+{
+	return a->set == b->set && prefix_equal(&a->subnet, &b->subnet) &&
+	       ipaddr_equal(&a->local, &b->local) && ipaddr_equal(&a->peer, &b->peer);
+}
+
+static bool accept_equal(const struct cfg_bgp *a, const struct cfg_bgp *b)
+{
+	if (a->n_accept != b->n_accept)
+		return false;
+	for (size_t i = 0; i < a->n_accept; i++)
+		if (!prefix_equal(&a->accept[i].prefix, &b->accept[i].prefix) ||
+		    a->accept[i].max_length != b->accept[i].max_length)
+			return false;
+	return true;
+}
+
+bool cfg_bgp_equal(const struct cfg_bgp *a, const struct cfg_bgp *b)
+{
+	return a->enabled == b->enabled && a->local_asn == b->local_asn &&
+	       a->peer_asn == b->peer_asn &&
+	       prefix_list_equal(a->announce, a->n_announce, b->announce, b->n_announce) &&
+	       a->announce_set == b->announce_set && accept_equal(a, b) &&
+	       a->accept_set == b->accept_set && a->max_prefixes == b->max_prefixes &&
+	       a->max_action == b->max_action && a->hold == b->hold &&
+	       a->keepalive == b->keepalive && a->connect_retry == b->connect_retry &&
+	       a->bfd.enabled == b->bfd.enabled && a->bfd.interval_ms == b->bfd.interval_ms &&
+	       a->bfd.multiplier == b->bfd.multiplier;
+}
+
 static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 {
 	return ipaddr_equal(&a->local, &b->local) && ipaddr_equal(&a->remote, &b->remote) &&
@@ -283,7 +374,7 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	       !strcmp(a->psk, b->psk) && str_equal(a->psk_file, b->psk_file) &&
 	       !memcmp(&a->psk_stamp, &b->psk_stamp, sizeof(a->psk_stamp)) &&
 	       a->psk_from_file == b->psk_from_file && a->psk_auto == b->psk_auto &&
-	       a->role == b->role && a->id == b->id;
+	       a->role == b->role && a->id == b->id && cfg_inside_equal(&a->inside, &b->inside);
 }
 
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
@@ -319,7 +410,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    a->probe_restart_after != b->probe_restart_after ||
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
-	    !cfg_routes_equal(&a->routes, &b->routes))
+	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp))
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))
@@ -333,7 +424,9 @@ bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
 
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
-	    x->probe_table != y->probe_table || a->n_conns != b->n_conns || a->saved != b->saved)
+	    x->probe_table != y->probe_table || strcmp(x->bird.socket, y->bird.socket) ||
+	    strcmp(x->bird.include, y->bird.include) || a->n_conns != b->n_conns ||
+	    a->saved != b->saved)
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))

@@ -35,6 +35,7 @@ enum cfg_dpd_action { CFG_DPD_RESTART, CFG_DPD_CLEAR, CFG_DPD_TRAP };
 enum cfg_nat_t { CFG_NAT_T_AUTO, CFG_NAT_T_FORCE };
 enum cfg_publish { CFG_PUBLISH_AUTO, CFG_PUBLISH_MANUAL };
 enum cfg_ifkind { CFG_IF_XFRM, CFG_IF_VTI };
+enum cfg_max_action { CFG_MAX_WARN, CFG_MAX_BLOCK, CFG_MAX_RESTART, CFG_MAX_DISABLE };
 
 /* Strings are heap copies owned by the config (cfg_free frees them): inline
  * buffers of the largest allowed size made every connection ~12 KiB. */
@@ -48,6 +49,15 @@ struct cfg_proposals {
 struct cfg_file_stamp {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
+};
+
+/* A tunnel's inside addresses, the ends of its BGP session (the
+ * connection's bgp section): local goes on the tunnel's interface. */
+struct cfg_inside {
+	bool set;	      /* given; every tunnel of a bgp connection has them */
+	struct prefix subnet; /* /30 or /31 (IPv6 /126 or /127), host bits zero */
+	struct ipaddr local;  /* inside subnet, as "local" wrote it with subnet.len */
+	struct ipaddr peer;   /* inside subnet, not local */
 };
 
 struct cfg_tunnel {
@@ -64,6 +74,7 @@ struct cfg_tunnel {
 	bool psk_from_file;
 	bool psk_auto;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
+	struct cfg_inside inside;
 	/* Not from JSON: xfrmd's stable number for this tunnel (1..), from
 	 * which its reqid, XFRM interface id / VTI key and link name derive.
 	 * 0 until the daemon assigns it. */
@@ -83,6 +94,40 @@ struct cfg_routes {
 	uint32_t metric;	  /* default 100 */
 	size_t n_overrides;
 	struct cfg_route_override *overrides;
+};
+
+/* A route BGP may learn: prefix itself or any longer one up to
+ * max_length (a string entry: up to 32 / 128). */
+struct cfg_bgp_accept {
+	struct prefix prefix;
+	uint8_t max_length; /* prefix.len .. 32 / 128 */
+};
+
+struct cfg_bfd {
+	bool enabled;	      /* default false; true or an object: on */
+	uint32_t interval_ms; /* default 300 */
+	uint32_t multiplier;  /* default 3 */
+};
+
+/* A connection's BGP sessions, one per tunnel over its inside addresses
+ * (route mode). The section's presence is the switch: enabled. */
+struct cfg_bgp {
+	bool enabled;
+	uint32_t local_asn, peer_asn; /* 4-byte, not reserved, not equal */
+	/* Default: local_prefixes, with announce_set false. */
+	size_t n_announce;
+	struct prefix *announce;
+	bool announce_set;
+	/* Default: remote_prefixes, each up to 32 / 128, accept_set false. */
+	size_t n_accept;
+	struct cfg_bgp_accept *accept;
+	bool accept_set;
+	uint32_t max_prefixes;		/* 0: no limit (default) */
+	enum cfg_max_action max_action; /* default restart */
+	uint32_t hold;			/* s, default 30; 0 or 3..65535 */
+	uint32_t keepalive;		/* s, default hold / 3 */
+	uint32_t connect_retry;		/* s, default 5 */
+	struct cfg_bfd bfd;
 };
 
 /* Where a piece of the document sits in cfg_config.src. */
@@ -127,7 +172,16 @@ struct cfg_connection {
 	struct ipaddr probe_source, probe_target;
 
 	struct cfg_routes routes;
+	struct cfg_bgp bgp;
 	struct cfg_span src; /* this connection's object in the document */
+};
+
+/* BIRD, the BGP engine of connections with a bgp section: its control
+ * socket and the include file xfrmd owns; absolute paths. */
+#define CFG_BIRD_SOCKET_MAX 107 /* sun_path holds 108 bytes with the NUL */
+struct cfg_bird {
+	char socket[CFG_BIRD_SOCKET_MAX + 1]; /* default /run/bird/bird.ctl */
+	char include[CFG_PATH_MAX];	      /* default /etc/bird/xfrmd.conf */
 };
 
 struct cfg_gateway {
@@ -139,6 +193,7 @@ struct cfg_gateway {
 	/* probes' own routes, looked up first by xfrmd's rule for locally
 	 * generated ICMP (cmd/xfrmd/probe_path.c); default 211 */
 	uint32_t probe_table;
+	struct cfg_bird bird;
 };
 
 struct cfg_config {
@@ -201,6 +256,9 @@ void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
 
+/* Every field of a tunnel's inside addresses / a connection's bgp. */
+bool cfg_inside_equal(const struct cfg_inside *a, const struct cfg_inside *b);
+bool cfg_bgp_equal(const struct cfg_bgp *a, const struct cfg_bgp *b);
 /* Every field of a connection's routes settings. */
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b);
 /* Every field the loader sets, keys and key-file stamps included; not
@@ -217,6 +275,7 @@ const char *cfg_dpd_action_name(enum cfg_dpd_action a);
 const char *cfg_nat_t_name(enum cfg_nat_t n);
 const char *cfg_publish_name(enum cfg_publish p);
 const char *cfg_ifkind_name(enum cfg_ifkind k);
+const char *cfg_max_action_name(enum cfg_max_action a);
 
 /* True if charon would take the two IKE identities for the same one:
  * "@GW.example" is "gw.example", "2001:DB8:0::1" is "2001:db8::1". */

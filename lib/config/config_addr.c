@@ -1,6 +1,7 @@
 /*
  * What a single address or prefix may be: tunnel endpoints and gateway
  * addresses must be unicast addresses charon can speak IKE from and to;
+ * so must a tunnel's inside addresses (its BGP session's ends);
  * no address or prefix may be written as IPv4-mapped IPv6, which the
  * kernel never sees on the wire and which the overlap checks (done per
  * family) would let through beside its IPv4 twin.
@@ -166,10 +167,27 @@ static int check_probe_addrs(const struct cfg_connection *c, size_t ci, struct x
 	return 0;
 }
 
+/* The ends of a BGP session: unicast, like the endpoints. */
+static int check_inside_addrs(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	for (size_t ti = 0; ti < c->n_tunnels; ti++) {
+		const struct cfg_inside *in = &c->tunnels[ti].inside;
+		const char *why;
+
+		if (!in->set)
+			continue;
+		if ((why = endpoint_problem(&in->local)))
+			return tunnel_addr_err(ci, ti, "inside.local", &in->local, why, e);
+		if ((why = endpoint_problem(&in->peer)))
+			return tunnel_addr_err(ci, ti, "inside.peer", &in->peer, why, e);
+	}
+	return 0;
+}
+
 int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	if (check_tunnel_addrs(c, ci, e) || check_mapped_prefixes(c, ci, e) ||
-	    check_probe_addrs(c, ci, e))
+	    check_probe_addrs(c, ci, e) || check_inside_addrs(c, ci, e))
 		return -1;
 	return 0;
 }

@@ -250,7 +250,7 @@ static int check_conn(const struct cfg_config *cfg, size_t ci, struct xerr *e)
 
 	if (check_roles(c, ci, e) || cfg_check_ike(c, prev, ci, cfg->saved, e) ||
 	    check_prefixes(c, ci, cfg->saved, e) || check_overrides(c, ci, e) ||
-	    check_probe(c, ci, e) || check_probe_table(cfg, ci, e))
+	    check_probe(c, ci, e) || check_probe_table(cfg, ci, e) || cfg_check_bgp(c, ci, e))
 		return -1;
 	return 0;
 }

@@ -8,7 +8,10 @@
  * semantic checks that need more than one field, config_ike.c those of
  * proposals and IKE timers, and config_ident.c compares identities the way
  * charon does; config_addr.c and config_underlay.c check addresses.
- * Calls go one way: load -> reuse -> parse, load -> parse.
+ * config_bgp.c parses and checks a connection's bgp section, the tunnels'
+ * inside addresses and gateway.bird (the inside addresses across the
+ * gateway are config_underlay.c's).
+ * Calls go one way: load -> reuse -> parse -> bgp, load -> parse.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -27,7 +30,13 @@
 #define CFG_PROBE_MS_MAX      60000u
 #define CFG_PROBE_LOSS_MAX    100u
 #define CFG_PROBE_RESTART_MAX 3600u
-#define CFG_PSK_FILE_MAX      1024u /* bytes in a psk_file at most */
+#define CFG_PSK_FILE_MAX      1024u  /* bytes in a psk_file at most */
+#define CFG_BGP_TIMER_MAX     65535u /* s: BGP's hold time is 16 bits */
+#define CFG_BGP_HOLD_MIN      3u     /* s, unless 0 (RFC 4271 4.2) */
+#define CFG_BGP_PREFIXES_MAX  1000000u
+#define CFG_BFD_MS_MIN	      10u
+#define CFG_BFD_MS_MAX	      60000u
+#define CFG_BFD_MULT_MAX      255u
 
 struct cfg_names {
 	const char *const *v;
@@ -35,7 +44,8 @@ struct cfg_names {
 };
 
 extern const struct cfg_names cfg_mode_names, cfg_redundancy_names, cfg_role_names, cfg_start_names,
-    cfg_dpd_action_names, cfg_nat_t_names, cfg_publish_names, cfg_ifkind_names;
+    cfg_dpd_action_names, cfg_nat_t_names, cfg_publish_names, cfg_ifkind_names,
+    cfg_max_action_names;
 
 /* Index of s in names, or -1. */
 int cfg_names_find(const struct cfg_names *names, const char *s);
@@ -45,6 +55,7 @@ void cfg_gateway_defaults(struct cfg_gateway *gw);
  * be zeroed already (calloc); their strings are NULL until loaded. */
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw);
 void cfg_tunnel_defaults(struct cfg_tunnel *t, size_t index);
+void cfg_bgp_defaults(struct cfg_bgp *b);
 /* Defaults that depend on other fields (IKE version, addresses); run once
  * the connection has been parsed. */
 int cfg_conn_late_defaults(struct cfg_connection *c); /* -1: out of memory */
@@ -102,6 +113,19 @@ struct json_object;
 int cfg_parse_conn(struct pctx *x, struct json_object *v, size_t i, const struct cfg_gateway *gw,
 		   struct cfg_connection *c);
 int cfg_parse_gateway(struct pctx *x, struct json_object *v, struct cfg_gateway *gw);
+/* config_bgp.c, for config_parse.c's key tables: connections[i].bgp,
+ * tunnels[j].inside and gateway.bird (the path is x's). bgp_finish runs
+ * once the whole connection is parsed, before its late defaults: bgp
+ * only in route mode, inside on every tunnel of a bgp connection and on
+ * none of another. */
+int cfg_parse_bgp(struct pctx *x, struct json_object *v, struct cfg_bgp *b);
+int cfg_parse_inside(struct pctx *x, struct json_object *v, struct cfg_inside *in);
+int cfg_parse_bird(struct pctx *x, struct json_object *v, struct cfg_bird *bird);
+int cfg_bgp_finish(struct pctx *x, const struct cfg_connection *c);
+/* What needs more than one field of connection ci: announce and accept
+ * entries of the connection's families, each once; inside addresses that
+ * are unicast and not IPv4-mapped. */
+int cfg_check_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e);
 
 /* A deep copy of a loaded connection, as the loader left it: what the
  * daemon fills in later (tunnel ids, generated keys) is not copied. */
@@ -141,7 +165,9 @@ int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr 
 int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e);
 /* Across the gateway (config_underlay.c): no remote prefix covers a
  * tunnel endpoint or gateway address, no tunnel's peer is the gateway's
- * own address, no connection's remote prefix is another's local one. */
+ * own address, no connection's remote prefix is another's local one; no
+ * inside subnet is used twice or overlaps a local or remote prefix or an
+ * underlay address. */
 int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e);
 /* An IKE identity as charon tells identities apart: its type and value,
  * host names and e-mail addresses lowercased, addresses as bytes

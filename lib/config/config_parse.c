@@ -1,6 +1,7 @@
 /*
  * One JSON object -> its struct: the gateway and a connection (with its
- * tunnels, ike, esp, dpd, probe and routes), defaults filled. One parse_*
+ * tunnels, ike, esp, dpd, probe and routes; bgp, the tunnels' inside and
+ * gateway.bird from config_bgp.c), defaults filled. One parse_*
  * function per key; each object kind has a key table, so unknown keys
  * fail everywhere alike. Used by the whole-document load (config_load.c)
  * and the load that reuses an earlier config (config_reuse.c). Checks that
@@ -129,12 +130,20 @@ static int parse_gw_probe_table(struct pctx *x, json_object *v, void *dst)
 	return parse_table_into(x, v, &gw->probe_table);
 }
 
+static int parse_gw_bird(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_gateway *gw = dst;
+
+	return cfg_parse_bird(x, v, &gw->bird);
+}
+
 static const struct cj_key gateway_keys[] = {
     {"name", parse_gw_name, true},
     {"local_addresses", parse_gw_local_addresses, false},
     {"vici", parse_gw_vici, false},
     {"route_table", parse_gw_route_table, false},
     {"probe_table", parse_gw_probe_table, false},
+    {"bird", parse_gw_bird, false},
 };
 
 /* ---- tunnels ---- */
@@ -237,11 +246,18 @@ static int parse_tun_role(struct pctx *x, json_object *v, void *dst)
 	return 0;
 }
 
+static int parse_tun_inside(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_tunnel *t = dst;
+
+	return cfg_parse_inside(x, v, &t->inside);
+}
+
 static const struct cj_key tunnel_keys[] = {
     {"local", parse_tun_local, true},	     {"remote", parse_tun_remote, true},
     {"local_id", parse_tun_local_id, false}, {"remote_id", parse_tun_remote_id, false},
     {"psk", parse_tun_psk, false},	     {"psk_file", parse_tun_psk_file, false},
-    {"role", parse_tun_role, false},
+    {"role", parse_tun_role, false},	     {"inside", parse_tun_inside, false},
 };
 
 /* The key file is read only once the tunnel object is known to be sane. */
@@ -656,6 +672,13 @@ static int parse_conn_routes(struct pctx *x, json_object *v, void *dst)
 	return st.overrides ? parse_overrides(x, st.overrides, &c->routes) : 0;
 }
 
+static int parse_conn_bgp(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cfg_parse_bgp(x, v, &c->bgp);
+}
+
 static const struct cj_key conn_keys[] = {
     {"name", parse_conn_name, true},
     {"mode", parse_conn_mode, false},
@@ -674,6 +697,7 @@ static const struct cj_key conn_keys[] = {
     {"failback_hold_down", parse_conn_failback_hold_down, false},
     {"probe", parse_conn_probe, false},
     {"routes", parse_conn_routes, false},
+    {"bgp", parse_conn_bgp, false},
 };
 
 static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
@@ -684,6 +708,8 @@ static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
 		cj_push_key(x, "interface");
 		return cj_err(x, "only valid with mode route");
 	}
+	if (cfg_bgp_finish(x, c))
+		return -1;
 	if (cfg_conn_late_defaults(c))
 		return cj_err(x, "out of memory");
 	return 0;

@@ -13,8 +13,11 @@
  * policy away from IKE and ESP; local prefixes need no rule of their own.
  *
  * Checked here as well: a tunnel whose peer is one of the gateway's own
- * addresses, and a remote prefix that another connection declares local
- * (the gateway's own network routed away to a remote site).
+ * addresses, a remote prefix that another connection declares local
+ * (the gateway's own network routed away to a remote site), and the
+ * tunnels' inside subnets (BGP sessions' ends, on the tunnels' interfaces):
+ * each used once in the whole gateway, apart from every local and remote
+ * prefix and every underlay address.
  *
  * All in one sorted sweep per rule: 1,000 connections of 256 prefixes each
  * are too many for pairwise tests.
@@ -27,7 +30,7 @@
 #include <sys/socket.h>
 
 /* Also the order of equal prefixes: a container before what it holds. */
-enum ukind { U_REMOTE, U_LOCAL, U_GW, U_TUN_LOCAL, U_TUN_REMOTE, U_KINDS };
+enum ukind { U_REMOTE, U_LOCAL, U_GW, U_TUN_LOCAL, U_TUN_REMOTE, U_INSIDE, U_KINDS };
 
 struct uitem {
 	const struct ipaddr *a;
@@ -49,6 +52,16 @@ static const urule own_peer_rule = {
 static const urule local_remote_rule = {
     [U_REMOTE] = {[U_LOCAL] = true},
     [U_LOCAL] = {[U_REMOTE] = true},
+};
+static const urule inside_rule = {
+    [U_INSIDE] = {[U_INSIDE] = true,
+		  [U_LOCAL] = true,
+		  [U_REMOTE] = true,
+		  [U_GW] = true,
+		  [U_TUN_LOCAL] = true,
+		  [U_TUN_REMOTE] = true},
+    [U_LOCAL] = {[U_INSIDE] = true},
+    [U_REMOTE] = {[U_INSIDE] = true},
 };
 
 static int uitem_cmp(const void *va, const void *vb)
@@ -147,8 +160,8 @@ static int sweep(const struct uitem *v, size_t n, const urule rule, const struct
 
 static const char *item_path(const struct uitem *it, char *buf, size_t len)
 {
-	static const char *const what[U_KINDS] = {"remote_prefixes", "local_prefixes", NULL,
-						  "local", "remote"};
+	static const char *const what[U_KINDS] = {
+	    "remote_prefixes", "local_prefixes", NULL, "local", "remote", "inside.local"};
 
 	if (it->kind == U_GW)
 		snprintf(buf, len, "gateway.local_addresses[%u]", it->idx);
@@ -164,7 +177,7 @@ static const char *item_value(const struct uitem *it, char *buf, size_t len)
 {
 	struct prefix p = {*it->a, it->len};
 
-	if (it->kind == U_REMOTE || it->kind == U_LOCAL)
+	if (it->kind == U_REMOTE || it->kind == U_LOCAL || it->kind == U_INSIDE)
 		return prefix_str(&p, buf, len);
 	return ipaddr_str(it->a, buf, len);
 }
@@ -202,6 +215,31 @@ static int local_remote_err(const struct cfg_config *cfg, const struct uitem *a,
 			cfg->conns[lp->conn].name);
 }
 
+/* The inside subnet first: "X.inside.local: 169.254.21.0/30 is also
+ * Y.inside.local", "... overlaps connections[0].remote_prefixes[0] ...",
+ * "... holds gateway.local_addresses[0] 169.254.21.1 (an underlay
+ * address)". */
+static int inside_err(const struct uitem *a, const struct uitem *b, struct xerr *e)
+{
+	const struct uitem *in = b->kind == U_INSIDE ? b : a, *other = in == b ? a : b;
+	char path[64], val[PREFIX_STRLEN], opath[64], oval[PREFIX_STRLEN];
+
+	item_path(in, path, sizeof(path));
+	item_value(in, val, sizeof(val));
+	item_path(other, opath, sizeof(opath));
+	if (other->kind == U_INSIDE && same_prefix(in, other))
+		return xerr_set(e, "%s: %s is also %s", path, val, opath);
+	item_value(other, oval, sizeof(oval));
+	if (other->kind == U_INSIDE)
+		return xerr_set(e, "%s: %s overlaps %s %s", path, val, opath, oval);
+	if (other->kind == U_LOCAL || other->kind == U_REMOTE)
+		return xerr_set(e,
+				"%s: %s overlaps %s %s (inside subnets stay apart from every "
+				"local and remote prefix)",
+				path, val, opath, oval);
+	return xerr_set(e, "%s: %s holds %s %s (an underlay address)", path, val, opath, oval);
+}
+
 static void add_prefixes(struct uitem *v, size_t *n, const struct prefix *p, size_t np,
 			 enum ukind kind, size_t ci)
 {
@@ -221,14 +259,19 @@ static void add_addr(struct uitem *v, size_t *n, const struct ipaddr *a, enum uk
 	v[(*n)++] = (struct uitem){a, host_len(a), (uint8_t)kind, (uint32_t)ci, (uint32_t)i};
 }
 
-/* Every prefix, endpoint and gateway address, sorted; NULL: out of memory. */
+static void add_inside(struct uitem *v, size_t *n, const struct prefix *p, size_t ci, size_t t)
+{
+	v[(*n)++] = (struct uitem){&p->addr, p->len, U_INSIDE, (uint32_t)ci, (uint32_t)t};
+}
+
+/* Every prefix, endpoint, gateway address and inside subnet, sorted; NULL: out of memory. */
 static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
 {
 	size_t cap = cfg->gateway.n_local_addrs, n = 0;
 	struct uitem *v;
 
 	for (size_t i = 0; i < cfg->n_conns; i++)
-		cap += cfg->conns[i].n_local + cfg->conns[i].n_remote + 2 * cfg->conns[i].n_tunnels;
+		cap += cfg->conns[i].n_local + cfg->conns[i].n_remote + 3 * cfg->conns[i].n_tunnels;
 	v = calloc(cap ? cap : 1, sizeof(*v));
 	if (!v)
 		return NULL;
@@ -242,6 +285,8 @@ static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
 		for (size_t t = 0; t < c->n_tunnels; t++) {
 			add_addr(v, &n, &c->tunnels[t].local, U_TUN_LOCAL, ci, t);
 			add_addr(v, &n, &c->tunnels[t].remote, U_TUN_REMOTE, ci, t);
+			if (c->tunnels[t].inside.set)
+				add_inside(v, &n, &c->tunnels[t].inside.subnet, ci, t);
 		}
 	}
 	qsort(v, n, sizeof(*v), uitem_cmp);
@@ -264,6 +309,8 @@ int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e)
 		own_peer_err(outer, inner, e);
 	else if (!rc && (rc = sweep(v, n, local_remote_rule, &outer, &inner)) == 1)
 		local_remote_err(cfg, outer, inner, e);
+	else if (!rc && (rc = sweep(v, n, inside_rule, &outer, &inner)) == 1)
+		inside_err(outer, inner, e);
 	if (rc < 0)
 		xerr_set(e, "out of memory");
 	free(v);

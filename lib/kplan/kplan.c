@@ -115,7 +115,8 @@ bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection 
 	for (size_t t = 0; t < a->n_tunnels; t++)
 		if (a->tunnels[t].id != b->tunnels[t].id ||
 		    !ipaddr_equal(&a->tunnels[t].local, &b->tunnels[t].local) ||
-		    !ipaddr_equal(&a->tunnels[t].remote, &b->tunnels[t].remote))
+		    !ipaddr_equal(&a->tunnels[t].remote, &b->tunnels[t].remote) ||
+		    !cfg_inside_equal(&a->tunnels[t].inside, &b->tunnels[t].inside))
 			return false;
 	return true;
 }

@@ -110,8 +110,8 @@ void kp_choose(const struct kp_conn *c, struct kp_choice *ch);
 bool kp_same_via(const struct kp_choice *a, const struct kp_choice *b);
 /* Everything of a and b the planner reads is equal (mode, interface,
  * start, fail_closed, prefixes, routes settings, tunnels' ids and
- * addresses): for equal pairing state and publish choices their plans
- * are the same, and the kernel can keep what it has. */
+ * addresses, inside addresses included: they go on the interfaces): for equal pairing state and
+ * publish choices their plans are the same, and the kernel can keep what it has. */
 bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection *b);
 
 /* --- objects: what the kernel should hold ------------------------------------------ */

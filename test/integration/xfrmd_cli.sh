@@ -5,7 +5,9 @@
 #   soon as a socket appears there);
 # - a plan that fails is logged as a failed plan, never as "apply failed";
 # - explain says that IP forwarding is off (IPv4 and IPv6), not
-#   "unreachable route (table 0)", and stops saying so once it is on.
+#   "unreachable route (table 0)", and stops saying so once it is on;
+# - a config with a bgp section passes validate, but this xfrmd's apply and
+#   plan refuse it, naming the connection (it does not drive BIRD yet).
 #
 #   xfrmd_cli.sh PATH/TO/xfrmd PATH/TO/xfrmctl
 #
@@ -105,6 +107,18 @@ for pair in "10.1.0.5 10.2.0.5" "2001:db8:1::5 2001:db8:2::5"; do
 	ctl explain $pair >"$TMP/on.out" 2>&1 || fail "explain $pair: $(cat "$TMP/on.out")"
 	grep -q "^in clear: no XFRM policy matches and the route leads to wan" "$TMP/on.out" ||
 		fail "forwarding on, $pair: $(cat "$TMP/on.out")"
+done
+
+step "e: bgp is validated, but refused by apply and plan until xfrmd drives BIRD"
+cp "$HERE/../../schemas/examples/valid/aws-dual-tunnel-bgp.json" "$TMP/bgp.json"
+chmod 600 "$TMP/bgp.json"
+"$XFRMCTL" validate -f "$TMP/bgp.json" >"$TMP/bgp.out" 2>&1 ||
+	fail "validate refused the bgp example: $(cat "$TMP/bgp.out")"
+for cmd in apply plan; do
+	rc=0
+	ctl "$cmd" -f "$TMP/bgp.json" >"$TMP/bgp.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -qF "connections[0].bgp: BGP sessions are not supported by this xfrmd yet" \
+		"$TMP/bgp.out" || fail "$cmd of a bgp config: exit $rc: $(cat "$TMP/bgp.out")"
 done
 
 echo "PASS: xfrmd's messages in ${SECONDS}s"

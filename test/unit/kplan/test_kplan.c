@@ -460,7 +460,14 @@ START_TEST(same_config)
 	DIFFERS(b.cfg.tunnels[1].id = 10);
 	DIFFERS(b.cfg.tunnels[0].local = fx_addr("192.0.2.9"));
 	DIFFERS(b.cfg.tunnels[1].remote = fx_addr("198.51.100.9"));
+	/* Inside addresses go on the tunnels' interfaces. */
+	DIFFERS(b.cfg.tunnels[0].inside.set = true);
+	DIFFERS(b.cfg.tunnels[1].inside.peer = fx_addr("169.254.21.1"));
 #undef DIFFERS
+	/* BGP's own settings are BIRD's, not the kernel's. */
+	fx_init(&b, POLICY, AS, XFRM, IMM, FC, 0);
+	b.cfg.bgp.hold = 90;
+	ck_assert(kp_same_config(&a.cfg, &b.cfg));
 }
 END_TEST
 
