@@ -520,14 +520,6 @@ int cfg_bgp_finish(struct pctx *x, const struct cfg_connection *c)
 	return 0;
 }
 
-static bool has_family(const struct prefix *v, size_t n, int family)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].addr.family == family)
-			return true;
-	return false;
-}
-
 /* "connections[ci].bgp.what[i]: P is listed twice (also bgp.what[j])" */
 static int dup_err(size_t ci, const char *what, size_t i, size_t j, const struct prefix *p,
 		   struct xerr *e)
@@ -558,7 +550,7 @@ static int check_announce(const struct cfg_connection *c, size_t ci, struct xerr
 		for (size_t j = 0; j < i; j++)
 			if (prefix_equal(p, &b->announce[j]))
 				return dup_err(ci, "announce", i, j, p, e);
-		if (!has_family(c->local_prefixes, c->n_local, p->addr.family))
+		if (!prefix_list_has_family(c->local_prefixes, c->n_local, p->addr.family))
 			return family_err(ci, "announce", i, p, "local", e);
 	}
 	return 0;
@@ -574,7 +566,7 @@ static int check_accept(const struct cfg_connection *c, size_t ci, struct xerr *
 		for (size_t j = 0; j < i; j++)
 			if (prefix_equal(p, &b->accept[j].prefix))
 				return dup_err(ci, "accept", i, j, p, e);
-		if (!has_family(c->remote_prefixes, c->n_remote, p->addr.family))
+		if (!prefix_list_has_family(c->remote_prefixes, c->n_remote, p->addr.family))
 			return family_err(ci, "accept", i, p, "remote", e);
 	}
 	return 0;

@@ -87,24 +87,16 @@ static int check_dups(const struct prefix *v, size_t n, const char *what, size_t
 	return 0;
 }
 
-static bool has_family(const struct prefix *v, size_t n, int family)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].addr.family == family)
-			return true;
-	return false;
-}
-
 /* Policy-mode traffic selectors pair up only within one address family, so
  * with no family on both sides the CHILD_SA can never be negotiated; in
  * route mode no local host could reach a remote prefix either. */
 static int check_families(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
-	if (has_family(c->local_prefixes, c->n_local, AF_INET) &&
-	    has_family(c->remote_prefixes, c->n_remote, AF_INET))
+	if (prefix_list_has_family(c->local_prefixes, c->n_local, AF_INET) &&
+	    prefix_list_has_family(c->remote_prefixes, c->n_remote, AF_INET))
 		return 0;
-	if (has_family(c->local_prefixes, c->n_local, AF_INET6) &&
-	    has_family(c->remote_prefixes, c->n_remote, AF_INET6))
+	if (prefix_list_has_family(c->local_prefixes, c->n_local, AF_INET6) &&
+	    prefix_list_has_family(c->remote_prefixes, c->n_remote, AF_INET6))
 		return 0;
 	return xerr_set(e,
 			"connections[%zu].remote_prefixes: no address family in common with "
@@ -125,7 +117,7 @@ static int check_remote_families(const struct cfg_connection *c, size_t ci, stru
 		const struct prefix *p = &c->remote_prefixes[r];
 		const char *fam = p->addr.family == AF_INET ? "IPv4" : "IPv6";
 
-		if (!has_family(c->local_prefixes, c->n_local, p->addr.family))
+		if (!prefix_list_has_family(c->local_prefixes, c->n_local, p->addr.family))
 			return xerr_set(e,
 					"connections[%zu].remote_prefixes[%zu]: %s is %s but no "
 					"local prefix is",

@@ -145,3 +145,11 @@ bool prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b
 			return false;
 	return true;
 }
+
+bool prefix_list_has_family(const struct prefix *v, size_t n, int family)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.family == family)
+			return true;
+	return false;
+}

@@ -27,6 +27,8 @@ bool prefix_overlap(const struct prefix *a, const struct prefix *b);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* The same prefixes in the same order. */
 bool prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb);
+/* Whether one of v[0..n) is of family (AF_INET, AF_INET6). */
+bool prefix_list_has_family(const struct prefix *v, size_t n, int family);
 bool prefix_contains_addr(const struct prefix *p, const struct ipaddr *a);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 const char *ipaddr_str(const struct ipaddr *a, char *buf, size_t len);

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,19 @@ START_TEST(sha256_whole_blocks_and_pieces)
 END_TEST
 
 /* Both implementations agree on every length up to a few blocks. */
+START_TEST(list_has_family)
+{
+	struct prefix v[2];
+
+	ck_assert_int_eq(prefix_parse("10.0.0.0/8", &v[0], NULL), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8::/32", &v[1], NULL), 0);
+	ck_assert(!prefix_list_has_family(v, 0, AF_INET));
+	ck_assert(prefix_list_has_family(v, 1, AF_INET));
+	ck_assert(!prefix_list_has_family(v, 1, AF_INET6));
+	ck_assert(prefix_list_has_family(v, 2, AF_INET6));
+}
+END_TEST
+
 START_TEST(sha256_implementations_agree)
 {
 	static uint8_t buf[4096];
@@ -147,6 +161,7 @@ int main(void)
 	tcase_add_test(tc, parses_and_prints);
 	tcase_add_test(tc, rejects_bad_syntax);
 	tcase_add_test(tc, overlap);
+	tcase_add_test(tc, list_has_family);
 	tcase_add_loop_test(tc, sha256_vectors, 0, 2);
 	tcase_add_loop_test(tc, sha256_whole_blocks_and_pieces, 0, 2);
 	tcase_add_test(tc, sha256_implementations_agree);
