@@ -95,3 +95,12 @@ uint64_t pair_next_deadline(const struct pair *p)
 		return UINT64_MAX;
 	return p->healthy_since[pri] + p->hold_down_ms;
 }
+
+bool pair_session_wanted(const struct pair *p, size_t t)
+{
+	if (t >= p->n || !p->healthy[t])
+		return false;
+	if (p->mode == PAIR_ACTIVE_STANDBY && t == p->primary)
+		return pair_is_active(p, t) || !p->primary_failed;
+	return true;
+}

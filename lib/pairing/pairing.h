@@ -53,4 +53,9 @@ static inline bool pair_is_active(const struct pair *p, size_t t)
 	return p->active & (1u << t);
 }
 
+/* Whether tunnel t's BGP session should run: a healthy tunnel's does,
+ * except a failed primary's during its failback hold-down (its routes
+ * would win over the standby's at once and bounce traffic back early). */
+bool pair_session_wanted(const struct pair *p, size_t t);
+
 #endif

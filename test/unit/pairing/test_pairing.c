@@ -17,6 +17,39 @@ static struct pair standby(uint64_t hold)
 	return p;
 }
 
+START_TEST(sessions_follow_health_and_hold_down)
+{
+	struct pair p = standby(1000), aa;
+
+	ck_assert(!pair_session_wanted(&p, 0));
+	ck_assert(!pair_session_wanted(&p, 1));
+	ck_assert(!pair_session_wanted(&p, 2)); /* no such tunnel */
+	pair_set_health(&p, 1, true, 0);
+	ck_assert(pair_session_wanted(&p, 1)); /* a standby runs while healthy */
+	pair_set_health(&p, 0, true, 0);
+	ck_assert(pair_session_wanted(&p, 0)); /* never failed: at once */
+	pair_set_health(&p, 0, false, 100);
+	ck_assert(!pair_session_wanted(&p, 0));
+	ck_assert(pair_session_wanted(&p, 1));
+	/* Healthy again, but held down: its session waits with its traffic. */
+	pair_set_health(&p, 0, true, 200);
+	ck_assert(!pair_session_wanted(&p, 0));
+	pair_tick(&p, 1200);
+	ck_assert(pair_session_wanted(&p, 0));
+	ck_assert(pair_session_wanted(&p, 1));
+	pair_set_health(&p, 1, false, 1300);
+	ck_assert(!pair_session_wanted(&p, 1));
+
+	pair_init(&aa, PAIR_ACTIVE_ACTIVE, 2, 0, 1000);
+	pair_set_health(&aa, 0, true, 0);
+	pair_set_health(&aa, 1, true, 0);
+	pair_set_health(&aa, 0, false, 10);
+	pair_set_health(&aa, 0, true, 20);
+	ck_assert(pair_session_wanted(&aa, 0)); /* no hold-down in active-active */
+	ck_assert(pair_session_wanted(&aa, 1));
+}
+END_TEST
+
 START_TEST(nothing_healthy_nothing_active)
 {
 	struct pair p = standby(1000);
@@ -191,6 +224,7 @@ int main(void)
 	tcase_add_test(tc, active_active_bring_up_is_no_failover);
 	tcase_add_test(tc, single_tunnel);
 	tcase_add_test(tc, repeated_reports_change_nothing);
+	tcase_add_test(tc, sessions_follow_health_and_hold_down);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
