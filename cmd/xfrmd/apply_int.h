@@ -57,6 +57,7 @@ struct apply_job {
 	 * works through them (they queue in charon): the two overlap. */
 	struct loop_timer *early;
 	bool kernel_done;
+	bool bird_done; /* BIRD runs the new config's sessions */
 	struct apply_job *next;
 };
 

@@ -15,6 +15,7 @@
 
 #include "applied.h"
 #include "apply_int.h"
+#include "bird_link.h"
 #include "charon_link.h"
 #include "events.h"
 #include "forward.h"
@@ -26,6 +27,7 @@
 #include "status.h"
 
 static void job_run_plan(struct apply_job *j);
+static void bird_step(struct apply_job *j);
 static void job_fail(struct apply_job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -71,6 +73,7 @@ static void job_succeeded(struct apply_job *j)
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)applied_generation(d), e.msg);
 		charon_resync_postpone(d);
+		bird_link_use(d, applied_cfg(d));
 	} else if (j->resync && forward_sync(d, &e)) {
 		log_err("resync: kernel: %s", e.msg);
 	}
@@ -94,6 +97,13 @@ static void job_finish_failed(struct apply_job *j, const char *rollback_note)
  * what waits in its queue. */
 #define APPLY_WINDOW 8192
 
+static void bird_restored(void *ctx, const char *error)
+{
+	(void)ctx;
+	if (error)
+		log_err("BIRD: restoring the running config's sessions: %s", error);
+}
+
 static void job_fail_now(struct apply_job *j, const char *buf)
 {
 	if (j->rolling_back) {
@@ -107,6 +117,8 @@ static void job_fail_now(struct apply_job *j, const char *buf)
 	snprintf(j->failure.msg, sizeof(j->failure.msg), "%s", buf);
 	if (j->kernel_done)
 		unadopt_kernel(j);
+	if (j->bird_done) /* BIRD took the new config: the running one goes back */
+		bird_link_apply(j->d, applied_cfg(j->d), bird_restored, NULL);
 	if (!j->executing) {
 		/* Planning failed: charon was not touched, and a rollback plan
 		 * would treat names the plan refused (an administrator's) as ours. */
@@ -337,6 +349,29 @@ static int send_step(struct apply_job *j)
 	return rc;
 }
 
+static void on_bird(void *ctx, const char *error)
+{
+	struct apply_job *j = ctx;
+
+	if (error) {
+		job_fail(j, "%s", error);
+		return;
+	}
+	j->bird_done = true;
+	job_succeeded(j);
+}
+
+/* Charon has the new config: BIRD's sessions follow before the apply
+ * counts as done (a refused BIRD config rolls everything back). */
+static void bird_step(struct apply_job *j)
+{
+	if (j->resync) {
+		job_succeeded(j);
+		return;
+	}
+	bird_link_apply(j->d, j->kernel_done ? applied_cfg(j->d) : j->desired, on_bird, j);
+}
+
 static void job_run_plan(struct apply_job *j)
 {
 	while (j->sent < j->plan.n && j->sent - j->step < APPLY_WINDOW) {
@@ -358,7 +393,7 @@ static void job_run_plan(struct apply_job *j)
 	if (j->rolling_back)
 		job_finish_failed(j, "; rolled back to the previous config");
 	else
-		job_succeeded(j);
+		bird_step(j);
 }
 
 static void plan_and_run(struct apply_job *j)

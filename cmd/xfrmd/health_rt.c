@@ -5,13 +5,14 @@
  * count). Every input (sa_events.c, probe_rt.c) goes through
  * tunnel_update(), which feeds the pairing machine and, when the set of
  * tunnels carrying traffic changes, reprograms the kernel at once and
- * measures the reaction. Owned here too: the failback timer (a hold-down
+ * measures the reaction; BGP sessions follow (sessions_follow). Owned here too: the failback timer (a hold-down
  * ends) and the reconciled figure logged once after start.
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bird_link.h"
 #include "charon_link.h"
 #include "events.h"
 #include "forward.h"
@@ -157,6 +158,14 @@ void reconciled_defer(bool defer)
 	walking_table = defer;
 }
 
+void sessions_follow(struct conn_rt *c)
+{
+	if (!c->cfg->bgp.enabled || !c->d->rt->sas_known)
+		return;
+	for (size_t t = 0; t < c->pair.n; t++)
+		bird_link_session(c->d, c->cfg, &c->cfg->tunnels[t], pair_session_wanted(&c->pair, t));
+}
+
 /* t0: when the input arrived (monotonic us), where the reaction starts. */
 void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0)
 {
@@ -167,6 +176,8 @@ void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0)
 	/* Traffic first: nothing else sits between the event and the kernel. */
 	if (moved)
 		move_traffic(c, t0, true);
+	/* A lost tunnel's BGP routes go now, not after the hold timer. */
+	sessions_follow(c);
 	if (news)
 		events_health(c, i, healthy, why);
 	if (moved)
@@ -187,6 +198,7 @@ void on_failback(void *ctx)
 
 	if (pair_tick(&c->pair, t0 / 1000)) {
 		move_traffic(c, t0, false);
+		sessions_follow(c);
 		announce(c, "failback after hold-down");
 	} else {
 		arm_failback(c);

@@ -13,6 +13,7 @@
 
 #include "applied.h"
 #include "apply.h"
+#include "bird_link.h"
 #include "charon_link.h"
 #include "commands.h"
 #include "events.h"
@@ -215,9 +216,11 @@ static int start(struct xfrmd *d, struct xerr *e)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_signal_add(d->loop, SIGTERM, on_quit, d, e) ||
-	    loop_signal_add(d->loop, SIGINT, on_quit, d, e) || runtime_init(d, e))
+	    loop_signal_add(d->loop, SIGINT, on_quit, d, e) || runtime_init(d, e) ||
+	    bird_link_init(d, e))
 		return -1;
 	restore_state(d);
+	bird_link_start(d, applied_cfg(d));
 	d->link = charon_link_new(d->loop, d->opt.vici_override ? d->opt.vici_override
 					   : applied_cfg(d)	? applied_cfg(d)->gateway.vici
 								: "unix:///var/run/charon.vici");
@@ -238,6 +241,7 @@ static void stop(struct xfrmd *d)
 	apply_cancel_all(d);
 	runtime_free(d);
 	charon_link_free(d);
+	bird_link_free(d);
 	forward_prune_sas_forget(); /* the suspects of the link's list-sas */
 	ctl_server_free(d->ctl);
 	if (d->nl_io)

@@ -145,6 +145,8 @@ void runtime_charon_table(struct xfrmd *d)
 			log_err("kernel: %s", e.msg);
 		log_info("charon's SAs known %llu ms after start: kernel state adopted",
 			 (unsigned long long)((now_us() - process_started_us()) / 1000));
+		for (size_t i = 0; i < d->rt->n; i++)
+			sessions_follow(&d->rt->conns[i]);
 	}
 	reconciled_check(d);
 }

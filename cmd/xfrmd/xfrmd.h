@@ -12,6 +12,9 @@
  *                  charon_link_sas.c its list-sas and charon's SA table
  *                  (charon_link_int.h is what they share)
  *   sa_table.c/.h  charon's IKE SAs as listed, by tunnel name
+ *   bird_link.c/.h  BIRD (the BGP engine): its control socket, the include
+ *                  file xfrmd owns, which sessions health wants running,
+ *                  and BIRD's protocol states for reports
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
  *                  and apply_reply.c (apply_int.h says which owns what)
@@ -55,7 +58,7 @@
  *
  * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,
  * forward.c, events.c and the leaves (applied.c, sa_table.c, route_objs.c,
- * ...); what a lower file reports goes up through callbacks (struct
+ * bird_link.c, ...); what a lower file reports goes up through callbacks (struct
  * charon_link_ops), never by calling the file above.
  */
 #ifndef XFRMD_DAEMON_H
@@ -76,6 +79,7 @@
 
 struct applied;
 struct apply_job;
+struct bird_link;
 struct charon_link;
 struct runtime;
 
@@ -96,6 +100,9 @@ struct xfrmd {
 
 	/* charon: the VICI connection and charon's SAs (charon_link.h) */
 	struct charon_link *link;
+
+	/* BIRD: the include xfrmd owns and the sessions' states (bird_link.h) */
+	struct bird_link *bird;
 
 	/* kernel */
 	struct nl_xfrm_monitor *nlmon;

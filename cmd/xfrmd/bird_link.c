@@ -1,0 +1,630 @@
+/* BIRD, the BGP engine of connections with a bgp section. This file owns
+ * the connection to BIRD's control socket (gateway.bird.socket), the one
+ * include file xfrmd writes (gateway.bird.include) and which tunnels'
+ * sessions should run; what BIRD last said about xfrmd's protocols is kept
+ * for reports. It never touches a protocol it did not write, and a config
+ * without sessions never talks to BIRD at all. The include's text comes
+ * from lib/bird's renderer; apply (an apply's BIRD step) and the runtime
+ * (health) call in, and this file calls nothing above it. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "applied.h"
+#include "bird_client.h"
+#include "bird_conf.h"
+#include "bird_link.h"
+#include "bird_proto.h"
+#include "fileio.h"
+#include "log.h"
+#include "xfrmd.h"
+
+#define RECONNECT_MIN_MS     100
+#define RECONNECT_MAX_MS     2000
+#define REFRESH_MS	     2000 /* session states for status, while sessions exist */
+#define REWRITE_MS	     200  /* health changes coalesced into one include write */
+#define CONFIGURE_TIMEOUT_MS 60000
+#define INCLUDE_MAX	     (64u << 20)
+
+enum want { WANT_UNKNOWN, WANT_ON, WANT_OFF };
+
+struct bird_apply {
+	bird_link_done_fn done; /* NULL: none waiting */
+	void *ctx;
+	const struct cfg_config *cfg;
+	char *prev; /* the include before this apply wrote it (NULL: there was none) */
+};
+
+struct bird_link {
+	struct xfrmd *d;
+	struct bird_client *client;
+	struct loop_timer *reconnect, *refresh, *rewrite;
+	unsigned reconnect_ms;
+	char socket[CFG_BIRD_SOCKET_MAX + 1];
+	char include[CFG_PATH_MAX];
+	bool active; /* the running config has sessions */
+	bool ready, said_unreachable, refreshing;
+	char version[32];
+	char error[256];
+	char *written; /* the include as xfrmd last wrote or found it; NULL: none */
+	uint8_t *want; /* by tunnel id (enum want) */
+	size_t n_want;
+	struct bird_protos protos;
+	struct bird_apply ap;
+};
+
+static bool has_sessions(const struct cfg_config *cfg)
+{
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++)
+		if (cfg->conns[i].bgp.enabled)
+			return true;
+	return false;
+}
+
+static bool ours(const char *text)
+{
+	const char *nl = strchr(text, '\n');
+	size_t n = nl ? (size_t)(nl - text) : strlen(text);
+
+	return memmem(text, n, BIRD_CONF_MARK, strlen(BIRD_CONF_MARK)) != NULL;
+}
+
+static void set_paths(struct bird_link *bl, const struct cfg_config *cfg)
+{
+	if (!cfg)
+		return;
+	snprintf(bl->socket, sizeof(bl->socket), "%s", cfg->gateway.bird.socket);
+	snprintf(bl->include, sizeof(bl->include), "%s", cfg->gateway.bird.include);
+}
+
+static bool session_on(const struct cfg_connection *c, const struct cfg_tunnel *t, void *arg)
+{
+	const struct bird_link *bl = arg;
+
+	(void)c;
+	return t->id >= bl->n_want || bl->want[t->id] != WANT_OFF;
+}
+
+static void note_error(struct bird_link *bl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note_error(struct bird_link *bl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(bl->error, sizeof(bl->error), fmt, ap);
+	va_end(ap);
+}
+
+/* --- the connection ------------------------------------------------------- */
+
+static void connect_now(struct bird_link *bl);
+
+static void schedule_reconnect(struct bird_link *bl)
+{
+	if (!bl->active && !bl->ap.done)
+		return;
+	loop_timer_arm(bl->reconnect, bl->reconnect_ms);
+	bl->reconnect_ms = bl->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS
+								    : bl->reconnect_ms * 2;
+}
+
+static void on_reconnect(void *ctx)
+{
+	connect_now(ctx);
+}
+
+static void unreachable(struct bird_link *bl, const char *why)
+{
+	note_error(bl, "BIRD is not reachable at %s: %s", bl->socket, why);
+	if (!bl->said_unreachable)
+		log_warn("%s; retrying (is bird running?)", bl->error);
+	bl->said_unreachable = true;
+}
+
+static void connect_now(struct bird_link *bl)
+{
+	struct xerr e;
+
+	if (bird_client_connected(bl->client))
+		return;
+	if (bird_client_connect(bl->client, bl->socket, &e)) {
+		unreachable(bl, e.msg);
+		schedule_reconnect(bl);
+	}
+}
+
+static void send_session(struct bird_link *bl, const struct cfg_connection *c,
+			 const struct cfg_tunnel *t, bool on);
+static void refresh_now(struct bird_link *bl);
+
+/* Every session's wanted state again: BIRD may have restarted with the
+ * include as last written, or an administrator enabled one by hand. */
+static void resend_sessions(struct bird_link *bl)
+{
+	const struct cfg_config *cfg = applied_cfg(bl->d);
+
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
+		const struct cfg_connection *c = &cfg->conns[i];
+
+		for (size_t t = 0; c->bgp.enabled && t < c->n_tunnels; t++) {
+			uint32_t id = c->tunnels[t].id;
+
+			if (id < bl->n_want && bl->want[id] != WANT_UNKNOWN)
+				send_session(bl, c, &c->tunnels[t], bl->want[id] == WANT_ON);
+		}
+	}
+}
+
+static void on_ready(void *ctx, const char *version)
+{
+	struct bird_link *bl = ctx;
+
+	bl->ready = true;
+	bl->said_unreachable = false;
+	bl->reconnect_ms = RECONNECT_MIN_MS;
+	bl->error[0] = '\0';
+	snprintf(bl->version, sizeof(bl->version), "%s", version);
+	log_info("BIRD %s ready at %s", bl->version, bl->socket);
+	resend_sessions(bl);
+	refresh_now(bl);
+}
+
+static void on_closed(void *ctx, const char *why)
+{
+	struct bird_link *bl = ctx;
+
+	if (bl->ready)
+		log_warn("BIRD connection lost (%s): %s; reconnecting", bl->socket, why);
+	bl->ready = false;
+	bl->refreshing = false;
+	bird_protos_free(&bl->protos);
+	unreachable(bl, why);
+	schedule_reconnect(bl);
+}
+
+static void on_async(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_debug("BIRD: %s", line);
+}
+
+/* --- protocol states -------------------------------------------------------- */
+
+static void on_protocols(void *ctx, enum bird_status st, const struct bird_reply *r,
+			 const char *why)
+{
+	struct bird_link *bl = ctx;
+	struct bird_protos p = {0};
+	struct xerr e;
+
+	bl->refreshing = false;
+	if (st != BIRD_REPLY) {
+		log_debug("BIRD: show protocols: %s", why);
+		return;
+	}
+	if (bird_protos_parse(r, &p, &e)) {
+		/* "No protocols match": none of xfrmd's are running. */
+		bird_protos_free(&bl->protos);
+		return;
+	}
+	bird_protos_free(&bl->protos);
+	bl->protos = p;
+}
+
+static void refresh_now(struct bird_link *bl)
+{
+	struct xerr e;
+
+	if (!bl->ready || !bl->active || bl->refreshing)
+		return;
+	if (bird_client_command(bl->client, "show protocols all \"xfrmd*\"", 0, on_protocols, bl,
+				&e))
+		log_debug("BIRD: show protocols: %s", e.msg);
+	else
+		bl->refreshing = true;
+}
+
+static void on_refresh(void *ctx)
+{
+	struct bird_link *bl = ctx;
+
+	refresh_now(bl);
+	if (bl->active)
+		loop_timer_arm(bl->refresh, REFRESH_MS);
+}
+
+/* --- sessions --------------------------------------------------------------- */
+
+static void on_session_reply(void *ctx, enum bird_status st, const struct bird_reply *r,
+			     const char *why)
+{
+	(void)ctx;
+	if (st != BIRD_REPLY)
+		log_warn("BIRD: enabling or disabling a session: %s", why);
+	else if (!bird_reply_ok(r))
+		log_debug("BIRD: %s", bird_reply_last(r));
+}
+
+static void send_session(struct bird_link *bl, const struct cfg_connection *c,
+			 const struct cfg_tunnel *t, bool on)
+{
+	char name[BIRD_NAME_MAX], cmd[BIRD_NAME_MAX + 16];
+	struct xerr e;
+
+	if (!bl->ready || bird_conf_proto_name(c, t, name, sizeof(name)))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s \"%s\"", on ? "enable" : "disable", name);
+	if (bird_client_command(bl->client, cmd, 0, on_session_reply, bl, &e))
+		log_warn("BIRD: %s: %s", cmd, e.msg);
+}
+
+static int render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e)
+{
+	return bird_conf_render(cfg, session_on, bl, out, e);
+}
+
+/* The include follows the sessions' states, so that a BIRD restarted
+ * (or an administrator's `birdc configure`) keeps what health decided. */
+static void on_rewrite(void *ctx)
+{
+	struct bird_link *bl = ctx;
+	const struct cfg_config *cfg = applied_cfg(bl->d);
+	char *text = NULL;
+	struct xerr e;
+
+	if (!bl->active || bl->ap.done || !bl->written)
+		return;
+	if (render(bl, cfg, &text, &e)) {
+		log_err("BIRD include: %s", e.msg);
+		return;
+	}
+	if (strcmp(text, bl->written) && file_write_atomic(bl->include, text, strlen(text), 0644, &e))
+		log_err("BIRD include: %s", e.msg);
+	else if (strcmp(text, bl->written)) {
+		free(bl->written);
+		bl->written = text;
+		return;
+	}
+	free(text);
+}
+
+void bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
+		       bool on)
+{
+	struct bird_link *bl = d->bird;
+	uint8_t w = on ? WANT_ON : WANT_OFF;
+
+	if (!bl || !c->bgp.enabled || !t->id)
+		return;
+	if (t->id >= bl->n_want) {
+		size_t n = (size_t)t->id * 2 + 8;
+		uint8_t *v = realloc(bl->want, n);
+
+		if (!v) {
+			log_err("BIRD: out of memory for tunnel %u's session", t->id);
+			return;
+		}
+		memset(v + bl->n_want, WANT_UNKNOWN, n - bl->n_want);
+		bl->want = v;
+		bl->n_want = n;
+	}
+	if (bl->want[t->id] == w)
+		return;
+	bl->want[t->id] = w;
+	log_info("%s: tunnel %zu's BGP session %s", c->name, (size_t)(t - c->tunnels) + 1,
+		 on ? "enabled" : "shut (tunnel not usable)");
+	send_session(bl, c, t, on);
+	loop_timer_arm(bl->rewrite, REWRITE_MS);
+}
+
+int bird_link_wanted(const struct xfrmd *d, const struct cfg_tunnel *t)
+{
+	const struct bird_link *bl = d->bird;
+
+	if (!bl || t->id >= bl->n_want || bl->want[t->id] == WANT_UNKNOWN)
+		return -1;
+	return bl->want[t->id] == WANT_ON;
+}
+
+/* --- an apply's step ------------------------------------------------------- */
+
+static void apply_finish(struct bird_link *bl, const char *error)
+{
+	struct bird_apply ap = bl->ap;
+
+	memset(&bl->ap, 0, sizeof(bl->ap));
+	free(ap.prev);
+	ap.done(ap.ctx, error);
+}
+
+static void on_restored(void *ctx, enum bird_status st, const struct bird_reply *r,
+			const char *why)
+{
+	(void)ctx;
+	if (st != BIRD_REPLY)
+		log_err("BIRD: configure after restoring the include: %s", why);
+	else if (!bird_reply_ok(r))
+		log_err("BIRD: configure after restoring the include: %s", bird_reply_last(r));
+}
+
+/* The apply's include goes: the previous one back (or none), and BIRD told. */
+static void apply_fail(struct bird_link *bl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void apply_fail(struct bird_link *bl, const char *fmt, ...)
+{
+	char msg[512];
+	struct xerr e;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (bl->ap.prev)
+		rc = file_write_atomic(bl->include, bl->ap.prev, strlen(bl->ap.prev), 0644, &e);
+	else if ((rc = unlink(bl->include)) && errno != ENOENT)
+		xerr_set(&e, "%s: %s", bl->include, strerror(errno));
+	else
+		rc = 0;
+	if (rc)
+		log_err("BIRD include not restored: %s", e.msg);
+	free(bl->written);
+	bl->written = bl->ap.prev;
+	bl->ap.prev = NULL;
+	if (bl->ready && bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS,
+					     on_restored, bl, &e))
+		log_err("BIRD: configure after restoring the include: %s", e.msg);
+	note_error(bl, "%s", msg);
+	apply_finish(bl, msg);
+}
+
+/* Every session of the new config is one of BIRD's protocols now; if none
+ * is, bird.conf does not include xfrmd's file. */
+static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *r,
+		       const char *why)
+{
+	struct bird_link *bl = ctx;
+	const struct cfg_config *cfg = bl->ap.cfg;
+	struct bird_protos p = {0};
+	struct xerr e;
+
+	if (st != BIRD_REPLY) {
+		apply_fail(bl, "BIRD at %s: %s", bl->socket, why);
+		return;
+	}
+	if (bird_protos_parse(r, &p, &e))
+		p.n = 0; /* "No protocols match" */
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cfg_connection *c = &cfg->conns[i];
+
+		for (size_t t = 0; c->bgp.enabled && t < c->n_tunnels; t++) {
+			char name[BIRD_NAME_MAX];
+
+			if (bird_conf_proto_name(c, &c->tunnels[t], name, sizeof(name)) ||
+			    bird_protos_find(&p, name))
+				continue;
+			bird_protos_free(&p);
+			apply_fail(bl,
+				   "connections[%zu].bgp: BIRD runs no protocol %s after reconfiguring: "
+				   "does its bird.conf include xfrmd's file (a line `include \"%s\";`)?",
+				   i, name, bl->include);
+			return;
+		}
+	}
+	bird_protos_free(&bl->protos);
+	bl->protos = p;
+	apply_finish(bl, NULL);
+}
+
+static void on_configured(void *ctx, enum bird_status st, const struct bird_reply *r,
+			  const char *why)
+{
+	struct bird_link *bl = ctx;
+	struct bird_configure c;
+	struct xerr e;
+
+	if (st != BIRD_REPLY) {
+		apply_fail(bl, "BIRD at %s: %s", bl->socket, why);
+		return;
+	}
+	bird_configure_parse(r, &c);
+	if (!c.ok) {
+		if (c.file[0])
+			apply_fail(bl, "BIRD refused the configuration: %s:%u:%u %s", c.file, c.line,
+				   c.col, c.text);
+		else
+			apply_fail(bl, "BIRD refused the configuration: %s", c.message);
+		return;
+	}
+	if (!has_sessions(bl->ap.cfg)) {
+		apply_finish(bl, NULL);
+		return;
+	}
+	if (bird_client_command(bl->client, "show protocols \"xfrmd*\"", 0, on_checked, bl, &e))
+		apply_fail(bl, "BIRD: %s", e.msg);
+}
+
+/* What is at the include path now: xfrmd's text (kept in *out), nothing
+ * (*out NULL), or an error (someone else's file, unreadable). */
+static int read_include(const struct bird_link *bl, char **out, struct xerr *e)
+{
+	size_t len;
+	struct xerr re;
+	char *text;
+
+	*out = NULL;
+	if (access(bl->include, F_OK) && errno == ENOENT)
+		return 0;
+	text = file_read_all(bl->include, INCLUDE_MAX, &len, &re);
+	if (!text)
+		return xerr_set(e, "gateway.bird.include: %s", re.msg);
+	if (!ours(text)) {
+		free(text);
+		return xerr_set(e,
+				"gateway.bird.include: %s exists and was not written by xfrmd; "
+				"xfrmd will not overwrite it",
+				bl->include);
+	}
+	*out = text;
+	return 0;
+}
+
+void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_done_fn done,
+		     void *ctx)
+{
+	struct bird_link *bl = d->bird;
+	char *text = NULL, *prev = NULL;
+	struct xerr e;
+
+	set_paths(bl, cfg);
+	if (!bl->written && read_include(bl, &bl->written, &e)) {
+		done(ctx, e.msg);
+		return;
+	}
+	if (!has_sessions(cfg) && !bl->written) {
+		done(ctx, NULL);
+		return;
+	}
+	if (render(bl, cfg, &text, &e)) {
+		done(ctx, e.msg);
+		return;
+	}
+	if (bl->written && !strcmp(text, bl->written)) {
+		free(text);
+		done(ctx, NULL);
+		return;
+	}
+	prev = bl->written;
+	if (file_write_atomic(bl->include, text, strlen(text), 0644, &e)) {
+		free(text);
+		done(ctx, e.msg);
+		return;
+	}
+	bl->written = text;
+	bl->ap = (struct bird_apply){.done = done, .ctx = ctx, .cfg = cfg, .prev = prev};
+	connect_now(bl);
+	if (!bird_client_connected(bl->client))
+		apply_fail(bl, "%s", bl->error);
+	else if (bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS, on_configured,
+				     bl, &e))
+		apply_fail(bl, "BIRD: %s", e.msg);
+}
+
+/* --- the running config ------------------------------------------------------ */
+
+void bird_link_use(struct xfrmd *d, const struct cfg_config *cfg)
+{
+	struct bird_link *bl = d->bird;
+
+	set_paths(bl, cfg);
+	bl->active = has_sessions(cfg);
+	if (!bl->active) {
+		loop_timer_stop(bl->refresh);
+		loop_timer_stop(bl->reconnect);
+		bird_protos_free(&bl->protos);
+		if (!bl->ap.done && bird_client_connected(bl->client)) {
+			bird_client_close(bl->client);
+			bl->ready = false;
+		}
+		return;
+	}
+	connect_now(bl);
+	loop_timer_arm(bl->refresh, bl->ready ? 0 : REFRESH_MS);
+}
+
+static void on_start_written(void *ctx, const char *error)
+{
+	(void)ctx;
+	if (error)
+		log_err("BIRD: writing xfrmd's include at start: %s", error);
+}
+
+void bird_link_start(struct xfrmd *d, const struct cfg_config *cfg)
+{
+	struct bird_link *bl = d->bird;
+	struct xerr e;
+
+	set_paths(bl, cfg);
+	if (read_include(bl, &bl->written, &e))
+		log_err("%s", e.msg);
+	bird_link_use(d, cfg);
+	/* A previous xfrmd's include stays as it is (sessions untouched);
+	 * health decides from here. Only a missing one is written back. */
+	if (bl->active && !bl->written && access(bl->include, F_OK))
+		bird_link_apply(d, cfg, on_start_written, NULL);
+}
+
+/* --- reports ---------------------------------------------------------------- */
+
+bool bird_link_ready(const struct xfrmd *d, const char **version)
+{
+	const struct bird_link *bl = d->bird;
+
+	if (version)
+		*version = bl ? bl->version : "";
+	return bl && bl->ready;
+}
+
+const char *bird_link_error(const struct xfrmd *d)
+{
+	return d->bird ? d->bird->error : "";
+}
+
+const struct bird_proto *bird_link_proto(const struct xfrmd *d, const struct cfg_connection *c,
+					 const struct cfg_tunnel *t)
+{
+	char name[BIRD_NAME_MAX];
+
+	if (!d->bird || !d->bird->ready || bird_conf_proto_name(c, t, name, sizeof(name)))
+		return NULL;
+	return bird_protos_find(&d->bird->protos, name);
+}
+
+/* --- life ------------------------------------------------------------------- */
+
+int bird_link_init(struct xfrmd *d, struct xerr *e)
+{
+	static const struct bird_client_cbs cbs = {
+	    .ready = on_ready, .closed = on_closed, .async = on_async};
+	struct bird_link *bl = calloc(1, sizeof(*bl));
+	struct bird_client_cbs mine = cbs;
+
+	if (!bl)
+		return xerr_set(e, "out of memory");
+	mine.ctx = bl;
+	bl->d = d;
+	bl->reconnect_ms = RECONNECT_MIN_MS;
+	snprintf(bl->socket, sizeof(bl->socket), "%s", BIRD_DEFAULT_SOCKET);
+	bl->client = bird_client_new(d->loop, &mine);
+	bl->reconnect = loop_timer_new(d->loop, on_reconnect, bl);
+	bl->refresh = loop_timer_new(d->loop, on_refresh, bl);
+	bl->rewrite = loop_timer_new(d->loop, on_rewrite, bl);
+	d->bird = bl;
+	if (!bl->client || !bl->reconnect || !bl->refresh || !bl->rewrite) {
+		bird_link_free(d);
+		return xerr_set(e, "out of memory");
+	}
+	return 0;
+}
+
+void bird_link_free(struct xfrmd *d)
+{
+	struct bird_link *bl = d->bird;
+
+	if (!bl)
+		return;
+	bird_client_free(bl->client);
+	loop_timer_free(bl->reconnect);
+	loop_timer_free(bl->refresh);
+	loop_timer_free(bl->rewrite);
+	bird_protos_free(&bl->protos);
+	free(bl->ap.prev);
+	free(bl->written);
+	free(bl->want);
+	free(bl);
+	d->bird = NULL;
+}
