@@ -106,6 +106,11 @@ static void render_static(struct bc_buf *b, const struct bc_table *t)
 	bc_printf(b, "}\n");
 }
 
+/* merge paths: equal routes (active-active: the same local preference
+ * over both tunnels) become one multipath route; an active-standby pair's
+ * differ in local preference and never merge. Always on: switching it
+ * restarts the kernel protocol, which takes every BGP route of the kernel
+ * table out and back in ("Cannot reconfigure channel"). */
 static void render_kernel(struct bc_buf *b, const struct bc_table *t)
 {
 	char name[BIRD_CONF_NAME_MAX], table[BIRD_CONF_NAME_MAX];
@@ -117,9 +122,8 @@ static void render_kernel(struct bc_buf *b, const struct bc_table *t)
 	bc_printf(b, "\nprotocol kernel %s {\n", name);
 	bc_printf(b, "\tdescription \"xfrmd: BGP-learned routes into kernel table %u\";\n",
 		  t->table);
-	bc_printf(b, "\tkernel table %u;\n\tmetric %u;\n\tlearn off;\n", t->table, t->metric);
-	if (t->merge)
-		bc_printf(b, "\tmerge paths on;\n");
+	bc_printf(b, "\tkernel table %u;\n\tmetric %u;\n\tlearn off;\n\tmerge paths on;\n",
+		  t->table, t->metric);
 	bc_printf(b, "\tipv%c {\n\t\ttable %s;\n\t\timport none;\n",
 		  t->family == AF_INET ? '4' : '6', table);
 	bc_printf(b, "\t\texport where source = RTS_BGP;\n\t};\n}\n");

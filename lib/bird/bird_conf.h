@@ -12,8 +12,8 @@
  *     BGP sessions export; never sent to the kernel;
  *   - per table that takes learned routes, a kernel protocol
  *     (xfrmd_kernel_ipv4_t254_m100: kernel table 254, metric 100) exporting
- *     only BGP routes, importing and learning nothing, merging paths when an
- *     active-active connection uses it;
+ *     only BGP routes, importing and learning nothing, merging equal paths
+ *     (an active-active pair's routes: one multipath route);
  *   - a BFD protocol (xfrmd_bfd) when a connection asks for BFD;
  *   - per tunnel a BGP protocol (bird_conf_proto_name) over its inside
  *     addresses: a channel per family the connection announces or accepts,
@@ -45,6 +45,9 @@
 /* Local preferences of the routes learned over a tunnel. */
 #define BIRD_CONF_PREF_PRIMARY 200
 #define BIRD_CONF_PREF_OTHER   100
+/* The gateway of IPv6 routes learned over an IPv4 session (onlink, on
+ * the tunnel's interface: bird_conf_bgp.c). */
+#define BIRD_CONF_ONLINK_GW6 "fe80::1"
 /* How many times a standby's announcements carry local_asn in front. */
 #define BIRD_CONF_STANDBY_PREPEND 2
 

@@ -14,10 +14,16 @@
  *
  * A channel of the other family than the inside addresses (IPv6 prefixes
  * over an IPv4 session, or the reverse) uses extended next hop (RFC 8950;
- * IPv4-mapped next hops for IPv6): BIRD resolves the peer's next hop on
- * the tunnel, and the import filter makes the route a route through the
- * tunnel's interface (`ifname = ifname`), since Linux takes no IPv4
- * gateway for an IPv6 route. The far side needs extended next hop too.
+ * IPv4-mapped next hops for IPv6), which the far side needs too. BIRD
+ * resolves the peer's next hop on the tunnel; the import filter then
+ * points the route at the tunnel's interface, since the kernel takes no
+ * IPv4 gateway for an IPv6 route:
+ *   IPv4 routes: through the interface (`ifname = ifname`);
+ *   IPv6 routes: through fe80::1 on it, onlink. Linux refuses IPv6
+ *     multipath routes of interfaces alone ("Device only routes can not be
+ *     added for IPv6 using the multipath API"), which an active-active
+ *     pair's merged route would be; the tunnels' interfaces (XFRM, VTI) are
+ *     NOARP, so the gateway is never looked up, only named.
  */
 #include "bird_conf_int.h"
 
@@ -111,8 +117,10 @@ static void import_filter(struct bc_buf *b, const struct cfg_connection *c,
 	bc_printf(b, "\t\timport filter {\n\t\t\tif net ~ ");
 	accept_set(b, &c->bgp, family);
 	bc_printf(b, " then {\n");
-	if (cross)
+	if (cross && family == AF_INET)
 		bc_printf(b, "\t\t\t\tifname = ifname;\n");
+	else if (cross)
+		bc_printf(b, "\t\t\t\tonlink = true;\n\t\t\t\tgw = %s;\n", BIRD_CONF_ONLINK_GW6);
 	bc_printf(b, "\t\t\t\tbgp_local_pref = %u;\n\t\t\t\taccept;\n\t\t\t}\n", local_pref(c, t));
 	bc_printf(b, "\t\t\treject;\n\t\t};\n");
 }

@@ -39,7 +39,6 @@ struct bc_table {
 	int family;
 	uint32_t table, metric;
 	bool kernel; /* a connection accepts routes into it: a kernel protocol */
-	bool merge;  /* an active-active one does: merge paths */
 	size_t n_announce, cap_announce;
 	struct prefix *announce; /* what the connections announce from it: sorted, each once */
 };

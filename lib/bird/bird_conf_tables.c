@@ -162,10 +162,8 @@ static int add_conn(const struct cfg_config *cfg, size_t ci, struct bc_tables *t
 		t = get_table(ts, family, c->routes.table, c->routes.metric);
 		if (!t)
 			return xerr_set(e, "out of memory");
-		if (bc_accepts(c, family)) {
+		if (bc_accepts(c, family))
 			t->kernel = true;
-			t->merge |= c->redundancy == CFG_RED_ACTIVE_ACTIVE;
-		}
 		for (size_t i = 0; i < c->bgp.n_announce; i++)
 			if (c->bgp.announce[i].addr.family == family &&
 			    !add_announce(t, &c->bgp.announce[i]))
