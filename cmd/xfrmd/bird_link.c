@@ -108,8 +108,8 @@ static void schedule_reconnect(struct bird_link *bl)
 	if (!bl->active && !bl->ap.done)
 		return;
 	loop_timer_arm(bl->reconnect, bl->reconnect_ms);
-	bl->reconnect_ms = bl->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS
-								    : bl->reconnect_ms * 2;
+	bl->reconnect_ms =
+	    bl->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : bl->reconnect_ms * 2;
 }
 
 static void on_reconnect(void *ctx)
@@ -282,7 +282,8 @@ static void on_rewrite(void *ctx)
 		log_err("BIRD include: %s", e.msg);
 		return;
 	}
-	if (strcmp(text, bl->written) && file_write_atomic(bl->include, text, strlen(text), 0644, &e))
+	if (strcmp(text, bl->written) &&
+	    file_write_atomic(bl->include, text, strlen(text), 0644, &e))
 		log_err("BIRD include: %s", e.msg);
 	else if (strcmp(text, bl->written)) {
 		free(bl->written);
@@ -341,8 +342,7 @@ static void apply_finish(struct bird_link *bl, const char *error)
 	ap.done(ap.ctx, error);
 }
 
-static void on_restored(void *ctx, enum bird_status st, const struct bird_reply *r,
-			const char *why)
+static void on_restored(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
 {
 	(void)ctx;
 	if (st != BIRD_REPLY)
@@ -375,8 +375,8 @@ static void apply_fail(struct bird_link *bl, const char *fmt, ...)
 	free(bl->written);
 	bl->written = bl->ap.prev;
 	bl->ap.prev = NULL;
-	if (bl->ready && bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS,
-					     on_restored, bl, &e))
+	if (bl->ready &&
+	    bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS, on_restored, bl, &e))
 		log_err("BIRD: configure after restoring the include: %s", e.msg);
 	note_error(bl, "%s", msg);
 	apply_finish(bl, msg);
@@ -384,8 +384,7 @@ static void apply_fail(struct bird_link *bl, const char *fmt, ...)
 
 /* Every session of the new config is one of BIRD's protocols now; if none
  * is, bird.conf does not include xfrmd's file. */
-static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *r,
-		       const char *why)
+static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
 {
 	struct bird_link *bl = ctx;
 	const struct cfg_config *cfg = bl->ap.cfg;
@@ -408,10 +407,11 @@ static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *
 			    bird_protos_find(&p, name))
 				continue;
 			bird_protos_free(&p);
-			apply_fail(bl,
-				   "connections[%zu].bgp: BIRD runs no protocol %s after reconfiguring: "
-				   "does its bird.conf include xfrmd's file (a line `include \"%s\";`)?",
-				   i, name, bl->include);
+			apply_fail(
+			    bl,
+			    "connections[%zu].bgp: BIRD runs no protocol %s after reconfiguring: "
+			    "does its bird.conf include xfrmd's file (a line `include \"%s\";`)?",
+			    i, name, bl->include);
 			return;
 		}
 	}
@@ -434,8 +434,8 @@ static void on_configured(void *ctx, enum bird_status st, const struct bird_repl
 	bird_configure_parse(r, &c);
 	if (!c.ok) {
 		if (c.file[0])
-			apply_fail(bl, "BIRD refused the configuration: %s:%u:%u %s", c.file, c.line,
-				   c.col, c.text);
+			apply_fail(bl, "BIRD refused the configuration: %s:%u:%u %s", c.file,
+				   c.line, c.col, c.text);
 		else
 			apply_fail(bl, "BIRD refused the configuration: %s", c.message);
 		return;

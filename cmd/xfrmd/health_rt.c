@@ -5,8 +5,8 @@
  * count). Every input (sa_events.c, probe_rt.c) goes through
  * tunnel_update(), which feeds the pairing machine and, when the set of
  * tunnels carrying traffic changes, reprograms the kernel at once and
- * measures the reaction; BGP sessions follow (sessions_follow). Owned here too: the failback timer (a hold-down
- * ends) and the reconciled figure logged once after start.
+ * measures the reaction; BGP sessions follow (sessions_follow). Owned here too: the failback timer
+ * (a hold-down ends) and the reconciled figure logged once after start.
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,7 +163,8 @@ void sessions_follow(struct conn_rt *c)
 	if (!c->cfg->bgp.enabled || !c->d->rt->sas_known)
 		return;
 	for (size_t t = 0; t < c->pair.n; t++)
-		bird_link_session(c->d, c->cfg, &c->cfg->tunnels[t], pair_session_wanted(&c->pair, t));
+		bird_link_session(c->d, c->cfg, &c->cfg->tunnels[t],
+				  pair_session_wanted(&c->pair, t));
 }
 
 /* t0: when the input arrived (monotonic us), where the reaction starts. */

@@ -132,7 +132,7 @@ static void render_kernel(struct bc_buf *b, const struct bc_table *t)
 static void render(struct bc_buf *b, const struct cfg_config *cfg, const struct bc_tables *ts,
 		   bird_session_on_fn on, void *arg)
 {
-	bc_printf(b, "# written by xfrmd; do not edit\n"
+	bc_printf(b, "# " BIRD_CONF_MARK "; do not edit\n"
 		     "# BGP over xfrmd's tunnels: bird.conf includes this file, xfrmd rewrites it\n"
 		     "# on apply and asks BIRD to reconfigure.\n");
 	render_tables(b, ts);

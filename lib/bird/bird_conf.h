@@ -42,6 +42,9 @@
 
 #define BIRD_CONF_BFD_NAME "xfrmd_bfd"
 
+/* On the include's first line: the file is xfrmd's to rewrite. */
+#define BIRD_CONF_MARK "written by xfrmd"
+
 /* Local preferences of the routes learned over a tunnel. */
 #define BIRD_CONF_PREF_PRIMARY 200
 #define BIRD_CONF_PREF_OTHER   100
