@@ -56,4 +56,6 @@ void apply_cancel_all(struct xfrmd *d)
 		job_free(j);
 	}
 	d->jobs_tail = NULL;
+	loop_timer_free(d->trim);
+	d->trim = NULL;
 }

@@ -117,6 +117,7 @@ struct xfrmd {
 
 	/* applies run one at a time, in arrival order (apply_queue.c's) */
 	struct apply_job *jobs, *jobs_tail;
+	struct loop_timer *trim; /* heap pages back once applies stop (apply_run.c's) */
 
 	/* control clients subscribed to events (events.c's) */
 	uint64_t *monitors;
