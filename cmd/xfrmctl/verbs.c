@@ -82,12 +82,14 @@ static const struct verb verbs[] = {
     {"routes", "routes [--json] [CONN]", "routes to remote prefixes: table, metric, state",
      "Every route to a remote prefix, with its table, metric, whether it is\n"
      "published and its state (active, waiting-for-traffic, blackhole, withdrawn,\n"
-     "unpublished). CONN limits it to one connection.\n"
+     "unpublished; a bgp connection's fail-closed-hold: a blackhole beneath\n"
+     "BIRD's routes). CONN limits it to one connection.\n"
      "\n"
      "  --json  the routes as JSON\n"},
     {"route", "route publish|unpublish CONN [PREFIX]", "publish or withdraw a connection's routes",
      "Publishes or withdraws the route to PREFIX of connection CONN, or all of\n"
-     "its routes. The choice is kept across restarts and re-applies. Root only.\n"},
+     "its routes. The choice is kept across restarts and re-applies. Refused for\n"
+     "a connection with bgp, whose fail-closed holds stay. Root only.\n"},
     {"psk", "psk show CONN TUNNEL", "a key xfrmd generated for a tunnel (root)",
      "Prints the key xfrmd generated for tunnel TUNNEL (1 or 2) of connection\n"
      "CONN, configured with neither psk nor psk_file. Root only.\n"},

@@ -2,7 +2,8 @@
  * explain, the route lookup's side (explain_int.h): whether the kernel
  * forwards at all, and the routes and rules that drop a packet before any
  * XFRM policy is looked at (blackhole, unreachable, prohibit: xfrmd's own
- * fail-closed routes among them).
+ * fail-closed routes among them, and a bgp connection's fail-closed holds,
+ * where a lookup ends only when BIRD has installed no better route).
  */
 #include <string.h>
 
@@ -11,7 +12,8 @@
 #include "runtime.h"
 
 /* The connection with a remote prefix equal to the route's (xfrmd routes
- * remote prefixes in either mode). */
+ * remote prefixes in either mode), or, with bgp, an accept prefix (its
+ * fail-closed holds). */
 static const struct conn_rt *conn_of_route(const struct xfrmd *d, const struct prefix *dst)
 {
 	size_t n;
@@ -20,11 +22,22 @@ static const struct conn_rt *conn_of_route(const struct xfrmd *d, const struct p
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_connection *c = rt[i].cfg;
 
-		for (size_t r = 0; r < c->n_remote; r++)
+		for (size_t r = 0; !c->bgp.enabled && r < c->n_remote; r++)
 			if (prefix_equal(dst, &c->remote_prefixes[r]))
+				return &rt[i];
+		for (size_t r = 0; c->bgp.enabled && r < c->bgp.n_accept; r++)
+			if (prefix_equal(dst, &c->bgp.accept[r].prefix))
 				return &rt[i];
 	}
 	return NULL;
+}
+
+/* Why xfrmd's drop route is there. */
+static const char *drop_reason(const struct conn_rt *c)
+{
+	if (c && c->cfg->bgp.enabled)
+		return "fail-closed hold: no route learned over BGP";
+	return explain_failing_closed(c) ? "fail-closed" : "xfrmd's";
 }
 
 static bool route_drop(const struct xfrmd *d, struct path *p)
@@ -38,7 +51,7 @@ static bool route_drop(const struct xfrmd *d, struct path *p)
 	if (r->protocol == XFRMD_RTPROT) {
 		p->conn = conn_of_route(d, &r->dst);
 		return explain_verdict(p, OUT_DROPPED, "dropped: %s route (%s)", kind,
-				       explain_failing_closed(p->conn) ? "fail-closed" : "xfrmd's");
+				       drop_reason(p->conn));
 	}
 	return explain_verdict(p, OUT_DROPPED, "dropped: %s route (table %u)", kind, r->table);
 }

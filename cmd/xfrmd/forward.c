@@ -6,6 +6,7 @@
  * through lib/netlink, and remembers what the kernel acknowledged (fwd),
  * so a failover touches only what changes.
  *
+ *   forward_addrs.c   puts the tunnels' inside addresses on their links
  *   forward_prune.c   removes what no connection wants any more
  *   stale_sas.c       removes SAs a dead charon left behind
  *   charon_routes.c   notices charon's own routes overriding xfrmd's
@@ -269,7 +270,7 @@ static int ensure_links_of(struct xfrmd *d, bool all, struct xerr *e)
 
 int forward_links_changed(struct xfrmd *d, struct xerr *e)
 {
-	return ensure_links_of(d, false, e);
+	return ensure_links_of(d, false, e) || forward_addrs(d, false, e) ? -1 : 0;
 }
 
 bool forward_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
@@ -282,10 +283,10 @@ bool forward_same_config(const struct cfg_connection *a, const struct cfg_connec
 int forward_sync(struct xfrmd *d, struct xerr *e)
 {
 	struct kp_kernel k;
-	struct xerr pe;
+	struct xerr pe, ae;
 	size_t n;
 	struct conn_rt *conns = runtime_conns_kernel(d, &n);
-	int rc = 0;
+	int rc = 0, addrs;
 
 	/* Someone may have changed the kernel behind xfrmd's back: no shortcuts. */
 	for (size_t i = 0; i < n; i++)
@@ -293,6 +294,9 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 	forward_check_charon_routes(d);
 	if (ensure_links_of(d, true, e))
 		return -1;
+	/* A failed address must not keep the routes (fail-closed holds
+	 * among them) from being written: reported after them. */
+	addrs = forward_addrs(d, true, &ae);
 	/* What the kernel has: a policy or route already as wanted is not
 	 * written again, since replacing a policy can drop a packet in flight
 	 * (the periodic resync must not disturb traffic). Without the dump,
@@ -307,6 +311,11 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 	kp_kernel_free(&k);
 	if (!rc)
 		rc = forward_prune(d, e);
+	if (addrs && !rc) {
+		if (e)
+			*e = ae;
+		rc = -1;
+	}
 	/* Probes must leave even when the rest failed. */
 	if (probe_path_sync(d, true, &pe)) {
 		log_err("kernel: %s", pe.msg);

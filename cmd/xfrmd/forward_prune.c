@@ -2,11 +2,12 @@
  * What xfrmd owns in the kernel and no longer wants goes: after a full
  * sync, everything the running config's connections do not want (prune);
  * after an apply, what an old connection held and no running one wants
- * (retire). Both come after the new objects are in place (make before
- * break), and both ask lib/kplan what is wanted (kp_wanted). Gone is fine;
- * a failure is logged and the rest still goes: stale objects must not
- * pile up.
+ * (retire: an inside address too, where its link stays). Both come after
+ * the new objects are in place (make before break), and both ask lib/kplan
+ * what is wanted (kp_wanted). Gone is fine; a failure is logged and the
+ * rest still goes: stale objects must not pile up.
  */
+#include <net/if.h>
 #include <stdlib.h>
 
 #include "applied.h"
@@ -159,6 +160,30 @@ static int retire_list(const struct xfrmd *d, const struct cfg_connection *old,
 	return rc;
 }
 
+/* Inside addresses xfrmd put on links that stay (by name: a link gone
+ * took them with it). */
+static int retire_addrs(const struct kp_removal *rm, struct xerr *e)
+{
+	struct nl_addr_change *v = calloc(rm->n_addrs + 1, sizeof(*v));
+	size_t n = 0;
+	int rc;
+
+	if (!v)
+		return xerr_set(e, "out of memory");
+	for (size_t i = 0; i < rm->n_addrs; i++) {
+		int ifindex = (int)if_nametoindex(rm->addrs[i].link);
+
+		if (ifindex)
+			v[n++] = (struct nl_addr_change){.a = {.ifindex = ifindex,
+							       .addr = rm->addrs[i].addr.addr,
+							       .len = rm->addrs[i].addr.len},
+							 .del = true};
+	}
+	rc = nl_addr_apply(v, n, e);
+	free(v);
+	return rc;
+}
+
 void forward_retire(struct xfrmd *d, const struct cfg_connection *old)
 {
 	struct kp_removal rm = {0};
@@ -175,6 +200,8 @@ void forward_retire(struct xfrmd *d, const struct cfg_connection *old)
 	for (size_t i = 0; i < rm.n_routes; i++)
 		if (nl_route_delete(&rm.routes[i].r, &one))
 			removal_failed(&one);
+	if (retire_addrs(&rm, &one))
+		removal_failed(&one);
 	for (size_t i = 0; i < rm.n_links; i++)
 		if (nl_link_delete(rm.links[i], &one))
 			removal_failed(&one);

@@ -3,11 +3,13 @@
  * override prefix that is not itself a remote prefix, each with its table,
  * metric and publish default from the config (routes.publish and
  * overrides); whether one is published also weighs the operator's choice
- * (kept by applied.c, routes.c records it). Read by the route report
- * (routes.c), the kernel side (forward.c, forward_prune.c) and plans
- * (plan.c); calls nothing of the daemon but applied.c's getters. routes_collect: the routes with
- * where they stand (state, tunnels, in the kernel or not) as lib/report's
- * typed rows, for `xfrmctl routes` and metrics (routes.c reads the kernel).
+ * (kept by applied.c, routes.c records it). A bgp connection's are its
+ * fail-closed holds instead (kp_bgp_holds: one per accept prefix at
+ * routes.metric + 1, none without fail_closed), published, never by choice. Read by the route
+ * report (routes.c), the kernel side (forward.c, forward_prune.c) and plans (plan.c); calls nothing
+ * of the daemon but applied.c's getters. routes_collect: the routes with where they stand (state,
+ * tunnels, in the kernel or not) as lib/report's typed rows, for `xfrmctl routes` and metrics
+ * (routes.c reads the kernel).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +52,25 @@ static void route_obj(const struct cfg_connection *c, const struct prefix *p, st
 	r->publish_default = (o ? o->publish : c->routes.publish) == CFG_PUBLISH_AUTO;
 }
 
+/* A bgp connection's holds, as kp_bgp_holds has them. */
+static size_t holds_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
+{
+	size_t n = kp_bgp_holds(c, NULL, 0);
+
+	for (size_t i = 0; i < n && i < max; i++)
+		out[i] = (struct route_obj){.prefix = c->bgp.accept[i].prefix,
+					    .table = c->routes.table,
+					    .metric = kp_bgp_hold_metric(c),
+					    .publish_default = true};
+	return n < max ? n : max;
+}
+
 size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
 {
 	size_t n = 0;
+
+	if (c->bgp.enabled)
+		return holds_of(c, out, max);
 
 	for (size_t i = 0; i < c->n_remote && n < max; i++)
 		route_obj(c, &c->remote_prefixes[i], &out[n++]);
@@ -66,6 +84,8 @@ size_t routes_count(const struct cfg_connection *c)
 {
 	size_t n = c->n_remote;
 
+	if (c->bgp.enabled)
+		return kp_bgp_holds(c, NULL, 0);
 	for (size_t i = 0; i < c->routes.n_overrides; i++)
 		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
 	return n;
@@ -86,6 +106,8 @@ bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 	char buf[PREFIX_STRLEN];
 	bool publish;
 
+	if (c->bgp.enabled)
+		return r->publish_default; /* the holds: never a choice */
 	if (applied_choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)), &publish))
 		return publish;
 	return r->publish_default;
@@ -114,6 +136,8 @@ struct kp_route_obj *forward_route_objs(const struct xfrmd *d, const struct cfg_
 
 static const char *route_state(const struct conn_rt *c, bool published)
 {
+	if (c->cfg->bgp.enabled)
+		return "fail-closed-hold"; /* beneath BIRD's routes, whatever the health */
 	if (!published)
 		return "unpublished";
 	if (c->pair.active)
@@ -137,7 +161,7 @@ static void route_row(const struct xfrmd *d, const struct conn_rt *c, const stru
 	/* owned NULL: the routes are as the last batch wrote them */
 	r->in_kernel = owned ? route_keys_has(owned, &o->prefix, o->table, o->metric)
 			     : !c->fwd.last.via_delete && pub;
-	for (size_t t = 0; pub && t < c->pair.n; t++)
+	for (size_t t = 0; pub && !c->cfg->bgp.enabled && t < c->pair.n; t++)
 		if (pair_is_active(&c->pair, t))
 			r->via[r->n_via++] = t + 1;
 }

@@ -5,7 +5,8 @@
  * with a table and metric, published by default or not). Here: the route
  * report, and `xfrmctl route publish|unpublish`, which records the
  * operator's choice (kept in the state file across restarts) and has the
- * kernel follow it (forward.c).
+ * kernel follow it (forward.c); not for a bgp connection, whose routes
+ * are BIRD's and whose fail-closed holds stay.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,11 @@ int routes_set(struct xfrmd *d, const char *conn, const char *prefix, bool publi
 
 	if (!c)
 		return xerr_set(e, "no connection named '%s'", conn ? conn : "");
+	if (c->cfg->bgp.enabled)
+		return xerr_set(e,
+				"connection '%s' has bgp: BIRD installs its routes, and xfrmd's "
+				"fail-closed holds are not published or unpublished by hand",
+				conn);
 	r = route_objs_alloc(c->cfg, &n);
 	if (!r)
 		return xerr_set(e, "out of memory");

@@ -34,13 +34,15 @@
  *                  runtime_view.c, the const reads others use
  *                  (runtime_int.h says which owns what)
  *   forward.c/.h   the kernel side: lib/kplan's links, routes and XFRM
- *                  policies sent to the kernel (forward_prune.c removes
- *                  what is no longer wanted, stale_sas.c SAs a dead charon
- *                  left, charon_routes.c checks charon's table 220 and
- *                  keeps the conflict it found; forward_int.h is what
- *                  they share)
+ *                  policies sent to the kernel (forward_addrs.c puts the
+ *                  tunnels' inside addresses on their links,
+ *                  forward_prune.c removes what is no longer wanted,
+ *                  stale_sas.c SAs a dead charon left, charon_routes.c
+ *                  checks charon's table 220 and keeps the conflict it
+ *                  found; forward_int.h is what they share)
  *   route_objs.c/.h  a connection's routes as objects (prefix, table,
- *                  metric, published or not), for forward.c, routes.c, plan.c
+ *                  metric, published or not; a bgp connection's fail-closed
+ *                  holds), for forward.c, routes.c, plan.c
  *   routes.c/.h    the route report and the operator's publish choices
  *                  (made here, kept by applied.c)
  *   probe_path.c/.h  the probes' own routes and rule (probe_table)

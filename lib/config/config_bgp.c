@@ -572,9 +572,31 @@ static int check_accept(const struct cfg_connection *c, size_t ci, struct xerr *
 	return 0;
 }
 
+/* BIRD installs what the sessions learn at routes.metric; xfrmd's
+ * fail-closed holds go beneath them, at metric + 1 (lib/kplan). */
+static int check_routes(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	uint32_t m = c->routes.metric;
+
+	if (m == 0 || m == UINT32_MAX)
+		return xerr_set(e,
+				"connections[%zu].routes.metric: %u is out of range with bgp "
+				"(1..%u: the fail-closed holds go at metric + 1, and IPv6 reads "
+				"metric 0 as 1024)",
+				ci, m, UINT32_MAX - 1);
+	if (c->routes.n_overrides)
+		return xerr_set(e,
+				"connections[%zu].routes.overrides: not with bgp (BIRD installs "
+				"the routes its sessions learn, at routes.metric)",
+				ci);
+	return 0;
+}
+
 int cfg_check_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	if (!c->bgp.enabled)
 		return 0;
-	return check_announce(c, ci, e) || check_accept(c, ci, e) ? -1 : 0;
+	if (check_announce(c, ci, e) || check_accept(c, ci, e) || check_routes(c, ci, e))
+		return -1;
+	return 0;
 }

@@ -73,6 +73,13 @@ void kp_choose_routes(const struct kp_conn *c, struct kp_choice *ch)
 {
 	memset(&ch->via, 0, sizeof(ch->via));
 	ch->via_delete = false;
+	if (c->cfg->bgp.enabled) {
+		/* BIRD's routes carry the traffic; the holds never follow health. */
+		ch->via_tunnel = KP_NONE;
+		ch->via.type = NL_ROUTE_BLACKHOLE;
+		ch->via_delete = !c->cfg->fail_closed;
+		return;
+	}
 	ch->via_tunnel = kp_route_tunnel(c);
 	if (c->cfg->mode == CFG_MODE_ROUTE)
 		via_links(c, &ch->via);
@@ -104,10 +111,22 @@ bool kp_same_via(const struct kp_choice *a, const struct kp_choice *b)
 	return true;
 }
 
+/* What the holds are made of: on or off, and the accept prefixes. */
+static bool same_holds(const struct cfg_bgp *a, const struct cfg_bgp *b)
+{
+	if (a->enabled != b->enabled || (a->enabled && a->n_accept != b->n_accept))
+		return false;
+	for (size_t i = 0; a->enabled && i < a->n_accept; i++)
+		if (!prefix_equal(&a->accept[i].prefix, &b->accept[i].prefix))
+			return false;
+	return true;
+}
+
 bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
 {
 	if (a->mode != b->mode || a->interface != b->interface || a->start != b->start ||
 	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels ||
+	    !same_holds(&a->bgp, &b->bgp) ||
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
 	    !cfg_routes_equal(&a->routes, &b->routes))
@@ -258,6 +277,7 @@ int kp_plan(const struct kp_conn *c, struct kp_plan *p, struct xerr *e)
 	memset(p, 0, sizeof(*p));
 	kp_choose(c, &p->choice);
 	p->n_links = kp_links(c, p->links);
+	p->n_addrs = kp_addrs(c, p->addrs);
 	if (kp_policies_of(c, &p->choice, KP_WHICH_OUT | KP_WHICH_INBOUND, &p->objs, e) ||
 	    kp_routes_of(c, &p->choice, &p->objs, e)) {
 		kp_plan_free(p);

@@ -110,9 +110,39 @@ void kp_choose(const struct kp_conn *c, struct kp_choice *ch);
 bool kp_same_via(const struct kp_choice *a, const struct kp_choice *b);
 /* Everything of a and b the planner reads is equal (mode, interface,
  * start, fail_closed, prefixes, routes settings, tunnels' ids and
- * addresses, inside addresses included: they go on the interfaces): for equal pairing state and
+ * addresses, inside addresses included: they go on the interfaces; bgp on
+ * or off and its accept prefixes: the holds): for equal pairing state and
  * publish choices their plans are the same, and the kernel can keep what it has. */
 bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection *b);
+
+/* --- BGP connections (kplan_bgp.c) ------------------------------------------------ */
+
+/* A connection with a bgp section (route mode) publishes no tunnel route:
+ * BIRD installs what its sessions learn, at routes.metric. With
+ * fail_closed xfrmd holds one blackhole per accept prefix at
+ * routes.metric + 1, whatever the tunnels' health: beneath BIRD's routes
+ * while they are there, catching the traffic the moment they go (sessions
+ * down, BIRD stopped). fail_closed off: no route at all. The holds are
+ * the connection's route objects (c->routes, published, never a choice of
+ * the operator's); kp_choose_routes blackholes them. */
+uint32_t kp_bgp_hold_metric(const struct cfg_connection *cfg);
+/* The holds into out (at most max; out NULL: counted only); how many. */
+size_t kp_bgp_holds(const struct cfg_connection *cfg, struct kp_route_obj *out, size_t max);
+
+/* Inside addresses: a tunnel with one (bgp) has inside.local/len on its
+ * link (IPv6: no DAD), with the kernel's connected route for the subnet.
+ * out has room for c->pair->n; links not there yet (ifindex 0) get none. */
+size_t kp_addrs(const struct kp_conn *c, struct nl_ifaddr *out);
+/* Orders the kernel's addresses by link, as kp_diff_addrs reads them. */
+void kp_addrs_sort(struct nl_ifaddr *v, size_t n);
+/* Appends to *v (*n of them) what takes the links of c's tunnels from
+ * have (the kernel's addresses, kp_addrs_sort'ed; none: unknown) to
+ * kp_addrs: each missing address added, then, on a link that carries an
+ * inside address, every other global address deleted (the old inside
+ * address, one changed behind xfrmd's back). A link without an inside
+ * address is left as it is (retire removes what xfrmd put there). */
+int kp_diff_addrs(const struct kp_conn *c, const struct nl_ifaddr *have, size_t n_have,
+		  struct nl_addr_change **v, size_t *n, struct xerr *e);
 
 /* --- objects: what the kernel should hold ------------------------------------------ */
 
@@ -141,8 +171,9 @@ size_t kp_links(const struct kp_conn *c, struct nl_link_spec *out);
  * (fail open, or a route not published). */
 struct kp_plan {
 	struct kp_choice choice;
-	size_t n_links;
+	size_t n_links, n_addrs;
 	struct nl_link_spec links[CFG_TUNNELS_MAX];
+	struct nl_ifaddr addrs[CFG_TUNNELS_MAX]; /* kp_addrs */
 	struct kp_changes objs;
 };
 int kp_plan(const struct kp_conn *c, struct kp_plan *p, struct xerr *e);
@@ -201,14 +232,21 @@ struct kp_sel {
 	bool out;
 };
 
+/* A tunnel link's address as ownership sees it. */
+struct kp_addr_key {
+	uint32_t link;	    /* tunnel id */
+	struct prefix addr; /* the address (host bits kept) and its length */
+};
+
 /* Everything some connections may hold in the kernel, whatever their
  * health: policy mode its selectors (one family), its published routes'
- * keys, route mode its links. The one derivation prune, retire and
- * kp_in_kernel use. */
+ * keys, route mode its links and their inside addresses. The one
+ * derivation prune, retire and kp_in_kernel use. */
 struct kp_wanted {
 	struct key_set sels;   /* struct kp_sel */
 	struct key_set routes; /* struct route_key */
 	struct key_set links;  /* uint32_t tunnel ids */
+	struct key_set addrs;  /* struct kp_addr_key */
 };
 void kp_wanted_init(struct kp_wanted *w);
 /* Adds cfg's keys (routes: the published ones of routes[n]); only (not
@@ -222,11 +260,19 @@ bool kp_wanted_route(const struct kp_wanted *w, const struct nl_route *r);
 /* Only names as kp_links writes them ("xfrmd7", not "xfrmd07"). */
 bool kp_wanted_link(const struct kp_wanted *w, const char *name);
 
-/* Objects to remove, in this order: routes (one batch), policies, links. */
+/* An address to remove from a link that stays (by the link's name). */
+struct kp_link_addr {
+	char link[IF_NAMESIZE];
+	struct prefix addr;
+};
+
+/* Objects to remove, in this order: routes (one batch), policies,
+ * addresses, links. */
 struct kp_removal {
-	size_t n_routes, n_policies, n_links;
+	size_t n_routes, n_policies, n_addrs, n_links;
 	struct nl_route_change *routes; /* del */
 	struct nl_policy *policies;
+	struct kp_link_addr *addrs;
 	char (*links)[IF_NAMESIZE];
 };
 void kp_removal_free(struct kp_removal *r);
@@ -239,7 +285,9 @@ int kp_prune(const struct kp_wanted *w, const struct nl_route *routes, size_t n_
 	     const struct nl_link *links, size_t n_links, struct kp_removal *out, struct xerr *e);
 
 /* Retiring a connection the config no longer has in this shape: every
- * object it may have held (routes published or not), as keys. First its
+ * object it may have held (routes published or not), as keys; an inside
+ * address only where its link stays (a link removed takes its addresses
+ * with it). First its
  * keys (kp_retire_keys), then the running connections' keys among them
  * (kp_wanted_add with only = those keys: keep), then what to remove. */
 int kp_retire_keys(struct kp_wanted *w, const struct cfg_connection *old,

@@ -20,17 +20,19 @@ int kp_routes_of(const struct kp_conn *c, const struct kp_choice *ch, struct kp_
 		 struct xerr *e);
 
 /* What a connection may own, one key at a time (kplan_owned.c). */
-enum kp_key_kind { KP_KEY_SEL, KP_KEY_ROUTE, KP_KEY_LINK };
+enum kp_key_kind { KP_KEY_SEL, KP_KEY_ROUTE, KP_KEY_LINK, KP_KEY_ADDR };
 struct kp_key {
 	enum kp_key_kind kind;
-	struct kp_sel sel;	/* KP_KEY_SEL */
-	struct route_key route; /* KP_KEY_ROUTE */
-	uint32_t link;		/* KP_KEY_LINK: tunnel id */
+	struct kp_sel sel;	 /* KP_KEY_SEL */
+	struct route_key route;	 /* KP_KEY_ROUTE */
+	uint32_t link;		 /* KP_KEY_LINK: tunnel id */
+	struct kp_addr_key addr; /* KP_KEY_ADDR */
 };
 void kp_sel_key(struct kp_sel *k, const struct prefix *src, const struct prefix *dst, bool out);
 /* Calls each(ctx, key) for cfg's keys in order: per prefix pair "out"
  * then "in"/"fwd", then routes (every one with all_routes, else the
- * published), then links. Stops at the first non-zero return. */
+ * published), then links, then the links' inside addresses. Stops at the
+ * first non-zero return. */
 int kp_owned_each(const struct cfg_connection *cfg, const struct kp_route_obj *routes, size_t n,
 		  bool all_routes, int (*each)(void *ctx, const struct kp_key *k), void *ctx);
 

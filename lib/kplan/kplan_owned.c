@@ -60,6 +60,17 @@ int kp_owned_each(const struct cfg_connection *cfg, const struct kp_route_obj *r
 		k.link = cfg->tunnels[t].id;
 		rc = each(ctx, &k);
 	}
+	memset(&k, 0, sizeof(k));
+	k.kind = KP_KEY_ADDR;
+	for (size_t t = 0; cfg->mode == CFG_MODE_ROUTE && t < cfg->n_tunnels && !rc; t++) {
+		const struct cfg_inside *in = &cfg->tunnels[t].inside;
+
+		if (!in->set)
+			continue;
+		k.addr.link = cfg->tunnels[t].id;
+		key_prefix(&k.addr.addr, &(struct prefix){in->local, in->subnet.len});
+		rc = each(ctx, &k);
+	}
 	return rc;
 }
 
@@ -70,6 +81,7 @@ void kp_wanted_init(struct kp_wanted *w)
 	key_set_init(&w->sels, sizeof(struct kp_sel));
 	key_set_init(&w->routes, sizeof(struct route_key));
 	key_set_init(&w->links, sizeof(uint32_t));
+	key_set_init(&w->addrs, sizeof(struct kp_addr_key));
 }
 
 static bool wanted_has(const struct kp_wanted *w, const struct kp_key *k)
@@ -81,6 +93,8 @@ static bool wanted_has(const struct kp_wanted *w, const struct kp_key *k)
 		return key_set_has(&w->routes, &k->route);
 	case KP_KEY_LINK:
 		return key_set_has(&w->links, &k->link);
+	case KP_KEY_ADDR:
+		return key_set_has(&w->addrs, &k->addr);
 	}
 	return false;
 }
@@ -103,6 +117,8 @@ static int add_key(void *ctx, const struct kp_key *k)
 		return key_set_add(&a->w->routes, &k->route);
 	case KP_KEY_LINK:
 		return key_set_add(&a->w->links, &k->link);
+	case KP_KEY_ADDR:
+		return key_set_add(&a->w->addrs, &k->addr);
 	}
 	return 0;
 }
@@ -128,6 +144,7 @@ void kp_wanted_seal(struct kp_wanted *w)
 	key_set_seal(&w->sels);
 	key_set_seal(&w->routes);
 	key_set_seal(&w->links);
+	key_set_seal(&w->addrs);
 }
 
 void kp_wanted_free(struct kp_wanted *w)
@@ -135,6 +152,7 @@ void kp_wanted_free(struct kp_wanted *w)
 	key_set_free(&w->sels);
 	key_set_free(&w->routes);
 	key_set_free(&w->links);
+	key_set_free(&w->addrs);
 }
 
 bool kp_wanted_policy(const struct kp_wanted *w, const struct nl_policy *p)
@@ -169,18 +187,21 @@ void kp_removal_free(struct kp_removal *r)
 {
 	free(r->routes);
 	free(r->policies);
+	free(r->addrs);
 	free(r->links);
 	memset(r, 0, sizeof(*r));
 }
 
+/* links: room for as many links and addresses. */
 static int removal_alloc(struct kp_removal *r, size_t routes, size_t policies, size_t links,
 			 struct xerr *e)
 {
 	memset(r, 0, sizeof(*r));
 	r->routes = calloc(routes + 1, sizeof(*r->routes));
 	r->policies = calloc(policies + 1, sizeof(*r->policies));
+	r->addrs = calloc(links + 1, sizeof(*r->addrs));
 	r->links = calloc(links + 1, sizeof(*r->links));
-	if (r->routes && r->policies && r->links)
+	if (r->routes && r->policies && r->addrs && r->links)
 		return 0;
 	kp_removal_free(r);
 	return xerr_set(e, "out of memory");
@@ -233,8 +254,15 @@ static int retire_key(void *ctx, const struct kp_key *k)
 		rc->r.table = k->route.table;
 		rc->r.metric = k->route.metric;
 		rc->del = true;
-	} else {
+	} else if (k->kind == KP_KEY_LINK) {
 		kp_link_name(k->link, o->links[o->n_links++]);
+	} else if (wanted_has(r->keep,
+			      &(struct kp_key){.kind = KP_KEY_LINK, .link = k->addr.link})) {
+		/* The link stays: its old address goes (else it goes with the link). */
+		struct kp_link_addr *a = &o->addrs[o->n_addrs++];
+
+		kp_link_name(k->addr.link, a->link);
+		a->addr = k->addr.addr;
 	}
 	return 0;
 }

@@ -1,9 +1,11 @@
 /*
  * Kernel objects xfrmd creates, through rtnetlink and xfrm netlink:
- * tunnel interfaces (XFRM interfaces, VTI), routes and XFRM policies.
+ * tunnel interfaces (XFRM interfaces, VTI), their addresses, routes and
+ * XFRM policies.
  *
  * Ownership marks, so xfrmd never changes what it did not create:
  *   links    IFLA_IFALIAS "xfrmd" (and names "xfrmd<if_id>")
+ *   addresses on a link carrying that alias
  *   routes   protocol XFRMD_RTPROT
  *   policies priority within [XFRMD_PRIO_MIN, XFRMD_PRIO_MAX]
  *   rules    protocol XFRMD_RTPROT
@@ -64,6 +66,33 @@ int nl_link_delete(const char *name, struct xerr *e);
 /* Tunnels carrying xfrmd's alias. *out is malloc'd. A VTI whose input and
  * output keys differ reads as if_id 0. */
 int nl_link_list_owned(struct nl_link **out, size_t *n, struct xerr *e);
+
+/* --- addresses -------------------------------------------------------------- */
+
+/* An address on a link: a tunnel's inside address (BGP's session end),
+ * put there with the kernel's connected route for its subnet. */
+struct nl_ifaddr {
+	int ifindex;
+	struct ipaddr addr;
+	uint8_t len;
+	bool nodad;  /* IPv6: no duplicate address detection, usable at once */
+	bool global; /* read: scope global (not the kernel's link-local ones) */
+};
+
+struct nl_addr_change {
+	struct nl_ifaddr a;
+	bool del;
+};
+
+/* Adds (add: replaces, so adding twice is fine) or deletes (gone is fine)
+ * each address, in order, on links carrying xfrmd's alias only: a link
+ * without it is refused, whatever it is. Every change that can be made is
+ * made; the first failure is returned, naming its address and link, with
+ * the count of others. */
+int nl_addr_apply(const struct nl_addr_change *c, size_t n, struct xerr *e);
+/* The addresses of link ifindex (0: every link), both families, in the
+ * kernel's order. *out is malloc'd. */
+int nl_addr_list(int ifindex, struct nl_ifaddr **out, size_t *n, struct xerr *e);
 
 /* --- routes ------------------------------------------------------------- */
 

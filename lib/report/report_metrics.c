@@ -299,8 +299,9 @@ static void reaction_samples(FILE *f, const struct report_reaction *h)
 /* One sample set per route of `xfrmctl routes`. */
 static void route_samples(FILE *f, const struct report *r)
 {
-	static const char *const route_states[] = {"active", "waiting-for-traffic", "blackhole",
-						   "withdrawn", "unpublished"};
+	static const char *const route_states[] = {"active",	  "waiting-for-traffic",
+						   "blackhole",	  "withdrawn",
+						   "unpublished", "fail-closed-hold"};
 	char l[256], c[160], p[96];
 
 	fprintf(f,
@@ -315,7 +316,8 @@ static void route_samples(FILE *f, const struct report *r)
 		fprintf(f, "xfrmd_route_published{%s} %d\n", l, rt->published);
 	}
 	fprintf(f, "# HELP xfrmd_route_state 1 for the route's state (active, waiting-for-traffic, "
-		   "blackhole, withdrawn, unpublished).\n# TYPE xfrmd_route_state gauge\n");
+		   "blackhole, withdrawn, unpublished, fail-closed-hold).\n"
+		   "# TYPE xfrmd_route_state gauge\n");
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct report_route *rt = &r->routes[i];
 

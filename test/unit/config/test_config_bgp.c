@@ -506,6 +506,36 @@ START_TEST(reuse_sees_bgp_changes)
 }
 END_TEST
 
+/* The fail-closed holds sit at routes.metric + 1, beneath BIRD's routes
+ * (lib/kplan): the metric leaves room for them, and route overrides (a
+ * metric or publish choice per prefix) have nothing to act on. */
+START_TEST(routes_under_bgp)
+{
+	const char *keys = ASNS;
+	struct cfg_config *cfg;
+
+	bad(doc("", IN0, IN1, keys, ROUTE ",\"routes\":{\"metric\":4294967295}"),
+	    "connections[0].routes.metric: 4294967295 is out of range with bgp (1..4294967294: "
+	    "the fail-closed holds go at metric + 1, and IPv6 reads metric 0 as 1024)");
+	bad(doc("", IN0, IN1, keys, ROUTE ",\"routes\":{\"metric\":0}"),
+	    "connections[0].routes.metric: 0 is out of range with bgp (1..4294967294: the "
+	    "fail-closed holds go at metric + 1, and IPv6 reads metric 0 as 1024)");
+	bad(doc("", IN0, IN1, keys,
+		ROUTE ",\"routes\":{\"overrides\":[{\"prefix\":\"10.100.1.0/24\"}]}"),
+	    "connections[0].routes.overrides: not with bgp (BIRD installs the routes its sessions "
+	    "learn, at routes.metric)");
+	cfg = good(doc("", IN0, IN1, keys, ROUTE ",\"routes\":{\"metric\":4294967294}"));
+	ck_assert_uint_eq(cfg->conns[0].routes.metric, 4294967294u);
+	cfg_free(cfg);
+	cfg_free(good(doc("", IN0, IN1, keys, ROUTE ",\"routes\":{\"metric\":1}")));
+	/* without bgp, every metric and overrides as before */
+	cfg_free(good(doc("", NULL, NULL, NULL, ROUTE ",\"routes\":{\"metric\":4294967295}")));
+	cfg_free(good(doc("", NULL, NULL, NULL,
+			  ROUTE ",\"routes\":{\"metric\":0,\"overrides\":[{\"prefix\":"
+				"\"10.100.1.0/24\"}]}")));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config_bgp");
@@ -522,6 +552,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, gateway_bird);
 	tcase_add_test(tc, ipv6_sessions);
 	tcase_add_test(tc, reuse_sees_bgp_changes);
+	tcase_add_test(tc, routes_under_bgp);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -226,6 +226,86 @@ START_TEST(collect_typed_rows)
 }
 END_TEST
 
+/* A bgp connection (conn()'s, with overrides gone as the config has them):
+ * its routes are the fail-closed holds, one per accept prefix at metric
+ * 101 in its table, published whatever the operator chose, reported as
+ * fail-closed-hold through no tunnel, whatever the health. */
+static struct cfg_bgp_accept accept_of[2];
+
+static struct cfg_connection bgp_conn(void)
+{
+	struct cfg_connection c = conn();
+
+	c.routes.n_overrides = 0;
+	c.fail_closed = true;
+	accept_of[0] = (struct cfg_bgp_accept){pfx("10.100.0.0/16"), 32};
+	accept_of[1] = (struct cfg_bgp_accept){pfx("10.200.0.0/16"), 24};
+	c.bgp.enabled = true;
+	c.bgp.accept = accept_of;
+	c.bgp.n_accept = 2;
+	return c;
+}
+
+START_TEST(bgp_holds_are_the_routes)
+{
+	struct cfg_connection c = bgp_conn();
+	struct conn_rt rt;
+	struct xfrmd d;
+	struct key_set owned;
+	struct route_obj few[1];
+	struct kp_route_obj *k;
+	struct report_route *r;
+	size_t n;
+	struct route_obj *o = route_objs_alloc(&c, &n);
+
+	ck_assert_uint_eq(routes_count(&c), 2);
+	ck_assert_uint_eq(n, 2);
+	expect(&o[0], "10.100.0.0/16", 101, true);
+	expect(&o[1], "10.200.0.0/16", 101, true);
+	free(o);
+	ck_assert_uint_eq(routes_of(&c, few, 1), 1);
+	expect(&few[0], "10.100.0.0/16", 101, true);
+
+	memset(&d, 0, sizeof(d));
+	d.applied = applied_new();
+	ck_assert_ptr_nonnull(d.applied);
+	applied_choice_set(&d, "a", "10.100.0.0/16", false); /* not for a hold */
+	k = forward_route_objs(&d, &c, &n);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(k[0].published && k[1].published);
+	ck_assert_uint_eq(k[1].metric, 101);
+	free(k);
+
+	/* both tunnels carrying traffic: still no tunnel route */
+	memset(&rt, 0, sizeof(rt));
+	rt.cfg = &c;
+	rt.pair.n = 2;
+	rt.pair.active = 3;
+	key_set_init(&owned, sizeof(struct route_key));
+	ck_assert_int_eq(route_keys_add(&owned, &accept_of[0].prefix, 120, 101), 0);
+	ck_assert_int_eq(route_keys_add(&owned, &accept_of[1].prefix, 120, 100), 0);
+	key_set_seal(&owned);
+	r = routes_collect(&d, &rt, 1, NULL, &owned, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, 2);
+	expect_row(&r[0], "a", "10.100.0.0/16", 101, true, "fail-closed-hold", true);
+	expect_row(&r[1], "a", "10.200.0.0/16", 101, true, "fail-closed-hold", false);
+	ck_assert_uint_eq(r[0].n_via, 0);
+	free(r);
+	key_set_free(&owned);
+
+	/* fail_closed off: no routes at all */
+	c.fail_closed = false;
+	ck_assert_uint_eq(routes_count(&c), 0);
+	r = routes_collect(&d, &rt, 1, NULL, NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(n, 0);
+	free(r);
+	applied_free(d.applied);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon_routes");
@@ -235,6 +315,7 @@ int main(void)
 	tcase_add_test(tc, no_routes);
 	tcase_add_test(tc, choices_override_the_default);
 	tcase_add_test(tc, collect_typed_rows);
+	tcase_add_test(tc, bgp_holds_are_the_routes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -135,7 +135,7 @@ START_TEST(whole_text_as_today)
 	    "# HELP xfrmd_route_published 1 if the route is published (installed by xfrmd).\n"
 	    "# TYPE xfrmd_route_published gauge\n"
 	    "# HELP xfrmd_route_state 1 for the route's state (active, waiting-for-traffic, "
-	    "blackhole, withdrawn, unpublished).\n"
+	    "blackhole, withdrawn, unpublished, fail-closed-hold).\n"
 	    "# TYPE xfrmd_route_state gauge\n"
 	    "# HELP xfrmd_vici_requests_total VICI command requests sent to charon.\n"
 	    "# TYPE xfrmd_vici_requests_total counter\n"
@@ -304,13 +304,17 @@ START_TEST(routes_published_and_one_state)
 	    {.connection = "vpc", .prefix = "10.2.0.0/16", .state = "active", .published = true},
 	    {.connection = "v\"x", .prefix = "2001:db8::/32", .state = "unpublished"},
 	    {.connection = "vpc", .prefix = "10.3.0.0/24", .state = "odd", .published = true},
+	    {.connection = "aws",
+	     .prefix = "10.100.0.0/16",
+	     .state = "fail-closed-hold",
+	     .published = true},
 	};
 	struct report r;
 	char *s;
 
 	fx_report(&r);
 	r.routes = routes;
-	r.n_routes = 3;
+	r.n_routes = 4;
 	s = metrics_of(&r);
 	HAS(s, "xfrmd_route_published{connection=\"vpc\",prefix=\"10.2.0.0/16\"} 1");
 	HAS(s, "xfrmd_route_published{connection=\"v\\\"x\",prefix=\"2001:db8::/32\"} 0");
@@ -320,7 +324,11 @@ START_TEST(routes_published_and_one_state)
 	HAS(s, "xfrmd_route_state{connection=\"v\\\"x\",prefix=\"2001:db8::/32\","
 	       "state=\"unpublished\"} 1");
 	HAS(s, "xfrmd_route_state{connection=\"vpc\",prefix=\"10.3.0.0/24\",state=\"active\"} 0");
-	ck_assert_uint_eq(samples_of(s, "xfrmd_route_state"), 15);
+	HAS(s, "xfrmd_route_state{connection=\"aws\",prefix=\"10.100.0.0/16\","
+	       "state=\"fail-closed-hold\"} 1");
+	HAS(s, "xfrmd_route_state{connection=\"aws\",prefix=\"10.100.0.0/16\","
+	       "state=\"blackhole\"} 0");
+	ck_assert_uint_eq(samples_of(s, "xfrmd_route_state"), 4 * 6);
 	/* the routes come after the histogram, the requests last */
 	ck_assert(strstr(s, "xfrmd_failover_reaction_seconds_count") <
 		  strstr(s, "xfrmd_route_published{"));
