@@ -135,6 +135,12 @@ static void print_plan(struct json_object *resp)
 		       jstr(r, "connection"), jstr(r, "table"), jstr(r, "metric"),
 		       jstr(r, "change"));
 	}
+	for (size_t i = 0; i < jlen(jarr(resp, "bgp_sessions")); i++) {
+		struct json_object *b = json_object_array_get_idx(jarr(resp, "bgp_sessions"), i);
+
+		printf("  bgp session %s (%s tunnel %s): %s\n", jstr(b, "protocol"),
+		       jstr(b, "connection"), jstr(b, "tunnel"), jstr(b, "change"));
+	}
 	if (jlen(jarr(resp, "actions"))) {
 		printf("charon requests:\n");
 		print_actions(resp);

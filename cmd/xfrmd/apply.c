@@ -38,17 +38,6 @@ static int assign_ids(struct xfrmd *d, struct cfg_config *cfg, bool dry_run, str
 /* The config layer knows bgp sections (issue 18); until this daemon
  * drives BIRD, a config that has one is refused rather than applied
  * without its sessions. */
-static int refuse_bgp(const struct cfg_config *cfg, struct xerr *e)
-{
-	for (size_t i = 0; i < cfg->n_conns; i++)
-		if (cfg->conns[i].bgp.enabled)
-			return xerr_set(e,
-					"connections[%zu].bgp: BGP sessions are not supported by "
-					"this xfrmd yet",
-					i);
-	return 0;
-}
-
 static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct apply_request *r,
 				 struct xerr *e)
 {
@@ -71,7 +60,7 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 		cfg_free(j->desired);
 		j->desired = NULL;
 	}
-	if (!j->desired || refuse_bgp(j->desired, e) || assign_ids(d, j->desired, r->dry_run, e) ||
+	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
 	    psk_fill(d, j->desired, !r->dry_run, e)) {
 		json_object_put(j->doc);
 		cfg_free(j->desired);

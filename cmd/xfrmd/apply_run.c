@@ -59,13 +59,14 @@ static void trim_soon(struct xfrmd *d)
 /* Removes the finished head job and starts the next. */
 static void job_done(struct apply_job *j)
 {
-	struct apply_job *next = jobs_pop(j);
+	struct xfrmd *d = j->d;
+	struct apply_job *next = jobs_pop(j); /* frees j */
 
 	if (next) {
 		job_start(next);
 		return;
 	}
-	trim_soon(j->d);
+	trim_soon(d);
 }
 
 static void job_succeeded(struct apply_job *j)

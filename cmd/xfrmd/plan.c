@@ -2,7 +2,8 @@
  * The plan report: what an apply of a document would change, read off the
  * reconcile plan (charon's side), the two documents (which settings
  * changed) and the route objects of both configs (what gets published or
- * withdrawn). Values are never copied into the report, only names of
+ * withdrawn), and the BGP sessions BIRD gets, changes or loses (by their
+ * protocol names in xfrmd's include). Values are never copied into the report, only names of
  * settings, so no key can leak through it.
  */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "applied.h"
+#include "bird_conf.h"
 #include "control_proto.h"
 #include "plan.h"
 #include "reconcile.h"
@@ -215,12 +217,65 @@ static void route_changes_of(const struct xfrmd *d, const struct cfg_config *a,
 	}
 }
 
+/* Whether tunnel t's session settles differently in BIRD between a and b. */
+static bool session_same(const struct cfg_connection *a, const struct cfg_connection *b, size_t t)
+{
+	return cfg_bgp_equal(&a->bgp, &b->bgp) &&
+	       cfg_inside_equal(&a->tunnels[t].inside, &b->tunnels[t].inside) &&
+	       a->redundancy == b->redundancy && a->tunnels[t].role == b->tunnels[t].role &&
+	       a->routes.table == b->routes.table && a->routes.metric == b->routes.metric;
+}
+
+static void add_session(struct json_object *arr, const struct cfg_connection *c, size_t t,
+			const char *name, const char *change)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "connection", json_object_new_string(c->name));
+	json_object_object_add(o, "tunnel", json_object_new_uint64(t + 1));
+	json_object_object_add(o, "protocol", json_object_new_string(name));
+	json_object_object_add(o, "change", json_object_new_string(change));
+	json_object_array_add(arr, o);
+}
+
+/* a's sessions against b's (by protocol name): added and updated when a is
+ * the desired config, removed when it is the running one. */
+static void session_changes_of(const struct cfg_config *a, const struct cfg_config *b,
+			       bool a_is_desired, struct json_object *arr, size_t *n_changed)
+{
+	for (size_t i = 0; a && i < a->n_conns; i++) {
+		const struct cfg_connection *ca = &a->conns[i];
+		const struct cfg_connection *cb = b ? cfg_find_conn(b, ca->name) : NULL;
+
+		for (size_t t = 0; ca->bgp.enabled && t < ca->n_tunnels; t++) {
+			char name[BIRD_CONF_NAME_MAX], other[BIRD_CONF_NAME_MAX];
+			bool there =
+			    cb && cb->bgp.enabled && t < cb->n_tunnels &&
+			    !bird_conf_proto_name(cb, &cb->tunnels[t], other, sizeof(other));
+			const char *change = NULL;
+
+			if (bird_conf_proto_name(ca, &ca->tunnels[t], name, sizeof(name)))
+				continue;
+			there = there && !strcmp(name, other);
+			if (!there)
+				change = a_is_desired ? "add" : "remove";
+			else if (a_is_desired && !session_same(ca, cb, t))
+				change = "update";
+			if (change) {
+				add_session(arr, ca, t, name, change);
+				++*n_changed;
+			}
+		}
+	}
+}
+
 struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *desired,
 				struct json_object *doc, const struct rc_plan *plan)
 {
 	struct json_object *r = json_object_new_object(), *routes = json_object_new_array();
+	struct json_object *sessions = json_object_new_array();
 	struct json_object *gw_was = NULL, *gw_now = NULL, *actions = json_object_new_array();
-	size_t n_conns = 0, n_routes = 0;
+	size_t n_conns = 0, n_routes = 0, n_sessions = 0;
 	char hash[SHA256_HEX_LEN];
 	struct json_object *gw_fields, *run_doc = plan_running_doc(d);
 	bool same_text = plan_text_is_running(d, desired->src, desired->src_len);
@@ -235,6 +290,9 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 	route_changes_of(d, desired, applied_cfg(d), true, routes, &n_routes);
 	route_changes_of(d, applied_cfg(d), desired, false, routes, &n_routes);
 	json_object_object_add(r, "routes", routes);
+	session_changes_of(desired, applied_cfg(d), true, sessions, &n_sessions);
+	session_changes_of(applied_cfg(d), desired, false, sessions, &n_sessions);
+	json_object_object_add(r, "bgp_sessions", sessions);
 	if (run_doc)
 		json_object_object_get_ex(run_doc, "gateway", &gw_was);
 	json_object_object_get_ex(doc, "gateway", &gw_now);
@@ -250,10 +308,10 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 		json_object_array_add(actions, a);
 	}
 	json_object_object_add(r, "actions", actions);
-	json_object_object_add(r, "changes",
-			       json_object_new_boolean(n_conns || n_routes || plan->n ||
-						       json_object_array_length(gw_fields) ||
-						       !same_text));
+	json_object_object_add(
+	    r, "changes",
+	    json_object_new_boolean(n_conns || n_routes || n_sessions || plan->n ||
+				    json_object_array_length(gw_fields) || !same_text));
 	json_object_put(run_doc);
 	return r;
 }

@@ -227,7 +227,28 @@ $1
 EOF
 }
 
+# Route-based over BGP: planned only here (the host has no VTI or XFRM interfaces; the lab
+# applies it, test/lab/scenarios/bgp-swanctl).
+site_bgp() {
+	cat <<EOF
+    {
+      "name": "cloud.bgp",
+      "mode": "route",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.7.0.0/24"],
+      "tunnels": [
+        {"local": "192.0.2.1", "remote": "198.51.100.50", "psk": "$PSK_X1",
+         "inside": {"local": "169.254.21.2/30", "peer": "169.254.21.1"}},
+        {"local": "192.0.2.2", "remote": "198.51.100.51", "psk": "$PSK_AD",
+         "inside": {"local": "169.254.22.2/30", "peer": "169.254.22.1"}}
+      ],
+      "bgp": {"local_asn": 65001, "peer_asn": 64512}
+    }
+EOF
+}
+
 write_cfg two.json < <(config "$(site_a "$PSK_A2"),$(site_b)")
+write_cfg two-bgp.json < <(config "$(site_a "$PSK_A2"),$(site_b),$(site_bgp)")
 write_cfg two-newpsk.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_b)")
 write_cfg admin-clash.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_b),$(conn_admin)")
 write_cfg bad-add.json < <(config "$(site_a "$PSK_A2_NEW"),$(site_x)")
@@ -414,6 +435,17 @@ grep -q "tunnel 2: IKE SA renegotiated" "$TMP/plan-human.out" ||
 [ "$(generation)" = "$GEN" ] || fail "plan moved generation"
 ctl_out plan-bad.out plan -f "$TMP/missing.json"
 [ "$CTL_RC" = 1 ] || fail "plan of a missing file: exit $CTL_RC"
+
+step "c2b: plan of a bgp connection lists the BGP sessions BIRD gets"
+ctl_out plan-bgp.json plan --json -f "$TMP/two-bgp.json"
+[ "$CTL_RC" = 2 ] || fail "plan of a bgp connection: exit $CTL_RC"
+[ "$(plan_field plan-bgp.json '[(b["connection"], b["tunnel"], b["protocol"].split("_", 1)[1], b["change"]) for b in p["bgp_sessions"]]')" = \
+	"[('cloud.bgp', 1, 'cloud_bgp', 'add'), ('cloud.bgp', 2, 'cloud_bgp', 'add')]" ] ||
+	fail "plan --json of a bgp connection: $(cat "$TMP/plan-bgp.json")"
+ctl_out plan-bgp.out plan -f "$TMP/two-bgp.json"
+grep -Eq "^  bgp session xfrmd[0-9]+_cloud_bgp \(cloud.bgp tunnel 2\): add$" "$TMP/plan-bgp.out" ||
+	fail "plan of a bgp connection: $(cat "$TMP/plan-bgp.out")"
+[ "$(plan_field plan-psk.json 'p["bgp_sessions"]')" = "[]" ] || fail "a key change plans BGP sessions"
 
 step "c3: --expect-generation refuses a stale plan"
 ctl_out apply-stale.out apply --expect-generation $((GEN - 1)) -f "$TMP/two-newpsk.json"
