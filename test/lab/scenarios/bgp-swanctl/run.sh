@@ -22,7 +22,7 @@
 #      without operator action.
 
 PEER_RESTART_AFTER=5
-P1=xfrmd1_cloud P2=xfrmd2_cloud
+P1=xfrmd1_peer P2=xfrmd2_peer
 for n in 1 2; do
   l=GWB_UL$n r=GWA_UL$n
   on gwb ip link add vti$n type vti local "${!l}" remote "${!r}" key $n
