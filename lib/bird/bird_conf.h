@@ -25,7 +25,10 @@
  * BIRD 2 syncs a kernel table through one kernel protocol only ("Kernel
  * table N already registered"): BGP connections sharing a kernel table and
  * family must share its metric (refused otherwise), and no other kernel
- * protocol of the running BIRD may sync that kernel table.
+ * protocol of the running BIRD may sync that kernel table. Likewise
+ * xfrmd_bfd must be BIRD's only BFD protocol: BIRD gives a session to the
+ * first BFD protocol, and two share UDP port 3784 (the packets reach the
+ * other: "unknown session id").
  */
 #ifndef XFRMD_BIRD_CONF_H
 #define XFRMD_BIRD_CONF_H
