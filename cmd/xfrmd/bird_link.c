@@ -397,6 +397,22 @@ static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *
 	}
 	if (bird_protos_parse(r, &p, &e))
 		p.n = 0; /* "No protocols match" */
+	/* BIRD syncs a kernel table through one kernel protocol: a second one
+	 * (an administrator's on the same table) stays in start for good. */
+	for (size_t k = 0; k < p.n; k++)
+		if (!strncmp(p.v[k].name, "xfrmd_kernel_", 13) && p.v[k].state != BIRD_PS_UP) {
+			char name[BIRD_NAME_MAX];
+
+			snprintf(name, sizeof(name), "%s", p.v[k].name);
+			bird_protos_free(&p);
+			apply_fail(bl,
+				   "BIRD did not start %s: another kernel protocol of its config "
+				   "syncs that kernel table (Debian's default bird.conf has one on "
+				   "main): drop it, or give the bgp connections a routes.table of "
+				   "their own",
+				   name);
+			return;
+		}
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct cfg_connection *c = &cfg->conns[i];
 

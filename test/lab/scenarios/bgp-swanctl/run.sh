@@ -12,14 +12,17 @@
 #      (the primary's higher local preference), refuses 10.9.0.0/24, keeps its fail-closed
 #      blackhole under it; gwb prefers tunnel 1 too (gwa prepends its standby's announcements);
 #      traffic crosses.
+#   1b. hosta, site A's LAN router, runs BIRD and learns 10.2.0.0/24 from gwa (gwa's bird.conf
+#      exports xfrmd's learned routes into the LAN); not 10.9.0.0/24.
 #   2. Path 1 cut: xfrmd shuts tunnel 1's session within the probe time (BGP alone would wait
 #      for the 30 s hold timer), gwa's route moves to tunnel 2; restored: the session comes back
 #      after the hold-down and the route returns to tunnel 1. Then 3 cuts under a flow
 #      (interruptions measured).
 #   3. Both paths cut: BIRD's routes go, the blackhole holds (no clear text); back by itself.
 #   4. xfrmd SIGKILLed and restarted under traffic: no packet lost, the sessions untouched.
-#   5. BIRD stopped and started on gwa: fail-closed meanwhile, sessions and routes come back
-#      without operator action.
+#   5. BIRD stopped and started on gwa: fail-closed meanwhile (and an apply changing the sessions
+#      fails naming BIRD, changing nothing), sessions and routes come back without operator
+#      action.
 
 PEER_RESTART_AFTER=5
 P1=xfrmd1_peer P2=xfrmd2_peer
@@ -42,6 +45,7 @@ mkdir -p "$LAB_RUN/gwa" "$LAB_RUN/gwb"
 require start-bird-gwb start_bird gwb "$LAB_SCENARIO_DIR/gwb.bird.conf"
 sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.bird.conf" >"$LAB_RUN/gwa/bird.conf"
 require start-bird-gwa start_bird gwa "$LAB_RUN/gwa/bird.conf"
+require start-bird-hosta start_bird hosta "$LAB_SCENARIO_DIR/hosta.bird.conf"
 sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.json" >"$LAB_RUN/gwa.src.json"
 peer_start "$LAB_SCENARIO_DIR/gwb.swanctl.conf" "retransmit_base = 1"
 tflow_start hosta "$HOSTB" up 0.05
@@ -74,6 +78,17 @@ check gwb-prefers-tunnel1 wait_for 30 sh -c "ip -n gwb route show exact $NET_A p
 check gwb-standby-path-prepended sh -c "ip netns exec gwb birdc -s $LAB_RUN/gwb/bird.ctl show route $NET_A all | grep -q 'BGP.as_path: 65001 65001 65001'"
 check include-written-by-xfrmd grep -q "written by xfrmd" "$LAB_RUN/gwa/xfrmd-bird.conf"
 show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
+
+# 1b. Publishing into the LAN: the administrator adds the export and reconfigures BIRD; xfrmd's
+# sessions are not restarted by it.
+since1=$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5 }')
+cp "$LAB_SCENARIO_DIR/gwa.lan.bird.conf" "$LAB_RUN/gwa/lan.conf"
+check admin-configure birdc_on gwa configure
+lan_learned() { birdc_on hosta show route "$1" all | grep -q "BGP.as_path: 65001 65002"; }
+check lan-router-learns-far-site wait_for 60 lan_learned 10.2.0.0/24
+check lan-router-not-refused-prefix sh -c "! ip netns exec hosta birdc -s $LAB_RUN/hosta/bird.ctl show route 10.9.0.0/24 | grep -q 10.9.0.0"
+birdc_on hosta show route all >"$LAB_OUT/show-lan-router.txt" 2>&1 || true
+check_eq admin-configure-sessions-untouched "$since1" "$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5 }')"
 
 # 2. Path 1 cut: the session goes with the tunnel, within the probe time.
 ev_mark
@@ -151,6 +166,18 @@ capture_start gwa ul1 "$p1" >>"$LAB_RUN/gwa/captures.log"
 stop_daemon gwa bird
 check bird-stopped-learned-route-gone no_bgp_route 10.2.0.0/24
 check bird-stopped-hold-remains hold_there
+# An apply that changes the sessions while BIRD is away fails, naming BIRD, and changes nothing.
+gen0=$(xfrmctl_on gwa status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+inc0=$(sha256sum <"$LAB_RUN/gwa/xfrmd-bird.conf")
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["connections"][0]["bgp"]["timers"]["hold"]=60; json.dump(d,open(sys.argv[2],"w"))' \
+  "$LAB_RUN/gwa/xfrmd.json" "$LAB_RUN/gwa/hold60.json"
+chmod 600 "$LAB_RUN/gwa/hold60.json"
+rc=0
+xfrmctl_on gwa apply -f "$LAB_RUN/gwa/hold60.json" >"$LAB_RUN/gwa/apply-nobird.out" 2>&1 || rc=$?
+check_eq bird-away-apply-fails 1 "$rc"
+check bird-away-apply-names-bird grep -q "BIRD is not reachable at $LAB_RUN/gwa/bird.ctl" "$LAB_RUN/gwa/apply-nobird.out"
+check_eq bird-away-generation-unchanged "$gen0" "$(xfrmctl_on gwa status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')"
+check_eq bird-away-include-unchanged "$inc0" "$(sha256sum <"$LAB_RUN/gwa/xfrmd-bird.conf")"
 tflow_mark br
 sleep 1 # a second of flow against the hold: nothing may leave in clear
 t_res=$EPOCHREALTIME
