@@ -54,6 +54,8 @@
 /* The gateway of IPv6 routes learned over an IPv4 session (onlink, on
  * the tunnel's interface: bird_conf_bgp.c). */
 #define BIRD_CONF_ONLINK_GW6 "fe80::1"
+/* Seconds from a session's start (enabled, BIRD started) to its first connect. */
+#define BIRD_CONF_CONNECT_DELAY 1
 /* How many times a standby's announcements carry local_asn in front. */
 #define BIRD_CONF_STANDBY_PREPEND 2
 

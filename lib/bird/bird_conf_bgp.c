@@ -171,6 +171,9 @@ static void timers(struct bc_buf *b, const struct cfg_bgp *g)
 	if (g->hold)
 		bc_printf(b, "\tkeepalive time %u;\n", g->keepalive);
 	bc_printf(b, "\tconnect retry time %u;\n", g->connect_retry);
+	/* xfrmd enables a session when its tunnel is usable: connect at once,
+	 * not after BIRD's default 5 s (nor 5 s after BIRD starts). */
+	bc_printf(b, "\tconnect delay time %u;\n", BIRD_CONF_CONNECT_DELAY);
 	if (g->bfd.enabled)
 		bc_printf(b, "\tbfd { interval %u ms; multiplier %u; };\n", g->bfd.interval_ms,
 			  g->bfd.multiplier);

@@ -290,7 +290,8 @@ START_TEST(test_tunnel_protocol)
 	HAS(b2, "\tdescription \"xfrmd: connection aws-vpc.1, tunnel 2 (xfrmd2, standby)\";\n");
 	HAS(b1, "\tlocal 169.254.21.2 as 65010;\n\tneighbor 169.254.21.1 as 64512;\n\tdirect;\n");
 	HAS(b2, "\tlocal 169.254.22.2 as 65010;\n\tneighbor 169.254.22.1 as 64512;\n");
-	HAS(b1, "\thold time 90;\n\tkeepalive time 20;\n\tconnect retry time 7;\n");
+	HAS(b1, "\thold time 90;\n\tkeepalive time 20;\n\tconnect retry time 7;\n"
+		"\tconnect delay time 1;\n");
 	HAS(b1, "\t\ttable xfrmd_ipv4_t254_m100;\n");
 	HAS(b1, "\t\tnext hop self;\n");
 	HAS_NOT(b1, "bfd");

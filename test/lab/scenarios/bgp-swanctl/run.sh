@@ -46,10 +46,10 @@ require start-bird-gwb start_bird gwb "$LAB_SCENARIO_DIR/gwb.bird.conf"
 sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.bird.conf" >"$LAB_RUN/gwa/bird.conf"
 require start-bird-gwa start_bird gwa "$LAB_RUN/gwa/bird.conf"
 require start-bird-hosta start_bird hosta "$LAB_SCENARIO_DIR/hosta.bird.conf"
-sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.json" >"$LAB_RUN/gwa.src.json"
+(umask 077 && sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.json" >"$LAB_RUN/gwa/src.json")
 peer_start "$LAB_SCENARIO_DIR/gwb.swanctl.conf" "retransmit_base = 1"
 tflow_start hosta "$HOSTB" up 0.05
-peer_xfrmd "$LAB_RUN/gwa.src.json" "$PEER_RESTART_AFTER"
+peer_xfrmd "$LAB_RUN/gwa/src.json" "$PEER_RESTART_AFTER"
 
 # gwa's kernel route to PREFIX from BIRD (proto bird) goes via tunnel N's inside peer.
 bgp_route_via() { kroute gwa "$1" | grep -q "^$1 via 169.254.2$2.1 dev xfrmd$2 proto bird"; }
