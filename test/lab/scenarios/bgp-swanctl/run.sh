@@ -14,6 +14,7 @@
 #      traffic crosses.
 #   1b. hosta, site A's LAN router, runs BIRD and learns 10.2.0.0/24 from gwa (gwa's bird.conf
 #      exports xfrmd's learned routes into the LAN); not 10.9.0.0/24.
+#   1c. gwb announces three more prefixes: past max_prefixes (3, action block) BIRD takes no more.
 #   2. Path 1 cut: xfrmd shuts tunnel 1's session within the probe time (BGP alone would wait
 #      for the 30 s hold timer), gwa's route moves to tunnel 2; restored: the session comes back
 #      after the hold-down and the route returns to tunnel 1. Then 3 cuts under a flow
@@ -89,6 +90,16 @@ check lan-router-learns-far-site wait_for 60 lan_learned 10.2.0.0/24
 check lan-router-not-refused-prefix sh -c "! ip netns exec hosta birdc -s $LAB_RUN/hosta/bird.ctl show route 10.9.0.0/24 | grep -q 10.9.0.0"
 birdc_on hosta show route all >"$LAB_OUT/show-lan-router.txt" 2>&1 || true
 check_eq admin-configure-sessions-untouched "$since1" "$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5 }')"
+
+# 1c. The far side announces more than max_prefixes (3 received, the refused one counted): BIRD
+# takes no more (action block), the routes taken before stay.
+check gwb-announces-more birdc_on gwb enable more
+limit_hit() { birdc_on gwa show protocols all $P1 | grep -Eq 'Receive limit: +3 +\[HIT\]'; }
+check bgp-limit-hit wait_for 30 limit_hit
+check bgp-limit-at-most-3-imported sh -c "ip netns exec gwa birdc -s $LAB_RUN/gwa/bird.ctl show route table xfrmd_ipv4_t254_m100 protocol $P1 count | grep -Eq '^[0-3] of '"
+check bgp-limit-earlier-route-stays bgp_route_via 10.2.0.0/24 1
+birdc_on gwa show protocols all $P1 >"$LAB_OUT/show-bgp-limit.txt" 2>&1 || true
+check gwb-announces-less birdc_on gwb disable more
 
 # 2. Path 1 cut: the session goes with the tunnel, within the probe time.
 ev_mark
