@@ -17,46 +17,13 @@
 #include "bird_client.h"
 #include "bird_conf.h"
 #include "bird_link.h"
+#include "bird_link_int.h"
 #include "bird_proto.h"
 #include "fileio.h"
 #include "log.h"
 #include "xfrmd.h"
 
-#define RECONNECT_MIN_MS     100
-#define RECONNECT_MAX_MS     2000
-#define REFRESH_MS	     2000 /* session states for status, while sessions exist */
-#define REWRITE_MS	     200  /* health changes coalesced into one include write */
-#define CONFIGURE_TIMEOUT_MS 60000
-#define INCLUDE_MAX	     (64u << 20)
-
-enum want { WANT_UNKNOWN, WANT_ON, WANT_OFF };
-
-struct bird_apply {
-	bird_link_done_fn done; /* NULL: none waiting */
-	void *ctx;
-	const struct cfg_config *cfg;
-	char *prev; /* the include before this apply wrote it (NULL: there was none) */
-};
-
-struct bird_link {
-	struct xfrmd *d;
-	struct bird_client *client;
-	struct loop_timer *reconnect, *refresh, *rewrite;
-	unsigned reconnect_ms;
-	char socket[CFG_BIRD_SOCKET_MAX + 1];
-	char include[CFG_PATH_MAX];
-	bool active; /* the running config has sessions */
-	bool ready, said_unreachable, refreshing;
-	char version[32];
-	char error[256];
-	char *written; /* the include as xfrmd last wrote or found it; NULL: none */
-	uint8_t *want; /* by tunnel id (enum want) */
-	size_t n_want;
-	struct bird_protos protos;
-	struct bird_apply ap;
-};
-
-static bool has_sessions(const struct cfg_config *cfg)
+bool link_has_sessions(const struct cfg_config *cfg)
 {
 	for (size_t i = 0; cfg && i < cfg->n_conns; i++)
 		if (cfg->conns[i].bgp.enabled)
@@ -64,7 +31,7 @@ static bool has_sessions(const struct cfg_config *cfg)
 	return false;
 }
 
-static bool ours(const char *text)
+bool link_ours(const char *text)
 {
 	const char *nl = strchr(text, '\n');
 	size_t n = nl ? (size_t)(nl - text) : strlen(text);
@@ -72,7 +39,7 @@ static bool ours(const char *text)
 	return memmem(text, n, BIRD_CONF_MARK, strlen(BIRD_CONF_MARK)) != NULL;
 }
 
-static void set_paths(struct bird_link *bl, const struct cfg_config *cfg)
+void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg)
 {
 	if (!cfg)
 		return;
@@ -88,9 +55,7 @@ static bool session_on(const struct cfg_connection *c, const struct cfg_tunnel *
 	return t->id >= bl->n_want || bl->want[t->id] != WANT_OFF;
 }
 
-static void note_error(struct bird_link *bl, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void note_error(struct bird_link *bl, const char *fmt, ...)
+void link_note_error(struct bird_link *bl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -101,7 +66,6 @@ static void note_error(struct bird_link *bl, const char *fmt, ...)
 
 /* --- the connection ------------------------------------------------------- */
 
-static void connect_now(struct bird_link *bl);
 
 static void schedule_reconnect(struct bird_link *bl)
 {
@@ -114,18 +78,18 @@ static void schedule_reconnect(struct bird_link *bl)
 
 static void on_reconnect(void *ctx)
 {
-	connect_now(ctx);
+	link_connect_now(ctx);
 }
 
 static void unreachable(struct bird_link *bl, const char *why)
 {
-	note_error(bl, "BIRD is not reachable at %s: %s", bl->socket, why);
+	link_note_error(bl, "BIRD is not reachable at %s: %s", bl->socket, why);
 	if (!bl->said_unreachable)
 		log_warn("%s; retrying (is bird running?)", bl->error);
 	bl->said_unreachable = true;
 }
 
-static void connect_now(struct bird_link *bl)
+void link_connect_now(struct bird_link *bl)
 {
 	struct xerr e;
 
@@ -262,7 +226,7 @@ static void send_session(struct bird_link *bl, const struct cfg_connection *c,
 		log_warn("BIRD: %s: %s", cmd, e.msg);
 }
 
-static int render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e)
+int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e)
 {
 	return bird_conf_render(cfg, session_on, bl, out, e);
 }
@@ -278,7 +242,7 @@ static void on_rewrite(void *ctx)
 
 	if (!bl->active || bl->ap.done || !bl->written)
 		return;
-	if (render(bl, cfg, &text, &e)) {
+	if (link_render(bl, cfg, &text, &e)) {
 		log_err("BIRD include: %s", e.msg);
 		return;
 	}
@@ -329,249 +293,6 @@ int bird_link_wanted(const struct xfrmd *d, const struct cfg_tunnel *t)
 	if (!bl || t->id >= bl->n_want || bl->want[t->id] == WANT_UNKNOWN)
 		return -1;
 	return bl->want[t->id] == WANT_ON;
-}
-
-/* --- an apply's step ------------------------------------------------------- */
-
-static void apply_finish(struct bird_link *bl, const char *error)
-{
-	struct bird_apply ap = bl->ap;
-
-	memset(&bl->ap, 0, sizeof(bl->ap));
-	free(ap.prev);
-	ap.done(ap.ctx, error);
-}
-
-static void on_restored(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
-{
-	(void)ctx;
-	if (st != BIRD_REPLY)
-		log_err("BIRD: configure after restoring the include: %s", why);
-	else if (!bird_reply_ok(r))
-		log_err("BIRD: configure after restoring the include: %s", bird_reply_last(r));
-}
-
-/* The apply's include goes: the previous one back (or none), and BIRD told. */
-static void apply_fail(struct bird_link *bl, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void apply_fail(struct bird_link *bl, const char *fmt, ...)
-{
-	char msg[512];
-	struct xerr e;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (bl->ap.prev)
-		rc = file_write_atomic(bl->include, bl->ap.prev, strlen(bl->ap.prev), 0644, &e);
-	else if ((rc = unlink(bl->include)) && errno != ENOENT)
-		xerr_set(&e, "%s: %s", bl->include, strerror(errno));
-	else
-		rc = 0;
-	if (rc)
-		log_err("BIRD include not restored: %s", e.msg);
-	free(bl->written);
-	bl->written = bl->ap.prev;
-	bl->ap.prev = NULL;
-	if (bl->ready &&
-	    bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS, on_restored, bl, &e))
-		log_err("BIRD: configure after restoring the include: %s", e.msg);
-	note_error(bl, "%s", msg);
-	apply_finish(bl, msg);
-}
-
-/* Every session of the new config is one of BIRD's protocols now; if none
- * is, bird.conf does not include xfrmd's file. */
-static void on_checked(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
-{
-	struct bird_link *bl = ctx;
-	const struct cfg_config *cfg = bl->ap.cfg;
-	struct bird_protos p = {0};
-	struct xerr e;
-
-	if (st != BIRD_REPLY) {
-		apply_fail(bl, "BIRD at %s: %s", bl->socket, why);
-		return;
-	}
-	if (bird_protos_parse(r, &p, &e))
-		p.n = 0; /* "No protocols match" */
-	/* BIRD syncs a kernel table through one kernel protocol: a second one
-	 * (an administrator's on the same table) stays in start for good. */
-	for (size_t k = 0; k < p.n; k++)
-		if (!strncmp(p.v[k].name, "xfrmd_kernel_", 13) && p.v[k].state != BIRD_PS_UP) {
-			char name[BIRD_NAME_MAX];
-
-			snprintf(name, sizeof(name), "%s", p.v[k].name);
-			bird_protos_free(&p);
-			apply_fail(bl,
-				   "BIRD did not start %s: another kernel protocol of its config "
-				   "syncs that kernel table (Debian's default bird.conf has one on "
-				   "main): drop it, or give the bgp connections a routes.table of "
-				   "their own",
-				   name);
-			return;
-		}
-	for (size_t i = 0; i < cfg->n_conns; i++) {
-		const struct cfg_connection *c = &cfg->conns[i];
-
-		for (size_t t = 0; c->bgp.enabled && t < c->n_tunnels; t++) {
-			char name[BIRD_NAME_MAX];
-
-			if (bird_conf_proto_name(c, &c->tunnels[t], name, sizeof(name)) ||
-			    bird_protos_find(&p, name))
-				continue;
-			bird_protos_free(&p);
-			apply_fail(
-			    bl,
-			    "connections[%zu].bgp: BIRD runs no protocol %s after reconfiguring: "
-			    "does its bird.conf include xfrmd's file (a line `include \"%s\";`)?",
-			    i, name, bl->include);
-			return;
-		}
-	}
-	bird_protos_free(&bl->protos);
-	bl->protos = p;
-	apply_finish(bl, NULL);
-}
-
-static void on_configured(void *ctx, enum bird_status st, const struct bird_reply *r,
-			  const char *why)
-{
-	struct bird_link *bl = ctx;
-	struct bird_configure c;
-	struct xerr e;
-
-	if (st != BIRD_REPLY) {
-		apply_fail(bl, "BIRD at %s: %s", bl->socket, why);
-		return;
-	}
-	bird_configure_parse(r, &c);
-	if (!c.ok) {
-		if (c.file[0])
-			apply_fail(bl, "BIRD refused the configuration: %s:%u:%u %s", c.file,
-				   c.line, c.col, c.text);
-		else
-			apply_fail(bl, "BIRD refused the configuration: %s", c.message);
-		return;
-	}
-	if (!has_sessions(bl->ap.cfg)) {
-		apply_finish(bl, NULL);
-		return;
-	}
-	if (bird_client_command(bl->client, "show protocols \"xfrmd*\"", 0, on_checked, bl, &e))
-		apply_fail(bl, "BIRD: %s", e.msg);
-}
-
-/* What is at the include path now: xfrmd's text (kept in *out), nothing
- * (*out NULL), or an error (someone else's file, unreadable). */
-static int read_include(const struct bird_link *bl, char **out, struct xerr *e)
-{
-	size_t len;
-	struct xerr re;
-	char *text;
-
-	*out = NULL;
-	if (access(bl->include, F_OK) && errno == ENOENT)
-		return 0;
-	text = file_read_all(bl->include, INCLUDE_MAX, &len, &re);
-	if (!text)
-		return xerr_set(e, "gateway.bird.include: %s", re.msg);
-	if (!ours(text)) {
-		free(text);
-		return xerr_set(e,
-				"gateway.bird.include: %s exists and was not written by xfrmd; "
-				"xfrmd will not overwrite it",
-				bl->include);
-	}
-	*out = text;
-	return 0;
-}
-
-void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_done_fn done,
-		     void *ctx)
-{
-	struct bird_link *bl = d->bird;
-	char *text = NULL, *prev = NULL;
-	struct xerr e;
-
-	set_paths(bl, cfg);
-	if (!bl->written && read_include(bl, &bl->written, &e)) {
-		done(ctx, e.msg);
-		return;
-	}
-	if (!has_sessions(cfg) && !bl->written) {
-		done(ctx, NULL);
-		return;
-	}
-	if (render(bl, cfg, &text, &e)) {
-		done(ctx, e.msg);
-		return;
-	}
-	if (bl->written && !strcmp(text, bl->written)) {
-		free(text);
-		done(ctx, NULL);
-		return;
-	}
-	prev = bl->written;
-	if (file_write_atomic(bl->include, text, strlen(text), 0644, &e)) {
-		free(text);
-		done(ctx, e.msg);
-		return;
-	}
-	bl->written = text;
-	bl->ap = (struct bird_apply){.done = done, .ctx = ctx, .cfg = cfg, .prev = prev};
-	connect_now(bl);
-	if (!bird_client_connected(bl->client))
-		apply_fail(bl, "%s", bl->error);
-	else if (bird_client_command(bl->client, "configure", CONFIGURE_TIMEOUT_MS, on_configured,
-				     bl, &e))
-		apply_fail(bl, "BIRD: %s", e.msg);
-}
-
-/* --- the running config ------------------------------------------------------ */
-
-void bird_link_use(struct xfrmd *d, const struct cfg_config *cfg)
-{
-	struct bird_link *bl = d->bird;
-
-	set_paths(bl, cfg);
-	bl->active = has_sessions(cfg);
-	if (!bl->active) {
-		loop_timer_stop(bl->refresh);
-		loop_timer_stop(bl->reconnect);
-		bird_protos_free(&bl->protos);
-		if (!bl->ap.done && bird_client_connected(bl->client)) {
-			bird_client_close(bl->client);
-			bl->ready = false;
-		}
-		return;
-	}
-	connect_now(bl);
-	loop_timer_arm(bl->refresh, bl->ready ? 0 : REFRESH_MS);
-}
-
-static void on_start_written(void *ctx, const char *error)
-{
-	(void)ctx;
-	if (error)
-		log_err("BIRD: writing xfrmd's include at start: %s", error);
-}
-
-void bird_link_start(struct xfrmd *d, const struct cfg_config *cfg)
-{
-	struct bird_link *bl = d->bird;
-	struct xerr e;
-
-	set_paths(bl, cfg);
-	if (read_include(bl, &bl->written, &e))
-		log_err("%s", e.msg);
-	bird_link_use(d, cfg);
-	/* A previous xfrmd's include stays as it is (sessions untouched);
-	 * health decides from here. Only a missing one is written back. */
-	if (bl->active && !bl->written && access(bl->include, F_OK))
-		bird_link_apply(d, cfg, on_start_written, NULL);
 }
 
 /* --- reports ---------------------------------------------------------------- */

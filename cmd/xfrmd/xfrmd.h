@@ -12,9 +12,10 @@
  *                  charon_link_sas.c its list-sas and charon's SA table
  *                  (charon_link_int.h is what they share)
  *   sa_table.c/.h  charon's IKE SAs as listed, by tunnel name
- *   bird_link.c/.h  BIRD (the BGP engine): its control socket, the include
- *                  file xfrmd owns, which sessions health wants running,
- *                  and BIRD's protocol states for reports
+ *   bird_link.c/.h  BIRD (the BGP engine): its control socket, which
+ *                  sessions health wants running, BIRD's protocol states for
+ *                  reports; bird_link_apply.c the include file xfrmd owns,
+ *                  written and checked as an apply's step (bird_link_int.h)
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
  *                  and apply_reply.c (apply_int.h says which owns what)

@@ -1,0 +1,59 @@
+/* Between bird_link.c (the connection to BIRD, sessions, reports) and
+ * bird_link_apply.c (an apply's step, the running config, start): struct
+ * bird_link is theirs; the rest of the daemon uses bird_link.h. */
+#ifndef XFRMD_BIRD_LINK_INT_H
+#define XFRMD_BIRD_LINK_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bird_client.h"
+#include "bird_link.h"
+#include "bird_proto.h"
+#include "config.h"
+#include "xerr.h"
+
+#define RECONNECT_MIN_MS     100
+#define RECONNECT_MAX_MS     2000
+#define REFRESH_MS	     2000 /* session states for status, while sessions exist */
+#define REWRITE_MS	     200  /* health changes coalesced into one include write */
+#define CONFIGURE_TIMEOUT_MS 60000
+#define INCLUDE_MAX	     (64u << 20)
+
+enum want { WANT_UNKNOWN, WANT_ON, WANT_OFF };
+
+struct bird_apply {
+	bird_link_done_fn done; /* NULL: none waiting */
+	void *ctx;
+	const struct cfg_config *cfg;
+	char *prev; /* the include before this apply wrote it (NULL: there was none) */
+};
+
+struct bird_link {
+	struct xfrmd *d;
+	struct bird_client *client;
+	struct loop_timer *reconnect, *refresh, *rewrite;
+	unsigned reconnect_ms;
+	char socket[CFG_BIRD_SOCKET_MAX + 1];
+	char include[CFG_PATH_MAX];
+	bool active; /* the running config has sessions */
+	bool ready, said_unreachable, refreshing;
+	char version[32];
+	char error[256];
+	char *written; /* the include as xfrmd last wrote or found it; NULL: none */
+	uint8_t *want; /* by tunnel id (enum want) */
+	size_t n_want;
+	struct bird_protos protos;
+	struct bird_apply ap;
+};
+
+bool link_has_sessions(const struct cfg_config *cfg);
+bool link_ours(const char *text); /* the include's first line has xfrmd's mark */
+void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg);
+int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e);
+void link_connect_now(struct bird_link *bl);
+void link_note_error(struct bird_link *bl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
