@@ -66,7 +66,6 @@ void link_note_error(struct bird_link *bl, const char *fmt, ...)
 
 /* --- the connection ------------------------------------------------------- */
 
-
 static void schedule_reconnect(struct bird_link *bl)
 {
 	if (!bl->active && !bl->ap.done)
