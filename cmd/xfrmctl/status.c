@@ -5,6 +5,7 @@
 
 #include "plural.h"
 #include "rawjson.h"
+#include "status_bgp.h"
 #include "xfrmctl.h"
 
 #define STATUS_TIMEOUT_MS 10000
@@ -119,16 +120,16 @@ static void print_tunnel(struct json_object *t)
 	}
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
 	print_probe(t);
-	if (!ch)
-		return;
-	printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
-	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
-	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
-	       (unsigned long long)jnum(ch, "packets_in"),
-	       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
-	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
-	       (unsigned long long)jnum(ch, "packets_out"),
-	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
+	if (ch)
+		printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
+		       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
+		       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
+		       (unsigned long long)jnum(ch, "packets_in"),
+		       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
+		       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
+		       (unsigned long long)jnum(ch, "packets_out"),
+		       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
+	status_print_bgp(stdout, jobj(t, "bgp"));
 }
 
 /* Colour only for people: a terminal, not NO_COLOR, not TERM=dumb. */
@@ -180,6 +181,7 @@ static void print_human(struct json_object *st)
 	       (unsigned long long)jnum(st, "generation"),
 	       json_object_get_boolean(jobj(charon, "connected")) ? "connected" : "DISCONNECTED",
 	       jstr(charon, "uri"));
+	status_print_bird(stdout, jobj(st, "bird"));
 	if (*jstr(charon, "route_conflict"))
 		printf("WARNING: %s\n", jstr(charon, "route_conflict"));
 	if (*jstr(st, "kernel_error"))
