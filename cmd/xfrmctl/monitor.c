@@ -60,10 +60,13 @@ static void print_human(struct json_object *ev)
 	const char *type = jstr(ev, "type");
 
 	printf("%s %s", jstr(ev, "time"), type);
-	if (!strcmp(type, "tunnel-up") || !strcmp(type, "tunnel-down") || !strcmp(type, "rekey")) {
+	if (!strcmp(type, "tunnel-up") || !strcmp(type, "tunnel-down") || !strcmp(type, "rekey") ||
+	    !strcmp(type, "bgp-session-enabled") || !strcmp(type, "bgp-session-disabled")) {
 		printf(" %s t%llu", jstr(ev, "connection"), jnum(ev, "tunnel"));
 		if (*jstr(ev, "sa"))
 			printf(" %s", jstr(ev, "sa"));
+		if (*jstr(ev, "protocol"))
+			printf(" %s", jstr(ev, "protocol"));
 	} else if (!strcmp(type, "failover") || !strcmp(type, "failback") ||
 		   !strcmp(type, "active-changed")) {
 		printf(" %s ", jstr(ev, "connection"));

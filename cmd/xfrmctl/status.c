@@ -5,6 +5,7 @@
 
 #include "plural.h"
 #include "rawjson.h"
+#include "status_bgp.h"
 #include "xfrmctl.h"
 
 #define STATUS_TIMEOUT_MS 10000
@@ -93,11 +94,25 @@ static void print_probe(struct json_object *t)
 		    plural((unsigned long long)json_object_get_int64(restarts), "time", "times"));
 }
 
+/* The CHILD_SA's SPIs, algorithm and counters. */
+static void print_child(struct json_object *ch)
+{
+	char b1[32], b2[32];
+
+	printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
+	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
+	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
+	       (unsigned long long)jnum(ch, "packets_in"),
+	       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
+	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
+	       (unsigned long long)jnum(ch, "packets_out"),
+	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
+}
+
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
 	struct json_object *carries = jobj(t, "carries_traffic");
-	char b1[32], b2[32];
 
 	/* '*' marks the tunnels that carry traffic now */
 	int n = printf("%c t%llu %-8s %s -> %s  ",
@@ -119,16 +134,9 @@ static void print_tunnel(struct json_object *t)
 	}
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
 	print_probe(t);
-	if (!ch)
-		return;
-	printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
-	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
-	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
-	       (unsigned long long)jnum(ch, "packets_in"),
-	       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
-	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
-	       (unsigned long long)jnum(ch, "packets_out"),
-	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
+	if (ch)
+		print_child(ch);
+	status_print_bgp(stdout, jobj(t, "bgp"));
 }
 
 /* Colour only for people: a terminal, not NO_COLOR, not TERM=dumb. */
@@ -180,6 +188,7 @@ static void print_human(struct json_object *st)
 	       (unsigned long long)jnum(st, "generation"),
 	       json_object_get_boolean(jobj(charon, "connected")) ? "connected" : "DISCONNECTED",
 	       jstr(charon, "uri"));
+	status_print_bird(stdout, jobj(st, "bird"));
 	if (*jstr(charon, "route_conflict"))
 		printf("WARNING: %s\n", jstr(charon, "route_conflict"));
 	if (*jstr(st, "kernel_error"))

@@ -13,6 +13,7 @@
 
 #include "charon_link.h"
 #include "applied.h"
+#include "bird_conf.h"
 #include "events.h"
 #include "runtime.h"
 #include "xfrmd.h"
@@ -122,6 +123,19 @@ void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms)
 	JU64(o, "unanswered_ms", unanswered_ms);
 	JU64(o, "restarts", c->t[t].restarts);
 	events_emit(c->d, "tunnel-restart", o);
+}
+
+void events_session(const struct conn_rt *c, size_t t, bool on, const char *why)
+{
+	char name[BIRD_CONF_NAME_MAX];
+	struct json_object *o;
+
+	if (!c->d->n_monitors || t >= c->cfg->n_tunnels)
+		return;
+	o = tunnel_fields(c, t, why);
+	if (bird_conf_proto_name(c->cfg, &c->cfg->tunnels[t], name, sizeof(name)) == 0)
+		JSTR(o, "protocol", name);
+	events_emit(c->d, on ? "bgp-session-enabled" : "bgp-session-disabled", o);
 }
 
 static struct json_object *tunnel_set(unsigned set, size_t n)

@@ -23,6 +23,9 @@ void events_active(struct conn_rt *c, const char *why);
 void events_restart(struct conn_rt *c, size_t t, uint64_t unanswered_ms);
 void events_applied(struct xfrmd *d, bool resync, size_t actions, size_t unchanged);
 void events_charon(struct xfrmd *d, bool connected, const char *why);
+/* xfrmd enabled (on) or shut tunnel t's BGP session in BIRD, as health
+ * wants: bgp-session-enabled / bgp-session-disabled. */
+void events_session(const struct conn_rt *c, size_t t, bool on, const char *why);
 /* charon rekeyed tunnel t's CHILD_SA (child) or IKE SA: "rekey". */
 void events_rekey(const struct conn_rt *c, size_t t, bool child);
 /* Forgets the subscribed clients (at exit). */

@@ -158,13 +158,36 @@ void reconciled_defer(bool defer)
 	walking_table = defer;
 }
 
-void sessions_follow(struct conn_rt *c)
+/* c's BGP sessions as its pairing wants them: the tunnels whose session
+ * xfrmd enabled or shut now (bit t; the first decision counts). */
+static unsigned sessions_set(struct conn_rt *c)
 {
+	unsigned changed = 0;
+
 	if (!c->cfg->bgp.enabled || !c->d->rt->sas_known)
-		return;
+		return 0;
+	for (size_t t = 0; t < c->pair.n; t++) {
+		const struct cfg_tunnel *tun = &c->cfg->tunnels[t];
+		int before = bird_link_wanted(c->d, tun);
+
+		bird_link_session(c->d, c->cfg, tun, pair_session_wanted(&c->pair, t));
+		if (bird_link_wanted(c->d, tun) != before)
+			changed |= 1u << t;
+	}
+	return changed;
+}
+
+/* After the kernel and BIRD have it: a monitor event per session changed. */
+static void sessions_announce(struct conn_rt *c, unsigned changed, const char *why)
+{
 	for (size_t t = 0; t < c->pair.n; t++)
-		bird_link_session(c->d, c->cfg, &c->cfg->tunnels[t],
-				  pair_session_wanted(&c->pair, t));
+		if (changed & (1u << t))
+			events_session(c, t, bird_link_wanted(c->d, &c->cfg->tunnels[t]) == 1, why);
+}
+
+void sessions_follow(struct conn_rt *c, const char *why)
+{
+	sessions_announce(c, sessions_set(c), why);
 }
 
 /* t0: when the input arrived (monotonic us), where the reaction starts. */
@@ -173,14 +196,16 @@ void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0)
 	bool healthy = tunnel_healthy(&c->t[i]);
 	bool news = i < c->pair.n && c->pair.healthy[i] != healthy;
 	bool moved = pair_set_health(&c->pair, i, healthy, t0 / 1000);
+	unsigned sessions;
 
 	/* Traffic first: nothing else sits between the event and the kernel. */
 	if (moved)
 		move_traffic(c, t0, true);
 	/* A lost tunnel's BGP routes go now, not after the hold timer. */
-	sessions_follow(c);
+	sessions = sessions_set(c);
 	if (news)
 		events_health(c, i, healthy, why);
+	sessions_announce(c, sessions, why);
 	if (moved)
 		announce(c, why);
 	else
@@ -199,7 +224,7 @@ void on_failback(void *ctx)
 
 	if (pair_tick(&c->pair, t0 / 1000)) {
 		move_traffic(c, t0, false);
-		sessions_follow(c);
+		sessions_follow(c, "failback after hold-down");
 		announce(c, "failback after hold-down");
 	} else {
 		arm_failback(c);

@@ -177,7 +177,7 @@ int runtime_rebuild(struct xfrmd *d, struct xerr *e)
 		if (forward_conn(d, &rt[i], rc ? NULL : e))
 			rc = -1;
 		arm_failback(&rt[i]);
-		sessions_follow(&rt[i]);
+		sessions_follow(&rt[i], "config changed");
 	}
 	return rc;
 }

@@ -70,8 +70,9 @@ static inline uint64_t now_us(void)
 void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0);
 void arm_failback(struct conn_rt *c);
 /* c's BGP sessions as its pairing wants them (pair_session_wanted); not
- * before charon's SAs are known (a previous xfrmd's sessions run on). */
-void sessions_follow(struct conn_rt *c);
+ * before charon's SAs are known (a previous xfrmd's sessions run on). A
+ * session enabled or shut is a monitor event, with why as its reason. */
+void sessions_follow(struct conn_rt *c, const char *why);
 void on_failback(void *ctx); /* the failback timer's */
 /* Logs the reconciled figure once everything is up after start. */
 void reconciled_check(struct xfrmd *d);

@@ -146,7 +146,7 @@ void runtime_charon_table(struct xfrmd *d)
 		log_info("charon's SAs known %llu ms after start: kernel state adopted",
 			 (unsigned long long)((now_us() - process_started_us()) / 1000));
 		for (size_t i = 0; i < d->rt->n; i++)
-			sessions_follow(&d->rt->conns[i]);
+			sessions_follow(&d->rt->conns[i], "charon's SAs known");
 	}
 	reconciled_check(d);
 }

@@ -1,6 +1,7 @@
 /*
  * Status reports: the running config joined with charon's SAs and the
- * kernel's SA counters, collected into the typed report (lib/report), which
+ * kernel's SA counters (and, for BGP sessions, what BIRD last said:
+ * status_bgp.c), collected into the typed report (lib/report), which
  * renders the status JSON and the metrics: of the status report, only
  * this file reads daemon state. Counters come from the kernel (one
  * netlink dump per report) because charon's are only as fresh as its last
@@ -16,6 +17,7 @@
 
 #include "charon_link.h"
 #include "applied.h"
+#include "bird_link.h"
 #include "forward.h"
 #include "log.h"
 #include "pairing.h"
@@ -25,6 +27,7 @@
 #include "runtime.h"
 #include "sa_index.h"
 #include "status.h"
+#include "status_bgp.h"
 #include "xfrmd.h"
 
 _Static_assert(CFG_TUNNELS_MAX <= REPORT_TUNNELS_MAX && CHARON_NAME_MAX <= REPORT_NAME_MAX &&
@@ -189,6 +192,10 @@ static void tunnel_fill(struct report_tunnel *o, const struct sources *s,
 	o->has_child = ch;
 	if (ch)
 		child_fill(&o->child, s, ike, ch);
+	o->has_bgp = c->bgp.enabled;
+	if (c->bgp.enabled)
+		status_bgp_fill(&o->bgp, c, tun, bird_link_proto(s->d, c, tun),
+				bird_link_wanted(s->d, tun));
 }
 
 /* What allow_legacy_crypto let through. */
@@ -256,6 +263,13 @@ static void gateway_fill(struct report *r, const struct xfrmd *d)
 	r->charon_connected = charon_link_ready(d);
 	r->charon_route_conflict = forward_charon_routes_conflict();
 	r->charon_uri = charon_link_uri(d);
+	/* BIRD only matters (and is only talked to) with BGP sessions */
+	r->has_bird = status_has_bgp(run);
+	if (r->has_bird) {
+		r->bird.reachable = bird_link_ready(d, &r->bird.version);
+		r->bird.socket = run->gateway.bird.socket;
+		r->bird.error = bird_link_error(d);
+	}
 	reaction_report(runtime_reactions(d), &r->reaction);
 }
 

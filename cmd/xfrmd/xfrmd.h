@@ -27,7 +27,8 @@
  *   plan.c/.h      what an apply would do (`xfrmctl plan`), the running
  *                  document parsed
  *   status.c/.h    status reports (charon's SAs + kernel counters) as
- *                  lib/report's typed report
+ *                  lib/report's typed report; status_bgp.c/.h its BGP
+ *                  sessions from what bird_link keeps (pure)
  *   commands.c/.h  control-socket requests
  *   runtime.c/.h   per-connection pairing state and tunnel health (struct
  *                  runtime, d->rt), with tunnel_ids.c, sa_events.c,

@@ -27,6 +27,7 @@
 #define REPORT_BUCKETS_MAX 16
 #define REPORT_RECENT_MAX  16
 #define REPORT_NEVER	   UINT64_MAX /* an age (ms since) of something that never happened */
+#define REPORT_PROTO_MAX   72	      /* BIRD protocol names: BIRD_CONF_NAME_MAX and more */
 
 /* The IKE SA a tunnel runs on, as charon reported it. */
 struct report_ike {
@@ -74,6 +75,32 @@ struct report_tunnel_rt {
 	struct report_probe probe;
 };
 
+/* A tunnel's BGP session (its connection has a bgp section): what xfrmd
+ * configured, what health wants, and what BIRD last said of it. */
+struct report_bgp {
+	char protocol[REPORT_PROTO_MAX]; /* BIRD's protocol: xfrmd<id>_<connection> */
+	/* BIRD's BGP state as it prints it (Established, Active, Idle, ...),
+	 * "down" (the protocol is down), "disabled" (down, and xfrmd shut it),
+	 * "unknown" (BIRD said nothing of it: unreachable, or no such protocol) */
+	const char *state;
+	int enabled;		       /* by health: 1 on, 0 shut, -1 not decided yet (null) */
+	const char *since;	       /* the state's start as BIRD prints it; NULL: null */
+	struct ipaddr local, neighbor; /* inside addresses, as configured */
+	uint32_t local_asn, peer_asn;
+	bool has_prefixes;			/* false: "prefixes" null (BIRD said nothing) */
+	uint64_t accepted, filtered, announced; /* over the session's channels */
+	bool limit_hit;		/* a channel's receive limit (max_prefixes) was hit */
+	const char *last_error; /* BIRD's "Last error"; "": none */
+};
+
+/* BIRD, when the running config has BGP sessions. */
+struct report_bird {
+	bool reachable;	     /* connected to its control socket */
+	const char *version; /* as BIRD greeted; "": never connected */
+	const char *socket;
+	const char *error; /* the last problem; "": none */
+};
+
 struct report_tunnel {
 	size_t index; /* 1-based */
 	char charon_name[REPORT_NAME_MAX];
@@ -84,6 +111,8 @@ struct report_tunnel {
 	bool has_ike, has_child; /* false: null */
 	struct report_ike ike;
 	struct report_child child;
+	bool has_bgp; /* false: no "bgp" (its connection has no bgp section) */
+	struct report_bgp bgp;
 };
 
 struct report_conn {
@@ -134,6 +163,8 @@ struct report {
 	bool charon_connected;
 	const char *charon_route_conflict; /* NULL: none */
 	const char *charon_uri;
+	bool has_bird; /* false: no "bird" (no connection has a bgp section) */
+	struct report_bird bird;
 	struct report_reaction reaction;
 	struct report_conn *conns; /* malloc'd: report_free */
 	size_t n_conns;

@@ -106,6 +106,36 @@ static void runtime_json(struct jw *w, const struct report_tunnel_rt *rt)
 		probe_json(w, &rt->probe);
 }
 
+static void bgp_json(struct jw *w, const struct report_bgp *b)
+{
+	char a[PREFIX_STRLEN];
+
+	jw_open(w, "bgp", '{');
+	jw_str(w, "protocol", b->protocol);
+	jw_str(w, "state", b->state);
+	if (b->enabled < 0)
+		jw_raw(w, "enabled_by_health", "null");
+	else
+		jw_bool(w, "enabled_by_health", b->enabled);
+	jw_str(w, "since", b->since); /* NULL: null */
+	jw_str(w, "local_address", ipaddr_str(&b->local, a, sizeof(a)));
+	jw_str(w, "neighbor", ipaddr_str(&b->neighbor, a, sizeof(a)));
+	jw_u64(w, "local_asn", b->local_asn);
+	jw_u64(w, "peer_asn", b->peer_asn);
+	if (b->has_prefixes) {
+		jw_open(w, "prefixes", '{');
+		jw_u64(w, "accepted", b->accepted);
+		jw_u64(w, "filtered", b->filtered);
+		jw_u64(w, "announced", b->announced);
+		jw_close(w, '}');
+	} else {
+		jw_raw(w, "prefixes", "null");
+	}
+	jw_bool(w, "receive_limit_hit", b->limit_hit);
+	jw_str(w, "last_error", b->last_error);
+	jw_close(w, '}');
+}
+
 static void tunnel_json(struct jw *w, const struct report_conn *c, const struct report_tunnel *t)
 {
 	char a[PREFIX_STRLEN];
@@ -128,6 +158,8 @@ static void tunnel_json(struct jw *w, const struct report_conn *c, const struct 
 		child_json(w, &t->child);
 	else
 		jw_raw(w, "child", "null");
+	if (t->has_bgp)
+		bgp_json(w, &t->bgp);
 	jw_close(w, '}');
 }
 
@@ -187,6 +219,16 @@ static void charon_json(struct jw *w, const struct report *r)
 	jw_close(w, '}');
 }
 
+static void bird_json(struct jw *w, const struct report_bird *b)
+{
+	jw_open(w, "bird", '{');
+	jw_bool(w, "reachable", b->reachable);
+	jw_str(w, "version", b->version);
+	jw_str(w, "socket", b->socket);
+	jw_str(w, "error", b->error);
+	jw_close(w, '}');
+}
+
 static void reaction_json(struct jw *w, const struct report_reaction *h)
 {
 	jw_open(w, "failover_reaction", '{');
@@ -220,6 +262,8 @@ char *report_json(const struct report *r, size_t *len)
 	jw_u64(&w, "generation", r->generation);
 	jw_str(&w, "config_hash", r->config_hash);
 	charon_json(&w, r);
+	if (r->has_bird)
+		bird_json(&w, &r->bird);
 	reaction_json(&w, &r->reaction);
 	jw_open(&w, "connections", '[');
 	for (size_t i = 0; i < r->n_conns; i++)

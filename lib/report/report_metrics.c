@@ -33,6 +33,7 @@ struct family {
 static const char *const directions[] = {"in", "out", NULL};
 static const char *const sa_kinds[] = {"ike", "child", NULL};
 static const char *const states[] = {"connected", "degraded", "connecting", "down", NULL};
+static const char *const prefix_directions[] = {"accepted", "filtered", "announced", NULL};
 
 static bool generation(const struct report *r, size_t v, uint64_t *out)
 {
@@ -150,6 +151,43 @@ static bool probe_peer(const struct report_conn *c, const struct report_tunnel *
 	return p;
 }
 
+static bool bird_up(const struct report *r, size_t v, uint64_t *out)
+{
+	*out = r->bird.reachable;
+	return r->has_bird;
+}
+
+static bool bgp_up(const struct report_conn *c, const struct report_tunnel *t, size_t v,
+		   uint64_t *out)
+{
+	*out = t->has_bgp && t->bgp.state && !strcmp(t->bgp.state, "Established");
+	return t->has_bgp;
+}
+
+/* No sample while health has not decided (null in the JSON). */
+static bool bgp_enabled(const struct report_conn *c, const struct report_tunnel *t, size_t v,
+			uint64_t *out)
+{
+	*out = t->bgp.enabled > 0;
+	return t->has_bgp && t->bgp.enabled >= 0;
+}
+
+static bool bgp_prefixes(const struct report_conn *c, const struct report_tunnel *t, size_t v,
+			 uint64_t *out)
+{
+	const uint64_t n[] = {t->bgp.accepted, t->bgp.filtered, t->bgp.announced};
+
+	*out = v < 3 ? n[v] : 0;
+	return t->has_bgp && t->bgp.has_prefixes;
+}
+
+static bool bgp_limit_hit(const struct report_conn *c, const struct report_tunnel *t, size_t v,
+			  uint64_t *out)
+{
+	*out = t->bgp.limit_hit;
+	return t->has_bgp;
+}
+
 #define GAUGE	"gauge"
 #define COUNTER "counter"
 
@@ -192,6 +230,20 @@ static const struct family families[] = {
      "Stale-tunnel restarts: IKE SA deleted and initiated again because its SAs "
      "looked up while its probes went unanswered.",
      .tun = restarts},
+    {"xfrmd_bird_up", GAUGE,
+     "1 while xfrmd is connected to BIRD's control socket (only with BGP sessions configured).",
+     .gw = bird_up},
+    {"xfrmd_bgp_session_up", GAUGE, "1 while the tunnel's BGP session is Established in BIRD.",
+     .tun = bgp_up},
+    {"xfrmd_bgp_session_enabled", GAUGE,
+     "1 while tunnel health lets the BGP session run, 0 while xfrmd keeps it shut.",
+     .tun = bgp_enabled},
+    {"xfrmd_bgp_prefixes", GAUGE,
+     "Routes of the tunnel's BGP session in BIRD: accepted (imported), filtered, announced "
+     "(exported).",
+     "direction", prefix_directions, .tun = bgp_prefixes},
+    {"xfrmd_bgp_receive_limit_hit", GAUGE,
+     "1 while BIRD reports the session's receive limit (max_prefixes) hit.", .tun = bgp_limit_hit},
 };
 
 /* name="value" into buf, escaping backslash, double quote and newline;

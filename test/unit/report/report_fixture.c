@@ -118,6 +118,44 @@ void fx_report(struct report *r)
 	tunnel_2(&c->tunnels[1]);
 }
 
+void fx_report_bgp(struct report *r)
+{
+	struct report_tunnel *t1, *t2;
+
+	fx_report(r);
+	t1 = &r->conns[0].tunnels[0];
+	t2 = &r->conns[0].tunnels[1];
+	r->has_bird = true;
+	r->bird = (struct report_bird){
+	    .reachable = true, .version = "2.0.12", .socket = "/run/bird/bird.ctl", .error = ""};
+	t1->has_bgp = true;
+	t1->bgp = (struct report_bgp){.protocol = "xfrmd7_vpc",
+				      .state = "Established",
+				      .enabled = 1,
+				      .since = "16:06:08.763",
+				      .local_asn = 65010,
+				      .peer_asn = 64512,
+				      .has_prefixes = true,
+				      .accepted = 3,
+				      .filtered = 1,
+				      .announced = 2,
+				      .last_error = ""};
+	addr(&t1->bgp.local, "169.254.12.2");
+	addr(&t1->bgp.neighbor, "169.254.12.1");
+	t2->has_bgp = true;
+	t2->bgp = (struct report_bgp){.protocol = "xfrmd9_vpc",
+				      .state = "disabled",
+				      .enabled = 0,
+				      .since = "16:06:24.352",
+				      .local_asn = 65010,
+				      .peer_asn = 64512,
+				      .has_prefixes = true,
+				      .limit_hit = true,
+				      .last_error = "BGP Error: Bad peer AS"};
+	addr(&t2->bgp.local, "169.254.13.2");
+	addr(&t2->bgp.neighbor, "169.254.13.1");
+}
+
 /* The end of the JSON value starting at p. */
 static const char *value_end(const char *p)
 {

@@ -14,6 +14,15 @@
  *               never seen)
  *   tunnel 2    standby, 192.0.2.2 -> 198.51.100.2, id 9, not healthy; IKE
  *               CONNECTING, no CHILD_SA; probes off
+ *
+ * fx_report_bgp adds BGP sessions (local AS 65010, peer AS 64512) and BIRD
+ * (reachable, 2.0.12 at /run/bird/bird.ctl, no error):
+ *   tunnel 1    xfrmd7_vpc, 169.254.12.2 -> 169.254.12.1, Established since
+ *               "16:06:08.763", enabled; routes 3 accepted, 1 filtered, 2
+ *               announced; limit not hit, no error
+ *   tunnel 2    xfrmd9_vpc, 169.254.13.2 -> 169.254.13.1, disabled since
+ *               "16:06:24.352", shut; 0 routes; limit hit; last error
+ *               "BGP Error: Bad peer AS"
  */
 #ifndef XFRMD_REPORT_FIXTURE_H
 #define XFRMD_REPORT_FIXTURE_H
@@ -24,6 +33,8 @@
 
 /* One connection (r->conns is malloc'd: report_free). */
 void fx_report(struct report *r);
+/* The same with BGP sessions on both tunnels, and BIRD. */
+void fx_report_bgp(struct report *r);
 /* The text of the JSON value (object, array, string or scalar, as
  * written) starting at `at`, malloc'd; NULL: at is NULL. */
 char *fx_value(const char *at);

@@ -288,6 +288,93 @@ START_TEST(empty_report)
 }
 END_TEST
 
+START_TEST(bgp_sessions_and_bird)
+{
+	struct report r;
+	char *s, *t1, *t2;
+
+	fx_report_bgp(&r);
+	s = json_of(&r);
+	/* BIRD right after charon */
+	ck_assert_ptr_nonnull(strstr(s, "\"uri\":\"unix:///run/charon.vici\"},\"bird\":{"));
+	member_is(s, "bird",
+		  "{\"reachable\":true,\"version\":\"2.0.12\",\"socket\":\"/run/bird/bird.ctl\","
+		  "\"error\":\"\"}");
+	t1 = fx_tunnel(s, 1);
+	t2 = fx_tunnel(s, 2);
+	member_is(t1, "bgp",
+		  "{\"protocol\":\"xfrmd7_vpc\",\"state\":\"Established\","
+		  "\"enabled_by_health\":true,\"since\":\"16:06:08.763\","
+		  "\"local_address\":\"169.254.12.2\",\"neighbor\":\"169.254.12.1\","
+		  "\"local_asn\":65010,\"peer_asn\":64512,"
+		  "\"prefixes\":{\"accepted\":3,\"filtered\":1,\"announced\":2},"
+		  "\"receive_limit_hit\":false,\"last_error\":\"\"}");
+	member_is(t2, "bgp",
+		  "{\"protocol\":\"xfrmd9_vpc\",\"state\":\"disabled\","
+		  "\"enabled_by_health\":false,\"since\":\"16:06:24.352\","
+		  "\"local_address\":\"169.254.13.2\",\"neighbor\":\"169.254.13.1\","
+		  "\"local_asn\":65010,\"peer_asn\":64512,"
+		  "\"prefixes\":{\"accepted\":0,\"filtered\":0,\"announced\":0},"
+		  "\"receive_limit_hit\":true,\"last_error\":\"BGP Error: Bad peer AS\"}");
+	/* the session is the tunnel's last member */
+	ck_assert_ptr_nonnull(strstr(t2, "\"child\":null,\"bgp\":{"));
+	free(t1);
+	free(t2);
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* Health undecided, BIRD silent about the protocol: nulls, not zeros. */
+START_TEST(bgp_unknown_is_null)
+{
+	struct report r;
+	struct report_bgp *b;
+	char *s, *t1, *bgp;
+
+	fx_report_bgp(&r);
+	b = &r.conns[0].tunnels[0].bgp;
+	b->state = "unknown";
+	b->enabled = -1;
+	b->since = NULL;
+	b->has_prefixes = false;
+	r.bird.reachable = false;
+	r.bird.version = "";
+	r.bird.error = "BIRD is not reachable at /run/bird/bird.ctl: \"refused\"";
+	s = json_of(&r);
+	t1 = fx_tunnel(s, 1);
+	bgp = fx_member(t1, "bgp");
+	ck_assert_ptr_nonnull(bgp);
+	member_is(bgp, "state", "\"unknown\"");
+	member_is(bgp, "enabled_by_health", "null");
+	member_is(bgp, "since", "null");
+	member_is(bgp, "prefixes", "null");
+	member_is(bgp, "receive_limit_hit", "false");
+	member_is(s, "bird",
+		  "{\"reachable\":false,\"version\":\"\",\"socket\":\"/run/bird/bird.ctl\","
+		  "\"error\":\"BIRD is not reachable at /run/bird/bird.ctl: \\\"refused\\\"\"}");
+	free(bgp);
+	free(t1);
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* Without BGP (the whole report above): neither "bgp" nor "bird". */
+START_TEST(no_bgp_no_objects)
+{
+	struct report r;
+	char *s;
+
+	fx_report(&r);
+	s = json_of(&r);
+	member_is(s, "bgp", "(absent)");
+	member_is(s, "bird", "(absent)");
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 /* health of tunnels 1 and 2 (runtime), up (charon), IKE state ("" none) */
 static enum report_state state_of(bool followed, bool h1, bool h2, bool up1, bool up2,
 				  const char *ike1, const char *ike2)
@@ -356,6 +443,9 @@ int main(void)
 	tcase_add_test(tc, empty_report);
 	tcase_add_test(tc, connection_state);
 	tcase_add_test(tc, state_in_the_json);
+	tcase_add_test(tc, bgp_sessions_and_bird);
+	tcase_add_test(tc, bgp_unknown_is_null);
+	tcase_add_test(tc, no_bgp_no_objects);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

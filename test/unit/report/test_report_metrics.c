@@ -124,6 +124,20 @@ START_TEST(whole_text_as_today)
 	    "# TYPE xfrmd_tunnel_restarts_total counter\n"
 	    "xfrmd_tunnel_restarts_total{connection=\"vpc\",tunnel=\"1\"} 2\n"
 	    "xfrmd_tunnel_restarts_total{connection=\"vpc\",tunnel=\"2\"} 0\n"
+	    "# HELP xfrmd_bird_up 1 while xfrmd is connected to BIRD's control socket (only with "
+	    "BGP sessions configured).\n"
+	    "# TYPE xfrmd_bird_up gauge\n"
+	    "# HELP xfrmd_bgp_session_up 1 while the tunnel's BGP session is Established in BIRD.\n"
+	    "# TYPE xfrmd_bgp_session_up gauge\n"
+	    "# HELP xfrmd_bgp_session_enabled 1 while tunnel health lets the BGP session run, 0 "
+	    "while xfrmd keeps it shut.\n"
+	    "# TYPE xfrmd_bgp_session_enabled gauge\n"
+	    "# HELP xfrmd_bgp_prefixes Routes of the tunnel's BGP session in BIRD: accepted "
+	    "(imported), filtered, announced (exported).\n"
+	    "# TYPE xfrmd_bgp_prefixes gauge\n"
+	    "# HELP xfrmd_bgp_receive_limit_hit 1 while BIRD reports the session's receive limit "
+	    "(max_prefixes) hit.\n"
+	    "# TYPE xfrmd_bgp_receive_limit_hit gauge\n"
 	    "# HELP xfrmd_failover_reaction_seconds Time from a tunnel health event reaching "
 	    "xfrmd to the kernel acknowledging the new routes or policies.\n"
 	    "# TYPE xfrmd_failover_reaction_seconds histogram\n"
@@ -377,6 +391,78 @@ START_TEST(routes_hold_their_prefix)
 }
 END_TEST
 
+START_TEST(bgp_sessions_and_bird)
+{
+	struct report r;
+	char *s;
+
+	fx_report_bgp(&r);
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_bird_up 1");
+	HAS(s, "xfrmd_bgp_session_up{connection=\"vpc\",tunnel=\"1\"} 1");
+	HAS(s, "xfrmd_bgp_session_up{connection=\"vpc\",tunnel=\"2\"} 0");
+	HAS(s, "xfrmd_bgp_session_enabled{connection=\"vpc\",tunnel=\"1\"} 1");
+	HAS(s, "xfrmd_bgp_session_enabled{connection=\"vpc\",tunnel=\"2\"} 0");
+	HAS(s, "xfrmd_bgp_prefixes{connection=\"vpc\",tunnel=\"1\",direction=\"accepted\"} 3");
+	HAS(s, "xfrmd_bgp_prefixes{connection=\"vpc\",tunnel=\"1\",direction=\"filtered\"} 1");
+	HAS(s, "xfrmd_bgp_prefixes{connection=\"vpc\",tunnel=\"1\",direction=\"announced\"} 2");
+	HAS(s, "xfrmd_bgp_prefixes{connection=\"vpc\",tunnel=\"2\",direction=\"accepted\"} 0");
+	HAS(s, "xfrmd_bgp_receive_limit_hit{connection=\"vpc\",tunnel=\"1\"} 0");
+	HAS(s, "xfrmd_bgp_receive_limit_hit{connection=\"vpc\",tunnel=\"2\"} 1");
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_prefixes"), 6);
+	free(s);
+	/* only Established is up; BIRD gone */
+	r.conns[0].tunnels[0].bgp.state = "Active";
+	r.bird.reachable = false;
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_bgp_session_up{connection=\"vpc\",tunnel=\"1\"} 0");
+	HAS(s, "xfrmd_bird_up 0");
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* What the JSON has as null has no sample: health undecided, BIRD silent. */
+START_TEST(bgp_unknown_no_samples)
+{
+	struct report r;
+	char *s;
+
+	fx_report_bgp(&r);
+	r.conns[0].tunnels[0].bgp.enabled = -1;
+	r.conns[0].tunnels[0].bgp.has_prefixes = false;
+	s = metrics_of(&r);
+	HAS_NOT(s, "xfrmd_bgp_session_enabled{connection=\"vpc\",tunnel=\"1\"}");
+	HAS(s, "xfrmd_bgp_session_enabled{connection=\"vpc\",tunnel=\"2\"} 0");
+	HAS_NOT(s, "xfrmd_bgp_prefixes{connection=\"vpc\",tunnel=\"1\"");
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_prefixes"), 3);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_session_up"), 2);
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* Without BGP sessions: the families, no samples (fx_report: none). */
+START_TEST(no_bgp_no_samples)
+{
+	struct report r;
+	char *s;
+
+	fx_report_bgp(&r);
+	r.has_bird = false;
+	r.conns[0].tunnels[1].has_bgp = false;
+	s = metrics_of(&r);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bird_up"), 0);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_session_up"), 1);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_session_enabled"), 1);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_bgp_receive_limit_hit"), 1);
+	HAS_NOT(s, "tunnel=\"2\",direction=\"accepted\"");
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE xfrmd_bird_up gauge\n"));
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report_metrics");
@@ -393,6 +479,9 @@ int main(void)
 	tcase_add_test(tc, empty_histogram);
 	tcase_add_test(tc, routes_published_and_one_state);
 	tcase_add_test(tc, routes_hold_their_prefix);
+	tcase_add_test(tc, bgp_sessions_and_bird);
+	tcase_add_test(tc, bgp_unknown_no_samples);
+	tcase_add_test(tc, no_bgp_no_samples);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

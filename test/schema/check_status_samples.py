@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Validate the status JSON of the report fixtures against schemas/status.schema.json.
+
+    check_status_samples.py REPORT_SAMPLE
+
+REPORT_SAMPLE (test/unit/report/report_sample.c) prints one line per fixture,
+"NAME JSON", the JSON as the daemon replies (with "ok", which xfrmctl drops).
+Each must pass the schema; the BGP ones must carry "bird" and a "bgp" per
+tunnel (so a report that lost them cannot pass unchecked), and the schema
+must reject each BGP sample with an unknown key added to its "bgp" and to
+its "bird" (it is strict there too).
+"""
+import copy
+import json
+import pathlib
+import subprocess
+import sys
+
+import jsonschema
+
+
+def main():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "schemas" / "status.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    out = subprocess.run([sys.argv[1]], capture_output=True, text=True, check=True).stdout
+    failures, names = [], []
+    for line in out.splitlines():
+        name, _, text = line.partition(" ")
+        names.append(name)
+        doc = json.loads(text)
+        if doc.pop("ok", None) is not True:
+            failures.append(f"{name}: no \"ok\": true")
+        for e in validator.iter_errors(doc):
+            failures.append(f"{name}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: "
+                            f"{e.message}")
+        if not name.startswith("bgp"):
+            continue
+        tunnels = doc["connections"][0]["tunnels"]
+        if "bird" not in doc or not all("bgp" in t for t in tunnels):
+            failures.append(f"{name}: \"bird\" or a tunnel's \"bgp\" missing")
+            continue
+        for where in ("bgp", "bird"):
+            changed = copy.deepcopy(doc)
+            target = changed["connections"][0]["tunnels"][0]["bgp"] if where == "bgp" \
+                else changed["bird"]
+            target["unexpected"] = 1
+            if validator.is_valid(changed):
+                failures.append(f"{name}: an unknown key in \"{where}\" is accepted")
+    if sorted(names) != ["bgp", "bgp-unknown", "bgp-v6", "plain"]:
+        failures.append(f"samples: {names}")
+    for f in failures:
+        print(f"FAIL {f}")
+    print(f"{len(names)} status samples; {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
