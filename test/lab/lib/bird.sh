@@ -8,6 +8,10 @@
 #                          protocol state when it has none: down)
 #   bird_established GW NAME / bird_not_established GW NAME
 #   kroute GW PREFIX       GW's kernel route to PREFIX in table main (ip route show exact)
+#   bird_since_ms GW NAME  when protocol NAME last changed state, ms into BIRD's day ("Since"
+#                          column, HH:MM:SS.mmm); BIRD prints it from its own clock, so two
+#                          reads of an untouched protocol may differ by a millisecond
+#   bird_untouched GW NAME MS  NAME is Established and changed state within 50 ms of MS
 
 start_bird() {
   local gw=$1 conf=$2 d
@@ -37,3 +41,11 @@ bird_proto_state() {
 bird_established() { [[ $(bird_proto_state "$1" "$2") == Established ]]; }
 bird_not_established() { [[ $(bird_proto_state "$1" "$2") != Established ]]; }
 kroute() { ip -n "$1" route show exact "$2"; }
+bird_since_ms() {
+  birdc_on "$1" show protocols "$2" | awk 'NR == 3 { split($5, t, "[:.]"); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4] }'
+}
+bird_untouched() {
+  local now
+  now=$(bird_since_ms "$1" "$2")
+  bird_established "$1" "$2" && [[ -n $now && -n $3 ]] && ((now - $3 <= 50 && $3 - now <= 50))
+}

@@ -65,14 +65,14 @@ show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
 
 # 1b. Publishing into the LAN: the administrator adds the export and reconfigures BIRD; xfrmd's
 # sessions are not restarted by it.
-since1=$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5 }')
+since1=$(bird_since_ms gwa $P1)
 cp "$LAB_SCENARIO_DIR/gwa.lan.bird.conf" "$LAB_RUN/gwa/lan.conf"
 check admin-configure birdc_on gwa configure
 lan_learned() { birdc_on hosta show route "$1" all | grep -q "BGP.as_path: 65001 65002"; }
 check lan-router-learns-far-site wait_for 60 lan_learned 10.2.0.0/24
 check lan-router-not-refused-prefix sh -c "! ip netns exec hosta birdc -s $LAB_RUN/hosta/bird.ctl show route 10.9.0.0/24 | grep -q 10.9.0.0"
 birdc_on hosta show route all >"$LAB_OUT/show-lan-router.txt" 2>&1 || true
-check_eq admin-configure-sessions-untouched "$since1" "$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5 }')"
+check admin-configure-sessions-untouched bird_untouched gwa $P1 "$since1"
 
 # 1c. The far side announces more than max_prefixes (3 received, the refused one counted): BIRD
 # takes no more (action block), the routes taken before stay.
@@ -133,7 +133,7 @@ echo "both paths cut for $(peer_ms_since "$t_cut" "$t_res") ms: restore -> first
 check bgp-both-back-on-tunnel1 wait_for 60 bgp_route_via 10.2.0.0/24 1
 
 # 4. xfrmd SIGKILLed and restarted under traffic: nothing lost, BIRD's sessions untouched.
-since1=$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5, $6 }')
+since1=$(bird_since_ms gwa $P1)
 tflow_start hosta "$HOSTB" xk 0.02
 wait_for 30 tflow_has xk 20 || true
 ev_stop
@@ -148,7 +148,7 @@ tflow_mark xk
 check bgp-xfrmd-restart-traffic-continues wait_for 30 tflow_has xk 100
 flow_stop xk
 check_eq bgp-xfrmd-restart-no-loss 0 "$(tflow_lost xk)"
-check_eq bgp-xfrmd-restart-session1-untouched "$since1" "$(birdc_on gwa show protocols $P1 | awk 'NR == 3 { print $5, $6 }')"
+check bgp-xfrmd-restart-session1-untouched bird_untouched gwa $P1 "$since1"
 check bgp-xfrmd-restart-t1-established bird_established gwa $P1
 
 # 5. BIRD stopped and started on gwa: fail-closed meanwhile, then back by itself.
