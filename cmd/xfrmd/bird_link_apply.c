@@ -180,7 +180,9 @@ void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_do
 	struct xerr e;
 
 	link_set_paths(bl, cfg);
-	if (!bl->written && read_include(bl, &bl->written, &e)) {
+	/* Someone else's file at the path matters only to a config with
+	 * sessions: one without leaves it alone. */
+	if (!bl->written && read_include(bl, &bl->written, &e) && link_has_sessions(cfg)) {
 		done(ctx, e.msg);
 		return;
 	}
@@ -248,7 +250,7 @@ void bird_link_start(struct xfrmd *d, const struct cfg_config *cfg)
 	struct xerr e;
 
 	link_set_paths(bl, cfg);
-	if (read_include(bl, &bl->written, &e))
+	if (read_include(bl, &bl->written, &e) && link_has_sessions(cfg))
 		log_err("%s", e.msg);
 	bird_link_use(d, cfg);
 	/* A previous xfrmd's include stays as it is (sessions untouched);

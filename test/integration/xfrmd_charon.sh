@@ -691,6 +691,19 @@ check_admin "after removing xfrmd's connections"
 [ "$(generation)" = $((GEN + 1)) ] || fail "removal at generation $(generation)"
 [ -z "$(status_field conns)" ] || fail "status still lists '$(status_field conns)'"
 
+step "k2: a config without BGP leaves a file at gateway.bird.include alone, and BIRD too"
+printf '# the administrator'"'"'s own file\nprotocol device {}\n' >"$TMP/admin-bird.conf"
+cp "$TMP/admin-bird.conf" "$TMP/admin-bird.conf.orig"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["gateway"]["bird"] = {"socket": sys.argv[2] + "/no-bird.ctl", "include": sys.argv[2] + "/admin-bird.conf"}
+json.dump(d, open(sys.argv[3], "w"))' "$TMP/two.json" "$TMP" "$TMP/two-birdpath.json"
+chmod 600 "$TMP/two-birdpath.json"
+ctl_ok apply-birdpath.out apply -f "$TMP/two-birdpath.json"
+cmp -s "$TMP/admin-bird.conf" "$TMP/admin-bird.conf.orig" || fail "the administrator's file changed"
+! grep -qi "bird" "$XFRMD_LOG" || fail "a config without BGP talked of BIRD: $(grep -i bird "$XFRMD_LOG")"
+ctl_ok apply-empty2.out apply -f "$TMP/empty.json"
+
 step "n: generated keys: stored 0600, shown to root only, kept across restarts"
 ctl_ok apply-gen.out apply -f "$TMP/generated.json"
 ctl_ok psk1.out psk show site-g 1
