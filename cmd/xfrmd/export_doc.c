@@ -1,7 +1,7 @@
 /*
  * export-peer's xfrmd document: the connection as the other end sees it.
  * Local and remote trade places (addresses, prefixes, identities, probe
- * source and target); keys are never copied, only
+ * source and target, inside addresses); keys are never copied, only
  * referenced (a key file path, or where to get a generated key), so the
  * export can travel through tickets and repos. The gateway gets only a
  * name and its addresses: the rest of the other host (its vici socket,
@@ -60,7 +60,8 @@ static struct json_object *mirror_conn(const struct cfg_connection *c, struct js
 	if (json_object_deep_copy(src, &conn, NULL))
 		return NULL;
 	swap_keys(conn, "local_prefixes", "remote_prefixes");
-	/* Route overrides name this side's remote prefixes. */
+	/* Route overrides name this side's remote prefixes; the table and
+	 * metric (BIRD's, with bgp) are this host's. */
 	json_object_object_del(conn, "routes");
 	if (json_object_object_get_ex(conn, "probe", &probe))
 		swap_keys(probe, "source", "target");
@@ -72,6 +73,10 @@ static struct json_object *mirror_conn(const struct cfg_connection *c, struct js
 			swap_keys(tun, "local_id", "remote_id");
 			key_reference(c, t, tun, notes);
 		}
+	if (export_mirror_bgp(c, conn, notes)) {
+		json_object_put(conn);
+		return NULL;
+	}
 	return conn;
 }
 
