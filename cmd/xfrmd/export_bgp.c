@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "export_int.h"
+#include "plural.h"
 
 static uint8_t family_max(int family)
 {
@@ -92,12 +93,12 @@ static void check_limit(const struct cfg_connection *c, struct json_object *note
 			n += sent[i].addr.family == families[f];
 		if (n <= b->max_prefixes)
 			continue;
-		snprintf(
-		    note, sizeof(note),
-		    "bgp.max_prefixes: the peer keeps the limit of %u routes, and this gateway "
-		    "announces %zu %s prefixes: raise it there, or its sessions will %s",
-		    b->max_prefixes, n, families[f] == AF_INET ? "IPv4" : "IPv6",
-		    cfg_max_action_name(b->max_action));
+		snprintf(note, sizeof(note),
+			 "bgp.max_prefixes: the peer keeps the limit of %u %s, and this gateway "
+			 "announces %zu %s %s: raise it there, or its sessions will %s",
+			 b->max_prefixes, plural(b->max_prefixes, "route", "routes"), n,
+			 families[f] == AF_INET ? "IPv4" : "IPv6", plural(n, "prefix", "prefixes"),
+			 cfg_max_action_name(b->max_action));
 		json_object_array_add(notes, json_object_new_string(note));
 	}
 }
