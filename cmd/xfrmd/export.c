@@ -1,9 +1,10 @@
 /*
  * The other end of a connection, as config: an xfrmd document for a peer
- * running xfrmd (gateway to gateway, like VNet-to-VNet) and a swanctl.conf
- * snippet for a plain strongSwan peer. Local and remote trade places; keys
- * are never copied, only referenced (a key file path, or where to get a
- * generated key), so the export can travel through tickets and repos.
+ * running xfrmd (gateway to gateway, like VNet-to-VNet; export_doc.c
+ * mirrors it) and a swanctl.conf snippet for a plain strongSwan peer.
+ * Local and remote trade places; keys are never copied, only referenced
+ * (a key file path, or where to get a generated key), so the export can
+ * travel through tickets and repos.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,107 +13,9 @@
 #include "applied.h"
 #include "control_proto.h"
 #include "export.h"
+#include "export_int.h"
 #include "plan.h"
 #include "xfrmd.h"
-
-static void swap_keys(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *va = NULL, *vb = NULL;
-
-	json_object_object_get_ex(o, a, &va);
-	json_object_object_get_ex(o, b, &vb);
-	json_object_get(va);
-	json_object_get(vb);
-	json_object_object_del(o, a);
-	json_object_object_del(o, b);
-	if (vb)
-		json_object_object_add(o, a, vb);
-	if (va)
-		json_object_object_add(o, b, va);
-}
-
-/* Where the peer finds tunnel t's key; notes say how to fill it. */
-static void key_reference(const struct cfg_connection *c, size_t t, struct json_object *tunnel,
-			  struct json_object *notes)
-{
-	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256];
-
-	json_object_object_del(tunnel, "psk");
-	json_object_object_del(tunnel, "psk_file");
-	if (c->tunnels[t].psk_from_file) {
-		snprintf(path, sizeof(path), "%s", c->tunnels[t].psk_file);
-		snprintf(note, sizeof(note), "tunnel %zu: copy the key file %s to the peer", t + 1,
-			 path);
-	} else {
-		snprintf(path, sizeof(path), "%s-t%zu.psk", c->name, t + 1);
-		snprintf(note, sizeof(note),
-			 "tunnel %zu: put the key in %s next to the peer's config (mode 0600)%s",
-			 t + 1, path,
-			 c->tunnels[t].psk_auto
-			     ? "; it is the output of `xfrmctl psk show` on this gateway"
-			     : "; it is this gateway's configured key");
-	}
-	json_object_object_add(tunnel, "psk_file", json_object_new_string(path));
-	json_object_array_add(notes, json_object_new_string(note));
-}
-
-static struct json_object *mirror_conn(const struct cfg_connection *c, struct json_object *src,
-				       struct json_object *notes)
-{
-	struct json_object *conn = NULL, *tunnels, *probe;
-
-	if (json_object_deep_copy(src, &conn, NULL))
-		return NULL;
-	swap_keys(conn, "local_prefixes", "remote_prefixes");
-	/* Route overrides name this side's remote prefixes. */
-	json_object_object_del(conn, "routes");
-	if (json_object_object_get_ex(conn, "probe", &probe))
-		swap_keys(probe, "source", "target");
-	if (json_object_object_get_ex(conn, "tunnels", &tunnels))
-		for (size_t t = 0; t < json_object_array_length(tunnels) && t < c->n_tunnels; t++) {
-			struct json_object *tun = json_object_array_get_idx(tunnels, t);
-
-			swap_keys(tun, "local", "remote");
-			swap_keys(tun, "local_id", "remote_id");
-			key_reference(c, t, tun, notes);
-		}
-	return conn;
-}
-
-static struct json_object *mirror_doc(const struct cfg_connection *c, struct json_object *src,
-				      struct json_object *notes)
-{
-	struct json_object *doc = json_object_new_object(), *gw = json_object_new_object();
-	struct json_object *addrs = json_object_new_array(), *conns = json_object_new_array();
-	struct json_object *conn = mirror_conn(c, src, notes);
-	char name[CFG_NAME_MAX + 8], buf[PREFIX_STRLEN];
-
-	if (!conn) {
-		json_object_put(doc);
-		json_object_put(gw);
-		json_object_put(addrs);
-		json_object_put(conns);
-		return NULL;
-	}
-	snprintf(name, sizeof(name), "%.26s-peer", c->name);
-	json_object_object_add(gw, "name", json_object_new_string(name));
-	for (size_t t = 0; t < c->n_tunnels; t++) {
-		bool dup = false;
-
-		for (size_t u = 0; u < t; u++)
-			dup |= ipaddr_equal(&c->tunnels[u].remote, &c->tunnels[t].remote);
-		if (!dup)
-			json_object_array_add(addrs, json_object_new_string(ipaddr_str(
-							 &c->tunnels[t].remote, buf, sizeof(buf))));
-	}
-	json_object_object_add(gw, "local_addresses", addrs);
-	json_object_object_add(doc, "gateway", gw);
-	json_object_array_add(conns, conn);
-	json_object_object_add(doc, "connections", conns);
-	return doc;
-}
-
-/* --- swanctl.conf ----------------------------------------------------------- */
 
 /* A value as swanctl.conf's parser reads it back unchanged: in double
  * quotes, with \ and " escaped (identities may hold spaces, commas, '#',
@@ -296,7 +199,7 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 	}
 	notes = json_object_new_array();
 	running = plan_running_doc(d);
-	doc = mirror_doc(c, plan_doc_conn(running, c->name), notes);
+	doc = export_mirror_doc(c, plan_doc_conn(running, c->name), notes);
 	json_object_put(running); /* mirror_doc copied what it needed */
 	conf = swanctl_conf(c);
 	if (!doc || !conf) {

@@ -53,6 +53,8 @@
  *   psk.c/.h       keys xfrmd generates for tunnels configured without one
  *                  (drawn here, kept by applied.c)
  *   export.c/.h    `xfrmctl export-peer`: the config for the other end
+ *                  (export_doc.c the xfrmd document, export_bgp.c its
+ *                  bgp section and inside addresses; export_int.h)
  *   events.c/.h    `xfrmctl monitor`: events to subscribed clients
  *   metrics.c/.h   `xfrmctl metrics`: Prometheus text from a status report
  *   explain.c/.h   `xfrmctl explain`: what the kernel does with one packet;
