@@ -43,7 +43,7 @@ peer_start "$SCEN/gwb.swanctl.conf" "retransmit_base = 1"
 require start-xfrmd start_xfrmd gwa
 for m in bgp-alone xfrmd; do gwa_config $m "$LAB_RUN/gwa/$m.json"; done
 
-via() { ip -n gwa route show exact 10.2.0.0/24 | grep -q "via 169.254.2$1.1 dev xfrmd$1 proto bird"; }
+via() { grep -q "via 169.254.2$1.1 dev xfrmd$1 proto bird" <<<"$(ip -n gwa route show exact 10.2.0.0/24)"; }
 settled() { via 1 && bird_established gwa xfrmd1_peer && bird_established gwa xfrmd2_peer; }
 declare -A ms
 : >"$log"

@@ -36,11 +36,11 @@ tflow_start hosta "$HOSTB" up 0.05
 peer_xfrmd "$LAB_RUN/gwa/src.json" "$PEER_RESTART_AFTER"
 
 # gwa's kernel route to PREFIX from BIRD (proto bird) goes via tunnel N's inside peer.
-bgp_route_via() { kroute gwa "$1" | grep -q "^$1 via 169.254.2$2.1 dev xfrmd$2 proto bird"; }
+bgp_route_via() { grep -q "^$1 via 169.254.2$2.1 dev xfrmd$2 proto bird" <<<"$(kroute gwa "$1")"; }
 # No route from BIRD for PREFIX on gwa.
-no_bgp_route() { ! kroute gwa "$1" | grep -q 'proto bird'; }
+no_bgp_route() { ! grep -q 'proto bird' <<<"$(kroute gwa "$1")"; }
 # xfrmd's fail-closed hold: a blackhole (protocol 211) at the route's metric + 1.
-hold_there() { kroute gwa 10.2.0.0/24 | grep -q '^blackhole 10.2.0.0/24 proto 211 .*metric 101'; }
+hold_there() { grep -q '^blackhole 10.2.0.0/24 proto 211 .*metric 101' <<<"$(kroute gwa 10.2.0.0/24)"; }
 show_routes() {
   echo "gwa: ip route show exact 10.2.0.0/24"
   kroute gwa 10.2.0.0/24
@@ -68,7 +68,7 @@ show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
 since1=$(bird_since_ms gwa $P1)
 cp "$LAB_SCENARIO_DIR/gwa.lan.bird.conf" "$LAB_RUN/gwa/lan.conf"
 check admin-configure birdc_on gwa configure
-lan_learned() { birdc_on hosta show route "$1" all | grep -q "BGP.as_path: 65001 65002"; }
+lan_learned() { grep -q "BGP.as_path: 65001 65002" <<<"$(birdc_on hosta show route "$1" all)"; }
 check lan-router-learns-far-site wait_for 60 lan_learned 10.2.0.0/24
 check lan-router-not-refused-prefix sh -c "! ip netns exec hosta birdc -s $LAB_RUN/hosta/bird.ctl show route 10.9.0.0/24 | grep -q 10.9.0.0"
 birdc_on hosta show route all >"$LAB_OUT/show-lan-router.txt" 2>&1 || true
@@ -77,7 +77,7 @@ check admin-configure-sessions-untouched bird_untouched gwa $P1 "$since1"
 # 1c. The far side announces more than max_prefixes (3 received, the refused one counted): BIRD
 # takes no more (action block), the routes taken before stay.
 check gwb-announces-more birdc_on gwb enable more
-limit_hit() { birdc_on gwa show protocols all $P1 | grep -Eq 'Receive limit: +3 +\[HIT\]'; }
+limit_hit() { grep -Eq 'Receive limit: +3 +\[HIT\]' <<<"$(birdc_on gwa show protocols all $P1)"; }
 check bgp-limit-hit wait_for 30 limit_hit
 check bgp-limit-at-most-3-imported sh -c "ip netns exec gwa birdc -s $LAB_RUN/gwa/bird.ctl show route table xfrmd_ipv4_t254_m100 protocol $P1 count | grep -Eq '^[0-3] of '"
 check bgp-limit-earlier-route-stays bgp_route_via 10.2.0.0/24 1
