@@ -57,7 +57,11 @@ static void print_route(struct json_object *r)
 		return;
 	}
 	printf(" %s table %llu proto %llu%s metric %llu", jstr(r, "dst"), jnum(r, "table"),
-	       jnum(r, "protocol"), jtrue(r, "xfrmd") ? " (xfrmd)" : "", jnum(r, "metric"));
+	       jnum(r, "protocol"),
+	       jtrue(r, "xfrmd") ? " (xfrmd)"
+	       : jtrue(r, "bgp") ? " (BIRD: learned over BGP)"
+				 : "",
+	       jnum(r, "metric"));
 	if (*jstr(r, "dev"))
 		printf(": dev %s", jstr(r, "dev"));
 	if (*jstr(r, "gateway"))

@@ -4,6 +4,7 @@
  * packet, the locally generated one's too.
  */
 #include <stdio.h>
+#include <linux/rtnetlink.h>
 #include <string.h>
 
 #include "control_proto.h"
@@ -56,6 +57,7 @@ static struct json_object *route_json(const struct nl_route_answer *r)
 	JU64(o, "table", r->table);
 	JU64(o, "protocol", r->protocol);
 	JBOOL(o, "xfrmd", r->protocol == XFRMD_RTPROT);
+	JBOOL(o, "bgp", r->protocol == RTPROT_BIRD); /* installed by BIRD: learned over BGP */
 	JU64(o, "metric", r->metric);
 	if (r->kind == NL_RT_UNICAST || r->kind == NL_RT_LOCAL) {
 		JSTR(o, "dev", r->hop.dev);

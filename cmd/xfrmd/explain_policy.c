@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <linux/rtnetlink.h>
+
 #include "explain_int.h"
 #include "runtime.h"
 
@@ -132,7 +134,8 @@ static void protected_verdict(struct path *p)
 		return;
 	}
 	charon_tunnel_name(p->conn->cfg->name, p->tunnel + 1, name, sizeof(name));
-	explain_verdict(p, OUT_PROTECTED, "protected: tunnel %s (SPI %08x)", name, p->sa->spi);
+	explain_verdict(p, OUT_PROTECTED, "protected: tunnel %s (SPI %08x)%s", name, p->sa->spi,
+			p->route.protocol == RTPROT_BIRD ? ", by a route learned over BGP" : "");
 }
 
 static void sa_verdict(const struct xfrmd *d, const struct kview *k, struct path *p)

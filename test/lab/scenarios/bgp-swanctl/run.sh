@@ -62,6 +62,12 @@ check gwb-prefers-tunnel1 wait_for 30 sh -c "ip -n gwb route show exact $NET_A p
 check gwb-standby-path-prepended sh -c "ip netns exec gwb birdc -s $LAB_RUN/gwb/bird.ctl show route $NET_A all | grep -q 'BGP.as_path: 65001 65001 65001'"
 check include-written-by-xfrmd grep -q "written by xfrmd" "$LAB_RUN/gwa/xfrmd-bird.conf"
 show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
+xfrmctl_on gwa explain "$HOSTA" "$HOSTB" >"$LAB_OUT/show-explain.txt" 2>&1 || true
+xfrmctl_on gwa explain --json "$HOSTA" "$HOSTB" >"$LAB_RUN/gwa/explain.json" 2>&1 || true
+check_eq explain-route-learned-over-bgp "True 12 xfrmd1" \
+  "$(json_get "$LAB_RUN/gwa/explain.json" "' '.join(str(j['route'][k]) for k in ('bgp', 'protocol', 'dev'))")"
+check_eq explain-protected-by-bgp-route "protected: tunnel xfrmd-peer-t1, by a route learned over BGP" \
+  "$(json_get "$LAB_RUN/gwa/explain.json" "j['verdict'].split(' (SPI')[0] + j['verdict'].split(')', 1)[1]")"
 
 # 1b. Publishing into the LAN: the administrator adds the export and reconfigures BIRD; xfrmd's
 # sessions are not restarted by it.
