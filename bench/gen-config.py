@@ -20,10 +20,20 @@ Connection i (1-based) protects 10.<64+i/256>.<i%256>.0/24 on side a and
   gen-config.py --n 1000 --out DIR [--mode mixed|policy|route]
                 [--start on-traffic|immediate] [--side a|b]
                 [--interface vti|xfrm] [--extra-prefix K]
+                [--bgp [--bird-socket PATH] [--bird-include PATH]]
 
 Writes DIR/xfrmd.json, DIR/swanctl.conf and DIR/keys/<conn>-t<N>.key
 (mode 0600). --extra-prefix K adds one remote prefix to connection K (for
 the incremental benchmark: a change confined to one connection).
+
+--bgp (route mode only) gives every connection a bgp section, AS 65001 on
+side a and AS 64512 on side b (the peer's, as AWS's), defaults otherwise
+(announce the local prefix, accept the remote one), and every tunnel an
+inside /30 of its own from 169.254.0.0/16: tunnel t of connection i has
+169.254.0.0 + 4 * (2 * (i - 1) + t - 1), side a the subnet's first host,
+side b its second (1,024 connections use 169.254.0.0/19). gateway.bird gets
+--bird-socket and --bird-include (each left to xfrmd's default when not
+given). The swanctl.conf written beside it has no BGP: charon's part only.
 """
 import argparse
 import json
@@ -35,6 +45,7 @@ ESP = ["aes256gcm16-ecp384"]
 IKE_REKEY, ESP_REKEY, DPD = 14400, 3600, 10
 ID_BASE = 100000  # lib/charon/charon.h CHARON_ID_BASE: reqid and VTI key
 GW_A = ["192.0.2.1", "192.0.2.2"]
+ASN = {"a": 65001, "b": 64512}
 
 
 def addrs(side, i, t):
@@ -50,6 +61,15 @@ def conn_name(i):
 def lan(side, i):
     base = (10, 64 + i // 256) if side == "a" else (172, 16 + i // 256)
     return "%d.%d.%d.0/24" % (base[0], base[1], i % 256)
+
+
+def inside(side, i, t):
+    """(local "A.B.C.D/30", peer "A.B.C.D") of tunnel t of connection i."""
+    base = 4 * tunnel_id(i, t) - 4  # a /30 per tunnel, in tunnel order
+    hosts = ["169.254.%d.%d" % (x // 256, x % 256) for x in (base + 1, base + 2)]
+    if side == "b":
+        hosts.reverse()
+    return hosts[0] + "/30", hosts[1]
 
 
 def mode_of(args, i):
@@ -99,6 +119,11 @@ def xfrmd_conn(args, i, keydir):
             "local_id": me, "remote_id": peer,
             "psk_file": "%s/%s-t%d.key" % (keydir, conn_name(i), t),
         })
+        if args.bgp:
+            ilocal, ipeer = inside(args.side, i, t)
+            c["tunnels"][-1]["inside"] = {"local": ilocal, "peer": ipeer}
+    if args.bgp:
+        c["bgp"] = {"local_asn": ASN[args.side], "peer_asn": ASN[other]}
     return c
 
 
@@ -157,9 +182,17 @@ def main():
     p.add_argument("--side", choices=["a", "b"], default="a")
     p.add_argument("--interface", choices=["vti", "xfrm"], default="vti")
     p.add_argument("--extra-prefix", type=int, default=0, metavar="K")
+    p.add_argument("--bgp", action="store_true",
+                   help="a bgp section per connection, inside addresses per tunnel")
+    p.add_argument("--bird-socket", metavar="PATH", help="gateway.bird.socket (with --bgp)")
+    p.add_argument("--bird-include", metavar="PATH", help="gateway.bird.include (with --bgp)")
     args = p.parse_args()
     if not 1 <= args.n <= 1024:
         sys.exit("--n must be 1-1024 (xfrmd's limit)")
+    if args.bgp and args.mode != "route":
+        sys.exit("--bgp needs --mode route (a bgp section is route mode's)")
+    if (args.bird_socket or args.bird_include) and not args.bgp:
+        sys.exit("--bird-socket and --bird-include go with --bgp")
     keydir = os.path.join(args.out, "keys")
     os.makedirs(keydir, exist_ok=True)
     conns, swan, secrets = [], ["connections {"], ["secrets {"]
@@ -173,6 +206,9 @@ def main():
     gw = {"name": "gw-" + args.side}
     if args.side == "a":
         gw["local_addresses"] = GW_A
+    bird = {k: v for k, v in (("socket", args.bird_socket), ("include", args.bird_include)) if v}
+    if bird:
+        gw["bird"] = bird
     doc = {"gateway": gw, "connections": conns}
     write_private(os.path.join(args.out, "xfrmd.json"), json.dumps(doc, indent=1) + "\n")
     write_private(os.path.join(args.out, "swanctl.conf"),

@@ -5,7 +5,7 @@
 #
 #   bench_gen DIR ARGS...          bench/gen-config.py --out DIR ARGS...
 #   bench_fresh_charon             (re)start gwa's charon with nothing loaded
-#   bench_start_xfrmd              gwa's xfrmd with an empty state dir
+#   bench_start_xfrmd [ARG...]     gwa's xfrmd with an empty state dir (ARGs: more options)
 #   bench_stop_all                 stop xfrmd and charon, remove every IPsec object they left
 #   bench_now_ms                   monotonic-enough wall clock in ms (EPOCHREALTIME)
 #   bench_metric NAME              a counter from `xfrmctl metrics` on gwa
@@ -35,13 +35,13 @@ bench_now_ms() {
 }
 
 # The lab's start_xfrmd runs with -d (debug log): a benchmark measures the daemon as deployed,
-# so it is started the same way without -d.
+# so it is started the same way without -d (unless it passes -d for a figure only logged there).
 bench_start_xfrmd() {
   local d=$LAB_RUN/gwa
   rm -rf "$d/state" "$d/xfrmd.sock"
   mkdir -p "$d/state"
   _lab_spawn gwa "$d/xfrmd.log" "$XFRMD_BIN" -c "$d/xfrmd.sock" -s "$d/state" \
-    -v "unix://$d/charon.vici"
+    -v "unix://$d/charon.vici" "$@"
   echo "${_lab_pid:?}" >"$d/xfrmd.pid" # set by _lab_spawn
   _lab_wait_socket gwa xfrmd "$d/xfrmd.sock"
   # Connected to charon: an apply before that is refused.

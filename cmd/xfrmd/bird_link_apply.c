@@ -130,6 +130,8 @@ static void on_configured(void *ctx, enum bird_status st, const struct bird_repl
 		apply_fail(bl, "BIRD at %s: %s", bl->socket, why);
 		return;
 	}
+	log_debug("BIRD: include of %zu bytes written, configure answered in %llu ms",
+		  strlen(bl->written), (unsigned long long)(loop_now_ms() - bl->ap.t_write));
 	bird_configure_parse(r, &c);
 	if (!c.ok) {
 		if (c.file[0])
@@ -177,6 +179,7 @@ void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_do
 {
 	struct bird_link *bl = d->bird;
 	char *text = NULL, *prev = NULL;
+	uint64_t t_write;
 	struct xerr e;
 
 	link_set_paths(bl, cfg);
@@ -200,13 +203,15 @@ void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_do
 		return;
 	}
 	prev = bl->written;
+	t_write = loop_now_ms();
 	if (file_write_atomic(bl->include, text, strlen(text), 0644, &e)) {
 		free(text);
 		done(ctx, e.msg);
 		return;
 	}
 	bl->written = text;
-	bl->ap = (struct bird_apply){.done = done, .ctx = ctx, .cfg = cfg, .prev = prev};
+	bl->ap = (struct bird_apply){
+	    .done = done, .ctx = ctx, .cfg = cfg, .prev = prev, .t_write = t_write};
 	link_connect_now(bl);
 	if (!bird_client_connected(bl->client))
 		apply_fail(bl, "%s", bl->error);

@@ -27,7 +27,8 @@ struct bird_apply {
 	bird_link_done_fn done; /* NULL: none waiting */
 	void *ctx;
 	const struct cfg_config *cfg;
-	char *prev; /* the include before this apply wrote it (NULL: there was none) */
+	char *prev;	  /* the include before this apply wrote it (NULL: there was none) */
+	uint64_t t_write; /* loop_now_ms() as the include was being written */
 };
 
 struct bird_link {
