@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jget.h"
 #include "plural.h"
 #include "xfrmctl.h"
 
@@ -20,28 +21,6 @@ struct file_opts {
 	unsigned long long generation;
 };
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-/* o's array key (borrowed), or NULL. */
-static struct json_object *jarr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
-}
-
-static size_t jlen(struct json_object *arr)
-{
-	return arr ? json_object_array_length(arr) : 0;
-}
-
 static void print_actions(struct json_object *resp)
 {
 	struct json_object *actions = jarr(resp, "actions");
@@ -55,15 +34,11 @@ static void print_actions(struct json_object *resp)
 
 static void print_applied(struct json_object *resp)
 {
-	struct json_object *unchanged;
 	size_t n = jlen(jarr(resp, "actions"));
-	uint64_t same = json_object_object_get_ex(resp, "unchanged", &unchanged)
-			    ? json_object_get_uint64(unchanged)
-			    : 0;
+	unsigned long long same = jnum(resp, "unchanged");
 
 	printf("applied generation %s: %zu %s, %llu %s unchanged\n", jstr(resp, "generation"), n,
-	       plural(n, "change", "changes"), (unsigned long long)same,
-	       plural(same, "tunnel", "tunnels"));
+	       plural(n, "change", "changes"), same, plural(same, "tunnel", "tunnels"));
 	print_actions(resp);
 	printf("config sha256 %s\n", jstr(resp, "config_hash"));
 }
@@ -149,9 +124,7 @@ static void print_plan(struct json_object *resp)
 
 static bool plan_has_changes(struct json_object *resp)
 {
-	struct json_object *v;
-
-	return json_object_object_get_ex(resp, "changes", &v) && json_object_get_boolean(v);
+	return jbool(resp, "changes");
 }
 
 static int parse_opts(int argc, char **argv, bool allow_generation, struct file_opts *fo)

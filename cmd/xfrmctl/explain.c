@@ -2,36 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jget.h"
 #include "plural.h"
 #include "prefix.h"
 #include "xfrmctl.h"
 
 #define EXPLAIN_TIMEOUT_MS 10000
-
-/* o's member key (borrowed), or NULL. */
-static struct json_object *jobj(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jobj(o, key);
-
-	return v ? json_object_get_string(v) : "";
-}
-
-static unsigned long long jnum(struct json_object *o, const char *key)
-{
-	return (unsigned long long)json_object_get_uint64(jobj(o, key));
-}
-
-static bool jtrue(struct json_object *o, const char *key)
-{
-	return json_object_get_boolean(jobj(o, key));
-}
 
 static void print_hops(struct json_object *hops)
 {
@@ -58,8 +34,8 @@ static void print_route(struct json_object *r)
 	}
 	printf(" %s table %llu proto %llu%s metric %llu", jstr(r, "dst"), jnum(r, "table"),
 	       jnum(r, "protocol"),
-	       jtrue(r, "xfrmd") ? " (xfrmd)"
-	       : jtrue(r, "bgp") ? " (BIRD: learned over BGP)"
+	       jbool(r, "xfrmd") ? " (xfrmd)"
+	       : jbool(r, "bgp") ? " (BIRD: learned over BGP)"
 				 : "",
 	       jnum(r, "metric"));
 	if (*jstr(r, "dev"))
@@ -76,7 +52,7 @@ static void print_policy(const char *label, struct json_object *p)
 	struct json_object *t = tmpls ? json_object_array_get_idx(tmpls, 0) : NULL;
 
 	printf("  %-7s %s %s -> %s priority %llu%s", label, jstr(p, "dir"), jstr(p, "src"),
-	       jstr(p, "dst"), jnum(p, "priority"), jtrue(p, "xfrmd") ? " (xfrmd)" : "");
+	       jstr(p, "dst"), jnum(p, "priority"), jbool(p, "xfrmd") ? " (xfrmd)" : "");
 	if (jobj(p, "mark"))
 		printf(" mark %s", jstr(p, "mark"));
 	if (jobj(p, "if_id"))
@@ -107,8 +83,8 @@ static void print_details(struct json_object *o)
 		       jnum(sa, "packets"), plural(jnum(sa, "packets"), "packet", "packets"));
 	if (t)
 		printf("  tunnel  %s (%s t%llu): %s, %s\n", jstr(t, "name"), jstr(t, "connection"),
-		       jnum(t, "index"), jtrue(t, "healthy") ? "healthy" : "not healthy",
-		       jtrue(t, "carries_traffic") ? "carries traffic" : "does not carry traffic");
+		       jnum(t, "index"), jbool(t, "healthy") ? "healthy" : "not healthy",
+		       jbool(t, "carries_traffic") ? "carries traffic" : "does not carry traffic");
 	if (jnum(o, "skipped_policies"))
 		printf("  (%llu %s with protocol or port selectors not considered)\n",
 		       jnum(o, "skipped_policies"),

@@ -11,33 +11,16 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "jget.h"
 #include "plural.h"
 #include "xfrmctl.h"
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return "";
-	return json_object_get_string(v);
-}
-
-static unsigned long long jnum(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_uint64(v) : 0;
-}
 
 /* [1, 2] -> "t1+t2", [] -> "none" */
 static void print_set(struct json_object *ev, const char *key)
 {
-	struct json_object *a;
-	size_t n = 0;
+	struct json_object *a = jarr(ev, key);
+	size_t n = jlen(a);
 
-	if (json_object_object_get_ex(ev, key, &a) && json_object_is_type(a, json_type_array))
-		n = json_object_array_length(a);
 	for (size_t i = 0; i < n; i++)
 		printf("%st%llu", i ? "+" : "",
 		       (unsigned long long)json_object_get_uint64(json_object_array_get_idx(a, i)));

@@ -1,16 +1,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jget.h"
 #include "xfrmctl.h"
 
 #define ROUTES_TIMEOUT_MS 10000
-
-static const char *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
-}
 
 static void print_routes(struct json_object *resp)
 {
@@ -30,9 +24,9 @@ static void print_routes(struct json_object *resp)
 			snprintf(tunnels + strlen(tunnels), sizeof(tunnels) - strlen(tunnels),
 				 "%st%s", t ? "," : "",
 				 json_object_get_string(json_object_array_get_idx(via, t)));
-		printf("%-20s %-20s %6s %8s %-11s %-20s %s\n", field(r, "connection"),
-		       field(r, "prefix"), field(r, "table"), field(r, "metric"),
-		       !strcmp(field(r, "published"), "true") ? "yes" : "no", field(r, "state"),
+		printf("%-20s %-20s %6s %8s %-11s %-20s %s\n", jstr(r, "connection"),
+		       jstr(r, "prefix"), jstr(r, "table"), jstr(r, "metric"),
+		       !strcmp(jstr(r, "published"), "true") ? "yes" : "no", jstr(r, "state"),
 		       tunnels[0] ? tunnels : "-");
 	}
 }

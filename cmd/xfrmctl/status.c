@@ -3,38 +3,13 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "jget.h"
 #include "plural.h"
 #include "rawjson.h"
 #include "status_bgp.h"
 #include "xfrmctl.h"
 
 #define STATUS_TIMEOUT_MS 10000
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
-		return "";
-	return json_object_get_string(v);
-}
-
-static uint64_t jnum(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
-		return 0;
-	return json_object_get_uint64(v);
-}
-
-/* o's member key (borrowed), or NULL. */
-static struct json_object *jobj(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
 
 static const char *human_bytes(uint64_t b, char *buf, size_t len)
 {
@@ -80,11 +55,9 @@ static void print_probe(struct json_object *t)
 		char a[32], b[32];
 
 		printf("     probes: out %s (answer %s; %llu of %llu answered)  in %s (%s)\n",
-		       json_object_get_boolean(jobj(p, "outbound_answered")) ? "proven"
-									     : "unproven",
-		       ms_ago(jobj(p, "last_answer_ms"), a, sizeof(a)),
-		       (unsigned long long)jnum(p, "received"), (unsigned long long)jnum(p, "sent"),
-		       json_object_get_boolean(jobj(p, "inbound_seen")) ? "seen" : "quiet",
+		       jbool(p, "outbound_answered") ? "proven" : "unproven",
+		       ms_ago(jobj(p, "last_answer_ms"), a, sizeof(a)), jnum(p, "received"),
+		       jnum(p, "sent"), jbool(p, "inbound_seen") ? "seen" : "quiet",
 		       ms_ago(jobj(p, "last_inbound_ms"), b, sizeof(b)));
 	}
 	if (restarts && json_object_get_int64(restarts))
@@ -101,24 +74,19 @@ static void print_child(struct json_object *ch)
 
 	printf("     spi in %s out %s  %s\n     in %s/%llu %s  out %s/%llu %s\n",
 	       jstr(ch, "spi_in"), jstr(ch, "spi_out"), jstr(ch, "encryption"),
-	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)),
-	       (unsigned long long)jnum(ch, "packets_in"),
+	       human_bytes(jnum(ch, "bytes_in"), b1, sizeof(b1)), jnum(ch, "packets_in"),
 	       plural(jnum(ch, "packets_in"), "pkt", "pkts"),
-	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)),
-	       (unsigned long long)jnum(ch, "packets_out"),
+	       human_bytes(jnum(ch, "bytes_out"), b2, sizeof(b2)), jnum(ch, "packets_out"),
 	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
 }
 
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
-	struct json_object *carries = jobj(t, "carries_traffic");
 
 	/* '*' marks the tunnels that carry traffic now */
-	int n = printf("%c t%llu %-8s %s -> %s  ",
-		       carries && json_object_get_boolean(carries) ? '*' : ' ',
-		       (unsigned long long)jnum(t, "index"), jstr(t, "role"), jstr(t, "local"),
-		       jstr(t, "remote"));
+	int n = printf("%c t%llu %-8s %s -> %s  ", jbool(t, "carries_traffic") ? '*' : ' ',
+		       jnum(t, "index"), jstr(t, "role"), jstr(t, "local"), jstr(t, "remote"));
 
 	/* Long IPv6 endpoints: the SA states go on a line of their own, so
 	 * the report stays within 100 columns. */
@@ -127,8 +95,8 @@ static void print_tunnel(struct json_object *t)
 	if (ike) {
 		char age[32];
 
-		printf("IKEv%llu %s %s", (unsigned long long)jnum(ike, "version"),
-		       jstr(ike, "state"), human_age(jnum(ike, "established_s"), age, sizeof(age)));
+		printf("IKEv%llu %s %s", jnum(ike, "version"), jstr(ike, "state"),
+		       human_age(jnum(ike, "established_s"), age, sizeof(age)));
 	} else {
 		printf("IKE none");
 	}
@@ -185,8 +153,7 @@ static void print_human(struct json_object *st)
 	size_t n = conns ? json_object_array_length(conns) : 0;
 
 	printf("gateway %s  generation %llu  charon %s (%s)\n", jstr(st, "gateway"),
-	       (unsigned long long)jnum(st, "generation"),
-	       json_object_get_boolean(jobj(charon, "connected")) ? "connected" : "DISCONNECTED",
+	       jnum(st, "generation"), jbool(charon, "connected") ? "connected" : "DISCONNECTED",
 	       jstr(charon, "uri"));
 	status_print_bird(stdout, jobj(st, "bird"));
 	if (*jstr(charon, "route_conflict"))
@@ -204,7 +171,7 @@ static void print_human(struct json_object *st)
 		printf(" (%s, %s, start %s)", jstr(c, "mode"), jstr(c, "redundancy"),
 		       jstr(c, "start"));
 		if (jnum(c, "failovers"))
-			printf("  failovers %llu", (unsigned long long)jnum(c, "failovers"));
+			printf("  failovers %llu", jnum(c, "failovers"));
 		printf("\n");
 		print_weak(jobj(c, "weak_algorithms"));
 		for (size_t t = 0; tunnels && t < json_object_array_length(tunnels); t++)

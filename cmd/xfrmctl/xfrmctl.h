@@ -1,8 +1,9 @@
 /*
  * xfrmctl: one file per command; main.c dispatches from a table, verbs.c
  * has each command's help, usage.c the usage errors, call.c the calls to
- * xfrmd. Calls go one way: main -> verbs, main -> commands -> usage ->
- * verbs, commands -> call.
+ * xfrmd, jget.c the reading of the replies' fields. Calls go one way:
+ * main -> verbs, main -> commands -> usage -> verbs, commands -> call,
+ * commands -> jget.
  */
 #ifndef XFRMCTL_H
 #define XFRMCTL_H

@@ -4,8 +4,6 @@
  * neither XFRM interfaces nor VTI); one without it is an admin's link.
  * Readbacks go through nl_addr_list and iproute2 both. */
 #include <check.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,37 +12,7 @@
 #include "nl_kernel.h"
 
 #include "check_main.h"
-
-static const char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The command's standard output (up to 8 KiB). */
-static const char *sh_out(const char *fmt, ...)
-{
-	static char out[8192];
-	char cmd[512];
-	size_t n = 0, r;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	while (n < sizeof(out) - 1 && (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = '\0';
-	pclose(f);
-	return out;
-}
-
-static int ifx(const char *name)
-{
-	int i = (int)if_nametoindex(name);
-
-	ck_assert_msg(i > 0, "no link %s", name);
-	return i;
-}
+#include "netns_util.h"
 
 static struct nl_ifaddr ifaddr(const char *dev, const char *a, uint8_t len)
 {

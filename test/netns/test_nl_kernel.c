@@ -5,7 +5,6 @@
  * is iproute2 with another protocol or a priority outside xfrmd's band. */
 #include <check.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,41 +13,7 @@
 #include "nl_kernel.h"
 
 #include "check_main.h"
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
-}
-
-/* The command's standard output (up to 8 KiB). */
-static const char *sh_out(const char *fmt, ...)
-{
-	static char out[8192];
-	char cmd[512];
-	size_t n = 0, r;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	while (n < sizeof(out) - 1 && (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = '\0';
-	pclose(f);
-	return out;
-}
+#include "netns_util.h"
 
 static struct prefix pfx(const char *s)
 {
@@ -74,14 +39,6 @@ static void links_up(void)
 		   "ip link add v1 type veth peer name p1 && "
 		   "for d in v0 p0 v1 p1; do ip link set $d up; done") != 0)
 		abort();
-}
-
-static int ifx(const char *name)
-{
-	int i = (int)if_nametoindex(name);
-
-	ck_assert_msg(i > 0, "no link %s", name);
-	return i;
 }
 
 /* ---- routes ------------------------------------------------------------ */

@@ -7,9 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <linux/xfrm.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +15,7 @@
 #include "nl_lookup.h"
 
 #include "check_main.h"
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
-}
+#include "netns_util.h"
 
 static struct ipaddr addr(const char *s)
 {
@@ -37,14 +23,6 @@ static struct ipaddr addr(const char *s)
 
 	ck_assert_msg(ipaddr_parse(s, &a) == 0, "bad address %s", s);
 	return a;
-}
-
-static int ifx(const char *name)
-{
-	int i = (int)if_nametoindex(name);
-
-	ck_assert_msg(i > 0, "no link %s", name);
-	return i;
 }
 
 /* v0 is the LAN (10.1.0.1/24, 2001:db8:a::1/64), v1 the uplink with the

@@ -9,6 +9,10 @@
 #                                 section, e.g. "retransmit_base = 1"; both log milliseconds);
 #                                 CONF loaded into gwb's charon (check load-peer), UPDOWN in it
 #                                 replaced by the scenario's updown.sh
+#   peer_gwb_vtis [ADDR1 ADDR2]   gwb's VTIs vti1 and vti2 (vtiN: GWB_ULN -> GWA_ULN, key N, up;
+#                                 ADDRN its inside address, e.g. 169.254.21.1/30, when given);
+#                                 replies follow the tunnel their flow's requests (from site A)
+#                                 arrived on: connection mark 0xN0, table 10N routes NET_A there
 #   peer_xfrmd JSON RESTART_AFTER xfrmd on gwa applying JSON (checks start-xfrmd, apply) with
 #                                 probe.restart_after = RESTART_AFTER if this xfrmd knows the key
 #                                 (check restart-after-known); starts the event monitor and
@@ -55,6 +59,24 @@ peer_start() {
   start_charon gwa gwb
   sed "s|UPDOWN|$LAB_SCENARIO_DIR/updown.sh|" "$conf" >"$LAB_RUN/gwb/swanctl.conf"
   require load-peer swanctl_on gwb --load-all --file "$LAB_RUN/gwb/swanctl.conf"
+}
+
+peer_gwb_vtis() {
+  local addrs=("$@") n l r
+  for n in 1 2; do
+    l=GWB_UL$n r=GWA_UL$n
+    on gwb ip link add vti$n type vti local "${!l}" remote "${!r}" key $n
+    on gwb sysctl -qw net.ipv4.conf.vti$n.disable_policy=1
+    [[ -z ${addrs[n - 1]:-} ]] || on gwb ip addr add "${addrs[n - 1]}" dev vti$n
+    on gwb ip link set vti$n up
+    # Replies follow the tunnel their flow's requests (from site A) arrived on.
+    on gwb ip rule add fwmark 0x${n}0 table 10$n
+    on gwb ip route add "$NET_A" dev vti$n table 10$n
+    on gwb iptables-legacy -t mangle -A PREROUTING -i vti$n -m conntrack --ctdir ORIGINAL \
+      -j CONNMARK --set-mark 0x${n}0
+  done
+  on gwb iptables-legacy -t mangle -A PREROUTING -i lan0 -j CONNMARK --restore-mark
+  on gwb iptables-legacy -t mangle -A OUTPUT -p icmp -d "$NET_A" -j CONNMARK --restore-mark
 }
 
 peer_xfrmd() {

@@ -18,19 +18,7 @@
 #   7. gwb clears tunnel 1 silently: xfrmd restarts it by itself.
 
 PEER_RESTART_AFTER=5
-for n in 1 2; do
-  l=GWB_UL$n r=GWA_UL$n
-  on gwb ip link add vti$n type vti local "${!l}" remote "${!r}" key $n
-  on gwb sysctl -qw net.ipv4.conf.vti$n.disable_policy=1
-  on gwb ip link set vti$n up
-  # Replies follow the tunnel their flow's requests (from site A) arrived on.
-  on gwb ip rule add fwmark 0x${n}0 table 10$n
-  on gwb ip route add "$NET_A" dev vti$n table 10$n
-  on gwb iptables-legacy -t mangle -A PREROUTING -i vti$n -m conntrack --ctdir ORIGINAL \
-    -j CONNMARK --set-mark 0x${n}0
-done
-on gwb iptables-legacy -t mangle -A PREROUTING -i lan0 -j CONNMARK --restore-mark
-on gwb iptables-legacy -t mangle -A OUTPUT -p icmp -d "$NET_A" -j CONNMARK --restore-mark
+peer_gwb_vtis
 peer_start "$LAB_SCENARIO_DIR/gwb.swanctl.conf" "retransmit_base = 1"
 tflow_start hosta "$HOSTB" up 0.05
 peer_xfrmd "$LAB_SCENARIO_DIR/gwa.json" "$PEER_RESTART_AFTER"
