@@ -26,7 +26,7 @@ Writes DIR/xfrmd.json, DIR/swanctl.conf and DIR/keys/<conn>-t<N>.key
 (mode 0600). --extra-prefix K adds one remote prefix to connection K (for
 the incremental benchmark: a change confined to one connection).
 
---bgp (route mode only) gives every connection a bgp section, AS 65001 on
+--bgp (route mode and --start immediate only) gives every connection a bgp section, AS 65001 on
 side a and AS 64512 on side b (the peer's, as AWS's), defaults otherwise
 (announce the local prefix, accept the remote one), and every tunnel an
 inside /30 of its own from 169.254.0.0/16: tunnel t of connection i has
@@ -191,6 +191,8 @@ def main():
         sys.exit("--n must be 1-1024 (xfrmd's limit)")
     if args.bgp and args.mode != "route":
         sys.exit("--bgp needs --mode route (a bgp section is route mode's)")
+    if args.bgp and args.start == "on-traffic":
+        sys.exit("--bgp needs --start immediate (a session runs only over a tunnel that is up)")
     if (args.bird_socket or args.bird_include) and not args.bgp:
         sys.exit("--bird-socket and --bird-include go with --bgp")
     keydir = os.path.join(args.out, "keys")

@@ -505,6 +505,12 @@ int cfg_bgp_finish(struct pctx *x, const struct cfg_connection *c)
 		return cj_err(x, "only valid with mode route (sessions run over the tunnels' "
 				 "interfaces)");
 	}
+	if (c->bgp.enabled && c->start == CFG_START_ON_TRAFFIC) {
+		cj_push_key(x, "bgp");
+		return cj_err(x,
+			      "needs start immediate: a session runs only over a tunnel that is "
+			      "up, so its own packets would never bring an on-traffic tunnel up");
+	}
 	for (size_t i = 0; i < c->n_tunnels; i++) {
 		if (c->bgp.enabled == c->tunnels[i].inside.set)
 			continue;

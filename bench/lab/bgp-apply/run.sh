@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # bench/lab/bgp-apply (issue 18): an apply of BENCH_N (default 500) route-based connections with
 # BGP (2 x BENCH_N sessions, BIRD 2 the engine) against loading the same BIRD config by hand, and
-# the memory of both daemons with that many sessions. gwa only, no peer: the connections start on
-# traffic, so charon negotiates nothing and no session can be established (with no tunnel up,
+# the memory of both daemons with that many sessions. gwa only, no peer: the connections start
+# immediately (a bgp connection must), but nobody answers charon's initiations inside the lab, so
+# no session can be established (with no tunnel up,
 # xfrmd's health shuts them: how many the configured include had disabled and the states BIRD
 # shows are printed). BIRD runs from a minimal bird.conf that includes xfrmd's file by a pattern
 # (as test/lab/scenarios/bgp-swanctl's does).
@@ -38,7 +39,7 @@ uevent_helper=$(cat /proc/sys/kernel/hotplug 2>/dev/null || true)
 if [[ ${BENCH_UEVENT_HELPER:-} != keep && -n $uevent_helper ]]; then
   echo >/proc/sys/kernel/hotplug
 fi
-bench_gen "$CFG" --n "$N" --mode route --start on-traffic --side a --interface vti \
+bench_gen "$CFG" --n "$N" --mode route --start immediate --side a --interface vti \
   --bgp --bird-socket "$D/bird.ctl" --bird-include "$INC"
 mkdir -p "$D"
 # The administrator's part: the device protocol (BIRD's view of the VTIs and their addresses)

@@ -246,6 +246,9 @@ START_TEST(route_mode_and_inside_go_together)
 	    "connections[0].tunnels[1].inside: needs the connection's bgp section");
 	bad(doc("", IN0, NULL, NULL, HEAD("policy", "\"10.1.0.0/16\"", "\"10.100.0.0/16\"")),
 	    "connections[0].tunnels[0].inside: needs the connection's bgp section");
+	bad(doc("", IN0, IN1, ASNS, ROUTE ",\"start\":\"on-traffic\""),
+	    "connections[0].bgp: needs start immediate: a session runs only over a tunnel that "
+	    "is up, so its own packets would never bring an on-traffic tunnel up");
 }
 END_TEST
 
