@@ -256,33 +256,34 @@ static void on_rewrite(void *ctx)
 	free(text);
 }
 
-void bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
+bool bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
 		       bool on)
 {
 	struct bird_link *bl = d->bird;
 	uint8_t w = on ? WANT_ON : WANT_OFF;
 
 	if (!bl || !c->bgp.enabled || !t->id)
-		return;
+		return false;
 	if (t->id >= bl->n_want) {
 		size_t n = (size_t)t->id * 2 + 8;
 		uint8_t *v = realloc(bl->want, n);
 
 		if (!v) {
 			log_err("BIRD: out of memory for tunnel %u's session", t->id);
-			return;
+			return false;
 		}
 		memset(v + bl->n_want, WANT_UNKNOWN, n - bl->n_want);
 		bl->want = v;
 		bl->n_want = n;
 	}
 	if (bl->want[t->id] == w)
-		return;
+		return false;
 	bl->want[t->id] = w;
 	log_info("%s: tunnel %zu's BGP session %s", c->name, (size_t)(t - c->tunnels) + 1,
 		 on ? "enabled" : "shut (tunnel not usable)");
 	send_session(bl, c, t, on);
 	loop_timer_arm(bl->rewrite, REWRITE_MS);
+	return true;
 }
 
 int bird_link_wanted(const struct xfrmd *d, const struct cfg_tunnel *t)

@@ -30,8 +30,9 @@ void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_do
 void bird_link_use(struct xfrmd *d, const struct cfg_config *cfg);
 
 /* Whether tunnel t of c should run its session now (health): BIRD is told
- * at once (enable / disable), the include follows shortly. */
-void bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
+ * at once (enable / disable), the include follows shortly. True if that
+ * changed what xfrmd wants (the first decision counts). */
+bool bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
 		       bool on);
 
 /* For reports: BIRD reachable (and its version), the last problem, and

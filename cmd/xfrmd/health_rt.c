@@ -166,14 +166,10 @@ static unsigned sessions_set(struct conn_rt *c)
 
 	if (!c->cfg->bgp.enabled || !c->d->rt->sas_known)
 		return 0;
-	for (size_t t = 0; t < c->pair.n; t++) {
-		const struct cfg_tunnel *tun = &c->cfg->tunnels[t];
-		int before = bird_link_wanted(c->d, tun);
-
-		bird_link_session(c->d, c->cfg, tun, pair_session_wanted(&c->pair, t));
-		if (bird_link_wanted(c->d, tun) != before)
+	for (size_t t = 0; t < c->pair.n; t++)
+		if (bird_link_session(c->d, c->cfg, &c->cfg->tunnels[t],
+				      pair_session_wanted(&c->pair, t)))
 			changed |= 1u << t;
-	}
 	return changed;
 }
 
