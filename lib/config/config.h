@@ -75,6 +75,12 @@ struct cfg_tunnel {
 	bool psk_auto;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
 	struct cfg_inside inside;
+	/* Not from JSON: the tunnel's position in the document's tunnels
+	 * (1-based), kept when cfg_host_select drops the tunnels another host
+	 * of the gateway runs; and the host running it (1-based index into
+	 * gateway.hosts, 0 when the gateway names no hosts). */
+	uint32_t number;
+	uint32_t host;
 	/* Not from JSON: xfrmd's stable number for this tunnel (1..), from
 	 * which its reqid, XFRM interface id / VTI key and link name derive.
 	 * 0 until the daemon assigns it. */
@@ -184,8 +190,37 @@ struct cfg_bird {
 	char include[CFG_PATH_MAX];	      /* default /etc/bird/xfrmd.conf */
 };
 
+/* One host of a gateway spread over several (issue 19): the same document
+ * is applied on each, and each runs the tunnels whose local address is
+ * one of its addresses. */
+#define CFG_HOSTS_MAX 16
+struct cfg_host {
+	char name[CFG_NAME_MAX + 1];
+	size_t n_addrs;
+	struct ipaddr addrs[CFG_LOCAL_ADDRS_MAX];
+};
+
+/* The LAN side of a gateway: every host announces, over BGP to the site's
+ * routers, the remote prefixes of the connections it can carry now. */
+#define CFG_LAN_NEIGHBORS_MAX 8
+struct cfg_lan_neighbor {
+	struct ipaddr addr;
+	uint32_t asn;
+};
+struct cfg_lan {
+	bool enabled; /* gateway.lan is given */
+	uint32_t local_asn;
+	size_t n_neighbors;
+	struct cfg_lan_neighbor neighbors[CFG_LAN_NEIGHBORS_MAX];
+	uint32_t hold, keepalive, connect_retry; /* as in cfg_bgp */
+	struct cfg_bfd bfd;			 /* default on */
+};
+
 struct cfg_gateway {
 	char name[CFG_NAME_MAX + 1];
+	size_t n_hosts; /* 0: one host runs every tunnel */
+	struct cfg_host hosts[CFG_HOSTS_MAX];
+	struct cfg_lan lan;
 	size_t n_local_addrs;
 	struct ipaddr local_addrs[CFG_LOCAL_ADDRS_MAX];
 	char vici[CFG_PATH_MAX]; /* default unix:///var/run/charon.vici */
