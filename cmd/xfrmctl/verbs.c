@@ -79,11 +79,13 @@ static const struct verb verbs[] = {
      "generated traffic to DST follows when its fate differs.\n"
      "\n"
      "  --json  the answer as JSON\n"},
-    {"routes", "routes [--json] [CONN]", "routes to remote prefixes: table, metric, state",
+    {"routes", "routes [--json] [CONN]", "routes, published and learned: table, metric, state",
      "Every route to a remote prefix, with its table, metric, whether it is\n"
      "published and its state (active, waiting-for-traffic, blackhole, withdrawn,\n"
      "unpublished; a bgp connection's fail-closed-hold: a blackhole beneath\n"
-     "BIRD's routes). CONN limits it to one connection.\n"
+     "BIRD's routes), and the routes BIRD learned over a bgp connection's\n"
+     "sessions (learned), with the tunnels they use. CONN limits it to one\n"
+     "connection.\n"
      "\n"
      "  --json  the routes as JSON\n"},
     {"route", "route publish|unpublish CONN [PREFIX]", "publish or withdraw a connection's routes",

@@ -6,8 +6,10 @@
  * report, and `xfrmctl route publish|unpublish`, which records the
  * operator's choice (kept in the state file across restarts) and has the
  * kernel follow it (forward.c); not for a bgp connection, whose routes
- * are BIRD's and whose fail-closed holds stay.
+ * are BIRD's and whose fail-closed holds stay. The report also lists the
+ * routes BIRD learned over a bgp connection's sessions (routes_learned.c).
  */
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ static struct json_object *route_json(const struct report_route *r)
 		json_object_array_add(via, json_object_new_uint64(r->via[t]));
 	json_object_object_add(o, "via_tunnels", via);
 	json_object_object_add(o, "in_kernel", json_object_new_boolean(r->in_kernel));
+	json_object_object_add(o, "source", json_object_new_string(r->learned ? "bgp" : "xfrmd"));
 	return o;
 }
 
@@ -62,10 +65,49 @@ static int owned_keys(struct key_set *k, uint32_t table, struct xerr *e)
 	return rc;
 }
 
+static bool any_bgp(const struct conn_rt *conns, size_t n, const char *only_conn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (conns[i].cfg->bgp.enabled &&
+		    (!only_conn || !strcmp(only_conn, conns[i].cfg->name)))
+			return true;
+	return false;
+}
+
+/* rows (*n of them) followed by the routes BIRD learned for bgp
+ * connections (routes_learned.c): the kernel's protocol-12 routes, every
+ * table read once. NULL: e says why (rows freed). */
+static struct report_route *add_learned(const struct conn_rt *conns, size_t n_conns,
+					const char *only_conn, struct report_route *rows, size_t *n,
+					struct xerr *e)
+{
+	struct nl_route *k = NULL;
+	size_t n_k = 0, added;
+	struct report_route *all;
+
+	if (!any_bgp(conns, n_conns, only_conn))
+		return rows;
+	if (nl_route_list_proto(0, RTPROT_BIRD, &k, &n_k, e)) {
+		free(rows);
+		return NULL;
+	}
+	all = realloc(rows, (*n + n_k + 1) * sizeof(*rows));
+	if (!all) {
+		free(k);
+		free(rows);
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	added = routes_learned(conns, n_conns, only_conn, k, n_k, all + *n, n_k);
+	*n += added;
+	free(k);
+	return all;
+}
+
 /* written: only_conn's routes are as its last batch wrote them (the kernel
  * acknowledged each), so in_kernel needs no table read. */
 static struct report_route *collect(const struct xfrmd *d, const char *only_conn, bool written,
-				    size_t *n, struct xerr *e)
+				    bool learned, size_t *n, struct xerr *e)
 {
 	const struct conn_rt *one = runtime_conn(d, only_conn), *conns;
 	struct report_route *rows;
@@ -83,16 +125,18 @@ static struct report_route *collect(const struct xfrmd *d, const char *only_conn
 	conns = runtime_conns(d, &n_conns);
 	rows = routes_collect(d, conns, n_conns, only_conn, written ? NULL : &owned, n);
 	key_set_free(&owned);
-	if (!rows)
+	if (!rows) {
 		xerr_set(e, "out of memory");
-	return rows;
+		return NULL;
+	}
+	return learned ? add_learned(conns, n_conns, only_conn, rows, n, e) : rows;
 }
 
 static struct json_object *build(const struct xfrmd *d, const char *only_conn, bool written,
 				 struct xerr *e)
 {
 	size_t n;
-	struct report_route *rows = collect(d, only_conn, written, &n, e);
+	struct report_route *rows = collect(d, only_conn, written, true, &n, e);
 	struct json_object *arr;
 
 	if (!rows)
@@ -107,7 +151,7 @@ static struct json_object *build(const struct xfrmd *d, const char *only_conn, b
 struct report_route *routes_report(const struct xfrmd *d, const char *only_conn, size_t *n,
 				   struct xerr *e)
 {
-	return collect(d, only_conn, false, n, e);
+	return collect(d, only_conn, false, false, n, e);
 }
 
 struct json_object *routes_build(const struct xfrmd *d, const char *only_conn, struct xerr *e)

@@ -46,7 +46,8 @@
  *                  metric, published or not; a bgp connection's fail-closed
  *                  holds), for forward.c, routes.c, plan.c
  *   routes.c/.h    the route report and the operator's publish choices
- *                  (made here, kept by applied.c)
+ *                  (made here, kept by applied.c); routes_learned.c the
+ *                  rows of routes BIRD learned over BGP (pure)
  *   probe_path.c/.h  the probes' own routes and rule (probe_table)
  *   reaction.c/.h  failover timing: health event -> kernel ack
  *   sa_index.c/.h  sorted lookups of SAs and tunnels for thousands of tunnels

@@ -138,6 +138,9 @@ int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct
  * gateway (family 0 when dst is on the link). */
 int nl_route_get_path(const struct ipaddr *dst, int *ifindex, struct ipaddr *gateway,
 		      struct xerr *e);
+/* Every route of a table (0: all) of one kernel protocol (read-only use). */
+int nl_route_list_proto(uint32_t table, uint8_t protocol, struct nl_route **out, size_t *n,
+			struct xerr *e);
 /* Every route of a table, whoever installed it (read-only use). */
 int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e);
 

@@ -164,6 +164,12 @@ int nl_route_list_owned(uint32_t table, struct nl_route **out, size_t *n, struct
 	return route_list(table, XFRMD_RTPROT, out, n, e);
 }
 
+int nl_route_list_proto(uint32_t table, uint8_t protocol, struct nl_route **out, size_t *n,
+			struct xerr *e)
+{
+	return route_list(table, protocol, out, n, e);
+}
+
 int nl_route_list_table(uint32_t table, struct nl_route **out, size_t *n, struct xerr *e)
 {
 	return route_list(table, 0, out, n, e);

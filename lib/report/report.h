@@ -152,6 +152,7 @@ struct report_route {
 	uint32_t table, metric;
 	bool published;
 	bool in_kernel; /* xfrmd's route is in the kernel under its key */
+	bool learned;	/* BIRD's: learned over the connection's BGP sessions */
 	size_t n_via;	/* the tunnels carrying it (published only), 1-based */
 	size_t via[REPORT_TUNNELS_MAX];
 };

@@ -12,6 +12,7 @@
 #include "key_set.h"
 #include "report.h"
 #include "route_objs.h"
+#include "routes.h"
 #include "runtime.h"
 #include "xfrmd.h"
 
@@ -306,6 +307,77 @@ START_TEST(bgp_holds_are_the_routes)
 }
 END_TEST
 
+static struct nl_route learned(const char *dst, uint32_t metric, int nh1, int nh2)
+{
+	struct nl_route k;
+
+	memset(&k, 0, sizeof(k));
+	k.dst = pfx(dst);
+	k.table = 120;
+	k.metric = metric;
+	k.type = NL_ROUTE_UNICAST;
+	k.nh_ifindex[0] = nh1;
+	k.nh_ifindex[1] = nh2;
+	k.n_nh = nh2 ? 2 : 1;
+	return k;
+}
+
+/* BIRD's routes in the kernel as rows: the bgp connection's only when in
+ * its table at its metric, within an accept entry and its max_length, and
+ * leaving by one of its tunnels' links (those are the via tunnels). */
+START_TEST(learned_routes_as_rows)
+{
+	struct cfg_connection c = bgp_conn(), plain = conn();
+	struct conn_rt rt[2];
+	struct nl_route k[9];
+	struct report_route r[9];
+	size_t n;
+
+	strcpy(plain.name, "p");
+	memset(rt, 0, sizeof(rt));
+	rt[0].cfg = &plain; /* no bgp: its tunnels' routes are never learned ones */
+	rt[0].t[0].ifindex = 9;
+	rt[1].cfg = &c;
+	c.n_tunnels = 2;
+	rt[1].t[0].ifindex = 7;
+	rt[1].t[1].ifindex = 8;
+	k[0] = learned("10.200.1.0/24", 100, 7, 8); /* multipath over both */
+	k[1] = learned("10.100.5.128/25", 100, 8, 0);
+	k[2] = learned("10.200.1.0/25", 100, 7, 0); /* longer than max_length 24 */
+	k[3] = learned("10.50.0.0/24", 100, 7, 0);  /* outside accept */
+	k[4] = learned("10.200.2.0/24", 101, 7, 0); /* another metric */
+	k[5] = learned("10.200.3.0/24", 100, 9, 0); /* another connection's link */
+	k[6] = learned("10.200.4.0/24", 100, 7, 0);
+	k[6].table = 121; /* another table */
+	k[7] = learned("10.200.5.0/24", 100, 0, 0);
+	k[7].type = NL_ROUTE_BLACKHOLE;
+	k[8] = learned("10.200.6.0/24", 100, 9, 8); /* one next hop of its own */
+
+	n = routes_learned(rt, 2, NULL, k, 9, r, 9);
+	ck_assert_uint_eq(n, 3);
+	expect_row(&r[0], "a", "10.200.1.0/24", 100, true, "learned", true);
+	ck_assert(r[0].learned);
+	ck_assert_uint_eq(r[0].table, 120);
+	ck_assert_uint_eq(r[0].n_via, 2);
+	ck_assert_uint_eq(r[0].via[0], 1);
+	ck_assert_uint_eq(r[0].via[1], 2);
+	expect_row(&r[1], "a", "10.100.5.128/25", 100, true, "learned", true);
+	ck_assert_uint_eq(r[1].n_via, 1);
+	ck_assert_uint_eq(r[1].via[0], 2);
+	ck_assert_uint_eq(r[2].n_via, 1);
+	ck_assert_str_eq(r[2].prefix, "10.200.6.0/24");
+
+	/* one connection only; room for fewer */
+	ck_assert_uint_eq(routes_learned(rt, 2, "p", k, 9, r, 9), 0);
+	ck_assert_uint_eq(routes_learned(rt, 2, "a", k, 9, r, 1), 1);
+	ck_assert_str_eq(r[0].prefix, "10.200.1.0/24");
+	/* a link not made yet (ifindex 0) carries nothing */
+	rt[1].t[0].ifindex = 0;
+	k[1].nh_ifindex[0] = 0;
+	ck_assert_uint_eq(routes_learned(rt, 2, NULL, &k[1], 1, r, 1), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon_routes");
@@ -316,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, choices_override_the_default);
 	tcase_add_test(tc, collect_typed_rows);
 	tcase_add_test(tc, bgp_holds_are_the_routes);
+	tcase_add_test(tc, learned_routes_as_rows);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

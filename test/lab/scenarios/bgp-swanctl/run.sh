@@ -40,6 +40,18 @@ bgp_route_via() { grep -q "^$1 via 169.254.2$2.1 dev xfrmd$2 proto bird" <<<"$(k
 # No route from BIRD for PREFIX on gwa.
 no_bgp_route() { ! grep -q 'proto bird' <<<"$(kroute gwa "$1")"; }
 # xfrmd's fail-closed hold: a blackhole (protocol 211) at the route's metric + 1.
+# `xfrmctl routes` on gwa lists PREFIX as learned over BGP through tunnel(s) VIA ("1" or "2").
+routes_learned_via() {
+  xfrmctl_on gwa routes --json peer | python3 -c "import json,sys
+rows=[r for r in json.load(sys.stdin)['routes'] if r['prefix']=='$1']
+ok=[r for r in rows if r['state']=='learned' and r['source']=='bgp' and r['via_tunnels']==[int(v) for v in '$2'.split(',')]]
+sys.exit(0 if ok else 1)"
+}
+routes_has_hold() {
+  xfrmctl_on gwa routes --json peer | python3 -c "import json,sys
+rows=[r for r in json.load(sys.stdin)['routes'] if r['prefix']=='10.2.0.0/24' and r['state']=='fail-closed-hold' and r['source']=='xfrmd']
+sys.exit(0 if rows else 1)"
+}
 hold_there() { grep -q '^blackhole 10.2.0.0/24 proto 211 .*metric 101' <<<"$(kroute gwa 10.2.0.0/24)"; }
 show_routes() {
   echo "gwa: ip route show exact 10.2.0.0/24"
@@ -58,10 +70,13 @@ check bgp-t2-established wait_for 60 bird_established gwa $P2
 check bgp-learned-via-tunnel1 wait_for 30 bgp_route_via 10.2.0.0/24 1
 check bgp-outside-accept-refused no_bgp_route 10.9.0.0/24
 check bgp-fail-closed-hold-under-it hold_there
+check routes-lists-learned-via-tunnel1 wait_for 10 routes_learned_via 10.2.0.0/24 1
+check routes-lists-hold routes_has_hold
 check gwb-prefers-tunnel1 wait_for 30 sh -c "ip -n gwb route show exact $NET_A proto bird | grep -q 'dev vti1'"
 check gwb-standby-path-prepended sh -c "ip netns exec gwb birdc -s $LAB_RUN/gwb/bird.ctl show route $NET_A all | grep -q 'BGP.as_path: 65001 65001 65001'"
 check include-written-by-xfrmd grep -q "written by xfrmd" "$LAB_RUN/gwa/xfrmd-bird.conf"
 show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
+xfrmctl_on gwa routes >>"$LAB_OUT/show-bgp-bringup.txt" 2>&1 || true
 xfrmctl_on gwa explain "$HOSTA" "$HOSTB" >"$LAB_OUT/show-explain.txt" 2>&1 || true
 xfrmctl_on gwa explain --json "$HOSTA" "$HOSTB" >"$LAB_RUN/gwa/explain.json" 2>&1 || true
 check_eq explain-route-learned-over-bgp "True 12 xfrmd1" \
@@ -98,6 +113,7 @@ check bgp-cut-route-moves-to-tunnel2 wait_for 10 bgp_route_via 10.2.0.0/24 2
 t_moved=$EPOCHREALTIME
 check bgp-cut-session1-shut wait_for 10 bird_not_established gwa $P1
 t_shut=$EPOCHREALTIME
+check routes-lists-learned-via-tunnel2 wait_for 10 routes_learned_via 10.2.0.0/24 2
 show_routes >"$LAB_OUT/show-bgp-cut.txt" 2>&1
 check_lt bgp-cut-route-moved-well-before-hold-time "$(peer_ms_since "$t_cut" "$t_moved")" "$(peer_ms 5000)"
 t_res=$EPOCHREALTIME
