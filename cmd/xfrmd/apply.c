@@ -9,6 +9,7 @@
 
 #include "applied.h"
 #include "apply.h"
+#include "host.h"
 #include "apply_int.h"
 #include "log.h"
 #include "psk.h"
@@ -60,7 +61,8 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 		cfg_free(j->desired);
 		j->desired = NULL;
 	}
-	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
+	if (!j->desired || host_select(d, j->desired, e) ||
+	    assign_ids(d, j->desired, r->dry_run, e) ||
 	    psk_fill(d, j->desired, !r->dry_run, e)) {
 		json_object_put(j->doc);
 		cfg_free(j->desired);

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "events.h"
 #include "forward.h"
+#include "host.h"
 #include "instance_lock.h"
 #include "log.h"
 #include "plural.h"
@@ -40,6 +41,11 @@ static void usage(FILE *f)
 		"  -s, --state-dir DIR   applied config kept here (default " XFRMD_DEFAULT_STATE_DIR
 		")\n"
 		"  -v, --vici URI        charon's VICI socket, overriding gateway.vici\n"
+		"  -H, --host NAME       this host's name in gateway.hosts (default: the one\n"
+		"                        host whose addresses this machine has)\n"
+		"      --bird-socket PATH, --bird-include PATH\n"
+		"                        this host's BIRD control socket and include file,\n"
+		"                        overriding gateway.bird (hosts sharing a file system)\n"
 		"  -n, --check FILE      check a config file, print \"configuration OK\", exit\n"
 		"      --realtime-priority N\n"
 		"                        run at realtime priority N (SCHED_RR, 1-99): busy\n"
@@ -142,6 +148,10 @@ static void restore_state(struct xfrmd *d)
 	cfg = cfg_load_saved(text, len, applied_base_dir(d), NULL, &e);
 	if (cfg)
 		warn_if_refused_now(text, len, applied_base_dir(d));
+	if (cfg && host_select(d, cfg, &e)) {
+		cfg_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg && applied_restore_text(d, text, len)) {
 		cfg_free(cfg);
 		cfg = NULL;
@@ -253,7 +263,7 @@ static void stop(struct xfrmd *d)
 }
 
 /* Long-only options: past any character getopt_long returns. */
-enum { OPT_RT_PRIORITY = 256 };
+enum { OPT_RT_PRIORITY = 256, OPT_BIRD_SOCKET, OPT_BIRD_INCLUDE };
 
 int main(int argc, char **argv)
 {
@@ -262,6 +272,9 @@ int main(int argc, char **argv)
 	    {"group", required_argument, NULL, 'g'},
 	    {"state-dir", required_argument, NULL, 's'},
 	    {"vici", required_argument, NULL, 'v'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"bird-socket", required_argument, NULL, OPT_BIRD_SOCKET},
+	    {"bird-include", required_argument, NULL, OPT_BIRD_INCLUDE},
 	    {"check", required_argument, NULL, 'n'},
 	    {"realtime-priority", required_argument, NULL, OPT_RT_PRIORITY},
 	    {"debug", no_argument, NULL, 'd'},
@@ -276,7 +289,7 @@ int main(int argc, char **argv)
 	struct xerr e;
 	int c, rc, rt_prio = 0;
 
-	while ((c = getopt_long(argc, argv, "c:g:s:v:n:dVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:g:s:v:H:n:dVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.opt.control_path = optarg;
@@ -301,6 +314,15 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			d.opt.vici_override = optarg;
+			break;
+		case 'H':
+			d.opt.host = optarg;
+			break;
+		case OPT_BIRD_SOCKET:
+			d.opt.bird_socket = optarg;
+			break;
+		case OPT_BIRD_INCLUDE:
+			d.opt.bird_include = optarg;
 			break;
 		case 'n':
 			return check_config(optarg);

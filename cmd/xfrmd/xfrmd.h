@@ -5,6 +5,8 @@
  * the modules' state, and the daemon's options.
  *   main.c         options, start-up, signals
  *   instance_lock.c/.h  one daemon per state directory and control socket
+ *   host.c/.h      which host of a gateway spread over several this is, and
+ *                  the config as this host runs it (its own tunnels)
  *   wiring.c/.h    connects the layers: charon_link's callbacks to the
  *                  apply, runtime and events calls that act on them
  *   charon_link.c/.h  the VICI connection: connect/reconnect, events,
@@ -94,6 +96,9 @@ struct xfrmd_options {
 	const char *control_path;
 	const char *state_dir;
 	const char *vici_override; /* -v: wins over gateway.vici */
+	const char *host;	   /* -H: this host in gateway.hosts (host.c) */
+	/* --bird-socket, --bird-include: win over gateway.bird (host.c) */
+	const char *bird_socket, *bird_include;
 	unsigned control_mode;
 	gid_t control_gid; /* -g: the socket's group; (gid_t)-1 keeps the daemon's */
 };
