@@ -7,6 +7,7 @@
 #include "plural.h"
 #include "rawjson.h"
 #include "status_bgp.h"
+#include "status_host.h"
 #include "xfrmctl.h"
 
 #define STATUS_TIMEOUT_MS 10000
@@ -155,7 +156,9 @@ static void print_human(struct json_object *st)
 	printf("gateway %s  generation %llu  charon %s (%s)\n", jstr(st, "gateway"),
 	       jnum(st, "generation"), jbool(charon, "connected") ? "connected" : "DISCONNECTED",
 	       jstr(charon, "uri"));
+	status_print_host(stdout, jobj(st, "host"));
 	status_print_bird(stdout, jobj(st, "bird"));
+	status_print_lan(stdout, jobj(st, "lan"));
 	if (*jstr(charon, "route_conflict"))
 		printf("WARNING: %s\n", jstr(charon, "route_conflict"));
 	if (*jstr(st, "kernel_error"))
@@ -174,8 +177,10 @@ static void print_human(struct json_object *st)
 			printf("  failovers %llu", jnum(c, "failovers"));
 		printf("\n");
 		print_weak(jobj(c, "weak_algorithms"));
+		status_print_conn_lan(stdout, c);
 		for (size_t t = 0; tunnels && t < json_object_array_length(tunnels); t++)
 			print_tunnel(json_object_array_get_idx(tunnels, t));
+		status_print_away(stdout, c);
 	}
 }
 

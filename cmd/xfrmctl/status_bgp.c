@@ -1,13 +1,18 @@
 /*
  * The BGP lines of `xfrmctl status`: BIRD under the gateway, and per
  * tunnel of a connection with a bgp section its session, as the status
- * JSON has them (schemas/status.schema.json: "bird", tunnels[].bgp).
+ * JSON has them (schemas/status.schema.json: "bird", tunnels[].bgp); with
+ * gateway.lan, the sessions to the LAN routers ("lan").
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "jget.h"
+#include "plural.h"
 #include "status_bgp.h"
+
+#define STATUS_COLUMNS 100
 
 void status_print_bird(FILE *f, struct json_object *bird)
 {
@@ -56,4 +61,26 @@ void status_print_bgp(FILE *f, struct json_object *bgp)
 	fprintf(f, "\n");
 	if (*jstr(bgp, "last_error"))
 		fprintf(f, "       last error: %s\n", jstr(bgp, "last_error"));
+}
+
+void status_print_lan(FILE *f, struct json_object *lan)
+{
+	struct json_object *nbs = jarr(lan, "neighbors");
+
+	if (!lan)
+		return;
+	fprintf(f, "lan AS%llu, %zu %s\n", jnum(lan, "local_asn"), jlen(nbs),
+		plural(jlen(nbs), "neighbor", "neighbors"));
+	for (size_t i = 0; i < jlen(nbs); i++) {
+		struct json_object *nb = json_object_array_get_idx(nbs, i);
+		int n = fprintf(f, "  %s AS%llu %s", jstr(nb, "address"), jnum(nb, "asn"),
+				jstr(nb, "state"));
+
+		if (jobj(nb, "since"))
+			n += fprintf(f, " since %s", jstr(nb, "since"));
+		/* a long protocol name goes on a line of its own */
+		if ((size_t)n + strlen(jstr(nb, "protocol")) + 3 > STATUS_COLUMNS)
+			fputs("\n   ", f);
+		fprintf(f, " (%s)\n", jstr(nb, "protocol"));
+	}
 }

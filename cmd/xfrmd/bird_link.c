@@ -227,7 +227,10 @@ static void send_session(struct bird_link *bl, const struct cfg_connection *c,
 
 int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e)
 {
-	return bird_conf_render(cfg, session_on, bl, out, e);
+	/* every connection this host runs is announced to the LAN as carried */
+	const struct bird_conf_hooks hooks = {.session_on = session_on, .arg = bl};
+
+	return bird_conf_render(cfg, &hooks, out, e);
 }
 
 /* The include follows the sessions' states, so that a BIRD restarted

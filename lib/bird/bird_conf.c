@@ -1,8 +1,9 @@
 /*
  * Owns the whole include file (bird_conf.h): the checks a config must pass
- * to be rendered, then the header, the tables, the BFD protocol, each
- * table's announce static and kernel protocols, and the tunnels' BGP
- * protocols (bird_conf_bgp.c) in the config's order.
+ * to be rendered, then the header, the tables (the LAN side's too), the
+ * BFD protocol, each table's announce static and kernel protocols, the
+ * tunnels' BGP protocols (bird_conf_bgp.c) in the config's order, and the
+ * LAN side's statics and BGP protocols (bird_conf_lan.c).
  */
 #include "bird_conf_int.h"
 
@@ -65,8 +66,12 @@ static int check_conns(const struct cfg_config *cfg, struct xerr *e)
 	return rc;
 }
 
+/* Whether a tunnel's or a LAN session uses BFD: one BFD protocol serves
+ * both (bird_conf.h). */
 static bool any_bfd(const struct cfg_config *cfg)
 {
+	if (bc_lan_bfd(cfg))
+		return true;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		if (cfg->conns[i].bgp.enabled && cfg->conns[i].bgp.bfd.enabled)
 			return true;
@@ -130,12 +135,16 @@ static void render_kernel(struct bc_buf *b, const struct bc_table *t)
 }
 
 static void render(struct bc_buf *b, const struct cfg_config *cfg, const struct bc_tables *ts,
-		   bird_session_on_fn on, void *arg)
+		   const struct bird_conf_hooks *h)
 {
+	bird_session_on_fn on = h ? h->session_on : NULL;
+	void *arg = h ? h->arg : NULL;
+
 	bc_printf(b, "# " BIRD_CONF_MARK "; do not edit\n"
 		     "# BGP over xfrmd's tunnels: bird.conf includes this file, xfrmd rewrites it\n"
 		     "# on apply and asks BIRD to reconfigure.\n");
 	render_tables(b, ts);
+	bc_render_lan_tables(b, cfg);
 	if (any_bfd(cfg))
 		bc_printf(b, "\nprotocol bfd %s {\n\taccept direct;\n}\n", BIRD_CONF_BFD_NAME);
 	for (size_t i = 0; i < ts->n; i++)
@@ -150,9 +159,10 @@ static void render(struct bc_buf *b, const struct cfg_config *cfg, const struct 
 		for (size_t ti = 0; ti < c->n_tunnels; ti++)
 			bc_render_bgp(b, c, ti, !on || on(c, &c->tunnels[ti], arg));
 	}
+	bc_render_lan(b, cfg, h ? h->lan_on : NULL, arg);
 }
 
-int bird_conf_render(const struct cfg_config *cfg, bird_session_on_fn on, void *arg, char **out,
+int bird_conf_render(const struct cfg_config *cfg, const struct bird_conf_hooks *hooks, char **out,
 		     struct xerr *e)
 {
 	struct bc_buf b = {0};
@@ -161,7 +171,7 @@ int bird_conf_render(const struct cfg_config *cfg, bird_session_on_fn on, void *
 	*out = NULL;
 	if (check_conns(cfg, e) || bc_tables_collect(cfg, &ts, e))
 		return -1;
-	render(&b, cfg, &ts, on, arg);
+	render(&b, cfg, &ts, hooks);
 	bc_tables_free(&ts);
 	if (b.oom) {
 		free(b.s);

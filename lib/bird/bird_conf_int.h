@@ -1,7 +1,8 @@
 /*
  * Inside bird_conf: the text buffer the renderer writes into
  * (bird_conf_buf.c), the BIRD tables the bgp connections use
- * (bird_conf_tables.c) and a tunnel's BGP protocol (bird_conf_bgp.c).
+ * (bird_conf_tables.c), a tunnel's BGP protocol (bird_conf_bgp.c) and the
+ * LAN side (bird_conf_lan.c).
  */
 #ifndef XFRMD_BIRD_CONF_INT_H
 #define XFRMD_BIRD_CONF_INT_H
@@ -56,5 +57,14 @@ void bc_tables_free(struct bc_tables *t);
 /* Tunnel t (index ti) of connection c's BGP protocol; on: its session is
  * enabled. */
 void bc_render_bgp(struct bc_buf *b, const struct cfg_connection *c, size_t ti, bool on);
+
+/* The LAN side (gateway.lan, bird_conf.h): nothing unless lan.enabled.
+ * The families announced (BC_FAM4 | BC_FAM6; the first neighbor's when
+ * none is, so that its sessions have a channel); whether the sessions use
+ * BFD; the tables' lines; the statics and the BGP protocols. */
+unsigned bc_lan_families(const struct cfg_config *cfg);
+bool bc_lan_bfd(const struct cfg_config *cfg);
+void bc_render_lan_tables(struct bc_buf *b, const struct cfg_config *cfg);
+void bc_render_lan(struct bc_buf *b, const struct cfg_config *cfg, bird_lan_on_fn on, void *arg);
 
 #endif

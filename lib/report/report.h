@@ -21,13 +21,14 @@
 
 #include "prefix.h"
 
-#define REPORT_TUNNELS_MAX 2
-#define REPORT_NAME_MAX	   64 /* charon names: "xfrmd-" CONN "-t1" */
-#define REPORT_WEAK_MAX	   16
-#define REPORT_BUCKETS_MAX 16
-#define REPORT_RECENT_MAX  16
-#define REPORT_NEVER	   UINT64_MAX /* an age (ms since) of something that never happened */
-#define REPORT_PROTO_MAX   72	      /* BIRD protocol names: BIRD_CONF_NAME_MAX and more */
+#define REPORT_TUNNELS_MAX	 2
+#define REPORT_NAME_MAX		 64 /* charon names: "xfrmd-" CONN "-t1" */
+#define REPORT_WEAK_MAX		 16
+#define REPORT_BUCKETS_MAX	 16
+#define REPORT_RECENT_MAX	 16
+#define REPORT_NEVER		 UINT64_MAX /* an age (ms since) of something that never happened */
+#define REPORT_PROTO_MAX	 72	    /* BIRD protocol names: BIRD_CONF_NAME_MAX and more */
+#define REPORT_LAN_NEIGHBORS_MAX 8	    /* gateway.lan.neighbors */
 
 /* The IKE SA a tunnel runs on, as charon reported it. */
 struct report_ike {
@@ -115,6 +116,15 @@ struct report_tunnel {
 	struct report_bgp bgp;
 };
 
+/* A tunnel of the connection that another host of the gateway runs
+ * (gateway.hosts: its local address is one of that host's). */
+struct report_away {
+	size_t index;	  /* 1-based position in the document's tunnels */
+	const char *host; /* the host running it */
+	const char *role; /* as configured; active-active shows "active" */
+	struct ipaddr local, remote;
+};
+
 struct report_conn {
 	const char *name, *mode, *redundancy, *start;
 	bool active_active;
@@ -131,7 +141,14 @@ struct report_conn {
 	uint64_t last_reaction_us;
 	bool fail_closed;
 	size_t n_tunnels;
-	struct report_tunnel tunnels[REPORT_TUNNELS_MAX];
+	struct report_tunnel tunnels[REPORT_TUNNELS_MAX]; /* this host's */
+	/* the tunnels other hosts run (only when the report has a host) */
+	size_t n_away;
+	struct report_away away[REPORT_TUNNELS_MAX];
+	/* its remote prefixes to the LAN routers: 1 announced now (one of this
+	 * host's tunnels of it healthy), 0 withdrawn, -1 no gateway.lan; shown
+	 * only when the report has_lan too */
+	int lan_announced;
 };
 
 /* Failover reaction times: cumulative buckets, the latest samples oldest first. */
@@ -157,9 +174,33 @@ struct report_route {
 	size_t via[REPORT_TUNNELS_MAX];
 };
 
+/* A LAN router of gateway.lan, and BIRD's session to it. */
+struct report_lan_neighbor {
+	char protocol[REPORT_PROTO_MAX]; /* BIRD's protocol of the session */
+	struct ipaddr address;
+	uint32_t asn;
+	/* BIRD's BGP state as printed (Established, Active, ...), "down" (the
+	 * protocol is down), or "unknown" (BIRD said nothing of it) */
+	const char *state;
+	const char *since; /* the state's start as BIRD prints it; NULL: null */
+};
+
+/* gateway.lan: what this host announces to the site's routers. */
+struct report_lan {
+	uint32_t local_asn;
+	size_t n_neighbors;
+	struct report_lan_neighbor neighbors[REPORT_LAN_NEIGHBORS_MAX];
+};
+
 struct report {
 	char kernel_error[512]; /* "": the kernel's SA counters were read */
 	const char *gateway, *config_hash;
+	/* this host's name in gateway.hosts, of n_hosts; NULL: the gateway
+	 * names no hosts (no "away", no host labels, "host": null) */
+	const char *host;
+	size_t n_hosts;
+	bool has_lan; /* false: no "lan" (no gateway.lan) */
+	struct report_lan lan;
 	uint64_t generation;
 	bool charon_connected;
 	const char *charon_route_conflict; /* NULL: none */

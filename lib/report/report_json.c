@@ -191,7 +191,28 @@ static void weak_json(struct jw *w, const struct report_conn *c)
 	jw_close(w, ']');
 }
 
-static void conn_json(struct jw *w, const struct report_conn *c)
+/* The connection's tunnels other hosts run: present whenever the gateway
+ * names hosts (an empty array: this host runs them all). */
+static void away_json(struct jw *w, const struct report_conn *c)
+{
+	char a[PREFIX_STRLEN];
+
+	jw_open(w, "away", '[');
+	for (size_t i = 0; i < c->n_away && i < REPORT_TUNNELS_MAX; i++) {
+		const struct report_away *t = &c->away[i];
+
+		jw_open(w, NULL, '{');
+		jw_u64(w, "tunnel", t->index);
+		jw_str(w, "host", t->host);
+		jw_str(w, "role", c->active_active ? "active" : t->role);
+		jw_str(w, "local", ipaddr_str(&t->local, a, sizeof(a)));
+		jw_str(w, "remote", ipaddr_str(&t->remote, a, sizeof(a)));
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void conn_json(struct jw *w, const struct report *r, const struct report_conn *c)
 {
 	jw_open(w, NULL, '{');
 	jw_str(w, "name", c->name);
@@ -206,6 +227,10 @@ static void conn_json(struct jw *w, const struct report_conn *c)
 	for (size_t t = 0; t < c->n_tunnels && t < REPORT_TUNNELS_MAX; t++)
 		tunnel_json(w, c, &c->tunnels[t]);
 	jw_close(w, ']');
+	if (r->host)
+		away_json(w, c);
+	if (r->has_lan && c->lan_announced >= 0)
+		jw_str(w, "lan", c->lan_announced ? "announced" : "withdrawn");
 	jw_close(w, '}');
 }
 
@@ -226,6 +251,42 @@ static void bird_json(struct jw *w, const struct report_bird *b)
 	jw_str(w, "version", b->version);
 	jw_str(w, "socket", b->socket);
 	jw_str(w, "error", b->error);
+	jw_close(w, '}');
+}
+
+/* This host of the gateway, or null (the gateway names no hosts). */
+static void host_json(struct jw *w, const struct report *r)
+{
+	if (!r->host) {
+		jw_raw(w, "host", "null");
+		return;
+	}
+	jw_open(w, "host", '{');
+	jw_str(w, "name", r->host);
+	jw_u64(w, "hosts", r->n_hosts);
+	jw_close(w, '}');
+}
+
+/* gateway.lan: the sessions to the site's routers. */
+static void lan_json(struct jw *w, const struct report_lan *l)
+{
+	char a[PREFIX_STRLEN];
+
+	jw_open(w, "lan", '{');
+	jw_u64(w, "local_asn", l->local_asn);
+	jw_open(w, "neighbors", '[');
+	for (size_t i = 0; i < l->n_neighbors && i < REPORT_LAN_NEIGHBORS_MAX; i++) {
+		const struct report_lan_neighbor *n = &l->neighbors[i];
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "protocol", n->protocol);
+		jw_str(w, "address", ipaddr_str(&n->address, a, sizeof(a)));
+		jw_u64(w, "asn", n->asn);
+		jw_str(w, "state", n->state);
+		jw_str(w, "since", n->since); /* NULL: null */
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
 	jw_close(w, '}');
 }
 
@@ -259,15 +320,18 @@ char *report_json(const struct report *r, size_t *len)
 	if (r->kernel_error[0])
 		jw_str(&w, "kernel_error", r->kernel_error);
 	jw_str(&w, "gateway", r->gateway);
+	host_json(&w, r);
 	jw_u64(&w, "generation", r->generation);
 	jw_str(&w, "config_hash", r->config_hash);
 	charon_json(&w, r);
 	if (r->has_bird)
 		bird_json(&w, &r->bird);
+	if (r->has_lan)
+		lan_json(&w, &r->lan);
 	reaction_json(&w, &r->reaction);
 	jw_open(&w, "connections", '[');
 	for (size_t i = 0; i < r->n_conns; i++)
-		conn_json(&w, &r->conns[i]);
+		conn_json(&w, r, &r->conns[i]);
 	jw_close(&w, ']');
 	jw_close(&w, '}');
 	if (w.oom) {

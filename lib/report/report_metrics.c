@@ -261,6 +261,12 @@ static void label(char *buf, size_t len, const char *name, const char *value)
 		memcpy(buf + n, "\"", 2);
 }
 
+/* "a,b", or the one that is not empty, into buf. */
+static void join(char *buf, size_t len, const char *a, const char *b)
+{
+	snprintf(buf, len, "%s%s%s", a, *a && *b ? "," : "", b);
+}
+
 static void sample(FILE *f, const struct family *m, const char *labels, const char *value,
 		   uint64_t v)
 {
@@ -306,18 +312,20 @@ static void samples(FILE *f, const struct family *m, const char *labels, const s
 			sample(f, m, labels, m->values[i], v);
 }
 
-static void family_samples(FILE *f, const struct family *m, const struct report *r)
+/* hl: the host label ("" without hosts), first on every sample. */
+static void family_samples(FILE *f, const struct family *m, const struct report *r, const char *hl)
 {
-	char cl[256], tl[320];
+	char name[256], cl[384], tl[448];
 
 	if (m->gw) {
-		samples(f, m, "", &(struct at){.r = r});
+		samples(f, m, hl, &(struct at){.r = r});
 		return;
 	}
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct report_conn *c = &r->conns[i];
 
-		label(cl, sizeof(cl), "connection", c->name ? c->name : "");
+		label(name, sizeof(name), "connection", c->name ? c->name : "");
+		join(cl, sizeof(cl), hl, name);
 		if (m->conn) {
 			samples(f, m, cl, &(struct at){.r = r, .c = c});
 			continue;
@@ -332,29 +340,34 @@ static void family_samples(FILE *f, const struct family *m, const struct report 
 }
 
 /* failover_reaction as a Prometheus histogram. */
-static void reaction_samples(FILE *f, const struct report_reaction *h)
+static void reaction_samples(FILE *f, const struct report_reaction *h, const char *hl)
 {
 	const char *name = "xfrmd_failover_reaction_seconds";
+	const char *sep = *hl ? "," : "";
 
 	fprintf(f,
 		"# HELP %s Time from a tunnel health event reaching xfrmd to the kernel "
 		"acknowledging the new routes or policies.\n# TYPE %s histogram\n",
 		name, name);
 	for (size_t i = 0; i < h->n_buckets && i < REPORT_BUCKETS_MAX; i++)
-		fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, (double)h->le_us[i] / 1e6,
-			h->le_count[i]);
-	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, h->count);
-	fprintf(f, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, (double)h->sum_us / 1e6, name,
-		h->count);
+		fprintf(f, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", name, hl, sep,
+			(double)h->le_us[i] / 1e6, h->le_count[i]);
+	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, hl, sep, h->count);
+	if (*hl)
+		fprintf(f, "%s_sum{%s} %.6f\n%s_count{%s} %" PRIu64 "\n", name, hl,
+			(double)h->sum_us / 1e6, name, hl, h->count);
+	else
+		fprintf(f, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, (double)h->sum_us / 1e6,
+			name, h->count);
 }
 
 /* One sample set per route of `xfrmctl routes`. */
-static void route_samples(FILE *f, const struct report *r)
+static void route_samples(FILE *f, const struct report *r, const char *hl)
 {
 	static const char *const route_states[] = {"active",	  "waiting-for-traffic",
 						   "blackhole",	  "withdrawn",
 						   "unpublished", "fail-closed-hold"};
-	char l[256], c[160], p[96];
+	char l[448], n[160], c[256], p[96];
 
 	fprintf(f,
 		"# HELP xfrmd_route_published 1 if the route is published (installed by xfrmd).\n"
@@ -362,7 +375,8 @@ static void route_samples(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct report_route *rt = &r->routes[i];
 
-		label(c, sizeof(c), "connection", rt->connection ? rt->connection : "");
+		label(n, sizeof(n), "connection", rt->connection ? rt->connection : "");
+		join(c, sizeof(c), hl, n);
 		label(p, sizeof(p), "prefix", rt->prefix);
 		snprintf(l, sizeof(l), "%s,%s", c, p);
 		fprintf(f, "xfrmd_route_published{%s} %d\n", l, rt->published);
@@ -373,7 +387,8 @@ static void route_samples(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct report_route *rt = &r->routes[i];
 
-		label(c, sizeof(c), "connection", rt->connection ? rt->connection : "");
+		label(n, sizeof(n), "connection", rt->connection ? rt->connection : "");
+		join(c, sizeof(c), hl, n);
 		label(p, sizeof(p), "prefix", rt->prefix);
 		for (size_t k = 0; k < sizeof(route_states) / sizeof(route_states[0]); k++)
 			fprintf(f, "xfrmd_route_state{%s,%s,state=\"%s\"} %d\n", c, p,
@@ -383,34 +398,76 @@ static void route_samples(FILE *f, const struct report *r)
 
 /* Requests xfrmd sent since it started: what an apply costs charon and the
  * kernel (bench/ reads them before and after one). */
-static void request_samples(FILE *f, const struct report *r)
+static void request_samples(FILE *f, const struct report *r, const char *hl)
 {
+	char l[160] = "";
+
+	if (*hl)
+		snprintf(l, sizeof(l), "{%s}", hl);
 	fprintf(f,
 		"# HELP xfrmd_vici_requests_total VICI command requests sent to charon.\n"
-		"# TYPE xfrmd_vici_requests_total counter\nxfrmd_vici_requests_total %" PRIu64
+		"# TYPE xfrmd_vici_requests_total counter\nxfrmd_vici_requests_total%s %" PRIu64
 		"\n# HELP xfrmd_netlink_requests_total Netlink messages sent to the kernel "
 		"(changes and dumps).\n# TYPE xfrmd_netlink_requests_total counter\n"
-		"xfrmd_netlink_requests_total %" PRIu64 "\n",
-		r->vici_requests, r->netlink_requests);
+		"xfrmd_netlink_requests_total%s %" PRIu64 "\n",
+		l, r->vici_requests, l, r->netlink_requests);
+}
+
+/* gateway.lan (only with it): per connection whether this host announces
+ * its remote prefixes to the LAN routers (the JSON's connections[].lan),
+ * per LAN neighbor whether BIRD's session to it is up (lan.neighbors[]). */
+static void lan_samples(FILE *f, const struct report *r, const char *hl)
+{
+	char n[160], l[320];
+	char a[PREFIX_STRLEN];
+
+	if (!r->has_lan)
+		return;
+	fprintf(f, "# HELP xfrmd_lan_announced 1 while this host announces the connection's "
+		   "remote prefixes to the LAN routers (one of its tunnels of it healthy).\n"
+		   "# TYPE xfrmd_lan_announced gauge\n");
+	for (size_t i = 0; i < r->n_conns; i++) {
+		const struct report_conn *c = &r->conns[i];
+
+		if (c->lan_announced < 0)
+			continue;
+		label(n, sizeof(n), "connection", c->name ? c->name : "");
+		join(l, sizeof(l), hl, n);
+		fprintf(f, "xfrmd_lan_announced{%s} %d\n", l, c->lan_announced > 0);
+	}
+	fprintf(f, "# HELP xfrmd_lan_session_up 1 while the BGP session to the LAN neighbor is "
+		   "Established in BIRD.\n# TYPE xfrmd_lan_session_up gauge\n");
+	for (size_t i = 0; i < r->lan.n_neighbors && i < REPORT_LAN_NEIGHBORS_MAX; i++) {
+		const struct report_lan_neighbor *nb = &r->lan.neighbors[i];
+
+		label(n, sizeof(n), "neighbor", ipaddr_str(&nb->address, a, sizeof(a)));
+		join(l, sizeof(l), hl, n);
+		fprintf(f, "xfrmd_lan_session_up{%s} %d\n", l,
+			nb->state && !strcmp(nb->state, "Established"));
+	}
 }
 
 char *report_metrics(const struct report *r)
 {
-	char *buf = NULL;
+	char *buf = NULL, hl[128] = "";
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 
+	if (r->host)
+		label(hl, sizeof(hl), "host", r->host);
+	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const struct family *m = &families[i];
 
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
-		family_samples(f, m, r);
+		family_samples(f, m, r, hl);
 	}
-	reaction_samples(f, &r->reaction);
-	route_samples(f, r);
-	request_samples(f, r);
+	lan_samples(f, r, hl);
+	reaction_samples(f, &r->reaction, hl);
+	route_samples(f, r, hl);
+	request_samples(f, r, hl);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

@@ -3,7 +3,9 @@
 # daemon, no root): the schema examples with a bgp section, and variants
 # the examples do not show (IPv6 inside addresses, each max_prefixes
 # action, hold 0, two connections in one table, sessions disabled, a
-# connection named like a table).
+# connection named like a table), and the LAN side (gateway.lan: statics
+# per connection and family, eBGP, iBGP and IPv6 neighbors, BFD shared with
+# the tunnels', connections not carried, a standby-only host's MED).
 #
 #   bird_conf_parse.sh PATH/TO/bird_render SOURCE_DIR
 #
@@ -94,4 +96,25 @@ cat >"$TMP/v.json" <<JSON
 }
 JSON
 parse shared-table "$TMP/v.json"
+
+# The LAN side on the documents above and on the examples without bgp.
+LAN=(--lan 65001 9 3 1 --lan-neighbor 192.168.1.1 65000 --lan-neighbor 192.168.1.2 65001
+	--lan-neighbor fd00:1::1 65000)
+parse lan-shared-table "$TMP/v.json" "${LAN[@]}" --lan-bfd 200 5 --lan-off a.2
+variant v6-lan "$V6IN1" "$V6IN2" "$DUAL" ', "bfd": true' active-active
+parse lan-tunnel-bfd "$TMP/v.json" "${LAN[@]}" --lan-bfd 0 0 --drop v6-lan 1
+variant sb-lan "$IN1" "$IN2" "$DUAL" ''
+parse lan-standby-only "$TMP/v.json" "${LAN[@]}" --drop sb-lan 1 --lan-off sb-lan
+grep -q "bgp_med = 100;" "$TMP/xfrmd.conf" || fail "lan-standby-only: no MED 100"
+for f in "$SRC"/schemas/examples/valid/*.json; do
+	grep -q '"bgp"' "$f" && continue
+	name=lan-$(basename "$f")
+	cp "$f" "$TMP/config.json"
+	chmod 600 "$TMP/config.json"
+	"$RENDER" "$TMP/config.json" --lan 4200000001 0 0 5 --lan-neighbor 10.0.0.1 64512 \
+		>"$TMP/xfrmd.conf" || fail "$name: render"
+	grep -q "^protocol bgp xfrmd_lanpeer1 " "$TMP/xfrmd.conf" || fail "$name: no LAN peer"
+	bird -p -c "$TMP/bird.conf" || fail "$name: bird -p refuses the render"
+	n=$((n + 1))
+done
 echo "PASS: BIRD parses $n renders"

@@ -8,7 +8,10 @@ REPORT_SAMPLE (test/unit/report/report_sample.c) prints one line per fixture,
 Each must pass the schema; the BGP ones must carry "bird" and a "bgp" per
 tunnel (so a report that lost them cannot pass unchecked), and the schema
 must reject each BGP sample with an unknown key added to its "bgp" and to
-its "bird" (it is strict there too).
+its "bird" (it is strict there too). The plain samples have "host": null
+and no "away" or "lan"; the "hosts" ones have "host" and each connection
+"away", and the schema must reject an unknown key in "host", in an "away"
+tunnel and in "lan" (and its neighbors).
 """
 import copy
 import json
@@ -17,6 +20,36 @@ import subprocess
 import sys
 
 import jsonschema
+
+
+def rejects_unknown(validator, name, doc, where, target_of):
+    changed = copy.deepcopy(doc)
+    target = target_of(changed)
+    if target is None:
+        return [f"{name}: no {where} to check"]
+    target["unexpected"] = 1
+    if validator.is_valid(changed):
+        return [f"{name}: an unknown key in \"{where}\" is accepted"]
+    return []
+
+
+def check_hosts(validator, name, doc):
+    failures = []
+    conns = doc["connections"]
+    if not isinstance(doc.get("host"), dict) or not all("away" in c for c in conns):
+        return [f"{name}: \"host\" or a connection's \"away\" missing"]
+    failures += rejects_unknown(validator, name, doc, "host", lambda d: d["host"])
+    if name == "hosts-all":
+        if conns[0]["away"] or "lan" in doc or "lan" in conns[0]:
+            failures.append(f"{name}: a tunnel away, or \"lan\" without gateway.lan")
+        return failures
+    if "lan" not in doc or "lan" not in conns[0]:
+        return failures + [f"{name}: \"lan\" missing"]
+    failures += rejects_unknown(validator, name, doc, "away", lambda d: d["connections"][0]["away"][0])
+    failures += rejects_unknown(validator, name, doc, "lan", lambda d: d["lan"])
+    failures += rejects_unknown(validator, name, doc, "lan neighbor",
+                                lambda d: d["lan"]["neighbors"][0])
+    return failures
 
 
 def main():
@@ -35,6 +68,13 @@ def main():
         for e in validator.iter_errors(doc):
             failures.append(f"{name}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: "
                             f"{e.message}")
+        if name.startswith("hosts"):
+            failures += check_hosts(validator, name, doc)
+            continue
+        if doc.get("host", 0) is not None or "lan" in doc or \
+                any("away" in c or "lan" in c for c in doc["connections"]):
+            failures.append(f"{name}: no hosts, yet \"host\" is not null, or \"away\" or "
+                            "\"lan\" is there")
         if not name.startswith("bgp"):
             continue
         tunnels = doc["connections"][0]["tunnels"]
@@ -48,7 +88,8 @@ def main():
             target["unexpected"] = 1
             if validator.is_valid(changed):
                 failures.append(f"{name}: an unknown key in \"{where}\" is accepted")
-    if sorted(names) != ["bgp", "bgp-unknown", "bgp-v6", "plain"]:
+    if sorted(names) != ["bgp", "bgp-unknown", "bgp-v6", "hosts", "hosts-all", "hosts-none",
+                         "plain"]:
         failures.append(f"samples: {names}")
     for f in failures:
         print(f"FAIL {f}")

@@ -226,7 +226,7 @@ apply=$(med apply) part=$(med bird_part) conf=$(med configure)
 bcpu=$(med bird_cpu) basecpu=$(med base_bird_cpu)
 brss=$(med bird_rss) baserss=$(med base_bird_rss) xrss=$(med xfrmd_rss)
 {
-  echo "bgp apply, $N connections x 2 route-based tunnels (VTI), $S BGP sessions, start on traffic, no peer; $BENCH_RUNS runs, medians"
+  echo "bgp apply, $N connections x 2 route-based tunnels (VTI), $S BGP sessions, start immediate, no peer (charon initiates every tunnel and nobody answers); $BENCH_RUNS runs, medians"
   echo "uevent helper while measuring: $(grep . /proc/sys/kernel/hotplug || echo none) (kernel's: ${uevent_helper:-none})"
   echo "xfrmctl apply (charon, kernel, BIRD):  ${apply:-?} ms  (runs: ${fig[apply]:-})"
   echo "  of which BIRD (include written -> configure answered, xfrmd's log): ${part:-?} ms  (runs: ${fig[bird_part]:-})"

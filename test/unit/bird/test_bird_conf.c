@@ -94,12 +94,12 @@ static struct cfg_config *load(const struct conn *c, size_t n)
 	return cfg;
 }
 
-static char *render(const struct cfg_config *cfg, bird_session_on_fn on, void *arg)
+static char *render(const struct cfg_config *cfg, const struct bird_conf_hooks *h)
 {
 	struct xerr e = {{0}};
 	char *out = NULL;
 
-	ck_assert_msg(bird_conf_render(cfg, on, arg, &out, &e) == 0, "%s", e.msg);
+	ck_assert_msg(bird_conf_render(cfg, h, &out, &e) == 0, "%s", e.msg);
 	ck_assert_ptr_nonnull(out);
 	return out;
 }
@@ -108,7 +108,7 @@ static char *render(const struct cfg_config *cfg, bird_session_on_fn on, void *a
 static char *render_conns(const struct conn *c, size_t n)
 {
 	struct cfg_config *cfg = load(c, n);
-	char *out = render(cfg, NULL, NULL);
+	char *out = render(cfg, NULL);
 
 	cfg_free(cfg);
 	return out;
@@ -119,7 +119,7 @@ static void render_err(const struct cfg_config *cfg, const char *want)
 	struct xerr e = {{0}};
 	char *out = (char *)"untouched";
 
-	ck_assert_int_eq(bird_conf_render(cfg, NULL, NULL, &out, &e), -1);
+	ck_assert_int_eq(bird_conf_render(cfg, NULL, &out, &e), -1);
 	ck_assert_ptr_null(out);
 	ck_assert_msg(strstr(e.msg, want), "error '%s' lacks '%s'", e.msg, want);
 }
@@ -250,8 +250,7 @@ START_TEST(test_header_and_determinism)
 	     NULL},
 	};
 	struct cfg_config *cfg1 = load(c, 1), *cfg2 = load(c, 1);
-	char *a = render(cfg1, NULL, NULL), *b = render(cfg1, NULL, NULL),
-	     *d = render(cfg2, NULL, NULL);
+	char *a = render(cfg1, NULL), *b = render(cfg1, NULL), *d = render(cfg2, NULL);
 
 	ck_assert(!strncmp(a, "# written by xfrmd; do not edit\n", 32));
 	ck_assert_str_eq(a, b);
@@ -500,7 +499,8 @@ START_TEST(test_disabled)
 	struct conn c[] = {{"c", NULL, V4, IN_A1, IN_A2, "", NULL, NULL, NULL}};
 	struct cfg_config *cfg = load(c, 1);
 	int calls = 0;
-	char *out = render(cfg, off_id2, &calls);
+	const struct bird_conf_hooks h = {.session_on = off_id2, .arg = &calls};
+	char *out = render(cfg, &h);
 	char *b1 = block(out, "bgp", "xfrmd1_c"), *b2 = block(out, "bgp", "xfrmd2_c");
 
 	ck_assert_int_eq(calls, 2);
@@ -678,10 +678,424 @@ START_TEST(test_errors)
 	cfg->conns[1].routes.metric = 1;
 	/* the policy connection's tunnel has no id: it is not rendered */
 	cfg->conns[0].tunnels[0].id = 0;
-	char *out = render(cfg, NULL, NULL);
+	char *out = render(cfg, NULL);
 	HAS(out, "xfrmd2_a");
 	free(out);
 	cfg_free(cfg);
+}
+END_TEST
+
+/* ---- the LAN side (gateway.lan) ---- */
+
+#define V46_LOCAL  "\"10.1.0.0/16\",\"2001:db8:1::/48\""
+#define V46_REMOTE "\"10.100.0.0/16\",\"2001:db8:100::/48\",\"10.101.0.0/16\""
+#define L4	   "\"10.1.0.0/16\""
+
+/* gateway.lan on, as the parser would fill it: local AS 65001, timers,
+ * BFD off, no neighbors yet. */
+static void lan_on_cfg(struct cfg_config *cfg)
+{
+	struct cfg_lan *lan = &cfg->gateway.lan;
+
+	memset(lan, 0, sizeof(*lan));
+	lan->enabled = true;
+	lan->local_asn = 65001;
+	lan->hold = 9;
+	lan->keepalive = 3;
+	lan->connect_retry = 2;
+}
+
+static void add_neighbor(struct cfg_config *cfg, const char *addr, uint32_t asn)
+{
+	struct cfg_lan *lan = &cfg->gateway.lan;
+	struct cfg_lan_neighbor *nb = &lan->neighbors[lan->n_neighbors++];
+	struct prefix p;
+	const char *why;
+
+	ck_assert_int_eq(prefix_parse(addr, &p, &why), 0);
+	nb->addr = p.addr;
+	nb->asn = asn;
+}
+
+START_TEST(test_lan_names)
+{
+	struct cfg_connection c = {.name = "aws-vpc.eu_west-1"};
+	char buf[BIRD_CONF_NAME_MAX];
+
+	ck_assert_int_eq(bird_conf_lan_table_name(AF_INET, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lan4");
+	ck_assert_int_eq(bird_conf_lan_table_name(AF_INET6, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lan6");
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_INET, &c, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lan4_aws_vpc_eu_west_1");
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_INET6, &c, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lan6_aws_vpc_eu_west_1");
+	ck_assert_int_eq(bird_conf_lan_peer_name(1, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lanpeer1");
+	ck_assert_int_eq(bird_conf_lan_peer_name(CFG_LAN_NEIGHBORS_MAX, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "xfrmd_lanpeer8");
+	/* the longest connection name fits BIRD's 64 */
+	memset(c.name, 'n', CFG_NAME_MAX);
+	c.name[CFG_NAME_MAX] = '\0';
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_INET6, &c, buf, sizeof(buf)), 0);
+	ck_assert_uint_le(strlen(buf), BIRD_CONF_NAME_MAX - 1);
+	/* too small: exactly one byte short of the name and its NUL */
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_INET, &c, buf, 11 + CFG_NAME_MAX), -1);
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_INET, &c, buf, 12 + CFG_NAME_MAX), 0);
+	ck_assert_int_eq(bird_conf_lan_table_name(AF_INET, buf, 10), -1);
+	ck_assert_int_eq(bird_conf_lan_table_name(AF_INET, buf, 11), 0);
+	ck_assert_int_eq(bird_conf_lan_peer_name(10, buf, 15), -1);
+	ck_assert_int_eq(bird_conf_lan_peer_name(10, buf, 16), 0);
+	ck_assert_str_eq(buf, "xfrmd_lanpeer10");
+	ck_assert_int_eq(bird_conf_lan_peer_name(1, buf, 0), -1);
+	/* neither family */
+	ck_assert_int_eq(bird_conf_lan_table_name(AF_UNIX, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(bird_conf_lan_static_name(AF_UNIX, &c, buf, sizeof(buf)), -1);
+}
+END_TEST
+
+/* No gateway.lan: nothing of the LAN side, even with its other fields set
+ * and with BFD asked for there. */
+START_TEST(test_lan_none)
+{
+	struct conn c[] = {
+	    {"a", NULL, V46_LOCAL, V46_REMOTE, IN_A1, NULL, "", NULL, NULL, NULL},
+	    {"p", NULL, L4, "\"10.200.0.0/16\"", NULL, NULL, NULL, NULL, NULL, NULL},
+	};
+	struct cfg_config *cfg = load(c, 2);
+	char *plain = render(cfg, NULL), *out;
+
+	lan_on_cfg(cfg);
+	add_neighbor(cfg, "192.168.1.1", 65000);
+	cfg->gateway.lan.bfd.enabled = true;
+	cfg->gateway.lan.enabled = false;
+	out = render(cfg, NULL);
+	ck_assert_str_eq(out, plain);
+	HAS_NOT(out, "lan");
+	HAS_NOT(out, "protocol bfd");
+	free(out);
+	free(plain);
+	cfg_free(cfg);
+}
+END_TEST
+
+/* A static per connection and family into xfrmd_lan4 / xfrmd_lan6: the
+ * remote prefixes, or a bgp connection's accept prefixes; never into a
+ * kernel protocol's table. */
+START_TEST(test_lan_statics)
+{
+	struct conn c[] = {
+	    {"vpc-a.1", NULL, V46_LOCAL, V46_REMOTE, NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"b", NULL, L4, "\"10.200.0.0/16\",\"10.201.0.0/16\"", IN_B1, NULL,
+	     ",\"accept\":[{\"prefix\":\"10.200.0.0/16\",\"max_length\":24},"
+	     "\"10.202.0.0/16\",\"10.203.0.0/16\"]",
+	     NULL, NULL, NULL},
+	};
+	struct cfg_config *cfg = load(c, 2);
+	char *out, *a4, *a6, *b4;
+
+	lan_on_cfg(cfg);
+	add_neighbor(cfg, "192.168.1.1", 65000);
+	/* a prefix listed twice (the parser refuses it; BIRD would too) */
+	cfg->conns[1].bgp.accept[2].prefix = cfg->conns[1].bgp.accept[0].prefix;
+	out = render(cfg, NULL);
+	a4 = block(out, "static", "xfrmd_lan4_vpc_a_1");
+	a6 = block(out, "static", "xfrmd_lan6_vpc_a_1");
+	b4 = block(out, "static", "xfrmd_lan4_b");
+	ck_assert_uint_eq(count(out, "\nipv4 table xfrmd_lan4;\n"), 1);
+	ck_assert_uint_eq(count(out, "\nipv6 table xfrmd_lan6;\n"), 1);
+	HAS(a4, "\tdescription \"xfrmd: connection vpc-a.1 to the LAN (carried)\";\n"
+		"\tipv4 {\n\t\ttable xfrmd_lan4;\n\t\timport filter {\n\t\t\tbgp_med = 0;\n"
+		"\t\t\taccept;\n\t\t};\n\t};\n"
+		"\troute 10.100.0.0/16 blackhole;\n\troute 10.101.0.0/16 blackhole;\n}\n");
+	HAS(a6, "\tipv6 {\n\t\ttable xfrmd_lan6;\n\t\timport filter {\n\t\t\tbgp_med = 0;\n"
+		"\t\t\taccept;\n\t\t};\n\t};\n\troute 2001:db8:100::/48 blackhole;\n}\n");
+	/* the accept prefixes, each once; not the remote 10.201.0.0/16 */
+	HAS(b4, "\troute 10.200.0.0/16 blackhole;\n\troute 10.202.0.0/16 blackhole;\n}\n");
+	ck_assert_uint_eq(count(b4, "route "), 2);
+	HAS_NOT(out, "xfrmd_lan6_b");
+	/* only the statics and the peer read the LAN tables */
+	ck_assert_uint_eq(count(out, "table xfrmd_lan4;\n"), 1 + 2 + 1);
+	ck_assert_uint_eq(count(out, "table xfrmd_lan6;\n"), 1 + 1 + 1);
+	ck_assert_uint_eq(count(out, "protocol kernel"), 1); /* b's tunnel's table only */
+	HAS_NOT(out, "disabled");
+	HAS_NOT(out, "bgp_med = 100");
+	/* the LAN static of a bgp connection does not change its announce static */
+	HAS(out, "\nprotocol static xfrmd_announce_ipv4_t254_m100 {\n");
+	free(a4);
+	free(a6);
+	free(b4);
+	free(out);
+	/* IPv4 only: no IPv6 table nor channel */
+	cfg->conns[0].n_remote = 1;
+	out = render(cfg, NULL);
+	HAS_NOT(out, "lan6");
+	HAS_NOT(out, "ipv6");
+	free(out);
+	cfg_free(cfg);
+}
+END_TEST
+
+/* MED 100 only where every tunnel of this host's view of an
+ * active-standby connection is a standby, 0 elsewhere. */
+START_TEST(test_lan_standby_med)
+{
+	struct conn c[] = {
+	    {"both", NULL, L4, "\"10.100.0.0/16\"", "", "", NULL, NULL, NULL, NULL},
+	    {"sb", NULL, L4, "\"10.101.0.0/16\"", "", "", NULL, NULL, NULL, NULL},
+	    {"pri", NULL, L4, "\"10.102.0.0/16\"", "", "", NULL, NULL, NULL, NULL},
+	    {"aa", "active-active", L4, "\"10.103.0.0/16\"", "", "", NULL, NULL, NULL, NULL},
+	}; /* two tunnels each (no bgp: no inside addresses) */
+	struct cfg_config *cfg;
+	char *out, *both, *sb, *pri, *aa;
+
+	cfg = load(c, 4);
+	lan_on_cfg(cfg);
+	/* this host runs sb's standby only, pri's primary only, aa's tunnel 2 */
+	cfg->conns[1].tunnels[0] = cfg->conns[1].tunnels[1];
+	cfg->conns[1].n_tunnels = 1;
+	cfg->conns[2].n_tunnels = 1;
+	cfg->conns[3].tunnels[0] = cfg->conns[3].tunnels[1];
+	cfg->conns[3].n_tunnels = 1;
+	ck_assert_int_eq(cfg->conns[1].tunnels[0].role, CFG_ROLE_STANDBY);
+	out = render(cfg, NULL);
+	both = block(out, "static", "xfrmd_lan4_both");
+	sb = block(out, "static", "xfrmd_lan4_sb");
+	pri = block(out, "static", "xfrmd_lan4_pri");
+	aa = block(out, "static", "xfrmd_lan4_aa");
+	HAS(sb, "(standby only)");
+	HAS(sb, "\t\ttable xfrmd_lan4;\n\t\timport filter {\n\t\t\tbgp_med = 100;\n"
+		"\t\t\taccept;\n\t\t};\n\t};\n\troute 10.101.0.0/16 blackhole;\n");
+	HAS(both, "(carried)");
+	HAS(both, "\t\t\tbgp_med = 0;\n");
+	HAS(pri, "\t\t\tbgp_med = 0;\n");
+	HAS(aa, "\t\t\tbgp_med = 0;\n");
+	ck_assert_uint_eq(count(out, "bgp_med = 100;"), 1);
+	ck_assert_uint_eq(count(out, "bgp_med = 0;"), 3);
+	/* never an AS path prepend: over iBGP the router would drop the route */
+	HAS_NOT(out, "bgp_path");
+	free(both);
+	free(sb);
+	free(pri);
+	free(aa);
+	free(out);
+	/* the standby made primary here (the roles swapped): 0 */
+	cfg->conns[1].tunnels[0].role = CFG_ROLE_PRIMARY;
+	out = render(cfg, NULL);
+	HAS_NOT(out, "bgp_med = 100;");
+	free(out);
+	cfg_free(cfg);
+}
+END_TEST
+
+struct lan_calls {
+	int n;
+	const char *off;
+};
+
+static bool lan_off(const struct cfg_connection *c, void *arg)
+{
+	struct lan_calls *l = arg;
+
+	l->n++;
+	return strcmp(c->name, l->off) != 0;
+}
+
+static bool session_all_on(const struct cfg_connection *c, const struct cfg_tunnel *t, void *arg)
+{
+	(void)c;
+	(void)t;
+	((struct lan_calls *)arg)->n += 100;
+	return true;
+}
+
+/* A connection the hook says this host cannot carry: its statics (both
+ * families) disabled, the others not; the session hook still asked. */
+START_TEST(test_lan_disabled)
+{
+	struct conn c[] = {
+	    {"a", NULL, V46_LOCAL, V46_REMOTE, NULL, NULL, NULL, NULL, NULL, NULL},
+	    {"b", NULL, V46_LOCAL, "\"10.200.0.0/16\"", IN_B1, NULL, "", NULL, NULL, NULL},
+	};
+	struct cfg_config *cfg = load(c, 2);
+	struct lan_calls calls = {0, "a"};
+	struct bird_conf_hooks h = {.lan_on = lan_off, .arg = &calls};
+	char *out, *a4, *a6, *b4;
+
+	lan_on_cfg(cfg);
+	out = render(cfg, &h);
+	ck_assert_int_eq(calls.n, 2);
+	a4 = block(out, "static", "xfrmd_lan4_a");
+	a6 = block(out, "static", "xfrmd_lan6_a");
+	b4 = block(out, "static", "xfrmd_lan4_b");
+	HAS(a4, "(carried)\";\n\tdisabled yes;\n\tipv4 {\n");
+	HAS(a6, "\tdisabled yes;\n");
+	HAS_NOT(b4, "disabled");
+	ck_assert_uint_eq(count(out, "disabled"), 2);
+	free(a4);
+	free(a6);
+	free(b4);
+	free(out);
+	/* both hooks, one arg */
+	calls.n = 0;
+	calls.off = "b";
+	h.session_on = session_all_on;
+	out = render(cfg, &h);
+	ck_assert_int_eq(calls.n, 2 + 100);
+	b4 = block(out, "static", "xfrmd_lan4_b");
+	HAS(b4, "\tdisabled yes;\n");
+	ck_assert_uint_eq(count(out, "disabled"), 1);
+	free(b4);
+	free(out);
+	/* a NULL lan_on: everything carried */
+	h.lan_on = NULL;
+	out = render(cfg, &h);
+	HAS_NOT(out, "disabled");
+	free(out);
+	cfg_free(cfg);
+}
+END_TEST
+
+/* A BGP protocol per neighbor: eBGP and iBGP, the lan timers, a channel
+ * per family announced exporting the LAN statics with next hop self;
+ * extended next hop for the other family than the neighbor's. */
+START_TEST(test_lan_neighbors)
+{
+	struct conn c[] = {{"a", NULL, V46_LOCAL, V46_REMOTE, NULL, NULL, NULL, NULL, NULL, NULL}};
+	struct cfg_config *cfg = load(c, 1);
+	char *out, *p1, *p2, *p3, *ch;
+
+	lan_on_cfg(cfg);
+	add_neighbor(cfg, "192.168.1.1", 65000);
+	add_neighbor(cfg, "192.168.1.2", 65001);
+	add_neighbor(cfg, "fd00:1::1", 65000);
+	out = render(cfg, NULL);
+	p1 = block(out, "bgp", "xfrmd_lanpeer1");
+	p2 = block(out, "bgp", "xfrmd_lanpeer2");
+	p3 = block(out, "bgp", "xfrmd_lanpeer3");
+	HAS(p1, "\tdescription \"xfrmd: LAN neighbor 1 (eBGP)\";\n"
+		"\tlocal as 65001;\n\tneighbor 192.168.1.1 as 65000;\n\tdirect;\n"
+		"\thold time 9;\n\tkeepalive time 3;\n\tconnect retry time 2;\n"
+		"\tconnect delay time 1;\n");
+	HAS(p2, "(iBGP)");
+	HAS(p2, "\tlocal as 65001;\n\tneighbor 192.168.1.2 as 65001;\n");
+	HAS(p3, "\tneighbor fd00:1::1 as 65000;\n");
+	ch = channel(p1, '4');
+	ck_assert_str_eq(ch, "\tipv4 {\n\t\ttable xfrmd_lan4;\n\t\timport none;\n"
+			     "\t\texport where proto ~ \"xfrmd_lan4_*\";\n"
+			     "\t\tnext hop self;\n\t};\n");
+	free(ch);
+	ch = channel(p2, '6');
+	ck_assert_str_eq(ch, "\tipv6 {\n\t\ttable xfrmd_lan6;\n\t\textended next hop on;\n"
+			     "\t\timport none;\n\t\texport where proto ~ \"xfrmd_lan6_*\";\n"
+			     "\t\tnext hop self;\n\t};\n");
+	free(ch);
+	ch = channel(p3, '4');
+	HAS(ch, "\t\textended next hop on;\n");
+	free(ch);
+	ch = channel(p3, '6');
+	HAS_NOT(ch, "extended");
+	free(ch);
+	HAS_NOT(out, "bfd");
+	HAS_NOT(out, "xfrmd_lanpeer4");
+	free(p1);
+	free(p2);
+	free(p3);
+	free(out);
+	/* hold 0: no keepalive line */
+	cfg->gateway.lan.hold = 0;
+	out = render(cfg, NULL);
+	HAS(out, "\thold time 0;\n\tconnect retry time 2;\n");
+	HAS_NOT(out, "keepalive");
+	free(out);
+	/* nothing announced: the neighbor's own family's channel, empty */
+	cfg->conns[0].n_remote = 0;
+	out = render(cfg, NULL);
+	HAS_NOT(out, "protocol static");
+	HAS(out, "\nipv4 table xfrmd_lan4;\n");
+	HAS_NOT(out, "lan6");
+	ck_assert_uint_eq(count(out, "\texport where proto ~ \"xfrmd_lan4_*\";\n"), 3);
+	free(out);
+	cfg->conns[0].n_remote = 3;
+	cfg_free(cfg);
+}
+END_TEST
+
+/* One BFD protocol whoever asks (BIRD's only one, bird_conf.h). */
+START_TEST(test_lan_bfd)
+{
+	struct conn c[] = {
+	    {"a", NULL, L4, "\"10.100.0.0/16\"", IN_A1, NULL, ",\"bfd\":true", NULL, NULL, NULL}};
+	struct cfg_config *cfg = load(c, 1);
+	char *out, *p;
+
+	lan_on_cfg(cfg);
+	add_neighbor(cfg, "192.168.1.1", 65000);
+	cfg->gateway.lan.bfd =
+	    (struct cfg_bfd){.enabled = true, .interval_ms = 200, .multiplier = 5};
+	/* the tunnel's and the LAN's */
+	out = render(cfg, NULL);
+	ck_assert_uint_eq(count(out, "protocol bfd"), 1);
+	HAS(out, "\nprotocol bfd xfrmd_bfd {\n\taccept direct;\n}\n");
+	p = block(out, "bgp", "xfrmd_lanpeer1");
+	HAS(p, "\tconnect delay time 1;\n\tbfd { interval 200 ms; multiplier 5; };\n");
+	free(p);
+	free(out);
+	/* the LAN's only */
+	cfg->conns[0].bgp.bfd.enabled = false;
+	out = render(cfg, NULL);
+	ck_assert_uint_eq(count(out, "protocol bfd"), 1);
+	HAS(out, "\nprotocol bfd xfrmd_bfd {\n");
+	free(out);
+	/* no timing given: BIRD's protocol defaults */
+	cfg->gateway.lan.bfd.interval_ms = 0;
+	out = render(cfg, NULL);
+	HAS(out, "\tconnect delay time 1;\n\tbfd on;\n");
+	free(out);
+	/* on, but no neighbor to use it */
+	cfg->gateway.lan.n_neighbors = 0;
+	out = render(cfg, NULL);
+	HAS_NOT(out, "bfd");
+	free(out);
+	/* the tunnel's only */
+	cfg->conns[0].bgp.bfd.enabled = true;
+	cfg->gateway.lan.bfd.enabled = false;
+	add_neighbor(cfg, "192.168.1.1", 65000);
+	out = render(cfg, NULL);
+	ck_assert_uint_eq(count(out, "protocol bfd"), 1);
+	p = block(out, "bgp", "xfrmd_lanpeer1");
+	HAS_NOT(p, "bfd");
+	free(p);
+	free(out);
+	cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_lan_determinism)
+{
+	struct conn c[] = {
+	    {"x-1", NULL, V46_LOCAL, V46_REMOTE, IN_A1, IN_A2, "", NULL, NULL, NULL},
+	    {"y", "active-active", L4, "\"10.200.0.0/16\"", "", "", NULL, NULL, NULL, NULL},
+	};
+	struct cfg_config *cfg1 = load(c, 2), *cfg2 = load(c, 2);
+	char *a, *b, *d;
+
+	lan_on_cfg(cfg1);
+	lan_on_cfg(cfg2);
+	add_neighbor(cfg1, "192.168.1.1", 65000);
+	add_neighbor(cfg2, "192.168.1.1", 65000);
+	cfg1->gateway.lan.bfd.enabled = cfg2->gateway.lan.bfd.enabled = true;
+	a = render(cfg1, NULL);
+	b = render(cfg1, NULL);
+	d = render(cfg2, NULL);
+	HAS(a, "xfrmd_lanpeer1");
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, d);
+	free(a);
+	free(b);
+	free(d);
+	cfg_free(cfg1);
+	cfg_free(cfg2);
 }
 END_TEST
 
@@ -711,6 +1125,14 @@ static Suite *suite(void)
 	tcase_add_test(t, test_tables_sorted);
 	tcase_add_test(t, test_metric_clash);
 	tcase_add_test(t, test_errors);
+	tcase_add_test(t, test_lan_names);
+	tcase_add_test(t, test_lan_none);
+	tcase_add_test(t, test_lan_statics);
+	tcase_add_test(t, test_lan_standby_med);
+	tcase_add_test(t, test_lan_disabled);
+	tcase_add_test(t, test_lan_neighbors);
+	tcase_add_test(t, test_lan_bfd);
+	tcase_add_test(t, test_lan_determinism);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -156,6 +156,35 @@ void fx_report_bgp(struct report *r)
 	addr(&t2->bgp.neighbor, "169.254.13.1");
 }
 
+void fx_report_hosts(struct report *r)
+{
+	struct report_conn *c;
+	struct report_away *a;
+
+	fx_report(r);
+	c = &r->conns[0];
+	r->host = "gw-1";
+	r->n_hosts = 2;
+	/* tunnel 2 is gw-2's: this host runs tunnel 1 only */
+	c->n_tunnels = 1;
+	c->n_away = 1;
+	a = &c->away[0];
+	*a = (struct report_away){.index = 2, .host = "gw-2", .role = "standby"};
+	addr(&a->local, "192.0.2.2");
+	addr(&a->remote, "198.51.100.2");
+	c->lan_announced = 1;
+	r->has_lan = true;
+	r->lan = (struct report_lan){.local_asn = 65001, .n_neighbors = 2};
+	r->lan.neighbors[0] = (struct report_lan_neighbor){.protocol = "xfrmd_lan1",
+							   .asn = 65000,
+							   .state = "Established",
+							   .since = "16:06:09.001"};
+	addr(&r->lan.neighbors[0].address, "10.0.0.1");
+	r->lan.neighbors[1] =
+	    (struct report_lan_neighbor){.protocol = "xfrmd_lan2", .asn = 65000, .state = "Active"};
+	addr(&r->lan.neighbors[1].address, "10.0.0.2");
+}
+
 /* The end of the JSON value starting at p. */
 static const char *value_end(const char *p)
 {

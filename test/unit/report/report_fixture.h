@@ -23,6 +23,12 @@
  *   tunnel 2    xfrmd9_vpc, 169.254.13.2 -> 169.254.13.1, disabled since
  *               "16:06:24.352", shut; 0 routes; limit hit; last error
  *               "BGP Error: Bad peer AS"
+ *
+ * fx_report_hosts spreads the gateway over hosts: this host "gw-1" of 2
+ * runs tunnel 1 only; tunnel 2 (standby, 192.0.2.2 -> 198.51.100.2) is
+ * away on "gw-2"; gateway.lan, local AS 65001, announces "vpc" now, to
+ * LAN neighbors 10.0.0.1 (xfrmd_lan1, AS 65000, Established since
+ * "16:06:09.001") and 10.0.0.2 (xfrmd_lan2, AS 65000, Active, since null).
  */
 #ifndef XFRMD_REPORT_FIXTURE_H
 #define XFRMD_REPORT_FIXTURE_H
@@ -35,6 +41,8 @@
 void fx_report(struct report *r);
 /* The same with BGP sessions on both tunnels, and BIRD. */
 void fx_report_bgp(struct report *r);
+/* One connection spread over two hosts, with gateway.lan. */
+void fx_report_hosts(struct report *r);
 /* The text of the JSON value (object, array, string or scalar, as
  * written) starting at `at`, malloc'd; NULL: at is NULL. */
 char *fx_value(const char *at);

@@ -3,7 +3,9 @@
  * test/schema/check_status_samples.py to validate against
  * schemas/status.schema.json: "plain" (fx_report), "bgp" (fx_report_bgp),
  * "bgp-unknown" (the same, health undecided and BIRD unreachable and
- * silent), "bgp-v6" (IPv6 inside addresses, BIRD's error set).
+ * silent), "bgp-v6" (IPv6 inside addresses, BIRD's error set), "hosts"
+ * (fx_report_hosts: a host, a tunnel away, gateway.lan), "hosts-all" (the
+ * host runs every tunnel, no gateway.lan), "hosts-none" (it runs none).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,5 +67,20 @@ int main(void)
 	r.conns[0].tunnels[0].bgp.state = "Active";
 	r.bird.error = "BIRD refused the configuration: /etc/bird/xfrmd.conf:3:1 syntax error";
 	rc |= print("bgp-v6", &r);
+	fx_report_hosts(&r);
+	rc |= print("hosts", &r);
+	fx_report(&r);
+	r.host = "gw-1";
+	r.n_hosts = 1;
+	rc |= print("hosts-all", &r);
+	fx_report_hosts(&r);
+	r.conns[0].n_tunnels = 0;
+	r.conns[0].n_away = 2;
+	r.conns[0].away[1] = r.conns[0].away[0];
+	r.conns[0].away[0] = (struct report_away){.index = 1, .host = "gw-2", .role = "primary"};
+	ipaddr_parse("2001:db8::1", &r.conns[0].away[0].local);
+	ipaddr_parse("2001:db8:1::1", &r.conns[0].away[0].remote);
+	r.conns[0].lan_announced = 0;
+	rc |= print("hosts-none", &r);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -38,7 +38,8 @@ START_TEST(whole_report_as_today)
 	s = json_of(&r);
 	ck_assert_str_eq(
 	    s,
-	    "{\"ok\":true,\"gateway\":\"gw-1\",\"generation\":7,\"config_hash\":\"abc\","
+	    "{\"ok\":true,\"gateway\":\"gw-1\",\"host\":null,\"generation\":7,"
+	    "\"config_hash\":\"abc\","
 	    "\"charon\":{\"connected\":true,\"uri\":\"unix:///run/charon.vici\"},"
 	    "\"failover_reaction\":{\"count\":3,\"sum_us\":1600080,\"max_us\":900000,"
 	    "\"buckets\":[{\"le_us\":100,\"count\":1},{\"le_us\":1000000,\"count\":3}],"
@@ -280,10 +281,11 @@ START_TEST(empty_report)
 	struct report r = {.gateway = "", .config_hash = "", .charon_uri = "unix:///x"};
 	char *s = json_of(&r);
 
-	ck_assert_str_eq(s, "{\"ok\":true,\"gateway\":\"\",\"generation\":0,\"config_hash\":\"\","
-			    "\"charon\":{\"connected\":false,\"uri\":\"unix:///x\"},"
-			    "\"failover_reaction\":{\"count\":0,\"sum_us\":0,\"max_us\":0,"
-			    "\"buckets\":[],\"recent_us\":[]},\"connections\":[]}");
+	ck_assert_str_eq(
+	    s, "{\"ok\":true,\"gateway\":\"\",\"host\":null,\"generation\":0,\"config_hash\":\"\","
+	       "\"charon\":{\"connected\":false,\"uri\":\"unix:///x\"},"
+	       "\"failover_reaction\":{\"count\":0,\"sum_us\":0,\"max_us\":0,"
+	       "\"buckets\":[],\"recent_us\":[]},\"connections\":[]}");
 	free(s);
 }
 END_TEST
@@ -425,6 +427,113 @@ START_TEST(state_in_the_json)
 }
 END_TEST
 
+/* A gateway spread over hosts: this host, the tunnel another host runs,
+ * gateway.lan's sessions and what this host announces. */
+START_TEST(hosts_away_and_lan)
+{
+	struct report r;
+	char *s, *conn;
+
+	fx_report_hosts(&r);
+	s = json_of(&r);
+	member_is(s, "host", "{\"name\":\"gw-1\",\"hosts\":2}");
+	member_is(s, "lan",
+		  "{\"local_asn\":65001,\"neighbors\":["
+		  "{\"protocol\":\"xfrmd_lan1\",\"address\":\"10.0.0.1\",\"asn\":65000,"
+		  "\"state\":\"Established\",\"since\":\"16:06:09.001\"},"
+		  "{\"protocol\":\"xfrmd_lan2\",\"address\":\"10.0.0.2\",\"asn\":65000,"
+		  "\"state\":\"Active\",\"since\":null}]}");
+	member_is(s, "away",
+		  "[{\"tunnel\":2,\"host\":\"gw-2\",\"role\":\"standby\","
+		  "\"local\":\"192.0.2.2\",\"remote\":\"198.51.100.2\"}]");
+	/* the connection's own "lan", after its tunnels and "away" */
+	conn = fx_member(s, "connections");
+	ck_assert_ptr_nonnull(strstr(conn, ",\"away\":[{"));
+	ck_assert_ptr_nonnull(strstr(conn, "}],\"lan\":\"announced\"}]"));
+	free(conn);
+	/* only this host's tunnel is among its tunnels */
+	ck_assert_ptr_nonnull(strstr(s, "{\"index\":1,"));
+	ck_assert_ptr_null(strstr(s, "{\"index\":2,"));
+	/* the host ends the top level's gateway identity, before the generation */
+	ck_assert_ptr_nonnull(strstr(s, "\"gateway\":\"gw-1\",\"host\":{"));
+	free(s);
+	r.conns[0].lan_announced = 0;
+	s = json_of(&r);
+	conn = fx_member(s, "connections");
+	member_is(conn, "lan", "\"withdrawn\"");
+	free(conn);
+	free(s);
+	/* no verdict for the connection: no "lan" in it, the sessions still shown */
+	r.conns[0].lan_announced = -1;
+	s = json_of(&r);
+	conn = fx_member(s, "connections");
+	member_is(conn, "lan", "(absent)");
+	ck_assert_ptr_nonnull(strstr(s, ",\"lan\":{\"local_asn\":65001,\"neighbors\":[{"));
+	free(conn);
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* Hosts without gateway.lan: "away" is there (empty when this host runs
+ * every tunnel), no "lan" whatever lan_announced says. */
+START_TEST(hosts_without_lan)
+{
+	struct report r;
+	char *s;
+
+	fx_report(&r);
+	r.host = "gw-1";
+	r.n_hosts = 1;
+	r.conns[0].lan_announced = 1;
+	s = json_of(&r);
+	member_is(s, "host", "{\"name\":\"gw-1\",\"hosts\":1}");
+	member_is(s, "away", "[]");
+	member_is(s, "lan", "(absent)");
+	free(s);
+	/* active-active: the tunnel away is active too, as the tunnels are */
+	fx_report_hosts(&r);
+	r.has_lan = false;
+	r.conns[0].active_active = true;
+	r.conns[0].redundancy = "active-active";
+	s = json_of(&r);
+	member_is(s, "lan", "(absent)");
+	ck_assert_ptr_nonnull(strstr(s, "\"away\":[{\"tunnel\":2,\"host\":\"gw-2\","
+					"\"role\":\"active\","));
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
+/* Without hosts: "host" null, no "away" or "lan" even if the figures are set;
+ * a host that runs only the document's tunnel 2 shows it as 2. */
+START_TEST(no_hosts_host_null_nothing_else)
+{
+	struct report r;
+	char *s;
+
+	fx_report_hosts(&r);
+	r.host = NULL;
+	r.has_lan = false;
+	s = json_of(&r);
+	member_is(s, "host", "null");
+	member_is(s, "away", "(absent)");
+	member_is(s, "lan", "(absent)");
+	free(s);
+	report_free(&r);
+
+	fx_report_hosts(&r);
+	r.conns[0].tunnels[0] = r.conns[0].tunnels[1];
+	r.conns[0].away[0].index = 1;
+	s = json_of(&r);
+	ck_assert_ptr_nonnull(strstr(s, "{\"index\":2,\"charon_name\":\"xfrmd-vpc-t2\""));
+	ck_assert_ptr_null(strstr(s, "{\"index\":1,"));
+	member_is(s, "active_tunnels", "[]");
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report_json");
@@ -446,6 +555,9 @@ int main(void)
 	tcase_add_test(tc, bgp_sessions_and_bird);
 	tcase_add_test(tc, bgp_unknown_is_null);
 	tcase_add_test(tc, no_bgp_no_objects);
+	tcase_add_test(tc, hosts_away_and_lan);
+	tcase_add_test(tc, hosts_without_lan);
+	tcase_add_test(tc, no_hosts_host_null_nothing_else);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

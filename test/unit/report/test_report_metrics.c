@@ -463,6 +463,121 @@ START_TEST(no_bgp_no_samples)
 }
 END_TEST
 
+/* Each sample line (not a comment): has its labels begin with `first`, or
+ * (first NULL) has no host label. The number of sample lines. */
+static size_t every_sample(const char *text, const char *first)
+{
+	size_t n = 0;
+
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n'), *brace = strchr(p, '{'), *sp = strchr(p, ' ');
+
+		ck_assert_ptr_nonnull(end);
+		if (*p != '#') {
+			if (first)
+				ck_assert_msg(brace && brace < sp &&
+						  !strncmp(brace + 1, first, strlen(first)) &&
+						  (brace[1 + strlen(first)] == ',' ||
+						   brace[1 + strlen(first)] == '}'),
+					      "no host label first: %.*s", (int)(end - p), p);
+			else
+				ck_assert_msg(!strstr(p, "host=") || strstr(p, "host=") > end,
+					      "a host label: %.*s", (int)(end - p), p);
+			n++;
+		}
+		p = end + 1;
+	}
+	return n;
+}
+
+/* With hosts, every sample (gateway, connection and tunnel families, the
+ * histogram, routes, requests, the LAN families) begins with the host's
+ * label; the same report without a host has no host label anywhere. */
+START_TEST(host_label_on_every_sample)
+{
+	struct report_route route = {
+	    .connection = "vpc", .prefix = "10.2.0.0/16", .state = "active", .published = true};
+	struct report r;
+	char *s;
+	size_t with, without;
+
+	fx_report_hosts(&r);
+	r.has_bird = true;
+	r.bird = (struct report_bird){.reachable = true, .version = "", .socket = "", .error = ""};
+	r.routes = &route;
+	r.n_routes = 1;
+	s = metrics_of(&r);
+	with = every_sample(s, "host=\"gw-1\"");
+	HAS(s, "xfrmd_config_generation{host=\"gw-1\"} 7");
+	HAS(s, "xfrmd_bird_up{host=\"gw-1\"} 1");
+	HAS(s, "xfrmd_connection_failovers_total{host=\"gw-1\",connection=\"vpc\"} 2");
+	HAS(s, "xfrmd_tunnel_up{host=\"gw-1\",connection=\"vpc\",tunnel=\"1\"} 1");
+	HAS(s, "xfrmd_failover_reaction_seconds_bucket{host=\"gw-1\",le=\"0.0001\"} 1");
+	HAS(s, "xfrmd_failover_reaction_seconds_bucket{host=\"gw-1\",le=\"+Inf\"} 3");
+	HAS(s, "xfrmd_failover_reaction_seconds_sum{host=\"gw-1\"} 1.600080");
+	HAS(s, "xfrmd_failover_reaction_seconds_count{host=\"gw-1\"} 3");
+	HAS(s, "xfrmd_route_published{host=\"gw-1\",connection=\"vpc\",prefix=\"10.2.0.0/16\"} 1");
+	HAS(s, "xfrmd_route_state{host=\"gw-1\",connection=\"vpc\",prefix=\"10.2.0.0/16\","
+	       "state=\"active\"} 1");
+	HAS(s, "xfrmd_vici_requests_total{host=\"gw-1\"} 0");
+	HAS(s, "xfrmd_netlink_requests_total{host=\"gw-1\"} 0");
+	/* the tunnel away has no samples here: its host reports it */
+	HAS_NOT(s, "tunnel=\"2\"");
+	free(s);
+	r.host = NULL;
+	r.has_lan = false;
+	s = metrics_of(&r);
+	without = every_sample(s, NULL);
+	HAS(s, "xfrmd_config_generation 7");
+	HAS(s, "xfrmd_vici_requests_total 0");
+	HAS(s, "xfrmd_failover_reaction_seconds_sum 1.600080");
+	/* the same samples, less the LAN's: 1 connection, 2 neighbors */
+	ck_assert_uint_eq(with, without + 3);
+	free(s);
+	r.routes = NULL;
+	r.n_routes = 0;
+	report_free(&r);
+}
+END_TEST
+
+/* gateway.lan's families: per connection what the JSON's connections[].lan
+ * says, per LAN neighbor its session Established or not. */
+START_TEST(lan_announced_and_sessions)
+{
+	struct report r;
+	char *s;
+
+	fx_report_hosts(&r);
+	s = metrics_of(&r);
+	HAS(s, "# TYPE xfrmd_lan_announced gauge");
+	HAS(s, "# TYPE xfrmd_lan_session_up gauge");
+	HAS(s, "xfrmd_lan_announced{host=\"gw-1\",connection=\"vpc\"} 1");
+	HAS(s, "xfrmd_lan_session_up{host=\"gw-1\",neighbor=\"10.0.0.1\"} 1");
+	HAS(s, "xfrmd_lan_session_up{host=\"gw-1\",neighbor=\"10.0.0.2\"} 0");
+	ck_assert_uint_eq(samples_of(s, "xfrmd_lan_session_up"), 2);
+	free(s);
+	r.conns[0].lan_announced = 0;
+	r.lan.neighbors[1].state = "Established";
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_lan_announced{host=\"gw-1\",connection=\"vpc\"} 0");
+	HAS(s, "xfrmd_lan_session_up{host=\"gw-1\",neighbor=\"10.0.0.2\"} 1");
+	free(s);
+	/* no verdict for the connection (no "lan" in its JSON): no sample */
+	r.conns[0].lan_announced = -1;
+	s = metrics_of(&r);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_lan_announced"), 0);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_lan_session_up"), 2);
+	free(s);
+	/* no gateway.lan: neither family */
+	r.conns[0].lan_announced = 1;
+	r.has_lan = false;
+	s = metrics_of(&r);
+	HAS_NOT(s, "xfrmd_lan_");
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report_metrics");
@@ -482,6 +597,8 @@ int main(void)
 	tcase_add_test(tc, bgp_sessions_and_bird);
 	tcase_add_test(tc, bgp_unknown_no_samples);
 	tcase_add_test(tc, no_bgp_no_samples);
+	tcase_add_test(tc, host_label_on_every_sample);
+	tcase_add_test(tc, lan_announced_and_sessions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

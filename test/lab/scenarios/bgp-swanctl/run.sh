@@ -43,13 +43,13 @@ no_bgp_route() { ! grep -q 'proto bird' <<<"$(kroute gwa "$1")"; }
 # `xfrmctl routes` on gwa lists PREFIX as learned over BGP through tunnel(s) VIA ("1" or "2").
 routes_learned_via() {
   xfrmctl_on gwa routes --json peer | python3 -c "import json,sys
-rows=[r for r in json.load(sys.stdin)['routes'] if r['prefix']=='$1']
+rows=[r for r in json.load(sys.stdin) if r['prefix']=='$1']
 ok=[r for r in rows if r['state']=='learned' and r['source']=='bgp' and r['via_tunnels']==[int(v) for v in '$2'.split(',')]]
 sys.exit(0 if ok else 1)"
 }
 routes_has_hold() {
   xfrmctl_on gwa routes --json peer | python3 -c "import json,sys
-rows=[r for r in json.load(sys.stdin)['routes'] if r['prefix']=='10.2.0.0/24' and r['state']=='fail-closed-hold' and r['source']=='xfrmd']
+rows=[r for r in json.load(sys.stdin) if r['prefix']=='10.2.0.0/24' and r['state']=='fail-closed-hold' and r['source']=='xfrmd']
 sys.exit(0 if rows else 1)"
 }
 hold_there() { grep -q '^blackhole 10.2.0.0/24 proto 211 .*metric 101' <<<"$(kroute gwa 10.2.0.0/24)"; }
