@@ -31,6 +31,11 @@ bool link_has_sessions(const struct cfg_config *cfg)
 	return false;
 }
 
+bool link_needs_bird(const struct cfg_config *cfg)
+{
+	return link_has_sessions(cfg) || (cfg && cfg->gateway.lan.enabled);
+}
+
 bool link_ours(const char *text)
 {
 	const char *nl = strchr(text, '\n');
@@ -133,6 +138,7 @@ static void on_ready(void *ctx, const char *version)
 	snprintf(bl->version, sizeof(bl->version), "%s", version);
 	log_info("BIRD %s ready at %s", bl->version, bl->socket);
 	resend_sessions(bl);
+	link_lan_resend(bl);
 	refresh_now(bl);
 }
 
@@ -176,6 +182,7 @@ static void on_protocols(void *ctx, enum bird_status st, const struct bird_reply
 	}
 	bird_protos_free(&bl->protos);
 	bl->protos = p;
+	link_lan_eval_all(bl); /* a session came up or went: what the LAN is told may change */
 }
 
 static void refresh_now(struct bird_link *bl)
@@ -212,23 +219,29 @@ static void on_session_reply(void *ctx, enum bird_status st, const struct bird_r
 		log_debug("BIRD: %s", bird_reply_last(r));
 }
 
+void link_send(struct bird_link *bl, const char *cmd)
+{
+	struct xerr e;
+
+	if (bl->ready && bird_client_command(bl->client, cmd, 0, on_session_reply, bl, &e))
+		log_warn("BIRD: %s: %s", cmd, e.msg);
+}
+
 static void send_session(struct bird_link *bl, const struct cfg_connection *c,
 			 const struct cfg_tunnel *t, bool on)
 {
 	char name[BIRD_NAME_MAX], cmd[BIRD_NAME_MAX + 16];
-	struct xerr e;
 
 	if (!bl->ready || bird_conf_proto_name(c, t, name, sizeof(name)))
 		return;
 	snprintf(cmd, sizeof(cmd), "%s \"%s\"", on ? "enable" : "disable", name);
-	if (bird_client_command(bl->client, cmd, 0, on_session_reply, bl, &e))
-		log_warn("BIRD: %s: %s", cmd, e.msg);
+	link_send(bl, cmd);
 }
 
 int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e)
 {
-	/* every connection this host runs is announced to the LAN as carried */
-	const struct bird_conf_hooks hooks = {.session_on = session_on, .arg = bl};
+	const struct bird_conf_hooks hooks = {
+	    .session_on = session_on, .lan_on = link_lan_on, .arg = bl};
 
 	return bird_conf_render(cfg, &hooks, out, e);
 }
@@ -365,6 +378,7 @@ void bird_link_free(struct xfrmd *d)
 	free(bl->ap.prev);
 	free(bl->written);
 	free(bl->want);
+	free(bl->lan);
 	free(bl);
 	d->bird = NULL;
 }

@@ -35,6 +35,13 @@ void bird_link_use(struct xfrmd *d, const struct cfg_config *cfg);
 bool bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const struct cfg_tunnel *t,
 		       bool on);
 
+/* bird_link_lan.c: the LAN side (gateway.lan). Health tells which of c's
+ * tunnels on this host are healthy (mask by tunnel); BIRD announces c's
+ * routes to the LAN while one can carry it (pair_carries). */
+void bird_link_lan_health(struct xfrmd *d, const struct cfg_connection *c, unsigned healthy);
+/* 1 announced now, 0 withdrawn, -1 no gateway.lan. */
+int bird_link_lan_announced(const struct xfrmd *d, const struct cfg_connection *c);
+
 /* For reports: BIRD reachable (and its version), the last problem, and
  * what BIRD last said about t's session (NULL: not known). */
 bool bird_link_ready(const struct xfrmd *d, const char **version);

@@ -183,13 +183,13 @@ void bird_link_apply(struct xfrmd *d, const struct cfg_config *cfg, bird_link_do
 	struct xerr e;
 
 	link_set_paths(bl, cfg);
-	/* Someone else's file at the path matters only to a config with
-	 * sessions: one without leaves it alone. */
-	if (!bl->written && read_include(bl, &bl->written, &e) && link_has_sessions(cfg)) {
+	/* Someone else's file at the path matters only to a config that
+	 * needs BIRD: one without leaves it alone. */
+	if (!bl->written && read_include(bl, &bl->written, &e) && link_needs_bird(cfg)) {
 		done(ctx, e.msg);
 		return;
 	}
-	if (!link_has_sessions(cfg) && !bl->written) {
+	if (!link_needs_bird(cfg) && !bl->written) {
 		done(ctx, NULL);
 		return;
 	}
@@ -227,7 +227,7 @@ void bird_link_use(struct xfrmd *d, const struct cfg_config *cfg)
 	struct bird_link *bl = d->bird;
 
 	link_set_paths(bl, cfg);
-	bl->active = link_has_sessions(cfg);
+	bl->active = link_needs_bird(cfg);
 	if (!bl->active) {
 		loop_timer_stop(bl->refresh);
 		loop_timer_stop(bl->reconnect);
@@ -255,7 +255,7 @@ void bird_link_start(struct xfrmd *d, const struct cfg_config *cfg)
 	struct xerr e;
 
 	link_set_paths(bl, cfg);
-	if (read_include(bl, &bl->written, &e) && link_has_sessions(cfg))
+	if (read_include(bl, &bl->written, &e) && link_needs_bird(cfg))
 		log_err("%s", e.msg);
 	bird_link_use(d, cfg);
 	/* A previous xfrmd's include stays as it is (sessions untouched);

@@ -23,6 +23,12 @@
 
 enum want { WANT_UNKNOWN, WANT_ON, WANT_OFF };
 
+struct lan_state {
+	bool known;	  /* health has said */
+	unsigned healthy; /* mask by tunnel */
+	uint8_t told;	  /* enum want: announced (ON) or withdrawn (OFF) */
+};
+
 struct bird_apply {
 	bird_link_done_fn done; /* NULL: none waiting */
 	void *ctx;
@@ -45,15 +51,27 @@ struct bird_link {
 	char *written; /* the include as xfrmd last wrote or found it; NULL: none */
 	uint8_t *want; /* by tunnel id (enum want) */
 	size_t n_want;
+	/* The LAN side (bird_link_lan.c), by a connection's first tunnel id:
+	 * its healthy tunnels as health last said, and what BIRD was told. */
+	struct lan_state *lan;
+	size_t n_lan;
 	struct bird_protos protos;
 	struct bird_apply ap;
 };
 
 bool link_has_sessions(const struct cfg_config *cfg);
+/* Sessions, or gateway.lan: xfrmd writes an include and drives BIRD. */
+bool link_needs_bird(const struct cfg_config *cfg);
 bool link_ours(const char *text); /* the include's first line has xfrmd's mark */
 void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg);
 int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e);
 void link_connect_now(struct bird_link *bl);
+void link_send(struct bird_link *bl, const char *cmd);
+/* bird_link_lan.c: the render hook (announced now), every connection's
+ * state told again (BIRD reconnected), decided again (sessions moved). */
+bool link_lan_on(const struct cfg_connection *c, void *arg);
+void link_lan_resend(struct bird_link *bl);
+void link_lan_eval_all(struct bird_link *bl);
 void link_note_error(struct bird_link *bl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -181,9 +181,17 @@ static void sessions_announce(struct conn_rt *c, unsigned changed, const char *w
 			events_session(c, t, bird_link_wanted(c->d, &c->cfg->tunnels[t]) == 1, why);
 }
 
+/* The LAN is told whether this host can carry c (gateway.lan). */
+static void lan_follow(struct conn_rt *c)
+{
+	if (c->d->rt->sas_known)
+		bird_link_lan_health(c->d, c->cfg, pair_healthy_mask(&c->pair));
+}
+
 void sessions_follow(struct conn_rt *c, const char *why)
 {
 	sessions_announce(c, sessions_set(c), why);
+	lan_follow(c);
 }
 
 /* t0: when the input arrived (monotonic us), where the reaction starts. */
@@ -199,6 +207,7 @@ void tunnel_update(struct conn_rt *c, size_t i, const char *why, uint64_t t0)
 		move_traffic(c, t0, true);
 	/* A lost tunnel's BGP routes go now, not after the hold timer. */
 	sessions = sessions_set(c);
+	lan_follow(c);
 	if (news)
 		events_health(c, i, healthy, why);
 	sessions_announce(c, sessions, why);

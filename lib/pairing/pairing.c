@@ -104,3 +104,18 @@ bool pair_session_wanted(const struct pair *p, size_t t)
 		return pair_is_active(p, t) || !p->primary_failed;
 	return true;
 }
+
+unsigned pair_healthy_mask(const struct pair *p)
+{
+	unsigned m = 0;
+
+	for (size_t t = 0; t < p->n && t < PAIR_TUNNELS_MAX; t++)
+		if (p->healthy[t])
+			m |= 1u << t;
+	return m;
+}
+
+bool pair_carries(unsigned healthy, unsigned sessions_up, bool bgp)
+{
+	return bgp ? (healthy & sessions_up) != 0 : healthy != 0;
+}

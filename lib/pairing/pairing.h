@@ -58,4 +58,12 @@ static inline bool pair_is_active(const struct pair *p, size_t t)
  * would win over the standby's at once and bounce traffic back early). */
 bool pair_session_wanted(const struct pair *p, size_t t);
 
+/* The healthy tunnels of p as a mask (bit t: tunnel t healthy). */
+unsigned pair_healthy_mask(const struct pair *p);
+/* Whether this host can carry a connection's traffic, so announces its
+ * routes to the LAN (issue 19): a tunnel of it is healthy and, with bgp,
+ * that tunnel's session is up too (else the only route to the far side is
+ * the fail-closed hold). healthy, sessions_up: masks by tunnel. */
+bool pair_carries(unsigned healthy, unsigned sessions_up, bool bgp);
+
 #endif

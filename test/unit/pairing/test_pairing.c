@@ -209,6 +209,26 @@ START_TEST(repeated_reports_change_nothing)
 }
 END_TEST
 
+/* The LAN is told a host carries a connection while a tunnel of it is
+ * healthy, and with bgp only where that tunnel's session is up too. */
+START_TEST(lan_carries_with_a_healthy_tunnel)
+{
+	struct pair p;
+
+	pair_init(&p, PAIR_ACTIVE_ACTIVE, 2, 0, 0);
+	ck_assert_uint_eq(pair_healthy_mask(&p), 0);
+	ck_assert(!pair_carries(pair_healthy_mask(&p), 3, false));
+	pair_set_health(&p, 1, true, 10);
+	ck_assert_uint_eq(pair_healthy_mask(&p), 2);
+	ck_assert(pair_carries(pair_healthy_mask(&p), 0, false));
+	/* bgp: tunnel 2 healthy but its session down, tunnel 1's up: no */
+	ck_assert(!pair_carries(pair_healthy_mask(&p), 1, true));
+	ck_assert(pair_carries(pair_healthy_mask(&p), 2, true));
+	pair_set_health(&p, 1, false, 20);
+	ck_assert(!pair_carries(pair_healthy_mask(&p), 3, true));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pairing");
@@ -225,6 +245,7 @@ int main(void)
 	tcase_add_test(tc, single_tunnel);
 	tcase_add_test(tc, repeated_reports_change_nothing);
 	tcase_add_test(tc, sessions_follow_health_and_hold_down);
+	tcase_add_test(tc, lan_carries_with_a_healthy_tunnel);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
