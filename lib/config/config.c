@@ -136,6 +136,14 @@ void cfg_gateway_defaults(struct cfg_gateway *gw)
 	gw->probe_table = DEFAULT_PROBE_TABLE;
 	snprintf(gw->bird.socket, sizeof(gw->bird.socket), "%s", DEFAULT_BIRD_SOCKET);
 	snprintf(gw->bird.include, sizeof(gw->bird.include), "%s", DEFAULT_BIRD_INCLUDE);
+	/* As a bgp section's, but BFD on: a LAN router is there to fail over
+	 * from one host to another, which BGP's hold time alone makes slow. */
+	gw->lan.hold = DEFAULT_BGP_HOLD;
+	gw->lan.keepalive = DEFAULT_BGP_HOLD / 3;
+	gw->lan.connect_retry = DEFAULT_BGP_RETRY;
+	gw->lan.bfd.enabled = true;
+	gw->lan.bfd.interval_ms = DEFAULT_BFD_INTERVAL;
+	gw->lan.bfd.multiplier = DEFAULT_BFD_MULT;
 }
 
 /* Also for a connection without bgp: enabled stays false. */
@@ -256,7 +264,16 @@ static void proposals_free(struct cfg_proposals *p)
 		free(p->v[i]);
 }
 
-static void conn_free(struct cfg_connection *c)
+void cfg_tunnel_free(struct cfg_tunnel *t)
+{
+	free(t->local_id);
+	free(t->remote_id);
+	free(t->psk_file);
+	/* Keys must not linger in freed heap memory. */
+	explicit_bzero(t, sizeof(*t));
+}
+
+void cfg_conn_free(struct cfg_connection *c)
 {
 	free(c->local_prefixes);
 	free(c->remote_prefixes);
@@ -265,13 +282,8 @@ static void conn_free(struct cfg_connection *c)
 	free(c->bgp.accept);
 	proposals_free(&c->ike_proposals);
 	proposals_free(&c->esp_proposals);
-	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
-		free(c->tunnels[i].local_id);
-		free(c->tunnels[i].remote_id);
-		free(c->tunnels[i].psk_file);
-	}
-	/* Keys must not linger in freed heap memory. */
-	explicit_bzero(c->tunnels, sizeof(c->tunnels));
+	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++)
+		cfg_tunnel_free(&c->tunnels[i]);
 }
 
 static int dup_str(char **s)
@@ -326,7 +338,7 @@ int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src)
 			explicit_bzero(t->psk, sizeof(t->psk));
 	}
 	if (rc) {
-		conn_free(dst);
+		cfg_conn_free(dst);
 		return -1;
 	}
 	return 0;
@@ -374,7 +386,8 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	       !strcmp(a->psk, b->psk) && str_equal(a->psk_file, b->psk_file) &&
 	       !memcmp(&a->psk_stamp, &b->psk_stamp, sizeof(a->psk_stamp)) &&
 	       a->psk_from_file == b->psk_from_file && a->psk_auto == b->psk_auto &&
-	       a->role == b->role && a->id == b->id && cfg_inside_equal(&a->inside, &b->inside);
+	       a->role == b->role && a->number == b->number && a->host == b->host &&
+	       a->id == b->id && cfg_inside_equal(&a->inside, &b->inside);
 }
 
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
@@ -410,7 +423,8 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    a->probe_restart_after != b->probe_restart_after ||
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
-	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp))
+	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp) ||
+	    a->trimmed != b->trimmed)
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))
@@ -418,21 +432,65 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	return true;
 }
 
-bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
+static bool host_equal(const struct cfg_host *a, const struct cfg_host *b)
 {
-	const struct cfg_gateway *x = &a->gateway, *y = &b->gateway;
+	if (strcmp(a->name, b->name) || a->n_addrs != b->n_addrs)
+		return false;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (!ipaddr_equal(&a->addrs[i], &b->addrs[i]))
+			return false;
+	return true;
+}
 
+static bool lan_equal(const struct cfg_lan *a, const struct cfg_lan *b)
+{
+	if (a->enabled != b->enabled || a->local_asn != b->local_asn ||
+	    a->n_neighbors != b->n_neighbors || a->hold != b->hold ||
+	    a->keepalive != b->keepalive || a->connect_retry != b->connect_retry ||
+	    a->bfd.enabled != b->bfd.enabled || a->bfd.interval_ms != b->bfd.interval_ms ||
+	    a->bfd.multiplier != b->bfd.multiplier)
+		return false;
+	for (size_t i = 0; i < a->n_neighbors; i++)
+		if (!ipaddr_equal(&a->neighbors[i].addr, &b->neighbors[i].addr) ||
+		    a->neighbors[i].asn != b->neighbors[i].asn)
+			return false;
+	return true;
+}
+
+static bool gateway_equal(const struct cfg_gateway *x, const struct cfg_gateway *y)
+{
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
 	    x->probe_table != y->probe_table || strcmp(x->bird.socket, y->bird.socket) ||
-	    strcmp(x->bird.include, y->bird.include) || a->n_conns != b->n_conns ||
-	    a->saved != b->saved)
+	    strcmp(x->bird.include, y->bird.include) || x->n_hosts != y->n_hosts ||
+	    !lan_equal(&x->lan, &y->lan))
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))
 			return false;
+	for (size_t i = 0; i < x->n_hosts; i++)
+		if (!host_equal(&x->hosts[i], &y->hosts[i]))
+			return false;
+	return true;
+}
+
+static bool away_equal(const struct cfg_away *a, const struct cfg_away *b)
+{
+	return !strcmp(a->conn, b->conn) && a->number == b->number && a->host == b->host &&
+	       a->role == b->role && ipaddr_equal(&a->local, &b->local) &&
+	       ipaddr_equal(&a->remote, &b->remote);
+}
+
+bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
+{
+	if (!gateway_equal(&a->gateway, &b->gateway) || a->n_conns != b->n_conns ||
+	    a->n_away != b->n_away || a->saved != b->saved)
+		return false;
 	for (size_t i = 0; i < a->n_conns; i++)
 		if (!cfg_conn_equal(&a->conns[i], &b->conns[i]))
+			return false;
+	for (size_t i = 0; i < a->n_away; i++)
+		if (!away_equal(&a->away[i], &b->away[i]))
 			return false;
 	return true;
 }
@@ -442,8 +500,9 @@ void cfg_free(struct cfg_config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->n_conns; i++)
-		conn_free(&cfg->conns[i]);
+		cfg_conn_free(&cfg->conns[i]);
 	free(cfg->conns);
+	free(cfg->away);
 	if (cfg->src)
 		explicit_bzero(cfg->src, cfg->src_len); /* inline keys */
 	free(cfg->src);

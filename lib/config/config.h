@@ -180,6 +180,9 @@ struct cfg_connection {
 	struct cfg_routes routes;
 	struct cfg_bgp bgp;
 	struct cfg_span src; /* this connection's object in the document */
+	/* Not from JSON: cfg_host_select dropped some of its tunnels (so a
+	 * later load may not copy it as the document's). */
+	bool trimmed;
 };
 
 /* BIRD, the BGP engine of connections with a bgp section: its control
@@ -231,10 +234,23 @@ struct cfg_gateway {
 	struct cfg_bird bird;
 };
 
+/* A tunnel another host of the gateway runs, left out of this host's
+ * config by cfg_host_select: enough for status to say where it is. */
+struct cfg_away {
+	char conn[CFG_NAME_MAX + 1];
+	uint32_t number, host; /* as in cfg_tunnel */
+	enum cfg_role role;
+	struct ipaddr local, remote;
+};
+
 struct cfg_config {
 	struct cfg_gateway gateway;
 	size_t n_conns;
 	struct cfg_connection *conns;
+	/* The tunnels cfg_host_select dropped, in document order; 0 and
+	 * NULL until it drops one. */
+	size_t n_away;
+	struct cfg_away *away;
 	/* The document this was loaded from, as given, and what relative
 	 * psk_file paths resolved against: the next load compares its text
 	 * with these (cfg_load_text_since). NULL when loaded from a parsed
@@ -290,6 +306,24 @@ struct json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e);
 void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
+
+/* A gateway spread over several hosts (gateway.hosts; config_host_select.c).
+ * cfg_host_find: the host (1-based index into gateway.hosts) that holds
+ * at least one of the n_have addresses this machine has; 0 when the
+ * gateway names no hosts; -1 when no host or more than one does, the
+ * error naming them. cfg_host_index: the host named name; -1 with "no
+ * host named X in gateway.hosts (have: a, b)". */
+int cfg_host_find(const struct cfg_config *cfg, const struct ipaddr *have, size_t n_have,
+		  struct xerr *e);
+int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *e);
+/* Keeps, in place, only the tunnels host runs (tunnel.host == host): the
+ * others are freed, their keys wiped, and listed in cfg->away; a
+ * connection left with no tunnel is removed. The checks the load made
+ * are not made again: a kept connection may be left with its standby
+ * tunnel alone. host 0 or a gateway without hosts: nothing changes; so
+ * does selecting the same host again. -1 (nothing changed): host is not
+ * one of gateway.hosts, or out of memory. */
+int cfg_host_select(struct cfg_config *cfg, uint32_t host, struct xerr *e);
 
 /* Every field of a tunnel's inside addresses / a connection's bgp. */
 bool cfg_inside_equal(const struct cfg_inside *a, const struct cfg_inside *b);

@@ -1,6 +1,7 @@
 /*
  * What a single address or prefix may be: tunnel endpoints and gateway
- * addresses must be unicast addresses charon can speak IKE from and to;
+ * addresses (hosts' included) must be unicast addresses charon can speak
+ * IKE from and to, LAN neighbors unicast addresses BGP can reach;
  * so must a tunnel's inside addresses (its BGP session's ends);
  * no address or prefix may be written as IPv4-mapped IPv6, which the
  * kernel never sees on the wire and which the overlap checks (done per
@@ -192,17 +193,28 @@ int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr 
 	return 0;
 }
 
+/* gateway.local_addresses, the hosts' addresses and the LAN neighbors. */
 int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e)
 {
-	char path[48];
+	char path[64];
+	const char *why;
 
-	for (size_t i = 0; i < gw->n_local_addrs; i++) {
-		const char *why = endpoint_problem(&gw->local_addrs[i]);
-
-		if (why) {
+	for (size_t i = 0; i < gw->n_local_addrs; i++)
+		if ((why = endpoint_problem(&gw->local_addrs[i]))) {
 			snprintf(path, sizeof(path), "gateway.local_addresses[%zu]", i);
 			return addr_err(path, &gw->local_addrs[i], why, e);
 		}
-	}
+	for (size_t h = 0; h < gw->n_hosts; h++)
+		for (size_t i = 0; i < gw->hosts[h].n_addrs; i++)
+			if ((why = endpoint_problem(&gw->hosts[h].addrs[i]))) {
+				snprintf(path, sizeof(path), "gateway.hosts[%zu].addresses[%zu]", h,
+					 i);
+				return addr_err(path, &gw->hosts[h].addrs[i], why, e);
+			}
+	for (size_t i = 0; i < gw->lan.n_neighbors; i++)
+		if ((why = endpoint_problem(&gw->lan.neighbors[i].addr))) {
+			snprintf(path, sizeof(path), "gateway.lan.neighbors[%zu].address", i);
+			return addr_err(path, &gw->lan.neighbors[i].addr, why, e);
+		}
 	return 0;
 }

@@ -41,7 +41,7 @@ static const char *asn_reserved(uint32_t asn)
 	return NULL;
 }
 
-static int parse_asn(struct pctx *x, json_object *v, uint32_t *out)
+int cfg_parse_asn(struct pctx *x, json_object *v, uint32_t *out)
 {
 	const char *why;
 
@@ -53,24 +53,24 @@ static int parse_asn(struct pctx *x, json_object *v, uint32_t *out)
 }
 
 /* While a bgp object is parsed: keepalive's default depends on hold,
- * whichever comes first. */
+ * whichever comes first (t). */
 struct bgp_state {
 	struct cfg_bgp *b;
-	bool keepalive_set;
+	struct cfg_timers t;
 };
 
 static int parse_local_asn(struct pctx *x, json_object *v, void *dst)
 {
 	struct bgp_state *st = dst;
 
-	return parse_asn(x, v, &st->b->local_asn);
+	return cfg_parse_asn(x, v, &st->b->local_asn);
 }
 
 static int parse_peer_asn(struct pctx *x, json_object *v, void *dst)
 {
 	struct bgp_state *st = dst;
 
-	return parse_asn(x, v, &st->b->peer_asn);
+	return cfg_parse_asn(x, v, &st->b->peer_asn);
 }
 
 /* ---- announce / accept ---- */
@@ -214,29 +214,29 @@ static int parse_max_prefixes(struct pctx *x, json_object *v, void *dst)
 
 static int parse_hold(struct pctx *x, json_object *v, void *dst)
 {
-	struct cfg_bgp *b = ((struct bgp_state *)dst)->b;
+	uint32_t *hold = ((struct cfg_timers *)dst)->hold;
 
-	if (cj_u32(x, v, 0, CFG_BGP_TIMER_MAX, &b->hold))
+	if (cj_u32(x, v, 0, CFG_BGP_TIMER_MAX, hold))
 		return -1;
-	if (b->hold && b->hold < CFG_BGP_HOLD_MIN)
-		return cj_err(x, "%u is neither 0 (no keepalives) nor %u..%u (RFC 4271)", b->hold,
+	if (*hold && *hold < CFG_BGP_HOLD_MIN)
+		return cj_err(x, "%u is neither 0 (no keepalives) nor %u..%u (RFC 4271)", *hold,
 			      CFG_BGP_HOLD_MIN, CFG_BGP_TIMER_MAX);
 	return 0;
 }
 
 static int parse_keepalive(struct pctx *x, json_object *v, void *dst)
 {
-	struct bgp_state *st = dst;
+	struct cfg_timers *t = dst;
 
-	st->keepalive_set = true;
-	return cj_u32(x, v, 1, CFG_BGP_TIMER_MAX, &st->b->keepalive);
+	t->keepalive_set = true;
+	return cj_u32(x, v, 1, CFG_BGP_TIMER_MAX, t->keepalive);
 }
 
 static int parse_connect_retry(struct pctx *x, json_object *v, void *dst)
 {
-	struct cfg_bgp *b = ((struct bgp_state *)dst)->b;
+	struct cfg_timers *t = dst;
 
-	return cj_u32(x, v, 1, CFG_BGP_TIMER_MAX, &b->connect_retry);
+	return cj_u32(x, v, 1, CFG_BGP_TIMER_MAX, t->connect_retry);
 }
 
 static const struct cj_key timer_keys[] = {
@@ -245,9 +245,14 @@ static const struct cj_key timer_keys[] = {
     {"connect_retry", parse_connect_retry, false},
 };
 
+int cfg_parse_timers(struct pctx *x, json_object *v, struct cfg_timers *t)
+{
+	return cj_keys(x, v, timer_keys, NKEYS(timer_keys), t, NULL);
+}
+
 static int parse_timers(struct pctx *x, json_object *v, void *dst)
 {
-	return cj_keys(x, v, timer_keys, NKEYS(timer_keys), dst, NULL);
+	return cfg_parse_timers(x, v, &((struct bgp_state *)dst)->t);
 }
 
 static int parse_bfd_interval(struct pctx *x, json_object *v, void *dst)
@@ -269,17 +274,20 @@ static const struct cj_key bfd_keys[] = {
     {"multiplier", parse_bfd_multiplier, false},
 };
 
-/* false, true (the defaults) or an object of settings (on). */
-static int parse_bfd(struct pctx *x, json_object *v, void *dst)
+/* false, true or an object of settings (on). */
+int cfg_parse_bfd(struct pctx *x, json_object *v, struct cfg_bfd *f)
 {
-	struct cfg_bfd *f = &((struct bgp_state *)dst)->b->bfd;
-
 	if (json_object_is_type(v, json_type_boolean))
 		return cj_bool(x, v, &f->enabled);
 	if (!json_object_is_type(v, json_type_object))
 		return cj_err(x, "expected true, false or an object");
 	f->enabled = true;
 	return cj_keys(x, v, bfd_keys, NKEYS(bfd_keys), f, NULL);
+}
+
+static int parse_bfd(struct pctx *x, json_object *v, void *dst)
+{
+	return cfg_parse_bfd(x, v, &((struct bgp_state *)dst)->b->bfd);
 }
 
 static const struct cj_key bgp_keys[] = {
@@ -293,26 +301,28 @@ static const struct cj_key bgp_keys[] = {
 };
 
 /* keepalive: a third of hold unless given; given, shorter than hold. */
-static int bgp_timers_finish(struct pctx *x, struct bgp_state *st)
+int cfg_timers_finish(struct pctx *x, const struct cfg_timers *t)
 {
-	struct cfg_bgp *b = st->b;
+	size_t mark = x->plen;
 
-	if (!st->keepalive_set) {
-		b->keepalive = b->hold / 3;
+	if (!t->keepalive_set) {
+		*t->keepalive = *t->hold / 3;
 		return 0;
 	}
 	cj_push_key(x, "timers");
 	cj_push_key(x, "keepalive");
-	if (!b->hold)
+	if (!*t->hold)
 		return cj_err(x, "timers.hold is 0: no keepalives are sent");
-	if (b->keepalive >= b->hold)
-		return cj_err(x, "%u is not shorter than timers.hold (%u)", b->keepalive, b->hold);
+	if (*t->keepalive >= *t->hold)
+		return cj_err(x, "%u is not shorter than timers.hold (%u)", *t->keepalive,
+			      *t->hold);
+	cj_pop(x, mark);
 	return 0;
 }
 
 int cfg_parse_bgp(struct pctx *x, json_object *v, struct cfg_bgp *b)
 {
-	struct bgp_state st = {b, false};
+	struct bgp_state st = {b, {&b->hold, &b->keepalive, &b->connect_retry, false}};
 	size_t mark = x->plen;
 
 	if (cj_keys(x, v, bgp_keys, NKEYS(bgp_keys), &st, NULL))
@@ -324,7 +334,7 @@ int cfg_parse_bgp(struct pctx *x, json_object *v, struct cfg_bgp *b)
 			      "needs an ASN of its own)",
 			      b->peer_asn);
 	}
-	if (bgp_timers_finish(x, &st))
+	if (cfg_timers_finish(x, &st.t))
 		return -1;
 	cj_pop(x, mark);
 	b->enabled = true;

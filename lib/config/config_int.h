@@ -10,8 +10,12 @@
  * charon does; config_addr.c and config_underlay.c check addresses.
  * config_bgp.c parses and checks a connection's bgp section, the tunnels'
  * inside addresses and gateway.bird (the inside addresses across the
- * gateway are config_underlay.c's).
- * Calls go one way: load -> reuse -> parse -> bgp, load -> parse.
+ * gateway are config_underlay.c's); config_lan.c gateway.lan, with the
+ * bgp section's rules. config_hosts.c parses gateway.hosts and gives each
+ * tunnel its host; config_host_select.c finds this machine's host and
+ * keeps only its tunnels.
+ * Calls go one way: load -> reuse -> parse -> bgp, load -> parse,
+ * parse -> hosts, parse -> lan -> bgp.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -122,6 +126,31 @@ int cfg_parse_bgp(struct pctx *x, struct json_object *v, struct cfg_bgp *b);
 int cfg_parse_inside(struct pctx *x, struct json_object *v, struct cfg_inside *in);
 int cfg_parse_bird(struct pctx *x, struct json_object *v, struct cfg_bird *bird);
 int cfg_bgp_finish(struct pctx *x, const struct cfg_connection *c);
+/* The bgp section's rules, shared with gateway.lan (config_lan.c): a
+ * 4-byte ASN, not reserved; the timers object into the fields t points to
+ * (keepalive_set: it was given), then cfg_timers_finish (keepalive: a
+ * third of hold unless given, else shorter than hold; its error names
+ * "timers.keepalive" under x's path); bfd as false, true or an object. */
+struct cfg_timers {
+	uint32_t *hold, *keepalive, *connect_retry;
+	bool keepalive_set;
+};
+int cfg_parse_asn(struct pctx *x, struct json_object *v, uint32_t *out);
+int cfg_parse_timers(struct pctx *x, struct json_object *v, struct cfg_timers *t);
+int cfg_timers_finish(struct pctx *x, const struct cfg_timers *t);
+int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
+/* gateway.hosts and what follows from it (config_hosts.c): the hosts,
+ * each name and address once in the gateway; once the gateway is parsed,
+ * cfg_hosts_finish: with gateway.local_addresses given, every host
+ * address is one of them. cfg_tunnels_host sets the tunnels' host (the
+ * one holding its local address; none: an error naming the tunnel's
+ * local, with x's path at the connection). */
+int cfg_parse_hosts(struct pctx *x, struct json_object *v, struct cfg_gateway *gw);
+int cfg_hosts_finish(struct pctx *x, const struct cfg_gateway *gw);
+int cfg_tunnels_host(struct pctx *x, const struct cfg_gateway *gw, struct cfg_connection *c);
+/* gateway.lan (config_lan.c): its neighbors each once; where they may
+ * not be is config_underlay.c's. */
+int cfg_parse_lan(struct pctx *x, struct json_object *v, struct cfg_lan *lan);
 /* What needs more than one field of connection ci: announce and accept
  * entries of the connection's families, each once; inside addresses that
  * are unicast and not IPv4-mapped. */
@@ -130,6 +159,9 @@ int cfg_check_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e);
 /* A deep copy of a loaded connection, as the loader left it: what the
  * daemon fills in later (tunnel ids, generated keys) is not copied. */
 int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src);
+/* Frees what a connection / a tunnel owns, keys wiped (config.c). */
+void cfg_conn_free(struct cfg_connection *c);
+void cfg_tunnel_free(struct cfg_tunnel *t);
 
 /* Where the gateway and each connection are in a document of the plain
  * shape {"gateway": {...}, "connections": [{...}, ...]} (JSON whitespace
@@ -164,10 +196,12 @@ int cfg_check(const struct cfg_config *cfg, struct xerr *e);
 int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr *e);
 int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e);
 /* Across the gateway (config_underlay.c): no remote prefix covers a
- * tunnel endpoint or gateway address, no tunnel's peer is the gateway's
- * own address, no connection's remote prefix is another's local one; no
- * inside subnet is used twice or overlaps a local or remote prefix or an
- * underlay address. */
+ * tunnel endpoint or gateway address (gateway.local_addresses and the
+ * hosts' addresses), no tunnel's peer is the gateway's own address, no
+ * connection's remote prefix is another's local one; no inside subnet is
+ * used twice or overlaps a local or remote prefix or an underlay address;
+ * no LAN neighbor is the gateway's own address or inside a remote prefix
+ * or an inside subnet. */
 int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e);
 /* An IKE identity as charon tells identities apart: its type and value,
  * host names and e-mail addresses lowercased, addresses as bytes

@@ -160,6 +160,30 @@ static int u32_of_double(struct pctx *x, json_object *v, uint32_t lo, uint32_t h
 	return 0;
 }
 
+static bool name_char_ok(char c, bool first)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	return !first && (c == '_' || c == '.' || c == '-');
+}
+
+int cj_name(struct pctx *x, json_object *v, char *out)
+{
+	char buf[48];
+	const char *s;
+
+	if (cj_str(x, v, 1, CFG_NAME_MAX, &s))
+		return -1;
+	for (size_t i = 0; s[i]; i++)
+		if (!name_char_ok(s[i], i == 0))
+			return cj_err(x,
+				      "\"%s\" is not a valid name (letters, digits, '_', '.', '-'; "
+				      "starting with a letter or digit)",
+				      cj_printable(s, buf, sizeof(buf)));
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
 int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	int64_t n;

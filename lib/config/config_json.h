@@ -47,6 +47,9 @@ int cj_keys(struct pctx *x, json_object *o, const struct cj_key *keys, size_t n,
 bool cj_seen(const struct cj_key *keys, size_t n, unsigned seen, const char *name);
 
 int cj_str(struct pctx *x, json_object *v, size_t min, size_t max, const char **out);
+/* A name of [A-Za-z0-9_.-], 1..CFG_NAME_MAX long, starting with a letter
+ * or digit: gateway, connection and host names (out: CFG_NAME_MAX + 1). */
+int cj_name(struct pctx *x, json_object *v, char *out);
 int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out);
 int cj_bool(struct pctx *x, json_object *v, bool *out);
 int cj_enum(struct pctx *x, json_object *v, const struct cfg_names *names, int *out);

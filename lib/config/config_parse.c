@@ -1,7 +1,8 @@
 /*
  * One JSON object -> its struct: the gateway and a connection (with its
  * tunnels, ike, esp, dpd, probe and routes; bgp, the tunnels' inside and
- * gateway.bird from config_bgp.c), defaults filled. One parse_*
+ * gateway.bird from config_bgp.c, gateway.hosts from config_hosts.c,
+ * gateway.lan from config_lan.c), defaults filled. One parse_*
  * function per key; each object kind has a key table, so unknown keys
  * fail everywhere alike. Used by the whole-document load (config_load.c)
  * and the load that reuses an earlier config (config_reuse.c). Checks that
@@ -12,30 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool name_char_ok(char c, bool first)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-		return true;
-	return !first && (c == '_' || c == '.' || c == '-');
-}
-
-static int parse_name_into(struct pctx *x, json_object *v, char *out)
-{
-	char buf[48];
-	const char *s;
-
-	if (cj_str(x, v, 1, CFG_NAME_MAX, &s))
-		return -1;
-	for (size_t i = 0; s[i]; i++)
-		if (!name_char_ok(s[i], i == 0))
-			return cj_err(x,
-				      "\"%s\" is not a valid name (letters, digits, '_', '.', '-'; "
-				      "starting with a letter or digit)",
-				      cj_printable(s, buf, sizeof(buf)));
-	memcpy(out, s, strlen(s) + 1);
-	return 0;
-}
 
 static int parse_table_into(struct pctx *x, json_object *v, uint32_t *out)
 {
@@ -52,7 +29,7 @@ static int parse_gw_name(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_gateway *gw = dst;
 
-	return parse_name_into(x, v, gw->name);
+	return cj_name(x, v, gw->name);
 }
 
 static int parse_gw_local_addresses(struct pctx *x, json_object *v, void *dst)
@@ -137,13 +114,27 @@ static int parse_gw_bird(struct pctx *x, json_object *v, void *dst)
 	return cfg_parse_bird(x, v, &gw->bird);
 }
 
+static int parse_gw_hosts(struct pctx *x, json_object *v, void *dst)
+{
+	return cfg_parse_hosts(x, v, dst);
+}
+
+static int parse_gw_lan(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_gateway *gw = dst;
+
+	return cfg_parse_lan(x, v, &gw->lan);
+}
+
 static const struct cj_key gateway_keys[] = {
     {"name", parse_gw_name, true},
+    {"hosts", parse_gw_hosts, false},
     {"local_addresses", parse_gw_local_addresses, false},
     {"vici", parse_gw_vici, false},
     {"route_table", parse_gw_route_table, false},
     {"probe_table", parse_gw_probe_table, false},
     {"bird", parse_gw_bird, false},
+    {"lan", parse_gw_lan, false},
 };
 
 /* ---- tunnels ---- */
@@ -294,6 +285,7 @@ static int parse_conn_tunnels(struct pctx *x, json_object *v, void *dst)
 		unsigned seen;
 
 		cfg_tunnel_defaults(t, i);
+		t->number = (uint32_t)i + 1;
 		if (cj_keys(x, json_object_array_get_idx(v, i), tunnel_keys, NKEYS(tunnel_keys), t,
 			    &seen) ||
 		    tunnel_finish(x, t, seen))
@@ -566,7 +558,7 @@ static int parse_conn_name(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_connection *c = dst;
 
-	return parse_name_into(x, v, c->name);
+	return cj_name(x, v, c->name);
 }
 
 #define ENUM_PARSER(fn, field, names, type)                                                        \
@@ -723,7 +715,8 @@ int cfg_parse_conn(struct pctx *x, json_object *v, size_t i, const struct cfg_ga
 
 	cj_push_index(x, i);
 	cfg_conn_defaults(c, gw);
-	if (cj_keys(x, v, conn_keys, NKEYS(conn_keys), c, &seen) || conn_finish(x, c, seen))
+	if (cj_keys(x, v, conn_keys, NKEYS(conn_keys), c, &seen) || conn_finish(x, c, seen) ||
+	    cfg_tunnels_host(x, gw, c))
 		return -1;
 	cj_pop(x, mark);
 	return 0;
@@ -734,7 +727,7 @@ int cfg_parse_gateway(struct pctx *x, json_object *v, struct cfg_gateway *gw)
 	size_t mark = cj_push_key(x, "gateway");
 
 	cfg_gateway_defaults(gw);
-	if (cj_keys(x, v, gateway_keys, NKEYS(gateway_keys), gw, NULL))
+	if (cj_keys(x, v, gateway_keys, NKEYS(gateway_keys), gw, NULL) || cfg_hosts_finish(x, gw))
 		return -1;
 	cj_pop(x, mark);
 	return 0;

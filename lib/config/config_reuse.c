@@ -253,6 +253,10 @@ static int load_conns(struct pctx *x, struct json_tokener *tok, const char *text
 		 * to fail, when it is not). */
 		if (was && prev->saved && !x->saved && !strict_span(text, lay->conns[i]))
 			was = NULL;
+		/* Some of its tunnels were dropped (cfg_host_select): not what
+		 * its text says. */
+		if (was && was->trimmed)
+			was = NULL;
 
 		/* Counted as they go: cfg_free frees exactly what was filled. */
 		cfg->n_conns = i + 1;

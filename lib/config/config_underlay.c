@@ -14,10 +14,13 @@
  *
  * Checked here as well: a tunnel whose peer is one of the gateway's own
  * addresses, a remote prefix that another connection declares local
- * (the gateway's own network routed away to a remote site), and the
+ * (the gateway's own network routed away to a remote site), the
  * tunnels' inside subnets (BGP sessions' ends, on the tunnels' interfaces):
  * each used once in the whole gateway, apart from every local and remote
- * prefix and every underlay address.
+ * prefix and every underlay address; and gateway.lan's neighbors: not the
+ * gateway's own address, not in a remote prefix or an inside subnet. The
+ * gateway's own addresses are gateway.local_addresses, the hosts'
+ * addresses (gateway.hosts) and the tunnels' local ones.
  *
  * All in one sorted sweep per rule: 1,000 connections of 256 prefixes each
  * are too many for pairwise tests.
@@ -29,13 +32,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Also the order of equal prefixes: a container before what it holds. */
-enum ukind { U_REMOTE, U_LOCAL, U_GW, U_TUN_LOCAL, U_TUN_REMOTE, U_INSIDE, U_KINDS };
+/* Also the order of equal prefixes: a container before what it holds.
+ * U_GW: a gateway address, of gateway.local_addresses or of a host. */
+enum ukind { U_REMOTE, U_LOCAL, U_GW, U_TUN_LOCAL, U_TUN_REMOTE, U_INSIDE, U_LAN, U_KINDS };
 
+/* conn: the connection; of a U_GW, 0 for gateway.local_addresses, else
+ * the host's index + 1. idx: in its list; tunnel index for endpoints. */
 struct uitem {
 	const struct ipaddr *a;
 	uint8_t len, kind;
-	uint32_t conn, idx; /* idx: in its list; tunnel index for endpoints */
+	uint32_t conn, idx;
 };
 
 /* rule[outer][inner]: an item of kind inner must not lie inside (or be
@@ -52,6 +58,14 @@ static const urule own_peer_rule = {
 static const urule local_remote_rule = {
     [U_REMOTE] = {[U_LOCAL] = true},
     [U_LOCAL] = {[U_REMOTE] = true},
+};
+/* A LAN neighbor is a router of the site: not the gateway itself, not
+ * at a remote site, not at a tunnel's far end. */
+static const urule lan_rule = {
+    [U_REMOTE] = {[U_LAN] = true},
+    [U_GW] = {[U_LAN] = true},
+    [U_TUN_LOCAL] = {[U_LAN] = true},
+    [U_INSIDE] = {[U_LAN] = true},
 };
 static const urule inside_rule = {
     [U_INSIDE] = {[U_INSIDE] = true,
@@ -161,10 +175,14 @@ static int sweep(const struct uitem *v, size_t n, const urule rule, const struct
 static const char *item_path(const struct uitem *it, char *buf, size_t len)
 {
 	static const char *const what[U_KINDS] = {
-	    "remote_prefixes", "local_prefixes", NULL, "local", "remote", "inside.local"};
+	    "remote_prefixes", "local_prefixes", NULL, "local", "remote", "inside.local", NULL};
 
-	if (it->kind == U_GW)
+	if (it->kind == U_GW && !it->conn)
 		snprintf(buf, len, "gateway.local_addresses[%u]", it->idx);
+	else if (it->kind == U_GW)
+		snprintf(buf, len, "gateway.hosts[%u].addresses[%u]", it->conn - 1, it->idx);
+	else if (it->kind == U_LAN)
+		snprintf(buf, len, "gateway.lan.neighbors[%u].address", it->idx);
 	else if (it->kind == U_REMOTE || it->kind == U_LOCAL)
 		snprintf(buf, len, "connections[%u].%s[%u]", it->conn, what[it->kind], it->idx);
 	else
@@ -240,6 +258,27 @@ static int inside_err(const struct uitem *a, const struct uitem *b, struct xerr 
 	return xerr_set(e, "%s: %s holds %s %s (an underlay address)", path, val, opath, oval);
 }
 
+/* "gateway.lan.neighbors[0].address: 10.2.0.1 is inside
+ * connections[0].remote_prefixes[0] 10.2.0.0/16 (...)", "... is
+ * gateway.hosts[1].addresses[0] (the gateway's own address)". */
+static int lan_err(const struct uitem *outer, const struct uitem *nb, struct xerr *e)
+{
+	char path[64], val[PREFIX_STRLEN], opath[64], oval[PREFIX_STRLEN];
+
+	item_path(nb, path, sizeof(path));
+	item_value(nb, val, sizeof(val));
+	item_path(outer, opath, sizeof(opath));
+	item_value(outer, oval, sizeof(oval));
+	if (outer->kind == U_GW || outer->kind == U_TUN_LOCAL)
+		return xerr_set(e, "%s: %s is %s (the gateway's own address, not a LAN router)",
+				path, val, opath);
+	if (outer->kind == U_INSIDE)
+		return xerr_set(e, "%s: %s is inside %s %s (a tunnel's inside subnet)", path, val,
+				opath, oval);
+	return xerr_set(e, "%s: %s is inside %s %s (a LAN router is not at a remote site)", path,
+			val, opath, oval);
+}
+
 static void add_prefixes(struct uitem *v, size_t *n, const struct prefix *p, size_t np,
 			 enum ukind kind, size_t ci)
 {
@@ -264,19 +303,28 @@ static void add_inside(struct uitem *v, size_t *n, const struct prefix *p, size_
 	v[(*n)++] = (struct uitem){&p->addr, p->len, U_INSIDE, (uint32_t)ci, (uint32_t)t};
 }
 
-/* Every prefix, endpoint, gateway address and inside subnet, sorted; NULL: out of memory. */
+/* Every prefix, endpoint, gateway address, inside subnet and LAN
+ * neighbor, sorted; NULL: out of memory. */
 static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
 {
-	size_t cap = cfg->gateway.n_local_addrs, n = 0;
+	const struct cfg_gateway *gw = &cfg->gateway;
+	size_t cap = gw->n_local_addrs + gw->lan.n_neighbors, n = 0;
 	struct uitem *v;
 
+	for (size_t h = 0; h < gw->n_hosts; h++)
+		cap += gw->hosts[h].n_addrs;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		cap += cfg->conns[i].n_local + cfg->conns[i].n_remote + 3 * cfg->conns[i].n_tunnels;
 	v = calloc(cap ? cap : 1, sizeof(*v));
 	if (!v)
 		return NULL;
-	for (size_t i = 0; i < cfg->gateway.n_local_addrs; i++)
-		add_addr(v, &n, &cfg->gateway.local_addrs[i], U_GW, 0, i);
+	for (size_t i = 0; i < gw->n_local_addrs; i++)
+		add_addr(v, &n, &gw->local_addrs[i], U_GW, 0, i);
+	for (size_t h = 0; h < gw->n_hosts; h++)
+		for (size_t i = 0; i < gw->hosts[h].n_addrs; i++)
+			add_addr(v, &n, &gw->hosts[h].addrs[i], U_GW, h + 1, i);
+	for (size_t i = 0; i < gw->lan.n_neighbors; i++)
+		add_addr(v, &n, &gw->lan.neighbors[i].addr, U_LAN, 0, i);
 	for (size_t ci = 0; ci < cfg->n_conns; ci++) {
 		const struct cfg_connection *c = &cfg->conns[ci];
 
@@ -311,6 +359,8 @@ int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e)
 		local_remote_err(cfg, outer, inner, e);
 	else if (!rc && (rc = sweep(v, n, inside_rule, &outer, &inner)) == 1)
 		inside_err(outer, inner, e);
+	else if (!rc && (rc = sweep(v, n, lan_rule, &outer, &inner)) == 1)
+		lan_err(outer, inner, e);
 	if (rc < 0)
 		xerr_set(e, "out of memory");
 	free(v);
