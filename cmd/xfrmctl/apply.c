@@ -40,6 +40,8 @@ static void print_applied(struct json_object *resp)
 	printf("applied generation %s: %zu %s, %llu %s unchanged\n", jstr(resp, "generation"), n,
 	       plural(n, "change", "changes"), same, plural(same, "tunnel", "tunnels"));
 	print_actions(resp);
+	if (*jstr(resp, "host"))
+		printf("on host %s\n", jstr(resp, "host"));
 	printf("config sha256 %s\n", jstr(resp, "config_hash"));
 }
 
@@ -87,6 +89,31 @@ static void print_conn(struct json_object *c)
 	}
 }
 
+/* A gateway on several hosts: this host's share. */
+static void print_host(struct json_object *resp)
+{
+	struct json_object *h = NULL, *runs, *away;
+
+	if (!json_object_object_get_ex(resp, "host", &h) || !h)
+		return;
+	runs = jarr(h, "runs");
+	away = jarr(h, "away");
+	printf("  host %s runs %zu %s", jstr(h, "name"), jlen(runs),
+	       jlen(runs) == 1 ? "tunnel" : "tunnels");
+	for (size_t i = 0; i < jlen(runs); i++) {
+		struct json_object *t = json_object_array_get_idx(runs, i);
+
+		printf("%s%s t%s", i ? ", " : ": ", jstr(t, "connection"), jstr(t, "tunnel"));
+	}
+	printf("\n");
+	for (size_t i = 0; i < jlen(away); i++) {
+		struct json_object *t = json_object_array_get_idx(away, i);
+
+		printf("    %s t%s: on host %s\n", jstr(t, "connection"), jstr(t, "tunnel"),
+		       jstr(t, "host"));
+	}
+}
+
 static void print_plan(struct json_object *resp)
 {
 	struct json_object *conns = jarr(resp, "connections"), *routes = jarr(resp, "routes");
@@ -101,6 +128,7 @@ static void print_plan(struct json_object *resp)
 		       json_object_get_string(json_object_array_get_idx(gw, i)));
 	if (jlen(gw))
 		printf("\n");
+	print_host(resp);
 	for (size_t i = 0; i < jlen(conns); i++)
 		print_conn(json_object_array_get_idx(conns, i));
 	for (size_t i = 0; i < jlen(routes); i++) {

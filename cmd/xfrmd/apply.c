@@ -62,8 +62,7 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 		j->desired = NULL;
 	}
 	if (!j->desired || host_select(d, j->desired, e) ||
-	    assign_ids(d, j->desired, r->dry_run, e) ||
-	    psk_fill(d, j->desired, !r->dry_run, e)) {
+	    assign_ids(d, j->desired, r->dry_run, e) || psk_fill(d, j->desired, !r->dry_run, e)) {
 		json_object_put(j->doc);
 		cfg_free(j->desired);
 		free(j);

@@ -337,6 +337,13 @@ const struct bird_proto *bird_link_proto(const struct xfrmd *d, const struct cfg
 	return bird_protos_find(&d->bird->protos, name);
 }
 
+const struct bird_proto *bird_link_proto_named(const struct xfrmd *d, const char *name)
+{
+	if (!d->bird || !d->bird->ready)
+		return NULL;
+	return bird_protos_find(&d->bird->protos, name);
+}
+
 /* --- life ------------------------------------------------------------------- */
 
 int bird_link_init(struct xfrmd *d, struct xerr *e)

@@ -48,6 +48,8 @@ bool bird_link_ready(const struct xfrmd *d, const char **version);
 const char *bird_link_error(const struct xfrmd *d); /* "" when none */
 const struct bird_proto *bird_link_proto(const struct xfrmd *d, const struct cfg_connection *c,
 					 const struct cfg_tunnel *t);
+/* What BIRD last said about protocol name (NULL: not known). */
+const struct bird_proto *bird_link_proto_named(const struct xfrmd *d, const char *name);
 /* The session's wanted state: 1 on, 0 off, -1 not decided yet. */
 int bird_link_wanted(const struct xfrmd *d, const struct cfg_tunnel *t);
 

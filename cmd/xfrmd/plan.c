@@ -269,6 +269,48 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
 	}
 }
 
+/* A gateway on several hosts: which host this apply is for, the tunnels
+ * it will run and those it leaves to the others (names and numbers only). */
+static struct json_object *host_part(const struct cfg_config *desired)
+{
+	struct json_object *o, *runs, *away;
+
+	if (!desired->host || desired->host > desired->gateway.n_hosts)
+		return NULL;
+	o = json_object_new_object();
+	runs = json_object_new_array();
+	away = json_object_new_array();
+	json_object_object_add(
+	    o, "name", json_object_new_string(desired->gateway.hosts[desired->host - 1].name));
+	for (size_t i = 0; i < desired->n_conns; i++)
+		for (size_t t = 0; t < desired->conns[i].n_tunnels; t++) {
+			struct json_object *r = json_object_new_object();
+
+			json_object_object_add(r, "connection",
+					       json_object_new_string(desired->conns[i].name));
+			json_object_object_add(
+			    r, "tunnel",
+			    json_object_new_uint64(desired->conns[i].tunnels[t].number));
+			json_object_array_add(runs, r);
+		}
+	for (size_t i = 0; i < desired->n_away; i++) {
+		const struct cfg_away *a = &desired->away[i];
+		struct json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "connection", json_object_new_string(a->conn));
+		json_object_object_add(r, "tunnel", json_object_new_uint64(a->number));
+		json_object_object_add(
+		    r, "host",
+		    json_object_new_string(a->host && a->host <= desired->gateway.n_hosts
+					       ? desired->gateway.hosts[a->host - 1].name
+					       : ""));
+		json_object_array_add(away, r);
+	}
+	json_object_object_add(o, "runs", runs);
+	json_object_object_add(o, "away", away);
+	return o;
+}
+
 struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *desired,
 				struct json_object *doc, const struct rc_plan *plan)
 {
@@ -299,6 +341,7 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 	gw_fields =
 	    run_doc && gw_was && gw_now ? changed_keys(gw_was, gw_now) : json_object_new_array();
 	json_object_object_add(r, "gateway_fields", gw_fields);
+	json_object_object_add(r, "host", host_part(desired));
 	for (size_t i = 0; i < plan->n; i++) {
 		struct json_object *a = json_object_new_object();
 

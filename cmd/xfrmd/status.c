@@ -27,6 +27,7 @@
 #include "runtime.h"
 #include "sa_index.h"
 #include "status.h"
+#include "status_host.h"
 #include "status_bgp.h"
 #include "xfrmd.h"
 
@@ -176,7 +177,7 @@ static void tunnel_fill(struct report_tunnel *o, const struct sources *s,
 	const struct charon_ike *ike;
 	const struct charon_child *ch;
 
-	o->index = t + 1;
+	o->index = tun->number ? tun->number : t + 1; /* its number in the document */
 	charon_tunnel_name(c->name, t + 1, o->charon_name, sizeof(o->charon_name));
 	ike = sa_index_find(&s->sas, o->charon_name);
 	ch = current_child(ike);
@@ -231,6 +232,7 @@ static void conn_fill(struct report_conn *o, const struct sources *s,
 	o->n_tunnels = c->n_tunnels;
 	for (size_t t = 0; t < c->n_tunnels; t++)
 		tunnel_fill(&o->tunnels[t], s, c, rt, t);
+	status_away_fill(o, applied_cfg(s->d), c, bird_link_lan_announced(s->d, c));
 }
 
 static int conns_fill(struct report *r, const struct sources *s, const char *only_conn)
@@ -252,6 +254,11 @@ static int conns_fill(struct report *r, const struct sources *s, const char *onl
 	return 0;
 }
 
+static const struct bird_proto *proto_named(const void *arg, const char *name)
+{
+	return bird_link_proto_named(arg, name);
+}
+
 /* The gateway-wide figures. */
 static void gateway_fill(struct report *r, const struct xfrmd *d)
 {
@@ -264,7 +271,8 @@ static void gateway_fill(struct report *r, const struct xfrmd *d)
 	r->charon_route_conflict = forward_charon_routes_conflict();
 	r->charon_uri = charon_link_uri(d);
 	/* BIRD only matters (and is only talked to) with BGP sessions */
-	r->has_bird = status_has_bgp(run);
+	r->has_bird = status_has_bgp(run) || (run && run->gateway.lan.enabled);
+	status_host_fill(r, run, proto_named, d);
 	if (r->has_bird) {
 		r->bird.reachable = bird_link_ready(d, &r->bird.version);
 		r->bird.socket = run->gateway.bird.socket;

@@ -17,7 +17,9 @@
  *   bird_link.c/.h  BIRD (the BGP engine): its control socket, which
  *                  sessions health wants running, BIRD's protocol states for
  *                  reports; bird_link_apply.c the include file xfrmd owns,
- *                  written and checked as an apply's step (bird_link_int.h)
+ *                  written and checked as an apply's step; bird_link_lan.c
+ *                  the LAN side: each connection announced to the site's
+ *                  routers while this host can carry it (bird_link_int.h)
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
  *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
  *                  and apply_reply.c (apply_int.h says which owns what)
@@ -30,7 +32,9 @@
  *                  document parsed
  *   status.c/.h    status reports (charon's SAs + kernel counters) as
  *                  lib/report's typed report; status_bgp.c/.h its BGP
- *                  sessions from what bird_link keeps (pure)
+ *                  sessions from what bird_link keeps (pure);
+ *                  status_host.c/.h this host of several, the tunnels
+ *                  others run, the LAN side (pure)
  *   commands.c/.h  control-socket requests
  *   runtime.c/.h   per-connection pairing state and tunnel health (struct
  *                  runtime, d->rt), with tunnel_ids.c, sa_events.c,

@@ -251,6 +251,9 @@ struct cfg_config {
 	 * NULL until it drops one. */
 	size_t n_away;
 	struct cfg_away *away;
+	/* The host cfg_host_select kept the tunnels of (1-based into
+	 * gateway.hosts); 0: none selected. */
+	uint32_t host;
 	/* The document this was loaded from, as given, and what relative
 	 * psk_file paths resolved against: the next load compares its text
 	 * with these (cfg_load_text_since). NULL when loaded from a parsed

@@ -145,6 +145,7 @@ int cfg_host_select(struct cfg_config *cfg, uint32_t host, struct xerr *e)
 	if (host > cfg->gateway.n_hosts)
 		return xerr_set(e, "host %u is not one of gateway.hosts (1..%zu)", host,
 				cfg->gateway.n_hosts);
+	cfg->host = host;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++)
 			drop += cfg->conns[i].tunnels[t].host != host;

@@ -453,7 +453,9 @@ START_TEST(select_host_b)
 	const struct cfg_connection *c;
 	struct xerr e = {{0}};
 
+	ck_assert_uint_eq(cfg->host, 0);
 	ck_assert_int_eq(cfg_host_select(cfg, 2, &e), 0);
+	ck_assert_uint_eq(cfg->host, 2);
 	ck_assert_uint_eq(cfg->n_conns, 3);
 	ck_assert_str_eq(tunnels(cfg), "az#2@2:standby as#2@2:standby only-b#1@2");
 	ck_assert_str_eq(aways(cfg), "az#1@1>198.51.100.1 as#1@1>198.51.100.3");
