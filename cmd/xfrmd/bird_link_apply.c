@@ -27,7 +27,7 @@ static void apply_finish(struct bird_link *bl, const char *error)
 
 static void on_restored(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
 {
-	(void)ctx;
+	link_lan_resend(ctx); /* the include says withdrawn: the LAN state is runtime's */
 	if (st != BIRD_REPLY)
 		log_err("BIRD: configure after restoring the include: %s", why);
 	else if (!bird_reply_ok(r))
@@ -133,6 +133,7 @@ static void on_configured(void *ctx, enum bird_status st, const struct bird_repl
 	log_debug("BIRD: include of %zu bytes written, configure answered in %llu ms",
 		  strlen(bl->written), (unsigned long long)(loop_now_ms() - bl->ap.t_write));
 	bird_configure_parse(r, &c);
+	link_lan_resend(bl); /* the include says withdrawn: the LAN state is runtime's */
 	if (!c.ok) {
 		if (c.file[0])
 			apply_fail(bl, "BIRD refused the configuration: %s:%u:%u %s", c.file,

@@ -6,9 +6,17 @@
  * protocol states, refreshed every REFRESH_MS): until then the only route
  * to the far side is the fail-closed hold, and the LAN would send traffic
  * here to be dropped. The decision is pair_carries; BIRD is told at once
- * (enable / disable of the connection's LAN statics), and the include
- * follows (link_lan_on renders it), so a restarted BIRD keeps it. Until
- * health has spoken, a connection is not announced.
+ * (enable / disable of the connection's LAN statics).
+ *
+ * The include renders every LAN static disabled: what BIRD announces is
+ * xfrmd's runtime word only. A BIRD started with the host (a reboot, a
+ * crash) reads an include the previous xfrmd wrote while its tunnels
+ * worked; announcing from it would draw the LAN's traffic to a host whose
+ * tunnels are not up yet. So BIRD starts withdrawn, and xfrmd says
+ * "enable" once health has spoken: again after every reconnect, after
+ * each `configure` (which puts a static back to its config), and on each
+ * refresh that finds a static not in the state xfrmd told (an
+ * administrator's `birdc configure` or `enable`).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +28,6 @@
 #include "bird_link.h"
 #include "bird_link_int.h"
 #include "log.h"
-#include "loop.h"
 #include "pairing.h"
 #include "xfrmd.h"
 
@@ -95,7 +102,6 @@ static void eval(struct bird_link *bl, const struct cfg_connection *c, struct la
 	log_info("%s: %s the LAN", c->name,
 		 on ? "announced to" : "withdrawn from (no tunnel here can carry it)");
 	tell(bl, c, on);
-	loop_timer_arm(bl->rewrite, REWRITE_MS);
 }
 
 void bird_link_lan_health(struct xfrmd *d, const struct cfg_connection *c, unsigned healthy)
@@ -111,15 +117,42 @@ void bird_link_lan_health(struct xfrmd *d, const struct cfg_connection *c, unsig
 	eval(bl, c, s);
 }
 
+/* Whether BIRD's LAN statics of c are in the state xfrmd told (a
+ * static BIRD does not list counts as in it). */
+static bool as_told(const struct bird_link *bl, const struct cfg_connection *c, bool on)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	char name[BIRD_CONF_NAME_MAX];
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct bird_proto *p;
+
+		if (!has_family(c, families[i]) ||
+		    bird_conf_lan_static_name(families[i], c, name, sizeof(name)) ||
+		    !(p = bird_link_proto_named(bl->d, name)))
+			continue;
+		if ((p->state == BIRD_PS_DOWN) == on)
+			return false;
+	}
+	return true;
+}
+
 void link_lan_eval_all(struct bird_link *bl)
 {
 	const struct cfg_config *cfg = applied_cfg(bl->d);
 
 	for (size_t i = 0; cfg && cfg->gateway.lan.enabled && i < cfg->n_conns; i++) {
-		struct lan_state *s = state_of(bl, &cfg->conns[i], false);
+		const struct cfg_connection *c = &cfg->conns[i];
+		struct lan_state *s = state_of(bl, c, false);
 
-		if (s && s->known)
-			eval(bl, &cfg->conns[i], s);
+		if (!s || !s->known)
+			continue;
+		eval(bl, c, s);
+		if (s->told != WANT_UNKNOWN && !as_told(bl, c, s->told == WANT_ON)) {
+			log_info("%s: BIRD's LAN routes were not as told: %s again", c->name,
+				 s->told == WANT_ON ? "announced" : "withdrawn");
+			tell(bl, c, s->told == WANT_ON);
+		}
 	}
 }
 
@@ -137,9 +170,9 @@ void link_lan_resend(struct bird_link *bl)
 
 bool link_lan_on(const struct cfg_connection *c, void *arg)
 {
-	struct lan_state *s = state_of(arg, c, false);
-
-	return s && s->told == WANT_ON;
+	(void)c;
+	(void)arg;
+	return false; /* see above: BIRD starts withdrawn */
 }
 
 int bird_link_lan_announced(const struct xfrmd *d, const struct cfg_connection *c)

@@ -63,8 +63,9 @@ ready() { both_routes && bird_established gwa xfrmd1_peer && bird_established gw
 
 check gwa-own-tunnel-healthy wait_for 90 host_healthy gwa
 check gwa2-own-tunnel-healthy wait_for 90 host_healthy gwa2
-check gwa-runs-one-tunnel sh -c "[ \"\$(ip -n gwa -o link show type vti | wc -l)\" = 1 ]"
-check gwa2-runs-one-tunnel sh -c "[ \"\$(ip -n gwa2 -o link show type vti | wc -l)\" = 1 ]"
+xfrmd_links() { ip -n "$1" -o link show type vti | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^xfrmd' || true; }
+check_eq gwa-runs-one-tunnel xfrmd1 "$(xfrmd_links gwa | xargs)"
+check_eq gwa2-runs-one-tunnel xfrmd1 "$(xfrmd_links gwa2 | xargs)"
 check gwa-bgp-over-tunnel1 wait_for 60 bird_established gwa xfrmd1_peer
 check gwa2-bgp-over-tunnel2 wait_for 60 bird_established gwa2 xfrmd1_peer
 check gwa-lan-session wait_for 60 bird_established gwa xfrmd_lanpeer1
@@ -75,6 +76,7 @@ check gwb-ecmp-over-both-tunnels wait_for 60 devs_is gwb "$NET_A" "vti1 vti2"
   for ns in rtr gwb gwa gwa2; do echo "== $ns"; ip -n $ns route; done
   for ns in gwa gwa2; do echo "== xfrmctl status on $ns"; xfrmctl_on $ns status; done
   echo "== rtr: birdc show route all"; birdc_on rtr show route all
+  for ns in rtr gwb gwa gwa2; do echo "== $ns: birdc show bfd sessions"; birdc_on $ns show bfd sessions; done
 } >"$LAB_OUT/show-bringup.txt" 2>&1
 for f in "${FLOWS[@]}"; do tflow_start hosta "$HOSTB" "f$f" 0.05 "10.1.0.$f"; done
 flows_have() { local f; for f in "${FLOWS[@]}"; do tflow_has "f$f" "$1" || return 1; done; }
@@ -101,7 +103,7 @@ host_kill() {
   rm -f "$LAB_RUN/$ns/bird.pid"
   on "$ns" ip xfrm state flush
   on "$ns" ip xfrm policy flush
-  for l in $(ip -n "$ns" -o link show type vti | awk -F': ' '{print $2}' | cut -d@ -f1); do
+  for l in $(xfrmd_links "$ns"); do
     ip -n "$ns" link del "$l"
   done
 }
@@ -121,8 +123,9 @@ for k in $(seq 1 "$GWH_KILLS"); do
   t_kill=$EPOCHREALTIME
   host_kill $ns
   check "kill$k-$ns-rtr-forgets-it" wait_for 30 via_is rtr 10.2.0.0/24 "${OTHER_BR[$ns]}"
+  t_rtr=$EPOCHREALTIME
   check "kill$k-$ns-gwb-forgets-it" wait_for 30 devs_is gwb "$NET_A" "${OTHER_DEV[$ns]}"
-  t_forgot=$EPOCHREALTIME
+  t_gwb=$EPOCHREALTIME
   flows_mark
   check "kill$k-$ns-every-flow-goes-on" wait_for 30 flows_have 10
   t_boot=$EPOCHREALTIME
@@ -132,7 +135,7 @@ for k in $(seq 1 "$GWH_KILLS"); do
     ((g > gap)) && gap=$g
   done
   gaps+=("$gap")
-  echo "kill $k ($ns): longest gap over the flows $gap ms; rtr and gwb without it after $(peer_ms_since "$t_kill" "$t_forgot") ms (polled)" >>"$LAB_OUT/show-kills.txt"
+  echo "kill $k ($ns): longest gap over the flows $gap ms; rtr without it after $(peer_ms_since "$t_kill" "$t_rtr") ms, gwb after $(peer_ms_since "$t_kill" "$t_gwb") ms (polled, one after the other)" >>"$LAB_OUT/show-kills.txt"
   require "kill$k-$ns-boots" host_boot $ns
   check "kill$k-$ns-back-in-the-lan" wait_for 120 ready
   t_back=$EPOCHREALTIME
