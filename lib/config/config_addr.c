@@ -196,7 +196,7 @@ int cfg_check_conn_addrs(const struct cfg_connection *c, size_t ci, struct xerr 
 /* gateway.local_addresses, the hosts' addresses and the LAN neighbors. */
 int cfg_check_gateway_addrs(const struct cfg_gateway *gw, struct xerr *e)
 {
-	char path[64];
+	char path[80];
 	const char *why;
 
 	for (size_t i = 0; i < gw->n_local_addrs; i++)
