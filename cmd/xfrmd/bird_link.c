@@ -219,7 +219,7 @@ static void on_session_reply(void *ctx, enum bird_status st, const struct bird_r
 		log_debug("BIRD: %s", bird_reply_last(r));
 }
 
-void link_send(struct bird_link *bl, const char *cmd)
+static void link_send(struct bird_link *bl, const char *cmd)
 {
 	struct xerr e;
 

@@ -66,7 +66,6 @@ bool link_ours(const char *text); /* the include's first line has xfrmd's mark *
 void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg);
 int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e);
 void link_connect_now(struct bird_link *bl);
-void link_send(struct bird_link *bl, const char *cmd);
 /* bird_link_lan.c: the render hook (announced now), every connection's
  * state told again (BIRD reconnected), decided again (sessions moved). */
 bool link_lan_on(const struct cfg_connection *c, void *arg);

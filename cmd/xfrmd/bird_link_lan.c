@@ -63,6 +63,21 @@ static bool has_family(const struct cfg_connection *c, int family)
 	return false;
 }
 
+static void on_told(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
+{
+	(void)ctx;
+	if (st != BIRD_REPLY)
+		log_warn("BIRD: announcing or withdrawing a connection to the LAN: %s", why);
+	else if (!bird_reply_ok(r))
+		log_debug("BIRD: %s", bird_reply_last(r));
+}
+
+/* BIRD's last word on protocol name (NULL: none, or BIRD not connected). */
+static const struct bird_proto *proto(const struct bird_link *bl, const char *name)
+{
+	return bl->ready ? bird_protos_find(&bl->protos, name) : NULL;
+}
+
 static void tell(struct bird_link *bl, const struct cfg_connection *c, bool on)
 {
 	static const int families[] = {AF_INET, AF_INET6};
@@ -73,7 +88,9 @@ static void tell(struct bird_link *bl, const struct cfg_connection *c, bool on)
 		    bird_conf_lan_static_name(families[i], c, name, sizeof(name)))
 			continue;
 		snprintf(cmd, sizeof(cmd), "%s \"%s\"", on ? "enable" : "disable", name);
-		link_send(bl, cmd);
+		if (bl->ready &&
+		    bird_client_command(bl->client, cmd, 0, on_told, bl, &(struct xerr){{0}}))
+			log_warn("BIRD: %s: not sent", cmd);
 	}
 }
 
@@ -83,8 +100,11 @@ static unsigned sessions_up(const struct bird_link *bl, const struct cfg_connect
 	unsigned m = 0;
 
 	for (size_t t = 0; c->bgp.enabled && t < c->n_tunnels; t++) {
-		const struct bird_proto *p = bird_link_proto(bl->d, c, &c->tunnels[t]);
+		char name[BIRD_CONF_NAME_MAX];
+		const struct bird_proto *p = NULL;
 
+		if (!bird_conf_proto_name(c, &c->tunnels[t], name, sizeof(name)))
+			p = proto(bl, name);
 		if (p && p->bgp == BIRD_BGP_ESTABLISHED)
 			m |= 1u << t;
 	}
@@ -129,7 +149,7 @@ static bool as_told(const struct bird_link *bl, const struct cfg_connection *c, 
 
 		if (!has_family(c, families[i]) ||
 		    bird_conf_lan_static_name(families[i], c, name, sizeof(name)) ||
-		    !(p = bird_link_proto_named(bl->d, name)))
+		    !(p = proto(bl, name)))
 			continue;
 		if ((p->state == BIRD_PS_DOWN) == on)
 			return false;
