@@ -78,8 +78,14 @@ static int drop_tunnel(struct cfg_config *cfg, const char *name, unsigned long n
 
 	if (!c || n < 1 || n > c->n_tunnels)
 		return -1;
-	for (size_t i = n; i < c->n_tunnels; i++)
+	/* The dropped tunnel moves past the end, keeping its own strings:
+	 * cfg_free frees every slot. */
+	for (size_t i = n; i < c->n_tunnels; i++) {
+		struct cfg_tunnel t = c->tunnels[i - 1];
+
 		c->tunnels[i - 1] = c->tunnels[i];
+		c->tunnels[i] = t;
+	}
 	c->n_tunnels--;
 	return 0;
 }

@@ -836,6 +836,16 @@ START_TEST(test_lan_statics)
 }
 END_TEST
 
+/* Tunnel 2 first: what this host keeps when it runs tunnel 2 only (each
+ * tunnel's strings stay its own: cfg_free frees every slot). */
+static void swap_tunnels(struct cfg_connection *c)
+{
+	struct cfg_tunnel t = c->tunnels[0];
+
+	c->tunnels[0] = c->tunnels[1];
+	c->tunnels[1] = t;
+}
+
 /* MED 100 only where every tunnel of this host's view of an
  * active-standby connection is a standby, 0 elsewhere. */
 START_TEST(test_lan_standby_med)
@@ -852,10 +862,10 @@ START_TEST(test_lan_standby_med)
 	cfg = load(c, 4);
 	lan_on_cfg(cfg);
 	/* this host runs sb's standby only, pri's primary only, aa's tunnel 2 */
-	cfg->conns[1].tunnels[0] = cfg->conns[1].tunnels[1];
+	swap_tunnels(&cfg->conns[1]);
 	cfg->conns[1].n_tunnels = 1;
 	cfg->conns[2].n_tunnels = 1;
-	cfg->conns[3].tunnels[0] = cfg->conns[3].tunnels[1];
+	swap_tunnels(&cfg->conns[3]);
 	cfg->conns[3].n_tunnels = 1;
 	ck_assert_int_eq(cfg->conns[1].tunnels[0].role, CFG_ROLE_STANDBY);
 	out = render(cfg, NULL);

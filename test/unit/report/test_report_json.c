@@ -491,6 +491,7 @@ START_TEST(hosts_without_lan)
 	member_is(s, "away", "[]");
 	member_is(s, "lan", "(absent)");
 	free(s);
+	report_free(&r);
 	/* active-active: the tunnel away is active too, as the tunnels are */
 	fx_report_hosts(&r);
 	r.has_lan = false;
