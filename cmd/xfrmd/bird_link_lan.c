@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "applied.h"
 #include "bird_conf.h"
@@ -52,17 +51,6 @@ static struct lan_state *state_of(struct bird_link *bl, const struct cfg_connect
 	return &bl->lan[id];
 }
 
-static bool has_family(const struct cfg_connection *c, int family)
-{
-	for (size_t i = 0; !c->bgp.enabled && i < c->n_remote; i++)
-		if (c->remote_prefixes[i].addr.family == family)
-			return true;
-	for (size_t i = 0; c->bgp.enabled && i < c->bgp.n_accept; i++)
-		if (c->bgp.accept[i].prefix.addr.family == family)
-			return true;
-	return false;
-}
-
 static void on_told(void *ctx, enum bird_status st, const struct bird_reply *r, const char *why)
 {
 	(void)ctx;
@@ -80,14 +68,12 @@ static const struct bird_proto *proto(const struct bird_link *bl, const char *na
 
 static void tell(struct bird_link *bl, const struct cfg_connection *c, bool on)
 {
-	static const int families[] = {AF_INET, AF_INET6};
-	char name[BIRD_CONF_NAME_MAX], cmd[BIRD_CONF_NAME_MAX + 16];
+	char names[2][BIRD_CONF_NAME_MAX], cmd[BIRD_CONF_NAME_MAX + 16];
+	size_t n = bird_conf_lan_statics(c, names, 2);
 
-	for (size_t i = 0; i < 2; i++) {
-		if (!has_family(c, families[i]) ||
-		    bird_conf_lan_static_name(families[i], c, name, sizeof(name)))
-			continue;
-		snprintf(cmd, sizeof(cmd), "%s \"%s\"", on ? "enable" : "disable", name);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(cmd, sizeof(cmd), "%s \"%.*s\"", on ? "enable" : "disable",
+			 (int)BIRD_CONF_NAME_MAX - 1, names[i]);
 		if (bl->ready &&
 		    bird_client_command(bl->client, cmd, 0, on_told, bl, &(struct xerr){{0}}))
 			log_warn("BIRD: %s: not sent", cmd);
@@ -141,17 +127,13 @@ void bird_link_lan_health(struct xfrmd *d, const struct cfg_connection *c, unsig
  * static BIRD does not list counts as in it). */
 static bool as_told(const struct bird_link *bl, const struct cfg_connection *c, bool on)
 {
-	static const int families[] = {AF_INET, AF_INET6};
-	char name[BIRD_CONF_NAME_MAX];
+	char names[2][BIRD_CONF_NAME_MAX];
+	size_t n = bird_conf_lan_statics(c, names, 2);
 
-	for (size_t i = 0; i < 2; i++) {
-		const struct bird_proto *p;
+	for (size_t i = 0; i < n; i++) {
+		const struct bird_proto *p = proto(bl, names[i]);
 
-		if (!has_family(c, families[i]) ||
-		    bird_conf_lan_static_name(families[i], c, name, sizeof(name)) ||
-		    !(p = proto(bl, name)))
-			continue;
-		if ((p->state == BIRD_PS_DOWN) == on)
+		if (p && (p->state == BIRD_PS_DOWN) == on)
 			return false;
 	}
 	return true;

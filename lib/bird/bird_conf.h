@@ -141,5 +141,9 @@ int bird_conf_kernel_name(int family, uint32_t table, uint32_t metric, char *buf
 int bird_conf_lan_table_name(int family, char *buf, size_t n);
 int bird_conf_lan_static_name(int family, const struct cfg_connection *c, char *buf, size_t n);
 int bird_conf_lan_peer_name(size_t i, char *buf, size_t n);
+/* The names of the LAN statics the include has for connection c (one per
+ * family it announces: IPv4 first), at most max into names; how many. */
+size_t bird_conf_lan_statics(const struct cfg_connection *c, char names[][BIRD_CONF_NAME_MAX],
+			     size_t max);
 
 #endif

@@ -192,3 +192,16 @@ void bc_render_lan(struct bc_buf *b, const struct cfg_config *cfg, bird_lan_on_f
 	for (size_t i = 0; i < lan->n_neighbors && i < CFG_LAN_NEIGHBORS_MAX; i++)
 		render_peer(b, lan, i, fams);
 }
+
+size_t bird_conf_lan_statics(const struct cfg_connection *c, char names[][BIRD_CONF_NAME_MAX],
+			     size_t max)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2 && n < max; i++)
+		if (lan_has(c, families[i]) &&
+		    !bird_conf_lan_static_name(families[i], c, names[n], BIRD_CONF_NAME_MAX))
+			n++;
+	return n;
+}

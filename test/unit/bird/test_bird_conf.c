@@ -826,12 +826,29 @@ START_TEST(test_lan_statics)
 	free(a6);
 	free(b4);
 	free(out);
+	/* the statics the daemon enables and disables are the ones rendered */
+	{
+		char names[2][BIRD_CONF_NAME_MAX];
+
+		ck_assert_uint_eq(bird_conf_lan_statics(&cfg->conns[0], names, 2), 2);
+		ck_assert_str_eq(names[0], "xfrmd_lan4_vpc_a_1");
+		ck_assert_str_eq(names[1], "xfrmd_lan6_vpc_a_1");
+		ck_assert_uint_eq(bird_conf_lan_statics(&cfg->conns[0], names, 1), 1);
+		ck_assert_uint_eq(bird_conf_lan_statics(&cfg->conns[1], names, 2), 1);
+		ck_assert_str_eq(names[0], "xfrmd_lan4_b");
+	}
 	/* IPv4 only: no IPv6 table nor channel */
 	cfg->conns[0].n_remote = 1;
 	out = render(cfg, NULL);
 	HAS_NOT(out, "lan6");
 	HAS_NOT(out, "ipv6");
 	free(out);
+	{
+		char names[2][BIRD_CONF_NAME_MAX];
+
+		ck_assert_uint_eq(bird_conf_lan_statics(&cfg->conns[0], names, 2), 1);
+		ck_assert_str_eq(names[0], "xfrmd_lan4_vpc_a_1");
+	}
 	cfg_free(cfg);
 }
 END_TEST
