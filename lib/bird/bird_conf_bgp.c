@@ -165,15 +165,29 @@ static const char *role_name(const struct cfg_connection *c, const struct cfg_tu
 	return cfg_role_name(t->role);
 }
 
-static void timers(struct bc_buf *b, const struct cfg_bgp *g)
+void bc_render_timers(struct bc_buf *b, uint32_t hold, uint32_t keepalive, uint32_t retry)
 {
-	bc_printf(b, "\thold time %u;\n", g->hold);
-	if (g->hold)
-		bc_printf(b, "\tkeepalive time %u;\n", g->keepalive);
-	bc_printf(b, "\tconnect retry time %u;\n", g->connect_retry);
+	uint64_t wait_max = (uint64_t)retry * BIRD_CONF_ERROR_WAIT_FACTOR;
+
+	bc_printf(b, "\thold time %u;\n", hold);
+	if (hold)
+		bc_printf(b, "\tkeepalive time %u;\n", keepalive);
+	bc_printf(b, "\tconnect retry time %u;\n", retry);
 	/* xfrmd enables a session when its tunnel is usable: connect at once,
 	 * not after BIRD's default 5 s (nor 5 s after BIRD starts). */
 	bc_printf(b, "\tconnect delay time %u;\n", BIRD_CONF_CONNECT_DELAY);
+	/* After an error (BFD or the hold timer closed the session: the peer or
+	 * its host died), BIRD waits 60 s by default, doubling up to 300 s,
+	 * before it accepts or opens the session again: a peer back after a
+	 * reboot would carry no traffic for a minute. Start from the retry
+	 * time instead, doubling up to ten times it. */
+	bc_printf(b, "\terror wait time %u, %u;\n", retry,
+		  (unsigned)(wait_max > UINT32_MAX ? UINT32_MAX : wait_max));
+}
+
+static void timers(struct bc_buf *b, const struct cfg_bgp *g)
+{
+	bc_render_timers(b, g->hold, g->keepalive, g->connect_retry);
 	if (g->bfd.enabled)
 		bc_printf(b, "\tbfd { interval %u ms; multiplier %u; };\n", g->bfd.interval_ms,
 			  g->bfd.multiplier);

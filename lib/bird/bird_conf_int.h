@@ -54,6 +54,12 @@ struct bc_tables {
 int bc_tables_collect(const struct cfg_config *cfg, struct bc_tables *t, struct xerr *e);
 void bc_tables_free(struct bc_tables *t);
 
+/* A BGP session's timers (bird_conf_bgp.c): hold, keepalive (none with
+ * hold 0), connect retry, connect delay and error wait (from retry to
+ * BIRD_CONF_ERROR_WAIT_FACTOR times it). */
+#define BIRD_CONF_ERROR_WAIT_FACTOR 10
+void bc_render_timers(struct bc_buf *b, uint32_t hold, uint32_t keepalive, uint32_t retry);
+
 /* Tunnel t (index ti) of connection c's BGP protocol; on: its session is
  * enabled. */
 void bc_render_bgp(struct bc_buf *b, const struct cfg_connection *c, size_t ti, bool on);

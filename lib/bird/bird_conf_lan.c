@@ -125,12 +125,7 @@ static void render_static(struct bc_buf *b, const struct cfg_connection *c, int 
 
 static void timers(struct bc_buf *b, const struct cfg_lan *lan)
 {
-	bc_printf(b, "\thold time %u;\n", lan->hold);
-	if (lan->hold)
-		bc_printf(b, "\tkeepalive time %u;\n", lan->keepalive);
-	bc_printf(b, "\tconnect retry time %u;\n", lan->connect_retry);
-	/* at once when BIRD starts or the session is configured, not 5 s on */
-	bc_printf(b, "\tconnect delay time %u;\n", BIRD_CONF_CONNECT_DELAY);
+	bc_render_timers(b, lan->hold, lan->keepalive, lan->connect_retry);
 	if (!lan->bfd.enabled)
 		return;
 	if (lan->bfd.interval_ms && lan->bfd.multiplier)

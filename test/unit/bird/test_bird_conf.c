@@ -290,7 +290,7 @@ START_TEST(test_tunnel_protocol)
 	HAS(b1, "\tlocal 169.254.21.2 as 65010;\n\tneighbor 169.254.21.1 as 64512;\n\tdirect;\n");
 	HAS(b2, "\tlocal 169.254.22.2 as 65010;\n\tneighbor 169.254.22.1 as 64512;\n");
 	HAS(b1, "\thold time 90;\n\tkeepalive time 20;\n\tconnect retry time 7;\n"
-		"\tconnect delay time 1;\n");
+		"\tconnect delay time 1;\n\terror wait time 7, 70;\n");
 	HAS(b1, "\t\ttable xfrmd_ipv4_t254_m100;\n");
 	HAS(b1, "\t\tnext hop self;\n");
 	HAS_NOT(b1, "bfd");
@@ -1003,7 +1003,7 @@ START_TEST(test_lan_neighbors)
 	HAS(p1, "\tdescription \"xfrmd: LAN neighbor 1 (eBGP)\";\n"
 		"\tlocal as 65001;\n\tneighbor 192.168.1.1 as 65000;\n\tdirect;\n"
 		"\thold time 9;\n\tkeepalive time 3;\n\tconnect retry time 2;\n"
-		"\tconnect delay time 1;\n");
+		"\tconnect delay time 1;\n\terror wait time 2, 20;\n");
 	HAS(p2, "(iBGP)");
 	HAS(p2, "\tlocal as 65001;\n\tneighbor 192.168.1.2 as 65001;\n");
 	HAS(p3, "\tneighbor fd00:1::1 as 65000;\n");
@@ -1065,7 +1065,7 @@ START_TEST(test_lan_bfd)
 	ck_assert_uint_eq(count(out, "protocol bfd"), 1);
 	HAS(out, "\nprotocol bfd xfrmd_bfd {\n\taccept direct;\n}\n");
 	p = block(out, "bgp", "xfrmd_lanpeer1");
-	HAS(p, "\tconnect delay time 1;\n\tbfd { interval 200 ms; multiplier 5; };\n");
+	HAS(p, "\terror wait time 2, 20;\n\tbfd { interval 200 ms; multiplier 5; };\n");
 	free(p);
 	free(out);
 	/* the LAN's only */
@@ -1077,7 +1077,7 @@ START_TEST(test_lan_bfd)
 	/* no timing given: BIRD's protocol defaults */
 	cfg->gateway.lan.bfd.interval_ms = 0;
 	out = render(cfg, NULL);
-	HAS(out, "\tconnect delay time 1;\n\tbfd on;\n");
+	HAS(out, "\terror wait time 2, 20;\n\tbfd on;\n");
 	free(out);
 	/* on, but no neighbor to use it */
 	cfg->gateway.lan.n_neighbors = 0;
