@@ -25,6 +25,8 @@ set -Eeuo pipefail
 . "$LAB_DIR/lib/peer.sh"
 # shellcheck source=bird.sh
 . "$LAB_DIR/lib/bird.sh"
+# shellcheck source=gwhosts.sh
+. "$LAB_DIR/lib/gwhosts.sh"
 
 _lab_err() { # ERR trap: save the failing command and where it was called from
   local rc=$? i at=""

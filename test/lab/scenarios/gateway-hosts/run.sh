@@ -17,13 +17,8 @@
 GWH_KILLS=${GWH_KILLS:-10}
 FLOWS=(10 11 12 13 14 15 16 17) # hosta's addresses 10.1.0.N, one flow each
 
-gw_bird_conf() { # gw_bird_conf NS ROUTERID: NS's own BIRD config
-  sed -e "s|ROUTERID|$2|" -e "s|DIR|$LAB_RUN/$1|" "$LAB_SCENARIO_DIR/gw.bird.conf" >"$LAB_RUN/$1/bird.conf"
-}
-gw_xfrmd() { # gw_xfrmd NS: xfrmd with NS's own BIRD files (both hosts share the guest's files)
-  start_xfrmd "$1" --bird-socket "$LAB_RUN/$1/bird.ctl" --bird-include "$LAB_RUN/$1/xfrmd-bird.conf"
-}
-declare -A UL=([gwa]=ul0 [gwa2]=ul1) UL_PEER=([gwa]=$GWB_UL1 [gwa2]=$GWB_UL2) RID=([gwa]=10.1.255.2 [gwa2]=10.1.255.3)
+GWH_HOSTS=(gwa gwa2) GWH_UL=([gwa]=ul0 [gwa2]=ul1) GWH_UL_PEER=([gwa]=$GWB_UL1 [gwa2]=$GWB_UL2) GWH_LAN_NET=$HOSTA_NET
+declare -A RID=([gwa]=10.1.255.2 [gwa2]=10.1.255.3)
 
 mkdir -p "$LAB_RUN/gwa" "$LAB_RUN/gwa2" "$LAB_RUN/gwb" "$LAB_RUN/rtr"
 for s in gwa gwa2 gwb; do printf 'filelog {\n  lab {\n    time_add_ms = yes\n  }\n}\n' \
@@ -35,9 +30,8 @@ peer_gwb_vtis 169.254.21.1/30 169.254.22.1/30
 require start-bird-gwb start_bird gwb "$LAB_SCENARIO_DIR/gwb.bird.conf"
 require start-bird-rtr start_bird rtr "$LAB_SCENARIO_DIR/rtr.bird.conf"
 for h in gwa gwa2; do
-  gw_bird_conf $h "${RID[$h]}"
-  require "start-bird-$h" start_bird $h "$LAB_RUN/$h/bird.conf"
-  require "start-xfrmd-$h" gw_xfrmd $h
+  require "start-bird-$h" gwh_bird $h "${RID[$h]}"
+  require "start-xfrmd-$h" gwh_xfrmd $h
 done
 # One document, pushed to both hosts.
 (umask 077 && cp "$LAB_SCENARIO_DIR/gw.json" "$LAB_RUN/gw.json")
@@ -48,11 +42,8 @@ require apply-gwa2 xfrmctl_on gwa2 apply -f "$LAB_RUN/gw.json"
 capture_start gwa2 ul1 "$LAB_RUN/gwa2/ul1.pcap" >>"$LAB_RUN/captures.log"
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap" >>"$LAB_RUN/captures.log"
 
-# The nexthops (gateway addresses, sorted) of NS's kernel route to PREFIX, from BIRD.
-via() { ip -n "$1" route show exact "$2" proto bird | grep -Eo 'via [0-9.]+' | awk '{print $2}' | sort | xargs; }
-via_is() { [[ $(via "$1" "$2") == "$3" ]]; }
-devs() { ip -n "$1" route show exact "$2" proto bird | grep -Eo 'dev [a-z0-9]+' | awk '{print $2}' | sort | xargs; }
-devs_is() { [[ $(devs "$1" "$2") == "$3" ]]; }
+via_is() { [[ $(gwh_via "$1" "$2") == "$3" ]]; }
+devs_is() { [[ $(gwh_devs "$1" "$2") == "$3" ]]; }
 tunnels_of() { # the tunnel numbers of NS's status, and whether each is healthy
   xfrmctl_on "$1" status --json | python3 -c "import json,sys
 c=json.load(sys.stdin)['connections'][0]; print(' '.join('%s:%s' % (t.get('number', t.get('index')), t.get('healthy')) for t in c['tunnels']))"
@@ -63,9 +54,8 @@ ready() { both_routes && bird_established gwa xfrmd1_peer && bird_established gw
 
 check gwa-own-tunnel-healthy wait_for 90 host_healthy gwa
 check gwa2-own-tunnel-healthy wait_for 90 host_healthy gwa2
-xfrmd_links() { ip -n "$1" -o link show type vti | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^xfrmd' || true; }
-check_eq gwa-runs-one-tunnel xfrmd1 "$(xfrmd_links gwa | xargs)"
-check_eq gwa2-runs-one-tunnel xfrmd1 "$(xfrmd_links gwa2 | xargs)"
+check_eq gwa-runs-one-tunnel xfrmd1 "$(gwh_links gwa | xargs)"
+check_eq gwa2-runs-one-tunnel xfrmd1 "$(gwh_links gwa2 | xargs)"
 check gwa-bgp-over-tunnel1 wait_for 60 bird_established gwa xfrmd1_peer
 check gwa2-bgp-over-tunnel2 wait_for 60 bird_established gwa2 xfrmd1_peer
 check gwa-lan-session wait_for 60 bird_established gwa xfrmd_lanpeer1
@@ -78,80 +68,23 @@ check gwb-ecmp-over-both-tunnels wait_for 60 devs_is gwb "$NET_A" "vti1 vti2"
   echo "== rtr: birdc show route all"; birdc_on rtr show route all
   for ns in rtr gwb gwa gwa2; do echo "== $ns: birdc show bfd sessions"; birdc_on $ns show bfd sessions; done
 } >"$LAB_OUT/show-bringup.txt" 2>&1
-for f in "${FLOWS[@]}"; do tflow_start hosta "$HOSTB" "f$f" 0.05 "10.1.0.$f"; done
-flows_have() { local f; for f in "${FLOWS[@]}"; do tflow_has "f$f" "$1" || return 1; done; }
-flows_mark() { local f; for f in "${FLOWS[@]}"; do tflow_mark "f$f"; done; }
-check flows-cross wait_for 60 flows_have 10
+for f in "${FLOWS[@]}"; do tflow_start hosta "$HOSTB" "f$f" 0.05 "10.1.0.$f" && GWH_FLOWS+=("f$f"); done
+check flows-cross wait_for 60 gwh_flows_have 10
 out_before_gwa=$(esp_out gwa "$GWA_UL1") out_before_gwa2=$(esp_out gwa2 "$GWA_UL2")
-flows_mark
-check flows-go-on wait_for 30 flows_have 20
+gwh_flows_mark
+check flows-go-on wait_for 30 gwh_flows_have 20
 check_gt spread-gwa-carries "$(esp_delta "$out_before_gwa" "$(esp_out gwa "$GWA_UL1")")" 20
 check_gt spread-gwa2-carries "$(esp_delta "$out_before_gwa2" "$(esp_out gwa2 "$GWA_UL2")")" 20
 
-# 2. Host kills. host_kill NS: power off (links down at once), every process SIGKILLed, and what
-# the kernel held for the tunnels gone as in a reboot. host_boot NS: links up with their routes,
-# charon, BIRD and xfrmd started again (xfrmd restores the applied config by itself).
-host_kill() {
-  local ns=$1 pid
-  ip -n "$ns" link set "${UL[$ns]}" down
-  ip -n "$ns" link set br0 down
-  pid=$(cat "$LAB_RUN/$ns/bird.pid")
-  kill -KILL "$pid" 2>/dev/null || true
-  kill_daemon "$ns" xfrmd
-  kill_daemon "$ns" charon
-  wait "$pid" 2>/dev/null || true
-  rm -f "$LAB_RUN/$ns/bird.pid"
-  on "$ns" ip xfrm state flush
-  on "$ns" ip xfrm policy flush
-  for l in $(xfrmd_links "$ns"); do
-    ip -n "$ns" link del "$l"
-  done
-}
-host_boot() {
-  local ns=$1
-  ip -n "$ns" link set "${UL[$ns]}" up
-  ip -n "$ns" link set br0 up
-  ip -n "$ns" route replace default via "${UL_PEER[$ns]}"
-  ip -n "$ns" route replace $HOSTA_NET via $RTR_BR
-  start_charon "$ns" && start_bird "$ns" "$LAB_RUN/$ns/bird.conf" && gw_xfrmd "$ns"
-}
+# 2. Host kills (lib/gwhosts.sh).
 declare -A OTHER_BR=([gwa]=$GWA2_BR [gwa2]=$GWA_BR) OTHER_DEV=([gwa]=vti2 [gwa2]=vti1)
-gaps=() back_lost=0
-for k in $(seq 1 "$GWH_KILLS"); do
-  if ((k % 2)); then ns=gwa; else ns=gwa2; fi
-  flows_mark
-  t_kill=$EPOCHREALTIME
-  host_kill $ns
-  t_killed=$EPOCHREALTIME # killing and wiping takes a while in the guest: the host was gone at t_kill
-  check "kill$k-$ns-rtr-forgets-it" wait_for 30 via_is rtr 10.2.0.0/24 "${OTHER_BR[$ns]}"
-  t_rtr=$EPOCHREALTIME
-  check "kill$k-$ns-gwb-forgets-it" wait_for 30 devs_is gwb "$NET_A" "${OTHER_DEV[$ns]}"
-  t_gwb=$EPOCHREALTIME
-  flows_mark
-  check "kill$k-$ns-every-flow-goes-on" wait_for 30 flows_have 10
-  t_boot=$EPOCHREALTIME
-  gap=0
-  for f in "${FLOWS[@]}"; do
-    g=$(tflow_gap_ms "f$f" "$t_kill" "$t_boot")
-    ((g > gap)) && gap=$g
-  done
-  gaps+=("$gap")
-  echo "kill $k ($ns): longest gap over the flows $gap ms; rtr and gwb polled from $(peer_ms_since "$t_kill" "$t_killed") ms (the kill and wipe), rtr without it at $(peer_ms_since "$t_kill" "$t_rtr") ms, gwb at $(peer_ms_since "$t_kill" "$t_gwb") ms" >>"$LAB_OUT/show-kills.txt"
-  require "kill$k-$ns-boots" host_boot $ns
-  check "kill$k-$ns-back-in-the-lan" wait_for 120 ready
-  t_back=$EPOCHREALTIME
-  flows_mark
-  check "kill$k-flows-after-return" wait_for 30 flows_have 10
-  lost=0
-  for f in "${FLOWS[@]}"; do lost=$((lost + $(tflow_lost_in "f$f" "$t_boot" "$EPOCHREALTIME"))); done
-  check_eq "kill$k-$ns-return-loses-nothing" 0 "$lost"
-  back_lost=$((back_lost + lost))
-  echo "  back: in the LAN and at gwb after $(peer_ms_since "$t_boot" "$t_back") ms (polled), packets lost while it returned: $lost" >>"$LAB_OUT/show-kills.txt"
-done
+gwh_gone() { via_is rtr 10.2.0.0/24 "${OTHER_BR[$1]}" && devs_is gwb "$NET_A" "${OTHER_DEV[$1]}"; }
+gwh_ready() { ready; }
+gwh_kills "$GWH_KILLS"
 for f in "${FLOWS[@]}"; do flow_stop "f$f"; done
 capture_stop "$LAB_RUN/gwa2/ul1.pcap"
 capture_stop "$LAB_RUN/gwa/ul0.pcap"
 check_eq no-clear-text 0 "$(peer_clear_text "$LAB_RUN/gwa2/ul1.pcap" "$LAB_RUN/gwa/ul0.pcap")"
-check_lt host-kill-interruption-max-under-1s "$(peer_max "${gaps[@]}")" "$(peer_ms 1000)"
-echo "host killed under 8 flows of 20 pkt/s, $GWH_KILLS kills: interruption $(peer_stats "${gaps[@]}") (LAB_SLOW ${LAB_SLOW:-1}); packets lost while hosts returned: $back_lost" >>"$LAB_OUT/show-kills.txt"
+check_lt host-kill-interruption-max-under-1s "$(peer_max "${GWH_GAPS[@]}")" "$(peer_ms 1000)"
+echo "host killed under 8 flows of 20 pkt/s, $GWH_KILLS kills: interruption $(peer_stats "${GWH_GAPS[@]}") (LAB_SLOW ${LAB_SLOW:-1}); packets lost while hosts returned: $GWH_BACK_LOST" >>"$LAB_OUT/show-kills.txt"
 for ns in gwa gwa2; do xfrmctl_on $ns status >"$LAB_OUT/show-status-$ns.txt" 2>&1 || true; done
