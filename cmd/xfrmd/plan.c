@@ -273,15 +273,15 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
  * it will run and those it leaves to the others (names and numbers only). */
 static struct json_object *host_part(const struct cfg_config *desired)
 {
+	const char *name = cfg_host_name(desired, desired->host);
 	struct json_object *o, *runs, *away;
 
-	if (!desired->host || desired->host > desired->gateway.n_hosts)
+	if (!name)
 		return NULL;
 	o = json_object_new_object();
 	runs = json_object_new_array();
 	away = json_object_new_array();
-	json_object_object_add(
-	    o, "name", json_object_new_string(desired->gateway.hosts[desired->host - 1].name));
+	json_object_object_add(o, "name", json_object_new_string(name));
 	for (size_t i = 0; i < desired->n_conns; i++)
 		for (size_t t = 0; t < desired->conns[i].n_tunnels; t++) {
 			struct json_object *r = json_object_new_object();
@@ -295,15 +295,12 @@ static struct json_object *host_part(const struct cfg_config *desired)
 		}
 	for (size_t i = 0; i < desired->n_away; i++) {
 		const struct cfg_away *a = &desired->away[i];
+		const char *host = cfg_host_name(desired, a->host);
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "connection", json_object_new_string(a->conn));
 		json_object_object_add(r, "tunnel", json_object_new_uint64(a->number));
-		json_object_object_add(
-		    r, "host",
-		    json_object_new_string(a->host && a->host <= desired->gateway.n_hosts
-					       ? desired->gateway.hosts[a->host - 1].name
-					       : ""));
+		json_object_object_add(r, "host", json_object_new_string(host ? host : ""));
 		json_object_array_add(away, r);
 	}
 	json_object_object_add(o, "runs", runs);

@@ -33,10 +33,9 @@ void status_host_fill(struct report *r, const struct cfg_config *run, status_pro
 {
 	if (!run)
 		return;
-	if (run->host && run->host <= run->gateway.n_hosts) {
-		r->host = run->gateway.hosts[run->host - 1].name;
+	r->host = cfg_host_name(run, run->host);
+	if (r->host)
 		r->n_hosts = run->gateway.n_hosts;
-	}
 	r->has_lan = run->gateway.lan.enabled;
 	if (r->has_lan)
 		lan_fill(&r->lan, &run->gateway.lan, find, arg);
@@ -49,13 +48,14 @@ void status_away_fill(struct report_conn *o, const struct cfg_config *run,
 	for (size_t i = 0; run && run->host && i < run->n_away && o->n_away < REPORT_TUNNELS_MAX;
 	     i++) {
 		const struct cfg_away *a = &run->away[i];
+		const char *host = cfg_host_name(run, a->host);
 		struct report_away *w;
 
-		if (strcmp(a->conn, c->name) || !a->host || a->host > run->gateway.n_hosts)
+		if (strcmp(a->conn, c->name) || !host)
 			continue;
 		w = &o->away[o->n_away++];
 		w->index = a->number;
-		w->host = run->gateway.hosts[a->host - 1].name;
+		w->host = host;
 		w->role = cfg_role_name(a->role);
 		w->local = a->local;
 		w->remote = a->remote;

@@ -319,6 +319,9 @@ const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const c
 int cfg_host_find(const struct cfg_config *cfg, const struct ipaddr *have, size_t n_have,
 		  struct xerr *e);
 int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *e);
+/* The name of host (1-based index into gateway.hosts, as cfg->host,
+ * tunnel.host and away[].host); NULL for 0 or a host past the last. */
+const char *cfg_host_name(const struct cfg_config *cfg, uint32_t host);
 /* Keeps, in place, only the tunnels host runs (tunnel.host == host): the
  * others are freed, their keys wiped, and listed in cfg->away; a
  * connection left with no tunnel is removed. The checks the load made

@@ -96,6 +96,13 @@ int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *
 			host_names(gw, names, sizeof(names)));
 }
 
+const char *cfg_host_name(const struct cfg_config *cfg, uint32_t host)
+{
+	if (!cfg || !host || host > cfg->gateway.n_hosts)
+		return NULL;
+	return cfg->gateway.hosts[host - 1].name;
+}
+
 static void away_add(struct cfg_config *cfg, const struct cfg_connection *c,
 		     const struct cfg_tunnel *t)
 {

@@ -447,6 +447,29 @@ START_TEST(host_index)
 }
 END_TEST
 
+/* A host's name by its 1-based index; NULL for 0, past the last host, or
+ * a gateway without hosts. */
+START_TEST(host_name)
+{
+	struct cfg_config *cfg = good(HOSTS, CONNS), *none = good("", CONNS);
+	struct xerr e = {{0}};
+
+	ck_assert_str_eq(cfg_host_name(cfg, 1), "a");
+	ck_assert_str_eq(cfg_host_name(cfg, 2), "b");
+	ck_assert_ptr_null(cfg_host_name(cfg, 0));
+	ck_assert_ptr_null(cfg_host_name(cfg, 3));
+	ck_assert_ptr_null(cfg_host_name(cfg, UINT32_MAX));
+	ck_assert_ptr_null(cfg_host_name(none, 1));
+	ck_assert_ptr_null(cfg_host_name(NULL, 1));
+	/* what selecting host b records: this host's name and the others' */
+	ck_assert_int_eq(cfg_host_select(cfg, 2, &e), 0);
+	ck_assert_str_eq(cfg_host_name(cfg, cfg->host), "b");
+	ck_assert_str_eq(cfg_host_name(cfg, cfg->away[0].host), "a");
+	cfg_free(none);
+	cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(select_host_b)
 {
 	struct cfg_config *cfg = good(HOSTS, CONNS);
@@ -607,6 +630,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, equal_sees_hosts_and_lan);
 	tcase_add_test(tc, host_find);
 	tcase_add_test(tc, host_index);
+	tcase_add_test(tc, host_name);
 	tcase_add_test(tc, select_host_b);
 	tcase_add_test(tc, select_host_a);
 	tcase_add_test(tc, select_removes_from_the_middle);
