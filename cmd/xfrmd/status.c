@@ -177,8 +177,8 @@ static void tunnel_fill(struct report_tunnel *o, const struct sources *s,
 	const struct charon_ike *ike;
 	const struct charon_child *ch;
 
-	o->index = tun->number ? tun->number : t + 1; /* its number in the document */
-	charon_tunnel_name(c->name, t + 1, o->charon_name, sizeof(o->charon_name));
+	o->index = cfg_tunnel_number(c, t); /* its number in the document */
+	charon_conn_tunnel_name(c, t, o->charon_name, sizeof(o->charon_name));
 	ike = sa_index_find(&s->sas, o->charon_name);
 	ch = current_child(ike);
 	o->role = cfg_role_name(tun->role);

@@ -518,6 +518,19 @@ const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const c
 	return NULL;
 }
 
+uint32_t cfg_tunnel_number(const struct cfg_connection *c, size_t t)
+{
+	return c->tunnels[t].number ? c->tunnels[t].number : (uint32_t)t + 1;
+}
+
+int cfg_tunnel_at(const struct cfg_connection *c, size_t number)
+{
+	for (size_t t = 0; c && t < c->n_tunnels; t++)
+		if (cfg_tunnel_number(c, t) == number)
+			return (int)t;
+	return -1;
+}
+
 bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b)
 {
 	if (a->n != b->n)

@@ -309,6 +309,14 @@ struct json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e);
 void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
+/* A tunnel's number: its position in the document's tunnels of c, from 1
+ * (tunnel.number; t + 1 for a tunnel built without one). It names the
+ * tunnel to charon, in status and to operators, on whichever host of a
+ * gateway runs it: after cfg_host_select, tunnel t of c may be number 2.
+ * cfg_tunnel_at: the position in c->tunnels of the tunnel numbered
+ * number; -1 when c has none (c NULL, or another host runs it). */
+uint32_t cfg_tunnel_number(const struct cfg_connection *c, size_t t);
+int cfg_tunnel_at(const struct cfg_connection *c, size_t number);
 
 /* A gateway spread over several hosts (gateway.hosts; config_host_select.c).
  * cfg_host_find: the host (1-based index into gateway.hosts) that holds
