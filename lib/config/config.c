@@ -478,7 +478,9 @@ static bool away_equal(const struct cfg_away *a, const struct cfg_away *b)
 {
 	return !strcmp(a->conn, b->conn) && a->number == b->number && a->host == b->host &&
 	       a->role == b->role && ipaddr_equal(&a->local, &b->local) &&
-	       ipaddr_equal(&a->remote, &b->remote);
+	       ipaddr_equal(&a->remote, &b->remote) && a->mode == b->mode &&
+	       a->redundancy == b->redundancy && a->start == b->start && a->conn_at == b->conn_at &&
+	       a->conn_away == b->conn_away;
 }
 
 bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)

@@ -235,19 +235,31 @@ struct cfg_gateway {
 };
 
 /* A tunnel another host of the gateway runs, left out of this host's
- * config by cfg_host_select: enough for status to say where it is. */
+ * config by cfg_host_select: enough for status to say where it is, and
+ * to show a connection this host runs no tunnel of. */
 struct cfg_away {
 	char conn[CFG_NAME_MAX + 1];
 	uint32_t number, host; /* as in cfg_tunnel */
 	enum cfg_role role;
 	struct ipaddr local, remote;
+	/* its connection's, as in cfg_connection */
+	enum cfg_mode mode;
+	enum cfg_redundancy redundancy;
+	enum cfg_start start;
+	/* Where its connection is in cfg->conns, or would be: how many
+	 * connections this host runs come before it in the document. */
+	uint32_t conn_at;
+	/* This host runs no tunnel of its connection: cfg_host_select
+	 * removed the connection, cfg->conns[conn_at] is another one. */
+	bool conn_away;
 };
 
 struct cfg_config {
 	struct cfg_gateway gateway;
 	size_t n_conns;
 	struct cfg_connection *conns;
-	/* The tunnels cfg_host_select dropped, in document order; 0 and
+	/* The tunnels cfg_host_select dropped, in document order (so conn_at
+	 * never decreases, and a connection's are next to each other); 0 and
 	 * NULL until it drops one. */
 	size_t n_away;
 	struct cfg_away *away;
@@ -332,7 +344,8 @@ int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *
 const char *cfg_host_name(const struct cfg_config *cfg, uint32_t host);
 /* Keeps, in place, only the tunnels host runs (tunnel.host == host): the
  * others are freed, their keys wiped, and listed in cfg->away; a
- * connection left with no tunnel is removed. The checks the load made
+ * connection left with no tunnel is removed (its tunnels' away entries
+ * are conn_away, with what status shows of it). The checks the load made
  * are not made again: a kept connection may be left with its standby
  * tunnel alone. host 0 or a gateway without hosts: nothing changes; so
  * does selecting the same host again. -1 (nothing changed): host is not

@@ -514,6 +514,18 @@ START_TEST(select_host_a)
 	ck_assert(all_zero(&cfg->conns[2], sizeof(cfg->conns[2])));
 	ck_assert_ptr_null(cfg_find_conn(cfg, "only-b"));
 	ck_assert_ptr_nonnull(cfg_find_conn(cfg, "as"));
+	/* What status shows of it: it comes after both kept connections, and
+	 * this host runs none of its tunnels; az's tunnel 2 is of conns[0]. */
+	ck_assert_uint_eq(cfg->away[2].conn_at, 2);
+	ck_assert(cfg->away[2].conn_away);
+	ck_assert_int_eq(cfg->away[2].mode, CFG_MODE_POLICY);
+	ck_assert_int_eq(cfg->away[2].redundancy, CFG_RED_ACTIVE_STANDBY);
+	ck_assert_int_eq(cfg->away[2].start, CFG_START_IMMEDIATE);
+	ck_assert_uint_eq(cfg->away[0].conn_at, 0);
+	ck_assert(!cfg->away[0].conn_away);
+	ck_assert_int_eq(cfg->away[0].mode, CFG_MODE_ROUTE);
+	ck_assert_int_eq(cfg->away[0].redundancy, CFG_RED_ACTIVE_ACTIVE);
+	ck_assert_uint_eq(cfg->away[1].conn_at, 1);
 	cfg_free(cfg);
 }
 END_TEST
@@ -532,6 +544,11 @@ START_TEST(select_removes_from_the_middle)
 	    aways(cfg),
 	    "az#2@2:standby>198.51.100.2 only-b#1@2>198.51.100.5 as#2@2:standby>198.51.100.4");
 	ck_assert(all_zero(&cfg->conns[2], sizeof(cfg->conns[2])));
+	/* only-b stands between az (conns[0]) and as (conns[1]) */
+	ck_assert_uint_eq(cfg->away[1].conn_at, 1);
+	ck_assert(cfg->away[1].conn_away);
+	ck_assert_uint_eq(cfg->away[2].conn_at, 1);
+	ck_assert(!cfg->away[2].conn_away);
 	cfg_free(cfg);
 }
 END_TEST
@@ -570,6 +587,16 @@ START_TEST(select_again_changes_nothing)
 	ck_assert_int_eq(cfg_host_select(a, 1, &e), 0);
 	ck_assert_int_eq(cfg_host_select(b, 1, &e), 0);
 	b->away[2].number = 2;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].number = a->away[2].number;
+	ck_assert(cfg_equal(a, b));
+	b->away[2].conn_away = false;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].conn_away = true;
+	b->away[2].conn_at = 1;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].conn_at = 2;
+	b->away[2].start = CFG_START_ON_TRAFFIC;
 	ck_assert(!cfg_equal(a, b));
 	cfg_free(a);
 	cfg_free(b);
