@@ -121,6 +121,11 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 			 (long long)tunnel, conn->name, host);
 		return NULL;
 	}
+	if (at < 0 && !conn->trimmed) {
+		xerr_set(e, "psk show: connection %s has tunnels 1 to %zu", conn->name,
+			 conn->n_tunnels);
+		return NULL;
+	}
 	if (at < 0) {
 		xerr_set(e, "psk show: connection %s has no tunnel %lld", conn->name,
 			 (long long)tunnel);
