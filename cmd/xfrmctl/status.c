@@ -120,6 +120,8 @@ static const char *state_colour(const char *state)
 {
 	if (!strcmp(state, "connected"))
 		return "\033[32m";
+	if (!strcmp(state, "elsewhere")) /* other hosts run it: nothing wrong here */
+		return "\033[36m";
 	if (!strcmp(state, "degraded") || !strcmp(state, "connecting"))
 		return "\033[33m";
 	return "\033[31m";

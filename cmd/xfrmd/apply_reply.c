@@ -59,6 +59,7 @@ struct json_object *succeeded_reply(const struct apply_job *j)
 {
 	const struct xfrmd *d = j->d;
 	struct json_object *resp;
+	const char *host;
 
 	resp = json_object_new_object();
 	json_object_object_add(resp, CTL_OK, json_object_new_boolean(1));
@@ -66,11 +67,9 @@ struct json_object *succeeded_reply(const struct apply_job *j)
 	json_object_object_add(resp, "config_hash", json_object_new_string(applied_hash(d)));
 	json_object_object_add(resp, "unchanged", json_object_new_uint64(j->plan.unchanged));
 	json_object_object_add(resp, "actions", plan_json(&j->plan));
-	if (applied_cfg(d) && applied_cfg(d)->host) /* a gateway on several hosts: this one */
-		json_object_object_add(
-		    resp, "host",
-		    json_object_new_string(
-			applied_cfg(d)->gateway.hosts[applied_cfg(d)->host - 1].name));
+	host = applied_cfg(d) ? cfg_host_name(applied_cfg(d), applied_cfg(d)->host) : NULL;
+	if (host) /* a gateway on several hosts: this one */
+		json_object_object_add(resp, "host", json_object_new_string(host));
 	return resp;
 }
 

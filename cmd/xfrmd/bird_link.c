@@ -295,7 +295,8 @@ bool bird_link_session(struct xfrmd *d, const struct cfg_connection *c, const st
 	if (bl->want[t->id] == w)
 		return false;
 	bl->want[t->id] = w;
-	log_info("%s: tunnel %zu's BGP session %s", c->name, (size_t)(t - c->tunnels) + 1,
+	log_info("%s: tunnel %u's BGP session %s", c->name,
+		 cfg_tunnel_number(c, (size_t)(t - c->tunnels)),
 		 on ? "enabled" : "shut (tunnel not usable)");
 	send_session(bl, c, t, on);
 	loop_timer_arm(bl->rewrite, REWRITE_MS);

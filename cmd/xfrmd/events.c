@@ -99,7 +99,7 @@ static struct json_object *tunnel_fields(const struct conn_rt *c, size_t t, cons
 	struct json_object *o = json_object_new_object();
 
 	JSTR(o, "connection", c->cfg->name);
-	JU64(o, "tunnel", t + 1);
+	JU64(o, "tunnel", cfg_tunnel_number(c->cfg, t));
 	if (why)
 		JSTR(o, "reason", why);
 	return o;
@@ -138,13 +138,15 @@ void events_session(const struct conn_rt *c, size_t t, bool on, const char *why)
 	events_emit(c->d, on ? "bgp-session-enabled" : "bgp-session-disabled", o);
 }
 
-static struct json_object *tunnel_set(unsigned set, size_t n)
+/* The tunnels of set (bits by position), by their numbers. */
+static struct json_object *tunnel_set(const struct conn_rt *c, unsigned set)
 {
 	struct json_object *a = json_object_new_array();
 
-	for (size_t t = 0; t < n; t++)
+	for (size_t t = 0; t < c->pair.n && t < c->cfg->n_tunnels; t++)
 		if (set & (1u << t))
-			json_object_array_add(a, json_object_new_uint64(t + 1));
+			json_object_array_add(a,
+					      json_object_new_uint64(cfg_tunnel_number(c->cfg, t)));
 	return a;
 }
 
@@ -161,8 +163,8 @@ void events_active(struct conn_rt *c, const char *why)
 		return;
 	o = json_object_new_object();
 	JSTR(o, "connection", c->cfg->name);
-	json_object_object_add(o, "from", tunnel_set(c->pair.prev_active, c->pair.n));
-	json_object_object_add(o, "to", tunnel_set(c->pair.active, c->pair.n));
+	json_object_object_add(o, "from", tunnel_set(c, c->pair.prev_active));
+	json_object_object_add(o, "to", tunnel_set(c, c->pair.active));
 	JSTR(o, "reason", why);
 	/* health input -> kernel ack, for failover benchmarks and alerts */
 	JU64(o, "reaction_us", c->reaction_us);

@@ -137,10 +137,10 @@ static struct json_object *tunnel_json(const struct path *p)
 	struct json_object *o = json_object_new_object();
 	char name[CHARON_NAME_MAX];
 
-	charon_tunnel_name(c->cfg->name, p->tunnel + 1, name, sizeof(name));
+	charon_conn_tunnel_name(c->cfg, p->tunnel, name, sizeof(name));
 	JSTR(o, "connection", c->cfg->name);
 	JSTR(o, "name", name);
-	JU64(o, "index", p->tunnel + 1);
+	JU64(o, "index", cfg_tunnel_number(c->cfg, p->tunnel));
 	JU64(o, "id", c->t[p->tunnel].id);
 	JBOOL(o, "healthy", c->pair.healthy[p->tunnel]);
 	JBOOL(o, "carries_traffic", pair_is_active(&c->pair, p->tunnel));

@@ -133,7 +133,7 @@ static void protected_verdict(struct path *p)
 				ipaddr_str(&p->sa->dst, a, sizeof(a)), p->sa->spi);
 		return;
 	}
-	charon_tunnel_name(p->conn->cfg->name, p->tunnel + 1, name, sizeof(name));
+	charon_conn_tunnel_name(p->conn->cfg, p->tunnel, name, sizeof(name));
 	explain_verdict(p, OUT_PROTECTED, "protected: tunnel %s (SPI %08x)%s", name, p->sa->spi,
 			p->route.protocol == RTPROT_BIRD ? ", by a route learned over BGP" : "");
 }

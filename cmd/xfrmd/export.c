@@ -68,15 +68,16 @@ static void put_prefixes(FILE *f, const char *key, const struct prefix *p, size_
 	fprintf(f, "\n");
 }
 
+/* Sections and secrets are named by the tunnel's number, as charon's are. */
 static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 {
 	const struct cfg_tunnel *tun = &c->tunnels[i];
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
-
+	unsigned n = cfg_tunnel_number(c, i);
 	char sec[CFG_NAME_MAX + 1];
 
 	section_name(c->name, sec, sizeof(sec));
-	fprintf(t, "    %s-t%zu {\n", sec, i + 1);
+	fprintf(t, "    %s-t%u {\n", sec, n);
 	fprintf(t, "        version = %u\n", c->ike_version);
 	fprintf(t, "        local_addrs = %s\n", ipaddr_str(&tun->remote, a, sizeof(a)));
 	fprintf(t, "        remote_addrs = %s\n", ipaddr_str(&tun->local, b, sizeof(b)));
@@ -89,7 +90,7 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "\n        }\n        remote {\n            auth = psk\n            id = ");
 	put_quoted(t, tun->local_id);
 	fprintf(t, "\n        }\n");
-	fprintf(t, "        children {\n            %s-t%zu {\n", sec, i + 1);
+	fprintf(t, "        children {\n            %s-t%u {\n", sec, n);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
 	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);
 	put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
@@ -122,35 +123,39 @@ static void put_shell_word(FILE *f, const char *s)
  * write the key in its place. swanctl reads a secret that starts with 0x
  * as hex and with 0s as base64, and a quoted one loses its backslashes:
  * hex is the one form right for every key. */
-static void swanctl_secret(FILE *t, const struct cfg_connection *c, size_t i)
+static void swanctl_secret(FILE *t, const struct cfg_config *cfg, const struct cfg_connection *c,
+			   size_t i)
 {
 	const struct cfg_tunnel *tun = &c->tunnels[i];
 	static const char hex[] = "| tr -d '\\n' | od -An -tx1 | tr -d ' \\n'";
-
+	unsigned n = cfg_tunnel_number(c, i);
+	const char *host = cfg_host_name(cfg, tun->host);
 	char sec[CFG_NAME_MAX + 1];
 
-	fprintf(t,
-		"    ike-%s-t%zu {\n        id-local = ", section_name(c->name, sec, sizeof(sec)),
-		i + 1);
+	fprintf(t, "    ike-%s-t%u {\n        id-local = ", section_name(c->name, sec, sizeof(sec)),
+		n);
 	put_quoted(t, tun->remote_id);
 	fprintf(t, "\n        id-remote = ");
 	put_quoted(t, tun->local_id);
-	fprintf(t, "\n        # tunnel %zu's key, written as 0x and its bytes in hex:\n", i + 1);
+	fprintf(t, "\n        # tunnel %u's key, written as 0x and its bytes in hex:\n", n);
 	if (tun->psk_from_file) {
 		fprintf(t, "        #   cat ");
 		put_shell_word(t, tun->psk_file);
 		fprintf(t, " %s\n        # (the key file on the xfrmd gateway)\n", hex);
 	} else if (tun->psk_auto) {
-		fprintf(t, "        #   xfrmctl psk show %s %zu %s\n", c->name, i + 1, hex);
-		fprintf(t, "        # (on the xfrmd gateway, as root)\n");
+		fprintf(t, "        #   xfrmctl psk show %s %u %s\n", c->name, n, hex);
+		if (host)
+			fprintf(t, "        # (on the xfrmd gateway's host %s, as root)\n", host);
+		else
+			fprintf(t, "        # (on the xfrmd gateway, as root)\n");
 	} else {
 		fprintf(t, "        #   printf %%s KEY %s\n", hex);
 		fprintf(t, "        # (KEY: the tunnel's psk in the xfrmd gateway's config)\n");
 	}
-	fprintf(t, "        secret = \"KEY-OF-TUNNEL-%zu\"\n    }\n", i + 1);
+	fprintf(t, "        secret = \"KEY-OF-TUNNEL-%u\"\n    }\n", n);
 }
 
-static char *swanctl_conf(const struct cfg_connection *c)
+static char *swanctl_conf(const struct cfg_config *cfg, const struct cfg_connection *c)
 {
 	char *buf = NULL;
 	size_t len;
@@ -171,13 +176,49 @@ static char *swanctl_conf(const struct cfg_connection *c)
 		swanctl_tunnel(t, c, i);
 	fprintf(t, "}\nsecrets {\n");
 	for (size_t i = 0; i < c->n_tunnels; i++)
-		swanctl_secret(t, c, i);
+		swanctl_secret(t, cfg, c, i);
 	fprintf(t, "}\n");
 	if (fclose(t)) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+/* Whether another host of the gateway runs a tunnel of connection name. */
+static bool runs_elsewhere(const struct cfg_config *run, const char *name)
+{
+	for (size_t i = 0; i < run->n_away; i++)
+		if (!strcmp(run->away[i].conn, name))
+			return true;
+	return false;
+}
+
+/* The running config to export connection name from: this host's, or,
+ * when this host of a gateway runs only some of its tunnels or none, the
+ * running document loaded again without dropping other hosts' tunnels
+ * (*whole, the caller frees it): the peer needs every tunnel, and gets
+ * the same export from every host. NULL: e says why. */
+static const struct cfg_config *export_config(const struct xfrmd *d, const char *name,
+					      struct cfg_config **whole, struct xerr *e)
+{
+	const struct cfg_config *run = applied_cfg(d);
+	const char *text;
+	struct xerr le;
+	size_t len;
+
+	*whole = NULL;
+	if (!run) {
+		xerr_set(e, "export-peer: no running config");
+		return NULL;
+	}
+	if (!runs_elsewhere(run, name) || !(text = applied_text(d, &len)))
+		return run;
+	/* untrimmed connections come from run as they are */
+	*whole = cfg_load_saved(text, len, applied_base_dir(d), run, &le);
+	if (!*whole)
+		xerr_set(e, "export-peer: loading the running config again: %.400s", le.msg);
+	return *whole;
 }
 
 /* {"cmd": "export-peer", "connection": NAME}: the reply, or NULL (e says
@@ -187,21 +228,28 @@ static struct json_object *export_peer(const struct xfrmd *d, struct json_object
 {
 	struct json_object *name = NULL, *r, *doc, *running, *notes;
 	const struct cfg_connection *c = NULL;
+	const struct cfg_config *cfg = NULL;
+	struct cfg_config *whole = NULL;
 	char *conf;
 
 	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &name) &&
-	    json_object_is_type(name, json_type_string) && applied_cfg(d))
-		c = cfg_find_conn(applied_cfg(d), json_object_get_string(name));
+	    json_object_is_type(name, json_type_string) &&
+	    !(cfg = export_config(d, json_object_get_string(name), &whole, e)))
+		return NULL;
+	if (cfg)
+		c = cfg_find_conn(cfg, json_object_get_string(name));
 	if (!c) {
 		xerr_set(e, "export-peer: no connection '%.64s' in the running config",
 			 name ? json_object_get_string(name) : "");
+		cfg_free(whole);
 		return NULL;
 	}
 	notes = json_object_new_array();
 	running = plan_running_doc(d);
-	doc = export_mirror_doc(c, plan_doc_conn(running, c->name), notes);
+	doc = export_mirror_doc(cfg, c, plan_doc_conn(running, c->name), notes);
 	json_object_put(running); /* mirror_doc copied what it needed */
-	conf = swanctl_conf(c);
+	conf = swanctl_conf(cfg, c);
+	cfg_free(whole);
 	if (!doc || !conf) {
 		xerr_set(e, "export-peer: out of memory");
 		json_object_put(doc);

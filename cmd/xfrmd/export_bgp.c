@@ -128,10 +128,12 @@ static int mirror_insides(const struct cfg_connection *c, struct json_object *co
 
 	if (!json_object_object_get_ex(conn, "tunnels", &tunnels))
 		return 0;
-	for (size_t t = 0; t < json_object_array_length(tunnels) && t < c->n_tunnels; t++) {
-		struct json_object *tun = json_object_array_get_idx(tunnels, t), *in;
+	/* conn's tunnel j is c's tunnel number j + 1 */
+	for (size_t j = 0; j < json_object_array_length(tunnels); j++) {
+		struct json_object *tun = json_object_array_get_idx(tunnels, j), *in;
+		int t = cfg_tunnel_at(c, j + 1);
 
-		if (!c->tunnels[t].inside.set)
+		if (t < 0 || !c->tunnels[t].inside.set)
 			continue;
 		json_object_object_del(tun, "inside");
 		if (!(in = inside_of(&c->tunnels[t].inside)) ||

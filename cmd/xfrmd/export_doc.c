@@ -27,33 +27,41 @@ static void swap_keys(struct json_object *o, const char *a, const char *b)
 		json_object_object_add(o, b, va);
 }
 
-/* Where the peer finds tunnel t's key; notes say how to fill it. */
-static void key_reference(const struct cfg_connection *c, size_t t, struct json_object *tunnel,
-			  struct json_object *notes)
+/* Where the peer finds the key of tunnel number n (at t in c's tunnels,
+ * -1: c does not have it); notes say how to fill it. The key itself is
+ * never copied, whatever c has. */
+static void key_reference(const struct cfg_config *cfg, const struct cfg_connection *c, int t,
+			  unsigned n, struct json_object *tunnel, struct json_object *notes)
 {
-	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256];
+	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256], where[CFG_NAME_MAX + 32] = "";
+	const struct cfg_tunnel *tun = t >= 0 ? &c->tunnels[t] : NULL;
+	const char *host = tun ? cfg_host_name(cfg, tun->host) : NULL;
 
 	json_object_object_del(tunnel, "psk");
 	json_object_object_del(tunnel, "psk_file");
-	if (c->tunnels[t].psk_from_file) {
-		snprintf(path, sizeof(path), "%s", c->tunnels[t].psk_file);
-		snprintf(note, sizeof(note), "tunnel %zu: copy the key file %s to the peer", t + 1,
-			 path);
+	if (host)
+		snprintf(where, sizeof(where), " (its host %s)", host);
+	if (tun && tun->psk_from_file) {
+		snprintf(path, sizeof(path), "%s", tun->psk_file);
+		snprintf(note, sizeof(note), "tunnel %u: copy the key file %s%s to the peer", n,
+			 path, where);
 	} else {
-		snprintf(path, sizeof(path), "%s-t%zu.psk", c->name, t + 1);
+		snprintf(path, sizeof(path), "%s-t%u.psk", c->name, n);
 		snprintf(note, sizeof(note),
-			 "tunnel %zu: put the key in %s next to the peer's config (mode 0600)%s",
-			 t + 1, path,
-			 c->tunnels[t].psk_auto
+			 "tunnel %u: put the key in %s next to the peer's config (mode 0600)%s%s",
+			 n, path,
+			 !tun ? "; it is this gateway's key of the tunnel"
+			 : tun->psk_auto
 			     ? "; it is the output of `xfrmctl psk show` on this gateway"
-			     : "; it is this gateway's configured key");
+			     : "; it is this gateway's configured key",
+			 where);
 	}
 	json_object_object_add(tunnel, "psk_file", json_object_new_string(path));
 	json_object_array_add(notes, json_object_new_string(note));
 }
 
-static struct json_object *mirror_conn(const struct cfg_connection *c, struct json_object *src,
-				       struct json_object *notes)
+static struct json_object *mirror_conn(const struct cfg_config *cfg, const struct cfg_connection *c,
+				       struct json_object *src, struct json_object *notes)
 {
 	struct json_object *conn = NULL, *tunnels, *probe;
 
@@ -66,12 +74,14 @@ static struct json_object *mirror_conn(const struct cfg_connection *c, struct js
 	if (json_object_object_get_ex(conn, "probe", &probe))
 		swap_keys(probe, "source", "target");
 	if (json_object_object_get_ex(conn, "tunnels", &tunnels))
-		for (size_t t = 0; t < json_object_array_length(tunnels) && t < c->n_tunnels; t++) {
-			struct json_object *tun = json_object_array_get_idx(tunnels, t);
+		/* src's tunnel j is number j + 1: every one of them loses its
+		 * key, whether or not c has it */
+		for (size_t j = 0; j < json_object_array_length(tunnels); j++) {
+			struct json_object *tun = json_object_array_get_idx(tunnels, j);
 
 			swap_keys(tun, "local", "remote");
 			swap_keys(tun, "local_id", "remote_id");
-			key_reference(c, t, tun, notes);
+			key_reference(cfg, c, cfg_tunnel_at(c, j + 1), (unsigned)j + 1, tun, notes);
 		}
 	if (export_mirror_bgp(c, conn, notes)) {
 		json_object_put(conn);
@@ -80,12 +90,12 @@ static struct json_object *mirror_conn(const struct cfg_connection *c, struct js
 	return conn;
 }
 
-struct json_object *export_mirror_doc(const struct cfg_connection *c, struct json_object *src,
-				      struct json_object *notes)
+struct json_object *export_mirror_doc(const struct cfg_config *cfg, const struct cfg_connection *c,
+				      struct json_object *src, struct json_object *notes)
 {
 	struct json_object *doc = json_object_new_object(), *gw = json_object_new_object();
 	struct json_object *addrs = json_object_new_array(), *conns = json_object_new_array();
-	struct json_object *conn = mirror_conn(c, src, notes);
+	struct json_object *conn = mirror_conn(cfg, c, src, notes);
 	char name[CFG_NAME_MAX + 8], buf[PREFIX_STRLEN];
 
 	if (!conn) {

@@ -7,12 +7,14 @@
 
 #include "config.h"
 
-/* The peer's xfrmd document for connection c: a gateway named "C-peer"
- * on c's remote addresses and c mirrored from src (c's object in the
- * running document). Notes (strings) say what the peer's operator must
- * do by hand. NULL when out of memory. */
-struct json_object *export_mirror_doc(const struct cfg_connection *c, struct json_object *src,
-				      struct json_object *notes);
+/* The peer's xfrmd document for connection c of cfg: a gateway named
+ * "C-peer" on c's remote addresses and c mirrored from src (c's object in
+ * the running document; its tunnel j is c's tunnel number j + 1). No key
+ * is copied, not even of a tunnel c lacks. Notes (strings) say what the
+ * peer's operator must do by hand, and on which of the gateway's hosts.
+ * NULL when out of memory. */
+struct json_object *export_mirror_doc(const struct cfg_config *cfg, const struct cfg_connection *c,
+				      struct json_object *src, struct json_object *notes);
 
 /* Mirrors c's bgp section and its tunnels' inside addresses in conn, a
  * copy of c's object: the ASNs swapped, each inside address pair

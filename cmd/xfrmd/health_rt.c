@@ -39,8 +39,8 @@ static void log_active(const struct conn_rt *c, const char *why)
 
 	for (size_t t = 0; t < c->pair.n; t++)
 		if (pair_is_active(&c->pair, t))
-			snprintf(which + strlen(which), sizeof(which) - strlen(which), "%st%zu",
-				 which[0] ? "+" : "", t + 1);
+			snprintf(which + strlen(which), sizeof(which) - strlen(which), "%st%u",
+				 which[0] ? "+" : "", cfg_tunnel_number(c->cfg, t));
 	log_info("%s: traffic on %s (%s)", c->cfg->name,
 		 which[0] ? which : (c->cfg->fail_closed ? "nothing: dropping" : "nothing"), why);
 }

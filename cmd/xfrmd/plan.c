@@ -217,12 +217,14 @@ static void route_changes_of(const struct xfrmd *d, const struct cfg_config *a,
 	}
 }
 
-/* Whether tunnel t's session settles differently in BIRD between a and b. */
-static bool session_same(const struct cfg_connection *a, const struct cfg_connection *b, size_t t)
+/* Whether a tunnel's session (at t in a, u in b) settles differently in
+ * BIRD between a and b. */
+static bool session_same(const struct cfg_connection *a, size_t t, const struct cfg_connection *b,
+			 size_t u)
 {
 	return cfg_bgp_equal(&a->bgp, &b->bgp) &&
-	       cfg_inside_equal(&a->tunnels[t].inside, &b->tunnels[t].inside) &&
-	       a->redundancy == b->redundancy && a->tunnels[t].role == b->tunnels[t].role &&
+	       cfg_inside_equal(&a->tunnels[t].inside, &b->tunnels[u].inside) &&
+	       a->redundancy == b->redundancy && a->tunnels[t].role == b->tunnels[u].role &&
 	       a->routes.table == b->routes.table && a->routes.metric == b->routes.metric;
 }
 
@@ -232,7 +234,7 @@ static void add_session(struct json_object *arr, const struct cfg_connection *c,
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "connection", json_object_new_string(c->name));
-	json_object_object_add(o, "tunnel", json_object_new_uint64(t + 1));
+	json_object_object_add(o, "tunnel", json_object_new_uint64(cfg_tunnel_number(c, t)));
 	json_object_object_add(o, "protocol", json_object_new_string(name));
 	json_object_object_add(o, "change", json_object_new_string(change));
 	json_object_array_add(arr, o);
@@ -249,9 +251,10 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
 
 		for (size_t t = 0; ca->bgp.enabled && t < ca->n_tunnels; t++) {
 			char name[BIRD_CONF_NAME_MAX], other[BIRD_CONF_NAME_MAX];
+			int u = cfg_tunnel_at(cb, cfg_tunnel_number(ca, t));
 			bool there =
-			    cb && cb->bgp.enabled && t < cb->n_tunnels &&
-			    !bird_conf_proto_name(cb, &cb->tunnels[t], other, sizeof(other));
+			    cb && cb->bgp.enabled && u >= 0 &&
+			    !bird_conf_proto_name(cb, &cb->tunnels[u], other, sizeof(other));
 			const char *change = NULL;
 
 			if (bird_conf_proto_name(ca, &ca->tunnels[t], name, sizeof(name)))
@@ -259,7 +262,7 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
 			there = there && !strcmp(name, other);
 			if (!there)
 				change = a_is_desired ? "add" : "remove";
-			else if (a_is_desired && !session_same(ca, cb, t))
+			else if (a_is_desired && !session_same(ca, t, cb, (size_t)u))
 				change = "update";
 			if (change) {
 				add_session(arr, ca, t, name, change);
@@ -273,15 +276,15 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
  * it will run and those it leaves to the others (names and numbers only). */
 static struct json_object *host_part(const struct cfg_config *desired)
 {
+	const char *name = cfg_host_name(desired, desired->host);
 	struct json_object *o, *runs, *away;
 
-	if (!desired->host || desired->host > desired->gateway.n_hosts)
+	if (!name)
 		return NULL;
 	o = json_object_new_object();
 	runs = json_object_new_array();
 	away = json_object_new_array();
-	json_object_object_add(
-	    o, "name", json_object_new_string(desired->gateway.hosts[desired->host - 1].name));
+	json_object_object_add(o, "name", json_object_new_string(name));
 	for (size_t i = 0; i < desired->n_conns; i++)
 		for (size_t t = 0; t < desired->conns[i].n_tunnels; t++) {
 			struct json_object *r = json_object_new_object();
@@ -295,15 +298,12 @@ static struct json_object *host_part(const struct cfg_config *desired)
 		}
 	for (size_t i = 0; i < desired->n_away; i++) {
 		const struct cfg_away *a = &desired->away[i];
+		const char *host = cfg_host_name(desired, a->host);
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "connection", json_object_new_string(a->conn));
 		json_object_object_add(r, "tunnel", json_object_new_uint64(a->number));
-		json_object_object_add(
-		    r, "host",
-		    json_object_new_string(a->host && a->host <= desired->gateway.n_hosts
-					       ? desired->gateway.hosts[a->host - 1].name
-					       : ""));
+		json_object_object_add(r, "host", json_object_new_string(host ? host : ""));
 		json_object_array_add(away, r);
 	}
 	json_object_object_add(o, "runs", runs);

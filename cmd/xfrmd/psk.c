@@ -47,7 +47,7 @@ int psk_fill(struct xfrmd *d, struct cfg_config *cfg, bool keep, struct xerr *e)
 
 			if (!tun->psk_auto)
 				continue;
-			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
+			charon_conn_tunnel_name(&cfg->conns[i], t, name, sizeof(name));
 			if (fill_one(d, name, tun, keep, &added, e))
 				return -1;
 		}
@@ -72,17 +72,30 @@ void psk_prune(struct xfrmd *d)
 	applied_psks_prune(d, keep);
 }
 
+/* The host of a gateway's hosts that runs tunnel number of conn, when
+ * this one does not; NULL: none does. */
+static const char *away_host(const struct cfg_config *run, const char *conn, int64_t number)
+{
+	for (size_t i = 0; run && i < run->n_away; i++)
+		if (run->away[i].number == number && !strcmp(run->away[i].conn, conn))
+			return cfg_host_name(run, run->away[i].host);
+	return NULL;
+}
+
 /* {"cmd": "psk-show", "connection": NAME, "tunnel": N} (root only): the
- * reply, or NULL (e says why). Reads the daemon only. */
+ * reply, or NULL (e says why). N is the tunnel's number in the document,
+ * also on a host of a gateway that runs only some of the tunnels. Reads
+ * the daemon only. */
 static struct json_object *psk_show(const struct xfrmd *d, struct json_object *req, struct xerr *e)
 {
 	struct json_object *c, *tn, *r;
 	const struct cfg_config *run = applied_cfg(d);
 	const struct cfg_connection *conn = NULL;
 	char name[CHARON_NAME_MAX];
-	const char *key;
+	const char *key, *host;
 	int64_t tunnel = 0;
 	size_t len;
+	int at = -1;
 
 	if (json_object_object_get_ex(req, CTL_ARG_CONNECTION, &c) &&
 	    json_object_is_type(c, json_type_string) && run)
@@ -90,18 +103,36 @@ static struct json_object *psk_show(const struct xfrmd *d, struct json_object *r
 	if (json_object_object_get_ex(req, CTL_ARG_TUNNEL, &tn) &&
 	    json_object_is_type(tn, json_type_int))
 		tunnel = json_object_get_int64(tn);
+	if (!conn && c && json_object_is_type(c, json_type_string) &&
+	    (host = away_host(run, json_object_get_string(c), tunnel))) {
+		xerr_set(e, "psk show: tunnel %lld of %.64s runs on host %s: show its key there",
+			 (long long)tunnel, json_object_get_string(c), host);
+		return NULL;
+	}
 	if (!conn) {
 		xerr_set(e, "psk show: no connection '%.64s' in the running config",
 			 c ? json_object_get_string(c) : "");
 		return NULL;
 	}
-	if (tunnel < 1 || (size_t)tunnel > conn->n_tunnels) {
+	if (tunnel >= 1 && tunnel <= CFG_TUNNELS_MAX)
+		at = cfg_tunnel_at(conn, (size_t)tunnel);
+	if (at < 0 && (host = away_host(run, conn->name, tunnel))) {
+		xerr_set(e, "psk show: tunnel %lld of %s runs on host %s: show its key there",
+			 (long long)tunnel, conn->name, host);
+		return NULL;
+	}
+	if (at < 0 && !conn->trimmed) {
 		xerr_set(e, "psk show: connection %s has tunnels 1 to %zu", conn->name,
 			 conn->n_tunnels);
 		return NULL;
 	}
-	charon_tunnel_name(conn->name, (size_t)tunnel, name, sizeof(name));
-	key = conn->tunnels[tunnel - 1].psk_auto ? applied_psk(d, name, &len) : NULL;
+	if (at < 0) {
+		xerr_set(e, "psk show: connection %s has no tunnel %lld", conn->name,
+			 (long long)tunnel);
+		return NULL;
+	}
+	charon_conn_tunnel_name(conn, (size_t)at, name, sizeof(name));
+	key = conn->tunnels[at].psk_auto ? applied_psk(d, name, &len) : NULL;
 	if (!key) {
 		xerr_set(e,
 			 "psk show: tunnel %lld of %s has a configured key (psk or psk_file); "

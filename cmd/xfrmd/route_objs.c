@@ -163,7 +163,7 @@ static void route_row(const struct xfrmd *d, const struct conn_rt *c, const stru
 			     : !c->fwd.last.via_delete && pub;
 	for (size_t t = 0; pub && !c->cfg->bgp.enabled && t < c->pair.n; t++)
 		if (pair_is_active(&c->pair, t))
-			r->via[r->n_via++] = t + 1;
+			r->via[r->n_via++] = cfg_tunnel_number(c->cfg, t);
 }
 
 static bool wanted(const struct conn_rt *c, const char *only_conn)

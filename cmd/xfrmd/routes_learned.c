@@ -36,7 +36,7 @@ static size_t via_tunnels(const struct conn_rt *c, const struct nl_route *k, siz
 		for (size_t h = 0; h < k->n_nh && h < NL_ROUTE_NH_MAX; h++)
 			uses |= c->t[t].ifindex > 0 && k->nh_ifindex[h] == c->t[t].ifindex;
 		if (uses)
-			via[n++] = t + 1;
+			via[n++] = cfg_tunnel_number(c->cfg, t);
 	}
 	return n;
 }

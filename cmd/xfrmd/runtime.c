@@ -17,15 +17,28 @@
 #include "runtime.h"
 #include "runtime_int.h"
 
+/* The name says the connection and the tunnel's number, which is not its
+ * position when this host of a gateway runs only some of the tunnels. */
 struct tunnel_rt *runtime_tunnel(struct xfrmd *d, const char *name, struct conn_rt **conn)
 {
-	for (size_t i = 0; i < d->rt->n; i++)
-		for (size_t t = 0; t < d->rt->conns[i].pair.n; t++)
-			if (!strcmp(d->rt->conns[i].t[t].name, name)) {
-				if (conn)
-					*conn = &d->rt->conns[i];
-				return &d->rt->conns[i].t[t];
-			}
+	char cname[CFG_NAME_MAX + 1];
+	size_t number;
+
+	if (charon_parse_tunnel_name(name, cname, sizeof(cname), &number))
+		return NULL;
+	for (size_t i = 0; i < d->rt->n; i++) {
+		struct conn_rt *c = &d->rt->conns[i];
+		int t;
+
+		if (strcmp(c->cfg->name, cname))
+			continue;
+		t = cfg_tunnel_at(c->cfg, number);
+		if (t < 0 || (size_t)t >= c->pair.n || strcmp(c->t[t].name, name))
+			return NULL;
+		if (conn)
+			*conn = c;
+		return &c->t[t];
+	}
 	return NULL;
 }
 
@@ -101,7 +114,7 @@ static void conn_init(struct xfrmd *d, struct conn_rt *c, const struct cfg_conne
 		tr->restart_timer = loop_timer_new(d->loop, restart_no_ike, tr);
 		tr->stale_timer = loop_timer_new(d->loop, stale_restart, tr);
 		tr->restart_delay_ms = RESTART_MIN_MS;
-		charon_tunnel_name(cfg->name, t + 1, tr->name, sizeof(tr->name));
+		charon_conn_tunnel_name(cfg, t, tr->name, sizeof(tr->name));
 		/* A tunnel that stays keeps what charon told us about it. */
 		if (prev && t < prev->pair.n && prev->t[t].id == tr->id) {
 			tr->ike_up = prev->t[t].ike_up;

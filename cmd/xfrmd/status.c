@@ -177,8 +177,8 @@ static void tunnel_fill(struct report_tunnel *o, const struct sources *s,
 	const struct charon_ike *ike;
 	const struct charon_child *ch;
 
-	o->index = tun->number ? tun->number : t + 1; /* its number in the document */
-	charon_tunnel_name(c->name, t + 1, o->charon_name, sizeof(o->charon_name));
+	o->index = cfg_tunnel_number(c, t); /* its number in the document */
+	charon_conn_tunnel_name(c, t, o->charon_name, sizeof(o->charon_name));
 	ike = sa_index_find(&s->sas, o->charon_name);
 	ch = current_child(ike);
 	o->role = cfg_role_name(tun->role);
@@ -212,9 +212,11 @@ static void weak_fill(struct report_conn *o, const struct cfg_connection *c)
 	}
 }
 
-static void conn_fill(struct report_conn *o, const struct sources *s,
-		      const struct cfg_connection *c, const struct conn_rt *rt)
+static void conn_fill(struct report_conn *o, const struct sources *s, const struct status_item *it,
+		      const struct conn_rt *rt)
 {
+	const struct cfg_connection *c = it->conn;
+
 	o->name = c->name;
 	o->mode = cfg_mode_name(c->mode);
 	o->redundancy = cfg_redundancy_name(c->redundancy);
@@ -232,25 +234,38 @@ static void conn_fill(struct report_conn *o, const struct sources *s,
 	o->n_tunnels = c->n_tunnels;
 	for (size_t t = 0; t < c->n_tunnels; t++)
 		tunnel_fill(&o->tunnels[t], s, c, rt, t);
-	status_away_fill(o, applied_cfg(s->d), c, bird_link_lan_announced(s->d, c));
+	status_away_fill(o, applied_cfg(s->d), it, bird_link_lan_announced(s->d, c));
 }
 
+/* Every connection of the gateway, this host's and (on several hosts) the
+ * ones only other hosts run, in document order. */
 static int conns_fill(struct report *r, const struct sources *s, const char *only_conn)
 {
 	const struct xfrmd *d = s->d;
 	const struct cfg_config *run = applied_cfg(d);
-	size_t n = run ? run->n_conns : 0, n_rt;
+	size_t n, n_rt;
 	const struct conn_rt *rt = runtime_conns(d, &n_rt);
+	struct status_item *items = status_conn_order(run, &n);
 
-	r->conns = calloc(n + 1, sizeof(*r->conns));
-	if (!r->conns)
+	r->conns = items ? calloc(n + 1, sizeof(*r->conns)) : NULL;
+	if (!r->conns) {
+		free(items);
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct cfg_connection *c = &run->conns[i];
-
-		if (!only_conn || !strcmp(c->name, only_conn))
-			conn_fill(&r->conns[r->n_conns++], s, c, i < n_rt ? &rt[i] : NULL);
 	}
+	for (size_t i = 0; i < n; i++) {
+		const struct status_item *it = &items[i];
+		size_t at = it->conn ? (size_t)(it->conn - run->conns) : 0;
+
+		if (only_conn &&
+		    strcmp(it->conn ? it->conn->name : run->away[it->away].conn, only_conn))
+			continue;
+		if (it->conn)
+			conn_fill(&r->conns[r->n_conns++], s, it, at < n_rt ? &rt[at] : NULL);
+		else
+			status_elsewhere_fill(&r->conns[r->n_conns++], run, it,
+					      run->gateway.lan.enabled);
+	}
+	free(items);
 	return 0;
 }
 
@@ -306,7 +321,7 @@ static int collect(const struct xfrmd *d, const char *only_conn, struct report *
 
 	*r = (struct report){0};
 	*cost = (struct cost){.t0 = s.now_ms, .faults0 = minor_faults()};
-	if (only_conn && (!applied_cfg(d) || !cfg_find_conn(applied_cfg(d), only_conn)))
+	if (only_conn && !status_has_conn(applied_cfg(d), only_conn))
 		return xerr_set(e, "no connection named '%s'", only_conn);
 	/* Without counters the report is still useful: say so, don't fail. */
 	if (nl_xfrm_dump_sas(&k, &nle))

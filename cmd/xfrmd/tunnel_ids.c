@@ -50,7 +50,7 @@ int runtime_assign_ids(struct xfrmd *d, struct cfg_config *cfg, struct xerr *e)
 		for (size_t t = 0; t < cfg->conns[i].n_tunnels; t++) {
 			uint64_t id;
 
-			charon_tunnel_name(cfg->conns[i].name, t + 1, name, sizeof(name));
+			charon_conn_tunnel_name(&cfg->conns[i], t, name, sizeof(name));
 			if (applied_tunnel_id(d, name, &id)) {
 				cfg->conns[i].tunnels[t].id = (uint32_t)id;
 				continue;

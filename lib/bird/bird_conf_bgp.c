@@ -203,8 +203,8 @@ void bc_render_bgp(struct bc_buf *b, const struct cfg_connection *c, size_t ti, 
 	ipaddr_str(&t->inside.local, local, sizeof(local));
 	ipaddr_str(&t->inside.peer, peer, sizeof(peer));
 	bc_printf(b, "\nprotocol bgp %s {\n", name);
-	bc_printf(b, "\tdescription \"xfrmd: connection %s, tunnel %zu (xfrmd%u, %s)\";\n", c->name,
-		  ti + 1, t->id, role_name(c, t));
+	bc_printf(b, "\tdescription \"xfrmd: connection %s, tunnel %u (xfrmd%u, %s)\";\n", c->name,
+		  cfg_tunnel_number(c, ti), t->id, role_name(c, t));
 	if (!on)
 		bc_printf(b, "\tdisabled yes;\n");
 	bc_printf(b, "\tlocal %s as %u;\n\tneighbor %s as %u;\n\tdirect;\n", local,

@@ -15,14 +15,26 @@
 #include "xerr.h"
 
 /* Every charon connection, child and shared key xfrmd loads is named
- * "xfrmd-<connection>-t<N>" (N = tunnel number, 1-based). The name alone
- * does not prove ownership: xfrmd also records what it loaded. */
+ * "xfrmd-<connection>-t<N>", N the tunnel's number in the document
+ * (cfg_tunnel_number, from 1), not its position in a connection's tunnels
+ * cfg_host_select trimmed: a gateway's tunnel has the same name on
+ * whichever of its hosts runs it. The name alone does not prove
+ * ownership: xfrmd also records what it loaded. */
 #define CHARON_PREFIX	"xfrmd-"
 #define CHARON_NAME_MAX (sizeof(CHARON_PREFIX) + CFG_NAME_MAX + 8)
 
-int charon_tunnel_name(const char *conn, size_t tunnel, char *buf, size_t len);
+/* number: the tunnel's number (1-based), not its position. */
+int charon_tunnel_name(const char *conn, size_t number, char *buf, size_t len);
 /* Inverse of charon_tunnel_name: 0 if name has the shape, else -1. */
-int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *tunnel);
+int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *number);
+/* The name of c's tunnel at position t of c->tunnels. */
+int charon_conn_tunnel_name(const struct cfg_connection *c, size_t t, char *buf, size_t len);
+/* The tunnel of cfg named name: its connection's index in cfg->conns and
+ * its position in that connection's tunnels. -1: not a name of that shape,
+ * or cfg runs no such tunnel (no such connection, or another host runs
+ * that tunnel of it). */
+int charon_find_tunnel(const struct cfg_config *cfg, const char *name, size_t *conn,
+		       size_t *tunnel);
 
 /* A tunnel's kernel identifiers derive from its id (cfg_tunnel.id), in a
  * range charon's own dynamic reqids (counting up from 1) do not reach. */

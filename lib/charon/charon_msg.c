@@ -97,7 +97,7 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 
 static int tunnel_name(const struct cfg_connection *c, size_t tunnel, char *name, struct xerr *e)
 {
-	if (charon_tunnel_name(c->name, tunnel + 1, name, CHARON_NAME_MAX))
+	if (charon_conn_tunnel_name(c, tunnel, name, CHARON_NAME_MAX))
 		return xerr_set(e, "connection name too long");
 	return 0;
 }

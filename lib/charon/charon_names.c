@@ -4,14 +4,14 @@
 
 #include "charon.h"
 
-int charon_tunnel_name(const char *conn, size_t tunnel, char *buf, size_t len)
+int charon_tunnel_name(const char *conn, size_t number, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, CHARON_PREFIX "%s-t%zu", conn, tunnel);
+	int n = snprintf(buf, len, CHARON_PREFIX "%s-t%zu", conn, number);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *tunnel)
+int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *number)
 {
 	size_t plen = strlen(CHARON_PREFIX), nlen = strlen(name);
 	const char *t = strrchr(name, '-');
@@ -26,6 +26,26 @@ int charon_parse_tunnel_name(const char *name, char *conn, size_t len, size_t *t
 		return -1;
 	memcpy(conn, name + plen, (size_t)(t - name) - plen);
 	conn[(size_t)(t - name) - plen] = '\0';
-	*tunnel = idx;
+	*number = idx;
+	return 0;
+}
+
+int charon_conn_tunnel_name(const struct cfg_connection *c, size_t t, char *buf, size_t len)
+{
+	return charon_tunnel_name(c->name, cfg_tunnel_number(c, t), buf, len);
+}
+
+int charon_find_tunnel(const struct cfg_config *cfg, const char *name, size_t *conn, size_t *tunnel)
+{
+	char cname[CFG_NAME_MAX + 1];
+	const struct cfg_connection *c;
+	size_t number;
+	int t;
+
+	if (!cfg || charon_parse_tunnel_name(name, cname, sizeof(cname), &number) ||
+	    !(c = cfg_find_conn(cfg, cname)) || (t = cfg_tunnel_at(c, number)) < 0)
+		return -1;
+	*conn = (size_t)(c - cfg->conns);
+	*tunnel = (size_t)t;
 	return 0;
 }

@@ -478,7 +478,9 @@ static bool away_equal(const struct cfg_away *a, const struct cfg_away *b)
 {
 	return !strcmp(a->conn, b->conn) && a->number == b->number && a->host == b->host &&
 	       a->role == b->role && ipaddr_equal(&a->local, &b->local) &&
-	       ipaddr_equal(&a->remote, &b->remote);
+	       ipaddr_equal(&a->remote, &b->remote) && a->mode == b->mode &&
+	       a->redundancy == b->redundancy && a->start == b->start && a->conn_at == b->conn_at &&
+	       a->conn_away == b->conn_away;
 }
 
 bool cfg_equal(const struct cfg_config *a, const struct cfg_config *b)
@@ -516,6 +518,19 @@ const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const c
 		if (!strcmp(cfg->conns[i].name, name))
 			return &cfg->conns[i];
 	return NULL;
+}
+
+uint32_t cfg_tunnel_number(const struct cfg_connection *c, size_t t)
+{
+	return c->tunnels[t].number ? c->tunnels[t].number : (uint32_t)t + 1;
+}
+
+int cfg_tunnel_at(const struct cfg_connection *c, size_t number)
+{
+	for (size_t t = 0; c && t < c->n_tunnels; t++)
+		if (cfg_tunnel_number(c, t) == number)
+			return (int)t;
+	return -1;
 }
 
 bool cfg_proposals_equal(const struct cfg_proposals *a, const struct cfg_proposals *b)

@@ -235,19 +235,31 @@ struct cfg_gateway {
 };
 
 /* A tunnel another host of the gateway runs, left out of this host's
- * config by cfg_host_select: enough for status to say where it is. */
+ * config by cfg_host_select: enough for status to say where it is, and
+ * to show a connection this host runs no tunnel of. */
 struct cfg_away {
 	char conn[CFG_NAME_MAX + 1];
 	uint32_t number, host; /* as in cfg_tunnel */
 	enum cfg_role role;
 	struct ipaddr local, remote;
+	/* its connection's, as in cfg_connection */
+	enum cfg_mode mode;
+	enum cfg_redundancy redundancy;
+	enum cfg_start start;
+	/* Where its connection is in cfg->conns, or would be: how many
+	 * connections this host runs come before it in the document. */
+	uint32_t conn_at;
+	/* This host runs no tunnel of its connection: cfg_host_select
+	 * removed the connection, cfg->conns[conn_at] is another one. */
+	bool conn_away;
 };
 
 struct cfg_config {
 	struct cfg_gateway gateway;
 	size_t n_conns;
 	struct cfg_connection *conns;
-	/* The tunnels cfg_host_select dropped, in document order; 0 and
+	/* The tunnels cfg_host_select dropped, in document order (so conn_at
+	 * never decreases, and a connection's are next to each other); 0 and
 	 * NULL until it drops one. */
 	size_t n_away;
 	struct cfg_away *away;
@@ -309,6 +321,14 @@ struct json_object *cfg_parse_doc(const char *text, size_t len, struct xerr *e);
 void cfg_free(struct cfg_config *cfg);
 
 const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const char *name);
+/* A tunnel's number: its position in the document's tunnels of c, from 1
+ * (tunnel.number; t + 1 for a tunnel built without one). It names the
+ * tunnel to charon, in status and to operators, on whichever host of a
+ * gateway runs it: after cfg_host_select, tunnel t of c may be number 2.
+ * cfg_tunnel_at: the position in c->tunnels of the tunnel numbered
+ * number; -1 when c has none (c NULL, or another host runs it). */
+uint32_t cfg_tunnel_number(const struct cfg_connection *c, size_t t);
+int cfg_tunnel_at(const struct cfg_connection *c, size_t number);
 
 /* A gateway spread over several hosts (gateway.hosts; config_host_select.c).
  * cfg_host_find: the host (1-based index into gateway.hosts) that holds
@@ -319,9 +339,13 @@ const struct cfg_connection *cfg_find_conn(const struct cfg_config *cfg, const c
 int cfg_host_find(const struct cfg_config *cfg, const struct ipaddr *have, size_t n_have,
 		  struct xerr *e);
 int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *e);
+/* The name of host (1-based index into gateway.hosts, as cfg->host,
+ * tunnel.host and away[].host); NULL for 0 or a host past the last. */
+const char *cfg_host_name(const struct cfg_config *cfg, uint32_t host);
 /* Keeps, in place, only the tunnels host runs (tunnel.host == host): the
  * others are freed, their keys wiped, and listed in cfg->away; a
- * connection left with no tunnel is removed. The checks the load made
+ * connection left with no tunnel is removed (its tunnels' away entries
+ * are conn_away, with what status shows of it). The checks the load made
  * are not made again: a kept connection may be left with its standby
  * tunnel alone. host 0 or a gateway without hosts: nothing changes; so
  * does selecting the same host again. -1 (nothing changed): host is not

@@ -3,7 +3,8 @@
  * config. The same document is applied on every host; each finds itself
  * by the addresses it has (or is told its name), then keeps only its own
  * tunnels (tunnel.host, set by config_hosts.c at load). What the others
- * run is remembered in cfg->away, for status to say where each tunnel is.
+ * run is remembered in cfg->away, for status to say where each tunnel is
+ * and to show the connections this host runs no tunnel of.
  */
 #include "config_int.h"
 
@@ -96,8 +97,15 @@ int cfg_host_index(const struct cfg_config *cfg, const char *name, struct xerr *
 			host_names(gw, names, sizeof(names)));
 }
 
+const char *cfg_host_name(const struct cfg_config *cfg, uint32_t host)
+{
+	if (!cfg || !host || host > cfg->gateway.n_hosts)
+		return NULL;
+	return cfg->gateway.hosts[host - 1].name;
+}
+
 static void away_add(struct cfg_config *cfg, const struct cfg_connection *c,
-		     const struct cfg_tunnel *t)
+		     const struct cfg_tunnel *t, size_t conn_at)
 {
 	struct cfg_away *a = &cfg->away[cfg->n_away++];
 
@@ -108,12 +116,18 @@ static void away_add(struct cfg_config *cfg, const struct cfg_connection *c,
 	a->role = t->role;
 	a->local = t->local;
 	a->remote = t->remote;
+	a->mode = c->mode;
+	a->redundancy = c->redundancy;
+	a->start = c->start;
+	a->conn_at = (uint32_t)conn_at;
 }
 
-/* Keeps c's tunnels of host, in order; the others go to away. */
-static void trim_conn(struct cfg_config *cfg, struct cfg_connection *c, uint32_t host)
+/* Keeps c's tunnels of host, in order; the others go to away. conn_at:
+ * how many connections before c are kept. */
+static void trim_conn(struct cfg_config *cfg, struct cfg_connection *c, uint32_t host,
+		      size_t conn_at)
 {
-	size_t kept = 0;
+	size_t kept = 0, first = cfg->n_away;
 
 	for (size_t i = 0; i < c->n_tunnels; i++) {
 		struct cfg_tunnel *t = &c->tunnels[i];
@@ -127,9 +141,11 @@ static void trim_conn(struct cfg_config *cfg, struct cfg_connection *c, uint32_t
 			kept++;
 			continue;
 		}
-		away_add(cfg, c, t);
+		away_add(cfg, c, t, conn_at);
 		cfg_tunnel_free(t);
 	}
+	for (size_t i = first; !kept && i < cfg->n_away; i++)
+		cfg->away[i].conn_away = true;
 	if (kept != c->n_tunnels)
 		c->trimmed = true;
 	c->n_tunnels = kept;
@@ -158,7 +174,7 @@ int cfg_host_select(struct cfg_config *cfg, uint32_t host, struct xerr *e)
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		struct cfg_connection *c = &cfg->conns[i];
 
-		trim_conn(cfg, c, host);
+		trim_conn(cfg, c, host, n);
 		if (!c->n_tunnels) {
 			cfg_conn_free(c);
 			explicit_bzero(c, sizeof(*c));

@@ -160,7 +160,7 @@ static int push(struct rc_plan *p, enum rc_kind kind, const char *name,
 	return 0;
 }
 
-static int note(struct rc_plan *p, const char *name, const char *conn, size_t tunnel,
+static int note(struct rc_plan *p, const char *name, const char *conn, size_t number,
 		enum rc_change change, struct xerr *e)
 {
 	if (p->n_tunnels == p->cap_tunnels) {
@@ -172,7 +172,7 @@ static int note(struct rc_plan *p, const char *name, const char *conn, size_t tu
 		p->tunnels = nt;
 		p->cap_tunnels = cap;
 	}
-	p->tunnels[p->n_tunnels] = (struct rc_tunnel){.tunnel = tunnel + 1, .change = change};
+	p->tunnels[p->n_tunnels] = (struct rc_tunnel){.tunnel = number, .change = change};
 	strcpy(p->tunnels[p->n_tunnels].name, name);
 	snprintf(p->tunnels[p->n_tunnels].conn, sizeof(p->tunnels[0].conn), "%s", conn);
 	p->n_tunnels++;
@@ -190,17 +190,25 @@ static int build(msg_fn fn, int part, const struct cfg_connection *c, size_t t, 
 	return fn(c, t, msg, len, e);
 }
 
+/* A tunnel of both configs: its connection in each, and its position in
+ * each connection's tunnels (the same tunnel number, maybe at another
+ * position: a host of a gateway runs only some of the tunnels). */
+struct both {
+	const struct cfg_connection *a, *b;
+	size_t ta, tb;
+};
+
 /* Would charon receive the same bytes for this part of the tunnel? The
  * shared-key message is compared too and then wiped: it holds the key. */
-static int same_bytes(msg_fn fn, int part, const struct cfg_connection *a,
-		      const struct cfg_connection *b, size_t t, bool *equal, struct xerr *e)
+static int same_bytes(msg_fn fn, int part, const struct both *x, bool *equal, struct xerr *e)
 {
 	uint8_t *ma = NULL, *mb = NULL;
 	size_t la = 0, lb = 0;
 	int rc = -1;
 
 	*equal = false;
-	if (!build(fn, part, a, t, &ma, &la, e) && !build(fn, part, b, t, &mb, &lb, e)) {
+	if (!build(fn, part, x->a, x->ta, &ma, &la, e) &&
+	    !build(fn, part, x->b, x->tb, &mb, &lb, e)) {
 		*equal = la == lb && !memcmp(ma, mb, la);
 		rc = 0;
 	}
@@ -216,9 +224,10 @@ static int same_bytes(msg_fn fn, int part, const struct cfg_connection *a,
 /* Every field the load-conn and load-shared messages of tunnel t are built
  * from (charon_msg.c), and start: equal means unchanged without building
  * six messages per tunnel. Keep it a superset of what charon_msg.c reads. */
-static bool same_fields(const struct cfg_connection *a, const struct cfg_connection *b, size_t t)
+static bool same_fields(const struct both *w)
 {
-	const struct cfg_tunnel *x = &a->tunnels[t], *y = &b->tunnels[t];
+	const struct cfg_connection *a = w->a, *b = w->b;
+	const struct cfg_tunnel *x = &a->tunnels[w->ta], *y = &b->tunnels[w->tb];
 
 	return a->mode == b->mode && a->interface == b->interface && a->start == b->start &&
 	       a->ike_version == b->ike_version && a->ike_rekey_time == b->ike_rekey_time &&
@@ -235,21 +244,20 @@ static bool same_fields(const struct cfg_connection *a, const struct cfg_connect
 }
 
 /* How a tunnel present in both configs changed, as far as charon is concerned. */
-static int classify(const struct cfg_connection *a, const struct cfg_connection *b, size_t t,
-		    enum rc_change *change, struct xerr *e)
+static int classify(const struct both *x, enum rc_change *change, struct xerr *e)
 {
 	bool ike, key, child;
 
-	if (same_fields(a, b, t)) {
+	if (same_fields(x)) {
 		*change = RC_CHANGE_NONE;
 		return 0;
 	}
 
-	if (same_bytes(NULL, CHARON_PART_IKE, a, b, t, &ike, e) ||
-	    same_bytes(charon_msg_load_shared, -1, a, b, t, &key, e) ||
-	    same_bytes(NULL, CHARON_PART_CHILD, a, b, t, &child, e))
+	if (same_bytes(NULL, CHARON_PART_IKE, x, &ike, e) ||
+	    same_bytes(charon_msg_load_shared, -1, x, &key, e) ||
+	    same_bytes(NULL, CHARON_PART_CHILD, x, &child, e))
 		return -1;
-	if (!ike || !key || a->start != b->start)
+	if (!ike || !key || x->a->start != x->b->start)
 		*change = RC_CHANGE_IKE;
 	else
 		*change = child ? RC_CHANGE_NONE : RC_CHANGE_CHILD;
@@ -268,10 +276,12 @@ static int plan_removals(const struct cfg_config *running, const struct lookup *
 		const struct cfg_connection *dc = conn_in(&lk->desired, rc->name);
 
 		for (size_t t = 0; t < rc->n_tunnels; t++) {
-			if (dc && t < dc->n_tunnels)
+			size_t number = cfg_tunnel_number(rc, t);
+
+			if (cfg_tunnel_at(dc, number) >= 0)
 				continue;
-			charon_tunnel_name(rc->name, t + 1, name, sizeof(name));
-			if (note(p, name, rc->name, t, RC_CHANGE_REMOVE, e) ||
+			charon_conn_tunnel_name(rc, t, name, sizeof(name));
+			if (note(p, name, rc->name, number, RC_CHANGE_REMOVE, e) ||
 			    push(p, RC_STOP, name, NULL, 0, e) ||
 			    (has_conn(lk, name) && push(p, RC_UNLOAD_CONN, name, NULL, 0, e)) ||
 			    push(p, RC_UNLOAD_SHARED, name, NULL, 0, e))
@@ -285,23 +295,25 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 		       const struct lookup *lk, struct rc_plan *p, struct xerr *e)
 {
 	char name[CHARON_NAME_MAX];
-	bool ours = rc && t < rc->n_tunnels;
+	size_t number = cfg_tunnel_number(dc, t);
+	int rt = cfg_tunnel_at(rc, number);
+	bool ours = rt >= 0;
 	bool loaded_here = false;
 	enum rc_change change = RC_CHANGE_ADD;
 
-	charon_tunnel_name(dc->name, t + 1, name, sizeof(name));
+	charon_conn_tunnel_name(dc, t, name, sizeof(name));
 	loaded_here = has_conn(lk, name);
 	if (!ours && loaded_here)
 		return xerr_set(e,
 				"connections[%s]: charon already has a connection named '%s' "
 				"that xfrmd did not load; refusing to replace it",
 				dc->name, name);
-	if (ours && classify(dc, rc, t, &change, e))
+	if (ours && classify(&(struct both){dc, rc, t, (size_t)rt}, &change, e))
 		return -1;
 	/* An administrator's `swanctl --load-all` unloads what xfrmd loaded. */
 	if (ours && !(loaded_here && has_key(lk, name)))
 		change = change == RC_CHANGE_NONE ? RC_CHANGE_RELOAD : RC_CHANGE_IKE;
-	if (note(p, name, dc->name, t, change, e))
+	if (note(p, name, dc->name, number, change, e))
 		return -1;
 	switch (change) {
 	case RC_CHANGE_NONE:

@@ -44,7 +44,7 @@ enum rc_change {
 struct rc_tunnel {
 	char name[CHARON_NAME_MAX];
 	char conn[CFG_NAME_MAX + 1];
-	size_t tunnel; /* 1-based */
+	size_t tunnel; /* its number in the document (cfg_tunnel_number) */
 	enum rc_change change;
 };
 
@@ -72,7 +72,9 @@ struct rc_loaded {
 	char (*keys)[CHARON_NAME_MAX];
 };
 
-/* running: the config xfrmd applied last (NULL: none). Removals come
+/* running: the config xfrmd applied last (NULL: none). A tunnel of both
+ * is one of the same connection and number (its charon name), wherever it
+ * sits in each config's tunnels. Removals come
  * first so a renamed tunnel's old SA is gone before the new one starts.
  * Fails if a desired name is loaded in charon but was not loaded by
  * xfrmd (an administrator's connection): it is never replaced. */

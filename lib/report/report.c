@@ -8,6 +8,8 @@ enum report_state report_conn_state(const struct report_conn *c)
 {
 	size_t up = 0, connecting = 0;
 
+	if (c->elsewhere)
+		return REPORT_ELSEWHERE;
 	for (size_t t = 0; t < c->n_tunnels; t++) {
 		const struct report_tunnel *tun = &c->tunnels[t];
 
@@ -25,7 +27,8 @@ enum report_state report_conn_state(const struct report_conn *c)
 
 const char *report_state_name(enum report_state s)
 {
-	static const char *const names[] = {"connected", "degraded", "connecting", "down"};
+	static const char *const names[] = {"connected", "degraded", "connecting", "down",
+					    "elsewhere"};
 
 	return names[s];
 }

@@ -128,6 +128,9 @@ struct report_away {
 struct report_conn {
 	const char *name, *mode, *redundancy, *start;
 	bool active_active;
+	/* a gateway on several hosts: this host runs none of its tunnels,
+	 * other hosts run them all (away); no tunnels, no runtime */
+	bool elsewhere;
 	/* what allow_legacy_crypto let through; none: no "weak_algorithms" */
 	size_t n_weak;
 	struct {
@@ -216,10 +219,18 @@ struct report {
 	uint64_t vici_requests, netlink_requests; /* sent since xfrmd started */
 };
 
-enum report_state { REPORT_CONNECTED, REPORT_DEGRADED, REPORT_CONNECTING, REPORT_DOWN };
+enum report_state {
+	REPORT_CONNECTED,
+	REPORT_DEGRADED,
+	REPORT_CONNECTING,
+	REPORT_DOWN,
+	REPORT_ELSEWHERE
+};
 
 /* connected: every tunnel healthy (or, not followed, up); degraded: some;
- * connecting: charon is negotiating one (an IKE SA not ESTABLISHED); down. */
+ * connecting: charon is negotiating one (an IKE SA not ESTABLISHED); down;
+ * elsewhere: other hosts of the gateway run every tunnel of it, this one
+ * none (its state is theirs to tell). */
 enum report_state report_conn_state(const struct report_conn *c);
 const char *report_state_name(enum report_state s);
 void report_free(struct report *r);

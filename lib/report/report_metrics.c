@@ -47,11 +47,13 @@ static bool charon_connected(const struct report *r, size_t v, uint64_t *out)
 	return true;
 }
 
-/* One-hot: 1 for the state named by states[v]. */
+/* One-hot: 1 for the state named by states[v]. None for a connection only
+ * other hosts of the gateway run: its state is theirs, and a sample of 0
+ * for every state here would read as down wherever hosts are summed. */
 static bool conn_state(const struct report_conn *c, size_t v, uint64_t *out)
 {
 	*out = report_conn_state(c) == (enum report_state)v;
-	return true;
+	return !c->elsewhere;
 }
 
 static bool failovers(const struct report_conn *c, size_t v, uint64_t *out)
@@ -197,8 +199,9 @@ static const struct family families[] = {
     {"xfrmd_charon_connected", GAUGE, "1 while xfrmd is connected to charon over VICI.",
      .gw = charon_connected},
     {"xfrmd_connection_state", GAUGE,
-     "1 for the connection's current state (connected, degraded, connecting, down).", "state",
-     states, .conn = conn_state},
+     "1 for the connection's current state (connected, degraded, connecting, down); none "
+     "where other hosts run all its tunnels.",
+     "state", states, .conn = conn_state},
     {"xfrmd_connection_failovers_total", COUNTER, "Times traffic left a tunnel that failed.",
      .conn = failovers},
     {"xfrmd_connection_failbacks_total", COUNTER,

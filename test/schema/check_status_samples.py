@@ -11,7 +11,8 @@ must reject each BGP sample with an unknown key added to its "bgp" and to
 its "bird" (it is strict there too). The plain samples have "host": null
 and no "away" or "lan"; the "hosts" ones have "host" and each connection
 "away", and the schema must reject an unknown key in "host", in an "away"
-tunnel and in "lan" (and its neighbors).
+tunnel and in "lan" (and its neighbors). "hosts-none" is a connection only
+other hosts run: state "elsewhere", no tunnels, both away, withdrawn.
 """
 import copy
 import json
@@ -43,6 +44,15 @@ def check_hosts(validator, name, doc):
         if conns[0]["away"] or "lan" in doc or "lan" in conns[0]:
             failures.append(f"{name}: a tunnel away, or \"lan\" without gateway.lan")
         return failures
+    if name == "hosts-none":
+        c = conns[0]
+        if c["state"] != "elsewhere" or c["tunnels"] or len(c["away"]) != 2 or \
+                c.get("lan") != "withdrawn" or "active_tunnels" in c:
+            failures.append(f"{name}: not a connection only other hosts run")
+        changed = copy.deepcopy(doc)
+        changed["connections"][0]["state"] = "somewhere"
+        if validator.is_valid(changed):
+            failures.append(f"{name}: an unknown state is accepted")
     if "lan" not in doc or "lan" not in conns[0]:
         return failures + [f"{name}: \"lan\" missing"]
     failures += rejects_unknown(validator, name, doc, "away", lambda d: d["connections"][0]["away"][0])

@@ -447,6 +447,29 @@ START_TEST(host_index)
 }
 END_TEST
 
+/* A host's name by its 1-based index; NULL for 0, past the last host, or
+ * a gateway without hosts. */
+START_TEST(host_name)
+{
+	struct cfg_config *cfg = good(HOSTS, CONNS), *none = good("", CONNS);
+	struct xerr e = {{0}};
+
+	ck_assert_str_eq(cfg_host_name(cfg, 1), "a");
+	ck_assert_str_eq(cfg_host_name(cfg, 2), "b");
+	ck_assert_ptr_null(cfg_host_name(cfg, 0));
+	ck_assert_ptr_null(cfg_host_name(cfg, 3));
+	ck_assert_ptr_null(cfg_host_name(cfg, UINT32_MAX));
+	ck_assert_ptr_null(cfg_host_name(none, 1));
+	ck_assert_ptr_null(cfg_host_name(NULL, 1));
+	/* what selecting host b records: this host's name and the others' */
+	ck_assert_int_eq(cfg_host_select(cfg, 2, &e), 0);
+	ck_assert_str_eq(cfg_host_name(cfg, cfg->host), "b");
+	ck_assert_str_eq(cfg_host_name(cfg, cfg->away[0].host), "a");
+	cfg_free(none);
+	cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(select_host_b)
 {
 	struct cfg_config *cfg = good(HOSTS, CONNS);
@@ -491,6 +514,18 @@ START_TEST(select_host_a)
 	ck_assert(all_zero(&cfg->conns[2], sizeof(cfg->conns[2])));
 	ck_assert_ptr_null(cfg_find_conn(cfg, "only-b"));
 	ck_assert_ptr_nonnull(cfg_find_conn(cfg, "as"));
+	/* What status shows of it: it comes after both kept connections, and
+	 * this host runs none of its tunnels; az's tunnel 2 is of conns[0]. */
+	ck_assert_uint_eq(cfg->away[2].conn_at, 2);
+	ck_assert(cfg->away[2].conn_away);
+	ck_assert_int_eq(cfg->away[2].mode, CFG_MODE_POLICY);
+	ck_assert_int_eq(cfg->away[2].redundancy, CFG_RED_ACTIVE_STANDBY);
+	ck_assert_int_eq(cfg->away[2].start, CFG_START_IMMEDIATE);
+	ck_assert_uint_eq(cfg->away[0].conn_at, 0);
+	ck_assert(!cfg->away[0].conn_away);
+	ck_assert_int_eq(cfg->away[0].mode, CFG_MODE_ROUTE);
+	ck_assert_int_eq(cfg->away[0].redundancy, CFG_RED_ACTIVE_ACTIVE);
+	ck_assert_uint_eq(cfg->away[1].conn_at, 1);
 	cfg_free(cfg);
 }
 END_TEST
@@ -509,6 +544,11 @@ START_TEST(select_removes_from_the_middle)
 	    aways(cfg),
 	    "az#2@2:standby>198.51.100.2 only-b#1@2>198.51.100.5 as#2@2:standby>198.51.100.4");
 	ck_assert(all_zero(&cfg->conns[2], sizeof(cfg->conns[2])));
+	/* only-b stands between az (conns[0]) and as (conns[1]) */
+	ck_assert_uint_eq(cfg->away[1].conn_at, 1);
+	ck_assert(cfg->away[1].conn_away);
+	ck_assert_uint_eq(cfg->away[2].conn_at, 1);
+	ck_assert(!cfg->away[2].conn_away);
 	cfg_free(cfg);
 }
 END_TEST
@@ -547,6 +587,16 @@ START_TEST(select_again_changes_nothing)
 	ck_assert_int_eq(cfg_host_select(a, 1, &e), 0);
 	ck_assert_int_eq(cfg_host_select(b, 1, &e), 0);
 	b->away[2].number = 2;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].number = a->away[2].number;
+	ck_assert(cfg_equal(a, b));
+	b->away[2].conn_away = false;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].conn_away = true;
+	b->away[2].conn_at = 1;
+	ck_assert(!cfg_equal(a, b));
+	b->away[2].conn_at = 2;
+	b->away[2].start = CFG_START_ON_TRAFFIC;
 	ck_assert(!cfg_equal(a, b));
 	cfg_free(a);
 	cfg_free(b);
@@ -607,6 +657,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, equal_sees_hosts_and_lan);
 	tcase_add_test(tc, host_find);
 	tcase_add_test(tc, host_index);
+	tcase_add_test(tc, host_name);
 	tcase_add_test(tc, select_host_b);
 	tcase_add_test(tc, select_host_a);
 	tcase_add_test(tc, select_removes_from_the_middle);

@@ -101,6 +101,28 @@ START_TEST(host_away_and_lan)
 }
 END_TEST
 
+/* A connection only other hosts run: under its "elsewhere" line, this
+ * host's view of the LAN and a line per tunnel naming its host. */
+START_TEST(elsewhere_lines)
+{
+	struct report r;
+	struct json_object *st, *c;
+
+	fx_report_elsewhere(&r);
+	st = reply_of(&r);
+	c = conn_of(st);
+	ck_assert_str_eq(json_object_get_string(member(c, "state")), "elsewhere");
+	ck_assert_uint_eq(json_object_array_length(member(c, "tunnels")), 0);
+	PRINTS(status_print_host, member(st, "host"), "host gw-3 (one of 3 hosts)\n");
+	PRINTS(status_print_conn_lan, c, "  lan: withdrawn\n");
+	PRINTS(status_print_away, c,
+	       "  tunnel 1: on host gw-1 (192.0.2.1 -> 198.51.100.1)\n"
+	       "  tunnel 2: on host gw-2 (192.0.2.2 -> 198.51.100.2)\n");
+	json_object_put(st);
+	report_free(&r);
+}
+END_TEST
+
 /* Long IPv6 addresses and names stay within 100 columns: what does not
  * fit goes on a line of its own. */
 START_TEST(long_lines_wrap)
@@ -173,6 +195,7 @@ int main(void)
 
 	tcase_add_test(tc, host_away_and_lan);
 	tcase_add_test(tc, long_lines_wrap);
+	tcase_add_test(tc, elsewhere_lines);
 	tcase_add_test(tc, nothing_without_hosts);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

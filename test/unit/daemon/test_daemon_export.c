@@ -97,7 +97,7 @@ static void mirror(const struct side *a, const char *name, struct side *b)
 	struct json_object *exp;
 
 	b->notes = json_object_new_array();
-	exp = export_mirror_doc(&a->cfg->conns[0], conn0(a->doc), b->notes);
+	exp = export_mirror_doc(a->cfg, &a->cfg->conns[0], conn0(a->doc), b->notes);
 	ck_assert_ptr_nonnull(exp);
 	b->text = strdup(json_object_to_json_string_ext(exp, JSON_C_TO_STRING_PRETTY));
 	json_object_put(exp);
@@ -458,6 +458,72 @@ START_TEST(no_bgp_no_section)
 }
 END_TEST
 
+/* A gateway on two hosts, tunnel 1 on a and tunnel 2 on b, inline keys. */
+#define HOSTS_DOC                                                                                  \
+	"{\"gateway\":{\"name\":\"gw\",\"hosts\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}," \
+	"{\"name\":\"b\",\"addresses\":[\"192.0.2.2\"]}]},\"connections\":[{\"name\":\"cloud\","   \
+	"\"mode\":\"route\",\"local_prefixes\":[\"10.1.0.0/"                                       \
+	"16\"],\"remote_prefixes\":[\"10.100.0.0/"                                                 \
+	"16\"],\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"key-"   \
+	"of-a-"                                                                                    \
+	"0123\",\"inside\":{\"local\":\"169.254.21.2/30\",\"peer\":\"169.254.21.1\"}},{\"local\":" \
+	"\"192.0.2.2\",\"remote\":\"198.51.100.2\",\"psk\":\"key-of-b-0123\",\"inside\":{"         \
+	"\"local\":"                                                                               \
+	"\"169.254.22.2/"                                                                          \
+	"30\",\"peer\":\"169.254.22.1\"}}],\"bgp\":{\"local_asn\":65010,\"peer_asn\":"             \
+	"4200000001}}]}"
+
+static const char *note_at(struct json_object *notes, size_t i)
+{
+	return json_object_get_string(json_object_array_get_idx(notes, i));
+}
+
+/* The whole connection of a gateway on two hosts: every key a reference,
+ * each note naming the host whose key it is. Host b's view of it (tunnel
+ * 2 alone, at position 0): tunnel 2's inside still mirrors tunnel 2's,
+ * and tunnel 1's inline key, which host b's config no longer has, is not
+ * copied either. */
+START_TEST(hosts_by_number)
+{
+	struct cfg_config *whole = load("h.json", HOSTS_DOC), *b = load("h.json", HOSTS_DOC);
+	struct json_object *src = json_tokener_parse(HOSTS_DOC), *notes = json_object_new_array();
+	struct json_object *exp, *in;
+	struct xerr e;
+	const char *text;
+
+	exp = export_mirror_doc(whole, &whole->conns[0], conn0(src), notes);
+	ck_assert_ptr_nonnull(exp);
+	ck_assert_uint_eq(json_object_array_length(notes), 2);
+	ck_assert_str_eq(note_at(notes, 1),
+			 "tunnel 2: put the key in cloud-t2.psk next to the peer's config (mode "
+			 "0600); it is this gateway's configured key (its host b)");
+	ck_assert_ptr_nonnull(strstr(note_at(notes, 0), "(its host a)"));
+	json_object_put(exp);
+	json_object_put(notes);
+
+	ck_assert_int_eq(cfg_host_select(b, 2, &e), 0);
+	ck_assert_uint_eq(b->conns[0].n_tunnels, 1);
+	notes = json_object_new_array();
+	exp = export_mirror_doc(b, &b->conns[0], conn0(src), notes);
+	ck_assert_ptr_nonnull(exp);
+	text = json_object_to_json_string(exp);
+	ck_assert_msg(!strstr(text, "key-of-"), "a key copied: %s", text);
+	ck_assert_str_eq(json_object_get_string(get(tunnel(exp, 0), "psk_file")), "cloud-t1.psk");
+	ck_assert_str_eq(json_object_get_string(get(tunnel(exp, 1), "psk_file")), "cloud-t2.psk");
+	in = get(tunnel(exp, 1), "inside");
+	ck_assert_str_eq(json_object_get_string(get(in, "local")), "169.254.22.1/30");
+	ck_assert_str_eq(json_object_get_string(get(in, "peer")), "169.254.22.2");
+	ck_assert_str_eq(note_at(notes, 1),
+			 "tunnel 2: put the key in cloud-t2.psk next to the peer's config (mode "
+			 "0600); it is this gateway's configured key (its host b)");
+	json_object_put(exp);
+	json_object_put(notes);
+	json_object_put(src);
+	cfg_free(b);
+	cfg_free(whole);
+}
+END_TEST
+
 static char *read_example(const char *name)
 {
 	char path[512], *text = NULL;
@@ -521,6 +587,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ipv6_inside);
 	tcase_add_test(tc, no_bgp_no_section);
 	tcase_add_test(tc, examples_round_trip);
+	tcase_add_test(tc, hosts_by_number);
 	suite_add_tcase(s, tc);
 	return s;
 }

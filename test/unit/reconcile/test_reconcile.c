@@ -322,6 +322,98 @@ START_TEST(names_round_trip)
 }
 END_TEST
 
+/* ONE_CONN on a gateway of two hosts: tunnel 1 on host a, 2 on host b.
+ * host: the host selected (0: none, both tunnels). */
+#define TWO_HOSTS                                                                                  \
+	"{\"gateway\":{\"name\":\"gw\",\"hosts\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}," \
+	"{\"name\":\"b\",\"addresses\":[\"192.0.2.2\"]}]},\"connections\":[{\"name\":\"b\","       \
+	"\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/24\"],"              \
+	"\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.101\",\"psk\":\"key-1\"},"     \
+	"{\"local\":\"192.0.2.2\",\"remote\":\"192.0.2.102\",\"psk\":\"other-key\"}]}]}"
+
+static struct cfg_config *on_host(uint32_t host)
+{
+	struct xerr e;
+	struct cfg_config *c = cfg_load_string(TWO_HOSTS, strlen(TWO_HOSTS), NULL, &e);
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_int_eq(cfg_host_select(c, host, &e), 0);
+	return c;
+}
+
+/* Host b runs only the document's tunnel 2: charon knows it as t2, as host
+ * a would if it ran it, and the name leads back to position 0. */
+START_TEST(names_by_number_on_a_host)
+{
+	struct cfg_config *b = on_host(2);
+	struct rc_loaded none = loaded_of(0);
+	char name[CHARON_NAME_MAX];
+	size_t ci = 9, ti = 9, len;
+	uint8_t *msg = NULL;
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_uint_eq(b->conns[0].n_tunnels, 1);
+	ck_assert_uint_eq(cfg_tunnel_number(&b->conns[0], 0), 2);
+	ck_assert_int_eq(charon_conn_tunnel_name(&b->conns[0], 0, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "xfrmd-b-t2");
+	ck_assert_int_eq(charon_find_tunnel(b, "xfrmd-b-t2", &ci, &ti), 0);
+	ck_assert_uint_eq(ci, 0);
+	ck_assert_uint_eq(ti, 0);
+	/* tunnel 1 is host a's; no tunnel 3, no connection x */
+	ck_assert_int_eq(charon_find_tunnel(b, "xfrmd-b-t1", &ci, &ti), -1);
+	ck_assert_int_eq(charon_find_tunnel(b, "xfrmd-b-t3", &ci, &ti), -1);
+	ck_assert_int_eq(charon_find_tunnel(b, "xfrmd-x-t2", &ci, &ti), -1);
+	ck_assert_int_eq(cfg_tunnel_at(&b->conns[0], 1), -1);
+	/* what charon is sent carries that name */
+	ck_assert_int_eq(charon_msg_load_conn(&b->conns[0], 0, &msg, &len, &e), 0);
+	ck_assert_ptr_nonnull(memmem(msg, len, "xfrmd-b-t2", strlen("xfrmd-b-t2")));
+	ck_assert_ptr_null(memmem(msg, len, "xfrmd-b-t1", strlen("xfrmd-b-t1")));
+	free(msg);
+	ck_assert_int_eq(reconcile_plan(b, NULL, &none, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-shared xfrmd-b-t2, load-conn xfrmd-b-t2, start xfrmd-b-t2");
+	ck_assert_uint_eq(p.a[1].tunnel, 0); /* the position, to build messages from */
+	ck_assert_uint_eq(p.n_tunnels, 1);
+	ck_assert_uint_eq(p.tunnels[0].tunnel, 2); /* the number, for operators */
+	rc_plan_free(&p);
+	cfg_free(b);
+}
+END_TEST
+
+/* A host's share changes: the same tunnel (connection and number) is the
+ * same, wherever it sits in either config's tunnels. */
+START_TEST(share_changes_match_by_number)
+{
+	struct cfg_config *b = on_host(2), *all = on_host(0);
+	struct rc_loaded t2 = loaded_of(1, "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	/* host b takes tunnel 1 over: only tunnel 1 is new */
+	ck_assert_int_eq(reconcile_plan(all, b, &t2, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-shared xfrmd-b-t1, load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	ck_assert_uint_eq(p.unchanged, 1);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 add, xfrmd-b-t2 none");
+	ck_assert_uint_eq(p.tunnels[1].tunnel, 2);
+	rc_plan_free(&p);
+
+	/* and gives it back: tunnel 1 goes, tunnel 2 stays as it is */
+	t2 = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	ck_assert_int_eq(reconcile_plan(b, all, &t2, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, unload-conn xfrmd-b-t1, "
+				       "unload-shared xfrmd-b-t1");
+	ck_assert_uint_eq(p.unchanged, 1);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 remove, xfrmd-b-t2 none");
+	ck_assert_uint_eq(p.tunnels[0].tunnel, 1);
+	ck_assert_uint_eq(p.tunnels[1].tunnel, 2);
+	rc_plan_free(&p);
+	cfg_free(all);
+	cfg_free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -340,6 +432,8 @@ int main(void)
 	tcase_add_test(tc, never_replaces_a_foreign_connection);
 	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
 	tcase_add_test(tc, names_round_trip);
+	tcase_add_test(tc, names_by_number_on_a_host);
+	tcase_add_test(tc, share_changes_match_by_number);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -185,6 +185,32 @@ void fx_report_hosts(struct report *r)
 	addr(&r->lan.neighbors[1].address, "10.0.0.2");
 }
 
+void fx_report_elsewhere(struct report *r)
+{
+	struct report_conn *c;
+	struct report_away *a;
+
+	fx_report_hosts(r);
+	c = &r->conns[0];
+	r->host = "gw-3";
+	r->n_hosts = 3;
+	*c = (struct report_conn){.name = "vpc",
+				  .mode = "route",
+				  .redundancy = "active-standby",
+				  .start = "immediate",
+				  .elsewhere = true,
+				  .n_away = 2,
+				  .lan_announced = 0};
+	a = &c->away[0];
+	*a = (struct report_away){.index = 1, .host = "gw-1", .role = "primary"};
+	addr(&a->local, "192.0.2.1");
+	addr(&a->remote, "198.51.100.1");
+	a = &c->away[1];
+	*a = (struct report_away){.index = 2, .host = "gw-2", .role = "standby"};
+	addr(&a->local, "192.0.2.2");
+	addr(&a->remote, "198.51.100.2");
+}
+
 /* The end of the JSON value starting at p. */
 static const char *value_end(const char *p)
 {

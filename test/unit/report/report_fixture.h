@@ -29,6 +29,11 @@
  * away on "gw-2"; gateway.lan, local AS 65001, announces "vpc" now, to
  * LAN neighbors 10.0.0.1 (xfrmd_lan1, AS 65000, Established since
  * "16:06:09.001") and 10.0.0.2 (xfrmd_lan2, AS 65000, Active, since null).
+ *
+ * fx_report_elsewhere: the same gateway on 3 hosts, seen from "gw-3",
+ * which runs no tunnel of "vpc": tunnel 1 (primary, 192.0.2.1 ->
+ * 198.51.100.1) is on "gw-1", tunnel 2 (standby) on "gw-2"; not followed
+ * here, withdrawn from the LAN.
  */
 #ifndef XFRMD_REPORT_FIXTURE_H
 #define XFRMD_REPORT_FIXTURE_H
@@ -43,6 +48,8 @@ void fx_report(struct report *r);
 void fx_report_bgp(struct report *r);
 /* One connection spread over two hosts, with gateway.lan. */
 void fx_report_hosts(struct report *r);
+/* One connection only other hosts run (state elsewhere), with gateway.lan. */
+void fx_report_elsewhere(struct report *r);
 /* The text of the JSON value (object, array, string or scalar, as
  * written) starting at `at`, malloc'd; NULL: at is NULL. */
 char *fx_value(const char *at);

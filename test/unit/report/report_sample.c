@@ -5,7 +5,8 @@
  * "bgp-unknown" (the same, health undecided and BIRD unreachable and
  * silent), "bgp-v6" (IPv6 inside addresses, BIRD's error set), "hosts"
  * (fx_report_hosts: a host, a tunnel away, gateway.lan), "hosts-all" (the
- * host runs every tunnel, no gateway.lan), "hosts-none" (it runs none).
+ * host runs every tunnel, no gateway.lan), "hosts-none" (it runs none:
+ * fx_report_elsewhere, state elsewhere).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,14 +74,9 @@ int main(void)
 	r.host = "gw-1";
 	r.n_hosts = 1;
 	rc |= print("hosts-all", &r);
-	fx_report_hosts(&r);
-	r.conns[0].n_tunnels = 0;
-	r.conns[0].n_away = 2;
-	r.conns[0].away[1] = r.conns[0].away[0];
-	r.conns[0].away[0] = (struct report_away){.index = 1, .host = "gw-2", .role = "primary"};
+	fx_report_elsewhere(&r);
 	ipaddr_parse("2001:db8::1", &r.conns[0].away[0].local);
 	ipaddr_parse("2001:db8:1::1", &r.conns[0].away[0].remote);
-	r.conns[0].lan_announced = 0;
 	rc |= print("hosts-none", &r);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }

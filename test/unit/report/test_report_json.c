@@ -410,6 +410,38 @@ START_TEST(connection_state)
 	ck_assert_str_eq(report_state_name(REPORT_DEGRADED), "degraded");
 	ck_assert_str_eq(report_state_name(REPORT_CONNECTING), "connecting");
 	ck_assert_str_eq(report_state_name(REPORT_DOWN), "down");
+	ck_assert_str_eq(report_state_name(REPORT_ELSEWHERE), "elsewhere");
+}
+END_TEST
+
+/* A connection only other hosts run: elsewhere, whatever its (absent)
+ * tunnels would say; no pairing fields, no tunnels, both away, withdrawn. */
+START_TEST(elsewhere_in_the_json)
+{
+	struct report r;
+	char *s, *conn;
+
+	fx_report_elsewhere(&r);
+	ck_assert_int_eq(report_conn_state(&r.conns[0]), REPORT_ELSEWHERE);
+	s = json_of(&r);
+	member_is(s, "host", "{\"name\":\"gw-3\",\"hosts\":3}");
+	conn = fx_member(s, "connections");
+	ck_assert_str_eq(conn, "[{\"name\":\"vpc\",\"state\":\"elsewhere\",\"mode\":\"route\","
+			       "\"redundancy\":\"active-standby\",\"start\":\"immediate\","
+			       "\"tunnels\":[],\"away\":[{\"tunnel\":1,\"host\":\"gw-1\","
+			       "\"role\":\"primary\",\"local\":\"192.0.2.1\",\"remote\":"
+			       "\"198.51.100.1\"},{\"tunnel\":2,\"host\":\"gw-2\",\"role\":"
+			       "\"standby\",\"local\":\"192.0.2.2\",\"remote\":\"198.51.100.2\"}],"
+			       "\"lan\":\"withdrawn\"}]");
+	free(conn);
+	free(s);
+	/* the flag decides, not the tunnels: one up tunnel still reads elsewhere */
+	r.conns[0].n_tunnels = 1;
+	r.conns[0].tunnels[0].up = true;
+	ck_assert_int_eq(report_conn_state(&r.conns[0]), REPORT_ELSEWHERE);
+	r.conns[0].elsewhere = false;
+	ck_assert_int_eq(report_conn_state(&r.conns[0]), REPORT_CONNECTED);
+	report_free(&r);
 }
 END_TEST
 
@@ -557,6 +589,7 @@ int main(void)
 	tcase_add_test(tc, bgp_unknown_is_null);
 	tcase_add_test(tc, no_bgp_no_objects);
 	tcase_add_test(tc, hosts_away_and_lan);
+	tcase_add_test(tc, elsewhere_in_the_json);
 	tcase_add_test(tc, hosts_without_lan);
 	tcase_add_test(tc, no_hosts_host_null_nothing_else);
 	suite_add_tcase(s, tc);

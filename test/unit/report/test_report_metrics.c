@@ -64,7 +64,7 @@ START_TEST(whole_text_as_today)
 	    "# TYPE xfrmd_charon_connected gauge\n"
 	    "xfrmd_charon_connected 1\n"
 	    "# HELP xfrmd_connection_state 1 for the connection's current state (connected, "
-	    "degraded, connecting, down).\n"
+	    "degraded, connecting, down); none where other hosts run all its tunnels.\n"
 	    "# TYPE xfrmd_connection_state gauge\n"
 	    "xfrmd_connection_state{connection=\"vpc\",state=\"connected\"} 0\n"
 	    "xfrmd_connection_state{connection=\"vpc\",state=\"degraded\"} 1\n"
@@ -540,6 +540,32 @@ START_TEST(host_label_on_every_sample)
 }
 END_TEST
 
+/* A connection only other hosts run: no state sample here (its hosts have
+ * it; zeros for every state would read as down where hosts are summed),
+ * no failover or tunnel samples, and withdrawn from the LAN here. */
+START_TEST(elsewhere_no_state_sample)
+{
+	struct report r;
+	char *s;
+
+	fx_report_elsewhere(&r);
+	s = metrics_of(&r);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_connection_state"), 0);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_connection_failovers_total"), 0);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_tunnel_up"), 0);
+	HAS(s, "# TYPE xfrmd_connection_state gauge");
+	HAS(s, "xfrmd_lan_announced{host=\"gw-3\",connection=\"vpc\"} 0");
+	HAS(s, "xfrmd_config_generation{host=\"gw-3\"} 7");
+	free(s);
+	/* the same connection run here has its four */
+	r.conns[0].elsewhere = false;
+	s = metrics_of(&r);
+	ck_assert_uint_eq(samples_of(s, "xfrmd_connection_state"), 4);
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 /* gateway.lan's families: per connection what the JSON's connections[].lan
  * says, per LAN neighbor its session Established or not. */
 START_TEST(lan_announced_and_sessions)
@@ -598,6 +624,7 @@ int main(void)
 	tcase_add_test(tc, bgp_unknown_no_samples);
 	tcase_add_test(tc, no_bgp_no_samples);
 	tcase_add_test(tc, host_label_on_every_sample);
+	tcase_add_test(tc, elsewhere_no_state_sample);
 	tcase_add_test(tc, lan_announced_and_sessions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
