@@ -176,26 +176,37 @@ static int addr_msg_in(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* One dump of the addresses into l. */
+static int addr_dump(struct nl_sock *sk, struct addr_list *l)
+{
+	struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	int err;
+
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	err = nlk_dump(sk, msg, addr_msg_in, l); /* frees msg */
+	return err < 0 ? err : l->err;
+}
+
 int nl_addr_list(int ifindex, struct nl_ifaddr **out, size_t *n, struct xerr *e)
 {
 	struct addr_list l = {.ifindex = ifindex};
-	struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC};
 	struct nl_sock *sk;
-	struct nl_msg *msg;
-	int err = -NLE_NOMEM;
+	int err, tries = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (!(sk = nlk_open(NETLINK_ROUTE, e)))
 		return -1;
-	msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
-	if (msg && nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) >= 0)
-		err = nlk_dump(sk, msg, addr_msg_in, &l); /* frees msg */
-	else
-		nlmsg_free(msg);
+	/* The kernel marks a dump during which the addresses changed
+	 * (NLM_F_DUMP_INTR): a link xfrmd just made gets its IPv6 link-local
+	 * address a moment later. Read it again from the start. */
+	while ((err = addr_dump(sk, &l)) == -NLE_DUMP_INTR && ++tries < NLK_DUMP_TRIES)
+		l = (struct addr_list){.ifindex = ifindex, .items = l.items, .cap = l.cap};
 	nl_socket_free(sk);
-	if (err >= 0)
-		err = l.err;
 	if (err < 0) {
 		free(l.items);
 		return xerr_set(e, "listing addresses: %s", nl_geterror(err));

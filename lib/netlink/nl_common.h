@@ -30,6 +30,9 @@ size_t nlk_family_len(int family);
 void nlk_xfrm_addr(int family, const void *x, struct ipaddr *a);
 bool nlk_bytes_zero(const uint8_t *b, size_t n);
 
+/* How many times a caller reads a dump the kernel marked interrupted
+ * (-NLE_DUMP_INTR: the table changed meanwhile) before it gives up. */
+#define NLK_DUMP_TRIES 5
 /* Sends the dump request msg (freed here) and feeds every reply to cb
  * until the dump ends. Returns 0 or a negative libnl error, also when the
  * kernel ended the dump with an error. */
