@@ -101,6 +101,14 @@ check_eq rtr-a-session-per-host ${#HOSTS[@]} "$(rtr_sessions_up)"
 check_eq rtr-a-route-per-remote-prefix 3 "$(ip -n rtr route show proto bird | grep -c '^10\.2\.')"
 check_eq gwb-six-tunnels 6 "$(gwh_links gwb | wc -l)"
 check rtr-and-gwb-routes-as-the-document-says routes_as_expected
+# Every host lists every connection: gw-1 runs none of c2's tunnels and says who does.
+check gwa-status-c2-elsewhere python3 -c 'import json, sys
+c = {c["name"]: c for c in json.load(sys.stdin)["connections"]}
+assert list(c) == ["c1", "c2", "c3"], list(c)
+assert c["c2"]["state"] == "elsewhere" and c["c2"]["tunnels"] == [], c["c2"]
+assert [(a["tunnel"], a["host"]) for a in c["c2"]["away"]] == [(1, "gw-2"), (2, "gw-3")], c["c2"]["away"]
+assert [(a["tunnel"], a["host"]) for a in c["c1"]["away"]] == [(2, "gw-2")], c["c1"]["away"]' \
+  < <(xfrmctl_on gwa status --json)
 {
   cat "$LAB_RUN/expected.txt"
   for ns in rtr gwb "${HOSTS[@]}"; do echo "== $ns"; ip -n "$ns" route show proto bird; done
