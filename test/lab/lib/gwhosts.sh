@@ -3,9 +3,13 @@
 # its own BIRD and xfrmd (--host found from the document's addresses), has its own underlay
 # link GWH_UL[NS] (default route via GWH_UL_PEER[NS]) and a port br0 on the LAN router rtr's
 # bridge (RTR_BR), through which it reaches the site's hosts (GWH_LAN_NET).
-#   gwh_bird NS ROUTERID   NS's BIRD from gateway-hosts/gw.bird.conf: the device protocol and the
-#                          one include line (xfrmd's file: tunnels' BGP, BFD, the LAN side)
+#   gwh_bird NS [ROUTERID] NS's BIRD from gateway-hosts/gw.bird.conf: the device protocol and the
+#                          one include line (xfrmd's file: tunnels' BGP, BFD, the LAN side); the
+#                          router id is NS's address on br0 unless given
 #   gwh_xfrmd NS           xfrmd with NS's own BIRD socket and include
+#   gwh_start NS...        each host's BIRD and xfrmd (checks start-bird-NS, start-xfrmd-NS)
+#   gwh_push NS...         the scenario's gw.json, one document: validated (on the first), then
+#                          on each host its plan saved (show-plan-NS.txt) and applied (apply-NS)
 #   gwh_kill NS            the host dies: links down at once, BIRD, xfrmd and charon SIGKILLed,
 #                          what its kernel held for the tunnels gone as in a reboot
 #   gwh_boot NS            the host back: links up with their routes, charon, BIRD and xfrmd
@@ -28,13 +32,30 @@ declare -A GWH_UL=() GWH_UL_PEER=()
 GWH_FLOWS=() GWH_HOSTS=() GWH_GAPS=() GWH_BACK_LOST=0
 
 gwh_bird() {
+  local rid=${2:-$(ip -n "$1" -4 -o addr show dev br0 | awk '{split($4, a, "/"); print a[1]; exit}')}
   mkdir -p "$LAB_RUN/$1"
-  sed -e "s|ROUTERID|$2|" -e "s|DIR|$LAB_RUN/$1|" "$LAB_DIR/scenarios/gateway-hosts/gw.bird.conf" \
+  sed -e "s|ROUTERID|$rid|" -e "s|DIR|$LAB_RUN/$1|" "$LAB_DIR/scenarios/gateway-hosts/gw.bird.conf" \
     >"$LAB_RUN/$1/bird.conf"
   start_bird "$1" "$LAB_RUN/$1/bird.conf"
 }
 gwh_xfrmd() {
   start_xfrmd "$1" --bird-socket "$LAB_RUN/$1/bird.ctl" --bird-include "$LAB_RUN/$1/xfrmd-bird.conf"
+}
+gwh_start() {
+  local ns
+  for ns; do
+    require "start-bird-$ns" gwh_bird "$ns"
+    require "start-xfrmd-$ns" gwh_xfrmd "$ns"
+  done
+}
+gwh_push() {
+  local ns
+  (umask 077 && cp "$LAB_SCENARIO_DIR/gw.json" "$LAB_RUN/gw.json")
+  require validate-whole-gateway xfrmctl_on "$1" validate -f "$LAB_RUN/gw.json"
+  for ns; do
+    xfrmctl_on "$ns" plan -f "$LAB_RUN/gw.json" >"$LAB_OUT/show-plan-$ns.txt" 2>&1 || true
+    require "apply-$ns" xfrmctl_on "$ns" apply -f "$LAB_RUN/gw.json"
+  done
 }
 gwh_links() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^xfrmd' || true; }
 gwh_via() { ip -n "$1" route show exact "$2" proto bird | grep -Eo 'via [0-9.]+' | awk '{print $2}' | sort | xargs; }

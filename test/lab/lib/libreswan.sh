@@ -24,6 +24,12 @@
 #                                 wait for it to exit (SIGKILL after 10 s)
 #   kill_pluto GW                 SIGKILL, a crash: its SAs and policies stay in the kernel
 #   lab_log_tail GW pluto [N]     (lib/daemons.sh) the last lines of its log
+#   pluto_vti_answers GW          GW's routing for a route-based pluto with vti1 and vti2: nothing
+#                                 for site A (NET_A) in clear (a blackhole in the main table); a
+#                                 packet arriving on vtiN marks its connection 0x1N and answers
+#                                 carry the mark (restored for forwarded ones, reflected by the
+#                                 kernel for GW's own ICMP answers), which selects table 1N, where
+#                                 the updown script routes site A through vtiN once pluto made it
 # Timed flows, for outages measured in real time (a busy guest sends a ping flow's requests late,
 # so sequence numbers times the interval, as flow_gap_ms counts, come out short):
 #   flow_timed_start NS DST NAME [INTERVAL_S] [SRC]   flow_start (traffic.sh) with each reply's
@@ -33,6 +39,17 @@
 #                                 with fewer than two replies: no integer, so checks on it fail)
 
 LAB_CACHE=${LAB_CACHE:-/var/cache/xfrmd-lab}
+
+pluto_vti_answers() {
+  local n
+  on "$1" ip route add blackhole "$NET_A"
+  on "$1" sysctl -qw net.ipv4.fwmark_reflect=1 net.ipv4.conf.all.rp_filter=0
+  for n in 1 2; do
+    on "$1" iptables-legacy -t mangle -A PREROUTING -i "vti$n" -j CONNMARK --set-mark "0x1$n"
+    on "$1" ip rule add fwmark "0x1$n" table "1$n"
+  done
+  on "$1" iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark
+}
 
 _pluto_tree() { # the unpacked package: LIBRESWAN_DIR, else the newest complete tree in the cache
   local d

@@ -17,14 +17,8 @@ echo "retransmit_tries = 5" >"$LAB_RUN/gwa/strongswan.extra.conf"
 start_charon gwa
 sed "s|UPDOWN|$LAB_SCENARIO_DIR/updown.sh|" "$LAB_SCENARIO_DIR/gwb.ipsec.conf" >"$LAB_RUN/gwb/ipsec.conf"
 require start-pluto start_pluto gwb "$LAB_RUN/gwb/ipsec.conf" "$LAB_SCENARIO_DIR/gwb.secrets"
-# gwb's answers: as in interop-libreswan-route (connection marks select table 1N: vtiN).
-on gwb ip route add blackhole "$NET_A"
-on gwb sysctl -qw net.ipv4.fwmark_reflect=1 net.ipv4.conf.all.rp_filter=0
-for n in 1 2; do
-  on gwb iptables-legacy -t mangle -A PREROUTING -i "vti$n" -j CONNMARK --set-mark "0x1$n"
-  on gwb ip rule add fwmark "0x1$n" table "1$n"
-done
-on gwb iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark
+# gwb's answers through the VTI a request came in on (lib/libreswan.sh).
+pluto_vti_answers gwb
 require start-bird-gwb start_bird gwb "$LAB_SCENARIO_DIR/gwb.bird.conf"
 sed "s|RUN|$LAB_RUN|g" "$LAB_SCENARIO_DIR/gwa.bird.conf" >"$LAB_RUN/gwa/bird.conf"
 require start-bird-gwa start_bird gwa "$LAB_RUN/gwa/bird.conf"

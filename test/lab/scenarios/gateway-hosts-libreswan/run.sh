@@ -14,30 +14,17 @@
 GWH_KILLS=${GWH_KILLS:-2}
 FLOWS=(10 11 12 13 14 15 16 17) # hosta's addresses 10.1.0.N, one flow each
 GWH_HOSTS=(gwa gwa2) GWH_UL=([gwa]=ul0 [gwa2]=ul1) GWH_UL_PEER=([gwa]=$GWB_UL1 [gwa2]=$GWB_UL2) GWH_LAN_NET=$HOSTA_NET
-declare -A RID=([gwa]=10.1.255.2 [gwa2]=10.1.255.3) OTHER_BR=([gwa]=$GWA2_BR [gwa2]=$GWA_BR)
+declare -A OTHER_BR=([gwa]=$GWA2_BR [gwa2]=$GWA_BR)
 
 mkdir -p "$LAB_RUN/gwa" "$LAB_RUN/gwa2" "$LAB_RUN/gwb" "$LAB_RUN/rtr"
 require start-charon start_charon gwa gwa2
 sed "s|UPDOWN|$LAB_SCENARIO_DIR/../interop-libreswan-route/updown.sh|" "$LAB_SCENARIO_DIR/gwb.ipsec.conf" >"$LAB_RUN/gwb/ipsec.conf"
 require start-pluto start_pluto gwb "$LAB_RUN/gwb/ipsec.conf" "$LAB_SCENARIO_DIR/gwb.secrets"
-# gwb's answers: as in interop-libreswan-route (connection marks select table 1N: vtiN), and
-# nothing for site A in clear.
-on gwb ip route add blackhole "$NET_A"
-on gwb sysctl -qw net.ipv4.fwmark_reflect=1 net.ipv4.conf.all.rp_filter=0
-for n in 1 2; do
-  on gwb iptables-legacy -t mangle -A PREROUTING -i "vti$n" -j CONNMARK --set-mark "0x1$n"
-  on gwb ip rule add fwmark "0x1$n" table "1$n"
-done
-on gwb iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark
+# gwb's answers through the VTI a request came in on, nothing for site A in clear.
+pluto_vti_answers gwb
 require start-bird-rtr start_bird rtr "$LAB_SCENARIO_DIR/../gateway-hosts/rtr.bird.conf"
-for h in gwa gwa2; do
-  require "start-bird-$h" gwh_bird $h "${RID[$h]}"
-  require "start-xfrmd-$h" gwh_xfrmd $h
-done
-(umask 077 && cp "$LAB_SCENARIO_DIR/gw.json" "$LAB_RUN/gw.json")
-require validate-whole-gateway xfrmctl_on gwa validate -f "$LAB_RUN/gw.json"
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gw.json"
-require apply-gwa2 xfrmctl_on gwa2 apply -f "$LAB_RUN/gw.json"
+gwh_start gwa gwa2
+gwh_push gwa gwa2
 capture_start gwa2 ul1 "$LAB_RUN/gwa2/ul1.pcap" >>"$LAB_RUN/captures.log"
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap" >>"$LAB_RUN/captures.log"
 

@@ -13,7 +13,6 @@
 #      routes keep both hosts); interruption measured, nothing in clear. gw-1 back: every route
 #      as wide as before, no packet lost.
 HOSTS=(gwa gwa2 gwa3) GWH_HOSTS=(gwa gwa2)
-declare -A RID=([gwa]=10.1.255.2 [gwa2]=10.1.255.3 [gwa3]=10.1.255.4)
 GWH_UL=([gwa]=ul0 [gwa2]=ul1 [gwa3]=ul2)
 GWH_UL_PEER=([gwa]=192.0.2.101 [gwa2]=192.0.2.102 [gwa3]=192.0.2.103)
 GWH_LAN_NET=10.1.0.0/16
@@ -27,16 +26,11 @@ require start-charon start_charon "${HOSTS[@]}" gwb
 require start-bird-rtr start_bird rtr "$LAB_SCENARIO_DIR/rtr.bird.conf"
 require start-bird-gwb gwh_bird gwb 192.0.2.101
 require start-xfrmd-gwb gwh_xfrmd gwb
-for h in "${HOSTS[@]}"; do
-  require "start-bird-$h" gwh_bird "$h" "${RID[$h]}"
-  require "start-xfrmd-$h" gwh_xfrmd "$h"
-done
-(umask 077 && cp "$LAB_SCENARIO_DIR/gw.json" "$LAB_RUN/gw.json" && cp "$LAB_SCENARIO_DIR/gwb.json" "$LAB_RUN/gwb.json")
-require validate-whole-gateway xfrmctl_on gwa validate -f "$LAB_RUN/gw.json"
+gwh_start "${HOSTS[@]}"
+(umask 077 && cp "$LAB_SCENARIO_DIR/gwb.json" "$LAB_RUN/gwb.json")
 require apply-gwb xfrmctl_on gwb apply -f "$LAB_RUN/gwb.json"
+gwh_push "${HOSTS[@]}" # one document, pushed to the three hosts
 for h in "${HOSTS[@]}"; do
-  xfrmctl_on "$h" plan -f "$LAB_RUN/gw.json" >"$LAB_OUT/show-plan-$h.txt" 2>&1 || true
-  require "apply-$h" xfrmctl_on "$h" apply -f "$LAB_RUN/gw.json"
   capture_start "$h" "${GWH_UL[$h]}" "$LAB_RUN/$h/ul.pcap" >>"$LAB_RUN/captures.log"
 done
 

@@ -18,7 +18,6 @@ GWH_KILLS=${GWH_KILLS:-10}
 FLOWS=(10 11 12 13 14 15 16 17) # hosta's addresses 10.1.0.N, one flow each
 
 GWH_HOSTS=(gwa gwa2) GWH_UL=([gwa]=ul0 [gwa2]=ul1) GWH_UL_PEER=([gwa]=$GWB_UL1 [gwa2]=$GWB_UL2) GWH_LAN_NET=$HOSTA_NET
-declare -A RID=([gwa]=10.1.255.2 [gwa2]=10.1.255.3)
 
 mkdir -p "$LAB_RUN/gwa" "$LAB_RUN/gwa2" "$LAB_RUN/gwb" "$LAB_RUN/rtr"
 for s in gwa gwa2 gwb; do printf 'filelog {\n  lab {\n    time_add_ms = yes\n  }\n}\n' \
@@ -29,16 +28,8 @@ require load-peer swanctl_on gwb --load-all --file "$LAB_SCENARIO_DIR/../bgp-act
 peer_gwb_vtis 169.254.21.1/30 169.254.22.1/30
 require start-bird-gwb start_bird gwb "$LAB_SCENARIO_DIR/gwb.bird.conf"
 require start-bird-rtr start_bird rtr "$LAB_SCENARIO_DIR/rtr.bird.conf"
-for h in gwa gwa2; do
-  require "start-bird-$h" gwh_bird $h "${RID[$h]}"
-  require "start-xfrmd-$h" gwh_xfrmd $h
-done
-# One document, pushed to both hosts.
-(umask 077 && cp "$LAB_SCENARIO_DIR/gw.json" "$LAB_RUN/gw.json")
-require validate-whole-gateway xfrmctl_on gwa validate -f "$LAB_RUN/gw.json"
-xfrmctl_on gwa plan -f "$LAB_RUN/gw.json" >"$LAB_OUT/show-plan-gwa.txt" 2>&1 || true
-require apply-gwa xfrmctl_on gwa apply -f "$LAB_RUN/gw.json"
-require apply-gwa2 xfrmctl_on gwa2 apply -f "$LAB_RUN/gw.json"
+gwh_start gwa gwa2
+gwh_push gwa gwa2 # one document, pushed to both hosts
 capture_start gwa2 ul1 "$LAB_RUN/gwa2/ul1.pcap" >>"$LAB_RUN/captures.log"
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap" >>"$LAB_RUN/captures.log"
 

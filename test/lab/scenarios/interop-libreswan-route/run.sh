@@ -68,18 +68,10 @@ sed "s|UPDOWN|$LAB_SCENARIO_DIR/updown.sh|" "$LAB_SCENARIO_DIR/gwb.ipsec.conf" >
 require start-pluto start_pluto gwb "$LAB_RUN/gwb/ipsec.conf" "$LAB_SCENARIO_DIR/gwb.secrets"
 t_pluto=$EPOCHREALTIME
 
-# gwb's routing: nothing for site A leaves in clear (blackhole in the main
-# table); a packet arriving on vtiN marks its connection 0x1N and answers
-# carry the mark (restored for forwarded ones, reflected by the kernel for
-# gwb's own ICMP answers), which selects table 1N: site A through vtiN (the
-# route is added by updown.sh, once Libreswan has created vtiN).
-on gwb ip route add blackhole "$NET_A"
-on gwb sysctl -qw net.ipv4.fwmark_reflect=1 net.ipv4.conf.all.rp_filter=0
-for n in 1 2; do
-  on gwb iptables-legacy -t mangle -A PREROUTING -i "vti$n" -j CONNMARK --set-mark "0x1$n"
-  on gwb ip rule add fwmark "0x1$n" table "1$n"
-done
-on gwb iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark
+# gwb's routing: nothing for site A in clear, answers through the VTI their
+# request came in on (pluto_vti_answers, lib/libreswan.sh; updown.sh routes
+# site A through vtiN in table 1N).
+pluto_vti_answers gwb
 
 cp "$LAB_SCENARIO_DIR/gwa.json" "$LAB_RUN/gwa/xfrmd.json"
 chmod 600 "$LAB_RUN/gwa/xfrmd.json"
