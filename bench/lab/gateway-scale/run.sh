@@ -269,7 +269,7 @@ for n in $STEPS; do
     "status_ms=$(bench_median "${st[@]}") status_bytes=$bytes $mem $lanr" \
     "sent=$sent received=$received carried=$carried sender_cpu_pct=$((sender_cpu_ms / (10 * TRAFFIC_S)))" \
     "$step_log rtr_flaps_all=$(flaps_since "$r0")" \
-    "idle:$(sed 's/ / idle:/g' <<<"$idle") traffic:$(sed 's/ / traffic:/g' <<<"$traffic")" >>"$steps"
+    "idle:${idle// / idle:} traffic:${traffic// / traffic:}" >>"$steps"
   echo "  noop ${noop[*]}; one ${one[*]}; status ${st[*]}"
   tail -1 "$steps"
   prev=$n
