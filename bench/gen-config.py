@@ -21,6 +21,8 @@ Connection i (1-based) protects 10.<64+i/256>.<i%256>.0/24 on side a and
                 [--start on-traffic|immediate] [--side a|b]
                 [--interface vti|xfrm] [--extra-prefix K]
                 [--bgp [--bird-socket PATH] [--bird-include PATH]]
+                [--hosts [--lan-neighbor ADDR:ASN]...] [--local-prefix P]
+                [--swanctl-tunnel T]
 
 Writes DIR/xfrmd.json, DIR/swanctl.conf and DIR/keys/<conn>-t<N>.key
 (mode 0600). --extra-prefix K adds one remote prefix to connection K (for
@@ -34,6 +36,14 @@ inside /30 of its own from 169.254.0.0/16: tunnel t of connection i has
 side b its second (1,024 connections use 169.254.0.0/19). gateway.bird gets
 --bird-socket and --bird-include (each left to xfrmd's default when not
 given). The swanctl.conf written beside it has no BGP: charon's part only.
+
+--hosts (side a) makes the gateway two hosts (issue 19): gateway.hosts gw-1 with 192.0.2.1
+(every connection's tunnel 1) and gw-2 with 192.0.2.2 (tunnel 2), connections
+active-active. --lan-neighbor ADDR:ASN (repeatable, with --hosts) adds gateway.lan: local AS
+65001 (side a's), a session to each LAN router, defaults otherwise. --local-prefix P gives
+every connection the one local prefix P on side a (the site's LAN), and so the remote one P on
+side b. --swanctl-tunnel T writes only tunnel T of each connection into swanctl.conf (a far
+end facing one host of such a gateway).
 """
 import argparse
 import json
@@ -58,7 +68,12 @@ def conn_name(i):
     return "c%04d" % i
 
 
+LOCAL_PREFIX = None  # --local-prefix: side a's one prefix for every connection
+
+
 def lan(side, i):
+    if side == "a" and LOCAL_PREFIX:
+        return LOCAL_PREFIX
     base = (10, 64 + i // 256) if side == "a" else (172, 16 + i // 256)
     return "%d.%d.%d.0/24" % (base[0], base[1], i % 256)
 
@@ -109,6 +124,8 @@ def xfrmd_conn(args, i, keydir):
     }
     if c["mode"] == "route":
         c["interface"] = args.interface
+    if args.hosts:
+        c["redundancy"] = "active-active"
     if args.extra_prefix == i:
         c["remote_prefixes"].append("192.168.%d.0/24" % (i % 256))
     for t in (1, 2):
@@ -132,7 +149,7 @@ def swanctl_conn(args, i, out):
     other = "b" if args.side == "a" else "a"
     route = mode_of(args, i) == "route"
     start = "trap" if args.start == "on-traffic" else "start"
-    for t in (1, 2):
+    for t in (args.swanctl_tunnel,) if args.swanctl_tunnel else (1, 2):
         me, peer = ids(args, i, t)
         name = "bench-%s-t%d" % (conn_name(i), t)
         uid = ID_BASE + tunnel_id(i, t)
@@ -160,7 +177,7 @@ def swanctl_conn(args, i, out):
 
 
 def swanctl_secrets(args, i, out):
-    for t in (1, 2):
+    for t in (args.swanctl_tunnel,) if args.swanctl_tunnel else (1, 2):
         me, peer = ids(args, i, t)
         out += ["  ike-bench-%s-t%d {" % (conn_name(i), t), "    id-1 = %s" % me,
                 "    id-2 = %s" % peer, "    secret = \"%s\"" % psk_of(i, t), "  }"]
@@ -186,7 +203,20 @@ def main():
                    help="a bgp section per connection, inside addresses per tunnel")
     p.add_argument("--bird-socket", metavar="PATH", help="gateway.bird.socket (with --bgp)")
     p.add_argument("--bird-include", metavar="PATH", help="gateway.bird.include (with --bgp)")
+    p.add_argument("--hosts", action="store_true",
+                   help="side a: two hosts, gw-1 (tunnel 1) and gw-2 (tunnel 2), active-active")
+    p.add_argument("--lan-neighbor", action="append", default=[], metavar="ADDR:ASN",
+                   help="gateway.lan neighbor (with --hosts; repeatable)")
+    p.add_argument("--local-prefix", metavar="P", help="side a's local prefix, every connection")
+    p.add_argument("--swanctl-tunnel", type=int, choices=[1, 2],
+                   help="only this tunnel of each connection in swanctl.conf")
     args = p.parse_args()
+    global LOCAL_PREFIX
+    LOCAL_PREFIX = args.local_prefix
+    if (args.hosts or args.lan_neighbor) and args.side != "a":
+        sys.exit("--hosts and --lan-neighbor describe side a")
+    if args.lan_neighbor and not args.hosts:
+        sys.exit("--lan-neighbor goes with --hosts")
     if not 1 <= args.n <= 1024:
         sys.exit("--n must be 1-1024 (xfrmd's limit)")
     if args.bgp and args.mode != "route":
@@ -211,6 +241,14 @@ def main():
     bird = {k: v for k, v in (("socket", args.bird_socket), ("include", args.bird_include)) if v}
     if bird:
         gw["bird"] = bird
+    if args.hosts:
+        gw["hosts"] = [{"name": "gw-%d" % (t + 1), "addresses": [a]} for t, a in enumerate(GW_A)]
+    if args.lan_neighbor:
+        nb = []
+        for x in args.lan_neighbor:
+            addr, asn = x.rsplit(":", 1)
+            nb.append({"address": addr, "asn": int(asn)})
+        gw["lan"] = {"local_asn": ASN["a"], "neighbors": nb}
     doc = {"gateway": gw, "connections": conns}
     write_private(os.path.join(args.out, "xfrmd.json"), json.dumps(doc, indent=1) + "\n")
     write_private(os.path.join(args.out, "swanctl.conf"),
