@@ -2,8 +2,9 @@
  * The LAN side of BIRD (issue 19): whether this host announces each
  * connection's routes to the site's routers. Health says which of the
  * connection's tunnels here are healthy (bird_link_lan_health); with bgp,
- * a tunnel counts only while its session is Established too (BIRD's
- * protocol states, refreshed every REFRESH_MS): until then the only route
+ * a tunnel counts only while its session is Established and has received
+ * routes too (BIRD's protocol states, refreshed every REFRESH_MS): until
+ * then the only route
  * to the far side is the fail-closed hold, and the LAN would send traffic
  * here to be dropped. The decision is pair_carries; BIRD is told at once
  * (enable / disable of the connection's LAN statics).
@@ -80,7 +81,9 @@ static void tell(struct bird_link *bl, const struct cfg_connection *c, bool on)
 	}
 }
 
-/* Tunnels of c whose sessions BIRD last said are Established. */
+/* Tunnels of c whose sessions BIRD last said are Established with the far
+ * side's routes received (bird_proto_carries): announced on the LAN
+ * before they are, this host would draw traffic it can only drop. */
 static unsigned sessions_up(const struct bird_link *bl, const struct cfg_connection *c)
 {
 	unsigned m = 0;
@@ -91,7 +94,7 @@ static unsigned sessions_up(const struct bird_link *bl, const struct cfg_connect
 
 		if (!bird_conf_proto_name(c, &c->tunnels[t], name, sizeof(name)))
 			p = proto(bl, name);
-		if (p && p->bgp == BIRD_BGP_ESTABLISHED)
+		if (bird_proto_carries(p))
 			m |= 1u << t;
 	}
 	return m;

@@ -390,3 +390,13 @@ void bird_configure_parse(const struct bird_reply *r, struct bird_configure *out
 	if (!out->ok)
 		conf_position(last, out);
 }
+
+bool bird_proto_carries(const struct bird_proto *p)
+{
+	if (!p || p->bgp != BIRD_BGP_ESTABLISHED)
+		return false;
+	for (size_t i = 0; i < p->n_channels && i < BIRD_CHANNELS_MAX; i++)
+		if (p->channels[i].imported)
+			return true;
+	return false;
+}

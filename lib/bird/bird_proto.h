@@ -92,6 +92,12 @@ int bird_protos_parse(const struct bird_reply *r, struct bird_protos *out, struc
 void bird_protos_free(struct bird_protos *p);
 const struct bird_proto *bird_protos_find(const struct bird_protos *p, const char *name);
 
+/* A BGP session that carries: Established, with routes imported on one of
+ * its channels (the routes to the far side are in BIRD's tables, so in the
+ * kernel's: an Established session that has not yet received its routes
+ * leaves only xfrmd's fail-closed hold). */
+bool bird_proto_carries(const struct bird_proto *p);
+
 enum bird_pstate bird_pstate_parse(const char *s);
 enum bird_bgp bird_bgp_parse(const char *s);
 const char *bird_bgp_name(enum bird_bgp s);

@@ -121,6 +121,25 @@ START_TEST(test_idle_passive_down)
 }
 END_TEST
 
+START_TEST(test_carries)
+{
+	struct bird_protos ps = protos_of("show-protocols-all-conn_a");
+	struct bird_proto p = ps.v[0];
+
+	ck_assert(bird_proto_carries(&p)); /* Established, 2 imported */
+	p.channels[0].imported = 0;
+	ck_assert(!bird_proto_carries(&p)); /* Established, nothing received yet */
+	p.n_channels = 2;
+	p.channels[1] = p.channels[0];
+	p.channels[1].imported = 1;
+	ck_assert(bird_proto_carries(&p)); /* routes on its second channel */
+	p.bgp = BIRD_BGP_ACTIVE;
+	ck_assert(!bird_proto_carries(&p));
+	ck_assert(!bird_proto_carries(NULL));
+	bird_protos_free(&ps);
+}
+END_TEST
+
 START_TEST(test_not_bgp)
 {
 	struct bird_protos ps = protos_of("show-protocols-all-st1");
@@ -326,6 +345,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_disabled_keeps_limit_no_routes);
 	tcase_add_test(tc, test_active_with_error_two_channels);
 	tcase_add_test(tc, test_idle_passive_down);
+	tcase_add_test(tc, test_carries);
 	tcase_add_test(tc, test_not_bgp);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_all_protocols_at_once);
