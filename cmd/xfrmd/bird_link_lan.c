@@ -4,9 +4,8 @@
  * connection's tunnels here are healthy (bird_link_lan_health); with bgp,
  * a tunnel counts only while its session is Established and has received
  * routes too (BIRD's protocol states, refreshed every REFRESH_MS): until
- * then the only route
- * to the far side is the fail-closed hold, and the LAN would send traffic
- * here to be dropped. The decision is pair_carries; BIRD is told at once
+ * then the only route to the far side is the fail-closed hold, and the LAN
+ * would send traffic here to be dropped. The decision is pair_carries; BIRD is told at once
  * (enable / disable of the connection's LAN statics).
  *
  * The include renders every LAN static disabled: what BIRD announces is
@@ -84,7 +83,7 @@ static void tell(struct bird_link *bl, const struct cfg_connection *c, bool on)
 /* Tunnels of c whose sessions BIRD last said are Established with the far
  * side's routes received (bird_proto_carries): announced on the LAN
  * before they are, this host would draw traffic it can only drop. */
-static unsigned sessions_up(const struct bird_link *bl, const struct cfg_connection *c)
+static unsigned sessions_carrying(const struct bird_link *bl, const struct cfg_connection *c)
 {
 	unsigned m = 0;
 
@@ -102,7 +101,7 @@ static unsigned sessions_up(const struct bird_link *bl, const struct cfg_connect
 
 static void eval(struct bird_link *bl, const struct cfg_connection *c, struct lan_state *s)
 {
-	bool on = s->known && pair_carries(s->healthy, sessions_up(bl, c), c->bgp.enabled);
+	bool on = s->known && pair_carries(s->healthy, sessions_carrying(bl, c), c->bgp.enabled);
 	uint8_t w = on ? WANT_ON : WANT_OFF;
 
 	if (s->told == w)
