@@ -44,12 +44,30 @@ bool link_ours(const char *text)
 	return memmem(text, n, BIRD_CONF_MARK, strlen(BIRD_CONF_MARK)) != NULL;
 }
 
+/* The protocols xfrmd's include gives BIRD: a session per tunnel with
+ * bgp; with gateway.lan a static per connection and a session per
+ * router. */
+size_t link_protocols(const struct cfg_config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
+		if (cfg->conns[i].bgp.enabled)
+			n += cfg->conns[i].n_tunnels;
+		n += cfg->gateway.lan.enabled;
+	}
+	return cfg && cfg->gateway.lan.enabled ? n + cfg->gateway.lan.n_neighbors : n;
+}
+
+/* BIRD's socket and include, and a reply bound that lets `show
+ * protocols all` list every protocol of this config. */
 void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg)
 {
 	if (!cfg)
 		return;
 	snprintf(bl->socket, sizeof(bl->socket), "%s", cfg->gateway.bird.socket);
 	snprintf(bl->include, sizeof(bl->include), "%s", cfg->gateway.bird.include);
+	bird_client_set_reply_max(bl->client, bird_protos_reply_max(link_protocols(cfg)));
 }
 
 static bool session_on(const struct cfg_connection *c, const struct cfg_tunnel *t, void *arg)

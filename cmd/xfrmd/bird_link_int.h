@@ -63,6 +63,7 @@ bool link_has_sessions(const struct cfg_config *cfg);
 /* Sessions, or gateway.lan: xfrmd writes an include and drives BIRD. */
 bool link_needs_bird(const struct cfg_config *cfg);
 bool link_ours(const char *text); /* the include's first line has xfrmd's mark */
+size_t link_protocols(const struct cfg_config *cfg);
 void link_set_paths(struct bird_link *bl, const struct cfg_config *cfg);
 int link_render(struct bird_link *bl, const struct cfg_config *cfg, char **out, struct xerr *e);
 void link_connect_now(struct bird_link *bl);

@@ -199,6 +199,8 @@ void bird_client_set_timeout(struct bird_client *c, unsigned ms)
 void bird_client_set_reply_max(struct bird_client *c, size_t bytes)
 {
 	c->reply_max = bytes;
+	if (c->parser)
+		bird_parser_set_max(c->parser, bytes);
 }
 
 size_t bird_client_pending(const struct bird_client *c)

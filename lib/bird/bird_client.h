@@ -67,7 +67,7 @@ bool bird_client_ready(const struct bird_client *c);	 /* greeted */
 
 /* Default timeout for commands queued afterwards (ms, 0: BIRD_TIMEOUT_MS). */
 void bird_client_set_timeout(struct bird_client *c, unsigned ms);
-/* Bound on one reply (0: BIRD_REPLY_MAX); applies from the next connect. */
+/* Bound on one reply (0: BIRD_REPLY_MAX), from the reply being read on. */
 void bird_client_set_reply_max(struct bird_client *c, size_t bytes);
 
 /* Queues a command line (no newline; printable, at most BIRD_COMMAND_MAX

@@ -336,6 +336,13 @@ void bird_protos_free(struct bird_protos *p)
 	*p = (struct bird_protos){0};
 }
 
+size_t bird_protos_reply_max(size_t n)
+{
+	if (n > BIRD_PROTOS_MAX)
+		n = BIRD_PROTOS_MAX;
+	return BIRD_REPLY_MAX + n * BIRD_PROTO_REPLY_COST;
+}
+
 const struct bird_proto *bird_protos_find(const struct bird_protos *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)

@@ -13,10 +13,15 @@
 #include "bird_reply.h"
 #include "xerr.h"
 
-#define BIRD_PROTOS_MAX	  4096 /* protocols in one reply */
-#define BIRD_CHANNELS_MAX 8    /* channels kept per protocol; more are counted */
-#define BIRD_NAME_MAX	  64
-#define BIRD_TEXT_MAX	  256
+/* Protocols in one reply: three per connection (two sessions, a LAN static)
+ * at a gateway's 16,384, and more. */
+#define BIRD_PROTOS_MAX 65536
+/* Reply bytes one protocol may take in `show protocols all` (bird_reply's
+ * count): an Established session with one channel takes 3 KiB. */
+#define BIRD_PROTO_REPLY_COST ((size_t)8 << 10)
+#define BIRD_CHANNELS_MAX     8 /* channels kept per protocol; more are counted */
+#define BIRD_NAME_MAX	      64
+#define BIRD_TEXT_MAX	      256
 
 /* A protocol's state column (BIRD's proto_state_name). */
 enum bird_pstate {
@@ -90,6 +95,8 @@ struct bird_protos {
  * (8xxx/9xxx, e.g. an unknown name) returns -1 with BIRD's text. */
 int bird_protos_parse(const struct bird_reply *r, struct bird_protos *out, struct xerr *e);
 void bird_protos_free(struct bird_protos *p);
+/* The reply bound for `show protocols all` of n protocols. */
+size_t bird_protos_reply_max(size_t n);
 const struct bird_proto *bird_protos_find(const struct bird_protos *p, const char *name);
 
 /* A BGP session that carries: Established, with routes imported on one of

@@ -87,6 +87,11 @@ struct bird_parser *bird_parser_new(size_t reply_max)
 	return p;
 }
 
+void bird_parser_set_max(struct bird_parser *p, size_t reply_max)
+{
+	p->reply_max = reply_max ? reply_max : BIRD_REPLY_MAX;
+}
+
 void bird_parser_reset(struct bird_parser *p)
 {
 	drop_building(p);

@@ -67,6 +67,8 @@ enum bird_feed {
 
 /* reply_max 0 means BIRD_REPLY_MAX. NULL when out of memory. */
 struct bird_parser *bird_parser_new(size_t reply_max);
+/* A new bound (0: BIRD_REPLY_MAX), from the reply being read on. */
+void bird_parser_set_max(struct bird_parser *p, size_t reply_max);
 void bird_parser_free(struct bird_parser *p);
 /* Consumes input up to the end of the first complete reply or printout
  * (*used says how far); -1 with e set on malformed or oversized input,

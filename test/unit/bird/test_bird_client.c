@@ -340,6 +340,17 @@ START_TEST(test_reply_bound)
 }
 END_TEST
 
+START_TEST(test_reply_bound_while_connected)
+{
+	start(script, GREETING);
+	bird_client_set_reply_max(C, 100);
+	cmd("huge", 0);
+	run(3);
+	ck_assert_msg(strstr(trace, "huge: disconnected: bird reply exceeds 100 bytes") != NULL,
+		      "%s", trace);
+}
+END_TEST
+
 START_TEST(test_no_greeting)
 {
 	bird_client_set_timeout(C, 50);
@@ -430,6 +441,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_server_closes_mid_reply);
 	tcase_add_test(tc, test_malformed_reply_closes);
 	tcase_add_test(tc, test_reply_bound);
+	tcase_add_test(tc, test_reply_bound_while_connected);
 	tcase_add_test(tc, test_no_greeting);
 	tcase_add_test(tc, test_wrong_greeting);
 	tcase_add_test(tc, test_reply_without_command);

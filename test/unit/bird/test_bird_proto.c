@@ -336,6 +336,61 @@ START_TEST(test_configure_unopenable)
 }
 END_TEST
 
+/* `show protocols all` of n Established sessions (conn_a's lines, the
+ * heading once, renamed per copy) fits the bound xfrmd sets for n
+ * protocols; 2,000 of them would not fit the default bound. */
+START_TEST(test_reply_bound_scales)
+{
+	enum { N = 2000 };
+	size_t len, body, cap, used = 0, off = 0, step;
+	char *one = fixture("show-protocols-all-conn_a", &len);
+	char *head_end = strchr(one, '\n') + 1, *tail = strstr(one, "0000 ");
+	char *buf;
+	struct bird_parser *p = bird_parser_new(bird_protos_reply_max(N));
+	struct bird_reply *r;
+	struct bird_protos ps;
+	struct xerr e = {{0}};
+	int rc = BIRD_FEED_MORE;
+
+	ck_assert_ptr_nonnull(tail);
+	body = (size_t)(tail - head_end);
+	cap = len + (size_t)N * body;
+	buf = malloc(cap);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, one, (size_t)(head_end - one));
+	used = (size_t)(head_end - one);
+	for (int i = 0; i < N; i++) {
+		memcpy(buf + used, head_end, body);
+		/* "1002-conn_a " becomes "1002-c0001a": a distinct name. */
+		memcpy(buf + used + 5, "c", 1);
+		buf[used + 6] = (char)('0' + i / 1000);
+		buf[used + 7] = (char)('0' + i / 100 % 10);
+		buf[used + 8] = (char)('0' + i / 10 % 10);
+		buf[used + 9] = (char)('0' + i % 10);
+		used += body;
+	}
+	used += (size_t)snprintf(buf + used, cap - used, "0000 \n");
+	while (off < used && rc == BIRD_FEED_MORE) {
+		rc = bird_parser_feed(p, buf + off, used - off, &step, &e);
+		off += step;
+	}
+	ck_assert_msg(rc == BIRD_FEED_REPLY, "%s", e.msg);
+	r = bird_parser_take(p);
+	ck_assert_int_eq(bird_protos_parse(r, &ps, &e), 0);
+	ck_assert_uint_eq(ps.n, N);
+	ck_assert_str_eq(ps.v[N - 1].name, "c1999a");
+	ck_assert_int_eq(ps.v[N - 1].bgp, BIRD_BGP_ESTABLISHED);
+	bird_protos_free(&ps);
+	bird_reply_free(r);
+	/* The default bound refuses the same reply. */
+	ck_assert_int_eq(bird_reply_parse(buf, used, &r, &e), -1);
+	ck_assert_str_eq(e.msg, "bird reply exceeds 4194304 bytes");
+	bird_parser_free(p);
+	free(buf);
+	free(one);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bird_proto");
@@ -348,6 +403,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_carries);
 	tcase_add_test(tc, test_not_bgp);
 	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_reply_bound_scales);
 	tcase_add_test(tc, test_all_protocols_at_once);
 	tcase_add_test(tc, test_error_reply);
 	tcase_add_test(tc, test_since_with_a_space_and_odd_lines);
