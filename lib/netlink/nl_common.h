@@ -31,7 +31,10 @@ void nlk_xfrm_addr(int family, const void *x, struct ipaddr *a);
 bool nlk_bytes_zero(const uint8_t *b, size_t n);
 
 /* How many times a caller reads a dump the kernel marked interrupted
- * (-NLE_DUMP_INTR: the table changed meanwhile) before it gives up. */
+ * (-NLE_DUMP_INTR: the table changed meanwhile) before it gives up. Of
+ * the dumps xfrmd reads, Linux marks only addresses (nl_addr_list) and
+ * links (libnl's link cache reads again itself); routes, rules and XFRM
+ * policies and SAs are dumped without that check. */
 #define NLK_DUMP_TRIES 5
 /* Sends the dump request msg (freed here) and feeds every reply to cb
  * until the dump ends. Returns 0 or a negative libnl error, also when the
