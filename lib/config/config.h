@@ -23,8 +23,8 @@
 #define CFG_PROPOSALS_MAX   8
 #define CFG_PROPOSAL_LEN    128
 #define CFG_LOCAL_ADDRS_MAX 16
-#define CFG_PREFIXES_MAX    256 /* per prefix list, and route overrides */
-#define CFG_CONNS_MAX	    1024
+#define CFG_PREFIXES_MAX    256		/* per prefix list, and route overrides */
+#define CFG_CONNS_MAX	    16384	/* a gateway's, over all its hosts */
 #define CFG_DOC_MAX	    (16u << 20) /* largest config document accepted */
 
 enum cfg_mode { CFG_MODE_POLICY, CFG_MODE_ROUTE };

@@ -22,6 +22,9 @@
 
 static char tmpdir[] = "/tmp/xfrmd-config-test.XXXXXX";
 
+#define STR_(x) #x
+#define XSTR(x) STR_(x)
+
 /* GW, TUN, CONN_HEAD, DOC1, load and expect_err, key files read in tmpdir. */
 #define CONFIG_CHECK_DIR tmpdir
 #include "config_check.h"
@@ -603,26 +606,34 @@ END_TEST
 
 START_TEST(many_connections)
 {
-	size_t cap = (size_t)CFG_CONNS_MAX * 300 + 100, used;
+	/* CFG_CONNS_MAX connections load; one more is refused. */
+	size_t cap = ((size_t)CFG_CONNS_MAX + 1) * 300 + 100, used, last = 0;
 	char *doc = malloc(cap);
+	char name[16];
 	struct xerr e;
 	struct cfg_config *cfg;
 
 	ck_assert_ptr_nonnull(doc);
 	used = (size_t)snprintf(doc, cap, "{" GW ",\"connections\":[");
-	for (unsigned i = 0; i < CFG_CONNS_MAX; i++)
+	for (unsigned i = 0; i <= CFG_CONNS_MAX; i++) {
+		last = used;
 		used += (size_t)snprintf(
 		    doc + used, cap - used,
 		    "%s{\"name\":\"c%u\",\"local_prefixes\":[\"10.0.0.0/16\"],\"remote_prefixes\":"
 		    "[\"10.%u.%u.0/24\"],\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":"
 		    "\"198.51.%u.%u\",\"psk\":\"k\"}]}",
 		    i ? "," : "", i, 1 + i / 256, i % 256, 1 + i / 256, i % 256);
+	}
 	snprintf(doc + used, cap - used, "]}");
+	expect_err(doc, "connections: more than " XSTR(CFG_CONNS_MAX) " entries");
+	snprintf(doc + last, cap - last, "]}");
 	cfg = load(doc, &e);
 	ck_assert_msg(cfg != NULL, "%s", e.msg);
 	ck_assert_uint_eq(cfg->n_conns, CFG_CONNS_MAX);
-	ck_assert_ptr_nonnull(cfg_find_conn(cfg, "c1023"));
-	ck_assert_ptr_null(cfg_find_conn(cfg, "c1024"));
+	snprintf(name, sizeof(name), "c%u", CFG_CONNS_MAX - 1);
+	ck_assert_ptr_nonnull(cfg_find_conn(cfg, name));
+	snprintf(name, sizeof(name), "c%u", CFG_CONNS_MAX);
+	ck_assert_ptr_null(cfg_find_conn(cfg, name));
 	cfg_free(cfg);
 	free(doc);
 }
