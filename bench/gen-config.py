@@ -21,7 +21,7 @@ Connection i (1-based) protects 10.<64+i/256>.<i%256>.0/24 on side a and
                 [--start on-traffic|immediate] [--side a|b]
                 [--interface vti|xfrm] [--extra-prefix K]
                 [--bgp [--bird-socket PATH] [--bird-include PATH]]
-                [--hosts [--lan-neighbor ADDR:ASN]...] [--local-prefix P]
+                [--hosts [K] [--lan-neighbor ADDR:ASN]...] [--local-prefix P]
                 [--swanctl-tunnel T]
 
 Writes DIR/xfrmd.json, DIR/swanctl.conf and DIR/keys/<conn>-t<N>.key
@@ -37,9 +37,10 @@ side b its second (1,024 connections use 169.254.0.0/19). gateway.bird gets
 --bird-socket and --bird-include (each left to xfrmd's default when not
 given). The swanctl.conf written beside it has no BGP: charon's part only.
 
---hosts (side a) makes the gateway two hosts (issue 19): gateway.hosts gw-1 with 192.0.2.1
-(every connection's tunnel 1) and gw-2 with 192.0.2.2 (tunnel 2), connections
-active-active. --lan-neighbor ADDR:ASN (repeatable, with --hosts) adds gateway.lan: local AS
+--hosts [K] (side a) makes the gateway K hosts (issue 19; K even, 2 when not given), route-based
+connections active-active (policy-based ones active-standby): host gw-h has 192.0.2.h; the hosts pair up (gw-1 and gw-2, gw-3 and gw-4, ...)
+and connection i goes to pair (i - 1) mod K/2, tunnel 1 on its first host, tunnel 2 on its
+second. With K = 2, gw-1 runs every connection's tunnel 1 and gw-2 every tunnel 2. --lan-neighbor ADDR:ASN (repeatable, with --hosts) adds gateway.lan: local AS
 65001 (side a's), a session to each LAN router, defaults otherwise. --local-prefix P gives
 every connection the one local prefix P on side a (the site's LAN), and so the remote one P on
 side b. --swanctl-tunnel T writes only tunnel T of each connection into swanctl.conf (a far
@@ -55,12 +56,19 @@ ESP = ["aes256gcm16-ecp384"]
 IKE_REKEY, ESP_REKEY, DPD = 14400, 3600, 10
 ID_BASE = 100000  # lib/charon/charon.h CHARON_ID_BASE: reqid and VTI key
 GW_A = ["192.0.2.1", "192.0.2.2"]
+HOSTS = 0  # --hosts K: side a's tunnels spread over K hosts, 192.0.2.1 .. 192.0.2.K
 ASN = {"a": 65001, "b": 64512}
+
+
+def host_of(i, t):
+    """The host (1-based) running tunnel t of connection i with --hosts K."""
+    return 2 * ((i - 1) % (HOSTS // 2)) + t
 
 
 def addrs(side, i, t):
     """(local, remote) of tunnel t (1, 2) of connection i on this side."""
-    a, b = GW_A[t - 1], "198.%d.%d.%d" % (17 + t, i // 256, i % 256)
+    a = "192.0.2.%d" % host_of(i, t) if HOSTS > 2 else GW_A[t - 1]
+    b = "198.%d.%d.%d" % (17 + t, i // 256, i % 256)
     return (a, b) if side == "a" else (b, a)
 
 
@@ -124,7 +132,7 @@ def xfrmd_conn(args, i, keydir):
     }
     if c["mode"] == "route":
         c["interface"] = args.interface
-    if args.hosts:
+    if args.hosts and c["mode"] == "route":  # policy mode: active-standby over the pair
         c["redundancy"] = "active-active"
     if args.extra_prefix == i:
         c["remote_prefixes"].append("192.168.%d.0/24" % (i % 256))
@@ -192,7 +200,7 @@ def write_private(path, text):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=1000, help="connections (1-1024)")
+    p.add_argument("--n", type=int, default=1000, help="connections (1-16384)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--mode", choices=["mixed", "policy", "route"], default="mixed")
     p.add_argument("--start", choices=["on-traffic", "immediate"], default="on-traffic")
@@ -203,22 +211,27 @@ def main():
                    help="a bgp section per connection, inside addresses per tunnel")
     p.add_argument("--bird-socket", metavar="PATH", help="gateway.bird.socket (with --bgp)")
     p.add_argument("--bird-include", metavar="PATH", help="gateway.bird.include (with --bgp)")
-    p.add_argument("--hosts", action="store_true",
-                   help="side a: two hosts, gw-1 (tunnel 1) and gw-2 (tunnel 2), active-active")
+    p.add_argument("--hosts", type=int, nargs="?", const=2, default=0, metavar="K",
+                   help="side a: K hosts in pairs (default 2: gw-1 tunnel 1, gw-2 tunnel 2)")
     p.add_argument("--lan-neighbor", action="append", default=[], metavar="ADDR:ASN",
                    help="gateway.lan neighbor (with --hosts; repeatable)")
     p.add_argument("--local-prefix", metavar="P", help="side a's local prefix, every connection")
     p.add_argument("--swanctl-tunnel", type=int, choices=[1, 2],
                    help="only this tunnel of each connection in swanctl.conf")
     args = p.parse_args()
-    global LOCAL_PREFIX
+    global LOCAL_PREFIX, HOSTS
     LOCAL_PREFIX = args.local_prefix
+    HOSTS = args.hosts
+    if args.hosts and not (2 <= args.hosts <= 16 and args.hosts % 2 == 0):
+        sys.exit("--hosts K: K must be even, 2-16 (gateway.hosts holds 16)")
     if (args.hosts or args.lan_neighbor) and args.side != "a":
         sys.exit("--hosts and --lan-neighbor describe side a")
     if args.lan_neighbor and not args.hosts:
         sys.exit("--lan-neighbor goes with --hosts")
-    if not 1 <= args.n <= 1024:
-        sys.exit("--n must be 1-1024 (xfrmd's limit)")
+    if not 1 <= args.n <= 16384:
+        sys.exit("--n must be 1-16384 (xfrmd's limit)")
+    if args.bgp and args.n > 8192:
+        sys.exit("--bgp: 169.254.0.0/16 holds the inside /30s of 8,192 connections")
     if args.bgp and args.mode != "route":
         sys.exit("--bgp needs --mode route (a bgp section is route mode's)")
     if args.bgp and args.start == "on-traffic":
@@ -237,12 +250,14 @@ def main():
         swanctl_secrets(args, i, secrets)
     gw = {"name": "gw-" + args.side}
     if args.side == "a":
-        gw["local_addresses"] = GW_A
+        gw["local_addresses"] = ["192.0.2.%d" % h for h in range(1, HOSTS + 1)] \
+            if HOSTS > 2 else GW_A
     bird = {k: v for k, v in (("socket", args.bird_socket), ("include", args.bird_include)) if v}
     if bird:
         gw["bird"] = bird
     if args.hosts:
-        gw["hosts"] = [{"name": "gw-%d" % (t + 1), "addresses": [a]} for t, a in enumerate(GW_A)]
+        gw["hosts"] = [{"name": "gw-%d" % h, "addresses": ["192.0.2.%d" % h]}
+                       for h in range(1, max(HOSTS, 2) + 1)]
     if args.lan_neighbor:
         nb = []
         for x in args.lan_neighbor:
