@@ -7,7 +7,7 @@
 # (see the head of bench/NAME.sh) pass through.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-all=(bulk-apply incremental-apply routes status status-host failover footprint bgp-apply bgp-reroute gateway-scale)
+all=(bulk-apply incremental-apply routes status status-host failover footprint bgp-apply bgp-reroute gateway-scale gateway-doc)
 names=("$@")
 ((${#names[@]})) || names=("${all[@]}")
 for n in "${names[@]}"; do
