@@ -21,39 +21,9 @@ xfrmd=$build/cmd/xfrmd/xfrmd xfrmctl=$build/cmd/xfrmctl/xfrmctl
 # shellcheck source=test/integration/charon-fixture.sh
 . "$repo/test/integration/charon-fixture.sh"
 
-ns=xfrmd-bench-inc-$$ tmp=$(mktemp -d /tmp/xfrmd-bench-inc.XXXXXX) pid=
-stop_xfrmd() {
-	[[ -z $pid ]] || kill "$pid" 2>/dev/null || true
-	[[ -z $pid ]] || wait "$pid" 2>/dev/null || true
-	pid=
-}
-cleanup() {
-	stop_xfrmd
-	charon_cleanup "$ns"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-die() {
-	echo "incremental-apply-host: $*" >&2
-	exit 1
-}
-
-ctl() { "$xfrmctl" -s "$tmp/xfrmd.sock" "$@"; }
-metric() { ctl metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-
-start_xfrmd() {
-	rm -rf "$tmp/state"
-	mkdir -p "$tmp/state"
-	ip netns exec "$ns" "$xfrmd" -c "$tmp/xfrmd.sock" -s "$tmp/state" -v "$CHARON_URI" \
-		2>"$tmp/xfrmd.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		[[ $(metric xfrmd_charon_connected 2>/dev/null) != 1 ]] || return 0
-		sleep 0.1
-	done
-	die "xfrmd did not connect to charon: $(tail -3 "$tmp/xfrmd.log")"
-}
+bench=incremental-apply-host ns=xfrmd-bench-inc-$$ tmp=$(mktemp -d /tmp/xfrmd-bench-inc.XXXXXX)
+# shellcheck source=bench/host-xfrmd.sh
+. "$repo/bench/host-xfrmd.sh"
 
 # counted_apply FILE: prints "VICI NETLINK", the requests xfrmd sent for one apply.
 counted_apply() {
