@@ -1,4 +1,5 @@
 #include <sys/socket.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,26 @@ static void add_route_mode(struct vici_builder *b, const struct cfg_connection *
 	}
 }
 
+/* Only what the config gives (cfg_child_life): charon's defaults for the
+ * rest, as swanctl.conf(5) documents them and as before these keys. */
+static void add_child_life(struct vici_builder *b, const struct cfg_child_life *l)
+{
+	if (l->life_time)
+		vici_add_kv_fmt(b, "life_time", "%us", l->life_time);
+	if (l->rand_set)
+		vici_add_kv_fmt(b, "rand_time", "%us", l->rand_time);
+	if (l->rekey_bytes)
+		vici_add_kv_fmt(b, "rekey_bytes", "%" PRIu64, l->rekey_bytes);
+	if (l->life_bytes)
+		vici_add_kv_fmt(b, "life_bytes", "%" PRIu64, l->life_bytes);
+	if (l->rekey_packets)
+		vici_add_kv_fmt(b, "rekey_packets", "%" PRIu64, l->rekey_packets);
+	if (l->life_packets)
+		vici_add_kv_fmt(b, "life_packets", "%" PRIu64, l->life_packets);
+	if (l->replay_window)
+		vici_add_kv_fmt(b, "replay_window", "%u", l->replay_window);
+}
+
 static void add_child(struct vici_builder *b, const struct cfg_connection *c, const char *name,
 		      uint32_t id)
 {
@@ -84,6 +105,7 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 	vici_add_kv_fmt(b, "reqid", "%u", charon_tunnel_reqid(id));
 	add_list(b, "esp_proposals", &c->esp_proposals);
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->child_rekey_time);
+	add_child_life(b, &c->child_life);
 	vici_add_kv_str(b, "mode", "tunnel");
 	vici_add_kv_str(b, "dpd_action", dpd_action_kw(c->dpd_action));
 	/* xfrmd decides when to initiate; charon must not on its own. A trap,
@@ -112,6 +134,12 @@ static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size
 	add_addr_list(b, "remote_addrs", &t->remote);
 	add_list(b, "proposals", &c->ike_proposals);
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->ike_rekey_time);
+	/* charon has no IKE life_time: its over_time is how long past the
+	 * rekey time an IKE_SA that failed to rekey lives on. */
+	if (c->ike_life.life_time)
+		vici_add_kv_fmt(b, "over_time", "%us", c->ike_life.life_time - c->ike_rekey_time);
+	if (c->ike_life.rand_set)
+		vici_add_kv_fmt(b, "rand_time", "%us", c->ike_life.rand_time);
 	vici_add_kv_fmt(b, "dpd_delay", "%us", c->dpd_interval);
 	if (c->ike_version == 1)
 		vici_add_kv_fmt(b, "dpd_timeout", "%us", c->dpd_timeout);

@@ -166,6 +166,7 @@ void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 	c->ike_version = DEFAULT_IKE_VERSION;
 	c->ike_rekey_time = DEFAULT_IKE_REKEY;
 	c->child_rekey_time = DEFAULT_CHILD_REKEY;
+	/* ike_life and child_life stay zero: not given, charon's defaults. */
 	c->dpd_interval = DEFAULT_DPD_INTERVAL;
 	c->dpd_timeout = DEFAULT_DPD_TIMEOUT;
 	c->dpd_action = CFG_DPD_RESTART;
@@ -405,6 +406,19 @@ bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)
 	return true;
 }
 
+bool cfg_life_equal(const struct cfg_connection *a, const struct cfg_connection *b)
+{
+	const struct cfg_ike_life *i = &a->ike_life, *j = &b->ike_life;
+	const struct cfg_child_life *x = &a->child_life, *y = &b->child_life;
+
+	return i->life_time == j->life_time && i->rand_set == j->rand_set &&
+	       i->rand_time == j->rand_time && x->life_time == y->life_time &&
+	       x->rand_set == y->rand_set && x->rand_time == y->rand_time &&
+	       x->rekey_bytes == y->rekey_bytes && x->life_bytes == y->life_bytes &&
+	       x->rekey_packets == y->rekey_packets && x->life_packets == y->life_packets &&
+	       x->replay_window == y->replay_window;
+}
+
 bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection *b)
 {
 	if (strcmp(a->name, b->name) || a->mode != b->mode || a->redundancy != b->redundancy ||
@@ -416,9 +430,10 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) ||
 	    !cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) ||
 	    a->ike_rekey_time != b->ike_rekey_time || a->child_rekey_time != b->child_rekey_time ||
-	    a->dpd_interval != b->dpd_interval || a->dpd_timeout != b->dpd_timeout ||
-	    a->dpd_action != b->dpd_action || a->nat_t != b->nat_t ||
-	    a->fail_closed != b->fail_closed || a->failback_hold_down != b->failback_hold_down ||
+	    !cfg_life_equal(a, b) || a->dpd_interval != b->dpd_interval ||
+	    a->dpd_timeout != b->dpd_timeout || a->dpd_action != b->dpd_action ||
+	    a->nat_t != b->nat_t || a->fail_closed != b->fail_closed ||
+	    a->failback_hold_down != b->failback_hold_down ||
 	    a->probe_interval_ms != b->probe_interval_ms || a->probe_loss != b->probe_loss ||
 	    a->probe_restart_after != b->probe_restart_after ||
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||

@@ -136,6 +136,34 @@ struct cfg_bgp {
 	struct cfg_bfd bfd;
 };
 
+/* What a connection says of its SAs' lives beyond rekey_time. Each value
+ * goes to charon only when the config gives it (0, or rand_set false: not
+ * given), so charon's own default holds, as before these keys existed. */
+struct cfg_ike_life {
+	/* s, after rekey_time; charon's over_time is life_time - rekey_time.
+	 * 0: not given (charon: over_time 10% of rekey_time). */
+	uint32_t life_time;
+	/* s, at most half of rekey_time, when rand_set; not given: charon's
+	 * min(over_time, rekey_time / 2). */
+	uint32_t rand_time;
+	bool rand_set;
+};
+
+struct cfg_child_life {
+	uint32_t life_time; /* s, after rekey_time; 0: not given (rekey_time + 10%) */
+	/* s, at most half of rekey_time, when rand_set; not given: charon's
+	 * life_time - rekey_time, which must then be at most half too. */
+	uint32_t rand_time;
+	bool rand_set;
+	/* 0: not given. rekey_* alone: charon expires the SA at 110% of it.
+	 * life_* only with rekey_* (strongSwan before 5.9.9 would never
+	 * rekey on volume: the SA would just expire), above it by at most
+	 * half of it (charon's rand_bytes/rand_packets: the difference). */
+	uint64_t rekey_bytes, life_bytes;
+	uint64_t rekey_packets, life_packets;
+	uint32_t replay_window; /* packets, 32..4096; 0: not given (charon's, 32) */
+};
+
 /* Where a piece of the document sits in cfg_config.src. */
 struct cfg_span {
 	uint32_t off, len; /* len 0: unknown */
@@ -157,8 +185,10 @@ struct cfg_connection {
 	/* Proposals may use the weak algorithms (3DES, SHA-1, MD5, MODP under
 	 * 2048 bits, ...) a legacy peer needs; default false. */
 	bool allow_legacy_crypto;
-	uint32_t ike_rekey_time;   /* seconds, default 14400 */
-	uint32_t child_rekey_time; /* seconds, default 3600 */
+	uint32_t ike_rekey_time;	  /* seconds, default 14400 */
+	uint32_t child_rekey_time;	  /* seconds, default 3600 */
+	struct cfg_ike_life ike_life;	  /* ike.life_time, ike.rand_time */
+	struct cfg_child_life child_life; /* esp.life_time, ... esp.replay_window */
 
 	uint32_t dpd_interval; /* seconds, default 10; 0 disables */
 	uint32_t dpd_timeout;  /* seconds, IKEv1 only, default 30 */
@@ -355,6 +385,8 @@ int cfg_host_select(struct cfg_config *cfg, uint32_t host, struct xerr *e);
 /* Every field of a tunnel's inside addresses / a connection's bgp. */
 bool cfg_inside_equal(const struct cfg_inside *a, const struct cfg_inside *b);
 bool cfg_bgp_equal(const struct cfg_bgp *a, const struct cfg_bgp *b);
+/* Every field of a connection's ike_life and child_life. */
+bool cfg_life_equal(const struct cfg_connection *a, const struct cfg_connection *b);
 /* Every field of a connection's routes settings. */
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b);
 /* Every field the loader sets, keys and key-file stamps included; not

@@ -1,10 +1,12 @@
 /*
  * IKE and ESP settings of a connection: proposal tokens and how they fit
  * together, the algorithms refused as weak unless the connection opts in
- * (allow_legacy_crypto), and the IKEv1 DPD timers.
+ * (allow_legacy_crypto), the lifetimes against each other and the IKEv1
+ * DPD timers.
  */
 #include "config_int.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -266,11 +268,120 @@ static int check_dpd(const struct cfg_connection *c, size_t ci, struct xerr *e)
 			ci, c->dpd_timeout, c->dpd_interval);
 }
 
+/*
+ * Lifetimes (swanctl.conf(5); charon's vici_config.c, child_cfg.c and
+ * peer_cfg.c). An SA must rekey before it expires: life_time after
+ * rekey_time, life_bytes/life_packets above rekey_bytes/rekey_packets.
+ * To keep both ends from rekeying at once, charon rekeys a random amount
+ * up to rand_time early: a CHILD_SA at rekey_time - random(0..
+ * min(rand_time, rekey_time)) (before 5.9.9 without the min: past
+ * rekey_time the subtraction wrapped), an IKE_SA at rekey_time - random()
+ * % rand_time (rand_time cut to rekey_time). The expiry does not move with
+ * it (an IKE_SA's over_time counts from the rekey time drawn), so a
+ * rand_time near rekey_time rekeys at any time from the SA's start, even
+ * at once: xfrmd keeps it at most half of rekey_time, the cap charon puts
+ * on its own IKE default (min(over_time, rekey_time / 2)). A CHILD_SA's
+ * default rand_time is life_time - rekey_time, with no cap, and so are
+ * rand_bytes and rand_packets (life - rekey; not keys of xfrmd's).
+ * life_bytes/life_packets need rekey_bytes/rekey_packets: charon derives
+ * the missing soft limit (life / 1.1) only from 5.9.9 on; before, the SA
+ * never rekeyed on volume and just expired at the hard one.
+ *
+ * One limit of a connection's SAs: "ike"/"esp", "time"/"bytes"/"packets".
+ */
+struct limit {
+	size_t ci;
+	const char *sec, *what;
+	uint64_t rekey;
+};
+
+static const char *unit(const struct limit *l)
+{
+	return strcmp(l->what, "time") ? "" : " s";
+}
+
+static int check_rand(const struct limit *l, uint64_t rand, struct xerr *e)
+{
+	const char *u = unit(l);
+
+	if (2 * rand <= l->rekey)
+		return 0;
+	return xerr_set(
+	    e,
+	    "connections[%zu].%s.rand_%s: %" PRIu64 "%s is more than half of rekey_%s %" PRIu64
+	    "%s (charon rekeys a random amount up to rand_%s early; at most %" PRIu64 "%s)",
+	    l->ci, l->sec, l->what, rand, u, l->what, l->rekey, u, l->what, l->rekey / 2, u);
+}
+
+/* life after rekey; when charon draws its rand_ default from the
+ * difference, uncapped (rand_capped false), by at most half of rekey. */
+static int check_limit(const struct limit *l, uint64_t life, bool rand_capped, struct xerr *e)
+{
+	bool time = !strcmp(l->what, "time");
+	const char *u = unit(l);
+
+	if (life <= l->rekey)
+		return xerr_set(e,
+				"connections[%zu].%s.life_%s: %" PRIu64
+				"%s is not %s rekey_%s %" PRIu64
+				"%s (%s must rekey before it expires)",
+				l->ci, l->sec, l->what, life, u, time ? "after" : "above", l->what,
+				l->rekey, u, strcmp(l->sec, "ike") ? "a CHILD_SA" : "an IKE_SA");
+	if (rand_capped || 2 * (life - l->rekey) <= l->rekey)
+		return 0;
+	if (time)
+		return xerr_set(
+		    e,
+		    "connections[%zu].%s.life_time: %" PRIu64
+		    " s is more than 1.5 times rekey_time %" PRIu64
+		    " s: without rand_time charon rekeys a random amount up to life_time - "
+		    "rekey_time (%" PRIu64 " s) early; set rand_time (at most %" PRIu64 " s)",
+		    l->ci, l->sec, life, l->rekey, life - l->rekey, l->rekey / 2);
+	return xerr_set(e,
+			"connections[%zu].%s.life_%s: %" PRIu64
+			" is more than 1.5 times rekey_%s %" PRIu64
+			": charon rekeys a random amount up to life_%s - rekey_%s (%" PRIu64
+			") early; life_%s at most %" PRIu64,
+			l->ci, l->sec, l->what, life, l->what, l->rekey, l->what, l->what,
+			life - l->rekey, l->what, l->rekey + l->rekey / 2);
+}
+
+static int check_volume(const struct limit *l, uint64_t life, struct xerr *e)
+{
+	if (!l->rekey)
+		return xerr_set(
+		    e,
+		    "connections[%zu].%s.life_%s: needs rekey_%s too (strongSwan before "
+		    "5.9.9 would not rekey on volume: the CHILD_SA would just expire)",
+		    l->ci, l->sec, l->what, l->what);
+	return check_limit(l, life, false, e);
+}
+
+static int check_life(const struct cfg_connection *c, size_t ci, struct xerr *e)
+{
+	const struct cfg_ike_life *ike = &c->ike_life;
+	const struct cfg_child_life *ch = &c->child_life;
+	struct limit ike_time = {ci, "ike", "time", c->ike_rekey_time};
+	struct limit esp_time = {ci, "esp", "time", c->child_rekey_time};
+	struct limit bytes = {ci, "esp", "bytes", ch->rekey_bytes};
+	struct limit packets = {ci, "esp", "packets", ch->rekey_packets};
+
+	/* charon caps its IKE rand_time default, given or not. */
+	if ((ike->life_time && check_limit(&ike_time, ike->life_time, true, e)) ||
+	    (ike->rand_set && check_rand(&ike_time, ike->rand_time, e)) ||
+	    (ch->life_time && check_limit(&esp_time, ch->life_time, ch->rand_set, e)) ||
+	    (ch->rand_set && check_rand(&esp_time, ch->rand_time, e)) ||
+	    (ch->life_bytes && check_volume(&bytes, ch->life_bytes, e)) ||
+	    (ch->life_packets && check_volume(&packets, ch->life_packets, e)))
+		return -1;
+	return 0;
+}
+
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
 		  bool saved, struct xerr *e)
 {
 	if (check_proposals(c, prev, ci, true, saved, e) ||
-	    check_proposals(c, prev, ci, false, saved, e))
+	    check_proposals(c, prev, ci, false, saved, e) || check_life(c, ci, e))
 		return -1;
 	return saved ? 0 : check_dpd(c, ci, e);
 }

@@ -6,8 +6,9 @@
  * copying what an earlier config already loaded), config_psk.c deals with
  * key material (config_keyfile.c reads key files), config_check.c does the
  * semantic checks that need more than one field, config_ike.c those of
- * proposals and IKE timers, and config_ident.c compares identities the way
- * charon does; config_addr.c and config_underlay.c check addresses.
+ * proposals, IKE timers and lifetimes, and config_ident.c compares
+ * identities the way charon does; config_addr.c and config_underlay.c
+ * check addresses.
  * config_bgp.c parses and checks a connection's bgp section, the tunnels'
  * inside addresses and gateway.bird (the inside addresses across the
  * gateway are config_underlay.c's); config_lan.c gateway.lan, with the
@@ -41,6 +42,20 @@
 #define CFG_BFD_MS_MIN	      10u
 #define CFG_BFD_MS_MAX	      60000u
 #define CFG_BFD_MULT_MAX      255u
+/* Volume limits of a CHILD_SA: below these a busy tunnel would spend its
+ * time rekeying (a rekey is an IKE exchange, with PFS a key exchange);
+ * the most a JSON number holds exactly (2^53 - 1) above. */
+#define CFG_BYTES_MIN	1048576u
+#define CFG_PACKETS_MIN 1000u
+#define CFG_VOLUME_MAX	9007199254740991ull
+/* Replay window, packets: 32 is charon's default and what the kernel's
+ * legacy replay state holds; charon puts larger ones in
+ * XFRMA_REPLAY_ESN_VAL, whose bitmap Linux caps at 128 32-bit words
+ * (verify_replay: XFRMA_REPLAY_ESN_MAX / 4 / 8, "ESN bitmap length must
+ * be <= 128"), 4096 packets. 0 would turn replay protection off:
+ * refused. */
+#define CFG_REPLAY_MIN 32u
+#define CFG_REPLAY_MAX 4096u
 
 struct cfg_names {
 	const char *const *v;
@@ -182,10 +197,12 @@ struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layou
 
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);
-/* Proposals (weak algorithms included) and IKEv1 DPD timers of
- * connection ci, unless saved (cfg_load_saved: proposals only as before);
- * prev is the connection checked before it (NULL: none), whose identical
- * proposals need no second look (config_ike.c). */
+/* Proposals (weak algorithms included), lifetimes (ike and esp
+ * life_time, rand_time, volumes: saved or not, no earlier xfrmd took
+ * them) and IKEv1 DPD timers of connection ci, unless saved
+ * (cfg_load_saved: proposals and lifetimes only); prev is the connection
+ * checked before it (NULL: none), whose identical proposals need no
+ * second look (config_ike.c). */
 int cfg_check_ike(const struct cfg_connection *c, const struct cfg_connection *prev, size_t ci,
 		  bool saved, struct xerr *e);
 int cfg_check(const struct cfg_config *cfg, struct xerr *e);

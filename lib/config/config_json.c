@@ -3,6 +3,7 @@
  */
 #include "config_json.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -199,6 +200,32 @@ int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *o
 		return cj_err(x, "%s is out of range (%u..%u)",
 			      json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), lo, hi);
 	*out = (uint32_t)n;
+	return 0;
+}
+
+int cj_u64(struct pctx *x, json_object *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	int64_t n;
+
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		/* hi is at most 2^53 - 1: every integer up to it is a double. */
+		if (!(d >= (double)lo && d <= (double)hi))
+			return cj_err(x, "%s is out of range (%" PRIu64 "..%" PRIu64 ")", text, lo,
+				      hi);
+		if (d != (double)(uint64_t)d)
+			return cj_err(x, "%s is not an integer", text);
+		*out = (uint64_t)d;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return cj_err(x, "expected an integer");
+	n = json_object_get_int64(v);
+	if (n < 0 || (uint64_t)n < lo || (uint64_t)n > hi)
+		return cj_err(x, "%s is out of range (%" PRIu64 "..%" PRIu64 ")", text, lo, hi);
+	*out = (uint64_t)n;
 	return 0;
 }
 

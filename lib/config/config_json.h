@@ -51,6 +51,8 @@ int cj_str(struct pctx *x, json_object *v, size_t min, size_t max, const char **
  * or digit: gateway, connection and host names (out: CFG_NAME_MAX + 1). */
 int cj_name(struct pctx *x, json_object *v, char *out);
 int cj_u32(struct pctx *x, json_object *v, uint32_t lo, uint32_t hi, uint32_t *out);
+/* hi at most 2^53 - 1, so that 1e12 and 1000000000000 read alike. */
+int cj_u64(struct pctx *x, json_object *v, uint64_t lo, uint64_t hi, uint64_t *out);
 int cj_bool(struct pctx *x, json_object *v, bool *out);
 int cj_enum(struct pctx *x, json_object *v, const struct cfg_names *names, int *out);
 int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n);

@@ -345,10 +345,25 @@ static int parse_ike_rekey_time(struct pctx *x, json_object *v, void *dst)
 	return cj_u32(x, v, CFG_REKEY_MIN, CFG_REKEY_MAX, &c->ike_rekey_time);
 }
 
+static int parse_ike_life_time(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u32(x, v, CFG_REKEY_MIN, CFG_REKEY_MAX, &c->ike_life.life_time);
+}
+
+static int parse_ike_rand_time(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	c->ike_life.rand_set = true;
+	return cj_u32(x, v, 0, CFG_REKEY_MAX, &c->ike_life.rand_time);
+}
+
 static const struct cj_key ike_keys[] = {
-    {"version", parse_ike_version, false},
-    {"proposals", parse_ike_proposals, false},
-    {"rekey_time", parse_ike_rekey_time, false},
+    {"version", parse_ike_version, false},	 {"proposals", parse_ike_proposals, false},
+    {"rekey_time", parse_ike_rekey_time, false}, {"life_time", parse_ike_life_time, false},
+    {"rand_time", parse_ike_rand_time, false},
 };
 
 static int parse_esp_proposals(struct pctx *x, json_object *v, void *dst)
@@ -365,9 +380,71 @@ static int parse_esp_rekey_time(struct pctx *x, json_object *v, void *dst)
 	return cj_u32(x, v, CFG_REKEY_MIN, CFG_REKEY_MAX, &c->child_rekey_time);
 }
 
+static int parse_esp_life_time(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u32(x, v, CFG_REKEY_MIN, CFG_REKEY_MAX, &c->child_life.life_time);
+}
+
+static int parse_esp_rand_time(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	c->child_life.rand_set = true;
+	return cj_u32(x, v, 0, CFG_REKEY_MAX, &c->child_life.rand_time);
+}
+
+static int parse_esp_rekey_bytes(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u64(x, v, CFG_BYTES_MIN, CFG_VOLUME_MAX, &c->child_life.rekey_bytes);
+}
+
+static int parse_esp_life_bytes(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u64(x, v, CFG_BYTES_MIN, CFG_VOLUME_MAX, &c->child_life.life_bytes);
+}
+
+static int parse_esp_rekey_packets(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u64(x, v, CFG_PACKETS_MIN, CFG_VOLUME_MAX, &c->child_life.rekey_packets);
+}
+
+static int parse_esp_life_packets(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	return cj_u64(x, v, CFG_PACKETS_MIN, CFG_VOLUME_MAX, &c->child_life.life_packets);
+}
+
+static int parse_esp_replay_window(struct pctx *x, json_object *v, void *dst)
+{
+	struct cfg_connection *c = dst;
+
+	/* charon takes 0 as "no replay protection": named, not just a range. */
+	if ((json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
+	    json_object_get_double(v) == 0)
+		return cj_err(x, "0 would turn replay protection off (use %u..%u packets)",
+			      CFG_REPLAY_MIN, CFG_REPLAY_MAX);
+	return cj_u32(x, v, CFG_REPLAY_MIN, CFG_REPLAY_MAX, &c->child_life.replay_window);
+}
+
 static const struct cj_key esp_keys[] = {
     {"proposals", parse_esp_proposals, false},
     {"rekey_time", parse_esp_rekey_time, false},
+    {"life_time", parse_esp_life_time, false},
+    {"rand_time", parse_esp_rand_time, false},
+    {"rekey_bytes", parse_esp_rekey_bytes, false},
+    {"life_bytes", parse_esp_life_bytes, false},
+    {"rekey_packets", parse_esp_rekey_packets, false},
+    {"life_packets", parse_esp_life_packets, false},
+    {"replay_window", parse_esp_replay_window, false},
 };
 
 static int parse_dpd_interval(struct pctx *x, json_object *v, void *dst)

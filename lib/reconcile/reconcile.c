@@ -231,9 +231,10 @@ static bool same_fields(const struct both *w)
 
 	return a->mode == b->mode && a->interface == b->interface && a->start == b->start &&
 	       a->ike_version == b->ike_version && a->ike_rekey_time == b->ike_rekey_time &&
-	       a->child_rekey_time == b->child_rekey_time && a->dpd_interval == b->dpd_interval &&
-	       a->dpd_timeout == b->dpd_timeout && a->dpd_action == b->dpd_action &&
-	       a->nat_t == b->nat_t && cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) &&
+	       a->child_rekey_time == b->child_rekey_time && cfg_life_equal(a, b) &&
+	       a->dpd_interval == b->dpd_interval && a->dpd_timeout == b->dpd_timeout &&
+	       a->dpd_action == b->dpd_action && a->nat_t == b->nat_t &&
+	       cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) &&
 	       cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) &&
 	       prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) &&
 	       prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes,

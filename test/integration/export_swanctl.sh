@@ -9,7 +9,11 @@
 # underscore at the peer: section names cannot hold dots): swanctl
 # must load the connections and secrets, charon must list the same
 # identities at both ends, and the IKE SA must authenticate (ESTABLISHED at
-# both ends; the CHILD_SA may fail where the host kernel lacks ESP).
+# both ends; the CHILD_SA may fail where the host kernel lacks ESP). The
+# connection sets every lifetime key: both charons (the gateway's loaded
+# by xfrmd over VICI, the peer's by swanctl from the export) must take
+# them as given (their cfg log at level 2), and each IKE_SA must expire
+# over_time (life_time - rekey_time) after the rekey time it drew.
 #
 #   export_swanctl.sh PATH/TO/xfrmd PATH/TO/xfrmctl
 #
@@ -62,6 +66,20 @@ ip -n "$NSB" addr add 192.0.2.101/24 dev xexp-b
 ip -n "$NSB" addr add 192.0.2.102/24 dev xexp-b
 ip -n "$NSA" link set xexp-a up
 ip -n "$NSB" link set xexp-b up
+# What each charon made of a connection's settings: its cfg log at level 2.
+for d in "$A_DIR" "$B_DIR"; do
+	charon_write_conf "$d"
+	cat >>"$d/strongswan.conf" <<'EOF'
+charon {
+	filelog {
+		stderr {
+			default = 1
+			cfg = 2
+		}
+	}
+}
+EOF
+done
 charon_start "$NSA" "$A_DIR"
 A_PID=$CHARON_PID A_SOCK=$CHARON_SOCK A_URI=$CHARON_URI
 CHARON_PID=
@@ -91,6 +109,10 @@ doc = {
              "local_id": "CN=gw-a, O=Example, C=DE", "remote_id": "peer b #2",
              "role": "standby"},
         ],
+        "ike": {"life_time": 15000, "rand_time": 300},
+        "esp": {"life_time": 3900, "rand_time": 120, "rekey_bytes": 1000000000,
+                "life_bytes": 1200000000, "rekey_packets": 1000000,
+                "life_packets": 1200000, "replay_window": 1024},
     }],
 }
 with open(sys.argv[1], "w") as f:
@@ -108,6 +130,12 @@ cat "$TMP/peer.conf"
 for t in 1 2; do
 	grep -q "secret = \"KEY-OF-TUNNEL-$t\"" "$TMP/peer.conf" ||
 		fail "no placeholder for tunnel $t"
+done
+# The lifetimes, once per tunnel: the IKE ones, then the CHILD_SA's.
+for kv in "over_time = 600s" "rand_time = 300s" "life_time = 3900s" "rand_time = 120s" \
+	"rekey_bytes = 1000000000" "life_bytes = 1200000000" "rekey_packets = 1000000" \
+	"life_packets = 1200000" "replay_window = 1024"; do
+	[ "$(grep -cxE " +$kv" "$TMP/peer.conf")" = 2 ] || fail "'$kv' not in each tunnel's section"
 done
 # Each secret's comment gives a command line ("#   CMD") printing the key
 # in hex; run it where the comment says (the gateway: its socket, its files).
@@ -180,6 +208,23 @@ for t in 1 2; do
 	swanctl --list-sas --ike "xfrmd-$CONN-t$t" --uri "$A_URI" >"$TMP/sas-a-$t" 2>&1 || true
 	grep -q "ESTABLISHED" "$TMP/sas-a-$t" ||
 		fail "t$t: no IKE SA at the gateway: $(cat "$TMP/sas-a-$t")"
+done
+
+step "f: both charons took the lifetimes as given"
+for log in "$A_DIR/charon.log" "$B_DIR/charon.log"; do
+	# vici logs a connection's IKE settings indented by 2, its children's by 3.
+	for kv in "  over_time = 600" "  rand_time = 300" "   life_time = 3900" \
+		"   rand_time = 120" "   rekey_bytes = 1000000000" "   life_bytes = 1200000000" \
+		"   rekey_packets = 1000000" "   life_packets = 1200000" "   replay_window = 1024"; do
+		[ "$(grep -c "\[CFG\] $kv\$" "$log")" = 2 ] || fail "$log: want '$kv' for each tunnel"
+	done
+	# Each IKE_SA: rekeyed at most rand_time (300 s) before rekey_time
+	# (14400 s), expiring over_time (600 s) after its rekey.
+	awk '/scheduling rekeying in/ { r[$1] = $NF + 0 }
+		/maximum IKE_SA lifetime/ { n++; m = $NF + 0
+			if (!($1 in r) || r[$1] < 14100 || r[$1] > 14400 || m - r[$1] != 600) bad = bad " " $0 }
+		END { if (n != 2 || bad) { print n " IKE_SAs;" bad; exit 1 } }' "$log" ||
+		fail "$log: IKE_SA lifetimes: $(grep -E "scheduling rekeying|maximum IKE_SA" "$log")"
 done
 
 echo "PASS: export-peer --format swanctl loads and authenticates in ${SECONDS}s"

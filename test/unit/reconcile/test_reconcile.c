@@ -240,6 +240,42 @@ START_TEST(ike_change_renegotiates)
 }
 END_TEST
 
+/* A CHILD_SA lifetime changed: a new CHILD_SA; an IKE_SA one: the IKE_SA
+ * renegotiated; the same ones again: nothing. */
+START_TEST(lifetime_changes)
+{
+	struct cfg_config *run = variant("\"10.2.0.0/24\"", "\"esp\":{\"life_time\":3900},");
+	struct cfg_config *child = variant("\"10.2.0.0/24\"", "\"esp\":{\"life_time\":3901},");
+	struct cfg_config *ike = variant("\"10.2.0.0/24\"", "\"esp\":{\"life_time\":3900},"
+							    "\"ike\":{\"rand_time\":0},");
+	struct cfg_config *same = variant("\"10.2.0.0/24\"", "\"esp\":{\"life_time\":3900},");
+	struct cfg_config *none = variant("\"10.2.0.0/24\"", "");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(child, run, &both, &p, &e), 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 new-child-sa, xfrmd-b-t2 new-child-sa");
+	rc_plan_free(&p);
+	ck_assert_int_eq(reconcile_plan(ike, run, &both, &p, &e), 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 renegotiate-ike, xfrmd-b-t2 renegotiate-ike");
+	rc_plan_free(&p);
+	ck_assert_int_eq(reconcile_plan(same, run, &both, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 none, xfrmd-b-t2 none");
+	rc_plan_free(&p);
+	/* Taking the key away again is a change too: charon's default returns. */
+	ck_assert_int_eq(reconcile_plan(none, run, &both, &p, &e), 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 new-child-sa, xfrmd-b-t2 new-child-sa");
+	rc_plan_free(&p);
+	cfg_free(none);
+	cfg_free(same);
+	cfg_free(ike);
+	cfg_free(child);
+	cfg_free(run);
+}
+END_TEST
+
 /* Pairing and route settings are xfrmd's alone: charon is not told. */
 START_TEST(xfrmd_only_change_leaves_charon_alone)
 {
@@ -428,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, removal_stops_and_unloads_first);
 	tcase_add_test(tc, prefix_change_replaces_only_the_child_sa);
 	tcase_add_test(tc, ike_change_renegotiates);
+	tcase_add_test(tc, lifetime_changes);
 	tcase_add_test(tc, xfrmd_only_change_leaves_charon_alone);
 	tcase_add_test(tc, never_replaces_a_foreign_connection);
 	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
