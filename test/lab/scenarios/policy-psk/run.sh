@@ -5,6 +5,7 @@
 # (start on-traffic installs a trap). IKEv2 with a PSK, one policy-based
 # tunnel for 10.1.0.0/24 <-> 10.2.0.0/24. LAN hosts ping across; the
 # ESP counters in `xfrmctl status --json` rise; the underlay carries only ESP.
+# gwa's esp lifetimes and replay window reach its kernel SAs through charon.
 #
 # LAB_BREAK selects a deliberate fault to prove the checks catch it:
 #   psk    gwb gets a different pre-shared key (IKE must fail)
@@ -86,3 +87,23 @@ PY
 status_json gwa >"$LAB_RUN/gwa/status.json" 2>&1 || true
 on gwa ip -s xfrm state >"$LAB_RUN/gwa/xfrm-state.txt" 2>&1 || true
 check status-matches-kernel kernel_vs_status
+# gwa's esp section (gwa.json) in its kernel: every SA of the tunnel expires at life_time (2100 s)
+# and is rekeyed (soft) between rekey_time - rand_time and rekey_time (1680-1800 s); the
+# inbound SA checks replays over a window of 128 packets.
+kernel_lifetimes() {
+  python3 - "$LAB_RUN/gwa/xfrm-state.txt" <<'PY'
+import re, sys
+blocks = [b for b in re.split(r"\n(?=src )", open(sys.argv[1]).read()) if "proto esp" in b]
+assert len(blocks) == 2, blocks
+for b in blocks:
+    m = re.search(r"expire add: soft (\d+)\(sec\), hard (\d+)\(sec\)", b)
+    assert m, b
+    soft, hard = int(m.group(1)), int(m.group(2))
+    assert hard == 2100, (hard, b)
+    assert 1680 <= soft <= 1800, (soft, b)
+inbound = [b for b in blocks if b.startswith("src 192.0.2.101 dst 192.0.2.1")]
+assert len(inbound) == 1, blocks
+assert re.search(r"replay_window 128\b", inbound[0]), inbound[0]
+PY
+}
+check esp-lifetimes-in-kernel kernel_lifetimes
