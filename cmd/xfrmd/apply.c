@@ -36,9 +36,29 @@ static int assign_ids(struct xfrmd *d, struct cfg_config *cfg, bool dry_run, str
 	return rc;
 }
 
-/* The config layer knows bgp sections (issue 18); until this daemon
- * drives BIRD, a config that has one is refused rather than applied
- * without its sessions. */
+/* The request's config, this host's share of it (host.c): only its
+ * tunnels' key files are read, the other hosts' need not be here. Load
+ * and key errors name the file. */
+static struct cfg_config *load(struct xfrmd *d, const struct apply_request *r, struct xerr *e)
+{
+	const struct cfg_config *run = applied_cfg(d);
+	struct cfg_config *cfg =
+	    cfg_load_keys_later(r->text, r->len, r->base_dir, run, r->saved, e);
+
+	if (cfg && host_select(d, cfg, e)) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	if (cfg && cfg_keys_read(cfg, run, e)) {
+		cfg_free(cfg);
+		cfg = NULL;
+	}
+	if (!cfg && r->file)
+		xerr_wrap(e, "%s", r->file);
+	return cfg;
+}
+
+/* A job for the request: its config loaded, ids and generated keys in. */
 static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct apply_request *r,
 				 struct xerr *e)
 {
@@ -50,19 +70,15 @@ static struct apply_job *job_new(struct xfrmd *d, uint64_t client, const struct 
 	}
 	j->t_new = mono_ms();
 	j->t_received = r->t_received ? r->t_received : j->t_new;
-	j->desired = r->saved
-			 ? cfg_load_saved(r->text, r->len, r->base_dir, applied_cfg(d), e)
-			 : cfg_load_text_since(r->text, r->len, r->base_dir, applied_cfg(d), e);
-	if (!j->desired && r->file)
-		xerr_wrap(e, "%s", r->file);
+	j->desired = load(d, r, e);
 	/* Only a plan's report compares documents key by key. */
 	if (j->desired && r->dry_run &&
 	    !(j->doc = cfg_parse_doc(j->desired->src, j->desired->src_len, e))) {
 		cfg_free(j->desired);
 		j->desired = NULL;
 	}
-	if (!j->desired || host_select(d, j->desired, e) ||
-	    assign_ids(d, j->desired, r->dry_run, e) || psk_fill(d, j->desired, !r->dry_run, e)) {
+	if (!j->desired || assign_ids(d, j->desired, r->dry_run, e) ||
+	    psk_fill(d, j->desired, !r->dry_run, e)) {
 		json_object_put(j->doc);
 		cfg_free(j->desired);
 		free(j);

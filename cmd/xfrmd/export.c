@@ -247,8 +247,9 @@ static const struct cfg_config *export_config(const struct xfrmd *d, const char 
 	}
 	if (!runs_elsewhere(run, name) || !(text = applied_text(d, &len)))
 		return run;
-	/* untrimmed connections come from run as they are */
-	*whole = cfg_load_saved(text, len, applied_base_dir(d), run, &le);
+	/* untrimmed connections come from run as they are; the others' key
+	 * files are not read (the export carries no key of another host) */
+	*whole = cfg_load_keys_later(text, len, applied_base_dir(d), run, true, &le);
 	if (!*whole)
 		xerr_set(e, "export-peer: loading the running config again: %.400s", le.msg);
 	return *whole;

@@ -121,11 +121,12 @@ static void on_nl_io(void *ctx, int fd, uint32_t events)
 }
 
 /* A saved config loads without the checks earlier versions did not make
- * (cfg_load_saved); what they find is said once, at start. */
+ * (cfg_load_saved); what they find is said once, at start. Key files are
+ * restore_state's to read (this host's only). */
 static void warn_if_refused_now(const char *text, size_t len, const char *base_dir)
 {
 	struct xerr e;
-	struct cfg_config *strict = cfg_load_string(text, len, base_dir, &e);
+	struct cfg_config *strict = cfg_load_keys_later(text, len, base_dir, NULL, false, &e);
 
 	if (!strict)
 		log_warn("the saved config is kept, but applying it again would be refused: %s",
@@ -145,10 +146,10 @@ static void restore_state(struct xfrmd *d)
 			log_err("ignoring saved state: %s", e.msg);
 		return;
 	}
-	cfg = cfg_load_saved(text, len, applied_base_dir(d), NULL, &e);
+	cfg = cfg_load_keys_later(text, len, applied_base_dir(d), NULL, true, &e);
 	if (cfg)
 		warn_if_refused_now(text, len, applied_base_dir(d));
-	if (cfg && host_select(d, cfg, &e)) {
+	if (cfg && (host_select(d, cfg, &e) || cfg_keys_read(cfg, NULL, &e))) {
 		cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -73,6 +73,9 @@ struct cfg_tunnel {
 	struct cfg_file_stamp psk_stamp; /* of psk_file when it was read */
 	bool psk_from_file;
 	bool psk_auto;
+	/* psk_file not read yet (cfg_load_keys_later): no key in psk until
+	 * cfg_keys_read. */
+	bool psk_unread;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
 	struct cfg_inside inside;
 	/* Not from JSON: the tunnel's position in the document's tunnels
@@ -189,6 +192,10 @@ struct cfg_connection {
 	uint32_t child_rekey_time;	  /* seconds, default 3600 */
 	struct cfg_ike_life ike_life;	  /* ike.life_time, ike.rand_time */
 	struct cfg_child_life child_life; /* esp.life_time, ... esp.replay_window */
+
+	/* Not from JSON: its position in the document's connections, kept
+	 * when cfg_host_select drops connections another host runs. */
+	size_t index;
 
 	uint32_t dpd_interval; /* seconds, default 10; 0 disables */
 	uint32_t dpd_timeout;  /* seconds, IKEv1 only, default 30 */
@@ -338,6 +345,18 @@ struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char 
  * these checks find. Key files are checked as always. */
 struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
 				  const struct cfg_config *prev, struct xerr *e);
+/* For a host of a gateway (the daemon): cfg_load_text_since, or
+ * cfg_load_saved when saved, reading no key file. cfg_host_select then
+ * drops the tunnels the other hosts run, whose key files need not be on
+ * this host, and cfg_keys_read reads the rest; until then a tunnel with a
+ * psk_file has no key (psk_unread). */
+struct cfg_config *cfg_load_keys_later(const char *text, size_t len, const char *base_dir,
+				       const struct cfg_config *prev, bool saved, struct xerr *e);
+/* Reads the key files cfg_load_keys_later left unread, with the checks a
+ * load makes; a key whose file is unchanged since prev read it is taken
+ * from prev. Errors name the field, "connections[2].tunnels[0].psk_file:
+ * ...", as a load's do. */
+int cfg_keys_read(struct cfg_config *cfg, const struct cfg_config *prev, struct xerr *e);
 /* A config file's text, unparsed: what `xfrmctl apply` sends, leaving the
  * parse and the checks to the daemon (xfrmctl's own parse of a 1,000-
  * connection file was a third of an apply that changed one connection).

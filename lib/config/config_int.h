@@ -192,8 +192,8 @@ int cfg_doc_layout(const char *text, size_t len, struct cfg_doc_layout *lay);
  * copied from it; NULL if anything failed (nothing is reported: the
  * caller loads the whole document, whose errors are the ones to give). */
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev,
-				    bool saved);
+				    const char *base_dir, const struct cfg_config *prev, bool saved,
+				    bool keys_later);
 
 /* Syntax of one proposal string; NULL or the reason it is malformed. */
 const char *cfg_proposal_syntax(const char *p);

@@ -17,6 +17,7 @@ struct pctx {
 	const char *base_dir;		  /* for relative psk_file paths; NULL: cwd */
 	const struct cfg_key_cache *keys; /* key files read before; NULL: none */
 	bool saved;			  /* cfg_load_saved: the checks of 0.1.0 */
+	bool keys_later;		  /* cfg_load_keys_later: psk_file not read */
 	char path[256];
 	size_t plen;
 };

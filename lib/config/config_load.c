@@ -70,10 +70,12 @@ static int parse_root(struct pctx *x, json_object *root, struct cfg_config *cfg)
 /* The whole document parsed and checked: the reference every other way of
  * loading must agree with. */
 static struct cfg_config *load_whole(const char *text, size_t len, const char *base_dir,
-				     const struct cfg_config *prev, bool saved, struct xerr *e)
+				     const struct cfg_config *prev, bool saved, bool keys_later,
+				     struct xerr *e)
 {
 	struct cfg_key_cache keys = {0};
-	struct pctx x = {.e = e, .base_dir = base_dir, .keys = &keys, .saved = saved};
+	struct pctx x = {
+	    .e = e, .base_dir = base_dir, .keys = &keys, .saved = saved, .keys_later = keys_later};
 	struct cfg_config *cfg = NULL;
 	json_object *root = cj_parse_doc(text, len, saved, e);
 
@@ -114,7 +116,8 @@ static int keep_source(struct cfg_config *cfg, const char *text, size_t len, con
 }
 
 static struct cfg_config *load_text(const char *text, size_t len, const char *base_dir,
-				    const struct cfg_config *prev, bool saved, struct xerr *e)
+				    const struct cfg_config *prev, bool saved, bool keys_later,
+				    struct xerr *e)
 {
 	struct cfg_doc_layout lay = {0};
 	bool laid_out = cfg_doc_layout(text, len, &lay) == 0;
@@ -123,9 +126,9 @@ static struct cfg_config *load_text(const char *text, size_t len, const char *ba
 	/* Any trouble on the quick way (an error, even) and the whole
 	 * document is loaded: its errors are the ones to report. */
 	if (laid_out && prev)
-		cfg = cfg_load_reusing(text, &lay, base_dir, prev, saved);
+		cfg = cfg_load_reusing(text, &lay, base_dir, prev, saved, keys_later);
 	if (!cfg)
-		cfg = load_whole(text, len, base_dir, prev, saved, e);
+		cfg = load_whole(text, len, base_dir, prev, saved, keys_later, e);
 	if (cfg && keep_source(cfg, text, len, base_dir, laid_out ? &lay : NULL)) {
 		cfg_free(cfg);
 		cfg = NULL;
@@ -138,13 +141,19 @@ static struct cfg_config *load_text(const char *text, size_t len, const char *ba
 struct cfg_config *cfg_load_text_since(const char *text, size_t len, const char *base_dir,
 				       const struct cfg_config *prev, struct xerr *e)
 {
-	return load_text(text, len, base_dir, prev, false, e);
+	return load_text(text, len, base_dir, prev, false, false, e);
 }
 
 struct cfg_config *cfg_load_saved(const char *text, size_t len, const char *base_dir,
 				  const struct cfg_config *prev, struct xerr *e)
 {
-	return load_text(text, len, base_dir, prev, true, e);
+	return load_text(text, len, base_dir, prev, true, false, e);
+}
+
+struct cfg_config *cfg_load_keys_later(const char *text, size_t len, const char *base_dir,
+				       const struct cfg_config *prev, bool saved, struct xerr *e)
+{
+	return load_text(text, len, base_dir, prev, saved, true, e);
 }
 
 struct cfg_config *cfg_load_string(const char *json, size_t len, const char *base_dir,

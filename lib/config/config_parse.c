@@ -266,10 +266,14 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 	}
 	if (!file)
 		return 0;
+	t->psk_from_file = true;
+	if (x->keys_later) {
+		t->psk_unread = true;
+		return 0;
+	}
 	cj_push_key(x, "psk_file");
 	if (cfg_psk_load(x->keys, t, x->base_dir, &fe))
 		return cj_err(x, "%s", fe.msg);
-	t->psk_from_file = true;
 	return 0;
 }
 
@@ -792,6 +796,7 @@ int cfg_parse_conn(struct pctx *x, json_object *v, size_t i, const struct cfg_ga
 
 	cj_push_index(x, i);
 	cfg_conn_defaults(c, gw);
+	c->index = i;
 	if (cj_keys(x, v, conn_keys, NKEYS(conn_keys), c, &seen) || conn_finish(x, c, seen) ||
 	    cfg_tunnels_host(x, gw, c))
 		return -1;

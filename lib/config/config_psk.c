@@ -116,6 +116,34 @@ int cfg_psk_load(const struct cfg_key_cache *c, struct cfg_tunnel *t, const char
 	return psk_load_since(cached_key(c, t->psk_file), t, config_dir, e);
 }
 
+int cfg_keys_read(struct cfg_config *cfg, const struct cfg_config *prev, struct xerr *e)
+{
+	const char *dir = cfg->src_base_dir && cfg->src_base_dir[0] ? cfg->src_base_dir : NULL;
+	struct cfg_key_cache keys;
+	struct xerr fe;
+	int rc = 0;
+
+	if (cfg_key_cache_init(&keys, prev))
+		return xerr_set(e, "out of memory");
+	for (size_t i = 0; i < cfg->n_conns && !rc; i++) {
+		struct cfg_connection *c = &cfg->conns[i];
+
+		for (size_t k = 0; k < c->n_tunnels && !rc; k++) {
+			struct cfg_tunnel *t = &c->tunnels[k];
+
+			if (!t->psk_unread)
+				continue;
+			if (cfg_psk_load(&keys, t, dir, &fe))
+				rc = xerr_set(e, "connections[%zu].tunnels[%u].psk_file: %s",
+					      c->index, t->number - 1, fe.msg);
+			else
+				t->psk_unread = false;
+		}
+	}
+	cfg_key_cache_free(&keys);
+	return rc;
+}
+
 int cfg_psk_refresh(struct cfg_tunnel *t, struct xerr *e)
 {
 	return psk_load_since(t, t, NULL, e);

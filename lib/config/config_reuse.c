@@ -262,17 +262,20 @@ static int load_conns(struct pctx *x, struct json_tokener *tok, const char *text
 		cfg->n_conns = i + 1;
 		rc = was ? reuse_conn(was, &cfg->conns[i])
 			 : parse_conn_span(x, tok, text, lay->conns[i], i, cfg);
+		cfg->conns[i].index = i;
 	}
 	free(ix.slot);
 	return rc;
 }
 
 struct cfg_config *cfg_load_reusing(const char *text, const struct cfg_doc_layout *lay,
-				    const char *base_dir, const struct cfg_config *prev, bool saved)
+				    const char *base_dir, const struct cfg_config *prev, bool saved,
+				    bool keys_later)
 {
 	struct cfg_key_cache keys = {0};
 	struct xerr e;
-	struct pctx x = {.e = &e, .base_dir = base_dir, .keys = &keys, .saved = saved};
+	struct pctx x = {
+	    .e = &e, .base_dir = base_dir, .keys = &keys, .saved = saved, .keys_later = keys_later};
 	struct json_tokener *tok = NULL;
 	struct cfg_config *cfg = NULL;
 	json_object *gw = NULL;

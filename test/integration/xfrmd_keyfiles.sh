@@ -17,6 +17,9 @@
 # `xfrmctl status` (text and JSON, the JSON checked against the schema).
 # The same config saved without the opt-in (as an earlier xfrmd accepted
 # it) still loads when xfrmd restarts and when charon does, with a warning.
+# Last, a host of a two-host gateway applies, and restarts with, a document
+# whose other host's key file is not on this machine (validate, checking
+# the whole gateway, refuses it).
 #
 #   xfrmd_keyfiles.sh PATH/TO/xfrmd PATH/TO/xfrmctl
 #
@@ -265,6 +268,48 @@ fi
 ctl apply -f "$CFG/good.json" >"$TMP/out" 2>&1 || bad good "re-apply failed: $(cat "$TMP/out")"
 ctl status --json >"$TMP/status.json" 2>&1
 grep -q weak_algorithms "$TMP/status.json" && bad good "weak_algorithms still in status"
+
+step "a host of a gateway reads only its own tunnels' key files"
+# This namespace is host h1 (it has 192.0.2.1); tunnel 2 runs on h2, whose key file is only there.
+ns ip addr add 192.0.2.1/32 dev lo
+cat >"$CFG/hosts.json" <<EOF
+{
+  "gateway": {"name": "gw-keys", "hosts": [{"name": "h1", "addresses": ["192.0.2.1"]},
+                                           {"name": "h2", "addresses": ["192.0.2.9"]}]},
+  "connections": [
+    {
+      "name": "site-b",
+      "start": "on-traffic",
+      "local_prefixes": ["10.1.0.0/24"],
+      "remote_prefixes": ["10.2.0.0/24"],
+      "tunnels": [{"local": "192.0.2.1", "remote": "198.51.100.1", "psk_file": "good.key"},
+                  {"local": "192.0.2.9", "remote": "198.51.100.2", "psk_file": "on-h2-only.key"}]
+    }
+  ]
+}
+EOF
+chmod 600 "$CFG/hosts.json"
+# The whole gateway's check wants every host's key.
+if "$XFRMCTL" validate -f "$CFG/hosts.json" >"$TMP/out" 2>&1; then
+	bad hosts "validate accepted a missing key file"
+fi
+grep -qF "connections[0].tunnels[1].psk_file: $CFG/on-h2-only.key" "$TMP/out" ||
+	bad hosts "validate does not name h2's key file: $(cat "$TMP/out")"
+ctl apply -f "$CFG/hosts.json" >"$TMP/out" 2>&1 || bad hosts "h1 refused: $(cat "$TMP/out")"
+grep -qF "on host h1" "$TMP/out" || bad hosts "apply does not say h1: $(cat "$TMP/out")"
+gen=$(status_line | sed -n 's/^generation //p')
+# A restart loads the saved config the same way: h2's key is still not needed.
+xfrmd_stop
+start_xfrmd
+if grep -qF "saved config no longer loads" "$XFRMD_LOG"; then
+	bad hosts "the saved config was dropped at restart: $(grep -F "no longer loads" "$XFRMD_LOG")"
+fi
+[ "$(status_line | sed -n 's/^generation //p')" = "$gen" ] || bad hosts "generation changed"
+swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t1:" >/dev/null ||
+	bad hosts "charon lost xfrmd-site-b-t1"
+if swanctl --list-conns --uri "$CHARON_URI" | grep "^xfrmd-site-b-t2:" >/dev/null; then
+	bad hosts "h1 loaded h2's tunnel into charon"
+fi
 
 kill -0 "$XFRMD_PID" 2>/dev/null || fail "xfrmd exited"
 [ "$failed" = 0 ] || fail "$failed failures"
