@@ -412,7 +412,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
 	    a->n_tunnels != b->n_tunnels || a->ike_version != b->ike_version ||
-	    a->allow_legacy_crypto != b->allow_legacy_crypto ||
+	    a->allow_legacy_crypto != b->allow_legacy_crypto || a->peer_cloud != b->peer_cloud ||
 	    !cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) ||
 	    !cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) ||
 	    a->ike_rekey_time != b->ike_rekey_time || a->child_rekey_time != b->child_rekey_time ||

@@ -13,9 +13,10 @@
  * gateway are config_underlay.c's); config_lan.c gateway.lan, with the
  * bgp section's rules. config_hosts.c parses gateway.hosts and gives each
  * tunnel its host; config_host_select.c finds this machine's host and
- * keeps only its tunnels.
+ * keeps only its tunnels. config_cloud.c parses peer_cloud and gives the
+ * hints of its cloud's defaults.
  * Calls go one way: load -> reuse -> parse -> bgp, load -> parse,
- * parse -> hosts, parse -> lan -> bgp.
+ * parse -> hosts, parse -> lan -> bgp, parse -> cloud -> ident.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -139,6 +140,9 @@ int cfg_parse_asn(struct pctx *x, struct json_object *v, uint32_t *out);
 int cfg_parse_timers(struct pctx *x, struct json_object *v, struct cfg_timers *t);
 int cfg_timers_finish(struct pctx *x, const struct cfg_timers *t);
 int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
+/* connections[i].peer_cloud (config_cloud.c), for config_parse.c's key
+ * table. */
+int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
 /* gateway.hosts and what follows from it (config_hosts.c): the hosts,
  * each name and address once in the gateway; once the gateway is parsed,
  * cfg_hosts_finish: with gateway.local_addresses given, every host

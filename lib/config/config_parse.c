@@ -683,6 +683,7 @@ static const struct cj_key conn_keys[] = {
     {"ike", parse_conn_ike, false},
     {"esp", parse_conn_esp, false},
     {"allow_legacy_crypto", parse_conn_allow_legacy_crypto, false},
+    {"peer_cloud", cfg_parse_peer_cloud, false},
     {"dpd", parse_conn_dpd, false},
     {"nat_t", parse_conn_nat_t, false},
     {"fail_closed", parse_conn_fail_closed, false},
