@@ -410,7 +410,8 @@ bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
  * cloud takes by default (and whether a custom policy on the cloud side
  * would take one), a rekey_time above the cloud's SA lifetime, DPD off or
  * clearing where the cloud never initiates again (AWS), an identity that
- * is not an address where the cloud knows only addresses. One hint per
+ * is not an address where the cloud knows only addresses, a key AWS
+ * refuses or leaves to xfrmd's generator (never quoted). One hint per
  * call, e.g. "connections[0] (peer_cloud alibaba): no ike proposal is one
  * Alibaba Cloud accepts (...): propose one that is, e.g. ...": start
  * with *at 0 and call again while it returns true. false, buf empty: no

@@ -1,8 +1,9 @@
 /*
  * peer_cloud: the cloud VPN gateway at the far end of a connection, and
  * the hints `xfrmctl validate` gives where the connection's proposals,
- * rekey times, DPD or identities miss what that gateway takes by default.
- * Nothing of it reaches charon; a hint never refuses a configuration.
+ * rekey times, DPD, identities or keys miss what that gateway takes by
+ * default. Nothing of it reaches charon; a hint never refuses a
+ * configuration.
  *
  * What each cloud takes, from its documentation (README "Cloud profiles"
  * has the same with more words):
@@ -17,7 +18,9 @@
  * is required), lifetime 3600 s (900 to 3600). Every value is permitted by
  * default (the downloadable sample configuration shows AES128, SHA1,
  * group 2, the minimum). DPD timeout 40 s, then "clear"; startup action
- * "add": AWS waits for this side to initiate. Identities: the addresses.
+ * "add": AWS waits for this side to initiate (the EC2 API reference says
+ * 30 s for the timeout). Identities: the addresses. Pre-shared keys: 8 to
+ * 64 letters, digits, periods and underscores, not starting with 0.
  *
  * Azure VPN Gateway: "About VPN devices and IPsec/IKE parameters for
  * Site-to-Site VPN Gateway connections",
@@ -41,13 +44,15 @@
  * https://www.alibabacloud.com/help/en/vpn/sub-product-ipsec-vpn/developer-reference/api-vpc-2016-04-28-createvpnconnection-vpns
  * "Create and manage an IPsec-VPN connection in dual-tunnel mode",
  * https://www.alibabacloud.com/help/en/vpn/sub-product-ipsec-vpn/user-guide/create-and-manage-an-ipsec-vpn-connection-in-dual-tunnel-mode
- * and "Azure VNet与阿里云VPC互连" (both clouds' defaults negotiate:
- * AES128, SHA1, group 2). IKE version ikev1 (API default) or ikev2; IKE
- * and IPsec: aes (AES128, default), aes192, aes256, des, 3des; md5, sha1
- * (default), sha256, sha384, sha512; DH group1, group2 (default), group5,
- * group14 (IPsec also disabled); lifetimes 86400 s (0 to 86400). DPD and
- * NAT traversal on. LocalId/RemoteId: the addresses by default, FQDNs
- * allowed. Tunnel 1 is the primary, tunnel 2 the standby.
+ * and "Data Transmission Service: Azure VNet與阿里雲VPC互連" (both clouds'
+ * defaults negotiate: AES128, SHA1, group 2). IKE version ikev1 (API
+ * default) or ikev2; IKE and IPsec: aes (AES128, default), aes192,
+ * aes256, des, 3des; md5, sha1 (default), sha256, sha384, sha512; DH
+ * group1, group2 (default), group5, group14 (IPsec also disabled);
+ * lifetimes 86400 s (0 to 86400). DPD and NAT traversal on.
+ * LocalId/RemoteId: the addresses by default, FQDNs allowed. Keys: 1 to
+ * 100 of the characters xfrmd takes. Tunnel 1 is the primary, tunnel 2
+ * the standby.
  */
 #include "config_json.h"
 
@@ -73,16 +78,8 @@ int cfg_parse_peer_cloud(struct pctx *x, json_object *v, void *dst)
 	return 0;
 }
 
-/* Algorithm combinations a cloud gateway takes: a proposal fits when each
- * of its transform types holds a keyword of the list (strongSwan's names,
- * space-separated). hash: integrity algorithms and PRFs by their hash, ""
- * for AEAD without integrity; ke: "none" is no PFS (ESP only). */
-struct suite {
-	const char *enc, *hash, *ke;
-};
-
 struct suites {
-	const struct suite *v;
+	const struct cfg_cloud_suite *v;
 	size_t n;
 	const char *text; /* the same for people */
 };
@@ -100,6 +97,7 @@ struct cloud {
 	uint32_t ike_life, ike_life_max, esp_life, esp_life_v1, esp_life_max;
 	bool dpd_restart; /* it never initiates: a cleared tunnel stays down */
 	bool ip_ids;	  /* identities are the addresses, nothing else */
+	bool psk_rules;	  /* AWS's: 8-64 of A-Za-z0-9._, not starting with 0 */
 };
 
 #define AWS_ENC	  "aes128 aes256 aes128gcm16 aes256gcm16"
@@ -107,200 +105,116 @@ struct cloud {
 #define AWS_GROUP "ecp256 ecp384 ecp521 modp1024s160 modp2048s224 modp2048s256"
 #define AWS_KE1	  "modp1024 modp2048 modp3072 modp4096 modp6144 modp8192 " AWS_GROUP
 #define AWS_KE2	  "modp1024 modp1536 modp2048 modp3072 modp4096 modp6144 modp8192 " AWS_GROUP
-static const struct suite aws_ike[] = {{AWS_ENC, AWS_HASH, AWS_KE1}};
-static const struct suite aws_esp[] = {{AWS_ENC, AWS_HASH, AWS_KE2}};
+static const struct cfg_cloud_suite aws_ike[] = {{AWS_ENC, AWS_HASH, AWS_KE1}};
+static const struct cfg_cloud_suite aws_esp[] = {{AWS_ENC, AWS_HASH, AWS_KE2}};
 
-static const struct suite azure_ike_default[] = {{"aes256 aes128 3des", "sha256 sha1", "modp1024"}};
-static const struct suite azure_ike_custom[] = {
+static const struct cfg_cloud_suite azure_ike_default[] = {
+    {"aes256 aes128 3des", "sha256 sha1", "modp1024"}};
+static const struct cfg_cloud_suite azure_ike_custom[] = {
     {"aes256gcm16 aes128gcm16 aes256 aes192 aes128", "sha384 sha256 sha1 md5",
      "modp2048s256 ecp384 ecp256 modp2048 modp1024 modp768"}};
-static const struct suite azure_esp_default[] = {
+static const struct cfg_cloud_suite azure_esp_default[] = {
     {"aes256gcm16", "", "none"},
     {"aes256", "sha256 sha1", "none modp768 modp1024 modp2048 modp2048s256"},
     {"aes128 3des", "sha256 sha1", "none modp768 modp1024 modp2048"}};
 #define AZURE_PFS "none modp2048s256 ecp384 ecp256 modp2048 modp1024 modp768"
-static const struct suite azure_esp_custom[] = {
+static const struct cfg_cloud_suite azure_esp_custom[] = {
     {"aes256gcm16 aes192gcm16 aes128gcm16", "", AZURE_PFS},
     {"aes256 aes192 aes128", "sha256 sha1 md5", AZURE_PFS}};
 
 #define ALI_ENC	 "aes128 aes192 aes256 3des des"
 #define ALI_HASH "md5 sha1 sha256 sha384 sha512"
-static const struct suite ali_default[] = {{"aes128", "sha1", "modp1024"}};
-static const struct suite ali_ike[] = {{ALI_ENC, ALI_HASH, "modp768 modp1024 modp1536 modp2048"}};
-static const struct suite ali_esp[] = {
+static const struct cfg_cloud_suite ali_default[] = {{"aes128", "sha1", "modp1024"}};
+static const struct cfg_cloud_suite ali_ike[] = {
+    {ALI_ENC, ALI_HASH, "modp768 modp1024 modp1536 modp2048"}};
+static const struct cfg_cloud_suite ali_esp[] = {
     {ALI_ENC, ALI_HASH, "none modp768 modp1024 modp1536 modp2048"}};
 
 #define ALI_DEFAULT "aes128 with sha1 and modp1024 (the latter two need allow_legacy_crypto)"
 
 static const struct cloud clouds[] = {
-    [CFG_CLOUD_AWS] = {"AWS",
-		       SUITES(aws_ike,
-			      "aes128, aes256, aes128gcm16 or aes256gcm16; sha1, sha256, sha384 or "
-			      "sha512; modp1024, modp2048 to modp8192, ecp256, ecp384, ecp521, "
-			      "modp1024s160, modp2048s224 or modp2048s256"),
-		       SUITES(aws_ike, ""),
-		       SUITES(aws_esp,
-			      "aes128, aes256, aes128gcm16 or aes256gcm16; sha1, sha256, sha384 or "
-			      "sha512; PFS with modp1024, modp1536, modp2048 to modp8192, ecp256, "
-			      "ecp384, ecp521, modp1024s160, modp2048s224 or modp2048s256"),
-		       SUITES(aws_esp, ""), "aes256gcm16-prfsha384-ecp384", "aes256gcm16-ecp384",
-		       "the VPN connection's tunnel options permit it", 28800, 28800, 3600, 3600,
-		       3600, true, true},
+    [CFG_CLOUD_AWS] =
+	{
+	    .title = "AWS",
+	    .ike_default = SUITES(aws_ike, "aes128, aes256, aes128gcm16 or aes256gcm16; sha1, "
+					   "sha256, sha384 or sha512; modp1024, modp2048 to "
+					   "modp8192, ecp256, ecp384, ecp521, modp1024s160, "
+					   "modp2048s224 or modp2048s256"),
+	    .ike_accept = SUITES(aws_ike, ""),
+	    .esp_default = SUITES(aws_esp, "aes128, aes256, aes128gcm16 or aes256gcm16; sha1, "
+					   "sha256, sha384 or sha512; PFS with modp1024, "
+					   "modp1536, modp2048 to modp8192, ecp256, ecp384, "
+					   "ecp521, modp1024s160, modp2048s224 or modp2048s256"),
+	    .esp_accept = SUITES(aws_esp, ""),
+	    .ike_suggest = "aes256gcm16-prfsha384-ecp384",
+	    .esp_suggest = "aes256gcm16-ecp384",
+	    .how = "the VPN connection's tunnel options permit it",
+	    .ike_life = 28800,
+	    .ike_life_max = 28800,
+	    .esp_life = 3600,
+	    .esp_life_v1 = 3600,
+	    .esp_life_max = 3600,
+	    .dpd_restart = true,
+	    .ip_ids = true,
+	    .psk_rules = true,
+	},
     [CFG_CLOUD_AZURE] =
-	{"Azure",
-	 SUITES(azure_ike_default, "aes256, aes128 or 3des; sha256 or sha1; modp1024 only, which "
-				   "needs allow_legacy_crypto"),
-	 SUITES(azure_ike_custom, "aes256gcm16, aes128gcm16, aes256, aes192 or aes128; sha384, "
-				  "sha256, sha1 or md5; modp2048s256, ecp384, ecp256, modp2048, "
-				  "modp1024 or modp768"),
-	 SUITES(azure_esp_default,
-		"aes256gcm16 without PFS; aes256 with sha256 or sha1 and PFS none, modp768, "
-		"modp1024, modp2048 or modp2048s256; aes128 or 3des likewise, without "
-		"modp2048s256"),
-	 SUITES(azure_esp_custom, "aes256gcm16, aes192gcm16, aes128gcm16, aes256, aes192 or "
-				  "aes128; sha256, sha1 or md5 with the CBC ciphers; PFS none, "
-				  "modp2048s256, ecp384, ecp256, modp2048, modp1024 or modp768"),
-	 "aes256gcm16-prfsha384-ecp384", "aes256gcm16-ecp384",
-	 "the Azure connection has a custom IPsec/IKE policy with these algorithms", 28800, 28800,
-	 27000, 3600, 172799, false, true},
+	{
+	    .title = "Azure",
+	    .ike_default = SUITES(azure_ike_default, "aes256, aes128 or 3des; sha256 or sha1; "
+						     "modp1024 only, which needs "
+						     "allow_legacy_crypto"),
+	    .ike_accept = SUITES(azure_ike_custom, "aes256gcm16, aes128gcm16, aes256, aes192 or "
+						   "aes128; sha384, sha256, sha1 or md5; "
+						   "modp2048s256, ecp384, ecp256, modp2048, "
+						   "modp1024 or modp768"),
+	    .esp_default = SUITES(azure_esp_default,
+				  "aes256gcm16 without PFS; aes256 with sha256 or sha1 and PFS "
+				  "none, modp768, modp1024, modp2048 or modp2048s256; aes128 or "
+				  "3des likewise, without modp2048s256"),
+	    .esp_accept =
+		SUITES(azure_esp_custom,
+		       "aes256gcm16, aes192gcm16, aes128gcm16, aes256, aes192 or aes128; "
+		       "sha256, sha1 or md5 with the CBC ciphers; PFS none, modp2048s256, "
+		       "ecp384, ecp256, modp2048, modp1024 or modp768"),
+	    .ike_suggest = "aes256gcm16-prfsha384-ecp384",
+	    .esp_suggest = "aes256gcm16-ecp384",
+	    .how = "the Azure connection has a custom IPsec/IKE policy with these algorithms",
+	    .ike_life = 28800,
+	    .ike_life_max = 28800,
+	    .esp_life = 27000,
+	    .esp_life_v1 = 3600,
+	    .esp_life_max = 172799,
+	    .ip_ids = true,
+	},
     [CFG_CLOUD_ALIBABA] =
-	{"Alibaba Cloud", SUITES(ali_default, ALI_DEFAULT),
-	 SUITES(ali_ike, "aes128, aes192, aes256, 3des or des; md5, sha1, sha256, sha384 or "
-			 "sha512; modp768, modp1024, modp1536 or modp2048"),
-	 SUITES(ali_default, ALI_DEFAULT),
-	 SUITES(ali_esp, "aes128, aes192, aes256, 3des or des; md5, sha1, sha256, sha384 or "
-			 "sha512; PFS none, modp768, modp1024, modp1536 or modp2048"),
-	 "aes256-sha256-modp2048", "aes256-sha256-modp2048",
-	 "the IPsec connection's encryption configuration names these algorithms", 86400, 86400,
-	 86400, 86400, 86400, false, false},
+	{
+	    .title = "Alibaba Cloud",
+	    .ike_default = SUITES(ali_default, ALI_DEFAULT),
+	    .ike_accept = SUITES(ali_ike, "aes128, aes192, aes256, 3des or des; md5, sha1, "
+					  "sha256, sha384 or sha512; modp768, modp1024, modp1536 "
+					  "or modp2048"),
+	    .esp_default = SUITES(ali_default, ALI_DEFAULT),
+	    .esp_accept = SUITES(ali_esp, "aes128, aes192, aes256, 3des or des; md5, sha1, "
+					  "sha256, sha384 or sha512; PFS none, modp768, modp1024, "
+					  "modp1536 or modp2048"),
+	    .ike_suggest = "aes256-sha256-modp2048",
+	    .esp_suggest = "aes256-sha256-modp2048",
+	    .how = "the IPsec connection's encryption configuration names these algorithms",
+	    .ike_life = 86400,
+	    .ike_life_max = 86400,
+	    .esp_life = 86400,
+	    .esp_life_v1 = 86400,
+	    .esp_life_max = 86400,
+	},
 };
-
-/* tok (len bytes) is a word of the space-separated list. */
-static bool in_list(const char *list, const char *tok, size_t len)
-{
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, " ");
-
-		if (n == len && !memcmp(p, tok, len))
-			return true;
-		p += n;
-		p += strspn(p, " ");
-	}
-	return false;
-}
-
-static bool starts(const char *tok, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && !memcmp(tok, prefix, n);
-}
-
-/* An integrity algorithm or PRF as the hash clouds name; NULL: none of
- * theirs (aesxcbc, sha256_96, ...). */
-static const char *hash_of(const char *tok, size_t len)
-{
-	static const char *const map[][2] = {
-	    {"sha", "sha1"},	     {"sha1", "sha1"},	   {"sha1_160", "sha1"},
-	    {"prfsha1", "sha1"},     {"sha256", "sha256"}, {"sha2_256", "sha256"},
-	    {"prfsha256", "sha256"}, {"sha384", "sha384"}, {"sha2_384", "sha384"},
-	    {"prfsha384", "sha384"}, {"sha512", "sha512"}, {"sha2_512", "sha512"},
-	    {"prfsha512", "sha512"}, {"md5", "md5"},	   {"md5_128", "md5"},
-	    {"prfmd5", "md5"},
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strlen(map[i][0]) == len && !memcmp(map[i][0], tok, len))
-			return map[i][1];
-	return NULL;
-}
-
-static bool is_hash(const char *tok, size_t len)
-{
-	return starts(tok, len, "prf") || starts(tok, len, "sha") || starts(tok, len, "md5") ||
-	       in_list("aesxcbc camelliaxcbc aescmac", tok, len);
-}
-
-static bool is_no_ke(const char *tok, size_t len)
-{
-	return in_list("none modpnone modpnull", tok, len);
-}
-
-static bool is_ke(const char *tok, size_t len)
-{
-	static const char *const pre[] = {"modp", "ecp",   "curve", "x25519", "x448",
-					  "gost", "mlkem", "ntru",  "newhope"};
-
-	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-		if (starts(tok, len, pre[i]))
-			return true;
-	return is_no_ke(tok, len);
-}
-
-/* A cipher under the name the suites use: aes is aes128, aes256gcm and
- * aes256gcm128 are aes256gcm16 (a 16-byte ICV). */
-static const char *enc_name(const char *tok, size_t len, char *buf, size_t size)
-{
-	if (len == 3 && !memcmp(tok, "aes", 3))
-		return "aes128";
-	if (len + 3 > size)
-		return "";
-	memcpy(buf, tok, len);
-	buf[len] = '\0';
-	if (len > 3 && !strcmp(buf + len - 3, "gcm"))
-		strcat(buf, "16");
-	else if (len > 6 && !strcmp(buf + len - 6, "gcm128"))
-		strcpy(buf + len - 3, "16");
-	return buf;
-}
-
-/* The proposal fits the suite in every transform type; additional key
- * exchanges (ke1_ .. ke7_) only when each may be none. */
-static bool fits(const char *p, const struct suite *s)
-{
-	bool enc = false, hash_seen = false, hash = false, ke_seen = false, ke = false;
-	bool extra[8] = {false}, extra_none[8] = {false};
-	char buf[32];
-
-	for (const char *t = p; *t;) {
-		size_t n = strcspn(t, "-");
-
-		if (n > 4 && t[0] == 'k' && t[1] == 'e' && t[2] >= '1' && t[2] <= '7' &&
-		    t[3] == '_') {
-			extra[t[2] - '0'] = true;
-			extra_none[t[2] - '0'] |= is_no_ke(t + 4, n - 4);
-		} else if (in_list("esn noesn", t, n)) {
-			/* neither matters to the clouds */
-		} else if (is_hash(t, n)) {
-			const char *h = hash_of(t, n);
-
-			hash_seen = true;
-			hash |= h && in_list(s->hash, h, strlen(h));
-		} else if (is_ke(t, n)) {
-			ke_seen = true;
-			ke |= is_no_ke(t, n) ? in_list(s->ke, "none", 4) : in_list(s->ke, t, n);
-		} else {
-			const char *e = enc_name(t, n, buf, sizeof(buf));
-
-			enc |= in_list(s->enc, e, strlen(e));
-		}
-		t += n;
-		t += *t == '-';
-	}
-	for (size_t i = 1; i < 8; i++)
-		if (extra[i] && !extra_none[i])
-			return false;
-	/* The loader lets a proposal without integrity through only for an
-	 * AEAD cipher (ESP), one without a group only in ESP: no PFS. */
-	return enc && (hash || !hash_seen) && (ke || (!ke_seen && in_list(s->ke, "none", 4)));
-}
 
 /* The first of the proposals that fits one of the suites, or NULL. */
 static const char *first_fit(const struct cfg_proposals *ps, const struct suites *ss)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		for (size_t j = 0; j < ss->n; j++)
-			if (fits(ps->v[i], &ss->v[j]))
+			if (cfg_cloud_fits(ps->v[i], &ss->v[j]))
 				return ps->v[i];
 	return NULL;
 }
@@ -393,12 +307,12 @@ static bool address_id(const char *id)
 	return k.kind == 0 || k.kind == 1 || k.kind == 5; /* ID_ANY, ID_IPV4_ADDR, ID_IPV6_ADDR */
 }
 
-/* Identity hint n: tunnel n / 2, local_id (even) or remote_id (odd). */
+/* Identity hint n: tunnel n / 3, local_id (n % 3 == 0) or remote_id (1). */
 static bool id_hint(const struct cfg_connection *c, size_t ci, size_t n, char *buf, size_t len)
 {
 	const struct cloud *cl = &clouds[c->peer_cloud];
-	const struct cfg_tunnel *t = &c->tunnels[n / 2];
-	const char *id = n % 2 ? t->remote_id : t->local_id;
+	const struct cfg_tunnel *t = &c->tunnels[n / 3];
+	const char *id = n % 3 ? t->remote_id : t->local_id;
 
 	if (!cl->ip_ids || !id || address_id(id))
 		return false;
@@ -406,12 +320,50 @@ static bool id_hint(const struct cfg_connection *c, size_t ci, size_t n, char *b
 		 "connections[%zu].tunnels[%zu].%s (peer_cloud %s): \"%s\" is not an IP address, "
 		 "but %s identifies both ends of a tunnel by their public addresses: leave %s out "
 		 "(the address) or write an address",
-		 ci, n / 2, n % 2 ? "remote_id" : "local_id", cfg_cloud_name(c->peer_cloud), id,
-		 cl->title, n % 2 ? "remote_id" : "local_id");
+		 ci, n / 3, n % 3 ? "remote_id" : "local_id", cfg_cloud_name(c->peer_cloud), id,
+		 cl->title, n % 3 ? "remote_id" : "local_id");
 	return true;
 }
 
-enum { HINT_IKE, HINT_ESP, HINT_IKE_LIFE, HINT_ESP_LIFE, HINT_DPD, HINT_IDS };
+/* A key AWS takes: 8 to 64 letters, digits, periods and underscores, not
+ * starting with 0. */
+static bool aws_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n >= 8 && n <= 64 && k[0] != '0' &&
+	       strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") == n;
+}
+
+#define AWS_KEYS "AWS takes 8 to 64 letters, digits, periods and underscores, not starting with 0"
+
+/* The tunnel's key against the cloud's rules; never quotes it. */
+static bool psk_hint(const struct cfg_connection *c, size_t ci, size_t t, char *buf, size_t len)
+{
+	const struct cfg_tunnel *tun = &c->tunnels[t];
+	const char *name = cfg_cloud_name(c->peer_cloud);
+
+	if (!clouds[c->peer_cloud].psk_rules)
+		return false;
+	if (tun->psk_auto)
+		snprintf(buf, len,
+			 "connections[%zu].tunnels[%zu] (peer_cloud %s): the key xfrmd generates "
+			 "(no psk or psk_file) may hold characters AWS refuses; " AWS_KEYS
+			 ": give the tunnel such a key in psk or psk_file",
+			 ci, t, name);
+	else if (!aws_key(tun->psk))
+		snprintf(buf, len,
+			 "connections[%zu].tunnels[%zu].%s (peer_cloud %s): the key is not one AWS "
+			 "takes (" AWS_KEYS ")",
+			 ci, t, tun->psk_from_file ? "psk_file" : "psk", name);
+	else
+		return false;
+	return true;
+}
+
+/* After the connection's own hints, three per tunnel: local_id,
+ * remote_id, key. */
+enum { HINT_IKE, HINT_ESP, HINT_IKE_LIFE, HINT_ESP_LIFE, HINT_DPD, HINT_TUNNELS };
 
 bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, char *buf, size_t len)
 {
@@ -419,7 +371,9 @@ bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, cha
 		buf[0] = '\0';
 	if (c->peer_cloud <= CFG_CLOUD_NONE || c->peer_cloud > CFG_CLOUD_ALIBABA)
 		return false;
-	for (unsigned k = *at; k < HINT_IDS + 2 * c->n_tunnels; k++) {
+	unsigned end = HINT_TUNNELS + 3 * (unsigned)c->n_tunnels;
+
+	for (unsigned k = *at; k < end; k++) {
 		bool hint;
 
 		switch (k) {
@@ -435,13 +389,15 @@ bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, cha
 			hint = dpd_hint(c, ci, buf, len);
 			break;
 		default:
-			hint = id_hint(c, ci, k - HINT_IDS, buf, len);
+			hint = (k - HINT_TUNNELS) % 3 == 2
+				   ? psk_hint(c, ci, (k - HINT_TUNNELS) / 3, buf, len)
+				   : id_hint(c, ci, k - HINT_TUNNELS, buf, len);
 		}
 		if (hint) {
 			*at = k + 1;
 			return true;
 		}
 	}
-	*at = HINT_IDS + 2 * (unsigned)c->n_tunnels;
+	*at = end;
 	return false;
 }

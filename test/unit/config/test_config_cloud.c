@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
 #include "check_main.h"
 #include "config_check.h" /* GW, TUN, CONN_HEAD, load, expect_err, expect_ok */
 
-#define TUN2 "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.2\",\"psk\":\"k2\"}"
+/* Keys AWS takes (8 to 64 of A-Za-z0-9._, not starting with 0). */
+#define TUN1 "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"Key.One_1\"}"
+#define TUN2 "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.2\",\"psk\":\"Key.Two_2\"}"
 
 /* One connection of two tunnels, peer_cloud cloud, more keys in extra
  * (",\"ike\":{...}"). */
@@ -24,7 +27,7 @@ static const char *doc(const char *cloud, const char *extra)
 	static char buf[2048];
 
 	snprintf(buf, sizeof(buf),
-		 "{" GW ",\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN "," TUN2
+		 "{" GW ",\"connections\":[{" CONN_HEAD ",\"tunnels\":[" TUN1 "," TUN2
 		 "],\"peer_cloud\":\"%s\"%s}]}",
 		 cloud, extra);
 	return buf;
@@ -393,8 +396,8 @@ static const char *ids_doc(const char *cloud, const char *extra, const char *t1,
 	snprintf(buf, sizeof(buf),
 		 "{" GW ",\"connections\":[{" CONN_HEAD
 		 ",\"peer_cloud\":\"%s\"%s,\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":"
-		 "\"198.51.100.1\",\"psk\":\"k1\"%s},{\"local\":\"192.0.2.1\",\"remote\":\"198.51."
-		 "100.2\",\"psk\":\"k2\"%s}]}]}",
+		 "\"198.51.100.1\",\"psk\":\"Key.One_1\"%s},{\"local\":\"192.0.2.1\",\"remote\":"
+		 "\"198.51.100.2\",\"psk\":\"Key.Two_2\"%s}]}]}",
 		 cloud, extra, t1, t2);
 	return buf;
 }
@@ -424,6 +427,68 @@ START_TEST(identity_hints)
 			    ",\"local_id\":\"2001:DB8::1\",\"remote_id\":\"ipv4:198.51.100.2\""));
 	/* Alibaba Cloud takes host names for LocalId and RemoteId. */
 	expect_none(ids_doc("alibaba", ALI_OK, ",\"local_id\":\"gw.example\"", ""));
+}
+END_TEST
+
+/* Two tunnels to AWS, each with the key piece given (",\"psk\":..."). */
+static const char *keys_doc(const char *k1, const char *k2)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "{" GW ",\"connections\":[{" CONN_HEAD
+		 ",\"peer_cloud\":\"aws\",\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":"
+		 "\"198.51.100.1\"%s},{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.2\"%s}]}]}",
+		 k1, k2);
+	return buf;
+}
+
+#define AWS_KEYS "AWS takes 8 to 64 letters, digits, periods and underscores, not starting with 0"
+
+START_TEST(aws_key_hints)
+{
+	char path[] = "/tmp/xfrmd-cloud-key-XXXXXX", piece[64];
+	int fd = mkstemp(path);
+
+	/* AWS's rules: 8 to 64 of A-Za-z0-9._, not starting with 0. */
+	expect_none(keys_doc(
+	    ",\"psk\":\"Abcdefg8\"",
+	    ",\"psk\":\"A.b_c01234567890123456789012345678901234567890123456789012345678\""));
+	expect_hints(keys_doc(",\"psk\":\"Abcdef7\"", ",\"psk\":\"0bcdefgh\""),
+		     (const char *const[]){
+			 "connections[0].tunnels[0].psk (peer_cloud aws): the key is not one AWS "
+			 "takes (" AWS_KEYS ")",
+			 "connections[0].tunnels[1].psk (peer_cloud aws): the key is not one AWS "
+			 "takes (" AWS_KEYS ")",
+			 NULL});
+	expect_hints(
+	    keys_doc(
+		",\"psk\":\"Abcdefgh-1\"",
+		",\"psk\":\"A.b_c012345678901234567890123456789012345678901234567890123456789\""),
+	    (const char *const[]){"connections[0].tunnels[0].psk (peer_cloud aws): the key is not "
+				  "one AWS takes (" AWS_KEYS ")",
+				  "connections[0].tunnels[1].psk (peer_cloud aws): the key is not "
+				  "one AWS takes (" AWS_KEYS ")",
+				  NULL});
+	/* A key file is held to the same rules, named as the file. */
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "short\n", 6), 6);
+	close(fd);
+	snprintf(piece, sizeof(piece), ",\"psk_file\":\"%s\"", path);
+	expect_hints(keys_doc(piece, ",\"psk\":\"Abcdefgh\""),
+		     (const char *const[]){"connections[0].tunnels[0].psk_file (peer_cloud aws): "
+					   "the key is not one AWS takes (" AWS_KEYS ")",
+					   NULL});
+	unlink(path);
+	/* A key xfrmd generates may hold other characters. */
+	expect_hints(keys_doc("", ",\"psk\":\"Abcdefgh\""),
+		     (const char *const[]){
+			 "connections[0].tunnels[0] (peer_cloud aws): the key xfrmd generates (no "
+			 "psk or psk_file) may hold characters AWS refuses; " AWS_KEYS
+			 ": give the tunnel such a key in psk or psk_file",
+			 NULL});
+	/* Other clouds are not held to AWS's rules. */
+	expect_none(ids_doc("alibaba", ALI_OK, "", ""));
 }
 END_TEST
 
@@ -473,6 +538,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, lifetime_hints);
 	tcase_add_test(tc, dpd_hints);
 	tcase_add_test(tc, identity_hints);
+	tcase_add_test(tc, aws_key_hints);
 	tcase_add_test(tc, hints_in_order);
 	suite_add_tcase(s, tc);
 	return s;
