@@ -269,6 +269,32 @@ r = json.load(open(sys.argv[1]))
 want = [line[len("hint: "):] for line in sys.argv[2].split("\n")]
 assert r["valid"] is True and r["warnings"] == [] and r["hints"] == want, (r, want)
 EOF
+
+	# README's "Cloud profiles": its examples are the example files, and the
+	# hint it shows is what validate prints for the Azure example without
+	# its weak proposal.
+	python3 - "$src" "$tmp/azure.json" <<'EOF' || fail "README's Cloud profiles and the examples differ"
+import json, re, sys
+src, out = sys.argv[1], sys.argv[2]
+readme = open(f"{src}/README.md").read()
+sec = readme[readme.index("\n## Cloud profiles\n"):]
+sec = sec[:sec.index("\n## ", 1)]
+blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", sec, re.S)]
+files = [json.load(open(f"{src}/schemas/examples/valid/cloud-{c}.json"))
+         for c in ("aws", "azure", "alibaba")]
+assert blocks == files, "README's JSON blocks are not cloud-aws, cloud-azure, cloud-alibaba"
+doc = files[1]
+c = doc["connections"][0]
+c["ike"]["proposals"].remove("aes256-sha256-modp1024")
+del c["allow_legacy_crypto"]
+json.dump(doc, open(out, "w"))
+shown = re.search(r"\$ xfrmctl validate -f azure.json\n(.*?)\n```", sec, re.S).group(1)
+open(out + ".want", "w").write(shown + "\n")
+EOF
+	chmod 600 "$tmp/azure.json"
+	(cd "$tmp" && "$xfrmctl" validate -f azure.json >az.out 2>az.err) || fail "azure.json: refused"
+	cat "$tmp/az.err" "$tmp/az.out" | cmp -s - "$tmp/azure.json.want" ||
+		fail "README shows '$(cat "$tmp/azure.json.want")', validate prints '$(cat "$tmp/az.err" "$tmp/az.out")'"
 }
 
 case $mode in
