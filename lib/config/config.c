@@ -412,7 +412,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
 	    a->n_tunnels != b->n_tunnels || a->ike_version != b->ike_version ||
-	    a->allow_legacy_crypto != b->allow_legacy_crypto || a->peer_cloud != b->peer_cloud ||
+	    a->allow_legacy_crypto != b->allow_legacy_crypto ||
 	    !cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) ||
 	    !cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) ||
 	    a->ike_rekey_time != b->ike_rekey_time || a->child_rekey_time != b->child_rekey_time ||
@@ -424,7 +424,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
 	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp) ||
-	    a->trimmed != b->trimmed)
+	    a->peer_cloud != b->peer_cloud || a->trimmed != b->trimmed)
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))

@@ -158,9 +158,6 @@ struct cfg_connection {
 	/* Proposals may use the weak algorithms (3DES, SHA-1, MD5, MODP under
 	 * 2048 bits, ...) a legacy peer needs; default false. */
 	bool allow_legacy_crypto;
-	/* The cloud VPN gateway at the far end (peer_cloud), default none:
-	 * only cfg_cloud_hint reads it, nothing of it reaches charon. */
-	enum cfg_cloud peer_cloud;
 	uint32_t ike_rekey_time;   /* seconds, default 14400 */
 	uint32_t child_rekey_time; /* seconds, default 3600 */
 
@@ -183,6 +180,9 @@ struct cfg_connection {
 
 	struct cfg_routes routes;
 	struct cfg_bgp bgp;
+	/* The cloud VPN gateway at the far end (peer_cloud), default none:
+	 * only cfg_cloud_hint reads it, nothing of it reaches charon. */
+	enum cfg_cloud peer_cloud;
 	struct cfg_span src; /* this connection's object in the document */
 	/* Not from JSON: cfg_host_select dropped some of its tunnels (so a
 	 * later load may not copy it as the document's). */

@@ -683,7 +683,6 @@ static const struct cj_key conn_keys[] = {
     {"ike", parse_conn_ike, false},
     {"esp", parse_conn_esp, false},
     {"allow_legacy_crypto", parse_conn_allow_legacy_crypto, false},
-    {"peer_cloud", cfg_parse_peer_cloud, false},
     {"dpd", parse_conn_dpd, false},
     {"nat_t", parse_conn_nat_t, false},
     {"fail_closed", parse_conn_fail_closed, false},
@@ -691,6 +690,7 @@ static const struct cj_key conn_keys[] = {
     {"probe", parse_conn_probe, false},
     {"routes", parse_conn_routes, false},
     {"bgp", parse_conn_bgp, false},
+    {"peer_cloud", cfg_parse_peer_cloud, false},
 };
 
 static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
