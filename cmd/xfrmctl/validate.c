@@ -77,7 +77,7 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *path = NULL;
 	struct cfg_config *cfg;
-	char warning[384];
+	char warning[384], hint[1024];
 	bool as_json = false;
 	struct xerr e;
 
@@ -119,12 +119,24 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 		else
 			fprintf(stderr, "warning: %s\n", warning);
 	}
+	/* Where a connection misses its peer_cloud's defaults: advice only. */
+	struct json_object *hints = json_object_new_array();
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		for (unsigned at = 0; cfg_cloud_hint(&cfg->conns[i], i, &at, hint, sizeof(hint));) {
+			if (as_json)
+				json_object_array_add(hints, json_object_new_string(hint));
+			else
+				fprintf(stderr, "hint: %s\n", hint);
+		}
 	if (as_json) {
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "valid", json_object_new_boolean(1));
 		json_object_object_add(r, "warnings", warnings);
 		warnings = NULL;
+		json_object_object_add(r, "hints", hints);
+		hints = NULL;
 		json_object_object_add(r, "file", json_object_new_string(path));
 		json_object_object_add(r, "connections", json_object_new_uint64(cfg->n_conns));
 		print_json(r);
@@ -134,6 +146,7 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 		       plural(cfg->n_conns, "connection", "connections"));
 	}
 	json_object_put(warnings);
+	json_object_put(hints);
 	cfg_free(cfg);
 	return 0;
 }

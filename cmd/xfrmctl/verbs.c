@@ -14,11 +14,15 @@
 static const struct verb verbs[] = {
     {"validate", "validate -f FILE [--json]", "check FILE offline, no daemon needed",
      "Checks FILE as xfrmd would, without the daemon: JSON syntax, every key and\n"
-     "value, the checks across connections, key files and their modes.\n"
+     "value, the checks across connections, key files and their modes. Weak\n"
+     "algorithms a connection allows earn a \"warning: \" line on stderr; where a\n"
+     "connection misses the documented defaults of its peer_cloud (proposals,\n"
+     "rekey times, DPD, identities, keys), a \"hint: \" line says what to change.\n"
      "\n"
      "  -f, --file FILE  the configuration\n"
      "  --json           one JSON object on stdout instead of text, for CI:\n"
-     "                   {\"valid\": true, \"file\": FILE, \"connections\": N}, or\n"
+     "                   {\"valid\": true, \"file\": FILE, \"connections\": N,\n"
+     "                    \"warnings\": [...], \"hints\": [...]}, or\n"
      "                   {\"valid\": false, \"file\": FILE, \"error\": the whole message,\n"
      "                    \"path\": the JSON path or null, \"message\": the reason,\n"
      "                    \"line\" and \"column\" for a syntax error}\n"

@@ -5,7 +5,8 @@
  * referenced (a key file path, or where to get a generated key), so the
  * export can travel through tickets and repos. The gateway gets only a
  * name and its addresses: the rest of the other host (its vici socket,
- * tables, gateway.bird) is its own.
+ * tables, gateway.bird) is its own; so is peer_cloud (its peer is this
+ * gateway).
  */
 #include <stdio.h>
 
@@ -71,6 +72,8 @@ static struct json_object *mirror_conn(const struct cfg_config *cfg, const struc
 	/* Route overrides name this side's remote prefixes; the table and
 	 * metric (BIRD's, with bgp) are this host's. */
 	json_object_object_del(conn, "routes");
+	/* The peer's peer is this gateway, no cloud VPN gateway. */
+	json_object_object_del(conn, "peer_cloud");
 	if (json_object_object_get_ex(conn, "probe", &probe))
 		swap_keys(probe, "source", "target");
 	if (json_object_object_get_ex(conn, "tunnels", &tunnels))

@@ -36,6 +36,7 @@ enum cfg_nat_t { CFG_NAT_T_AUTO, CFG_NAT_T_FORCE };
 enum cfg_publish { CFG_PUBLISH_AUTO, CFG_PUBLISH_MANUAL };
 enum cfg_ifkind { CFG_IF_XFRM, CFG_IF_VTI };
 enum cfg_max_action { CFG_MAX_WARN, CFG_MAX_BLOCK, CFG_MAX_RESTART, CFG_MAX_DISABLE };
+enum cfg_cloud { CFG_CLOUD_NONE, CFG_CLOUD_AWS, CFG_CLOUD_AZURE, CFG_CLOUD_ALIBABA };
 
 /* Strings are heap copies owned by the config (cfg_free frees them): inline
  * buffers of the largest allowed size made every connection ~12 KiB. */
@@ -216,6 +217,9 @@ struct cfg_connection {
 
 	struct cfg_routes routes;
 	struct cfg_bgp bgp;
+	/* The cloud VPN gateway at the far end (peer_cloud), default none:
+	 * only cfg_cloud_hint reads it, nothing of it reaches charon. */
+	enum cfg_cloud peer_cloud;
 	struct cfg_span src; /* this connection's object in the document */
 	/* Not from JSON: cfg_host_select dropped some of its tunnels (so a
 	 * later load may not copy it as the document's). */
@@ -423,6 +427,8 @@ const char *cfg_nat_t_name(enum cfg_nat_t n);
 const char *cfg_publish_name(enum cfg_publish p);
 const char *cfg_ifkind_name(enum cfg_ifkind k);
 const char *cfg_max_action_name(enum cfg_max_action a);
+/* "aws", "azure", "alibaba"; "none" for CFG_CLOUD_NONE. */
+const char *cfg_cloud_name(enum cfg_cloud c);
 
 /* True if charon would take the two IKE identities for the same one:
  * "@GW.example" is "gw.example", "2001:DB8:0::1" is "2001:db8::1". */
@@ -449,6 +455,19 @@ const char *cfg_weak_algs_str(const struct cfg_weak_algs *w, char *buf, size_t l
  * weak algorithms (allow_legacy_crypto): LIST", or, without the opt-in
  * (cfg_load_saved), why they still run. false, buf empty: none. */
 bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
+
+/* Where connection ci (its index in the document) misses the documented
+ * defaults of its peer_cloud (config_cloud.c): no ike or esp proposal the
+ * cloud takes by default (and whether a custom policy on the cloud side
+ * would take one), a rekey_time above the cloud's SA lifetime, DPD off or
+ * clearing where the cloud never initiates again (AWS), an identity that
+ * is not an address where the cloud knows only addresses, a key AWS
+ * refuses or leaves to xfrmd's generator (never quoted). One hint per
+ * call, e.g. "connections[0] (peer_cloud alibaba): no ike proposal is one
+ * Alibaba Cloud accepts (...): propose one that is, e.g. ...": start
+ * with *at 0 and call again while it returns true. false, buf empty: no
+ * more (none at all without peer_cloud). Hints never refuse a config. */
+bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, char *buf, size_t len);
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

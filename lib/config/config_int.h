@@ -14,9 +14,11 @@
  * gateway are config_underlay.c's); config_lan.c gateway.lan, with the
  * bgp section's rules. config_hosts.c parses gateway.hosts and gives each
  * tunnel its host; config_host_select.c finds this machine's host and
- * keeps only its tunnels.
+ * keeps only its tunnels. config_cloud.c parses peer_cloud and gives the
+ * hints of its cloud's defaults (config_cloud_fit.c: does a proposal fit).
  * Calls go one way: load -> reuse -> parse -> bgp, load -> parse,
- * parse -> hosts, parse -> lan -> bgp.
+ * parse -> hosts, parse -> lan -> bgp, parse -> cloud -> fit,
+ * cloud -> ident.
  */
 #ifndef XFRMD_CONFIG_INT_H
 #define XFRMD_CONFIG_INT_H
@@ -154,6 +156,19 @@ int cfg_parse_asn(struct pctx *x, struct json_object *v, uint32_t *out);
 int cfg_parse_timers(struct pctx *x, struct json_object *v, struct cfg_timers *t);
 int cfg_timers_finish(struct pctx *x, const struct cfg_timers *t);
 int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
+/* connections[i].peer_cloud (config_cloud.c), for config_parse.c's key
+ * table. */
+int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
+/* An algorithm combination a cloud VPN gateway takes, each kind a list of
+ * strongSwan's keywords (space-separated). hash: integrity algorithms
+ * and PRFs by their hash (sha1, sha256, sha384, sha512, md5), "" for AEAD
+ * without integrity; ke: "none" is no PFS (ESP). cfg_cloud_fits: each
+ * kind of the proposal holds one of the suite's (config_cloud_fit.c); an
+ * additional key exchange (ke1_ .. ke7_) only if it may be none. */
+struct cfg_cloud_suite {
+	const char *enc, *hash, *ke;
+};
+bool cfg_cloud_fits(const char *proposal, const struct cfg_cloud_suite *s);
 /* gateway.hosts and what follows from it (config_hosts.c): the hosts,
  * each name and address once in the gateway; once the gateway is parsed,
  * cfg_hosts_finish: with gateway.local_addresses given, every host

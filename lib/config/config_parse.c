@@ -771,6 +771,7 @@ static const struct cj_key conn_keys[] = {
     {"probe", parse_conn_probe, false},
     {"routes", parse_conn_routes, false},
     {"bgp", parse_conn_bgp, false},
+    {"peer_cloud", cfg_parse_peer_cloud, false},
 };
 
 static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)

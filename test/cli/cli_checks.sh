@@ -5,6 +5,7 @@
 #   cli_checks.sh options     XFRMCTL SOURCE_DIR  missing option values are named
 #   cli_checks.sh unreachable XFRMCTL SOURCE_DIR  "cannot reach xfrmd" says what to do
 #   cli_checks.sh plural      XFRMCTL SOURCE_DIR  "1 connection", "2 connections"
+#   cli_checks.sh cloud-hints XFRMCTL SOURCE_DIR  validate's peer_cloud hints, text and JSON
 set -euo pipefail
 mode=$1 xfrmctl=$2 src=$3
 tmp=$(mktemp -d)
@@ -105,11 +106,13 @@ for i in range(1, n + 1):
             doc = json.load(open(file))
             assert rc == 0, f"exit {rc}"
             weak = sum(1 for c in doc["connections"] if c.get("allow_legacy_crypto"))
-            assert set(r) == {"valid", "file", "connections", "warnings"}, r
+            assert set(r) == {"valid", "file", "connections", "warnings", "hints"}, r
             assert r["valid"] is True and r["file"] == file, r
             assert r["connections"] == len(doc["connections"]), r
             # one warning per connection that uses weak algorithms it allows
             assert len(r["warnings"]) == weak and all("weak algorithms" in w for w in r["warnings"]), r
+            # every example that names its peer_cloud meets that cloud's defaults
+            assert r["hints"] == [], r
             continue
         expect = open(p("expect")).read().rstrip("\n")
         assert rc == 1, f"exit {rc}"
@@ -229,12 +232,78 @@ check_plural() {
 	fi
 }
 
+# A cloud example gets no hint; the same connection with xfrmd's default
+# proposals (AEAD, elliptic curves: nothing Alibaba Cloud takes) gets one
+# for ike and one for esp, on stderr after "hint: " and in --json's "hints".
+check_cloud_hints() {
+	local accepts='aes128, aes192, aes256, 3des or des; md5, sha1, sha256, sha384 or sha512'
+	local want
+	cp "$src/schemas/examples/valid/cloud-alibaba.json" "$tmp/ok.json"
+	python3 - "$tmp/ok.json" "$tmp/bad.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for key in ("ike", "esp", "allow_legacy_crypto"):
+    del doc["connections"][0][key]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+	chmod 600 "$tmp/ok.json" "$tmp/bad.json"
+	run ok validate -f "$tmp/ok.json"
+	[[ $rc == 0 ]] && grep -qx "$tmp/ok.json: configuration OK (1 connection)" "$tmp/ok.out" ||
+		fail "cloud example: exit $rc: $(cat "$tmp/ok.out" "$tmp/ok.err")"
+	! grep -q "hint" "$tmp/ok.err" || fail "cloud example earns a hint: $(cat "$tmp/ok.err")"
+	run ok validate --json -f "$tmp/ok.json"
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["valid"] and r["hints"] == [], r' \
+		"$tmp/ok.out" || fail "cloud example --json: $(cat "$tmp/ok.out")"
+
+	want="hint: connections[0] (peer_cloud alibaba): no ike proposal is one Alibaba Cloud accepts ($accepts; modp768, modp1024, modp1536 or modp2048): propose one that is, e.g. \"aes256-sha256-modp2048\"
+hint: connections[0] (peer_cloud alibaba): no esp proposal is one Alibaba Cloud accepts ($accepts; PFS none, modp768, modp1024, modp1536 or modp2048): propose one that is, e.g. \"aes256-sha256-modp2048\""
+	run bad validate -f "$tmp/bad.json"
+	[[ $rc == 0 ]] && grep -qx "$tmp/bad.json: configuration OK (1 connection)" "$tmp/bad.out" ||
+		fail "hinted config: exit $rc: $(cat "$tmp/bad.out" "$tmp/bad.err")"
+	[[ $(cat "$tmp/bad.err") == "$want" ]] || fail "hints: got '$(cat "$tmp/bad.err")', want '$want'"
+	run bad validate --json -f "$tmp/bad.json"
+	[[ $rc == 0 && ! -s $tmp/bad.err ]] || fail "hinted config --json: exit $rc: $(cat "$tmp/bad.err")"
+	python3 - "$tmp/bad.out" "$want" <<'EOF' || fail "hinted config --json: $(cat "$tmp/bad.out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+want = [line[len("hint: "):] for line in sys.argv[2].split("\n")]
+assert r["valid"] is True and r["warnings"] == [] and r["hints"] == want, (r, want)
+EOF
+
+	# README's "Cloud profiles": its examples are the example files, and the
+	# hint it shows is what validate prints for the Azure example without
+	# its weak proposal.
+	python3 - "$src" "$tmp/azure.json" <<'EOF' || fail "README's Cloud profiles and the examples differ"
+import json, re, sys
+src, out = sys.argv[1], sys.argv[2]
+readme = open(f"{src}/README.md").read()
+sec = readme[readme.index("\n## Cloud profiles\n"):]
+sec = sec[:sec.index("\n## ", 1)]
+blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", sec, re.S)]
+files = [json.load(open(f"{src}/schemas/examples/valid/cloud-{c}.json"))
+         for c in ("aws", "azure", "alibaba")]
+assert blocks == files, "README's JSON blocks are not cloud-aws, cloud-azure, cloud-alibaba"
+doc = files[1]
+c = doc["connections"][0]
+c["ike"]["proposals"].remove("aes256-sha256-modp1024")
+del c["allow_legacy_crypto"]
+json.dump(doc, open(out, "w"))
+shown = re.search(r"\$ xfrmctl validate -f azure.json\n(.*?)\n```", sec, re.S).group(1)
+open(out + ".want", "w").write(shown + "\n")
+EOF
+	chmod 600 "$tmp/azure.json"
+	(cd "$tmp" && "$xfrmctl" validate -f azure.json >az.out 2>az.err) || fail "azure.json: refused"
+	cat "$tmp/az.err" "$tmp/az.out" | cmp -s - "$tmp/azure.json.want" ||
+		fail "README shows '$(cat "$tmp/azure.json.want")', validate prints '$(cat "$tmp/az.err" "$tmp/az.out")'"
+}
+
 case $mode in
 help) check_help ;;
 validate-json) check_validate_json ;;
 options) check_options ;;
 unreachable) check_unreachable ;;
 plural) check_plural ;;
+cloud-hints) check_cloud_hints ;;
 *)
 	echo "unknown mode $mode" >&2
 	exit 2

@@ -8,7 +8,8 @@
  *
  * Every document is loaded again against an earlier config (a fixed one,
  * and its own), the way the daemon loads an apply: the result or the error
- * must be exactly the whole load's.
+ * must be exactly the whole load's. peer_cloud's hints are asked for each
+ * connection, into a large buffer and a small one.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +47,22 @@ static void check_requests(struct cfg_connection *c, uint32_t *next_id)
 		check_parses(charon_msg_load_conn(c, t, &msg, &len, &e), msg, len);
 		check_parses(charon_msg_load_shared(c, t, &msg, &len, &e), msg, len);
 	}
+}
+
+/* peer_cloud's hints: each one a non-empty string, and as many when the
+ * buffer cuts them short (a cut one still NUL-terminated inside it). */
+static void check_hints(const struct cfg_connection *c, size_t ci)
+{
+	char big[1024], small[24];
+	unsigned at = 0, at_small = 0;
+
+	while (cfg_cloud_hint(c, ci, &at, big, sizeof(big))) {
+		if (!big[0] || !cfg_cloud_hint(c, ci, &at_small, small, sizeof(small)) ||
+		    at_small != at || strnlen(small, sizeof(small)) >= sizeof(small))
+			abort();
+	}
+	if (big[0] || cfg_cloud_hint(c, ci, &at_small, small, sizeof(small)))
+		abort();
 }
 
 /* Connections a mutated input may still share, byte for byte. */
@@ -86,8 +103,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	same_as_whole(data, size, cfg, &e, cfg);
-	for (size_t i = 0; i < cfg->n_conns; i++)
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		check_hints(&cfg->conns[i], i);
 		check_requests(&cfg->conns[i], &next_id);
+	}
 	cfg_free(cfg);
 	return 0;
 }

@@ -570,6 +570,23 @@ START_TEST(examples_round_trip)
 }
 END_TEST
 
+/* A connection to a cloud: the peer's document names no cloud (its peer
+ * is this gateway), and loads without one. */
+START_TEST(peer_cloud_not_exported)
+{
+	char *json = read_example("cloud-aws.json");
+	struct side s[3];
+
+	trip(json, s);
+	ck_assert_int_eq(s[0].cfg->conns[0].peer_cloud, CFG_CLOUD_AWS);
+	ck_assert_ptr_null(get(conn0(s[1].doc), "peer_cloud"));
+	ck_assert_int_eq(s[1].cfg->conns[0].peer_cloud, CFG_CLOUD_NONE);
+	expect_round_trip(s);
+	trip_free(s);
+	free(json);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("export");
@@ -588,6 +605,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_bgp_no_section);
 	tcase_add_test(tc, examples_round_trip);
 	tcase_add_test(tc, hosts_by_number);
+	tcase_add_test(tc, peer_cloud_not_exported);
 	suite_add_tcase(s, tc);
 	return s;
 }
