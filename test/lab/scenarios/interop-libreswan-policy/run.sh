@@ -16,7 +16,8 @@
 # and traffic is never interrupted; the standby re-established (its IKE SA
 # deleted on gwa; xfrmd initiates it again): gwb moves to it, xfrmd follows,
 # restarts the primary, which brings gwb back, and follows again, each
-# interruption measured; a rekey of the standby moves only gwb's out policy:
+# interruption measured (xfrmd's share under 1 s: the time pluto has no
+# policy for the subnets between two CHILD_SAs is its own); a rekey of the standby moves only gwb's out policy:
 # answers come back on it, and xfrmd stays on the primary, with no restart
 # and no interruption. Over the whole run, from xfrmd's events and gwb's
 # policy changes (ip xfrm monitor): xfrmd never makes a tunnel healthy or
@@ -55,6 +56,35 @@ gaps_ms() {
 import re, sys
 ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from ", open(sys.argv[1]).read(), re.M)]
 print(" ".join(str(g) for g in sorted((round((b - a) * 1000) for a, b in zip(ts, ts[1:])), reverse=True)[:5]) or "none")
+PY
+}
+# xfrmd_share NAME: of each gap between replies of flow NAME, what is left once the time gwb had
+# no policy taking site A -> site B at all (its fwd policy deleted, pluto between two CHILD_SAs:
+# nothing reaches site B whatever gwa does) is taken out. Prints "SHARE GAP PEER_GAP" in ms for
+# the gap with the longest share.
+xfrmd_share() {
+  python3 - "$LAB_RUN/$1.ping" "$LAB_RUN/gwb/policy-monitor.txt" "$NET_A" "$NET_B" <<'PY'
+import datetime, re, sys
+ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from ", open(sys.argv[1]).read(), re.M)]
+sel, fwd, cur = sys.argv[3:5], [], None  # fwd: (time, present)
+for l in open(sys.argv[2]):
+    m = re.match(r"\[([0-9T:.-]+)\] (Deleted |Updated )?src (\S+) dst (\S+)", l)
+    if m:
+        cur = [datetime.datetime.fromisoformat(m.group(1)).timestamp(), m.group(2) != "Deleted "]
+        cur = cur if [m.group(3), m.group(4)] == sel else None
+    elif cur and re.match(r"\s+dir fwd", l):
+        fwd.append(tuple(cur))
+        cur = None
+holes, since = [], None  # holes: the intervals without a fwd policy
+for t, present in fwd:
+    if not present and since is None:
+        since = t
+    elif present and since is not None:
+        holes.append((since, t))
+        since = None
+overlap = lambda a, b: sum(max(0, min(b, y) - max(a, x)) for x, y in holes)
+best = max(((b - a) - overlap(a, b), b - a, overlap(a, b)) for a, b in zip(ts, ts[1:]))
+print(" ".join(str(round(x * 1000)) for x in best))
 PY
 }
 # agree: the tunnel gwb accepts carries xfrmd's traffic and is its only healthy one (status).
@@ -233,14 +263,19 @@ flow_mark f1
 check flow-continues wait_for 5 flowing f1
 flow_stop f1
 gaps=$(gaps_ms f1)
-read -r gap _ <<<"$gaps"
-check_lt interruptions-under-1s-x-slow "$gap" "$gap_max"
+# What xfrmd owes of each interruption: pluto deletes the old CHILD_SA's policies before it
+# installs the new one's (its updown script between them, 0.8 s in a quiet lab), and nothing
+# crosses then whatever gwa does; the rest is xfrmd noticing (probes: loss x interval) and moving.
+read -r share share_gap share_peer <<<"$(xfrmd_share f1)"
+check_lt interruptions-beyond-peer-gap-under-1s-x-slow "$share" "$gap_max"
 save_peer_policies "3. standby re-established, primary restarted: gwb's policies back on tunnel 1"
 {
   echo "standby re-established (its IKE SA deleted on gwa, xfrmd initiated it again): gwb's policies moved"
   echo "  to it after $(ms "$t_term" "$t_moved") ms (pluto's updown script runs first); xfrmd followed $follow"
   echo "  (polled every 0.2 s), restarted the primary, and gwb was back on it $(ms "$t_moved" "$t_back") ms after it"
   echo "  had left; longest gaps between replies of a 50 pkt/s flow (ms): $gaps"
+  echo "  xfrmd's share: at most $share ms (of a $share_gap ms gap, $share_peer ms of which gwb had"
+  echo "  no policy for the subnets at all)"
 } >"$LAB_OUT/show-move.txt"
 
 # 4. A rekey of the standby, which gwb drops (asked of gwa's charon; charon
