@@ -1,9 +1,10 @@
 /*
  * Whether a strongSwan proposal fits an algorithm combination a cloud VPN
  * gateway takes (config_cloud.c has the clouds' tables): its tokens
- * sorted into ciphers, integrity algorithms and PRFs (by their hash) and
- * key exchanges, each kind matched against the cloud's names. The loader
- * has checked the proposal already; this only compares.
+ * sorted by config_ike.c's cfg_tok_kind into ciphers, integrity
+ * algorithms and PRFs (by their hash) and key exchanges, each kind
+ * matched against the cloud's names. The loader has checked the proposal
+ * already; this only compares.
  */
 #include "config_int.h"
 
@@ -23,13 +24,6 @@ static bool in_list(const char *list, const char *tok, size_t len)
 	return false;
 }
 
-static bool starts(const char *tok, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && !memcmp(tok, prefix, n);
-}
-
 /* An integrity algorithm or PRF as the hash clouds name; NULL: none of
  * theirs (aesxcbc, sha256_96, ...). */
 static const char *hash_of(const char *tok, size_t len)
@@ -47,28 +41,6 @@ static const char *hash_of(const char *tok, size_t len)
 		if (strlen(map[i][0]) == len && !memcmp(map[i][0], tok, len))
 			return map[i][1];
 	return NULL;
-}
-
-static bool is_hash(const char *tok, size_t len)
-{
-	return starts(tok, len, "prf") || starts(tok, len, "sha") || starts(tok, len, "md5") ||
-	       in_list("aesxcbc camelliaxcbc aescmac", tok, len);
-}
-
-static bool is_no_ke(const char *tok, size_t len)
-{
-	return in_list("none modpnone modpnull", tok, len);
-}
-
-static bool is_ke(const char *tok, size_t len)
-{
-	static const char *const pre[] = {"modp", "ecp",   "curve", "x25519", "x448",
-					  "gost", "mlkem", "ntru",  "newhope"};
-
-	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-		if (starts(tok, len, pre[i]))
-			return true;
-	return is_no_ke(tok, len);
 }
 
 /* A cipher under the name the suites use: aes is aes128, aes256gcm and
@@ -98,24 +70,21 @@ bool cfg_cloud_fits(const char *p, const struct cfg_cloud_suite *s)
 
 	for (const char *t = p; *t;) {
 		size_t n = strcspn(t, "-");
+		enum tok_kind k = cfg_tok_kind(t, n);
+		const char *h, *e;
 
-		if (n > 4 && t[0] == 'k' && t[1] == 'e' && t[2] >= '1' && t[2] <= '7' &&
-		    t[3] == '_') {
+		if (cfg_tok_extra_ke(t, n)) {
 			extra[t[2] - '0'] = true;
-			extra_none[t[2] - '0'] |= is_no_ke(t + 4, n - 4);
-		} else if (in_list("esn noesn", t, n)) {
-			/* neither matters to the clouds */
-		} else if (is_hash(t, n)) {
-			const char *h = hash_of(t, n);
-
+			extra_none[t[2] - '0'] |= cfg_tok_no_ke(t + 4, n - 4);
+		} else if (k == TOK_INTEG || k == TOK_PRF) {
+			h = hash_of(t, n);
 			hash_seen = true;
 			hash |= h && in_list(s->hash, h, strlen(h));
-		} else if (is_ke(t, n)) {
+		} else if (k == TOK_KE || cfg_tok_no_ke(t, n)) {
 			ke_seen = true;
-			ke |= is_no_ke(t, n) ? in_list(s->ke, "none", 4) : in_list(s->ke, t, n);
-		} else {
-			const char *e = enc_name(t, n, buf, sizeof(buf));
-
+			ke |= k == TOK_KE ? in_list(s->ke, t, n) : in_list(s->ke, "none", 4);
+		} else if (k != TOK_OTHER) { /* esn and noesn matter to no cloud */
+			e = enc_name(t, n, buf, sizeof(buf));
 			enc |= in_list(s->enc, e, strlen(e));
 		}
 		t += n;

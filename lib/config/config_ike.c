@@ -56,17 +56,6 @@ static const char ke_words[] =
 static const char noke_words[] = " none modpnone modpnull ";
 static const char esn_words[] = " noesn esn ";
 
-enum tok_kind {
-	TOK_UNKNOWN,
-	TOK_ENC,
-	TOK_AEAD,
-	TOK_NULL_ENC,
-	TOK_INTEG,
-	TOK_PRF,
-	TOK_KE,
-	TOK_OTHER
-};
-
 static bool in_words(const char *words, const char *tok, size_t len)
 {
 	for (const char *p = strstr(words, " "); p && p[1]; p = strchr(p + 1, ' '))
@@ -75,8 +64,12 @@ static bool in_words(const char *words, const char *tok, size_t len)
 	return false;
 }
 
-/* ke1_ .. ke7_: additional key exchanges (RFC 9370). */
-static bool is_extra_ke(const char *tok, size_t len)
+bool cfg_tok_no_ke(const char *tok, size_t len)
+{
+	return in_words(noke_words, tok, len);
+}
+
+bool cfg_tok_extra_ke(const char *tok, size_t len)
 {
 	return len > 4 && tok[0] == 'k' && tok[1] == 'e' && tok[2] >= '1' && tok[2] <= '7' &&
 	       tok[3] == '_';
@@ -84,18 +77,17 @@ static bool is_extra_ke(const char *tok, size_t len)
 
 static bool tok_weak(const char *tok, size_t len)
 {
-	if (is_extra_ke(tok, len))
+	if (cfg_tok_extra_ke(tok, len))
 		return in_words(weak_words, tok + 4, len - 4);
 	return in_words(weak_words, tok, len);
 }
 
-static enum tok_kind tok_kind(const char *tok, size_t len)
+enum tok_kind cfg_tok_kind(const char *tok, size_t len)
 {
 	/* Additional key exchanges never replace the main group an IKE
 	 * proposal needs. */
-	if (is_extra_ke(tok, len))
-		return in_words(ke_words, tok + 4, len - 4) ||
-			       in_words(noke_words, tok + 4, len - 4)
+	if (cfg_tok_extra_ke(tok, len))
+		return in_words(ke_words, tok + 4, len - 4) || cfg_tok_no_ke(tok + 4, len - 4)
 			   ? TOK_OTHER
 			   : TOK_UNKNOWN;
 	if (in_words(enc_words, tok, len)) {
@@ -113,7 +105,7 @@ static enum tok_kind tok_kind(const char *tok, size_t len)
 		return TOK_PRF;
 	if (in_words(ke_words, tok, len))
 		return TOK_KE;
-	if (in_words(noke_words, tok, len) || in_words(esn_words, tok, len))
+	if (cfg_tok_no_ke(tok, len) || in_words(esn_words, tok, len))
 		return TOK_OTHER; /* neither matters for the checks below */
 	return TOK_UNKNOWN;
 }
@@ -168,7 +160,7 @@ static const char *scan_tokens(const char *p, bool legacy_ok, struct tok_seen *t
 
 	for (const char *t = p; *t;) {
 		size_t n = strcspn(t, "-");
-		enum tok_kind k = tok_kind(t, n);
+		enum tok_kind k = cfg_tok_kind(t, n);
 
 		if (k == TOK_UNKNOWN) {
 			snprintf(buf, len, "unknown algorithm (%.*s)", (int)n, t);

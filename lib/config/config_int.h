@@ -165,6 +165,23 @@ int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
  * without integrity; ke: "none" is no PFS (ESP). cfg_cloud_fits: each
  * kind of the proposal holds one of the suite's (config_cloud_fit.c); an
  * additional key exchange (ke1_ .. ke7_) only if it may be none. */
+/* A proposal token's transform type (config_ike.c, strongSwan's
+ * keywords): TOK_OTHER for an additional key exchange (ke1_ .. ke7_, RFC
+ * 9370), none/modpnone/modpnull and esn/noesn; TOK_UNKNOWN for a word
+ * strongSwan does not know. cfg_tok_no_ke: none, modpnone, modpnull. */
+enum tok_kind {
+	TOK_UNKNOWN,
+	TOK_ENC,
+	TOK_AEAD,
+	TOK_NULL_ENC,
+	TOK_INTEG,
+	TOK_PRF,
+	TOK_KE,
+	TOK_OTHER
+};
+enum tok_kind cfg_tok_kind(const char *tok, size_t len);
+bool cfg_tok_no_ke(const char *tok, size_t len);
+bool cfg_tok_extra_ke(const char *tok, size_t len);
 struct cfg_cloud_suite {
 	const char *enc, *hash, *ke;
 };
