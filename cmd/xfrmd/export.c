@@ -6,12 +6,12 @@
  * (a key file path, or where to get a generated key), so the export can
  * travel through tickets and repos.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "applied.h"
+#include "charon.h"
 #include "control_proto.h"
 #include "export.h"
 #include "export_int.h"
@@ -71,32 +71,13 @@ static void put_prefixes(FILE *f, const char *key, const struct prefix *p, size_
 
 /* The lifetimes the config gives, as charon_msg.c sends them: the peer
  * rekeys and expires its SAs on the same terms (each end keeps its own). */
-static void put_ike_life(FILE *t, const struct cfg_connection *c)
+static void put_life(FILE *t, const struct cfg_connection *c, bool ike, const char *indent)
 {
-	if (c->ike_life.life_time)
-		fprintf(t, "        over_time = %us\n", c->ike_life.life_time - c->ike_rekey_time);
-	if (c->ike_life.rand_set)
-		fprintf(t, "        rand_time = %us\n", c->ike_life.rand_time);
-}
+	struct charon_kv kv[CHARON_LIFE_KEYS_MAX];
+	size_t n = charon_life_keys(c, ike, kv);
 
-static void put_child_life(FILE *t, const struct cfg_child_life *l)
-{
-	static const char in[] = "                ";
-
-	if (l->life_time)
-		fprintf(t, "%slife_time = %us\n", in, l->life_time);
-	if (l->rand_set)
-		fprintf(t, "%srand_time = %us\n", in, l->rand_time);
-	if (l->rekey_bytes)
-		fprintf(t, "%srekey_bytes = %" PRIu64 "\n", in, l->rekey_bytes);
-	if (l->life_bytes)
-		fprintf(t, "%slife_bytes = %" PRIu64 "\n", in, l->life_bytes);
-	if (l->rekey_packets)
-		fprintf(t, "%srekey_packets = %" PRIu64 "\n", in, l->rekey_packets);
-	if (l->life_packets)
-		fprintf(t, "%slife_packets = %" PRIu64 "\n", in, l->life_packets);
-	if (l->replay_window)
-		fprintf(t, "%sreplay_window = %u\n", in, l->replay_window);
+	for (size_t i = 0; i < n; i++)
+		fprintf(t, "%s%s = %s\n", indent, kv[i].key, kv[i].value);
 }
 
 /* Sections and secrets are named by the tunnel's number, as charon's are. */
@@ -115,7 +96,7 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "        ");
 	put_list(t, "proposals", &c->ike_proposals);
 	fprintf(t, "        rekey_time = %us\n", c->ike_rekey_time);
-	put_ike_life(t, c);
+	put_life(t, c, true, "        ");
 	fprintf(t, "        dpd_delay = %us\n", c->dpd_interval);
 	fprintf(t, "        local {\n            auth = psk\n            id = ");
 	put_quoted(t, tun->remote_id);
@@ -129,7 +110,7 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "                ");
 	put_list(t, "esp_proposals", &c->esp_proposals);
 	fprintf(t, "                rekey_time = %us\n", c->child_rekey_time);
-	put_child_life(t, &c->child_life);
+	put_life(t, c, false, "                ");
 	fprintf(t, "                dpd_action = restart\n");
 	fprintf(t, "                start_action = %s\n",
 		c->start == CFG_START_ON_TRAFFIC ? "trap" : "start");

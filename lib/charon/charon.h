@@ -71,6 +71,17 @@ int charon_msg_conn_part(const struct cfg_connection *c, size_t tunnel, enum cha
 			 uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
 			   size_t *len, struct xerr *e);
+/* The lifetime keys of a connection's IKE_SA (ike) or CHILD_SA, as
+ * swanctl.conf names them and charon parses their values ("600s",
+ * "1048576"): only those the config gives, charon's defaults for the rest.
+ * What load-conn sends and export-peer writes. Returns how many. */
+#define CHARON_LIFE_KEYS_MAX 7
+struct charon_kv {
+	const char *key;
+	char value[24];
+};
+size_t charon_life_keys(const struct cfg_connection *c, bool ike,
+			struct charon_kv out[CHARON_LIFE_KEYS_MAX]);
 /* { key = value } messages: unload-conn {name}, unload-shared {id}, ... */
 int charon_msg_kv(const char *key, const char *value, uint8_t **msg, size_t *len, struct xerr *e);
 /* initiate/install/uninstall/terminate for our "name" (ike == child). */

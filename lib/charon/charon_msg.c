@@ -70,24 +70,52 @@ static void add_route_mode(struct vici_builder *b, const struct cfg_connection *
 	}
 }
 
-/* Only what the config gives (cfg_child_life): charon's defaults for the
- * rest, as swanctl.conf(5) documents them and as before these keys. */
-static void add_child_life(struct vici_builder *b, const struct cfg_child_life *l)
+/* v, in seconds ("600s") or a plain count. */
+static size_t put(struct charon_kv *kv, const char *key, uint64_t v, bool seconds)
 {
+	kv->key = key;
+	snprintf(kv->value, sizeof(kv->value), "%" PRIu64 "%s", v, seconds ? "s" : "");
+	return 1;
+}
+
+size_t charon_life_keys(const struct cfg_connection *c, bool ike,
+			struct charon_kv out[CHARON_LIFE_KEYS_MAX])
+{
+	const struct cfg_child_life *l = &c->child_life;
+	size_t n = 0;
+
+	/* charon has no IKE life_time: its over_time is how long past the
+	 * rekey time an IKE_SA that failed to rekey lives on. */
+	if (ike && c->ike_life.life_time)
+		n += put(&out[n], "over_time", c->ike_life.life_time - c->ike_rekey_time, true);
+	if (ike && c->ike_life.rand_set)
+		n += put(&out[n], "rand_time", c->ike_life.rand_time, true);
+	if (ike)
+		return n;
 	if (l->life_time)
-		vici_add_kv_fmt(b, "life_time", "%us", l->life_time);
+		n += put(&out[n], "life_time", l->life_time, true);
 	if (l->rand_set)
-		vici_add_kv_fmt(b, "rand_time", "%us", l->rand_time);
+		n += put(&out[n], "rand_time", l->rand_time, true);
 	if (l->rekey_bytes)
-		vici_add_kv_fmt(b, "rekey_bytes", "%" PRIu64, l->rekey_bytes);
+		n += put(&out[n], "rekey_bytes", l->rekey_bytes, false);
 	if (l->life_bytes)
-		vici_add_kv_fmt(b, "life_bytes", "%" PRIu64, l->life_bytes);
+		n += put(&out[n], "life_bytes", l->life_bytes, false);
 	if (l->rekey_packets)
-		vici_add_kv_fmt(b, "rekey_packets", "%" PRIu64, l->rekey_packets);
+		n += put(&out[n], "rekey_packets", l->rekey_packets, false);
 	if (l->life_packets)
-		vici_add_kv_fmt(b, "life_packets", "%" PRIu64, l->life_packets);
+		n += put(&out[n], "life_packets", l->life_packets, false);
 	if (l->replay_window)
-		vici_add_kv_fmt(b, "replay_window", "%u", l->replay_window);
+		n += put(&out[n], "replay_window", l->replay_window, false);
+	return n;
+}
+
+static void add_life(struct vici_builder *b, const struct cfg_connection *c, bool ike)
+{
+	struct charon_kv kv[CHARON_LIFE_KEYS_MAX];
+	size_t n = charon_life_keys(c, ike, kv);
+
+	for (size_t i = 0; i < n; i++)
+		vici_add_kv_str(b, kv[i].key, kv[i].value);
 }
 
 static void add_child(struct vici_builder *b, const struct cfg_connection *c, const char *name,
@@ -105,7 +133,7 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 	vici_add_kv_fmt(b, "reqid", "%u", charon_tunnel_reqid(id));
 	add_list(b, "esp_proposals", &c->esp_proposals);
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->child_rekey_time);
-	add_child_life(b, &c->child_life);
+	add_life(b, c, false);
 	vici_add_kv_str(b, "mode", "tunnel");
 	vici_add_kv_str(b, "dpd_action", dpd_action_kw(c->dpd_action));
 	/* xfrmd decides when to initiate; charon must not on its own. A trap,
@@ -134,12 +162,7 @@ static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size
 	add_addr_list(b, "remote_addrs", &t->remote);
 	add_list(b, "proposals", &c->ike_proposals);
 	vici_add_kv_fmt(b, "rekey_time", "%us", c->ike_rekey_time);
-	/* charon has no IKE life_time: its over_time is how long past the
-	 * rekey time an IKE_SA that failed to rekey lives on. */
-	if (c->ike_life.life_time)
-		vici_add_kv_fmt(b, "over_time", "%us", c->ike_life.life_time - c->ike_rekey_time);
-	if (c->ike_life.rand_set)
-		vici_add_kv_fmt(b, "rand_time", "%us", c->ike_life.rand_time);
+	add_life(b, c, true);
 	vici_add_kv_fmt(b, "dpd_delay", "%us", c->dpd_interval);
 	if (c->ike_version == 1)
 		vici_add_kv_fmt(b, "dpd_timeout", "%us", c->dpd_timeout);
