@@ -5,8 +5,8 @@
  * a tunnel counts only while its session is Established and has received
  * routes too (BIRD's protocol states, refreshed every REFRESH_MS): until
  * then the only route to the far side is the fail-closed hold, and the LAN
- * would send traffic here to be dropped. The decision is pair_carries; BIRD is told at once
- * (enable / disable of the connection's LAN statics).
+ * would send traffic here to be dropped. The decision is pair_carries;
+ * BIRD is told at once (enable / disable of the connection's LAN statics).
  *
  * The include renders every LAN static disabled: what BIRD announces is
  * xfrmd's runtime word only. A BIRD started with the host (a reboot, a

@@ -17,7 +17,7 @@
  * keeps only its tunnels. config_cloud.c parses peer_cloud and gives the
  * hints of its cloud's defaults (config_cloud_fit.c: does a proposal fit).
  * Calls go one way: load -> reuse -> parse -> bgp, load -> parse,
- * parse -> hosts, parse -> lan -> bgp, parse -> cloud -> fit,
+ * parse -> hosts, parse -> lan -> bgp, parse -> cloud -> fit -> ike,
  * cloud -> ident.
  */
 #ifndef XFRMD_CONFIG_INT_H
@@ -159,12 +159,6 @@ int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
 /* connections[i].peer_cloud (config_cloud.c), for config_parse.c's key
  * table. */
 int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
-/* An algorithm combination a cloud VPN gateway takes, each kind a list of
- * strongSwan's keywords (space-separated). hash: integrity algorithms
- * and PRFs by their hash (sha1, sha256, sha384, sha512, md5), "" for AEAD
- * without integrity; ke: "none" is no PFS (ESP). cfg_cloud_fits: each
- * kind of the proposal holds one of the suite's (config_cloud_fit.c); an
- * additional key exchange (ke1_ .. ke7_) only if it may be none. */
 /* A proposal token's transform type (config_ike.c, strongSwan's
  * keywords): TOK_OTHER for an additional key exchange (ke1_ .. ke7_, RFC
  * 9370), none/modpnone/modpnull and esn/noesn; TOK_UNKNOWN for a word
@@ -182,6 +176,12 @@ enum tok_kind {
 enum tok_kind cfg_tok_kind(const char *tok, size_t len);
 bool cfg_tok_no_ke(const char *tok, size_t len);
 bool cfg_tok_extra_ke(const char *tok, size_t len);
+/* An algorithm combination a cloud VPN gateway takes, each kind a list of
+ * strongSwan's keywords (space-separated). hash: integrity algorithms
+ * and PRFs by their hash (sha1, sha256, sha384, sha512, md5), "" for AEAD
+ * without integrity; ke: "none" is no PFS (ESP). cfg_cloud_fits: each
+ * kind of the proposal holds one of the suite's (config_cloud_fit.c); an
+ * additional key exchange (ke1_ .. ke7_) only if it may be none. */
 struct cfg_cloud_suite {
 	const char *enc, *hash, *ke;
 };
