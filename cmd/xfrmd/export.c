@@ -105,7 +105,8 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	put_quoted(t, tun->local_id);
 	fprintf(t, "\n        }\n");
 	if (c->mode == CFG_MODE_ROUTE && c->mtu)
-		fprintf(t, "        # xfrmd's tunnel interface has MTU %u: give this end's the same\n",
+		fprintf(t,
+			"        # xfrmd's tunnel interface has MTU %u: give this end's the same\n",
 			c->mtu);
 	fprintf(t, "        children {\n            %s-t%u {\n", sec, n);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */

@@ -100,7 +100,8 @@ static void add_link_mtu(struct json_object *tunnels, const struct cfg_connectio
 	for (size_t i = 0; i < json_object_array_length(tunnels); i++) {
 		struct json_object *m = json_object_new_object();
 
-		json_object_object_add(m, "from", was->mtu ? json_object_new_uint64(was->mtu) : NULL);
+		json_object_object_add(m, "from",
+				       was->mtu ? json_object_new_uint64(was->mtu) : NULL);
 		json_object_object_add(m, "to", now->mtu ? json_object_new_uint64(now->mtu) : NULL);
 		json_object_object_add(json_object_array_get_idx(tunnels, i), "link_mtu", m);
 	}

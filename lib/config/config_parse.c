@@ -365,8 +365,10 @@ static int parse_ike_rand_time(struct pctx *x, json_object *v, void *dst)
 }
 
 static const struct cj_key ike_keys[] = {
-    {"version", parse_ike_version, false},	 {"proposals", parse_ike_proposals, false},
-    {"rekey_time", parse_ike_rekey_time, false}, {"life_time", parse_ike_life_time, false},
+    {"version", parse_ike_version, false},
+    {"proposals", parse_ike_proposals, false},
+    {"rekey_time", parse_ike_rekey_time, false},
+    {"life_time", parse_ike_life_time, false},
     {"rand_time", parse_ike_rand_time, false},
     {"fragmentation", cfg_parse_ike_fragmentation, false},
 };
