@@ -16,7 +16,9 @@
 #   4. Large packets cross: 1428 bytes without DF (gwa fragments before encryption), with DF
 #      hosta gets "frag needed, mtu 1200" from gwa and 1200 bytes pass; 1 MiB over TCP, every
 #      ESP packet gwa sent since within the path's 1280 bytes.
-#   5. mtu no longer given: the link keeps its MTU (README), nothing else changes.
+#   5. gwa's xfrmd restarted: a link whose MTU someone changed meanwhile is adopted and its MTU
+#      put back in place; a link deleted meanwhile is created with the MTU.
+#   6. mtu no longer given: the link keeps its MTU (README), nothing else changes.
 
 IKE_MAX=600 FRAG_SIZE=500 PATH_MTU=1280
 TCP_BYTES=1048576
@@ -35,6 +37,7 @@ done
 # vti_mtu / vti_index: gwa's tunnel link (xfrmd1).
 vti_mtu() { json_get "$(on gwa ip -j link show xfrmd1)" "j[0]['mtu']"; }
 vti_index() { json_get "$(on gwa ip -j link show xfrmd1)" "j[0]['ifindex']"; }
+test_vti_mtu() { [[ $(vti_mtu) == "$1" ]]; }
 # sas GW: the IKE_SA (unique id, SPIs) and CHILD_SA (unique id, SPIs) as swanctl lists them.
 sas() {
   swanctl_on "$1" --list-sas | sed -nE 's/^([^ ]+: #[0-9]+, ESTABLISHED, IKEv2, [0-9a-f]+_i\*? [0-9a-f]+_r\*?).*/\1/p;
@@ -155,7 +158,23 @@ check_eq esp-within-path-since-mtu 0 "$(tcpdump -tt -n -r "$LAB_RUN/gwa/ul0.pcap
   tcpdump -n -r "$LAB_RUN/gwa/ul0.pcap" "src $GWA_UL1 and esp" 2>/dev/null | awk '{print $NF}' | sort -n | uniq -c | tail -5
 } >"$LAB_OUT/show-large-packets.txt"
 
-# 5. mtu no longer given: the link keeps what it has.
+# 5. Restarts: xfrmd killed while someone sets the link's MTU to 1400: the new xfrmd adopts
+# the link and puts 1200 back in place (same ifindex); killed again and the link deleted: the
+# new link is created with MTU 1200.
+kill_daemon gwa xfrmd
+on gwa ip link set xfrmd1 mtu 1400
+require restart-adopt start_xfrmd gwa
+check restart-adopt-mtu-back wait_for 15 test_vti_mtu 1200
+check_eq restart-adopt-same-ifindex "$index0" "$(vti_index)"
+check restart-adopt-up wait_for 15 up
+kill_daemon gwa xfrmd
+on gwa ip link del xfrmd1
+require restart-create start_xfrmd gwa
+check restart-created-mtu wait_for 15 test_vti_mtu 1200
+check restart-created-up wait_for 15 up
+index0=$(vti_index) sas0=$(sas gwa)
+
+# 6. mtu no longer given: the link keeps what it has.
 python3 - "$LAB_RUN/gwa/xfrmd.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
