@@ -101,7 +101,7 @@ check frag-yes-ike-auth-fragments-sent grep -q 'generating IKE_AUTH request 1 \[
 default_mtu=$(vti_mtu)
 check_gt default-mtu-above-path "$default_mtu" "$PATH_MTU"
 check small-ping-crosses on hosta ping -n -c 3 -i 0.2 -W 2 -s 1000 "$HOSTB"
-check big-df-ping-lost-without-mtu sh -c "! ip netns exec hosta ping -n -c 2 -i 0.5 -W 2 -M "do" -s 1400 $HOSTB"
+check big-df-ping-lost-without-mtu sh -c "! ip netns exec hosta ping -n -c 2 -i 0.5 -W 2 -M do -s 1400 $HOSTB"
 check_eq tcp-stalls-without-mtu failed "$(tcp_transfer 5001 "$(lab_slow_s 8)")"
 
 # 3. mtu 1200 on both, under a running ping.
@@ -148,7 +148,7 @@ on hosta ip route flush cache
 on hosta ping -n -c 1 -W 2 -M "do" -s 1400 "$HOSTB" >"$LAB_RUN/df-ping.txt" 2>&1 || true
 check df-ping-frag-needed-from-gwa grep -q "From $GWA_LAN icmp_seq=1 Frag needed and DF set (mtu = 1200)" "$LAB_RUN/df-ping.txt"
 check df-ping-1200-crosses on hosta ping -n -c 3 -i 0.2 -W 2 -M "do" -s 1172 "$HOSTB"
-check df-ping-1201-refused sh -c "! ip netns exec hosta ping -n -c 1 -W 2 -M "do" -s 1173 $HOSTB"
+check df-ping-1201-refused sh -c "! ip netns exec hosta ping -n -c 1 -W 2 -M do -s 1173 $HOSTB"
 t_mtu=$(date +%s.%N)
 check_eq tcp-1mib-crosses "$TCP_BYTES" "$(tcp_transfer 5002 "$(lab_slow_s 30)")"
 check_eq esp-within-path-since-mtu 0 "$(tcpdump -tt -n -r "$LAB_RUN/gwa/ul0.pcap" "src $GWA_UL1 and esp and greater $((PATH_MTU + 15))" 2>/dev/null | awk -v t="$t_mtu" '$1 > t' | wc -l)"
