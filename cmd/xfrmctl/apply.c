@@ -64,6 +64,17 @@ static const char *charon_words(const char *change)
 	return change;
 }
 
+/* A tunnel interface's MTU change: in place, the SAs untouched. */
+static void print_link_mtu(struct json_object *m)
+{
+	const char *from = jstr(m, "from"), *to = jstr(m, "to");
+
+	printf("; interface MTU %s -> %s", *from ? from : "(not given)",
+	       *to ? to : "(not given: the link keeps its MTU)");
+	if (*to)
+		printf(", changed in place");
+}
+
 static void print_conn(struct json_object *c)
 {
 	static const struct {
@@ -85,7 +96,12 @@ static void print_conn(struct json_object *c)
 	for (size_t i = 0; i < jlen(tunnels); i++) {
 		struct json_object *t = json_object_array_get_idx(tunnels, i);
 
-		printf("      tunnel %s: %s\n", jstr(t, "tunnel"), charon_words(jstr(t, "charon")));
+		struct json_object *mtu = NULL;
+
+		printf("      tunnel %s: %s", jstr(t, "tunnel"), charon_words(jstr(t, "charon")));
+		if (json_object_object_get_ex(t, "link_mtu", &mtu) && mtu)
+			print_link_mtu(mtu);
+		printf("\n");
 	}
 }
 

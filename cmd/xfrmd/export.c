@@ -98,11 +98,16 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "        rekey_time = %us\n", c->ike_rekey_time);
 	put_life(t, c, true, "        ");
 	fprintf(t, "        dpd_delay = %us\n", c->dpd_interval);
+	fprintf(t, "        fragmentation = %s\n", cfg_frag_name(c->ike_fragmentation));
 	fprintf(t, "        local {\n            auth = psk\n            id = ");
 	put_quoted(t, tun->remote_id);
 	fprintf(t, "\n        }\n        remote {\n            auth = psk\n            id = ");
 	put_quoted(t, tun->local_id);
 	fprintf(t, "\n        }\n");
+	if (c->mode == CFG_MODE_ROUTE && c->mtu)
+		fprintf(t,
+			"        # xfrmd's tunnel interface has MTU %u: give this end's the same\n",
+			c->mtu);
 	fprintf(t, "        children {\n            %s-t%u {\n", sec, n);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
 	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);

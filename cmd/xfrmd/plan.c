@@ -89,6 +89,24 @@ static struct json_object *tunnels_of(const struct rc_plan *p, const char *conn)
 	return arr;
 }
 
+/* Route mode: each tunnel's interface MTU when it changes (changed in
+ * place on the link: charon and the SAs are not involved). 0: not given. */
+static void add_link_mtu(struct json_object *tunnels, const struct cfg_connection *was,
+			 const struct cfg_connection *now)
+{
+	if (was->mode != CFG_MODE_ROUTE || now->mode != CFG_MODE_ROUTE ||
+	    was->interface != now->interface || was->mtu == now->mtu)
+		return;
+	for (size_t i = 0; i < json_object_array_length(tunnels); i++) {
+		struct json_object *m = json_object_new_object();
+
+		json_object_object_add(m, "from",
+				       was->mtu ? json_object_new_uint64(was->mtu) : NULL);
+		json_object_object_add(m, "to", now->mtu ? json_object_new_uint64(now->mtu) : NULL);
+		json_object_object_add(json_object_array_get_idx(tunnels, i), "link_mtu", m);
+	}
+}
+
 static bool charon_touched(const struct rc_plan *p, const char *conn)
 {
 	for (size_t i = 0; i < p->n_tunnels; i++)
@@ -130,7 +148,10 @@ static struct json_object *conn_changes(const struct xfrmd *d, const struct cfg_
 		}
 		fields = changed_keys(was, plan_doc_conn(doc, name));
 		if (json_object_array_length(fields) || charon_touched(p, name)) {
-			add_conn(arr, name, "change", fields, tunnels_of(p, name));
+			struct json_object *tunnels = tunnels_of(p, name);
+
+			add_link_mtu(tunnels, cfg_find_conn(run, name), &desired->conns[i]);
+			add_conn(arr, name, "change", fields, tunnels);
 			++*n_changed;
 		} else {
 			add_conn(arr, name, "none", fields, tunnels_of(p, name));

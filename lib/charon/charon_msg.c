@@ -167,6 +167,9 @@ static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size
 	if (c->ike_version == 1)
 		vici_add_kv_fmt(b, "dpd_timeout", "%us", c->dpd_timeout);
 	vici_add_kv_str(b, "encap", c->nat_t == CFG_NAT_T_FORCE ? "yes" : "no");
+	/* charon's own names and default (yes): always said, so what charon
+	 * does never depends on a default of its version. */
+	vici_add_kv_str(b, "fragmentation", cfg_frag_name(c->ike_fragmentation));
 	/* Each tunnel is pinned to its address pair; MOBIKE would move it. */
 	vici_add_kv_str(b, "mobike", "no");
 	vici_add_kv_str(b, "keyingtries", "0");

@@ -439,7 +439,8 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !ipaddr_equal(&a->probe_source, &b->probe_source) ||
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
 	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp) ||
-	    a->peer_cloud != b->peer_cloud || a->trimmed != b->trimmed)
+	    a->peer_cloud != b->peer_cloud || a->ike_fragmentation != b->ike_fragmentation ||
+	    a->mtu != b->mtu || a->trimmed != b->trimmed)
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))

@@ -37,6 +37,8 @@ enum cfg_publish { CFG_PUBLISH_AUTO, CFG_PUBLISH_MANUAL };
 enum cfg_ifkind { CFG_IF_XFRM, CFG_IF_VTI };
 enum cfg_max_action { CFG_MAX_WARN, CFG_MAX_BLOCK, CFG_MAX_RESTART, CFG_MAX_DISABLE };
 enum cfg_cloud { CFG_CLOUD_NONE, CFG_CLOUD_AWS, CFG_CLOUD_AZURE, CFG_CLOUD_ALIBABA };
+/* ike.fragmentation, charon's values; yes (0) is the default. */
+enum cfg_frag { CFG_FRAG_YES, CFG_FRAG_ACCEPT, CFG_FRAG_FORCE, CFG_FRAG_NO };
 
 /* Strings are heap copies owned by the config (cfg_free frees them): inline
  * buffers of the largest allowed size made every connection ~12 KiB. */
@@ -220,6 +222,13 @@ struct cfg_connection {
 	/* The cloud VPN gateway at the far end (peer_cloud), default none:
 	 * only cfg_cloud_hint reads it, nothing of it reaches charon. */
 	enum cfg_cloud peer_cloud;
+	/* ike.fragmentation (config_mtu.c), sent to charon as is; default
+	 * yes. force only with IKEv1. */
+	enum cfg_frag ike_fragmentation;
+	/* Route mode: the tunnel interfaces' MTU (576 or 1280 .. 9000,
+	 * config_mtu.c); 0: not given, the link keeps the MTU it has (the
+	 * kernel's default for its kind when xfrmd creates it). */
+	uint32_t mtu;
 	struct cfg_span src; /* this connection's object in the document */
 	/* Not from JSON: cfg_host_select dropped some of its tunnels (so a
 	 * later load may not copy it as the document's). */
@@ -427,6 +436,8 @@ const char *cfg_nat_t_name(enum cfg_nat_t n);
 const char *cfg_publish_name(enum cfg_publish p);
 const char *cfg_ifkind_name(enum cfg_ifkind k);
 const char *cfg_max_action_name(enum cfg_max_action a);
+/* "yes", "accept", "force", "no". */
+const char *cfg_frag_name(enum cfg_frag f);
 /* "aws", "azure", "alibaba"; "none" for CFG_CLOUD_NONE. */
 const char *cfg_cloud_name(enum cfg_cloud c);
 

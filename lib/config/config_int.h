@@ -159,6 +159,13 @@ int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
 /* connections[i].peer_cloud (config_cloud.c), for config_parse.c's key
  * table. */
 int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
+/* config_mtu.c: connections[i].ike.fragmentation and connections[i].mtu
+ * for config_parse.c's key tables, and their checks once the connection
+ * is read: mtu only in route mode, at least 1280 when the connection
+ * carries IPv6 (576 otherwise); fragmentation force only with IKEv1. */
+int cfg_parse_ike_fragmentation(struct pctx *x, struct json_object *v, void *dst);
+int cfg_parse_mtu(struct pctx *x, struct json_object *v, void *dst);
+int cfg_mtu_finish(struct pctx *x, const struct cfg_connection *c);
 /* A proposal token's transform type (config_ike.c, strongSwan's
  * keywords): TOK_OTHER for an additional key exchange (ke1_ .. ke7_, RFC
  * 9370), none/modpnone/modpnull and esn/noesn; TOK_UNKNOWN for a word

@@ -365,9 +365,12 @@ static int parse_ike_rand_time(struct pctx *x, json_object *v, void *dst)
 }
 
 static const struct cj_key ike_keys[] = {
-    {"version", parse_ike_version, false},	 {"proposals", parse_ike_proposals, false},
-    {"rekey_time", parse_ike_rekey_time, false}, {"life_time", parse_ike_life_time, false},
+    {"version", parse_ike_version, false},
+    {"proposals", parse_ike_proposals, false},
+    {"rekey_time", parse_ike_rekey_time, false},
+    {"life_time", parse_ike_life_time, false},
     {"rand_time", parse_ike_rand_time, false},
+    {"fragmentation", cfg_parse_ike_fragmentation, false},
 };
 
 static int parse_esp_proposals(struct pctx *x, json_object *v, void *dst)
@@ -772,6 +775,7 @@ static const struct cj_key conn_keys[] = {
     {"routes", parse_conn_routes, false},
     {"bgp", parse_conn_bgp, false},
     {"peer_cloud", cfg_parse_peer_cloud, false},
+    {"mtu", cfg_parse_mtu, false},
 };
 
 static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
@@ -782,7 +786,7 @@ static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
 		cj_push_key(x, "interface");
 		return cj_err(x, "only valid with mode route");
 	}
-	if (cfg_bgp_finish(x, c))
+	if (cfg_bgp_finish(x, c) || cfg_mtu_finish(x, c))
 		return -1;
 	if (cfg_conn_late_defaults(c))
 		return cj_err(x, "out of memory");

@@ -125,7 +125,7 @@ static bool same_holds(const struct cfg_bgp *a, const struct cfg_bgp *b)
 bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
 {
 	if (a->mode != b->mode || a->interface != b->interface || a->start != b->start ||
-	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels ||
+	    a->fail_closed != b->fail_closed || a->n_tunnels != b->n_tunnels || a->mtu != b->mtu ||
 	    !same_holds(&a->bgp, &b->bgp) ||
 	    !prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) ||
 	    !prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes, b->n_remote) ||
@@ -160,6 +160,7 @@ size_t kp_links(const struct kp_conn *c, struct nl_link_spec *out)
 		s->if_id = charon_tunnel_if_id(c->t[t].id);
 		s->local = c->cfg->tunnels[t].local;
 		s->remote = c->cfg->tunnels[t].remote;
+		s->mtu = c->cfg->mtu;
 	}
 	return n;
 }

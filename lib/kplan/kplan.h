@@ -109,7 +109,7 @@ void kp_choose(const struct kp_conn *c, struct kp_choice *ch);
 /* The routes of a and b have the same type and next hops (or are both withdrawn). */
 bool kp_same_via(const struct kp_choice *a, const struct kp_choice *b);
 /* Everything of a and b the planner reads is equal (mode, interface,
- * start, fail_closed, prefixes, routes settings, tunnels' ids and
+ * mtu, start, fail_closed, prefixes, routes settings, tunnels' ids and
  * addresses, inside addresses included: they go on the interfaces; bgp on
  * or off and its accept prefixes: the holds): for equal pairing state and
  * publish choices their plans are the same, and the kernel can keep what it has. */
@@ -161,7 +161,8 @@ struct kp_changes {
 void kp_changes_free(struct kp_changes *ch);
 
 /* Route mode: one link per tunnel, named "xfrmd<id>", if_id (VTI: key)
- * 100000 + id; policy mode: none. out has room for c->pair->n; returns
+ * 100000 + id, mtu the connection's (0: not given, left as the link has
+ * it); policy mode: none. out has room for c->pair->n; returns
  * how many. */
 size_t kp_links(const struct kp_conn *c, struct nl_link_spec *out);
 

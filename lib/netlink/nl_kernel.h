@@ -40,6 +40,10 @@ struct nl_link_spec {
 	char name[IF_NAMESIZE];	     /* "xfrmd<if_id>" */
 	uint32_t if_id;		     /* XFRM: if_id; VTI: ikey and okey (the SA mark) */
 	struct ipaddr local, remote; /* VTI endpoints (IPv6: a vti6 link); unused for XFRM */
+	/* The link's MTU: set at creation and changed in place on a link
+	 * that has another; 0: the kernel's default at creation, and an
+	 * existing link keeps what it has. Read: the link's MTU. */
+	uint32_t mtu;
 };
 
 struct nl_link {
@@ -49,7 +53,9 @@ struct nl_link {
 };
 
 /* Creates the link if missing (or adopts an existing one xfrmd owns with
- * the same kind and id), sets it up, returns its ifindex. Refuses a link
+ * the same kind and id, its MTU changed in place when s->mtu differs:
+ * same link, its routes and traffic untouched), sets it up, returns its
+ * ifindex. Refuses a link
  * of that name that xfrmd does not own. xfrmd's link with another kind, id
  * or VTI endpoints is deleted and created anew: routes through it go with
  * it, so replace them afterwards. VTI links also get disable_policy=1.

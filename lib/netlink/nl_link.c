@@ -107,6 +107,7 @@ static int link_read(struct rtnl_link *l, struct nl_link *out)
 		memcpy(out->spec.name, name, strnlen(name, IF_NAMESIZE - 1));
 	out->ifindex = rtnl_link_get_ifindex(l);
 	out->up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+	out->spec.mtu = rtnl_link_get_mtu(l);
 	if (!type)
 		return -1;
 	if (!strcmp(type, "xfrm")) {
@@ -178,11 +179,14 @@ struct rtnl_link *link_build(const struct nl_link_spec *s)
 
 		memcpy(name, s->name, strnlen(s->name, IF_NAMESIZE - 1));
 		rtnl_link_set_name(l, name);
+		if (s->mtu)
+			rtnl_link_set_mtu(l, s->mtu);
 	}
 	return l;
 }
 
-static int link_change(struct nl_sock *sk, struct rtnl_link *l, const char *alias, unsigned up_flag)
+static int link_change(struct nl_sock *sk, struct rtnl_link *l, const char *alias, unsigned up_flag,
+		       uint32_t mtu)
 {
 	struct rtnl_link *c = rtnl_link_alloc();
 	int err;
@@ -193,6 +197,8 @@ static int link_change(struct nl_sock *sk, struct rtnl_link *l, const char *alia
 		rtnl_link_set_ifalias(c, alias);
 	if (up_flag)
 		rtnl_link_set_flags(c, up_flag);
+	if (mtu)
+		rtnl_link_set_mtu(c, mtu);
 	err = rtnl_link_change(sk, l, c, 0);
 	rtnl_link_put(c);
 	return err;
@@ -241,7 +247,10 @@ const char *link_type_module(const char *type)
 	return strcmp(type, "vti") ? "ip6_vti" : "ip_vti";
 }
 
-/* Policy switch (VTI) and up: idempotent, also run on an adopted link. */
+/* Policy switch (VTI), MTU and up: idempotent, also run on an adopted
+ * link. The MTU changes in place: the link, its routes and its traffic
+ * stay (a packet over the new MTU meanwhile is fragmented or answered
+ * with ICMP, as any). */
 int link_finish(struct nl_sock *sk, const struct nl_link_spec *s, struct rtnl_link *l,
 		struct xerr *e)
 {
@@ -249,9 +258,13 @@ int link_finish(struct nl_sock *sk, const struct nl_link_spec *s, struct rtnl_li
 
 	if (s->kind == NL_LINK_VTI && vti_disable_policy(s->name, e) < 0)
 		return -1;
+	if (s->mtu && rtnl_link_get_mtu(l) != s->mtu &&
+	    (err = link_change(sk, l, NULL, 0, s->mtu)) < 0)
+		return xerr_set(e, "link %s: setting its MTU from %u to %u: %s", s->name,
+				rtnl_link_get_mtu(l), s->mtu, nl_geterror(err));
 	if (rtnl_link_get_flags(l) & IFF_UP)
 		return 0;
-	err = link_change(sk, l, NULL, IFF_UP);
+	err = link_change(sk, l, NULL, IFF_UP, 0);
 	if (err < 0)
 		return xerr_set(e, "link %s: setting it up: %s", s->name, nl_geterror(err));
 	return 0;

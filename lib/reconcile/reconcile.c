@@ -234,6 +234,7 @@ static bool same_fields(const struct both *w)
 	       a->child_rekey_time == b->child_rekey_time && cfg_life_equal(a, b) &&
 	       a->dpd_interval == b->dpd_interval && a->dpd_timeout == b->dpd_timeout &&
 	       a->dpd_action == b->dpd_action && a->nat_t == b->nat_t &&
+	       a->ike_fragmentation == b->ike_fragmentation &&
 	       cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) &&
 	       cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) &&
 	       prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) &&

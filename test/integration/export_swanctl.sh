@@ -109,7 +109,7 @@ doc = {
              "local_id": "CN=gw-a, O=Example, C=DE", "remote_id": "peer b #2",
              "role": "standby"},
         ],
-        "ike": {"life_time": 15000, "rand_time": 300},
+        "ike": {"life_time": 15000, "rand_time": 300, "fragmentation": "accept"},
         "esp": {"life_time": 3900, "rand_time": 120, "rekey_bytes": 1000000000,
                 "life_bytes": 1200000000, "rekey_packets": 1000000,
                 "life_packets": 1200000, "replay_window": 1024},
@@ -131,10 +131,10 @@ for t in 1 2; do
 	grep -q "secret = \"KEY-OF-TUNNEL-$t\"" "$TMP/peer.conf" ||
 		fail "no placeholder for tunnel $t"
 done
-# The lifetimes, once per tunnel: the IKE ones, then the CHILD_SA's.
+# The lifetimes, once per tunnel: the IKE ones, then the CHILD_SA's; ike.fragmentation.
 for kv in "over_time = 600s" "rand_time = 300s" "life_time = 3900s" "rand_time = 120s" \
 	"rekey_bytes = 1000000000" "life_bytes = 1200000000" "rekey_packets = 1000000" \
-	"life_packets = 1200000" "replay_window = 1024"; do
+	"life_packets = 1200000" "replay_window = 1024" "fragmentation = accept"; do
 	[ "$(grep -cxE " +$kv" "$TMP/peer.conf")" = 2 ] || fail "'$kv' not in each tunnel's section"
 done
 # Each secret's comment gives a command line ("#   CMD") printing the key

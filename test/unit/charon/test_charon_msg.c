@@ -75,7 +75,8 @@ static const char *names(const struct vici_node *sec)
 	return buf;
 }
 
-/* Without lifetimes in the config, the keys xfrmd always sent, no more. */
+/* Without lifetimes in the config, the keys xfrmd always sent, no more
+ * (fragmentation among them: always said, charon's default yes). */
 START_TEST(absent_sends_nothing_new)
 {
 	struct cfg_config *cfg = load("", "");
@@ -83,7 +84,7 @@ START_TEST(absent_sends_nothing_new)
 
 	ck_assert_str_eq(names(vici_child(root, NAME)),
 			 "version,local_addrs,remote_addrs,proposals,rekey_time,dpd_delay,encap,"
-			 "mobike,keyingtries,local,remote,children");
+			 "fragmentation,mobike,keyingtries,local,remote,children");
 	ck_assert_str_eq(names(vici_find(root, NAME ".children." NAME)),
 			 "local_ts,remote_ts,policies,reqid,esp_proposals,rekey_time,mode,"
 			 "dpd_action,start_action");
@@ -196,6 +197,91 @@ START_TEST(each_half_its_own)
 }
 END_TEST
 
+/* A route-mode connection over VTIs with conn_extra among its keys. */
+static struct cfg_config *load_route(const char *conn_extra, const char *ike)
+{
+	char doc[1024];
+	struct cfg_config *cfg;
+	struct xerr e;
+
+	snprintf(doc, sizeof(doc),
+		 "{\"gateway\":{\"name\":\"gw\"},\"connections\":[{\"name\":\"c\","
+		 "\"mode\":\"route\",\"interface\":\"vti\",%s"
+		 "\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/24\"],"
+		 "\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\","
+		 "\"psk\":\"k1\"}],\"ike\":{%s}}]}",
+		 conn_extra, ike);
+	cfg = cfg_load_string(doc, strlen(doc), NULL, &e);
+	ck_assert_msg(cfg != NULL, "%s", e.msg);
+	return cfg;
+}
+
+/* ike.fragmentation reaches charon under its own name, each value as
+ * written (IKEv1 for force); not given: yes, charon's default. */
+START_TEST(fragmentation_as_given)
+{
+	static const struct {
+		const char *ike, *sent;
+	} cases[] = {
+	    {"", "yes"},
+	    {"\"fragmentation\":\"yes\"", "yes"},
+	    {"\"fragmentation\":\"accept\"", "accept"},
+	    {"\"fragmentation\":\"no\"", "no"},
+	    {"\"version\":1,\"fragmentation\":\"force\"", "force"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cfg_config *cfg = load(cases[i].ike, "");
+		struct vici_node *root = load_conn(cfg);
+
+		ck_assert_msg(
+		    !strcmp(vici_get_str(root, NAME ".fragmentation", "(none)"), cases[i].sent),
+		    "%s: sent %s", cases[i].ike,
+		    vici_get_str(root, NAME ".fragmentation", "(none)"));
+		vici_node_free(root);
+		cfg_free(cfg);
+	}
+}
+END_TEST
+
+/* In the IKE part (a change renegotiates the IKE SA), not the CHILD_SA's. */
+START_TEST(fragmentation_is_ike_only)
+{
+	struct cfg_config *cfg = load("\"fragmentation\":\"no\"", "");
+	struct vici_node *ike = part(cfg, CHARON_PART_IKE);
+	struct vici_node *child = part(cfg, CHARON_PART_CHILD);
+
+	ck_assert_str_eq(vici_get_str(ike, "fragmentation", ""), "no");
+	ck_assert_ptr_null(strstr(names(vici_find(child, "children." NAME)), "fragmentation"));
+	ck_assert_ptr_null(vici_child(child, "fragmentation"));
+	vici_node_free(ike);
+	vici_node_free(child);
+	cfg_free(cfg);
+}
+END_TEST
+
+/* The interface MTU is the kernel's business: load-conn is byte for byte
+ * the same with and without it (so changing it never touches charon). */
+START_TEST(mtu_is_not_charons)
+{
+	struct cfg_config *a = load_route("", ""), *b = load_route("\"mtu\":1200,", "");
+	uint8_t *ma = NULL, *mb = NULL;
+	size_t la = 0, lb = 0;
+	struct xerr e;
+
+	ck_assert_uint_eq(b->conns[0].mtu, 1200);
+	ck_assert_uint_eq(a->conns[0].mtu, 0);
+	ck_assert_int_eq(charon_msg_load_conn(&a->conns[0], 0, &ma, &la, &e), 0);
+	ck_assert_int_eq(charon_msg_load_conn(&b->conns[0], 0, &mb, &lb, &e), 0);
+	ck_assert_uint_eq(la, lb);
+	ck_assert_int_eq(memcmp(ma, mb, la), 0);
+	free(ma);
+	free(mb);
+	cfg_free(a);
+	cfg_free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("charon_msg");
@@ -205,6 +291,11 @@ int main(void)
 	tcase_add_test(tc, given_goes_out_in_charons_terms);
 	tcase_add_test(tc, each_alone);
 	tcase_add_test(tc, each_half_its_own);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sizes");
+	tcase_add_test(tc, fragmentation_as_given);
+	tcase_add_test(tc, fragmentation_is_ike_only);
+	tcase_add_test(tc, mtu_is_not_charons);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

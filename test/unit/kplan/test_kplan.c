@@ -228,6 +228,9 @@ static const char *links_str(const struct kp_plan *p)
 				      l->kind == NL_LINK_VTI ? "vti" : "xfrm", l->name, l->if_id,
 				      ipaddr_str(&l->local, a, sizeof(a)),
 				      ipaddr_str(&l->remote, b, sizeof(b)));
+		if (l->mtu) /* cut the line's newline, then " mtu N" */
+			n +=
+			    (size_t)snprintf(s + n - 1, sizeof(s) - n + 1, " mtu %u\n", l->mtu) - 1;
 	}
 	return s;
 }
@@ -272,6 +275,40 @@ START_TEST(matrix_links)
 			 kind, kind);
 	plan_row(r, &f, &p);
 	ck_assert_str_eq(links_str(&p), want);
+	kp_plan_free(&p);
+}
+END_TEST
+
+/* The connection's mtu goes on every link it wants, whatever the health
+ * (the kernel's default when not given: 0); none in policy mode. */
+START_TEST(links_mtu)
+{
+	struct fx f;
+	struct kp_plan p;
+
+	fx_init(&f, ROUTE, AS, VTI, IMM, FC, 0);
+	f.cfg.mtu = 1300;
+	for (enum health h = H_NONE; h <= H_BOTH; h++) {
+		fx_health(&f, h);
+		p = fx_plan(&f);
+		ck_assert_str_eq(links_str(&p),
+				 "vti xfrmd7 if_id 100007 192.0.2.1 198.51.100.1 mtu 1300\n"
+				 "vti xfrmd9 if_id 100009 192.0.2.2 198.51.100.2 mtu 1300\n");
+		kp_plan_free(&p);
+	}
+	fx_init(&f, ROUTE, AA, XFRM, OT, FO, 1);
+	f.cfg.mtu = 9000;
+	fx_health(&f, H_PRI);
+	p = fx_plan(&f);
+	ck_assert_str_eq(links_str(&p),
+			 "xfrm xfrmd7 if_id 100007 192.0.2.1 198.51.100.1 mtu 9000\n"
+			 "xfrm xfrmd9 if_id 100009 192.0.2.2 198.51.100.2 mtu 9000\n");
+	kp_plan_free(&p);
+	fx_init(&f, POLICY, AS, XFRM, IMM, FC, 0);
+	f.cfg.mtu = 1300; /* the loader refuses it; the plan has no link for it anyway */
+	fx_health(&f, H_BOTH);
+	p = fx_plan(&f);
+	ck_assert_str_eq(links_str(&p), "");
 	kp_plan_free(&p);
 }
 END_TEST
@@ -449,6 +486,8 @@ START_TEST(same_config)
 		ck_assert_msg(!kp_same_config(&a.cfg, &b.cfg), "%s", #stmt);                       \
 	} while (0)
 	DIFFERS(b.cfg.mode = ROUTE);
+	/* A link's MTU is changed in place: the connection's links are ensured again. */
+	DIFFERS(b.cfg.mtu = 1400);
 	DIFFERS(b.cfg.interface = VTI);
 	DIFFERS(b.cfg.start = OT);
 	DIFFERS(b.cfg.fail_closed = FO);
@@ -485,6 +524,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_underlay_path);
 	tcase_add_test(tc, one_tunnel_peer_on_link);
 	tcase_add_test(tc, same_config);
+	tcase_add_test(tc, links_mtu);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -276,6 +276,39 @@ START_TEST(lifetime_changes)
 }
 END_TEST
 
+/* ike.fragmentation is the IKE_SA's: a change renegotiates it. A route-mode
+ * connection's mtu is the kernel's (its links, changed in place): charon
+ * is not told, the SAs stay. */
+START_TEST(fragmentation_and_mtu_changes)
+{
+	struct cfg_config *run = variant("\"10.2.0.0/24\"", "\"mode\":\"route\",\"mtu\":1400,");
+	struct cfg_config *mtu = variant("\"10.2.0.0/24\"", "\"mode\":\"route\",\"mtu\":1200,");
+	struct cfg_config *frag = variant("\"10.2.0.0/24\"", "\"mode\":\"route\",\"mtu\":1400,"
+							     "\"ike\":{\"fragmentation\":\"no\"},");
+	struct cfg_config *yes = variant("\"10.2.0.0/24\"", "\"mode\":\"route\",\"mtu\":1400,"
+							    "\"ike\":{\"fragmentation\":\"yes\"},");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	ck_assert_int_eq(reconcile_plan(mtu, run, &both, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 none, xfrmd-b-t2 none");
+	rc_plan_free(&p);
+	ck_assert_int_eq(reconcile_plan(frag, run, &both, &p, &e), 0);
+	ck_assert_str_eq(changes_str(&p), "xfrmd-b-t1 renegotiate-ike, xfrmd-b-t2 renegotiate-ike");
+	rc_plan_free(&p);
+	/* yes written out is the default: nothing changes */
+	ck_assert_int_eq(reconcile_plan(yes, run, &both, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	rc_plan_free(&p);
+	cfg_free(yes);
+	cfg_free(frag);
+	cfg_free(mtu);
+	cfg_free(run);
+}
+END_TEST
+
 /* Pairing and route settings are xfrmd's alone: charon is not told. */
 START_TEST(xfrmd_only_change_leaves_charon_alone)
 {
@@ -465,6 +498,7 @@ int main(void)
 	tcase_add_test(tc, prefix_change_replaces_only_the_child_sa);
 	tcase_add_test(tc, ike_change_renegotiates);
 	tcase_add_test(tc, lifetime_changes);
+	tcase_add_test(tc, fragmentation_and_mtu_changes);
 	tcase_add_test(tc, xfrmd_only_change_leaves_charon_alone);
 	tcase_add_test(tc, never_replaces_a_foreign_connection);
 	tcase_add_test(tc, ignores_lookalike_names_it_does_not_own);
