@@ -1,0 +1,174 @@
+/* The table's text: buffer, clamp chain, the whole table (nft_ruleset.h). */
+#include "nft_ruleset.h"
+
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_int.h"
+
+void nb_add(struct nbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *s = realloc(b->s, cap);
+
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+void nb_links(struct nbuf *b, const struct cfg_connection *c)
+{
+	/* lib/kplan names a tunnel's link "xfrmd<id>" (kp_links) */
+	nb_add(b, "{ ");
+	for (size_t t = 0; t < c->n_tunnels; t++)
+		nb_add(b, "%s\"xfrmd%u\"", t ? ", " : "", c->tunnels[t].id);
+	nb_add(b, " }");
+}
+
+bool nb_prefixes(struct nbuf *b, const struct prefix *v, size_t n, int family)
+{
+	char buf[PREFIX_STRLEN];
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.family == family) {
+			nb_add(b, "%s%s", any ? ", " : "{ ", prefix_str(&v[i], buf, sizeof(buf)));
+			any = true;
+		}
+	if (any)
+		nb_add(b, " }");
+	return any;
+}
+
+bool nft_conn_wants(const struct cfg_connection *c)
+{
+	return c->mss || c->n_nat;
+}
+
+/* The statement that clamps a SYN's MSS. */
+static void clamp_stmt(struct nbuf *b, const struct cfg_connection *c)
+{
+	nb_add(b, " tcp flags syn / syn,rst");
+	if (c->mss == CFG_MSS_AUTO)
+		nb_add(b, " tcp option maxseg size set rt mtu");
+	else
+		nb_add(b, " tcp option maxseg size > %u tcp option maxseg size set %u", c->mss,
+		       c->mss);
+	nb_add(b, " comment \"conn %s\"\n", c->name);
+}
+
+/* Policy mode, one family: local -> remote leaving with IPsec, and
+ * remote -> local that arrived with it. */
+static void clamp_policy(struct nbuf *b, const struct cfg_connection *c, int family)
+{
+	const char *ip = family == AF_INET ? "ip" : "ip6";
+
+	if (!prefix_list_has_family(c->local_prefixes, c->n_local, family) ||
+	    !prefix_list_has_family(c->remote_prefixes, c->n_remote, family))
+		return;
+	for (int in = 0; in < 2; in++) {
+		nb_add(b, "\t\t%s saddr ", ip);
+		nb_prefixes(b, in ? c->remote_prefixes : c->local_prefixes,
+			    in ? c->n_remote : c->n_local, family);
+		nb_add(b, " %s daddr ", ip);
+		nb_prefixes(b, in ? c->local_prefixes : c->remote_prefixes,
+			    in ? c->n_local : c->n_remote, family);
+		nb_add(b, in ? " meta ipsec exists" : " rt ipsec exists");
+		clamp_stmt(b, c);
+	}
+}
+
+/* Route mode: SYNs into the tunnels (ours and our SYN-ACKs), and, with a
+ * value, those out of them too (auto: rt mtu there would be the LAN's). */
+static void clamp_route(struct nbuf *b, const struct cfg_connection *c)
+{
+	nb_add(b, "\t\toifname ");
+	nb_links(b, c);
+	clamp_stmt(b, c);
+	if (c->mss == CFG_MSS_AUTO)
+		return;
+	nb_add(b, "\t\tiifname ");
+	nb_links(b, c);
+	clamp_stmt(b, c);
+}
+
+static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		any = any || cfg->conns[i].mss;
+	if (!any)
+		return;
+	nb_add(b,
+	       "\tchain clamp {\n\t\ttype filter hook forward priority mangle; policy accept;\n");
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cfg_connection *c = &cfg->conns[i];
+
+		if (!c->mss)
+			continue;
+		if (c->mode == CFG_MODE_ROUTE) {
+			clamp_route(b, c);
+		} else {
+			clamp_policy(b, c, AF_INET);
+			clamp_policy(b, c, AF_INET6);
+		}
+	}
+	nb_add(b, "\t}\n");
+}
+
+char *nft_ruleset(const struct cfg_config *cfg, bool *empty, struct xerr *e)
+{
+	struct nbuf b = {0};
+
+	*empty = true;
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (nft_conn_wants(&cfg->conns[i]))
+			*empty = false;
+	nb_add(&b, "table inet %s {\n", NFT_TABLE);
+	clamp_chain(&b, cfg);
+	nft_nat_chains(&b, cfg);
+	nb_add(&b, "}\n");
+	if (b.oom) {
+		free(b.s);
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	return b.s;
+}
+
+char *nft_ruleset_replace(const char *ruleset, bool empty, struct xerr *e)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "table inet %s {}\ndelete table inet %s\n%s", NFT_TABLE, NFT_TABLE,
+		     empty ? "" : ruleset) < 0) {
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	return s;
+}
