@@ -159,12 +159,16 @@ int cfg_parse_bfd(struct pctx *x, struct json_object *v, struct cfg_bfd *f);
 /* connections[i].peer_cloud (config_cloud.c), for config_parse.c's key
  * table. */
 int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
-/* connections[i].mss and .nat, gateway.nat (config_nat.c). nat_finish,
+/* connections[i].mss and .nat, gateway.nat (config_nat_parse.c). nat_finish,
  * once the connection is parsed: NAT in route mode only, without bgp;
  * each internal inside the connection's local (egress) or remote
  * (ingress) prefixes; the translated prefixes do not overlap each other
  * or the other side's. cfg_check_nat_gateway: the NAT marks' tables and
  * rule priority clear of gateway.route_table and probe_table. */
+/* The view of list v[n] through type's rules (config_nat.c); rule[i]:
+ * the rule that made out[i] (-1: untranslated), when not NULL. */
+size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *v,
+		    size_t n, struct prefix *out, int *rule);
 int cfg_parse_mss(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_nat(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_gw_nat(struct pctx *x, struct json_object *v, void *dst);
