@@ -21,41 +21,12 @@ const char *nft_link_last(void)
 	return last_text;
 }
 
-/* The connection named in line `line` of text (comment "conn NAME"). */
-static bool conn_of_line(const char *text, long line, char *name, size_t len)
-{
-	const char *p = text, *end, *c;
-
-	for (long l = 1; p && l < line; l++)
-		p = (p = strchr(p, '\n')) ? p + 1 : NULL;
-	if (!p)
-		return false;
-	end = strchr(p, '\n');
-	c = strstr(p, "comment \"conn ");
-	if (!c || (end && c > end))
-		return false;
-	c += strlen("comment \"conn ");
-	snprintf(name, len, "%.*s", (int)strcspn(c, "\""), c);
-	return true;
-}
-
-/* nft's first error line, with the connection it is about. */
-static int nft_error(const char *text, const char *err, struct xerr *e)
-{
-	char name[CFG_NAME_MAX + 1];
-	const char *colon = err ? strchr(err, ':') : NULL;
-	long line = colon ? strtol(colon + 1, NULL, 10) : 0;
-	int n = err ? (int)strcspn(err, "\n") : 0;
-
-	if (line > 0 && conn_of_line(text, line, name, sizeof(name)))
-		return xerr_set(e, "nftables refused connection %s's rules: %.*s", name, n, err);
-	return xerr_set(e, "nftables refused table inet %s: %.*s", NFT_TABLE, n,
-			err && *err ? err : "no reason given");
-}
-
-static int apply_text(const char *text, struct xerr *e)
+/* Runs text as one transaction (dry_run: checked by the kernel, then
+ * aborted); nft's first error line into e. */
+static int run_text(const char *text, bool dry_run, struct xerr *e)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *err;
 	int rc = 0;
 
 	if (!nft)
@@ -64,10 +35,55 @@ static int apply_text(const char *text, struct xerr *e)
 		nft_ctx_free(nft);
 		return xerr_set(e, "nftables: out of memory");
 	}
-	if (nft_run_cmd_from_buffer(nft, text))
-		rc = nft_error(text, nft_ctx_get_error_buffer(nft), e);
+	nft_ctx_set_dry_run(nft, dry_run);
+	if (nft_run_cmd_from_buffer(nft, text)) {
+		err = nft_ctx_get_error_buffer(nft);
+		if (!err || !*err)
+			err = "no reason given";
+		rc = xerr_set(e, "%.*s", (int)strcspn(err, "\n"), err);
+	}
 	nft_ctx_free(nft);
 	return rc;
+}
+
+/* The connection whose rules nft refuses alone (its table checked, not
+ * applied), or NULL. nft's error points at the wrong line for a buffer,
+ * so the connection is found this way. */
+static const char *refused_conn(const struct cfg_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		struct cfg_config one = *cfg;
+		struct xerr e;
+		bool empty;
+		char *table, *text = NULL;
+		int rc = 0;
+
+		if (!nft_conn_wants(&cfg->conns[i]))
+			continue;
+		one.conns = &cfg->conns[i];
+		one.n_conns = 1;
+		if ((table = nft_ruleset(&one, &empty, &e)))
+			text = nft_ruleset_replace(table, empty, &e);
+		if (text)
+			rc = run_text(text, true, &e);
+		free(table);
+		free(text);
+		if (rc)
+			return cfg->conns[i].name;
+	}
+	return NULL;
+}
+
+static int apply_text(const struct cfg_config *cfg, const char *text, struct xerr *e)
+{
+	const char *name;
+
+	if (!run_text(text, false, e))
+		return 0;
+	name = refused_conn(cfg);
+	if (name)
+		return xerr_wrap(e, "nftables refused connection %s's rules", name);
+	return xerr_wrap(e, "nftables refused table inet %s", NFT_TABLE);
 }
 
 /* Whether xfrmd's table is there; false too where nftables is not (a
@@ -169,7 +185,7 @@ int nft_link_sync(const struct cfg_config *cfg, bool force, struct xerr *e)
 		return -1;
 	if (force || !last_text || strcmp(text, last_text)) {
 		/* Nothing wanted: only a table there is removed. */
-		if ((!empty || table_there()) && apply_text(text, e)) {
+		if ((!empty || table_there()) && apply_text(cfg, text, e)) {
 			free(text);
 			return -1;
 		}
