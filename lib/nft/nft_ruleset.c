@@ -14,6 +14,28 @@ bool nft_conn_wants(const struct cfg_connection *c)
 	return c->mss || c->n_nat;
 }
 
+bool nft_conn_summary(const struct cfg_connection *c, char *buf, size_t len)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	struct nbuf t = {0};
+
+	*buf = '\0';
+	if (!nft_conn_wants(c))
+		return false;
+	nb_add(&t, "connection %s:", c->name);
+	if (c->mss == CFG_MSS_AUTO)
+		nb_add(&t, " MSS clamp to the path MTU%s", c->n_nat ? ";" : "");
+	else if (c->mss)
+		nb_add(&t, " MSS clamp %u%s", c->mss, c->n_nat ? ";" : "");
+	for (size_t i = 0; i < c->n_nat; i++)
+		nb_add(&t, "%s %s %s -> %s", i ? "," : " NAT", cfg_nat_type_name(c->nat[i].type),
+		       prefix_str(&c->nat[i].internal, a, sizeof(a)),
+		       prefix_str(&c->nat[i].external, b, sizeof(b)));
+	snprintf(buf, len, "%s", t.oom ? "out of memory" : t.s);
+	free(t.s);
+	return true;
+}
+
 /* The statement that clamps a SYN's MSS. */
 static void clamp_stmt(struct nbuf *b, const struct cfg_connection *c)
 {

@@ -43,6 +43,11 @@ char *nft_ruleset(const struct cfg_config *cfg, bool *empty, struct xerr *e);
  * (so the delete never fails), delete it, and the new one unless empty. */
 char *nft_ruleset_replace(const char *ruleset, bool empty, struct xerr *e);
 
+/* For people (xfrmctl validate): "connection NAME: MSS clamp 1350 (auto:
+ * to the path MTU); NAT egress A -> B, ingress C -> D"; false: c puts
+ * nothing in the table. */
+bool nft_conn_summary(const struct cfg_connection *c, char *buf, size_t len);
+
 /* Whether c puts rules in the table. */
 bool nft_conn_wants(const struct cfg_connection *c);
 
