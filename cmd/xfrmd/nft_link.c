@@ -26,7 +26,6 @@ const char *nft_link_last(void)
 static int run_text(const char *text, bool dry_run, struct xerr *e)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	const char *err;
 	int rc = 0;
 
 	if (!nft)
@@ -37,7 +36,8 @@ static int run_text(const char *text, bool dry_run, struct xerr *e)
 	}
 	nft_ctx_set_dry_run(nft, dry_run);
 	if (nft_run_cmd_from_buffer(nft, text)) {
-		err = nft_ctx_get_error_buffer(nft);
+		const char *err = nft_ctx_get_error_buffer(nft);
+
 		if (!err || !*err)
 			err = "no reason given";
 		rc = xerr_set(e, "%.*s", (int)strcspn(err, "\n"), err);
