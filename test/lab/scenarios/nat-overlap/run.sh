@@ -12,6 +12,7 @@
 #   4. MSS: gwb's underlay takes at most 1450 bytes (larger packets vanish) and gwa's ICMP
 #      "fragmentation needed" is dropped: a path MTU black hole. A 1 MB transfer from hosta
 #      stalls; with "mss": 1350 applied it crosses, and hostb sees SYNs with MSS 1350.
+#   5. An empty config removes xfrmd's table and rule, nothing else.
 
 ONE_MB=1048576
 # tcp_run NAME PORT BYTES TIMEOUT: hostb's server on PORT, hosta's client sending BYTES to
@@ -50,6 +51,8 @@ other_before=$(on gwa nft list table inet other)
 cp "$LAB_SCENARIO_DIR/gwa.json" "$LAB_RUN/gwa/xfrmd.json"
 chmod 600 "$LAB_RUN/gwa/xfrmd.json"
 require start-xfrmd start_xfrmd gwa
+xfrmctl_on gwa validate -f "$LAB_RUN/gwa/xfrmd.json" >"$LAB_OUT/show-validate.txt" 2>&1 || true
+check validate-names-nft grep -qF "nftables (table inet xfrmd): connection site-b: NAT egress 10.1.0.0/24 -> 100.64.1.0/24, ingress 10.1.0.0/24 -> 100.64.2.0/24" "$LAB_OUT/show-validate.txt"
 require apply xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
 check connected wait_for 20 state_is gwa connected
 
@@ -98,6 +101,8 @@ d = json.load(open(sys.argv[1]))
 d["connections"][0]["mss"] = 1350
 json.dump(d, open(sys.argv[1], "w"), indent=2)
 PY
+xfrmctl_on gwa plan -f "$LAB_RUN/gwa/xfrmd.json" >"$LAB_OUT/show-plan-mss.txt" 2>&1 || true
+check plan-names-nft grep -qF "nftables table inet xfrmd, connection site-b (mss, nat): update" "$LAB_OUT/show-plan-mss.txt"
 require apply-mss xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
 on gwa nft list table inet xfrmd >"$LAB_OUT/show-nft-mss.txt"
 check nft-clamp grep -qF 'oifname "xfrmd1" tcp flags syn / syn,rst tcp option maxseg size > 1350 tcp option maxseg size set 1350' "$LAB_OUT/show-nft-mss.txt"
@@ -109,3 +114,11 @@ check_eq transfer-with-clamp "$HOSTA_SEEN $ONE_MB" "$(tcp_result tcp-clamped)"
 tcpdump -v -n -r "$LAB_RUN/hostb-syn.pcap" 'tcp[tcpflags] & tcp-syn != 0' >"$LAB_OUT/show-syn.txt" 2>&1 || true
 check syn-mss-clamped grep -q "mss 1350" "$LAB_OUT/show-syn.txt"
 check_eq syn-mss-never-above 0 "$(grep -oE 'mss [0-9]+' "$LAB_OUT/show-syn.txt" | awk '$2 > 1350' | wc -l)"
+
+# 5. The last connection gone: xfrmd's table, rule and NAT routes go; the other table stays.
+echo '{ "gateway": { "name": "gw-a", "local_addresses": ["192.0.2.1"] }, "connections": [] }' \
+  >"$LAB_RUN/gwa/empty.json"
+check apply-empty xfrmctl_on gwa apply -f "$LAB_RUN/gwa/empty.json"
+check_eq table-removed 0 "$(on gwa nft list tables | grep -c 'inet xfrmd' || true)"
+check_eq nat-rule-removed 0 "$(ip -n gwa rule list | grep -c fwmark || true)"
+check_eq other-table-untouched-at-end "$other_before" "$(on gwa nft list table inet other)"
