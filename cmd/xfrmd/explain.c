@@ -155,6 +155,8 @@ static struct json_object *explain_build(const struct xfrmd *d, const struct ipa
 	if (explain_nat(d, src, dst, &nat)) {
 		fwd.dst = nat.dst_real;
 		fwd.mark = nat.mark;
+		/* the kernel looks the XFRM policy up again after SNAT */
+		fwd.xfrm_src = nat.src_wire;
 	}
 	if (kview_load(&k, e))
 		return NULL;

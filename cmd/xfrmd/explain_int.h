@@ -46,7 +46,8 @@ struct path {
 	bool has_tunnel;
 	enum outcome outcome;
 	char verdict[320];
-	uint32_t mark; /* the route lookup's fwmark (NAT) */
+	uint32_t mark;		/* the route lookup's fwmark (NAT) */
+	struct ipaddr xfrm_src; /* NAT: the source out policies see, after SNAT (family 0: src) */
 };
 
 /* explain_nat.c: a NAT connection's translation of a packet from our

@@ -42,7 +42,7 @@ bool explain_nat(const struct xfrmd *d, const struct ipaddr *src, const struct i
 	for (size_t i = 0; i < count; i++) {
 		const struct cfg_connection *c = rt[i].cfg;
 
-		for (size_t r = 0; c->mode == CFG_MODE_ROUTE && r < c->n_nat; r++) {
+		for (size_t r = 0; r < c->n_nat; r++) {
 			const struct cfg_nat_rule *nr = &c->nat[r];
 
 			if (nr->type != CFG_NAT_INGRESS || !holds(&nr->external, dst))

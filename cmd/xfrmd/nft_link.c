@@ -118,7 +118,7 @@ static size_t wanted_rules(const struct cfg_config *cfg, struct nl_rule *out)
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct cfg_connection *c = &cfg->conns[i];
 
-		for (int f = 0; f < 2 && c->mode == CFG_MODE_ROUTE && cfg_nat_mark(c); f++) {
+		for (int f = 0; f < 2 && cfg_nat_mark(c); f++) {
 			int family = f ? AF_INET6 : AF_INET;
 
 			if (!has_ingress(c, family))

@@ -61,7 +61,7 @@ static size_t nat_routes(const struct cfg_connection *c, struct route_obj *out, 
 {
 	size_t n = 0;
 
-	if (c->mode != CFG_MODE_ROUTE || !cfg_nat_table(c))
+	if (!cfg_nat_table(c))
 		return 0;
 	for (size_t i = 0; i < c->n_nat; i++)
 		if (c->nat[i].type == CFG_NAT_INGRESS) {

@@ -511,10 +511,20 @@ bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const s
 size_t cfg_nat_remote_seen(const struct cfg_connection *c, struct prefix *out);
 size_t cfg_nat_local_wire(const struct cfg_connection *c, struct prefix *out);
 #define CFG_NAT_VIEW_MAX (CFG_PREFIXES_MAX + CFG_NAT_MAX)
+/* The view of list v[n] through type's rules; rule[i]:
+ * the rule that made out[i] (-1: untranslated), when not NULL. */
+size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *v,
+		    size_t n, struct prefix *out, int *rule);
+
 /* The first tunnel's id as nat_mark/nat_table offset; 0 before ids. */
 uint32_t cfg_nat_mark(const struct cfg_connection *c);
 uint32_t cfg_nat_table(const struct cfg_connection *c);
 const char *cfg_nat_type_name(enum cfg_nat_type t);
+/* The local prefixes on the wire, as the far side and the traffic
+ * selectors see them: c->local_prefixes without nat, else
+ * cfg_nat_local_wire into buf (CFG_NAT_VIEW_MAX); *n how many. */
+const struct prefix *cfg_local_wire(const struct cfg_connection *c, struct prefix *buf, size_t *n);
+bool cfg_local_wire_equal(const struct cfg_connection *a, const struct cfg_connection *b);
 /* mss and nat alike. */
 bool cfg_nat_equal(const struct cfg_connection *a, const struct cfg_connection *b);
 #define CFG_NAT_MARK_DEFAULT	  0x78660000u

@@ -165,10 +165,6 @@ int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
  * (ingress) prefixes; the translated prefixes do not overlap each other
  * or the other side's. cfg_check_nat_gateway: the NAT marks' tables and
  * rule priority clear of gateway.route_table and probe_table. */
-/* The view of list v[n] through type's rules (config_nat.c); rule[i]:
- * the rule that made out[i] (-1: untranslated), when not NULL. */
-size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *v,
-		    size_t n, struct prefix *out, int *rule);
 int cfg_parse_mss(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_nat(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_gw_nat(struct pctx *x, struct json_object *v, void *dst);

@@ -117,6 +117,25 @@ uint32_t cfg_nat_table(const struct cfg_connection *c)
 	return id ? c->nat_table_base + id : 0;
 }
 
+const struct prefix *cfg_local_wire(const struct cfg_connection *c, struct prefix *buf, size_t *n)
+{
+	if (!c->n_nat) {
+		*n = c->n_local;
+		return c->local_prefixes;
+	}
+	*n = cfg_nat_local_wire(c, buf);
+	return buf;
+}
+
+bool cfg_local_wire_equal(const struct cfg_connection *a, const struct cfg_connection *b)
+{
+	struct prefix va[CFG_NAT_VIEW_MAX], vb[CFG_NAT_VIEW_MAX];
+	size_t na, nb;
+	const struct prefix *pa = cfg_local_wire(a, va, &na), *pb = cfg_local_wire(b, vb, &nb);
+
+	return prefix_list_equal(pa, na, pb, nb);
+}
+
 bool cfg_nat_equal(const struct cfg_connection *a, const struct cfg_connection *b)
 {
 	if (a->mss != b->mss || a->n_nat != b->n_nat || a->nat_mark_base != b->nat_mark_base ||

@@ -18,7 +18,14 @@ void nb_links(struct nbuf *b, const struct cfg_connection *c);
 /* { 10.1.0.0/24, ... } of family out of v[n]; false: none of it. */
 bool nb_prefixes(struct nbuf *b, const struct prefix *v, size_t n, int family);
 
-/* nft_rules_nat.c: chains premark, prenat and postnat. */
+/* " tcp flags syn / syn,rst ... comment \"conn NAME\"\n": c's clamp. */
+void nb_clamp(struct nbuf *b, const struct cfg_connection *c);
+
+/* nft_rules_nat.c: chains premark, prenat and postnat; the clamp rules of
+ * a policy-mode NAT connection (out: what its mark routes to the far side
+ * and what goes to remote prefixes no ingress rule translates; in: what
+ * its SAs decrypted). */
 void nft_nat_chains(struct nbuf *b, const struct cfg_config *cfg);
+void nft_clamp_policy_nat(struct nbuf *b, const struct cfg_connection *c);
 
 #endif

@@ -36,18 +36,6 @@ bool nft_conn_summary(const struct cfg_connection *c, char *buf, size_t len)
 	return true;
 }
 
-/* The statement that clamps a SYN's MSS. */
-static void clamp_stmt(struct nbuf *b, const struct cfg_connection *c)
-{
-	nb_add(b, " tcp flags syn / syn,rst");
-	if (c->mss == CFG_MSS_AUTO)
-		nb_add(b, " tcp option maxseg size set rt mtu");
-	else
-		nb_add(b, " tcp option maxseg size > %u tcp option maxseg size set %u", c->mss,
-		       c->mss);
-	nb_add(b, " comment \"conn %s\"\n", c->name);
-}
-
 /* Policy mode, one family: local -> remote leaving with IPsec, and
  * remote -> local that arrived with it. */
 static void clamp_policy(struct nbuf *b, const struct cfg_connection *c, int family)
@@ -65,7 +53,7 @@ static void clamp_policy(struct nbuf *b, const struct cfg_connection *c, int fam
 		nb_prefixes(b, in ? c->local_prefixes : c->remote_prefixes,
 			    in ? c->n_local : c->n_remote, family);
 		nb_add(b, in ? " meta ipsec exists" : " rt ipsec exists");
-		clamp_stmt(b, c);
+		nb_clamp(b, c);
 	}
 }
 
@@ -75,12 +63,12 @@ static void clamp_route(struct nbuf *b, const struct cfg_connection *c)
 {
 	nb_add(b, "\t\toifname ");
 	nb_links(b, c);
-	clamp_stmt(b, c);
+	nb_clamp(b, c);
 	if (c->mss == CFG_MSS_AUTO)
 		return;
 	nb_add(b, "\t\tiifname ");
 	nb_links(b, c);
-	clamp_stmt(b, c);
+	nb_clamp(b, c);
 }
 
 static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)
@@ -100,6 +88,8 @@ static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)
 			continue;
 		if (c->mode == CFG_MODE_ROUTE) {
 			clamp_route(b, c);
+		} else if (c->n_nat) {
+			nft_clamp_policy_nat(b, c);
 		} else {
 			clamp_policy(b, c, AF_INET);
 			clamp_policy(b, c, AF_INET6);

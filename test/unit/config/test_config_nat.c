@@ -132,12 +132,33 @@ START_TEST(nat_refused)
 				 "10.2.0.0/24", "100.64.1.0/24") "]")),
 		   "connections[0].nat[1].external: 100.64.1.0/24 overlaps nat[0].external "
 		   "100.64.1.0/24");
-	expect_err(DOC1(",\"nat\":[" EG("10.1.0.0/24", "100.64.1.0/24") "]"),
-		   "connections[0].nat: only valid with mode route (in policy mode the selectors "
-		   "would have to be the translated prefixes; not supported)");
+	expect_err(
+	    DOC(RCONN("a", "10.1.0.0/24", "10.2.0.0/24",
+		      "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"k1\","
+		      "\"inside\":{\"local\":\"169.254.12.2/30\",\"peer\":\"169.254.12.1\"}}",
+		      ",\"bgp\":{\"local_asn\":65010,\"peer_asn\":65020},\"nat\":[" EG(
+			  "10.1.0.0/24", "100.64.1.0/24") "]")),
+	    "connections[0].nat: not valid with bgp (the routes BGP learns would be the far "
+	    "side's real prefixes, which overlap ours)");
 	expect_err("{\"gateway\":{\"name\":\"gw\",\"probe_table\":1000,\"nat\":{\"table\":990}},"
 		   "\"connections\":[]}",
 		   "gateway.nat.table: tables 990..66525 hold gateway.probe_table 1000");
+}
+END_TEST
+
+/* Policy mode: the selectors' local side is the egress external. */
+START_TEST(nat_policy_mode_wire)
+{
+	struct cfg_config *cfg =
+	    expect_ok(DOC1(",\"nat\":[" EG("10.1.0.0/24", "100.64.1.0/24") "]"));
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n;
+	const struct prefix *w = cfg_local_wire(&cfg->conns[0], buf, &n);
+	char s[PREFIX_STRLEN];
+
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(prefix_str(&w[0], s, sizeof(s)), "100.64.1.0/24");
+	cfg_free(cfg);
 }
 END_TEST
 
@@ -170,6 +191,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, overlap_on_translated);
 	tcase_add_test(tc, nat_refused);
 	tcase_add_test(tc, nat_in_equality);
+	tcase_add_test(tc, nat_policy_mode_wire);
 	suite_add_tcase(s, tc);
 	return s;
 }

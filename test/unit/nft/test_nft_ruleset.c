@@ -120,6 +120,56 @@ START_TEST(nat_chains)
 }
 END_TEST
 
+/* Policy mode: IPsec tells the tunnel's side (its SAs' reqids, or none),
+ * the mark what goes to the far side; 10.9.0.0/24 is not translated. */
+START_TEST(nat_chains_policy)
+{
+	expect_table(
+	    "{" GW ",\"connections\":[{\"name\":\"p\",\"local_prefixes\":[\"10.1.0.0/24\"],"
+	    "\"remote_prefixes\":[\"10.1.0.0/24\",\"10.9.0.0/24\"],\"tunnels\":[" TUN "],"
+	    "\"mss\":1350,\"nat\":[{\"type\":\"egress\",\"internal\":\"10.1.0.0/24\","
+	    "\"external\":\"100.64.1.0/24\"},{\"type\":\"ingress\",\"internal\":\"10.1.0.0/24\","
+	    "\"external\":\"100.64.2.0/24\"}]}]}",
+	    "table inet xfrmd {\n"
+	    "\tchain clamp {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\tmeta mark 0x78660001 tcp flags syn / syn,rst tcp option maxseg size > 1350 tcp "
+	    "option maxseg size set 1350 comment \"conn p\"\n"
+	    "\t\tmeta ipsec missing ip daddr { 10.9.0.0/24 } tcp flags syn / syn,rst tcp option "
+	    "maxseg size > 1350 tcp option maxseg size set 1350 comment \"conn p\"\n"
+	    "\t\tipsec in reqid { 100001 } tcp flags syn / syn,rst tcp option maxseg size > 1350 "
+	    "tcp "
+	    "option maxseg size set 1350 comment \"conn p\"\n"
+	    "\t}\n"
+	    "\tchain premark {\n"
+	    "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+	    "\t\tmeta ipsec missing ip daddr { 100.64.2.0/24 } meta mark set 0x78660001 comment "
+	    "\"conn p\"\n"
+	    "\t\tipsec in reqid { 100001 } ct state new ct mark set 0x78660001 comment \"conn p\"\n"
+	    "\t}\n"
+	    "\tchain prenat {\n"
+	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+	    "\t\tipsec in reqid { 100001 } ip daddr { 100.64.1.0/24 } dnat ip prefix to ip daddr "
+	    "map "
+	    "{ 100.64.1.0/24 : 10.1.0.0/24 } comment \"conn p\"\n"
+	    "\t\tmeta ipsec missing ip daddr { 100.64.2.0/24 } dnat ip prefix to ip daddr map { "
+	    "100.64.2.0/24 : 10.1.0.0/24 } comment \"conn p\"\n"
+	    "\t}\n"
+	    "\tchain postnat {\n"
+	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	    "\t\tmeta mark 0x78660001 ip saddr { 10.1.0.0/24 } snat ip prefix to ip saddr map { "
+	    "10.1.0.0/24 : 100.64.1.0/24 } comment \"conn p\"\n"
+	    "\t\tmeta ipsec missing ip daddr { 10.9.0.0/24 } ip saddr { 10.1.0.0/24 } snat ip "
+	    "prefix "
+	    "to ip saddr map { 10.1.0.0/24 : 100.64.1.0/24 } comment \"conn p\"\n"
+	    "\t\tct mark 0x78660001 ip saddr { 10.1.0.0/24 } snat ip prefix to ip saddr map { "
+	    "10.1.0.0/24 : 100.64.2.0/24 } comment \"conn p\"\n"
+	    "\t}\n"
+	    "}\n",
+	    false);
+}
+END_TEST
+
 START_TEST(replace_transaction)
 {
 	struct xerr e;
@@ -143,6 +193,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, clamp_route_value);
 	tcase_add_test(tc, clamp_policy_auto);
 	tcase_add_test(tc, nat_chains);
+	tcase_add_test(tc, nat_chains_policy);
 	tcase_add_test(tc, replace_transaction);
 	suite_add_tcase(s, tc);
 	return s;

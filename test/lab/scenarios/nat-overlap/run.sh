@@ -3,7 +3,8 @@
 # route-based tunnel (VTI) and Azure-style NAT rules: egress 10.1.0.0/24 (ours) appears to site B
 # as 100.64.1.0/24, ingress 10.1.0.0/24 (site B's, as it really is) appears to us as
 # 100.64.2.0/24. gwb is a plain strongSwan peer that knows nothing of NAT (it routes
-# 100.64.1.0/24 into its VTI). qemu: user-mode Linux has no nftables for ip/inet, nor NAT.
+# 100.64.1.0/24 into its VTI); then the same in policy mode. qemu: user-mode Linux has no
+# nftables for ip/inet, nor NAT.
 #   1. A table "inet other" made before xfrmd starts is left as it was.
 #   2. hosta pings hostb at 100.64.2.20 and hostb hosta at 100.64.1.10; a TCP transfer crosses
 #      (hostb sees hosta as 100.64.1.10); the underlay carries ESP only.
@@ -13,6 +14,8 @@
 #      "fragmentation needed" is dropped: a path MTU black hole. A 1 MB transfer from hosta
 #      stalls; with "mss": 1350 applied it crosses, and hostb sees SYNs with MSS 1350.
 #   5. An empty config removes xfrmd's table and rule, nothing else.
+#   6. The same in policy mode (gwb policy-based, selectors 10.1.0.0/24 <-> 100.64.1.0/24):
+#      pings both ways, 1 MB of TCP, ESP only, explain.
 
 ONE_MB=1048576
 # tcp_run NAME PORT BYTES TIMEOUT: hostb's server on PORT, hosta's client sending BYTES to
@@ -122,3 +125,37 @@ check apply-empty xfrmctl_on gwa apply -f "$LAB_RUN/gwa/empty.json"
 check_eq table-removed 0 "$(on gwa nft list tables | grep -c 'inet xfrmd' || true)"
 check_eq nat-rule-removed 0 "$(ip -n gwa rule list | grep -c fwmark || true)"
 check_eq other-table-untouched-at-end "$other_before" "$(on gwa nft list table inet other)"
+
+# 6. Policy mode: the selectors are 100.64.1.0/24 <-> 10.1.0.0/24 (our egress external, the far
+# side's real prefix); gwb turns policy-based (no VTI route), the path MTU back to 1500.
+on gwb ip link set ul0 mtu 1500
+on gwb ip route del 100.64.1.0/24 dev vti1
+require load-peer-policy swanctl_on gwb --load-all --file "$LAB_SCENARIO_DIR/gwb-policy.swanctl.conf"
+python3 - "$LAB_SCENARIO_DIR/gwa.json" "$LAB_RUN/gwa/policy.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["connections"][0]
+del c["mode"], c["interface"]
+c["mss"] = 1350
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+chmod 600 "$LAB_RUN/gwa/policy.json"
+require apply-policy xfrmctl_on gwa apply -f "$LAB_RUN/gwa/policy.json"
+check policy-connected wait_for 20 state_is gwa connected
+check policy-selectors-on-wire sh -c "ip -n gwa xfrm policy list dir out | grep -q 'src 100.64.1.0/24 dst 10.1.0.0/24'"
+on gwa nft list table inet xfrmd >"$LAB_OUT/show-nft-policy.txt"
+check policy-nft-ipsec-reqid grep -qF 'ipsec in reqid' "$LAB_OUT/show-nft-policy.txt"
+capture_start gwa ul0 "$LAB_RUN/gwa/ul0-policy.pcap"
+check policy-ping-hosta-to-hostb wait_for 10 on hosta ping -n -q -c 1 -W 1 "$HOSTB_SEEN"
+check policy-ping-hostb-to-hosta on hostb ping -n -q -c 5 -i 0.2 -W 2 "$HOSTA_SEEN"
+tcp_run tcp-policy 5004 $ONE_MB "$(lab_slow_s 30)"
+check_eq policy-tcp-through-nat "$HOSTA_SEEN $ONE_MB" "$(tcp_result tcp-policy)"
+capture_stop "$LAB_RUN/gwa/ul0-policy.pcap"
+check_gt policy-underlay-esp "$(capture_count "$LAB_RUN/gwa/ul0-policy.pcap" esp)" 19
+check_eq policy-underlay-no-clear 0 \
+  "$(capture_count "$LAB_RUN/gwa/ul0-policy.pcap" "not esp and (net 10.1.0.0/24 or net 100.64.0.0/16)")"
+xfrmctl_on gwa explain 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain-policy.txt" 2>&1 || true
+check policy-explain-translation grep -qF "nat     dst 100.64.2.20 -> 10.1.0.20 (ingress), src 10.1.0.10 -> 100.64.1.10 (egress)" "$LAB_OUT/show-explain-policy.txt"
+check_eq policy-explain-protected protected \
+  "$(xfrmctl_on gwa explain --json 10.1.0.10 "$HOSTB_SEEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["outcome"])' 2>&1)"
+check_eq other-table-untouched-policy "$other_before" "$(on gwa nft list table inet other)"
