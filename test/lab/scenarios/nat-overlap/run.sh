@@ -15,7 +15,7 @@
 #      stalls; with "mss": 1350 applied it crosses, and hostb sees SYNs with MSS 1350.
 #   5. An empty config removes xfrmd's table and rule, nothing else.
 #   6. The same in policy mode (gwb policy-based, selectors 10.1.0.0/24 <-> 100.64.1.0/24):
-#      pings both ways, 1 MB of TCP, ESP only, explain.
+#      pings both ways, 1 MB of TCP (its SYN clamped to MSS 1350), ESP only, explain.
 
 ONE_MB=1048576
 # tcp_run NAME PORT BYTES TIMEOUT: hostb's server on PORT, hosta's client sending BYTES to
@@ -148,8 +148,13 @@ check policy-nft-ipsec-reqid grep -qF 'ipsec in reqid' "$LAB_OUT/show-nft-policy
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0-policy.pcap"
 check policy-ping-hosta-to-hostb wait_for 10 on hosta ping -n -q -c 1 -W 1 "$HOSTB_SEEN"
 check policy-ping-hostb-to-hosta on hostb ping -n -q -c 5 -i 0.2 -W 2 "$HOSTA_SEEN"
+capture_start hostb lan0 "$LAB_RUN/hostb-syn-policy.pcap" in
 tcp_run tcp-policy 5004 $ONE_MB "$(lab_slow_s 30)"
+capture_stop "$LAB_RUN/hostb-syn-policy.pcap"
 check_eq policy-tcp-through-nat "$HOSTA_SEEN $ONE_MB" "$(tcp_result tcp-policy)"
+tcpdump -v -n -r "$LAB_RUN/hostb-syn-policy.pcap" 'tcp[tcpflags] & tcp-syn != 0' \
+  >"$LAB_OUT/show-syn-policy.txt" 2>&1 || true
+check policy-syn-mss-clamped grep -q "mss 1350" "$LAB_OUT/show-syn-policy.txt"
 capture_stop "$LAB_RUN/gwa/ul0-policy.pcap"
 check_gt policy-underlay-esp "$(capture_count "$LAB_RUN/gwa/ul0-policy.pcap" esp)" 19
 check_eq policy-underlay-no-clear 0 \
