@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git
 	libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libjson-c-dev check
+	libnftables-dev # xfrmd's nftables table (MSS clamp, NAT): libnftables1 comes with it
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 	user-mode-linux kmod iproute2 iputils-ping nftables iptables tcpdump procps psmisc
 	valgrind # lab scenario flapping: xfrmd under memcheck (ASan cannot run in user-mode Linux)

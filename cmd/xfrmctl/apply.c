@@ -160,6 +160,12 @@ static void print_plan(struct json_object *resp)
 		printf("  bgp session %s (%s tunnel %s): %s\n", jstr(b, "protocol"),
 		       jstr(b, "connection"), jstr(b, "tunnel"), jstr(b, "change"));
 	}
+	for (size_t i = 0; i < jlen(jarr(resp, "nftables")); i++) {
+		struct json_object *n = json_object_array_get_idx(jarr(resp, "nftables"), i);
+
+		printf("  nftables table inet xfrmd, connection %s (mss, nat): %s\n",
+		       jstr(n, "connection"), jstr(n, "change"));
+	}
 	if (jlen(jarr(resp, "actions"))) {
 		printf("charon requests:\n");
 		print_actions(resp);

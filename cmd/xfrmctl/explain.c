@@ -102,6 +102,15 @@ static void print_human(struct json_object *r)
 		printf(" (%s%s)", jobj(r, "iif") ? "enters on " : "entry interface unknown",
 		       jstr(r, "iif"));
 	printf("\n");
+	if (jobj(r, "nat")) {
+		struct json_object *n = jobj(r, "nat");
+
+		printf("  nat     dst %s -> %s (ingress), src %s -> %s (%s), connection %s, "
+		       "fwmark 0x%llx table %llu\n",
+		       jstr(n, "dst"), jstr(n, "dst_real"), jstr(n, "src"), jstr(n, "src_wire"),
+		       jbool(n, "src_translated") ? "egress" : "not translated",
+		       jstr(n, "connection"), jnum(n, "mark"), jnum(n, "table"));
+	}
 	print_details(r);
 	printf("%s\n", jstr(r, "verdict"));
 	/* The gateway's own traffic, when its fate differs. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "nft_ruleset.h"
 #include "plural.h"
 #include "xfrmctl.h"
 
@@ -129,10 +130,18 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 			else
 				fprintf(stderr, "hint: %s\n", hint);
 		}
+	/* What goes into xfrmd's nftables table: MSS clamps and NAT rules. */
+	struct json_object *nft = json_object_new_array();
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (nft_conn_summary(&cfg->conns[i], hint, sizeof(hint)))
+			json_object_array_add(nft, json_object_new_string(hint));
 	if (as_json) {
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "valid", json_object_new_boolean(1));
+		json_object_object_add(r, "nftables", nft);
+		nft = NULL;
 		json_object_object_add(r, "warnings", warnings);
 		warnings = NULL;
 		json_object_object_add(r, "hints", hints);
@@ -144,7 +153,11 @@ int cmd_validate(const struct ctl_opts *o, int argc, char **argv)
 	} else {
 		printf("%s: configuration OK (%zu %s)\n", path, cfg->n_conns,
 		       plural(cfg->n_conns, "connection", "connections"));
+		for (size_t i = 0; i < json_object_array_length(nft); i++)
+			printf("nftables (table inet xfrmd): %s\n",
+			       json_object_get_string(json_object_array_get_idx(nft, i)));
 	}
+	json_object_put(nft);
 	json_object_put(warnings);
 	json_object_put(hints);
 	cfg_free(cfg);

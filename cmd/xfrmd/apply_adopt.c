@@ -11,6 +11,7 @@
 #include "apply_int.h"
 #include "forward.h"
 #include "log.h"
+#include "nft_link.h"
 #include "psk.h"
 #include "routes.h"
 #include "runtime.h"
@@ -63,7 +64,9 @@ int adopt_kernel(struct apply_job *j, struct xerr *e)
 	struct cfg_config *old = applied_swap_cfg(d, j->desired);
 	struct xerr ignored;
 
-	if (runtime_rebuild(d, e) == 0) {
+	/* nftables last: its table is one transaction, refused as a whole,
+	 * and then everything goes back as for a failed rebuild. */
+	if (runtime_rebuild(d, e) == 0 && nft_link_sync(applied_cfg(d), false, e) == 0) {
 		retire_old(d, old);
 		j->retired = old;
 		j->desired = NULL;
@@ -72,6 +75,7 @@ int adopt_kernel(struct apply_job *j, struct xerr *e)
 	}
 	applied_swap_cfg(d, old); /* j->desired back */
 	runtime_rebuild(d, &ignored);
+	nft_link_sync(applied_cfg(d), false, &ignored);
 	retire_old(d, j->desired); /* what the failed rebuild added */
 	return -1;
 }
@@ -87,7 +91,7 @@ void unadopt_kernel(struct apply_job *j)
 	j->desired = applied_swap_cfg(d, j->retired);
 	j->retired = NULL;
 	j->kernel_done = false;
-	if (runtime_rebuild(d, &e))
+	if (runtime_rebuild(d, &e) || nft_link_sync(applied_cfg(d), false, &e))
 		log_err("restoring the previous config's kernel state: %s", e.msg);
 	retire_old(d, j->desired);
 }

@@ -86,7 +86,7 @@ static int kview_load(struct kview *k, struct xerr *e)
 static int explain_path(const struct xfrmd *d, const struct kview *k, bool src_local,
 			struct path *p, struct xerr *e)
 {
-	struct nl_route_query q = {.dst = p->dst, .iif = p->iif};
+	struct nl_route_query q = {.dst = p->dst, .iif = p->iif, .mark = p->mark};
 
 	/* The kernel takes a source only if it is local or the packet enters
 	 * somewhere; otherwise it picks one (locally generated traffic). */
@@ -130,7 +130,8 @@ static int explain_both(const struct xfrmd *d, const struct kview *k, struct pat
 
 	if (src_side(&fwd->src, &iif, local, e))
 		return -1;
-	loc->dst = fwd->dst;
+	if (!loc->dst.family)
+		loc->dst = fwd->dst;
 	if (*local) {
 		loc->src = fwd->src;
 		return explain_path(d, k, true, loc, e);
@@ -146,12 +147,24 @@ static struct json_object *explain_build(const struct xfrmd *d, const struct ipa
 	struct path fwd = {.src = *src, .dst = *dst}, loc = {0};
 	struct json_object *r;
 	struct kview k;
+	struct nat_note nat;
 	bool local = false;
 
+	/* NAT: forwarded as after xfrmd's DNAT, with the connection's mark;
+	 * the gateway's own traffic is not translated. */
+	if (explain_nat(d, src, dst, &nat)) {
+		fwd.dst = nat.dst_real;
+		fwd.mark = nat.mark;
+		/* the kernel looks the XFRM policy up again after SNAT */
+		fwd.xfrm_src = nat.src_wire;
+	}
 	if (kview_load(&k, e))
 		return NULL;
-	r = explain_both(d, &k, &fwd, &loc, &local, e) ? NULL
-						       : explain_json(src, dst, local, &fwd, &loc);
+	if (nat.on)
+		loc.dst = *dst;
+	r = explain_both(d, &k, &fwd, &loc, &local, e)
+		? NULL
+		: explain_json(src, dst, local, &fwd, &loc, &nat);
 	kview_free(&k);
 	return r;
 }

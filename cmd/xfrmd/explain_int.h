@@ -46,7 +46,22 @@ struct path {
 	bool has_tunnel;
 	enum outcome outcome;
 	char verdict[320];
+	uint32_t mark;		/* the route lookup's fwmark (NAT) */
+	struct ipaddr xfrm_src; /* NAT: the source out policies see, after SNAT (family 0: src) */
 };
+
+/* explain_nat.c: a NAT connection's translation of a packet from our
+ * network to a far side's ingress external (dst). */
+struct nat_note {
+	bool on;
+	const char *conn;
+	struct ipaddr dst_real; /* dst as the far side really has it */
+	struct ipaddr src_wire; /* src as the far side sees it */
+	bool src_translated;	/* by an egress rule */
+	uint32_t mark, table;
+};
+bool explain_nat(const struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst,
+		 struct nat_note *n);
 
 /* Sets p's outcome and verdict; true, so a decision can end with it. */
 static inline bool explain_verdict(struct path *p, enum outcome o, const char *fmt, ...)
@@ -81,6 +96,7 @@ void explain_out_decides(const struct xfrmd *d, const struct kview *k, struct pa
 /* explain_json.c: the reply to explain, with the local path only (local) or
  * the forwarded one and, under "local", the locally generated one. */
 struct json_object *explain_json(const struct ipaddr *src, const struct ipaddr *dst, bool local,
-				 const struct path *fwd, const struct path *loc);
+				 const struct path *fwd, const struct path *loc,
+				 const struct nat_note *nat);
 
 #endif

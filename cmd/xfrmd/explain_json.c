@@ -199,14 +199,33 @@ static void forward_json(struct json_object *r, const struct path *fwd, const st
 	json_object_object_add(r, "local", lo);
 }
 
+static struct json_object *nat_json(const struct ipaddr *src, const struct ipaddr *dst,
+				    const struct nat_note *n)
+{
+	struct json_object *o = json_object_new_object();
+
+	JSTR(o, "connection", n->conn);
+	jaddr(o, "dst", dst);
+	jaddr(o, "dst_real", &n->dst_real);
+	jaddr(o, "src", src);
+	jaddr(o, "src_wire", &n->src_wire);
+	JBOOL(o, "src_translated", n->src_translated);
+	JU64(o, "mark", n->mark);
+	JU64(o, "table", n->table);
+	return o;
+}
+
 struct json_object *explain_json(const struct ipaddr *src, const struct ipaddr *dst, bool local,
-				 const struct path *fwd, const struct path *loc)
+				 const struct path *fwd, const struct path *loc,
+				 const struct nat_note *nat)
 {
 	struct json_object *r = json_object_new_object();
 
 	JBOOL(r, CTL_OK, true);
 	jaddr(r, "src", src);
 	jaddr(r, "dst", dst);
+	if (nat->on && !local)
+		json_object_object_add(r, "nat", nat_json(src, dst, nat));
 	JSTR(r, "path", local ? "local" : "forward");
 	if (local) {
 		path_json(r, loc);

@@ -64,10 +64,14 @@ static const struct conn_rt *conn_of_policy(const struct xfrmd *d, const struct 
 
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_connection *c = rt[i].cfg;
+		struct prefix buf[CFG_NAT_VIEW_MAX];
+		size_t n_local;
+		const struct prefix *local =
+		    cfg_local_wire(c, buf, &n_local); /* NAT: on the wire */
 
-		for (size_t l = 0; c->mode == CFG_MODE_POLICY && l < c->n_local; l++)
+		for (size_t l = 0; c->mode == CFG_MODE_POLICY && l < n_local; l++)
 			for (size_t r = 0; r < c->n_remote; r++)
-				if (prefix_equal(&pol->src, &c->local_prefixes[l]) &&
+				if (prefix_equal(&pol->src, &local[l]) &&
 				    prefix_equal(&pol->dst, &c->remote_prefixes[r]))
 					return &rt[i];
 	}
@@ -190,7 +194,9 @@ void explain_out_decides(const struct xfrmd *d, const struct kview *k, struct pa
 {
 	const struct nl_xpolicy *ps = k->pols;
 
-	p->flow = (struct nl_xflow){.src = p->src, .dst = p->dst, .oif = p->route.hop.ifindex};
+	p->flow = (struct nl_xflow){.src = p->xfrm_src.family ? p->xfrm_src : p->src,
+				    .dst = p->dst,
+				    .oif = p->route.hop.ifindex};
 	p->pol = nl_lookup_policy_match(ps, k->n_pols, NL_POLICY_OUT, &p->flow, &p->conditional);
 	if (!p->pol && (p->link = tunnel_link(k, p->route.hop.ifindex))) {
 		if (p->link->spec.kind == NL_LINK_VTI)

@@ -111,7 +111,13 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	fprintf(t, "        children {\n            %s-t%u {\n", sec, n);
 	/* A plain peer narrows a route-based xfrmd end to these prefixes. */
 	put_prefixes(t, "local_ts", c->remote_prefixes, c->n_remote);
-	put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
+	if (c->n_nat) { /* the peer sees our local prefixes translated (egress) */
+		struct prefix wire[CFG_NAT_VIEW_MAX];
+
+		put_prefixes(t, "remote_ts", wire, cfg_nat_local_wire(c, wire));
+	} else {
+		put_prefixes(t, "remote_ts", c->local_prefixes, c->n_local);
+	}
 	fprintf(t, "                ");
 	put_list(t, "esp_proposals", &c->esp_proposals);
 	fprintf(t, "                rekey_time = %us\n", c->child_rekey_time);

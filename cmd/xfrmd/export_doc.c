@@ -74,6 +74,20 @@ static struct json_object *mirror_conn(const struct cfg_config *cfg, const struc
 	json_object_object_del(conn, "routes");
 	/* The peer's peer is this gateway, no cloud VPN gateway. */
 	json_object_object_del(conn, "peer_cloud");
+	/* NAT is this side's: the peer sees our local prefixes as translated
+	 * (egress) and its own as they are, with no NAT of its own. */
+	if (c->n_nat) {
+		struct prefix wire[CFG_NAT_VIEW_MAX];
+		struct json_object *arr = json_object_new_array();
+		size_t n = cfg_nat_local_wire(c, wire);
+		char buf[PREFIX_STRLEN];
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(
+			    arr, json_object_new_string(prefix_str(&wire[i], buf, sizeof(buf))));
+		json_object_object_add(conn, "remote_prefixes", arr);
+		json_object_object_del(conn, "nat");
+	}
 	if (json_object_object_get_ex(conn, "probe", &probe))
 		swap_keys(probe, "source", "target");
 	if (json_object_object_get_ex(conn, "tunnels", &tunnels))

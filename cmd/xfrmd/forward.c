@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applied.h"
 #include "forward.h"
 #include "forward_int.h"
 #include "kplan.h"
 #include "log.h"
+#include "nft_link.h"
 #include "nl_kernel.h"
 #include "probe_path.h"
 #include "runtime.h"
@@ -275,7 +277,8 @@ int forward_links_changed(struct xfrmd *d, struct xerr *e)
 
 bool forward_same_config(const struct cfg_connection *a, const struct cfg_connection *b)
 {
-	return kp_same_config(a, b);
+	/* NAT's routes (route_objs.c) follow the rules and the mark's id */
+	return kp_same_config(a, b) && cfg_nat_equal(a, b);
 }
 
 /* --- whole sync ----------------------------------------------------------------- */
@@ -316,6 +319,9 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 			*e = ae;
 		rc = -1;
 	}
+	/* xfrmd's nftables table, whole (someone may have changed it too). */
+	if (!rc && nft_link_sync(applied_cfg(d), true, e))
+		rc = -1;
 	/* Probes must leave even when the rest failed. */
 	if (probe_path_sync(d, true, &pe)) {
 		log_err("kernel: %s", pe.msg);

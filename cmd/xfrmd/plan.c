@@ -293,6 +293,32 @@ static void session_changes_of(const struct cfg_config *a, const struct cfg_conf
 	}
 }
 
+/* What changes in xfrmd's nftables table (table inet xfrmd: MSS clamp,
+ * NAT), by connection: add, remove, update. */
+static void nft_changes_of(const struct cfg_config *a, const struct cfg_config *b,
+			   bool a_is_desired, struct json_object *arr, size_t *n_changed)
+{
+	for (size_t i = 0; a && i < a->n_conns; i++) {
+		const struct cfg_connection *ca = &a->conns[i];
+		const struct cfg_connection *cb = b ? cfg_find_conn(b, ca->name) : NULL;
+		bool want_a = ca->mss || ca->n_nat, want_b = cb && (cb->mss || cb->n_nat);
+		const char *change = NULL;
+		struct json_object *o;
+
+		if (want_a && !want_b)
+			change = a_is_desired ? "add" : "remove";
+		else if (a_is_desired && want_a && !cfg_nat_equal(ca, cb))
+			change = "update";
+		if (!change)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "connection", json_object_new_string(ca->name));
+		json_object_object_add(o, "change", json_object_new_string(change));
+		json_object_array_add(arr, o);
+		++*n_changed;
+	}
+}
+
 /* A gateway on several hosts: which host this apply is for, the tunnels
  * it will run and those it leaves to the others (names and numbers only). */
 static struct json_object *host_part(const struct cfg_config *desired)
@@ -336,9 +362,9 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 				struct json_object *doc, const struct rc_plan *plan)
 {
 	struct json_object *r = json_object_new_object(), *routes = json_object_new_array();
-	struct json_object *sessions = json_object_new_array();
+	struct json_object *sessions = json_object_new_array(), *nft = json_object_new_array();
 	struct json_object *gw_was = NULL, *gw_now = NULL, *actions = json_object_new_array();
-	size_t n_conns = 0, n_routes = 0, n_sessions = 0;
+	size_t n_conns = 0, n_routes = 0, n_sessions = 0, n_nft = 0;
 	char hash[SHA256_HEX_LEN];
 	struct json_object *gw_fields, *run_doc = plan_running_doc(d);
 	bool same_text = plan_text_is_running(d, desired->src, desired->src_len);
@@ -356,6 +382,9 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 	session_changes_of(desired, applied_cfg(d), true, sessions, &n_sessions);
 	session_changes_of(applied_cfg(d), desired, false, sessions, &n_sessions);
 	json_object_object_add(r, "bgp_sessions", sessions);
+	nft_changes_of(desired, applied_cfg(d), true, nft, &n_nft);
+	nft_changes_of(applied_cfg(d), desired, false, nft, &n_nft);
+	json_object_object_add(r, "nftables", nft);
 	if (run_doc)
 		json_object_object_get_ex(run_doc, "gateway", &gw_was);
 	json_object_object_get_ex(doc, "gateway", &gw_now);
@@ -374,7 +403,7 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 	json_object_object_add(r, "actions", actions);
 	json_object_object_add(
 	    r, "changes",
-	    json_object_new_boolean(n_conns || n_routes || n_sessions || plan->n ||
+	    json_object_new_boolean(n_conns || n_routes || n_sessions || n_nft || plan->n ||
 				    json_object_array_length(gw_fields) || !same_text));
 	json_object_put(run_doc);
 	return r;

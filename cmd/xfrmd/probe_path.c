@@ -128,13 +128,14 @@ static int sync_routes(struct xfrmd *d, bool full, unsigned *families, struct xe
 
 static void rule_of(int family, uint32_t table, struct nl_rule *r)
 {
-	r->family = family;
-	r->priority = PROBE_RULE_PRIO;
-	r->table = table;
-	r->ipproto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	*r = (struct nl_rule){.family = family,
+			      .priority = PROBE_RULE_PRIO,
+			      .table = table,
+			      .ipproto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6};
 }
 
-/* The rule per family in use; xfrmd's other rules (an old table) go. */
+/* The rule per family in use; xfrmd's other probe rules (an old table)
+ * go. Rules with a fwmark are nft_link.c's (NAT). */
 static int sync_rules(const struct xfrmd *d, unsigned families, struct xerr *e)
 {
 	struct nl_rule want[2], *have = NULL;
@@ -148,7 +149,7 @@ static int sync_rules(const struct xfrmd *d, unsigned families, struct xerr *e)
 	if (nl_rule_list_owned(&have, &n_have, e))
 		return -1;
 	for (size_t i = 0; i < n_have && !rc; i++) {
-		bool wanted = false;
+		bool wanted = have[i].fwmark != 0;
 
 		for (size_t j = 0; j < n_want; j++)
 			wanted = wanted || nl_rule_equal(&have[i], &want[j]);
@@ -160,6 +161,7 @@ static int sync_rules(const struct xfrmd *d, unsigned families, struct xerr *e)
 
 		for (size_t i = 0; i < n_have; i++)
 			there = there || nl_rule_equal(&have[i], &want[j]);
+		/* want[j] has no fwmark: a NAT rule is never equal */
 		if (!there)
 			rc = nl_rule_add(&want[j], e);
 	}

@@ -34,12 +34,45 @@ static const struct cfg_route_override *override_for(const struct cfg_connection
 	return NULL;
 }
 
+/* The remote prefixes as our network sees them (NAT: ingress-translated). */
+static size_t seen_of(const struct cfg_connection *c, struct prefix *v)
+{
+	if (!c->n_nat) {
+		memcpy(v, c->remote_prefixes, c->n_remote * sizeof(*v));
+		return c->n_remote;
+	}
+	return cfg_nat_remote_seen(c, v);
+}
+
 static bool is_remote_prefix(const struct cfg_connection *c, const struct prefix *p)
 {
-	for (size_t i = 0; i < c->n_remote; i++)
-		if (prefix_equal(&c->remote_prefixes[i], p))
+	struct prefix v[CFG_NAT_VIEW_MAX];
+	size_t n = seen_of(c, v);
+
+	for (size_t i = 0; i < n; i++)
+		if (prefix_equal(&v[i], p))
 			return true;
 	return false;
+}
+
+/* NAT: the far side's real prefixes (ingress internals) in the
+ * connection's own table, where its marked traffic looks (nft_link.c). */
+static size_t nat_routes(const struct cfg_connection *c, struct route_obj *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!cfg_nat_table(c))
+		return 0;
+	for (size_t i = 0; i < c->n_nat; i++)
+		if (c->nat[i].type == CFG_NAT_INGRESS) {
+			if (out && n < max)
+				out[n] = (struct route_obj){.prefix = c->nat[i].internal,
+							    .table = cfg_nat_table(c),
+							    .metric = c->routes.metric,
+							    .publish_default = true};
+			n++;
+		}
+	return n;
 }
 
 static void route_obj(const struct cfg_connection *c, const struct prefix *p, struct route_obj *r)
@@ -72,20 +105,27 @@ size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t m
 	if (c->bgp.enabled)
 		return holds_of(c, out, max);
 
-	for (size_t i = 0; i < c->n_remote && n < max; i++)
-		route_obj(c, &c->remote_prefixes[i], &out[n++]);
+	struct prefix v[CFG_NAT_VIEW_MAX];
+	size_t n_seen = seen_of(c, v);
+
+	for (size_t i = 0; i < n_seen && n < max; i++)
+		route_obj(c, &v[i], &out[n++]);
 	for (size_t i = 0; i < c->routes.n_overrides && n < max; i++)
 		if (!is_remote_prefix(c, &c->routes.overrides[i].prefix))
 			route_obj(c, &c->routes.overrides[i].prefix, &out[n++]);
+	if (n < max)
+		n += nat_routes(c, &out[n], max - n);
 	return n;
 }
 
 size_t routes_count(const struct cfg_connection *c)
 {
-	size_t n = c->n_remote;
+	struct prefix v[CFG_NAT_VIEW_MAX];
+	size_t n = 0;
 
 	if (c->bgp.enabled)
 		return kp_bgp_holds(c, NULL, 0);
+	n = seen_of(c, v) + nat_routes(c, NULL, 0);
 	for (size_t i = 0; i < c->routes.n_overrides; i++)
 		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
 	return n;
@@ -106,8 +146,8 @@ bool routes_published(const struct xfrmd *d, const struct cfg_connection *c,
 	char buf[PREFIX_STRLEN];
 	bool publish;
 
-	if (c->bgp.enabled)
-		return r->publish_default; /* the holds: never a choice */
+	if (c->bgp.enabled || (c->n_nat && r->table == cfg_nat_table(c)))
+		return r->publish_default; /* the holds, NAT's routes: never a choice */
 	if (applied_choice(d, c->name, prefix_str(&r->prefix, buf, sizeof(buf)), &publish))
 		return publish;
 	return r->publish_default;

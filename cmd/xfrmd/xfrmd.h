@@ -55,6 +55,8 @@
  *                  (made here, kept by applied.c); routes_learned.c the
  *                  rows of routes BIRD learned over BGP (pure)
  *   probe_path.c/.h  the probes' own routes and rule (probe_table)
+ *   nft_link.c/.h  xfrmd's nftables table (lib/nft renders it: MSS clamp,
+ *                  NAT) applied through libnftables, and NAT's fwmark rules
  *   reaction.c/.h  failover timing: health event -> kernel ack
  *   sa_index.c/.h  sorted lookups of SAs and tunnels for thousands of tunnels
  *   psk.c/.h       keys xfrmd generates for tunnels configured without one
@@ -66,7 +68,8 @@
  *   metrics.c/.h   `xfrmctl metrics`: Prometheus text from a status report
  *   explain.c/.h   `xfrmctl explain`: what the kernel does with one packet;
  *                  explain_route.c the route lookup, explain_policy.c XFRM
- *                  policies and SAs, explain_json.c the answer (explain_int.h);
+ *                  policies and SAs, explain_json.c the answer, explain_nat.c
+ *                  a NAT connection's translation (explain_int.h);
  *                  forwarding.c/.h reads IP forwarding for it
  *
  * Calls go one way: main.c, wiring.c -> apply -> runtime -> charon_link.c,

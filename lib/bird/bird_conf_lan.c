@@ -15,25 +15,40 @@
 /* What connection c's LAN routes cover: prefix i of lan_count(c). */
 static size_t lan_count(const struct cfg_connection *c)
 {
+	if (c->n_nat) { /* NAT (never with bgp): as our network sees them */
+		struct prefix v[CFG_NAT_VIEW_MAX];
+
+		return cfg_nat_remote_seen(c, v);
+	}
 	return c->bgp.enabled ? c->bgp.n_accept : c->n_remote;
 }
 
-static const struct prefix *lan_prefix(const struct cfg_connection *c, size_t i)
+/* A copy: a NAT connection's view is worked out on each call. */
+static struct prefix lan_prefix(const struct cfg_connection *c, size_t i)
 {
-	return c->bgp.enabled ? &c->bgp.accept[i].prefix : &c->remote_prefixes[i];
+	if (c->n_nat) {
+		struct prefix v[CFG_NAT_VIEW_MAX];
+
+		cfg_nat_remote_seen(c, v);
+		return v[i];
+	}
+	return c->bgp.enabled ? c->bgp.accept[i].prefix : c->remote_prefixes[i];
 }
 
 /* Prefix i is of family and not listed before it (BIRD takes a static
  * route once). */
 static bool lan_route(const struct cfg_connection *c, size_t i, int family)
 {
-	const struct prefix *p = lan_prefix(c, i);
+	struct prefix q = lan_prefix(c, i), *p = &q;
 
 	if (p->addr.family != family)
 		return false;
-	for (size_t j = 0; j < i; j++)
-		if (prefix_equal(lan_prefix(c, j), p))
+	for (size_t j = 0; j < i; j++) {
+		struct prefix o = lan_prefix(c, j);
+
+		if (prefix_equal(&o, p))
 			return false;
+	}
 	return true;
 }
 
@@ -117,9 +132,11 @@ static void render_static(struct bc_buf *b, const struct cfg_connection *c, int 
 	bc_printf(b, "\t\timport filter {\n\t\t\tbgp_med = %u;\n\t\t\taccept;\n\t\t};\n\t};\n",
 		  standby ? BIRD_CONF_LAN_MED_STANDBY : BIRD_CONF_LAN_MED_CARRIER);
 	for (size_t i = 0; i < lan_count(c); i++)
-		if (lan_route(c, i, family))
-			bc_printf(b, "\troute %s blackhole;\n",
-				  prefix_str(lan_prefix(c, i), p, sizeof(p)));
+		if (lan_route(c, i, family)) {
+			struct prefix q = lan_prefix(c, i);
+
+			bc_printf(b, "\troute %s blackhole;\n", prefix_str(&q, p, sizeof(p)));
+		}
 	bc_printf(b, "}\n");
 }
 

@@ -126,7 +126,11 @@ static void add_child(struct vici_builder *b, const struct cfg_connection *c, co
 	if (c->mode == CFG_MODE_ROUTE) {
 		add_route_mode(b, c, id);
 	} else {
-		add_prefixes(b, "local_ts", c->local_prefixes, c->n_local);
+		struct prefix buf[CFG_NAT_VIEW_MAX];
+		size_t n_local;
+		const struct prefix *local = cfg_local_wire(c, buf, &n_local); /* NAT: egress */
+
+		add_prefixes(b, "local_ts", local, n_local);
 		add_prefixes(b, "remote_ts", c->remote_prefixes, c->n_remote);
 		vici_add_kv_str(b, "policies", "no");
 	}

@@ -134,6 +134,9 @@ void cfg_gateway_defaults(struct cfg_gateway *gw)
 	snprintf(gw->vici, sizeof(gw->vici), "%s", DEFAULT_VICI);
 	gw->route_table = DEFAULT_ROUTE_TABLE;
 	gw->probe_table = DEFAULT_PROBE_TABLE;
+	gw->nat_mark = CFG_NAT_MARK_DEFAULT;
+	gw->nat_table = CFG_NAT_TABLE_DEFAULT;
+	gw->nat_rule_priority = CFG_NAT_RULE_PRIO_DEFAULT;
 	snprintf(gw->bird.socket, sizeof(gw->bird.socket), "%s", DEFAULT_BIRD_SOCKET);
 	snprintf(gw->bird.include, sizeof(gw->bird.include), "%s", DEFAULT_BIRD_INCLUDE);
 	/* As a bgp section's, but BFD on: a LAN router is there to fail over
@@ -160,6 +163,8 @@ void cfg_bgp_defaults(struct cfg_bgp *b)
 void cfg_conn_defaults(struct cfg_connection *c, const struct cfg_gateway *gw)
 {
 	c->mode = CFG_MODE_POLICY;
+	c->nat_mark_base = gw->nat_mark;
+	c->nat_table_base = gw->nat_table;
 	c->redundancy = CFG_RED_ACTIVE_STANDBY;
 	c->interface = CFG_IF_XFRM;
 	c->start = CFG_START_IMMEDIATE;
@@ -440,7 +445,7 @@ bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection 
 	    !ipaddr_equal(&a->probe_target, &b->probe_target) ||
 	    !cfg_routes_equal(&a->routes, &b->routes) || !cfg_bgp_equal(&a->bgp, &b->bgp) ||
 	    a->peer_cloud != b->peer_cloud || a->ike_fragmentation != b->ike_fragmentation ||
-	    a->mtu != b->mtu || a->trimmed != b->trimmed)
+	    a->mtu != b->mtu || a->trimmed != b->trimmed || !cfg_nat_equal(a, b))
 		return false;
 	for (size_t i = 0; i < a->n_tunnels; i++)
 		if (!tunnel_equal(&a->tunnels[i], &b->tunnels[i]))
@@ -477,9 +482,10 @@ static bool gateway_equal(const struct cfg_gateway *x, const struct cfg_gateway 
 {
 	if (strcmp(x->name, y->name) || x->n_local_addrs != y->n_local_addrs ||
 	    strcmp(x->vici, y->vici) || x->route_table != y->route_table ||
-	    x->probe_table != y->probe_table || strcmp(x->bird.socket, y->bird.socket) ||
-	    strcmp(x->bird.include, y->bird.include) || x->n_hosts != y->n_hosts ||
-	    !lan_equal(&x->lan, &y->lan))
+	    x->probe_table != y->probe_table || x->nat_mark != y->nat_mark ||
+	    x->nat_table != y->nat_table || x->nat_rule_priority != y->nat_rule_priority ||
+	    strcmp(x->bird.socket, y->bird.socket) || strcmp(x->bird.include, y->bird.include) ||
+	    x->n_hosts != y->n_hosts || !lan_equal(&x->lan, &y->lan))
 		return false;
 	for (size_t i = 0; i < x->n_local_addrs; i++)
 		if (!ipaddr_equal(&x->local_addrs[i], &y->local_addrs[i]))

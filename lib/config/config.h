@@ -170,6 +170,24 @@ struct cfg_child_life {
 	uint32_t replay_window; /* packets, 32..4096; 0: not given (charon's, 32) */
 };
 
+/* Static 1:1 NAT of a whole prefix (connections[].nat, Azure's model;
+ * config_nat.c). egress: internal is one of our local prefixes (or inside
+ * one) as it really is, external how the far side sees it. ingress:
+ * internal is the far side's prefix as it really is (inside a remote
+ * prefix), external how our side sees it. Equal lengths, one family. */
+#define CFG_NAT_MAX 16
+enum cfg_nat_type { CFG_NAT_EGRESS, CFG_NAT_INGRESS };
+struct cfg_nat_rule {
+	enum cfg_nat_type type;
+	struct prefix internal, external;
+};
+
+/* MSS clamp of a connection's TCP SYNs (connections[].mss): 0 none
+ * (default), CFG_MSS_AUTO the path's MTU (nft's rt mtu), else the value. */
+#define CFG_MSS_AUTO UINT32_MAX
+#define CFG_MSS_MIN  536u
+#define CFG_MSS_MAX  1460u
+
 /* Where a piece of the document sits in cfg_config.src. */
 struct cfg_span {
 	uint32_t off, len; /* len 0: unknown */
@@ -229,6 +247,11 @@ struct cfg_connection {
 	 * config_mtu.c); 0: not given, the link keeps the MTU it has (the
 	 * kernel's default for its kind when xfrmd creates it). */
 	uint32_t mtu;
+	uint32_t mss; /* 0, CFG_MSS_AUTO or CFG_MSS_MIN..CFG_MSS_MAX */
+	size_t n_nat;
+	struct cfg_nat_rule nat[CFG_NAT_MAX];
+	/* Not from the connection: gateway.nat's mark and table (cfg_nat_mark). */
+	uint32_t nat_mark_base, nat_table_base;
 	struct cfg_span src; /* this connection's object in the document */
 	/* Not from JSON: cfg_host_select dropped some of its tunnels (so a
 	 * later load may not copy it as the document's). */
@@ -282,6 +305,13 @@ struct cfg_gateway {
 	 * generated ICMP (cmd/xfrmd/probe_path.c); default 211 */
 	uint32_t probe_table;
 	struct cfg_bird bird;
+	/* gateway.nat: what routes a NAT connection's traffic to the far
+	 * side's real prefixes (cmd/xfrmd/nft_link.c). The connection whose
+	 * first tunnel has id N marks it nat_mark + N and looks it up in
+	 * table nat_table + N from a rule at nat_rule_priority. */
+	uint32_t nat_mark;	    /* default 0x78660000 */
+	uint32_t nat_table;	    /* default 0x78660000 */
+	uint32_t nat_rule_priority; /* default 212 */
 };
 
 /* A tunnel another host of the gateway runs, left out of this host's
@@ -479,6 +509,39 @@ bool cfg_weak_warning(const struct cfg_connection *c, char *buf, size_t len);
  * with *at 0 and call again while it returns true. false, buf empty: no
  * more (none at all without peer_cloud). Hints never refuse a config. */
 bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, char *buf, size_t len);
+
+/* NAT (config_nat.c). cfg_nat_map: p translated by the first rule of
+ * type whose internal holds it (true), else p itself (false).
+ * cfg_nat_remote_seen: the remote prefixes as our network sees them
+ * (ingress rules applied); cfg_nat_local_wire: the local prefixes as the
+ * far side sees them (egress rules applied). A rule whose internal lies
+ * strictly inside a prefix adds its external after the prefix. out has
+ * room for CFG_PREFIXES_MAX + CFG_NAT_MAX; returns how many. */
+bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *p,
+		 struct prefix *out);
+size_t cfg_nat_remote_seen(const struct cfg_connection *c, struct prefix *out);
+size_t cfg_nat_local_wire(const struct cfg_connection *c, struct prefix *out);
+#define CFG_NAT_VIEW_MAX (CFG_PREFIXES_MAX + CFG_NAT_MAX)
+/* The view of list v[n] through type's rules; rule[i]:
+ * the rule that made out[i] (-1: untranslated), when not NULL. */
+size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *v,
+		    size_t n, struct prefix *out, int *rule);
+
+/* The first tunnel's id as nat_mark/nat_table offset; 0 before ids. */
+uint32_t cfg_nat_mark(const struct cfg_connection *c);
+uint32_t cfg_nat_table(const struct cfg_connection *c);
+const char *cfg_nat_type_name(enum cfg_nat_type t);
+/* The local prefixes on the wire, as the far side and the traffic
+ * selectors see them: c->local_prefixes without nat, else
+ * cfg_nat_local_wire into buf (CFG_NAT_VIEW_MAX); *n how many. */
+const struct prefix *cfg_local_wire(const struct cfg_connection *c, struct prefix *buf, size_t *n);
+bool cfg_local_wire_equal(const struct cfg_connection *a, const struct cfg_connection *b);
+/* mss and nat alike. */
+bool cfg_nat_equal(const struct cfg_connection *a, const struct cfg_connection *b);
+#define CFG_NAT_MARK_DEFAULT	  0x78660000u
+#define CFG_NAT_TABLE_DEFAULT	  0x78660000u
+#define CFG_NAT_RULE_PRIO_DEFAULT 212u
+#define CFG_NAT_ID_MAX		  0xffffu /* tunnel ids past it: no NAT */
 
 #define CFG_PSK_GEN_LEN 16 /* characters in a generated key */
 

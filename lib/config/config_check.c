@@ -133,7 +133,8 @@ static int check_prefixes(const struct cfg_connection *c, size_t ci, bool saved,
 	if (check_dups(c->local_prefixes, c->n_local, "local_prefixes", ci, e) ||
 	    check_dups(c->remote_prefixes, c->n_remote, "remote_prefixes", ci, e))
 		return -1;
-	for (size_t r = 0; r < c->n_remote; r++)
+	/* With NAT, config_nat.c checks the translated views instead. */
+	for (size_t r = 0; !c->n_nat && r < c->n_remote; r++)
 		for (size_t l = 0; l < c->n_local; l++)
 			if (prefix_overlap(&c->remote_prefixes[r], &c->local_prefixes[l]))
 				return xerr_set(e,
@@ -437,6 +438,15 @@ static int overlap_err(const struct cfg_config *cfg, const struct rprefix *a,
 		a = b;
 		b = t;
 	}
+	/* With NAT: the prefixes as our side sees them (ingress-translated). */
+	if (cfg->conns[b->conn].n_nat || cfg->conns[a->conn].n_nat)
+		return xerr_set(
+		    e,
+		    "connections[%zu].%s: %s of connection \"%s\" overlaps remote prefix "
+		    "%s of connection \"%s\" (as NAT shows them)",
+		    b->conn, cfg->conns[b->conn].n_nat ? "nat" : "remote_prefixes",
+		    prefix_str(b->p, pb, sizeof(pb)), cfg->conns[b->conn].name,
+		    prefix_str(a->p, pa, sizeof(pa)), cfg->conns[a->conn].name);
 	return xerr_set(e,
 			"connections[%zu].remote_prefixes[%zu]: %s of connection \"%s\" overlaps "
 			"remote prefix %s of connection \"%s\"",
@@ -471,22 +481,34 @@ static int sweep_overlaps(const struct cfg_config *cfg, struct rprefix *v, size_
 	return rc;
 }
 
+/* On the remote prefixes as our network sees them (NAT: ingress-translated,
+ * config_nat.c): two far sides that both really use 10.0.0.0/16 are fine
+ * when NAT shows them as distinct prefixes. */
 static int check_remote_overlaps(const struct cfg_config *cfg, struct xerr *e)
 {
 	size_t n = 0, k = 0;
 	struct rprefix *v;
+	struct prefix *seen;
 	int rc;
 
 	for (size_t i = 0; i < cfg->n_conns; i++)
-		n += cfg->conns[i].n_remote;
+		n += cfg->conns[i].n_remote + cfg->conns[i].n_nat;
 	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
+	seen = calloc(n + CFG_NAT_VIEW_MAX, sizeof(*seen));
+	if (!v || !seen) {
+		free(v);
+		free(seen);
 		return xerr_set(e, "out of memory");
-	for (size_t i = 0; i < cfg->n_conns; i++)
-		for (size_t j = 0; j < cfg->conns[i].n_remote; j++)
-			v[k++] = (struct rprefix){&cfg->conns[i].remote_prefixes[j], i, j};
-	rc = sweep_overlaps(cfg, v, n, e);
+	}
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		size_t m = cfg_nat_remote_seen(&cfg->conns[i], &seen[k]);
+
+		for (size_t j = 0; j < m; j++, k++)
+			v[k] = (struct rprefix){&seen[k], i, j};
+	}
+	rc = sweep_overlaps(cfg, v, k, e);
 	free(v);
+	free(seen);
 	return rc;
 }
 
@@ -497,6 +519,8 @@ int cfg_check(const struct cfg_config *cfg, struct xerr *e)
 	if (cfg->gateway.probe_table == cfg->gateway.route_table)
 		return xerr_set(e, "gateway.probe_table: table %u is also gateway.route_table",
 				cfg->gateway.probe_table);
+	if (cfg_check_nat_gateway(&cfg->gateway, e))
+		return -1;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		if (check_conn(cfg, i, e))
 			return -1;

@@ -166,6 +166,17 @@ int cfg_parse_peer_cloud(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_ike_fragmentation(struct pctx *x, struct json_object *v, void *dst);
 int cfg_parse_mtu(struct pctx *x, struct json_object *v, void *dst);
 int cfg_mtu_finish(struct pctx *x, const struct cfg_connection *c);
+/* connections[i].mss and .nat, gateway.nat (config_nat_parse.c). nat_finish,
+ * once the connection is parsed: NAT without bgp;
+ * each internal inside the connection's local (egress) or remote
+ * (ingress) prefixes; the translated prefixes do not overlap each other
+ * or the other side's. cfg_check_nat_gateway: the NAT marks' tables and
+ * rule priority clear of gateway.route_table and probe_table. */
+int cfg_parse_mss(struct pctx *x, struct json_object *v, void *dst);
+int cfg_parse_nat(struct pctx *x, struct json_object *v, void *dst);
+int cfg_parse_gw_nat(struct pctx *x, struct json_object *v, void *dst);
+int cfg_nat_finish(struct pctx *x, const struct cfg_connection *c);
+int cfg_check_nat_gateway(const struct cfg_gateway *gw, struct xerr *e);
 /* A proposal token's transform type (config_ike.c, strongSwan's
  * keywords): TOK_OTHER for an additional key exchange (ke1_ .. ke7_, RFC
  * 9370), none/modpnone/modpnull and esn/noesn; TOK_UNKNOWN for a word

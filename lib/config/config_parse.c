@@ -135,6 +135,7 @@ static const struct cj_key gateway_keys[] = {
     {"probe_table", parse_gw_probe_table, false},
     {"bird", parse_gw_bird, false},
     {"lan", parse_gw_lan, false},
+    {"nat", cfg_parse_gw_nat, false},
 };
 
 /* ---- tunnels ---- */
@@ -776,6 +777,8 @@ static const struct cj_key conn_keys[] = {
     {"bgp", parse_conn_bgp, false},
     {"peer_cloud", cfg_parse_peer_cloud, false},
     {"mtu", cfg_parse_mtu, false},
+    {"mss", cfg_parse_mss, false},
+    {"nat", cfg_parse_nat, false},
 };
 
 static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
@@ -786,7 +789,7 @@ static int conn_finish(struct pctx *x, struct cfg_connection *c, unsigned seen)
 		cj_push_key(x, "interface");
 		return cj_err(x, "only valid with mode route");
 	}
-	if (cfg_bgp_finish(x, c) || cfg_mtu_finish(x, c))
+	if (cfg_bgp_finish(x, c) || cfg_mtu_finish(x, c) || cfg_nat_finish(x, c))
 		return -1;
 	if (cfg_conn_late_defaults(c))
 		return cj_err(x, "out of memory");

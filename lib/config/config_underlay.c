@@ -305,7 +305,7 @@ static void add_inside(struct uitem *v, size_t *n, const struct prefix *p, size_
 
 /* Every prefix, endpoint, gateway address, inside subnet and LAN
  * neighbor, sorted; NULL: out of memory. */
-static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
+static struct uitem *collect(const struct cfg_config *cfg, size_t *count, struct prefix **seen)
 {
 	const struct cfg_gateway *gw = &cfg->gateway;
 	size_t cap = gw->n_local_addrs + gw->lan.n_neighbors, n = 0;
@@ -313,11 +313,20 @@ static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
 
 	for (size_t h = 0; h < gw->n_hosts; h++)
 		cap += gw->hosts[h].n_addrs;
+	size_t n_seen = 0;
+
 	for (size_t i = 0; i < cfg->n_conns; i++)
-		cap += cfg->conns[i].n_local + cfg->conns[i].n_remote + 3 * cfg->conns[i].n_tunnels;
+		cap += cfg->conns[i].n_local + cfg->conns[i].n_remote + cfg->conns[i].n_nat +
+		       3 * cfg->conns[i].n_tunnels;
 	v = calloc(cap ? cap : 1, sizeof(*v));
-	if (!v)
+	/* NAT: the remote prefixes as our network sees them (config_nat.c) */
+	*seen = calloc(cap + CFG_NAT_VIEW_MAX, sizeof(**seen));
+	if (!v || !*seen) {
+		free(v);
+		free(*seen);
+		*seen = NULL;
 		return NULL;
+	}
 	for (size_t i = 0; i < gw->n_local_addrs; i++)
 		add_addr(v, &n, &gw->local_addrs[i], U_GW, 0, i);
 	for (size_t h = 0; h < gw->n_hosts; h++)
@@ -328,7 +337,14 @@ static struct uitem *collect(const struct cfg_config *cfg, size_t *count)
 	for (size_t ci = 0; ci < cfg->n_conns; ci++) {
 		const struct cfg_connection *c = &cfg->conns[ci];
 
-		add_prefixes(v, &n, c->remote_prefixes, c->n_remote, U_REMOTE, ci);
+		if (c->n_nat) {
+			size_t m = cfg_nat_remote_seen(c, &(*seen)[n_seen]);
+
+			add_prefixes(v, &n, &(*seen)[n_seen], m, U_REMOTE, ci);
+			n_seen += m;
+		} else {
+			add_prefixes(v, &n, c->remote_prefixes, c->n_remote, U_REMOTE, ci);
+		}
 		add_prefixes(v, &n, c->local_prefixes, c->n_local, U_LOCAL, ci);
 		for (size_t t = 0; t < c->n_tunnels; t++) {
 			add_addr(v, &n, &c->tunnels[t].local, U_TUN_LOCAL, ci, t);
@@ -346,7 +362,8 @@ int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e)
 {
 	const struct uitem *outer = NULL, *inner = NULL;
 	size_t n = 0;
-	struct uitem *v = collect(cfg, &n);
+	struct prefix *seen = NULL;
+	struct uitem *v = collect(cfg, &n, &seen);
 	int rc;
 
 	if (!v)
@@ -364,5 +381,6 @@ int cfg_check_underlay(const struct cfg_config *cfg, struct xerr *e)
 	if (rc < 0)
 		xerr_set(e, "out of memory");
 	free(v);
+	free(seen);
 	return rc ? -1 : 0;
 }

@@ -206,14 +206,16 @@ static void in_policy(bool inbound, const struct prefix *lp, const struct prefix
 	pc->p.action = NL_POLICY_TUNNEL;
 }
 
+/* NAT: the local side of the selectors is as the far side sees it. */
 static size_t policy_pairs(const struct cfg_connection *cfg)
 {
-	size_t n = 0;
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n = 0, n_local;
+	const struct prefix *local = cfg_local_wire(cfg, buf, &n_local);
 
-	for (size_t l = 0; l < cfg->n_local; l++)
+	for (size_t l = 0; l < n_local; l++)
 		for (size_t r = 0; r < cfg->n_remote; r++)
-			n += cfg->local_prefixes[l].addr.family ==
-			     cfg->remote_prefixes[r].addr.family;
+			n += local[l].addr.family == cfg->remote_prefixes[r].addr.family;
 	return n;
 }
 
@@ -223,6 +225,9 @@ int kp_policies_of(const struct kp_conn *c, const struct kp_choice *ch, unsigned
 	const struct cfg_connection *cfg = c->cfg;
 	size_t max = cfg->mode == CFG_MODE_POLICY && which ? policy_pairs(cfg) * 3 : 0;
 	struct kp_policy_change *v;
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n_local;
+	const struct prefix *local = cfg_local_wire(cfg, buf, &n_local);
 
 	if (!max)
 		return 0;
@@ -230,9 +235,9 @@ int kp_policies_of(const struct kp_conn *c, const struct kp_choice *ch, unsigned
 	if (!v)
 		return xerr_set(e, "out of memory");
 	out->policies = v;
-	for (size_t l = 0; l < cfg->n_local; l++)
+	for (size_t l = 0; l < n_local; l++)
 		for (size_t r = 0; r < cfg->n_remote; r++) {
-			const struct prefix *lp = &cfg->local_prefixes[l];
+			const struct prefix *lp = &local[l];
 			const struct prefix *rp = &cfg->remote_prefixes[r];
 
 			if (lp->addr.family != rp->addr.family)

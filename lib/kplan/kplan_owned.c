@@ -20,12 +20,15 @@ static int each_sel(const struct cfg_connection *cfg, int (*each)(void *, const 
 {
 	struct kp_key k;
 	int rc = 0;
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n_local;
+	const struct prefix *local = cfg_local_wire(cfg, buf, &n_local); /* NAT: as on the wire */
 
 	memset(&k, 0, sizeof(k));
 	k.kind = KP_KEY_SEL;
-	for (size_t l = 0; cfg->mode == CFG_MODE_POLICY && l < cfg->n_local && !rc; l++)
+	for (size_t l = 0; cfg->mode == CFG_MODE_POLICY && l < n_local && !rc; l++)
 		for (size_t r = 0; r < cfg->n_remote && !rc; r++) {
-			const struct prefix *lp = &cfg->local_prefixes[l];
+			const struct prefix *lp = &local[l];
 			const struct prefix *rp = &cfg->remote_prefixes[r];
 
 			if (lp->addr.family != rp->addr.family)

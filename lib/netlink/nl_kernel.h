@@ -189,11 +189,14 @@ void nl_policy_key(const struct nl_policy *p, struct nl_policy *key);
 /* --- rules ----------------------------------------------------------------- */
 
 /* Locally generated packets of ipproto (iif lo) look up table first, at
- * priority: the probe rule (cmd/xfrmd/probe_path.c). */
+ * priority: the probe rule (cmd/xfrmd/probe_path.c). With fwmark set
+ * instead: packets of that mark (mask all ones) look up table, at
+ * priority: a NAT connection's rule (cmd/xfrmd/nft_link.c). */
 struct nl_rule {
 	int family;
 	uint32_t priority, table;
 	uint8_t ipproto;
+	uint32_t fwmark;
 };
 
 /* Adds the rule with protocol XFRMD_RTPROT; one already there is fine. */

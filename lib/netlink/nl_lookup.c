@@ -137,7 +137,8 @@ static struct nl_msg *route_request(const struct nl_route_query *q, bool fibmatc
 	if (msg && (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
 		    put_addr(msg, RTA_DST, &q->dst) < 0 ||
 		    (q->src.family && put_addr(msg, RTA_SRC, &q->src) < 0) ||
-		    (q->iif && nla_put_u32(msg, RTA_IIF, (uint32_t)q->iif) < 0))) {
+		    (q->iif && nla_put_u32(msg, RTA_IIF, (uint32_t)q->iif) < 0) ||
+		    (q->mark && nla_put_u32(msg, RTA_MARK, q->mark) < 0))) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
@@ -349,14 +350,15 @@ static const struct cand *table_best(const struct cand_list *l, uint32_t table)
 	return best;
 }
 
-/* fib_rule_match() for a packet without mark, TOS, or output interface. */
+/* fib_rule_match() for a packet of q's mark, without TOS or output interface. */
 static bool rule_matches(const struct fib_rule *r, const struct nl_route_query *q, const char *iif)
 {
 	bool m;
 
 	if (r->unsupported)
 		return false;
-	m = !r->oif && !r->tos && !(r->mark & r->mask) && (!r->iif[0] || !strcmp(r->iif, iif)) &&
+	m = !r->oif && !r->tos && (r->mark & r->mask) == (q->mark & r->mask) &&
+	    (!r->iif[0] || !strcmp(r->iif, iif)) &&
 	    (!r->src.len || (q->src.family && prefix_contains_addr(&r->src, &q->src))) &&
 	    (!r->dst.len || prefix_contains_addr(&r->dst, &q->dst));
 	return (r->flags & FIB_RULE_INVERT) ? !m : m;

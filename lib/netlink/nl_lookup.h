@@ -42,7 +42,8 @@ struct nl_hop {
 struct nl_route_query {
 	struct ipaddr src; /* family 0: let the kernel pick (locally generated) */
 	struct ipaddr dst;
-	int iif; /* 0: locally generated (output path); else forwarded from it */
+	int iif;       /* 0: locally generated (output path); else forwarded from it */
+	uint32_t mark; /* the packet's fwmark (explain: a NAT connection's), 0: none */
 };
 
 struct nl_route_answer {

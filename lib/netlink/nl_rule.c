@@ -31,8 +31,10 @@ static struct nl_msg *rule_msg_new(int type, int flags, const struct nl_rule *r)
 	if (nlmsg_append(msg, &fh, sizeof(fh), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(msg, FRA_TABLE, r->table) < 0 ||
 	    nla_put_u32(msg, FRA_PRIORITY, r->priority) < 0 ||
-	    nla_put_string(msg, FRA_IIFNAME, "lo") < 0 ||
-	    nla_put_u8(msg, FRA_IP_PROTO, r->ipproto) < 0 ||
+	    (r->fwmark ? nla_put_u32(msg, FRA_FWMARK, r->fwmark) < 0 ||
+			     nla_put_u32(msg, FRA_FWMASK, UINT32_MAX) < 0
+		       : nla_put_string(msg, FRA_IIFNAME, "lo") < 0 ||
+			     nla_put_u8(msg, FRA_IP_PROTO, r->ipproto) < 0) ||
 	    nla_put_u8(msg, FRA_PROTOCOL, XFRMD_RTPROT) < 0) {
 		nlmsg_free(msg);
 		return NULL;
@@ -101,6 +103,7 @@ static int owned_msg(struct nl_msg *msg, void *arg)
 	    .priority = tb[FRA_PRIORITY] ? nla_get_u32(tb[FRA_PRIORITY]) : 0,
 	    .table = tb[FRA_TABLE] ? nla_get_u32(tb[FRA_TABLE]) : fh->table,
 	    .ipproto = tb[FRA_IP_PROTO] ? nla_get_u8(tb[FRA_IP_PROTO]) : 0,
+	    .fwmark = tb[FRA_FWMARK] ? nla_get_u32(tb[FRA_FWMARK]) : 0,
 	};
 	l->n++;
 	return NL_OK;
@@ -142,5 +145,5 @@ int nl_rule_list_owned(struct nl_rule **out, size_t *n, struct xerr *e)
 bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b)
 {
 	return a->family == b->family && a->priority == b->priority && a->table == b->table &&
-	       a->ipproto == b->ipproto;
+	       a->ipproto == b->ipproto && a->fwmark == b->fwmark;
 }

@@ -238,6 +238,7 @@ static bool same_fields(const struct both *w)
 	       cfg_proposals_equal(&a->ike_proposals, &b->ike_proposals) &&
 	       cfg_proposals_equal(&a->esp_proposals, &b->esp_proposals) &&
 	       prefix_list_equal(a->local_prefixes, a->n_local, b->local_prefixes, b->n_local) &&
+	       cfg_local_wire_equal(a, b) &&
 	       prefix_list_equal(a->remote_prefixes, a->n_remote, b->remote_prefixes,
 				 b->n_remote) &&
 	       !strcmp(a->name, b->name) && x->id == y->id && ipaddr_equal(&x->local, &y->local) &&

@@ -106,7 +106,10 @@ for i in range(1, n + 1):
             doc = json.load(open(file))
             assert rc == 0, f"exit {rc}"
             weak = sum(1 for c in doc["connections"] if c.get("allow_legacy_crypto"))
-            assert set(r) == {"valid", "file", "connections", "warnings", "hints"}, r
+            assert set(r) == {"valid", "file", "connections", "warnings", "hints", "nftables"}, r
+            # one line per connection with rules in xfrmd's nftables table, naming it
+            nft = [c["name"] for c in doc["connections"] if "mss" in c or "nat" in c]
+            assert [n.split(":")[0] for n in r["nftables"]] == ["connection " + n for n in nft], r
             assert r["valid"] is True and r["file"] == file, r
             assert r["connections"] == len(doc["connections"]), r
             # one warning per connection that uses weak algorithms it allows

@@ -1,0 +1,131 @@
+/* The table's text: buffer, clamp chain, the whole table (nft_ruleset.h). */
+#include "nft_ruleset.h"
+
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_int.h"
+
+bool nft_conn_wants(const struct cfg_connection *c)
+{
+	return c->mss || c->n_nat;
+}
+
+bool nft_conn_summary(const struct cfg_connection *c, char *buf, size_t len)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	struct nbuf t = {0};
+
+	*buf = '\0';
+	if (!nft_conn_wants(c))
+		return false;
+	nb_add(&t, "connection %s:", c->name);
+	if (c->mss == CFG_MSS_AUTO)
+		nb_add(&t, " MSS clamp to the path MTU%s", c->n_nat ? ";" : "");
+	else if (c->mss)
+		nb_add(&t, " MSS clamp %u%s", c->mss, c->n_nat ? ";" : "");
+	for (size_t i = 0; i < c->n_nat; i++)
+		nb_add(&t, "%s %s %s -> %s", i ? "," : " NAT", cfg_nat_type_name(c->nat[i].type),
+		       prefix_str(&c->nat[i].internal, a, sizeof(a)),
+		       prefix_str(&c->nat[i].external, b, sizeof(b)));
+	snprintf(buf, len, "%s", t.oom ? "out of memory" : t.s);
+	free(t.s);
+	return true;
+}
+
+/* Policy mode, one family: local -> remote leaving with IPsec, and
+ * remote -> local that arrived with it. */
+static void clamp_policy(struct nbuf *b, const struct cfg_connection *c, int family)
+{
+	const char *ip = family == AF_INET ? "ip" : "ip6";
+
+	if (!prefix_list_has_family(c->local_prefixes, c->n_local, family) ||
+	    !prefix_list_has_family(c->remote_prefixes, c->n_remote, family))
+		return;
+	for (int in = 0; in < 2; in++) {
+		nb_add(b, "\t\t%s saddr ", ip);
+		nb_prefixes(b, in ? c->remote_prefixes : c->local_prefixes,
+			    in ? c->n_remote : c->n_local, family);
+		nb_add(b, " %s daddr ", ip);
+		nb_prefixes(b, in ? c->local_prefixes : c->remote_prefixes,
+			    in ? c->n_local : c->n_remote, family);
+		nb_add(b, in ? " meta ipsec exists" : " rt ipsec exists");
+		nb_clamp(b, c);
+	}
+}
+
+/* Route mode: SYNs into the tunnels (ours and our SYN-ACKs), and, with a
+ * value, those out of them too (auto: rt mtu there would be the LAN's). */
+static void clamp_route(struct nbuf *b, const struct cfg_connection *c)
+{
+	nb_add(b, "\t\toifname ");
+	nb_links(b, c);
+	nb_clamp(b, c);
+	if (c->mss == CFG_MSS_AUTO)
+		return;
+	nb_add(b, "\t\tiifname ");
+	nb_links(b, c);
+	nb_clamp(b, c);
+}
+
+static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		any = any || cfg->conns[i].mss;
+	if (!any)
+		return;
+	nb_add(b,
+	       "\tchain clamp {\n\t\ttype filter hook forward priority mangle; policy accept;\n");
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cfg_connection *c = &cfg->conns[i];
+
+		if (!c->mss)
+			continue;
+		if (c->mode == CFG_MODE_ROUTE) {
+			clamp_route(b, c);
+		} else if (c->n_nat) {
+			nft_clamp_policy_nat(b, c);
+		} else {
+			clamp_policy(b, c, AF_INET);
+			clamp_policy(b, c, AF_INET6);
+		}
+	}
+	nb_add(b, "\t}\n");
+}
+
+char *nft_ruleset(const struct cfg_config *cfg, bool *empty, struct xerr *e)
+{
+	struct nbuf b = {0};
+
+	*empty = true;
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (nft_conn_wants(&cfg->conns[i]))
+			*empty = false;
+	nb_add(&b, "table inet %s {\n", NFT_TABLE);
+	clamp_chain(&b, cfg);
+	nft_nat_chains(&b, cfg);
+	nb_add(&b, "}\n");
+	if (b.oom) {
+		free(b.s);
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	return b.s;
+}
+
+char *nft_ruleset_replace(const char *ruleset, bool empty, struct xerr *e)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "table inet %s {}\ndelete table inet %s\n%s", NFT_TABLE, NFT_TABLE,
+		     empty ? "" : ruleset) < 0) {
+		xerr_set(e, "out of memory");
+		return NULL;
+	}
+	return s;
+}
