@@ -14,11 +14,18 @@ fail() {
 	failed=$((failed + 1))
 }
 
+# The X.509 examples' files (../pki from the config), keys private but
+# the one that shows the rule.
+mkdir "$tmp/c"
+cp -r "$examples/pki" "$tmp/pki"
+chmod 600 "$tmp"/pki/*.key
+chmod 640 "$tmp/pki/group-readable.key"
+
 # Examples may hold inline keys; xfrmctl refuses such files unless 0600.
 run_validate() {
-	cp "$1" "$tmp/config.json"
-	chmod 600 "$tmp/config.json"
-	"$xfrmctl" validate -f "$tmp/config.json" >"$tmp/out" 2>&1
+	cp "$1" "$tmp/c/config.json"
+	chmod 600 "$tmp/c/config.json"
+	"$xfrmctl" validate -f "$tmp/c/config.json" >"$tmp/out" 2>&1
 }
 
 for f in "$examples"/valid/*.json; do

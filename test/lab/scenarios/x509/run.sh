@@ -100,6 +100,15 @@ check metrics-cert-expiry grep -qE '^xfrmd_cert_expiry_seconds\{connection="site
 xfrmctl_on gwa status --json >"$LAB_RUN/gwa/status.json" 2>&1 || true
 check status-schema python3 "$LAB_DIR/../schema/check_status.py" "$LAB_RUN/gwa/status.json"
 
+# export-peer: pubkey auth referencing the peer's own files; no key, no secrets section entry.
+xfrmctl_on gwa export-peer --format swanctl site-b >"$LAB_RUN/gwa/export-swanctl.txt" 2>&1 || true
+check export-swanctl-pubkey grep -q "^            auth = pubkey$" "$LAB_RUN/gwa/export-swanctl.txt"
+check export-swanctl-certs grep -q "^            certs = site-b-t1.pem$" "$LAB_RUN/gwa/export-swanctl.txt"
+check_eq export-swanctl-no-secret 0 "$(grep -c 'secret =' "$LAB_RUN/gwa/export-swanctl.txt")"
+xfrmctl_on gwa export-peer site-b >"$LAB_RUN/gwa/export-xfrmd.txt" 2>&1 || true
+check export-xfrmd-peer-files grep -q '"key_file": *"site-b-t1.key"' "$LAB_RUN/gwa/export-xfrmd.txt"
+check export-xfrmd-our-subject grep -q "\"remote_id\": *\"$ID, CN=gwa\"" "$LAB_RUN/gwa/export-xfrmd.txt"
+
 # gwc against gwb's site-c: another CA's certificate, an expired one, then a good one.
 start_charon gwc
 mkdir -p "$LAB_RUN/gwc/x509ca" "$LAB_RUN/gwc/private"
