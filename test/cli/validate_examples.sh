@@ -14,12 +14,10 @@ fail() {
 	failed=$((failed + 1))
 }
 
-# The X.509 examples' files (../pki from the config), keys private but
-# the one that shows the rule.
+# The X.509 example's files (pki/ next to the config), the key private.
 mkdir "$tmp/c"
-cp -r "$examples/pki" "$tmp/pki"
-chmod 600 "$tmp"/pki/*.key
-chmod 640 "$tmp/pki/group-readable.key"
+cp -r "$examples/valid/pki" "$tmp/c/pki"
+chmod 600 "$tmp"/c/pki/*.key
 
 # Examples may hold inline keys; xfrmctl refuses such files unless 0600.
 run_validate() {

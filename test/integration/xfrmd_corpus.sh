@@ -71,10 +71,6 @@ snapshot_all "$TMP/before"
 # are private; nothing in the corpus depends on any other mode.
 cp "$EXAMPLES"/invalid/*.json "$TMP/corpus/"
 chmod 600 "$TMP/corpus"/*.json
-# The X.509 examples' files, where their ../pki paths lead.
-cp -r "$EXAMPLES/pki" "$TMP/pki"
-chmod 600 "$TMP"/pki/*.key
-chmod 640 "$TMP/pki/group-readable.key"
 
 n=0 failed=0
 bad() {

@@ -597,8 +597,8 @@ START_TEST(x509_files_referenced)
 	struct json_object *src, *notes = json_object_new_array(), *exp, *t;
 
 	snprintf(cmd, sizeof(cmd),
-		 "cp %s/schemas/examples/pki/gw.pem %s/schemas/examples/pki/gw.key "
-		 "%s/schemas/examples/pki/ca.pem '%s/' && chmod 600 '%s/gw.key'",
+		 "cp %s/schemas/examples/valid/pki/gw.pem %s/schemas/examples/valid/pki/gw.key "
+		 "%s/schemas/examples/valid/pki/ca.pem '%s/' && chmod 600 '%s/gw.key'",
 		 XFRMD_SOURCE_DIR, XFRMD_SOURCE_DIR, XFRMD_SOURCE_DIR, dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(json, sizeof(json),
