@@ -194,6 +194,22 @@ static int check_dates(const struct cfg_x509 *x, bool saved, struct xerr *e)
 	return 0;
 }
 
+/* A key and certificate that do not belong together would only fail at
+ * the next IKE_AUTH (for a rotation: long after the apply). Compared
+ * where no cryptography is needed (RSA, EC keys holding their point);
+ * charon finds any other mismatch. */
+static int check_pair(const struct cfg_x509 *x, struct xerr *e)
+{
+	struct x509_info info;
+	char why[128];
+
+	if (x509_cert_info(x->cert.v, x->cert.len, &info, why, sizeof(why)) ||
+	    x509_key_file_matches(x->key.v, x->key.len, &info) != 0)
+		return 0;
+	return xerr_set(e, "key_file: %s: not the private key of cert_file's certificate (%s)",
+			x->key_file, x->subject);
+}
+
 int cfg_x509_load(const struct cfg_key_cache *c, struct cfg_x509 *x, const char *config_dir,
 		  bool saved, struct xerr *e)
 {
@@ -201,7 +217,7 @@ int cfg_x509_load(const struct cfg_key_cache *c, struct cfg_x509 *x, const char 
 		if (load_kind(c ? cached(c, cfg_x509_path(x, k), k) : NULL, x, k, config_dir, e))
 			return prefix_field(k, e);
 	x->unread = false;
-	return check_dates(x, saved, e);
+	return check_pair(x, e) || check_dates(x, saved, e) ? -1 : 0;
 }
 
 int cfg_x509_refresh(struct cfg_x509 *x, struct xerr *e)
@@ -211,7 +227,7 @@ int cfg_x509_refresh(struct cfg_x509 *x, struct xerr *e)
 	for (int k = 0; k < X_KINDS; k++)
 		if (load_kind(x, x, k, NULL, e))
 			return prefix_field(k, e);
-	return 0;
+	return check_pair(x, e);
 }
 
 bool cfg_x509_warning(const struct cfg_connection *c, size_t t, int64_t now, char *buf, size_t len,

@@ -225,6 +225,36 @@ static int dn_str(const struct tlv *name, char *buf, size_t len)
 	return 0;
 }
 
+static int key_alg(const struct tlv *oid)
+{
+	static const uint8_t rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+
+	if (oid->len == sizeof(rsa) && !memcmp(oid->v, rsa, sizeof(rsa)))
+		return X509_KEY_RSA;
+	if (oid->len == sizeof(ec) && !memcmp(oid->v, ec, sizeof(ec)))
+		return X509_KEY_EC;
+	return X509_KEY_OTHER;
+}
+
+/* SubjectPublicKeyInfo { algorithm { OID, ... }, subjectPublicKey BIT STRING }. */
+static int spki_read(const struct tlv *spki, struct x509_info *out)
+{
+	const uint8_t *p = spki->v, *q;
+	struct tlv alg, oid, bits;
+
+	if (tlv_expect(&p, spki->end, 0x30, &alg) || tlv_expect(&p, spki->end, 0x03, &bits) ||
+	    bits.len < 1)
+		return -1;
+	q = alg.v;
+	if (tlv_expect(&q, alg.end, 0x06, &oid))
+		return -1;
+	out->key_alg = key_alg(&oid);
+	out->key = bits.v + 1; /* past the unused-bits octet */
+	out->key_len = bits.len - 1;
+	return 0;
+}
+
 static int fail(char *why, size_t whylen, const char *what)
 {
 	snprintf(why, whylen, "%s", what);
@@ -258,7 +288,81 @@ int x509_cert_info(const uint8_t *der, size_t len, struct x509_info *out, char *
 		return fail(why, whylen, "the certificate's validity dates are malformed");
 	if (tlv_expect(&q, tbs.end, 0x30, &t) || dn_str(&t, out->subject, sizeof(out->subject)))
 		return fail(why, whylen, "the certificate's subject is malformed");
-	if (tlv_expect(&q, tbs.end, 0x30, &t))
+	if (tlv_expect(&q, tbs.end, 0x30, &t) || spki_read(&t, out))
 		return fail(why, whylen, "not an X.509 certificate (no public key)");
 	return 0;
+}
+
+/* ---- does a private key belong to a certificate? ---- */
+
+static bool same(const struct tlv *a, const struct tlv *b)
+{
+	return a->tag == b->tag && a->len == b->len && !memcmp(a->v, b->v, a->len);
+}
+
+/* RSAPrivateKey { version, n, e, ... } against RSAPublicKey { n, e }. */
+static int rsa_matches(const uint8_t *p, const uint8_t *end, const struct x509_info *c)
+{
+	const uint8_t *q = c->key, *r;
+	struct tlv pub, n, e, kn, ke, v;
+
+	if (tlv_expect(&q, c->key + c->key_len, 0x30, &pub))
+		return -1;
+	r = pub.v;
+	if (tlv_expect(&r, pub.end, 0x02, &n) || tlv_expect(&r, pub.end, 0x02, &e) ||
+	    tlv_expect(&p, end, 0x02, &v) || tlv_expect(&p, end, 0x02, &kn) ||
+	    tlv_expect(&p, end, 0x02, &ke))
+		return -1;
+	return same(&n, &kn) && same(&e, &ke);
+}
+
+/* ECPrivateKey { version 1, privateKey, [0] parameters, [1] publicKey }:
+ * the public key, when the file holds it (openssl writes it), against
+ * the certificate's. */
+static int ec_matches(const uint8_t *p, const uint8_t *end, const struct x509_info *c)
+{
+	struct tlv t;
+
+	while (p < end) {
+		if (tlv_next(&p, end, &t))
+			return -1;
+		if (t.tag == 0xa1) {
+			const uint8_t *q = t.v;
+			struct tlv bits;
+
+			if (tlv_expect(&q, t.end, 0x03, &bits) || bits.len < 1)
+				return -1;
+			return bits.len - 1 == c->key_len &&
+			       !memcmp(bits.v + 1, c->key, c->key_len);
+		}
+	}
+	return -1; /* no public key in the file: cannot tell */
+}
+
+int x509_key_matches(const uint8_t *der, size_t len, const struct x509_info *cert)
+{
+	const uint8_t *p = der, *end = der + len, *q;
+	struct tlv seq, version, next;
+
+	if (!cert->key || tlv_expect(&p, end, 0x30, &seq))
+		return -1;
+	q = seq.v;
+	if (tlv_expect(&q, seq.end, 0x02, &version) || tlv_next(&q, seq.end, &next))
+		return -1;
+	if (next.tag == 0x02) /* RSAPrivateKey: n follows the version */
+		return cert->key_alg == X509_KEY_RSA ? rsa_matches(seq.v, seq.end, cert) : 0;
+	if (next.tag == 0x04) /* ECPrivateKey: the private key follows */
+		return cert->key_alg == X509_KEY_EC ? ec_matches(next.end, seq.end, cert) : 0;
+	if (next.tag == 0x30) { /* PKCS#8: the algorithm, then the key in an OCTET STRING */
+		struct tlv oct;
+		const uint8_t *r = next.v;
+		struct tlv oid;
+
+		if (tlv_expect(&r, next.end, 0x06, &oid) || tlv_expect(&q, seq.end, 0x04, &oct))
+			return -1;
+		if (key_alg(&oid) != cert->key_alg)
+			return key_alg(&oid) == X509_KEY_OTHER ? -1 : 0;
+		return x509_key_matches(oct.v, oct.len, cert);
+	}
+	return -1;
 }

@@ -14,9 +14,15 @@
 
 #define X509_SUBJECT_MAX 256
 
+enum { X509_KEY_OTHER, X509_KEY_RSA, X509_KEY_EC };
 struct x509_info {
 	char subject[X509_SUBJECT_MAX]; /* "C=CH, O=Lab, CN=gwa", as charon prints it */
 	int64_t not_before, not_after;	/* Unix seconds */
+	/* The subject public key: its algorithm and the BIT STRING's bytes
+	 * (RSAPublicKey DER, an EC point, ...), pointing into the DER given. */
+	int key_alg;
+	const uint8_t *key;
+	size_t key_len;
 };
 
 /* One DER-encoded certificate (exactly len bytes): its subject and
@@ -44,6 +50,14 @@ bool x509_is_pem(const uint8_t *data, size_t len);
  * max). */
 int x509_certs_from(const uint8_t *data, size_t len, uint8_t **der, size_t *derlen, size_t max,
 		    char *why, size_t whylen);
+/* Whether a private key (DER: RSAPrivateKey, ECPrivateKey or PKCS#8 of
+ * either) is the one of cert's public key, compared without any
+ * cryptography: RSA by modulus and exponent, EC by the public point the
+ * key file holds. 1: it is; 0: it is not; -1: cannot tell (another
+ * algorithm, an EC key without its public point). x509_key_file_matches:
+ * the same for a key file's bytes, PEM or DER. */
+int x509_key_matches(const uint8_t *der, size_t len, const struct x509_info *cert);
+int x509_key_file_matches(const uint8_t *data, size_t len, const struct x509_info *cert);
 /* A private key file's bytes: one PEM block (PRIVATE KEY, RSA PRIVATE
  * KEY, EC PRIVATE KEY) or DER, unencrypted, shaped as a key (a SEQUENCE
  * starting with its version INTEGER). -1 and a reason (encrypted, a

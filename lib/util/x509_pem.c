@@ -249,3 +249,23 @@ int x509_key_check(const uint8_t *data, size_t len, char *why, size_t whylen)
 	}
 	return rc == 2 ? 0 : -1;
 }
+
+int x509_key_file_matches(const uint8_t *data, size_t len, const struct x509_info *cert)
+{
+	size_t pos = 0, dl = 0;
+	char label[80], why[64];
+	uint8_t *d = NULL;
+	bool enc;
+	int rc;
+
+	if (!x509_is_pem(data, len))
+		return x509_key_matches(data, len, cert);
+	if (x509_pem_next((const char *)data, len, &pos, label, sizeof(label), &d, &dl, &enc, why,
+			  sizeof(why)) != 1 ||
+	    enc)
+		rc = -1;
+	else
+		rc = x509_key_matches(d, dl, cert);
+	wipe_free(d, dl);
+	return rc;
+}

@@ -4,8 +4,9 @@
  * P-256), valid from a day ago for 365 days; gw-rsa.key (PKCS#1 PEM);
  * gw-expired.pem for gw.key (2020-01-01 .. 2021-01-01, UTCTime);
  * gw-2070.pem for gw.key (until 2070-01-01, a GeneralizedTime); DER
- * copies gw.der and gw.key.der; other-ca.pem, another CA; enc.key, an
- * encrypted PKCS#8 key; a bundle of both CAs. Key files mode 0600.
+ * copies gw.der and gw.key.der; gw-rsa.pem for gw-rsa.key (also as
+ * PKCS#8, gw-rsa.p8); other-ca.pem, another CA; enc.key, an encrypted
+ * PKCS#8 key; a bundle of both CAs. Key files mode 0600.
  */
 #ifndef XFRMD_TEST_X509_FIXTURE_H
 #define XFRMD_TEST_X509_FIXTURE_H
@@ -34,13 +35,16 @@ static const char x509_fx_script[] =
     "openssl pkcs8 -topk8 -in gw.key -passout pass:secret -out enc.key\n"
     "openssl pkey -in gw.key -outform der -out gw.key.der\n"
     "openssl req -new -key gw.key -subj '/C=CH/O=xfrmd test/CN=gw' -out gw.csr\n"
-    "ca() { openssl ca -batch -notext -config ca.cnf -cert ca.pem -keyfile ca.key -in gw.csr "
-    "-out \"$1\" -startdate \"$2\" -enddate \"$3\"; }\n"
+    "openssl req -new -key gw-rsa.key -subj '/C=CH/O=xfrmd test/CN=gw' -out rsa.csr\n"
+    "ca() { openssl ca -batch -notext -config ca.cnf -cert ca.pem -keyfile ca.key "
+    "-in \"${4:-gw.csr}\" -out \"$1\" -startdate \"$2\" -enddate \"$3\"; }\n"
     "ca gw.pem $(date -u -d '-1 day' +%Y%m%d%H%M%SZ) $(date -u -d '+365 days' +%Y%m%d%H%M%SZ)\n"
     "ca gw-expired.pem 20200101000000Z 20210101000000Z\n"
     "ca gw-2070.pem 20200101000000Z 20700101000000Z\n"
+    "ca gw-rsa.pem 20200101000000Z 20700101000000Z rsa.csr\n"
+    "openssl pkcs8 -topk8 -nocrypt -in gw-rsa.key -out gw-rsa.p8\n"
     "openssl x509 -in gw.pem -outform der -out gw.der\n"
-    "chmod 600 gw.key gw-rsa.key enc.key gw.key.der\n";
+    "chmod 600 gw.key gw-rsa.key gw-rsa.p8 enc.key gw.key.der\n";
 
 /* Makes the files in dir (which exists); fails the test if openssl does. */
 static inline void x509_fx_make(const char *dir)

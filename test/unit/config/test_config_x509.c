@@ -161,6 +161,10 @@ START_TEST(files_that_do_not_fit)
 		"connections[0].tunnels[0].cert_file: ");
 	refused(",\"cert_file\":\"bundle.pem\",\"key_file\":\"gw.key\",\"ca_file\":\"ca.pem\"",
 		"holds more than 1 certificates");
+	refused(",\"cert_file\":\"gw.pem\",\"key_file\":\"gw-rsa.key\",\"ca_file\":\"ca.pem\"",
+		"connections[0].tunnels[0].key_file: ");
+	refused(",\"cert_file\":\"gw.pem\",\"key_file\":\"gw-rsa.key\",\"ca_file\":\"ca.pem\"",
+		"gw-rsa.key: not the private key of cert_file's certificate (" X509_FX_SUBJECT ")");
 	refused(",\"cert_file\":\"nope.pem\",\"key_file\":\"gw.key\",\"ca_file\":\"ca.pem\"",
 		"No such file or directory");
 	refused(",\"cert_file\":\".\",\"key_file\":\"gw.key\",\"ca_file\":\"ca.pem\"",

@@ -223,6 +223,40 @@ START_TEST(private_keys)
 }
 END_TEST
 
+static int matches(const char *key, const char *cert)
+{
+	uint8_t *der[1], *k, *c;
+	size_t dlen[1], klen, clen;
+	struct x509_info info;
+	char why[128];
+	int rc;
+
+	k = slurp(key, &klen);
+	c = slurp(cert, &clen);
+	ck_assert_int_eq(x509_certs_from(c, clen, der, dlen, 1, why, sizeof(why)), 1);
+	ck_assert_int_eq(x509_cert_info(der[0], dlen[0], &info, why, sizeof(why)), 0);
+	rc = x509_key_file_matches(k, klen, &info);
+	free(der[0]);
+	free(k);
+	free(c);
+	return rc;
+}
+
+/* RSA by modulus and exponent, EC by the point the key file holds; PEM,
+ * DER, PKCS#1, SEC1 inside PKCS#8 alike. */
+START_TEST(key_belongs_to_certificate)
+{
+	ck_assert_int_eq(matches("gw.key", "gw.pem"), 1);
+	ck_assert_int_eq(matches("gw.key.der", "gw.pem"), 1);
+	ck_assert_int_eq(matches("gw-rsa.key", "gw-rsa.pem"), 1);
+	ck_assert_int_eq(matches("gw-rsa.p8", "gw-rsa.pem"), 1);
+	ck_assert_int_eq(matches("ca.key", "gw.pem"), 0);
+	ck_assert_int_eq(matches("gw-rsa.key", "gw.pem"), 0);
+	ck_assert_int_eq(matches("gw.key", "gw-rsa.pem"), 0);
+	ck_assert_int_eq(matches("enc.key", "gw.pem"), -1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("x509_der");
@@ -238,6 +272,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, not_certificates);
 	tcase_add_test(tc, truncated_certificates_refused);
 	tcase_add_test(tc, private_keys);
+	tcase_add_test(tc, key_belongs_to_certificate);
 	suite_add_tcase(s, tc);
 	return s;
 }
