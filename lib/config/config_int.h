@@ -140,7 +140,9 @@ bool cfg_stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_stamp
  * read, each taken from the cache while its stamp is unchanged; errors
  * name the field ("key_file: PATH is readable by ..."); an expired
  * certificate is refused unless saved. refresh: re-reads the files whose
- * stamps changed (a connection copied from an earlier config). */
+ * stamps changed (a connection copied from an earlier config), and fails
+ * (the caller then loads the whole document) on a mismatched key or an
+ * expired certificate. */
 struct pctx;
 struct json_object;
 int cfg_x509_finish(struct pctx *x, struct cfg_tunnel *t, bool cert, bool key, bool ca, bool psk);

@@ -227,7 +227,8 @@ int cfg_x509_refresh(struct cfg_x509 *x, struct xerr *e)
 	for (int k = 0; k < X_KINDS; k++)
 		if (load_kind(x, x, k, NULL, e))
 			return prefix_field(k, e);
-	return check_pair(x, e);
+	/* Expired since: the whole load decides (refused, or kept if saved). */
+	return check_pair(x, e) || check_dates(x, false, e) ? -1 : 0;
 }
 
 bool cfg_x509_warning(const struct cfg_connection *c, size_t t, int64_t now, char *buf, size_t len,

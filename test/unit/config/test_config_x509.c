@@ -271,6 +271,13 @@ START_TEST(changed_file_read_again)
 	ck_assert_msg(c != NULL, "%s", e.msg);
 	ck_assert_int_eq(c->conns[0].tunnels[0].x509->not_after, 3155760000);
 	ck_assert(!cfg_x509_equal(b->conns[0].tunnels[0].x509, c->conns[0].tunnels[0].x509));
+	/* An expired certificate swapped in is refused on this quick path too. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && cp gw-expired.pem new.pem && mv new.pem gw.pem",
+		 dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_ptr_null(cfg_load_text_since(d, strlen(d), dir, c, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "cert_file: "));
+	ck_assert_ptr_nonnull(strstr(e.msg, "expired on 2021-01-01 00:00:00 UTC"));
 	cfg_free(a);
 	cfg_free(b);
 	cfg_free(c);
