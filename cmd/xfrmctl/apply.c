@@ -56,6 +56,7 @@ static const char *charon_words(const char *change)
 	    {"renegotiate-ike", "IKE SA renegotiated"},
 	    {"new-child-sa", "new CHILD_SA, IKE SA kept"},
 	    {"reload", "reloaded into charon (it had lost it)"},
+	    {"reload-credentials", "certificate, key or CAs reloaded, SAs kept"},
 	};
 
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)

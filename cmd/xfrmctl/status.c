@@ -81,6 +81,24 @@ static void print_child(struct json_object *ch)
 	       plural(jnum(ch, "packets_out"), "pkt", "pkts"));
 }
 
+/* An X.509 tunnel's local certificate and how long it has left. */
+static void print_cert(struct json_object *c)
+{
+	uint64_t left;
+
+	if (!c)
+		return;
+	left = jnum(c, "expires_in_s");
+	printf("     cert %s  expires %s (", jstr(c, "subject"), jstr(c, "not_after"));
+	if (jbool(c, "expired"))
+		printf("EXPIRED");
+	else if (left >= 2 * 86400)
+		printf("in %llu days", (unsigned long long)left / 86400);
+	else
+		printf("in %llus", (unsigned long long)left);
+	printf(")\n");
+}
+
 static void print_tunnel(struct json_object *t)
 {
 	struct json_object *ike = jobj(t, "ike"), *ch = jobj(t, "child");
@@ -102,6 +120,7 @@ static void print_tunnel(struct json_object *t)
 		printf("IKE none");
 	}
 	printf("  CHILD %s\n", ch ? jstr(ch, "state") : "none");
+	print_cert(jobj(t, "cert"));
 	print_probe(t);
 	if (ch)
 		print_child(ch);

@@ -58,4 +58,6 @@ void apply_cancel_all(struct xfrmd *d)
 	d->jobs_tail = NULL;
 	loop_timer_free(d->trim);
 	d->trim = NULL;
+	loop_timer_free(d->cert_watch);
+	d->cert_watch = NULL;
 }

@@ -15,6 +15,7 @@
 
 #include "applied.h"
 #include "apply_int.h"
+#include "cert_watch.h"
 #include "bird_link.h"
 #include "charon_link.h"
 #include "events.h"
@@ -89,6 +90,7 @@ static void job_succeeded(struct apply_job *j)
 		}
 		t_kernel = mono_ms();
 		status_log_weak_crypto(applied_cfg(d));
+		cert_watch_apply(d);
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)applied_generation(d), e.msg);

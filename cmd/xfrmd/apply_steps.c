@@ -26,6 +26,9 @@ int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg, size_
 	case RC_LOAD_SHARED:
 		*cmd = "load-shared";
 		return charon_msg_load_shared(a->conn, a->tunnel, msg, len, e);
+	case RC_LOAD_KEY:
+		*cmd = "load-key";
+		return charon_msg_load_key(a->conn, a->tunnel, msg, len, e);
 	case RC_LOAD_CONN:
 		*cmd = "load-conn";
 		return charon_msg_load_conn(a->conn, a->tunnel, msg, len, e);

@@ -80,6 +80,43 @@ static void put_life(FILE *t, const struct cfg_connection *c, bool ike, const ch
 		fprintf(t, "%s%s = %s\n", indent, kv[i].key, kv[i].value);
 }
 
+/* The identity this end shows: local_id, or its certificate's subject
+ * (what charon takes when local_id is not given). */
+static const char *our_id(const struct cfg_tunnel *tun)
+{
+	return tun->x509 && !tun->local_id_set && tun->x509->subject[0] ? tun->x509->subject
+									: tun->local_id;
+}
+
+/* X.509: the peer signs with its own key and certificate (files of its
+ * own, named here), trusts the CA that issued this gateway's certificate
+ * and expects this gateway's identity. Nothing of this gateway's key. */
+static void swanctl_x509_auth(FILE *t, const struct cfg_connection *c, size_t i)
+{
+	const struct cfg_tunnel *tun = &c->tunnels[i];
+	unsigned n = cfg_tunnel_number(c, i);
+	char sec[CFG_NAME_MAX + 1];
+
+	section_name(c->name, sec, sizeof(sec));
+	fprintf(t,
+		"        # X.509: the peer's own certificate and key (swanctl/x509/%s-t%u.pem,\n"
+		"        # swanctl/private/%s-t%u.key, loaded with swanctl --load-creds); its id\n"
+		"        # must be in that certificate, which must chain to a CA of this\n"
+		"        # gateway's ca_file (",
+		sec, n, sec, n);
+	put_comment_text(t, tun->x509->ca_file);
+	fprintf(t,
+		").\n        local {\n            auth = pubkey\n            certs = %s-t%u.pem\n"
+		"            id = ",
+		sec, n);
+	put_quoted(t, tun->remote_id);
+	fprintf(t, "\n        }\n        # The CA that issued this gateway's certificate "
+		   "(swanctl/x509ca/ca.pem).\n        remote {\n            auth = pubkey\n"
+		   "            cacerts = ca.pem\n            id = ");
+	put_quoted(t, our_id(tun));
+	fprintf(t, "\n        }\n");
+}
+
 /* Sections and secrets are named by the tunnel's number, as charon's are. */
 static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 {
@@ -99,11 +136,16 @@ static void swanctl_tunnel(FILE *t, const struct cfg_connection *c, size_t i)
 	put_life(t, c, true, "        ");
 	fprintf(t, "        dpd_delay = %us\n", c->dpd_interval);
 	fprintf(t, "        fragmentation = %s\n", cfg_frag_name(c->ike_fragmentation));
-	fprintf(t, "        local {\n            auth = psk\n            id = ");
-	put_quoted(t, tun->remote_id);
-	fprintf(t, "\n        }\n        remote {\n            auth = psk\n            id = ");
-	put_quoted(t, tun->local_id);
-	fprintf(t, "\n        }\n");
+	if (tun->x509) {
+		swanctl_x509_auth(t, c, i);
+	} else {
+		fprintf(t, "        local {\n            auth = psk\n            id = ");
+		put_quoted(t, tun->remote_id);
+		fprintf(t,
+			"\n        }\n        remote {\n            auth = psk\n            id = ");
+		put_quoted(t, tun->local_id);
+		fprintf(t, "\n        }\n");
+	}
 	if (c->mode == CFG_MODE_ROUTE && c->mtu)
 		fprintf(t,
 			"        # xfrmd's tunnel interface has MTU %u: give this end's the same\n",
@@ -157,6 +199,13 @@ static void swanctl_secret(FILE *t, const struct cfg_config *cfg, const struct c
 	const char *host = cfg_host_name(cfg, tun->host);
 	char sec[CFG_NAME_MAX + 1];
 
+	if (tun->x509) {
+		fprintf(
+		    t,
+		    "    # tunnel %u: X.509, no shared key (the peer's private key: see above)\n",
+		    n);
+		return;
+	}
 	fprintf(t, "    ike-%s-t%u {\n        id-local = ", section_name(c->name, sec, sizeof(sec)),
 		n);
 	put_quoted(t, tun->remote_id);

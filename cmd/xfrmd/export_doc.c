@@ -28,6 +28,40 @@ static void swap_keys(struct json_object *o, const char *a, const char *b)
 		json_object_object_add(o, b, va);
 }
 
+/* An X.509 tunnel (its object has cert_file): the peer's own files in
+ * place of this gateway's, and this gateway's identity where the peer
+ * expects it. true: it was one. */
+static bool x509_reference(const struct cfg_connection *c, const struct cfg_tunnel *tun, unsigned n,
+			   struct json_object *tunnel, struct json_object *notes)
+{
+	char cert[CFG_NAME_MAX + 32], key[CFG_NAME_MAX + 32], note[CFG_PATH_MAX + 512];
+
+	if (!json_object_object_get_ex(tunnel, "cert_file", NULL))
+		return false;
+	json_object_object_del(tunnel, "cert_file");
+	json_object_object_del(tunnel, "key_file");
+	json_object_object_del(tunnel, "ca_file");
+	snprintf(cert, sizeof(cert), "%s-t%u.pem", c->name, n);
+	snprintf(key, sizeof(key), "%s-t%u.key", c->name, n);
+	json_object_object_add(tunnel, "cert_file", json_object_new_string(cert));
+	json_object_object_add(tunnel, "key_file", json_object_new_string(key));
+	json_object_object_add(tunnel, "ca_file", json_object_new_string("ca.pem"));
+	/* Without local_id, this gateway shows its certificate's subject. */
+	if (tun && tun->x509 && !tun->local_id_set && tun->x509->subject[0] &&
+	    !json_object_object_get_ex(tunnel, "remote_id", NULL))
+		json_object_object_add(tunnel, "remote_id",
+				       json_object_new_string(tun->x509->subject));
+	snprintf(note, sizeof(note),
+		 "tunnel %u: X.509: put the peer's own certificate and private key in %s and %s "
+		 "(mode 0600), and in ca.pem the CA that issued this gateway's certificate; the "
+		 "peer's certificate must hold its local_id and chain to a CA of this gateway's "
+		 "ca_file%s%s",
+		 n, cert, key, tun && tun->x509 ? " " : "",
+		 tun && tun->x509 ? tun->x509->ca_file : "");
+	json_object_array_add(notes, json_object_new_string(note));
+	return true;
+}
+
 /* Where the peer finds the key of tunnel number n (at t in c's tunnels,
  * -1: c does not have it); notes say how to fill it. The key itself is
  * never copied, whatever c has. */
@@ -37,6 +71,9 @@ static void key_reference(const struct cfg_config *cfg, const struct cfg_connect
 	char path[CFG_PATH_MAX + 64], note[CFG_PATH_MAX + 256], where[CFG_NAME_MAX + 32] = "";
 	const struct cfg_tunnel *tun = t >= 0 ? &c->tunnels[t] : NULL;
 	const char *host = tun ? cfg_host_name(cfg, tun->host) : NULL;
+
+	if (x509_reference(c, tun, n, tunnel, notes))
+		return;
 
 	json_object_object_del(tunnel, "psk");
 	json_object_object_del(tunnel, "psk_file");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "applied.h"
+#include "cert_watch.h"
 #include "apply.h"
 #include "bird_link.h"
 #include "charon_link.h"
@@ -173,6 +174,7 @@ static void restore_state(struct xfrmd *d)
 	log_info("restored generation %llu with %zu %s", (unsigned long long)applied_generation(d),
 		 cfg->n_conns, plural(cfg->n_conns, "connection", "connections"));
 	status_log_weak_crypto(cfg);
+	cert_watch_apply(d);
 }
 
 static int open_kernel_events(struct xfrmd *d, struct xerr *e)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "charon_link.h"
 #include "applied.h"
@@ -67,6 +68,7 @@ static uint64_t until(const struct charon_ike *ike, uint64_t now_ms, uint64_t re
 struct sources {
 	const struct xfrmd *d;
 	uint64_t now_ms;
+	int64_t wall_s; /* for certificates' expiry */
 	struct sa_index sas;
 	struct kernel_sa_index k;
 };
@@ -193,6 +195,14 @@ static void tunnel_fill(struct report_tunnel *o, const struct sources *s,
 	o->has_child = ch;
 	if (ch)
 		child_fill(&o->child, s, ike, ch);
+	if (tun->x509 && !tun->x509->unread) {
+		int64_t left = tun->x509->not_after - s->wall_s;
+
+		o->has_cert = true;
+		o->cert_subject = tun->x509->subject;
+		o->cert_not_after = tun->x509->not_after;
+		o->cert_expires_in_s = left > 0 ? (uint64_t)left : 0;
+	}
 	o->has_bgp = c->bgp.enabled;
 	if (c->bgp.enabled)
 		status_bgp_fill(&o->bgp, c, tun, bird_link_proto(s->d, c, tun),
@@ -314,7 +324,7 @@ static long minor_faults(void)
 static int collect(const struct xfrmd *d, const char *only_conn, struct report *r,
 		   struct cost *cost, struct xerr *e)
 {
-	struct sources s = {.d = d, .now_ms = loop_now_ms()};
+	struct sources s = {.d = d, .now_ms = loop_now_ms(), .wall_s = (int64_t)time(NULL)};
 	struct kernel_sa_table k = {0};
 	struct xerr nle;
 	int rc = 0;

@@ -66,6 +66,8 @@
  *                  bgp section and inside addresses; export_int.h)
  *   events.c/.h    `xfrmctl monitor`: events to subscribed clients
  *   metrics.c/.h   `xfrmctl metrics`: Prometheus text from a status report
+ *   cert_watch.c/.h  X.509 certificates near or past their end, logged at
+ *                  apply and daily
  *   explain.c/.h   `xfrmctl explain`: what the kernel does with one packet;
  *                  explain_route.c the route lookup, explain_policy.c XFRM
  *                  policies and SAs, explain_json.c the answer, explain_nat.c
@@ -136,7 +138,8 @@ struct xfrmd {
 
 	/* applies run one at a time, in arrival order (apply_queue.c's) */
 	struct apply_job *jobs, *jobs_tail;
-	struct loop_timer *trim; /* heap pages back once applies stop (apply_run.c's) */
+	struct loop_timer *trim;       /* heap pages back once applies stop (apply_run.c's) */
+	struct loop_timer *cert_watch; /* daily certificate expiry warnings (cert_watch.c) */
 
 	/* control clients subscribed to events (events.c's) */
 	uint64_t *monitors;

@@ -65,12 +65,18 @@ int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t 
 			 struct xerr *e);
 /* The two halves of a load-conn message, to tell which half a config
  * change touches: the IKE part renegotiates the IKE SA, the child part
- * only needs a new CHILD_SA. */
-enum charon_part { CHARON_PART_IKE, CHARON_PART_CHILD };
+ * only needs a new CHILD_SA. IKE_NO_CREDS: the IKE part without an X.509
+ * tunnel's certificates (a change of them alone is a reload, no
+ * renegotiation). */
+enum charon_part { CHARON_PART_IKE, CHARON_PART_CHILD, CHARON_PART_IKE_NO_CREDS };
 int charon_msg_conn_part(const struct cfg_connection *c, size_t tunnel, enum charon_part part,
 			 uint8_t **msg, size_t *len, struct xerr *e);
 int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_t **msg,
 			   size_t *len, struct xerr *e);
+/* load-key of an X.509 tunnel: its private key ("type any", the key
+ * file's bytes). Carries a secret: the caller wipes *msg. */
+int charon_msg_load_key(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
+			struct xerr *e);
 /* The lifetime keys of a connection's IKE_SA (ike) or CHILD_SA, as
  * swanctl.conf names them and charon parses their values ("600s",
  * "1048576"): only those the config gives, charon's defaults for the rest.

@@ -45,11 +45,35 @@ static void add_addr_list(struct vici_builder *b, const char *name, const struct
 	vici_end_list(b);
 }
 
-static void add_auth(struct vici_builder *b, const char *section, const char *id)
+static void add_blobs(struct vici_builder *b, const char *name, const struct cfg_blob *v, size_t n)
 {
-	vici_begin_section(b, section);
-	vici_add_kv_str(b, "auth", "psk");
-	vici_add_kv_str(b, "id", id);
+	vici_begin_list(b, name);
+	for (size_t i = 0; i < n; i++)
+		vici_add_item(b, v[i].v, v[i].len);
+	vici_end_list(b);
+}
+
+/* PSK: both ends by their identities. X.509: ours signs with the key
+ * (load-key) and shows the certificate, its identity the certificate's
+ * subject unless local_id is given; the remote's certificate must chain
+ * to one of ca_file's CAs and hold remote_id. creds false: without the
+ * certificates' bytes (what a change of them alone leaves as it was). */
+static void add_auths(struct vici_builder *b, const struct cfg_tunnel *t, bool creds)
+{
+	const struct cfg_x509 *x = t->x509;
+
+	vici_begin_section(b, "local");
+	vici_add_kv_str(b, "auth", x ? "pubkey" : "psk");
+	if (!x || t->local_id_set)
+		vici_add_kv_str(b, "id", t->local_id);
+	if (x && creds)
+		add_blobs(b, "certs", &x->cert, 1);
+	vici_end_section(b);
+	vici_begin_section(b, "remote");
+	vici_add_kv_str(b, "auth", x ? "pubkey" : "psk");
+	vici_add_kv_str(b, "id", t->remote_id);
+	if (x && creds)
+		add_blobs(b, "cacerts", x->ca, x->n_ca);
 	vici_end_section(b);
 }
 
@@ -157,7 +181,8 @@ static int tunnel_name(const struct cfg_connection *c, size_t tunnel, char *name
 }
 
 /* Everything of the IKE SA's config but its children. */
-static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size_t tunnel)
+static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size_t tunnel,
+		    bool creds)
 {
 	const struct cfg_tunnel *t = &c->tunnels[tunnel];
 
@@ -177,8 +202,7 @@ static void add_ike(struct vici_builder *b, const struct cfg_connection *c, size
 	/* Each tunnel is pinned to its address pair; MOBIKE would move it. */
 	vici_add_kv_str(b, "mobike", "no");
 	vici_add_kv_str(b, "keyingtries", "0");
-	add_auth(b, "local", t->local_id);
-	add_auth(b, "remote", t->remote_id);
+	add_auths(b, t, creds);
 }
 
 int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
@@ -191,7 +215,7 @@ int charon_msg_load_conn(const struct cfg_connection *c, size_t tunnel, uint8_t 
 		return -1;
 	b = vici_builder_new();
 	vici_begin_section(b, name);
-	add_ike(b, c, tunnel);
+	add_ike(b, c, tunnel, true);
 	add_child(b, c, name, c->tunnels[tunnel].id);
 	vici_end_section(b);
 	return vici_builder_finish(b, msg, len, e);
@@ -206,8 +230,8 @@ int charon_msg_conn_part(const struct cfg_connection *c, size_t tunnel, enum cha
 	if (tunnel_name(c, tunnel, name, e))
 		return -1;
 	b = vici_builder_new();
-	if (part == CHARON_PART_IKE)
-		add_ike(b, c, tunnel);
+	if (part == CHARON_PART_IKE || part == CHARON_PART_IKE_NO_CREDS)
+		add_ike(b, c, tunnel, part == CHARON_PART_IKE);
 	else
 		add_child(b, c, name, c->tunnels[tunnel].id);
 	return vici_builder_finish(b, msg, len, e);
@@ -230,6 +254,21 @@ int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_
 	vici_add_item_str(b, t->local_id);
 	vici_add_item_str(b, t->remote_id);
 	vici_end_list(b);
+	return vici_builder_finish(b, msg, len, e);
+}
+
+int charon_msg_load_key(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
+			struct xerr *e)
+{
+	const struct cfg_x509 *x = c->tunnels[tunnel].x509;
+	struct vici_builder *b;
+
+	if (!x || !x->key.len)
+		return xerr_set(e, "tunnel %zu of %s has no private key", tunnel + 1, c->name);
+	b = vici_builder_new();
+	/* charon tells RSA, ECDSA and EdDSA keys apart by itself. */
+	vici_add_kv_str(b, "type", "any");
+	vici_add_kv(b, "data", x->key.v, x->key.len);
 	return vici_builder_finish(b, msg, len, e);
 }
 

@@ -275,6 +275,7 @@ void cfg_tunnel_free(struct cfg_tunnel *t)
 	free(t->local_id);
 	free(t->remote_id);
 	free(t->psk_file);
+	cfg_x509_free(t->x509);
 	/* Keys must not linger in freed heap memory. */
 	explicit_bzero(t, sizeof(*t));
 }
@@ -338,7 +339,8 @@ int cfg_conn_copy(struct cfg_connection *dst, const struct cfg_connection *src)
 	for (size_t i = 0; i < CFG_TUNNELS_MAX; i++) {
 		struct cfg_tunnel *t = &dst->tunnels[i];
 
-		rc |= dup_str(&t->local_id) | dup_str(&t->remote_id) | dup_str(&t->psk_file);
+		rc |= dup_str(&t->local_id) | dup_str(&t->remote_id) | dup_str(&t->psk_file) |
+		      cfg_x509_copy(&t->x509, src->tunnels[i].x509);
 		t->id = 0;
 		if (t->psk_auto)
 			explicit_bzero(t->psk, sizeof(t->psk));
@@ -393,7 +395,8 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	       !memcmp(&a->psk_stamp, &b->psk_stamp, sizeof(a->psk_stamp)) &&
 	       a->psk_from_file == b->psk_from_file && a->psk_auto == b->psk_auto &&
 	       a->role == b->role && a->number == b->number && a->host == b->host &&
-	       a->id == b->id && cfg_inside_equal(&a->inside, &b->inside);
+	       a->id == b->id && cfg_inside_equal(&a->inside, &b->inside) &&
+	       a->local_id_set == b->local_id_set && cfg_x509_equal(a->x509, b->x509);
 }
 
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b)

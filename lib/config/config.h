@@ -63,6 +63,29 @@ struct cfg_inside {
 	struct ipaddr peer;   /* inside subnet, not local */
 };
 
+/* A tunnel's X.509 authentication (cert_file, key_file, ca_file, given
+ * together; config_x509.c): charon signs with the key, shows the
+ * certificate and trusts the CAs for the remote's. Paths resolved like
+ * psk_file; each file's stamp as when it was read (unchanged: not read
+ * again). */
+#define CFG_CA_MAX 8
+struct cfg_blob {
+	uint8_t *v;
+	size_t len;
+};
+struct cfg_x509 {
+	char *cert_file, *key_file, *ca_file;
+	struct cfg_file_stamp cert_stamp, key_stamp, ca_stamp;
+	struct cfg_blob cert; /* DER */
+	struct cfg_blob key;  /* the key file's bytes, PEM or DER; wiped when freed */
+	size_t n_ca;
+	struct cfg_blob ca[CFG_CA_MAX]; /* DER, one per certificate of ca_file */
+	char subject[256];		/* the certificate's, "C=CH, O=Lab, CN=gwa" */
+	int64_t not_before, not_after;	/* the certificate's, Unix seconds */
+	int64_t ca_not_after;		/* the earliest of the CA certificates' */
+	bool unread;			/* cfg_load_keys_later: nothing read yet */
+};
+
 struct cfg_tunnel {
 	struct ipaddr local, remote;
 	char *local_id;	 /* shorter than CFG_ID_MAX; default: the local address */
@@ -81,6 +104,11 @@ struct cfg_tunnel {
 	bool psk_unread;
 	enum cfg_role role; /* default: tunnel 1 primary, tunnel 2 standby */
 	struct cfg_inside inside;
+	/* X.509 instead of a PSK (psk_auto false, psk empty); NULL: PSK. */
+	struct cfg_x509 *x509;
+	/* local_id was given: an X.509 tunnel without it leaves the identity
+	 * to charon, which takes the certificate's subject. */
+	bool local_id_set;
 	/* Not from JSON: the tunnel's position in the document's tunnels
 	 * (1-based), kept when cfg_host_select drops the tunnels another host
 	 * of the gateway runs; and the host running it (1-based index into
@@ -451,6 +479,19 @@ bool cfg_bgp_equal(const struct cfg_bgp *a, const struct cfg_bgp *b);
 bool cfg_life_equal(const struct cfg_connection *a, const struct cfg_connection *b);
 /* Every field of a connection's routes settings. */
 bool cfg_routes_equal(const struct cfg_routes *a, const struct cfg_routes *b);
+/* The log line an X.509 tunnel's certificates earn at now (Unix
+ * seconds): "connections[0].tunnels[1].cert_file: the certificate (CN=gw)
+ * expires in 12 days, on ..." within CFG_CERT_WARN_DAYS, *expired and
+ * "... expired on ..." after; the same for its CA certificates. false,
+ * buf empty: nothing to say (a PSK tunnel, or not read yet). */
+#define CFG_CERT_WARN_DAYS 30
+bool cfg_x509_warning(const struct cfg_connection *c, size_t t, int64_t now, char *buf, size_t len,
+		      bool *expired);
+
+/* Every field of two tunnels' X.509 settings (NULL: PSK), the files'
+ * bytes and stamps included. */
+bool cfg_x509_equal(const struct cfg_x509 *a, const struct cfg_x509 *b);
+
 /* Every field the loader sets, keys and key-file stamps included; not
  * where the text was (src). For checking that two ways of loading agree. */
 bool cfg_conn_equal(const struct cfg_connection *a, const struct cfg_connection *b);

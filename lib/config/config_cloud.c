@@ -343,7 +343,7 @@ static bool psk_hint(const struct cfg_connection *c, size_t ci, size_t t, char *
 	const struct cfg_tunnel *tun = &c->tunnels[t];
 	const char *name = cfg_cloud_name(c->peer_cloud);
 
-	if (!clouds[c->peer_cloud].psk_rules)
+	if (!clouds[c->peer_cloud].psk_rules || tun->x509)
 		return false;
 	if (tun->psk_auto)
 		snprintf(buf, len,

@@ -86,9 +86,12 @@ bool cfg_table_ok(uint32_t table);
  * quotes the key. */
 int cfg_psk_check(const char *psk, size_t len, char *why, size_t whylen);
 /* The keys of an earlier config's key files, sorted by path. */
+struct cfg_x509_ref;
 struct cfg_key_cache {
 	const struct cfg_tunnel **t;
 	size_t n;
+	struct cfg_x509_ref *x; /* the X.509 files, sorted by path and kind */
+	size_t nx;
 };
 int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev);
 void cfg_key_cache_free(struct cfg_key_cache *c);
@@ -122,6 +125,50 @@ int cfg_keyfile_private(const char *path, const struct stat *st, const char *con
 			struct xerr *e);
 int cfg_keyfile_load(const char *path, const char *config_dir, char *key, size_t size,
 		     struct stat *st, struct xerr *e);
+/* A whole file of at most max bytes (what: "a certificate file", "a
+ * private key file"), with cfg_read_file's care: only a regular file is
+ * opened, non-blocking, its fstat in *st. The caller wipes a key's bytes. */
+char *cfg_file_blob(const char *path, size_t max, const char *what, struct stat *st, size_t *len,
+		    struct xerr *e);
+/* A file's stamp (config_keyfile.c) and whether two are the same version. */
+struct cfg_file_stamp cfg_stamp_of(const struct stat *st);
+bool cfg_stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_stamp *b);
+
+/* X.509 tunnels (config_x509.c). cfg_x509_finish: once a tunnel object is parsed, its cert_file,
+ * key_file and ca_file (all three or none; none with psk or psk_file)
+ * read, unless keys_later (x509->unread). cfg_x509_load: the three files
+ * read, each taken from the cache while its stamp is unchanged; errors
+ * name the field ("key_file: PATH is readable by ..."); an expired
+ * certificate is refused unless saved. refresh: re-reads the files whose
+ * stamps changed (a connection copied from an earlier config), and fails
+ * (the caller then loads the whole document) on a mismatched key or an
+ * expired certificate. */
+struct pctx;
+struct json_object;
+int cfg_x509_finish(struct pctx *x, struct cfg_tunnel *t, bool cert, bool key, bool ca, bool psk);
+int cfg_x509_load(const struct cfg_key_cache *c, struct cfg_x509 *x, const char *config_dir,
+		  bool saved, struct xerr *e);
+int cfg_x509_refresh(struct cfg_x509 *x, struct xerr *e);
+int cfg_x509_copy(struct cfg_x509 **dst, const struct cfg_x509 *src);
+void cfg_x509_free(struct cfg_x509 *x);
+/* The three files of an X.509 tunnel, and what each gives
+ * (config_x509_mem.c): path, stamp; drop frees a kind's bytes, take
+ * copies them (and the stamp) from src. */
+enum { X_CERT, X_KEY, X_CA, X_KINDS };
+const char *cfg_x509_path(const struct cfg_x509 *x, int kind);
+char **cfg_x509_path_at(struct cfg_x509 *x, int kind);
+struct cfg_file_stamp *cfg_x509_stamp_at(struct cfg_x509 *x, int kind);
+void cfg_x509_drop(struct cfg_x509 *x, int kind);
+int cfg_x509_take(struct cfg_x509 *x, const struct cfg_x509 *src, int kind);
+/* The cache's X.509 part (cfg_key_cache_init / _free call these). */
+int cfg_x509_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev);
+void cfg_x509_cache_free(struct cfg_key_cache *c);
+/* connections[i].tunnels[j].cert_file, key_file, ca_file (dst: the
+ * tunnel), for config_parse.c's key table. */
+int cfg_parse_cert_file(struct pctx *x, struct json_object *v, void *dst);
+int cfg_parse_key_file(struct pctx *x, struct json_object *v, void *dst);
+int cfg_parse_ca_file(struct pctx *x, struct json_object *v, void *dst);
+
 /* A key file's text: the key and at most one newline. *keylen: the key's
  * length; else -1 and a reason (a CR LF line end, blank or further lines,
  * a byte order mark, a bad character) that never quotes the key. */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_strict.h"
@@ -391,4 +392,30 @@ json_object *cj_parse_doc(const char *json, size_t len, bool saved, struct xerr 
 	if (jerr == json_tokener_continue)
 		return parse_err(e, json, len, "unexpected end of document");
 	return parse_err(e, json, end, json_tokener_error_desc(jerr));
+}
+
+int cj_path(struct pctx *x, json_object *v, char **out)
+{
+	char path[CFG_PATH_MAX];
+	const char *s;
+	char *copy;
+	int n;
+
+	if (cj_str(x, v, 1, sizeof(path) - 1, &s))
+		return -1;
+	/* A newline from a copied file name would only show as "not found". */
+	for (size_t i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return cj_err(x, "contains a control character");
+	if (s[0] == '/' || !x->base_dir)
+		n = snprintf(path, sizeof(path), "%s", s);
+	else
+		n = snprintf(path, sizeof(path), "%s/%s", x->base_dir, s);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return cj_err(x, "path too long");
+	if (!(copy = strdup(path)))
+		return cj_err(x, "out of memory");
+	free(*out);
+	*out = copy;
+	return 0;
 }

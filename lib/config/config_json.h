@@ -59,6 +59,9 @@ int cj_enum(struct pctx *x, json_object *v, const struct cfg_names *names, int *
 int cj_array(struct pctx *x, json_object *v, size_t min, size_t max, size_t *n);
 int cj_prefix(struct pctx *x, json_object *v, struct prefix *p);
 int cj_addr(struct pctx *x, json_object *v, struct ipaddr *a);
+/* A file path (psk_file, cert_file, ...): no control characters, resolved
+ * against x's base_dir; a heap copy replaces *out. */
+int cj_path(struct pctx *x, json_object *v, char **out);
 
 /* A tokener with the loader's rules (strict JSON, valid UTF-8): every
  * piece of a document is parsed by one such, so all pieces agree. */

@@ -24,6 +24,23 @@
 #include <string.h>
 #include <unistd.h>
 
+struct cfg_file_stamp cfg_stamp_of(const struct stat *st)
+{
+	return (struct cfg_file_stamp){
+	    .dev = st->st_dev,
+	    .ino = st->st_ino,
+	    .size = (uint64_t)st->st_size,
+	    .mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+	    .ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+	};
+}
+
+bool cfg_stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
 /* "PATH" or "PATH (a symlink to TARGET)". */
 static const char *describe(const char *path, char *buf, size_t len)
 {
@@ -170,6 +187,34 @@ static bool inside_dir(const char *path, const char *dir)
 	if (n == 1) /* "/" */
 		return true;
 	return !strncmp(rp, rd, n) && rp[n] == '/';
+}
+
+char *cfg_file_blob(const char *path, size_t max, const char *what, struct stat *st, size_t *len,
+		    struct xerr *e)
+{
+	char *buf;
+	int fd;
+
+	if (stat(path, st)) {
+		sys_err(path, errno, e);
+		return NULL;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		not_regular(path, what, st->st_mode, e);
+		return NULL;
+	}
+	if (st->st_size > (off_t)max) {
+		char who[512];
+
+		xerr_set(e, "%s is %lld bytes; %s holds at most %zu",
+			 describe(path, who, sizeof(who)), (long long)st->st_size, what, max);
+		return NULL;
+	}
+	if ((fd = open_regular(path, what, st, e)) < 0)
+		return NULL;
+	buf = fd_read_all(fd, path, max, len, e);
+	close(fd);
+	return buf;
 }
 
 int cfg_keyfile_private(const char *path, const struct stat *st, const char *config_dir,

@@ -167,7 +167,7 @@ static bool has_inline_psk(const struct cfg_config *cfg)
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		for (size_t j = 0; j < cfg->conns[i].n_tunnels; j++)
 			if (!cfg->conns[i].tunnels[j].psk_from_file &&
-			    !cfg->conns[i].tunnels[j].psk_auto)
+			    !cfg->conns[i].tunnels[j].psk_auto && !cfg->conns[i].tunnels[j].x509)
 				return true;
 	return false;
 }

@@ -181,6 +181,7 @@ static int parse_tun_local_id(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_tunnel *t = dst;
 
+	t->local_id_set = true;
 	return parse_id_into(x, v, &t->local_id);
 }
 
@@ -208,23 +209,8 @@ static int parse_tun_psk(struct pctx *x, json_object *v, void *dst)
 static int parse_tun_psk_file(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_tunnel *t = dst;
-	char path[CFG_PATH_MAX];
-	const char *s;
-	int n;
 
-	if (cj_str(x, v, 1, sizeof(path) - 1, &s))
-		return -1;
-	/* A newline from a copied file name would only show as "not found". */
-	for (size_t i = 0; s[i]; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return cj_err(x, "contains a control character");
-	if (s[0] == '/' || !x->base_dir)
-		n = snprintf(path, sizeof(path), "%s", s);
-	else
-		n = snprintf(path, sizeof(path), "%s/%s", x->base_dir, s);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return cj_err(x, "path too long");
-	return dup_into(x, path, &t->psk_file);
+	return cj_path(x, v, &t->psk_file);
 }
 
 static int parse_tun_role(struct pctx *x, json_object *v, void *dst)
@@ -246,10 +232,17 @@ static int parse_tun_inside(struct pctx *x, json_object *v, void *dst)
 }
 
 static const struct cj_key tunnel_keys[] = {
-    {"local", parse_tun_local, true},	     {"remote", parse_tun_remote, true},
-    {"local_id", parse_tun_local_id, false}, {"remote_id", parse_tun_remote_id, false},
-    {"psk", parse_tun_psk, false},	     {"psk_file", parse_tun_psk_file, false},
-    {"role", parse_tun_role, false},	     {"inside", parse_tun_inside, false},
+    {"local", parse_tun_local, true},
+    {"remote", parse_tun_remote, true},
+    {"local_id", parse_tun_local_id, false},
+    {"remote_id", parse_tun_remote_id, false},
+    {"psk", parse_tun_psk, false},
+    {"psk_file", parse_tun_psk_file, false},
+    {"role", parse_tun_role, false},
+    {"inside", parse_tun_inside, false},
+    {"cert_file", cfg_parse_cert_file, false},
+    {"key_file", cfg_parse_key_file, false},
+    {"ca_file", cfg_parse_ca_file, false},
 };
 
 /* The key file is read only once the tunnel object is known to be sane. */
@@ -257,10 +250,15 @@ static int tunnel_finish(struct pctx *x, struct cfg_tunnel *t, unsigned seen)
 {
 	bool psk = cj_seen(tunnel_keys, NKEYS(tunnel_keys), seen, "psk");
 	bool file = cj_seen(tunnel_keys, NKEYS(tunnel_keys), seen, "psk_file");
+	bool cert = cj_seen(tunnel_keys, NKEYS(tunnel_keys), seen, "cert_file");
+	bool key = cj_seen(tunnel_keys, NKEYS(tunnel_keys), seen, "key_file");
+	bool ca = cj_seen(tunnel_keys, NKEYS(tunnel_keys), seen, "ca_file");
 	struct xerr fe;
 
 	if (psk && file)
 		return cj_err(x, "psk and psk_file are mutually exclusive");
+	if (cert || key || ca)
+		return cfg_x509_finish(x, t, cert, key, ca, psk || file);
 	if (!psk && !file) {
 		t->psk_auto = true;
 		return 0;

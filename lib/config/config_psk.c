@@ -18,30 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct cfg_file_stamp stamp_of(const struct stat *st)
-{
-	return (struct cfg_file_stamp){
-	    .dev = st->st_dev,
-	    .ino = st->st_ino,
-	    .size = (uint64_t)st->st_size,
-	    .mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-	    .ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
-	};
-}
-
-static bool stamp_equal(const struct cfg_file_stamp *a, const struct cfg_file_stamp *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
-}
-
 static int psk_read_file(struct cfg_tunnel *t, const char *config_dir, struct xerr *e)
 {
 	struct stat st;
 
 	if (cfg_keyfile_load(t->psk_file, config_dir, t->psk, sizeof(t->psk), &st, e))
 		return -1;
-	t->psk_stamp = stamp_of(&st);
+	t->psk_stamp = cfg_stamp_of(&st);
 	return 0;
 }
 
@@ -56,13 +39,17 @@ int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev)
 	size_t n = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (cfg_x509_cache_init(c, prev))
+		return -1;
 	for (size_t i = 0; prev && i < prev->n_conns; i++)
 		n += prev->conns[i].n_tunnels;
 	if (!n)
 		return 0;
 	c->t = calloc(n, sizeof(*c->t));
-	if (!c->t)
+	if (!c->t) {
+		cfg_x509_cache_free(c);
 		return -1;
+	}
 	for (size_t i = 0; i < prev->n_conns; i++)
 		for (size_t k = 0; k < prev->conns[i].n_tunnels; k++)
 			if (prev->conns[i].tunnels[k].psk_from_file)
@@ -74,6 +61,7 @@ int cfg_key_cache_init(struct cfg_key_cache *c, const struct cfg_config *prev)
 void cfg_key_cache_free(struct cfg_key_cache *c)
 {
 	free(c->t);
+	cfg_x509_cache_free(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -96,9 +84,9 @@ static int psk_load_since(const struct cfg_tunnel *was, struct cfg_tunnel *t,
 
 	/* A failed stat or a changed stamp: the read says what is wrong. */
 	if (was && !cfg_keyfile_stat(t->psk_file, &st, e)) {
-		struct cfg_file_stamp now = stamp_of(&st);
+		struct cfg_file_stamp now = cfg_stamp_of(&st);
 
-		if (stamp_equal(&now, &was->psk_stamp)) {
+		if (cfg_stamp_equal(&now, &was->psk_stamp)) {
 			if (cfg_keyfile_private(t->psk_file, &st, config_dir, e))
 				return -1;
 			if (was != t)
@@ -131,6 +119,12 @@ int cfg_keys_read(struct cfg_config *cfg, const struct cfg_config *prev, struct 
 		for (size_t k = 0; k < c->n_tunnels && !rc; k++) {
 			struct cfg_tunnel *t = &c->tunnels[k];
 
+			if (t->x509 && t->x509->unread) {
+				if (cfg_x509_load(&keys, t->x509, dir, cfg->saved, &fe))
+					rc = xerr_set(e, "connections[%zu].tunnels[%u].%s",
+						      c->index, t->number - 1, fe.msg);
+				continue;
+			}
 			if (!t->psk_unread)
 				continue;
 			if (cfg_psk_load(&keys, t, dir, &fe))

@@ -218,7 +218,8 @@ static int reuse_conn(const struct cfg_connection *was, struct cfg_connection *c
 	if (cfg_conn_copy(c, was))
 		return -1;
 	for (size_t t = 0; t < c->n_tunnels; t++)
-		if (c->tunnels[t].psk_from_file && cfg_psk_refresh(&c->tunnels[t], &e))
+		if ((c->tunnels[t].psk_from_file && cfg_psk_refresh(&c->tunnels[t], &e)) ||
+		    (c->tunnels[t].x509 && cfg_x509_refresh(c->tunnels[t].x509, &e)))
 			return -1;
 	return 0;
 }

@@ -15,6 +15,7 @@ const char *rc_kind_name(enum rc_kind k)
 	    [RC_LOAD_CONN] = "load-conn",
 	    [RC_START] = "start",
 	    [RC_REKEY_CHILD] = "rekey-child",
+	    [RC_LOAD_KEY] = "load-key",
 	};
 
 	return names[k];
@@ -23,9 +24,13 @@ const char *rc_kind_name(enum rc_kind k)
 const char *rc_change_name(enum rc_change c)
 {
 	static const char *const names[] = {
-	    [RC_CHANGE_NONE] = "none",		[RC_CHANGE_ADD] = "add",
-	    [RC_CHANGE_REMOVE] = "remove",	[RC_CHANGE_IKE] = "renegotiate-ike",
-	    [RC_CHANGE_CHILD] = "new-child-sa", [RC_CHANGE_RELOAD] = "reload",
+	    [RC_CHANGE_NONE] = "none",
+	    [RC_CHANGE_ADD] = "add",
+	    [RC_CHANGE_REMOVE] = "remove",
+	    [RC_CHANGE_IKE] = "renegotiate-ike",
+	    [RC_CHANGE_CHILD] = "new-child-sa",
+	    [RC_CHANGE_RELOAD] = "reload",
+	    [RC_CHANGE_CREDS] = "reload-credentials",
 	};
 
 	return names[c];
@@ -243,28 +248,56 @@ static bool same_fields(const struct both *w)
 				 b->n_remote) &&
 	       !strcmp(a->name, b->name) && x->id == y->id && ipaddr_equal(&x->local, &y->local) &&
 	       ipaddr_equal(&x->remote, &y->remote) && !strcmp(x->local_id, y->local_id) &&
-	       !strcmp(x->remote_id, y->remote_id) && !strcmp(x->psk, y->psk);
+	       !strcmp(x->remote_id, y->remote_id) && !strcmp(x->psk, y->psk) &&
+	       x->local_id_set == y->local_id_set && cfg_x509_equal(x->x509, y->x509);
 }
 
-/* How a tunnel present in both configs changed, as far as charon is concerned. */
-static int classify(const struct both *x, enum rc_change *change, struct xerr *e)
+static bool is_x509(const struct cfg_connection *c, size_t t)
 {
-	bool ike, key, child;
+	return c && c->tunnels[t].x509 != NULL;
+}
 
+/* How a tunnel present in both configs changed, as far as charon is
+ * concerned; *child_too: a credentials reload that needs a new CHILD_SA
+ * as well. */
+static int classify(const struct both *x, enum rc_change *change, bool *child_too, struct xerr *e)
+{
+	bool ids, ike, key, child, x509 = is_x509(x->a, x->ta);
+
+	*child_too = false;
 	if (same_fields(x)) {
 		*change = RC_CHANGE_NONE;
 		return 0;
 	}
-
+	/* Same auth method and identities first: only then is the key
+	 * message of one kind on both sides. */
+	if (same_bytes(NULL, CHARON_PART_IKE_NO_CREDS, x, &ids, e))
+		return -1;
+	if (!ids || x->a->start != x->b->start) {
+		*change = RC_CHANGE_IKE;
+		return 0;
+	}
 	if (same_bytes(NULL, CHARON_PART_IKE, x, &ike, e) ||
-	    same_bytes(charon_msg_load_shared, -1, x, &key, e) ||
+	    same_bytes(x509 ? charon_msg_load_key : charon_msg_load_shared, -1, x, &key, e) ||
 	    same_bytes(NULL, CHARON_PART_CHILD, x, &child, e))
 		return -1;
-	if (!ike || !key || x->a->start != x->b->start)
+	if ((!ike || !key) && x509) {
+		*change = RC_CHANGE_CREDS;
+		*child_too = !child;
+	} else if (!ike || !key) {
 		*change = RC_CHANGE_IKE;
-	else
+	} else {
 		*change = child ? RC_CHANGE_NONE : RC_CHANGE_CHILD;
+	}
 	return 0;
+}
+
+/* The tunnel's secret as charon should have it: load-key (X.509) or
+ * load-shared. */
+static int push_key(struct rc_plan *p, const char *name, const struct cfg_connection *c, size_t t,
+		    struct xerr *e)
+{
+	return push(p, is_x509(c, t) ? RC_LOAD_KEY : RC_LOAD_SHARED, name, c, t, e);
 }
 
 /* unload-conn fails for a name charon does not have (a rollback removing a
@@ -301,20 +334,23 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 	size_t number = cfg_tunnel_number(dc, t);
 	int rt = cfg_tunnel_at(rc, number);
 	bool ours = rt >= 0;
-	bool loaded_here = false;
+	bool loaded_here = false, child_too = false, key_here, was_psk;
 	enum rc_change change = RC_CHANGE_ADD;
 
 	charon_conn_tunnel_name(dc, t, name, sizeof(name));
 	loaded_here = has_conn(lk, name);
+	was_psk = ours && !is_x509(rc, (size_t)rt);
+	/* An X.509 key goes when charon restarts, as its connection does. */
+	key_here = ours && (was_psk ? has_key(lk, name) : loaded_here);
 	if (!ours && loaded_here)
 		return xerr_set(e,
 				"connections[%s]: charon already has a connection named '%s' "
 				"that xfrmd did not load; refusing to replace it",
 				dc->name, name);
-	if (ours && classify(&(struct both){dc, rc, t, (size_t)rt}, &change, e))
+	if (ours && classify(&(struct both){dc, rc, t, (size_t)rt}, &change, &child_too, e))
 		return -1;
 	/* An administrator's `swanctl --load-all` unloads what xfrmd loaded. */
-	if (ours && !(loaded_here && has_key(lk, name)))
+	if (ours && !(loaded_here && key_here))
 		change = change == RC_CHANGE_NONE ? RC_CHANGE_RELOAD : RC_CHANGE_IKE;
 	if (note(p, name, dc->name, number, change, e))
 		return -1;
@@ -328,13 +364,22 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 		    push(p, RC_REKEY_CHILD, name, dc, t, e))
 			return -1;
 		return 0;
+	case RC_CHANGE_CREDS:
+		/* Rotation: the new key and certificates; the SAs stay. */
+		if (push_key(p, name, dc, t, e) || push(p, RC_LOAD_CONN, name, dc, t, e) ||
+		    (child_too && push(p, RC_REKEY_CHILD, name, dc, t, e)))
+			return -1;
+		return 0;
 	case RC_CHANGE_IKE:
 		if (loaded_here && push(p, RC_STOP, name, NULL, 0, e))
+			return -1;
+		/* A PSK tunnel turned X.509: its shared key goes. */
+		if (was_psk && is_x509(dc, t) && push(p, RC_UNLOAD_SHARED, name, NULL, 0, e))
 			return -1;
 		break;
 	case RC_CHANGE_RELOAD:
 		/* Only what charon lost; SAs still up on the lost conn keep going. */
-		if (!has_key(lk, name) && push(p, RC_LOAD_SHARED, name, dc, t, e))
+		if (!key_here && push_key(p, name, dc, t, e))
 			return -1;
 		if (!loaded_here &&
 		    (push(p, RC_LOAD_CONN, name, dc, t, e) || push(p, RC_START, name, dc, t, e)))
@@ -343,7 +388,7 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 	default:
 		break;
 	}
-	if (push(p, RC_LOAD_SHARED, name, dc, t, e) || push(p, RC_LOAD_CONN, name, dc, t, e) ||
+	if (push_key(p, name, dc, t, e) || push(p, RC_LOAD_CONN, name, dc, t, e) ||
 	    push(p, RC_START, name, dc, t, e))
 		return -1;
 	return 0;

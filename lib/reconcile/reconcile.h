@@ -6,8 +6,12 @@
  * desired and the running config are byte-identical and charon still has
  * the connection and its key loaded; unchanged tunnels get no action.
  * A change confined to the CHILD_SA half of load-conn (traffic selectors,
- * ESP proposals, lifetimes) replaces the CHILD_SA only; anything else
- * (IKE settings, key, start) renegotiates the tunnel's IKE SA.
+ * ESP proposals, lifetimes) replaces the CHILD_SA only; new certificate,
+ * key or CA files of an X.509 tunnel are loaded again (load-key,
+ * load-conn) without touching its SAs; anything else (IKE settings, a
+ * PSK, start) renegotiates the tunnel's IKE SA. An X.509 tunnel's key
+ * counts as loaded while charon has its connection: both are lost
+ * together when charon restarts (get-keys lists key ids, not names).
  */
 #ifndef XFRMD_RECONCILE_H
 #define XFRMD_RECONCILE_H
@@ -29,6 +33,7 @@ enum rc_kind {
 	/* A new CHILD_SA inside the running IKE SA, then the old one deleted:
 	 * make-before-break, so traffic moves over like in a rekey. */
 	RC_REKEY_CHILD,
+	RC_LOAD_KEY, /* an X.509 tunnel's private key (load-key) */
 };
 
 /* What a plan does to one tunnel, for operators reading the plan. */
@@ -39,6 +44,9 @@ enum rc_change {
 	RC_CHANGE_IKE,	  /* IKE settings or key changed: IKE SA renegotiated */
 	RC_CHANGE_CHILD,  /* only CHILD_SA settings changed: new CHILD_SA */
 	RC_CHANGE_RELOAD, /* unchanged, but charon lost it: loaded and started again */
+	/* Only an X.509 tunnel's certificate, key or CAs changed (rotation):
+	 * loaded again, its SAs kept; the next IKE SA uses them. */
+	RC_CHANGE_CREDS,
 };
 
 struct rc_tunnel {

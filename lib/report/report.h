@@ -114,6 +114,12 @@ struct report_tunnel {
 	struct report_child child;
 	bool has_bgp; /* false: no "bgp" (its connection has no bgp section) */
 	struct report_bgp bgp;
+	/* X.509 tunnels ("auth": "pubkey"): the local certificate; false:
+	 * PSK, no "cert" */
+	bool has_cert;
+	const char *cert_subject;
+	int64_t cert_not_after;	    /* Unix seconds */
+	uint64_t cert_expires_in_s; /* 0 once expired */
 };
 
 /* A tunnel of the connection that another host of the gateway runs

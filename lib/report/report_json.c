@@ -11,6 +11,7 @@
 #include "control_proto.h"
 #include "json_writer.h"
 #include "report.h"
+#include "x509_der.h"
 
 static void alg_str(char *buf, size_t len, const char *alg, unsigned keysize)
 {
@@ -136,6 +137,20 @@ static void bgp_json(struct jw *w, const struct report_bgp *b)
 	jw_close(w, '}');
 }
 
+static void cert_json(struct jw *w, const struct report_tunnel *t)
+{
+	char when[32];
+
+	jw_str(w, "auth", "pubkey"); /* PSK tunnels: no "auth" */
+	jw_open(w, "cert", '{');
+	jw_str(w, "subject", t->cert_subject);
+	jw_str(w, "not_after", x509_time_str(t->cert_not_after, when, sizeof(when)));
+	jw_u64(w, "not_after_unix", t->cert_not_after > 0 ? (uint64_t)t->cert_not_after : 0);
+	jw_u64(w, "expires_in_s", t->cert_expires_in_s);
+	jw_bool(w, "expired", !t->cert_expires_in_s);
+	jw_close(w, '}');
+}
+
 static void tunnel_json(struct jw *w, const struct report_conn *c, const struct report_tunnel *t)
 {
 	char a[PREFIX_STRLEN];
@@ -160,6 +175,8 @@ static void tunnel_json(struct jw *w, const struct report_conn *c, const struct 
 		jw_raw(w, "child", "null");
 	if (t->has_bgp)
 		bgp_json(w, &t->bgp);
+	if (t->has_cert)
+		cert_json(w, t);
 	jw_close(w, '}');
 }
 

@@ -193,6 +193,13 @@ static bool bgp_limit_hit(const struct report_conn *c, const struct report_tunne
 #define GAUGE	"gauge"
 #define COUNTER "counter"
 
+static bool cert_expiry(const struct report_conn *c, const struct report_tunnel *t, size_t v,
+			uint64_t *out)
+{
+	*out = t->cert_expires_in_s;
+	return t->has_cert;
+}
+
 static const struct family families[] = {
     {"xfrmd_config_generation", GAUGE, "Generation of the applied configuration.",
      .gw = generation},
@@ -233,6 +240,10 @@ static const struct family families[] = {
      "Stale-tunnel restarts: IKE SA deleted and initiated again because its SAs "
      "looked up while its probes went unanswered.",
      .tun = restarts},
+    {"xfrmd_cert_expiry_seconds", GAUGE,
+     "Seconds until the tunnel's local X.509 certificate expires (0 once expired); only "
+     "tunnels with certificates.",
+     .tun = cert_expiry},
     {"xfrmd_bird_up", GAUGE,
      "1 while xfrmd is connected to BIRD's control socket (only with BGP sessions configured).",
      .gw = bird_up},

@@ -80,6 +80,9 @@ check_validate_json() {
 	# Each example's run in $tmp/v/N.{json,out,err,rc,expect}; one python
 	# checks them all (a python per example is minutes on a busy machine).
 	mkdir "$tmp/v"
+	# The X.509 example's files, where its pki/ paths lead.
+	cp -r "$src/schemas/examples/valid/pki" "$tmp/v/pki"
+	chmod 600 "$tmp"/v/pki/*.key
 	for f in "$src"/schemas/examples/valid/*.json "$src"/schemas/examples/invalid/*.json; do
 		i=$((i + 1))
 		cp "$f" "$tmp/v/$i.json"

@@ -14,11 +14,16 @@ fail() {
 	failed=$((failed + 1))
 }
 
+# The X.509 example's files (pki/ next to the config), the key private.
+mkdir "$tmp/c"
+cp -r "$examples/valid/pki" "$tmp/c/pki"
+chmod 600 "$tmp"/c/pki/*.key
+
 # Examples may hold inline keys; xfrmctl refuses such files unless 0600.
 run_validate() {
-	cp "$1" "$tmp/config.json"
-	chmod 600 "$tmp/config.json"
-	"$xfrmctl" validate -f "$tmp/config.json" >"$tmp/out" 2>&1
+	cp "$1" "$tmp/c/config.json"
+	chmod 600 "$tmp/c/config.json"
+	"$xfrmctl" validate -f "$tmp/c/config.json" >"$tmp/out" 2>&1
 }
 
 for f in "$examples"/valid/*.json; do

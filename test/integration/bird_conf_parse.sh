@@ -25,6 +25,9 @@ fail() {
 command -v bird >/dev/null || fail "bird2 is not installed (test/setup-deps.sh)"
 
 printf 'router id 192.0.2.1;\nprotocol device {}\ninclude "%s/xfrmd.conf";\n' "$TMP" >"$TMP/bird.conf"
+# The X.509 example's files, where its pki/ paths lead (git keeps no mode 0600).
+cp -r "$SRC/schemas/examples/valid/pki" "$TMP/pki"
+chmod 600 "$TMP"/pki/*.key
 
 # parse NAME CONFIG [bird_render args]: renders CONFIG, BIRD parses it.
 parse() {

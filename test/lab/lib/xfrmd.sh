@@ -87,7 +87,7 @@ kernel_objects() {
 
 # check_no_secrets: no pre-shared key in use appears in anything the daemons or xfrmctl showed
 # during the run. Keys: "psk" of every config (the scenario's *.json, configs under $LAB_RUN,
-# xfrmd's state dirs), the content of every psk_file, the keys xfrmd generated (its state file's
+# xfrmd's state dirs), the content of every psk_file, every base64 line of every key_file (X.509), the keys xfrmd generated (its state file's
 # "generated_psks"). Searched: every file under $LAB_RUN and
 # $LAB_OUT (daemon logs, saved outputs, captures) except the key sources themselves (configs that
 # `xfrmctl validate` accepts, key files, state dirs, swanctl.conf files); fresh output of status, status --json,
@@ -152,7 +152,7 @@ def walk(v):
 def psk_files(v, base):
     if isinstance(v, dict):
         for k, x in v.items():
-            if k == "psk_file" and isinstance(x, str):
+            if k in ("psk_file", "key_file") and isinstance(x, str):
                 yield os.path.normpath(os.path.join(base, x))
             else:
                 yield from psk_files(x, base)
@@ -175,12 +175,16 @@ for f in cands:
     keys.update(walk(doc))
     for kf in psk_files(doc, os.path.dirname(f)):
         try:
-            keys.add(open(kf).read().strip())
+            text = open(kf, errors="replace").read()
             sources.add(os.path.realpath(kf))
         except OSError:
-            pass
+            continue
+        if "-----BEGIN" in text:  # a key_file: every base64 line of the private key
+            keys.update(l for l in text.split() if len(l) >= 32 and not l.startswith("-"))
+        else:
+            keys.add(text.strip())
 keys.discard("")
-assert keys, "no pre-shared keys found in the configs"
+assert keys, "no pre-shared or private keys found in the configs"
 hits, n = [], 0
 for root in (run, out):
     for dp, dn, fn in os.walk(root):

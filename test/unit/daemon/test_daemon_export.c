@@ -587,6 +587,49 @@ START_TEST(peer_cloud_not_exported)
 }
 END_TEST
 
+/* X.509: the peer gets references to files of its own (never this
+ * gateway's key), this gateway's certificate subject as its remote_id
+ * when local_id is not given, and a note saying what goes where. */
+START_TEST(x509_files_referenced)
+{
+	char cmd[512], json[1024];
+	struct cfg_config *cfg;
+	struct json_object *src, *notes = json_object_new_array(), *exp, *t;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/schemas/examples/valid/pki/gw.pem %s/schemas/examples/valid/pki/gw.key "
+		 "%s/schemas/examples/valid/pki/ca.pem '%s/' && chmod 600 '%s/gw.key'",
+		 XFRMD_SOURCE_DIR, XFRMD_SOURCE_DIR, XFRMD_SOURCE_DIR, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(json, sizeof(json),
+		 "{\"gateway\":{\"name\":\"gw\"},\"connections\":[{\"name\":\"c\","
+		 "\"local_prefixes\":[\"10.1.0.0/24\"],\"remote_prefixes\":[\"10.2.0.0/24\"],"
+		 "\"tunnels\":[{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\","
+		 "\"remote_id\":\"C=CH, O=Example, CN=gw-b\",\"cert_file\":\"gw.pem\","
+		 "\"key_file\":\"gw.key\",\"ca_file\":\"ca.pem\"}]}]}");
+	cfg = load("x.json", json);
+	src = json_tokener_parse(json);
+	exp = export_mirror_doc(cfg, &cfg->conns[0], conn0(src), notes);
+	ck_assert_ptr_nonnull(exp);
+	t = tunnel(exp, 0);
+	ck_assert_str_eq(json_object_get_string(get(t, "cert_file")), "c-t1.pem");
+	ck_assert_str_eq(json_object_get_string(get(t, "key_file")), "c-t1.key");
+	ck_assert_str_eq(json_object_get_string(get(t, "ca_file")), "ca.pem");
+	ck_assert_str_eq(json_object_get_string(get(t, "local_id")), "C=CH, O=Example, CN=gw-b");
+	ck_assert_str_eq(json_object_get_string(get(t, "remote_id")), "C=CH, O=Example, CN=gw-a");
+	ck_assert_ptr_null(get(t, "psk"));
+	ck_assert_ptr_null(get(t, "psk_file"));
+	ck_assert_uint_eq(json_object_array_length(notes), 1);
+	ck_assert_ptr_nonnull(strstr(note_at(notes, 0), "tunnel 1: X.509: put the peer's own "
+							"certificate and private key in c-t1.pem"));
+	ck_assert_ptr_null(strstr(json_object_to_json_string(exp), "gw.key"));
+	json_object_put(exp);
+	json_object_put(src);
+	json_object_put(notes);
+	cfg_free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("export");
@@ -606,6 +649,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, examples_round_trip);
 	tcase_add_test(tc, hosts_by_number);
 	tcase_add_test(tc, peer_cloud_not_exported);
+	tcase_add_test(tc, x509_files_referenced);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -138,6 +138,132 @@ START_TEST(reloads_a_lost_key)
 }
 END_TEST
 
+/* Tunnel t of cfg turned X.509, its certificate, key and CA bytes given
+ * (stand-ins: the planner compares, charon_msg.c sends them as they are). */
+static void x509_of(struct cfg_config *cfg, size_t t, const char *cert, const char *key,
+		    const char *ca)
+{
+	struct cfg_tunnel *tun = &cfg->conns[0].tunnels[t];
+	struct cfg_x509 *x = calloc(1, sizeof(*x));
+
+	x->cert_file = strdup("gw.pem");
+	x->key_file = strdup("gw.key");
+	x->ca_file = strdup("ca.pem");
+	x->cert = (struct cfg_blob){(uint8_t *)strdup(cert), strlen(cert)};
+	x->key = (struct cfg_blob){(uint8_t *)strdup(key), strlen(key)};
+	x->ca[0] = (struct cfg_blob){(uint8_t *)strdup(ca), strlen(ca)};
+	x->n_ca = 1;
+	memset(tun->psk, 0, sizeof(tun->psk));
+	tun->x509 = x;
+}
+
+START_TEST(x509_fresh_loads_key_not_shared)
+{
+	struct cfg_config *want = load("key-1");
+	struct rc_loaded none = loaded_of(0);
+	struct rc_plan p;
+	struct xerr e;
+
+	x509_of(want, 0, "cert-1", "key-1", "ca-1");
+	ck_assert_int_eq(reconcile_plan(want, NULL, &none, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-key xfrmd-b-t1, load-conn xfrmd-b-t1, start xfrmd-b-t1, "
+			 "load-shared xfrmd-b-t2, load-conn xfrmd-b-t2, start xfrmd-b-t2");
+	rc_plan_free(&p);
+	cfg_free(want);
+}
+END_TEST
+
+/* Rotation: new certificate and key, or new CAs: loaded again, the SAs
+ * kept (no stop, no start). */
+START_TEST(x509_rotation_reloads_without_restart)
+{
+	static const char *const next[][3] = {
+	    {"cert-2", "key-2", "ca-1"}, {"cert-1", "key-1", "ca-2"}, {"cert-2", "key-1", "ca-1"}};
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+
+	for (size_t i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
+		struct cfg_config *want = load("key-1"), *run = load("key-1");
+		struct rc_plan p;
+		struct xerr e;
+
+		x509_of(run, 0, "cert-1", "key-1", "ca-1");
+		x509_of(want, 0, next[i][0], next[i][1], next[i][2]);
+		ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+		ck_assert_str_eq(plan_str(&p), "load-key xfrmd-b-t1, load-conn xfrmd-b-t1");
+		ck_assert_uint_eq(p.tunnels[0].change, RC_CHANGE_CREDS);
+		ck_assert_str_eq(rc_change_name(p.tunnels[0].change), "reload-credentials");
+		ck_assert_uint_eq(p.unchanged, 1);
+		rc_plan_free(&p);
+		cfg_free(want);
+		cfg_free(run);
+	}
+}
+END_TEST
+
+/* Another expected remote identity is another IKE SA; so is PSK -> X.509,
+ * whose shared key goes. */
+START_TEST(x509_identity_or_method_change_renegotiates)
+{
+	struct cfg_config *want = load("key-1"), *run = load("key-1");
+	struct rc_loaded both = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	x509_of(run, 0, "cert-1", "key-1", "ca-1");
+	x509_of(want, 0, "cert-1", "key-1", "ca-1");
+	free(want->conns[0].tunnels[0].remote_id);
+	want->conns[0].tunnels[0].remote_id = strdup("C=CH, CN=other");
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, load-key xfrmd-b-t1, "
+				       "load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	ck_assert_uint_eq(p.tunnels[0].change, RC_CHANGE_IKE);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+
+	want = load("key-1");
+	run = load("key-1");
+	x509_of(want, 0, "cert-1", "key-1", "ca-1");
+	ck_assert_int_eq(reconcile_plan(want, run, &both, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p), "stop xfrmd-b-t1, unload-shared xfrmd-b-t1, "
+				       "load-key xfrmd-b-t1, load-conn xfrmd-b-t1, "
+				       "start xfrmd-b-t1");
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
+/* charon restarted (its connection gone): the key goes again with it. No
+ * shared key is listed for an X.509 tunnel, and that is no reason to
+ * reload it while charon has the connection. */
+START_TEST(x509_key_follows_the_connection)
+{
+	struct cfg_config *want = load("key-1"), *run = load("key-1");
+	struct rc_loaded l = loaded_of(2, "xfrmd-b-t1", "xfrmd-b-t2");
+	struct rc_plan p;
+	struct xerr e;
+
+	x509_of(run, 0, "cert-1", "key-1", "ca-1");
+	x509_of(want, 0, "cert-1", "key-1", "ca-1");
+	l.keys = names_store + 1; /* only t2's shared key */
+	l.n_keys = 1;
+	ck_assert_int_eq(reconcile_plan(want, run, &l, &p, &e), 0);
+	ck_assert_uint_eq(p.n, 0);
+	rc_plan_free(&p);
+	l.names = names_store + 1; /* charon lost t1 */
+	l.n = 1;
+	ck_assert_int_eq(reconcile_plan(want, run, &l, &p, &e), 0);
+	ck_assert_str_eq(plan_str(&p),
+			 "load-key xfrmd-b-t1, load-conn xfrmd-b-t1, start xfrmd-b-t1");
+	ck_assert_uint_eq(p.tunnels[0].change, RC_CHANGE_RELOAD);
+	rc_plan_free(&p);
+	cfg_free(want);
+	cfg_free(run);
+}
+END_TEST
+
 /* A rollback removing a tunnel whose load-conn failed: nothing to unload. */
 START_TEST(removal_skips_unload_of_what_charon_lacks)
 {
@@ -492,6 +618,10 @@ int main(void)
 	tcase_add_test(tc, same_config_does_nothing);
 	tcase_add_test(tc, reloads_what_charon_lost);
 	tcase_add_test(tc, reloads_a_lost_key);
+	tcase_add_test(tc, x509_fresh_loads_key_not_shared);
+	tcase_add_test(tc, x509_rotation_reloads_without_restart);
+	tcase_add_test(tc, x509_identity_or_method_change_renegotiates);
+	tcase_add_test(tc, x509_key_follows_the_connection);
 	tcase_add_test(tc, removal_skips_unload_of_what_charon_lacks);
 	tcase_add_test(tc, changed_key_restarts_only_that_tunnel);
 	tcase_add_test(tc, removal_stops_and_unloads_first);

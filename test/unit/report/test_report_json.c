@@ -216,6 +216,33 @@ START_TEST(not_followed_has_no_runtime_fields)
 }
 END_TEST
 
+/* An X.509 tunnel shows "auth":"pubkey" and its certificate; a PSK
+ * tunnel neither. */
+START_TEST(cert_of_x509_tunnel)
+{
+	struct report r;
+	char *s;
+
+	fx_report(&r);
+	r.conns[0].tunnels[1].has_cert = true;
+	r.conns[0].tunnels[1].cert_subject = "C=CH, O=Lab, CN=gwa";
+	r.conns[0].tunnels[1].cert_not_after = 1830297600; /* 2028-01-01 */
+	r.conns[0].tunnels[1].cert_expires_in_s = 3600;
+	s = json_of(&r);
+	ck_assert_ptr_nonnull(
+	    strstr(s, "\"auth\":\"pubkey\",\"cert\":{\"subject\":\"C=CH, O=Lab, CN=gwa\","
+		      "\"not_after\":\"2028-01-01 00:00:00 UTC\",\"not_after_unix\":1830297600,"
+		      "\"expires_in_s\":3600,\"expired\":false}}]"));
+	ck_assert_ptr_null(strstr(strstr(s, "\"auth\"") + 1, "\"auth\""));
+	free(s);
+	r.conns[0].tunnels[1].cert_expires_in_s = 0;
+	s = json_of(&r);
+	ck_assert_ptr_nonnull(strstr(s, "\"expires_in_s\":0,\"expired\":true}"));
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 START_TEST(no_sas_are_null)
 {
 	struct report r;
@@ -591,6 +618,7 @@ int main(void)
 	tcase_add_test(tc, hosts_away_and_lan);
 	tcase_add_test(tc, elsewhere_in_the_json);
 	tcase_add_test(tc, hosts_without_lan);
+	tcase_add_test(tc, cert_of_x509_tunnel);
 	tcase_add_test(tc, no_hosts_host_null_nothing_else);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

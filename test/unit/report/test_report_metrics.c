@@ -124,6 +124,9 @@ START_TEST(whole_text_as_today)
 	    "# TYPE xfrmd_tunnel_restarts_total counter\n"
 	    "xfrmd_tunnel_restarts_total{connection=\"vpc\",tunnel=\"1\"} 2\n"
 	    "xfrmd_tunnel_restarts_total{connection=\"vpc\",tunnel=\"2\"} 0\n"
+	    "# HELP xfrmd_cert_expiry_seconds Seconds until the tunnel's local X.509 certificate "
+	    "expires (0 once expired); only tunnels with certificates.\n"
+	    "# TYPE xfrmd_cert_expiry_seconds gauge\n"
 	    "# HELP xfrmd_bird_up 1 while xfrmd is connected to BIRD's control socket (only with "
 	    "BGP sessions configured).\n"
 	    "# TYPE xfrmd_bird_up gauge\n"
@@ -391,6 +394,29 @@ START_TEST(routes_hold_their_prefix)
 }
 END_TEST
 
+/* Only tunnels with a certificate have a sample: seconds left, 0 once
+ * expired. */
+START_TEST(cert_expiry_samples)
+{
+	struct report r;
+	char *s;
+
+	fx_report(&r);
+	r.conns[0].tunnels[1].has_cert = true;
+	r.conns[0].tunnels[1].cert_subject = "CN=gw";
+	r.conns[0].tunnels[1].cert_expires_in_s = 86400 * 20;
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_cert_expiry_seconds{connection=\"vpc\",tunnel=\"2\"} 1728000");
+	ck_assert_uint_eq(samples_of(s, "xfrmd_cert_expiry_seconds"), 1);
+	free(s);
+	r.conns[0].tunnels[1].cert_expires_in_s = 0;
+	s = metrics_of(&r);
+	HAS(s, "xfrmd_cert_expiry_seconds{connection=\"vpc\",tunnel=\"2\"} 0");
+	free(s);
+	report_free(&r);
+}
+END_TEST
+
 START_TEST(bgp_sessions_and_bird)
 {
 	struct report r;
@@ -626,6 +652,7 @@ int main(void)
 	tcase_add_test(tc, host_label_on_every_sample);
 	tcase_add_test(tc, elsewhere_no_state_sample);
 	tcase_add_test(tc, lan_announced_and_sessions);
+	tcase_add_test(tc, cert_expiry_samples);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
