@@ -34,20 +34,23 @@ static const struct cfg_route_override *override_for(const struct cfg_connection
 	return NULL;
 }
 
-/* The remote prefixes as our network sees them (NAT: ingress-translated). */
-static size_t seen_of(const struct cfg_connection *c, struct prefix *v)
+/* The remote prefixes as our network sees them: c's own, or with NAT
+ * the ingress-translated ones in buf (CFG_NAT_VIEW_MAX); *n how many. */
+static const struct prefix *seen_of(const struct cfg_connection *c, struct prefix *buf, size_t *n)
 {
 	if (!c->n_nat) {
-		memcpy(v, c->remote_prefixes, c->n_remote * sizeof(*v));
-		return c->n_remote;
+		*n = c->n_remote;
+		return c->remote_prefixes;
 	}
-	return cfg_nat_remote_seen(c, v);
+	*n = cfg_nat_remote_seen(c, buf);
+	return buf;
 }
 
 static bool is_remote_prefix(const struct cfg_connection *c, const struct prefix *p)
 {
-	struct prefix v[CFG_NAT_VIEW_MAX];
-	size_t n = seen_of(c, v);
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n;
+	const struct prefix *v = seen_of(c, buf, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (prefix_equal(&v[i], p))
@@ -105,8 +108,9 @@ size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t m
 	if (c->bgp.enabled)
 		return holds_of(c, out, max);
 
-	struct prefix v[CFG_NAT_VIEW_MAX];
-	size_t n_seen = seen_of(c, v);
+	struct prefix buf[CFG_NAT_VIEW_MAX];
+	size_t n_seen;
+	const struct prefix *v = seen_of(c, buf, &n_seen);
 
 	for (size_t i = 0; i < n_seen && n < max; i++)
 		route_obj(c, &v[i], &out[n++]);
@@ -120,12 +124,13 @@ size_t routes_of(const struct cfg_connection *c, struct route_obj *out, size_t m
 
 size_t routes_count(const struct cfg_connection *c)
 {
-	struct prefix v[CFG_NAT_VIEW_MAX];
+	struct prefix buf[CFG_NAT_VIEW_MAX];
 	size_t n = 0;
 
 	if (c->bgp.enabled)
 		return kp_bgp_holds(c, NULL, 0);
-	n = seen_of(c, v) + nat_routes(c, NULL, 0);
+	seen_of(c, buf, &n);
+	n += nat_routes(c, NULL, 0);
 	for (size_t i = 0; i < c->routes.n_overrides; i++)
 		n += !is_remote_prefix(c, &c->routes.overrides[i].prefix);
 	return n;
