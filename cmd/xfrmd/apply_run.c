@@ -200,6 +200,8 @@ static void on_step(void *ctx, enum vici_status st, const struct vici_node *repl
 	struct xerr e;
 
 	skip_covered(j);
+	if (st == VICI_OK) /* a key loaded while draining is recorded too: rollback unloads it */
+		keys_reply(j->d, a, reply);
 	if (j->draining) {
 		drain_reply(j);
 		return;
@@ -211,7 +213,6 @@ static void on_step(void *ctx, enum vici_status st, const struct vici_node *repl
 						 : "did not understand the request");
 		return;
 	}
-	keys_reply(j->d, a, reply);
 	/* Stopping what is not running is fine: the goal is that it isn't. */
 	if (a->kind != RC_STOP && a->kind != RC_UNLOAD_KEY &&
 	    charon_reply_ok(reply, rc_kind_name(a->kind), &e)) {
