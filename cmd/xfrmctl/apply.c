@@ -28,7 +28,10 @@ static void print_actions(struct json_object *resp)
 	for (size_t i = 0; i < jlen(actions); i++) {
 		struct json_object *a = json_object_array_get_idx(actions, i);
 
-		printf("  %-14s %s\n", jstr(a, "action"), jstr(a, "name"));
+		const char *key = jstr(a, "key_id");
+
+		printf("  %-14s %s%s%s%s\n", jstr(a, "action"), jstr(a, "name"),
+		       *key ? " (key " : "", key, *key ? ")" : "");
 	}
 }
 

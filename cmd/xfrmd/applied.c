@@ -33,6 +33,7 @@ void applied_free(struct applied *a)
 	json_object_put(a->tunnel_ids);
 	json_object_put(a->published);
 	json_object_put(a->psks);
+	json_object_put(a->key_ids);
 	free(a);
 }
 
@@ -300,4 +301,62 @@ void applied_choices_prune(struct xfrmd *d, struct applied_keep *k)
 {
 	if (k)
 		keep_install(&d->applied->published, k);
+}
+
+const char *applied_key_id(const struct xfrmd *d, const char *name)
+{
+	struct json_object *v;
+
+	if (!d->applied->key_ids || !json_object_object_get_ex(d->applied->key_ids, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void applied_key_ids_each(const struct xfrmd *d,
+			  void (*fn)(void *ctx, const char *name, const char *id), void *ctx)
+{
+	if (!d->applied->key_ids)
+		return;
+	json_object_object_foreach(d->applied->key_ids, name, v)
+	{
+		if (json_object_is_type(v, json_type_string))
+			fn(ctx, name, json_object_get_string(v));
+	}
+}
+
+int applied_key_id_set(struct xfrmd *d, const char *name, const char *id)
+{
+	struct applied *a = d->applied;
+	const char *was = applied_key_id(d, name);
+
+	if (was && !strcmp(was, id))
+		return 0;
+	if (!a->key_ids && !(a->key_ids = json_object_new_object()))
+		return -1;
+	json_object_object_add(a->key_ids, name, json_object_new_string(id));
+	a->key_ids_changed = true;
+	return 0;
+}
+
+bool applied_key_ids_settle(struct xfrmd *d, bool (*keep)(void *ctx, const char *name), void *ctx)
+{
+	struct applied *a = d->applied;
+	struct json_object *kept;
+	bool changed;
+
+	if (a->key_ids && (kept = json_object_new_object())) {
+		json_object_object_foreach(a->key_ids, name, v)
+		{
+			if (keep(ctx, name))
+				json_object_object_add(kept, name, json_object_get(v));
+			else
+				a->key_ids_changed = true;
+		}
+		json_object_put(a->key_ids);
+		a->key_ids = kept;
+	}
+	changed = a->key_ids_changed;
+	a->key_ids_changed = false;
+	return changed;
 }

@@ -78,4 +78,15 @@ void applied_keep_choice(struct applied_keep *k, const struct xfrmd *d, const ch
 			 const char *prefix);
 void applied_choices_prune(struct xfrmd *d, struct applied_keep *k);
 
+/* The id of the private key xfrmd loaded into charon for a tunnel (charon
+ * name), kept across restarts to unload it when the tunnel or its key goes
+ * (NULL: none recorded). */
+const char *applied_key_id(const struct xfrmd *d, const char *name);
+void applied_key_ids_each(const struct xfrmd *d,
+			  void (*fn)(void *ctx, const char *name, const char *id), void *ctx);
+int applied_key_id_set(struct xfrmd *d, const char *name, const char *id);
+/* Drops the ids of tunnels keep() does not name. True if the ids changed
+ * since the last call: the state file is due. */
+bool applied_key_ids_settle(struct xfrmd *d, bool (*keep)(void *ctx, const char *name), void *ctx);
+
 #endif

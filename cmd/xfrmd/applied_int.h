@@ -31,6 +31,10 @@ struct applied {
 	/* tunnel ids by charon name, kept across applies and restarts; NULL
 	 * until the first assignment */
 	struct json_object *tunnel_ids;
+	/* ids of the private keys xfrmd loaded into charon, by charon name
+	 * (public: hashes of public keys); changed since the last save */
+	struct json_object *key_ids;
+	bool key_ids_changed;
 };
 
 #endif

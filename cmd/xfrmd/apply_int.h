@@ -6,10 +6,12 @@
  *                  its steps and their replies, the outcome, the rollback
  *   apply_queue.c  jobs in arrival order, one running at a time
  *   apply_steps.c  one step of a plan as charon's requests
+ *   apply_view.c   charon's view gathered for a plan, and the ids of the
+ *                  private keys xfrmd loaded
  *   apply_adopt.c  the new config's kernel side, the running config
  *                  swapped in (or back)
  *   apply_reply.c  what a job tells its client and the log
- * Calls go one way: apply.c -> apply_run.c -> the other four.
+ * Calls go one way: apply.c -> apply_run.c -> the other five.
  */
 #ifndef XFRMD_APPLY_INT_H
 #define XFRMD_APPLY_INT_H
@@ -35,6 +37,8 @@ struct apply_job {
 	struct cfg_config *plan_from;
 	const struct cfg_config *plan_to;
 	struct rc_loaded loaded; /* charon's view, gathered before planning */
+	/* apply_view.c: called once the view is gathered (error: why not) */
+	void (*view_done)(struct apply_job *j, const char *error);
 	struct rc_plan plan;
 	size_t step; /* steps answered */
 	size_t sent; /* steps sent: sent - step are in flight */
@@ -89,6 +93,23 @@ void ignore_reply(void *ctx, enum vici_status st, const struct vici_node *reply)
 int remove_trap(struct xfrmd *d, const char *name, struct xerr *e);
 /* A VICI list of names (charon's conns or keys) as an array, *n of them. */
 int names_from_list(const struct vici_node *list, char (**out)[CHARON_NAME_MAX], size_t *n);
+
+/* apply_view.c */
+/* get-conns, get-shared, get-keys into j->loaded, with the key ids xfrmd
+ * recorded; then done. -1: the first request could not be sent. */
+int view_gather(struct apply_job *j, void (*done)(struct apply_job *j, const char *error),
+		struct xerr *e);
+void view_free(struct rc_loaded *l);
+/* A load-key's or unload-key's reply: records the key's id, or logs. */
+void keys_reply(struct xfrmd *d, const struct rc_action *a, const struct vici_node *reply);
+/* An unload-key step whose key a tunnel of the config being installed has
+ * (loaded under another name during the plan): nothing to send. */
+bool keys_unload_skipped(const struct apply_job *j, const struct rc_action *a);
+/* The recorded ids of tunnels the running config no longer has as X.509
+ * dropped; true if the ids changed since the state file was written. */
+bool keys_settle(struct xfrmd *d);
+/* keys_settle, and the state file written if they changed. */
+void keys_settle_save(struct xfrmd *d);
 
 /* apply_adopt.c */
 int adopt_kernel(struct apply_job *j, struct xerr *e);

@@ -28,6 +28,8 @@ static struct json_object *plan_json(const struct rc_plan *p)
 		json_object_object_add(a, "action",
 				       json_object_new_string(rc_kind_name(p->a[i].kind)));
 		json_object_object_add(a, "name", json_object_new_string(p->a[i].name));
+		if (p->a[i].kind == RC_UNLOAD_KEY) /* public: a hash of the public key */
+			json_object_object_add(a, "key_id", json_object_new_string(p->a[i].key_id));
 		json_object_array_add(arr, a);
 	}
 	return arr;

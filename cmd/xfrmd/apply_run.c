@@ -61,7 +61,11 @@ static void trim_soon(struct xfrmd *d)
 static void job_done(struct apply_job *j)
 {
 	struct xfrmd *d = j->d;
-	struct apply_job *next = jobs_pop(j); /* frees j */
+	struct apply_job *next;
+
+	if (j->executing)
+		keys_settle_save(d);
+	next = jobs_pop(j); /* frees j */
 
 	if (next) {
 		job_start(next);
@@ -91,6 +95,7 @@ static void job_succeeded(struct apply_job *j)
 		t_kernel = mono_ms();
 		status_log_weak_crypto(applied_cfg(d));
 		cert_watch_apply(d);
+		keys_settle(d); /* saved now */
 		if (state_save(d, &e))
 			log_err("applied generation %llu but could not persist it: %s",
 				(unsigned long long)applied_generation(d), e.msg);
@@ -195,6 +200,8 @@ static void on_step(void *ctx, enum vici_status st, const struct vici_node *repl
 	struct xerr e;
 
 	skip_covered(j);
+	if (st == VICI_OK) /* a key loaded while draining is recorded too: rollback unloads it */
+		keys_reply(j->d, a, reply);
 	if (j->draining) {
 		drain_reply(j);
 		return;
@@ -207,7 +214,8 @@ static void on_step(void *ctx, enum vici_status st, const struct vici_node *repl
 		return;
 	}
 	/* Stopping what is not running is fine: the goal is that it isn't. */
-	if (a->kind != RC_STOP && charon_reply_ok(reply, rc_kind_name(a->kind), &e)) {
+	if (a->kind != RC_STOP && a->kind != RC_UNLOAD_KEY &&
+	    charon_reply_ok(reply, rc_kind_name(a->kind), &e)) {
 		job_fail(j, "step %zu/%zu (%s %s): %s", i + 1, j->plan.n, rc_kind_name(a->kind),
 			 a->name, e.msg);
 		return;
@@ -404,6 +412,14 @@ static void job_run_plan(struct apply_job *j)
 				rekey_child(j);
 			return;
 		}
+		if (j->plan.a[j->sent].kind == RC_UNLOAD_KEY) {
+			if (j->sent != j->step)
+				return; /* after every load before it is answered */
+			if (keys_unload_skipped(j, &j->plan.a[j->sent])) {
+				j->step = ++j->sent;
+				continue;
+			}
+		}
 		if (send_step(j))
 			return;
 	}
@@ -425,9 +441,7 @@ static void plan_and_run(struct apply_job *j)
 	struct xerr e;
 	int rc = reconcile_plan(to, from, &j->loaded, &j->plan, &e);
 
-	free(j->loaded.names);
-	free(j->loaded.keys);
-	memset(&j->loaded, 0, sizeof(j->loaded));
+	view_free(&j->loaded);
 	if (rc) {
 		job_fail(j, "%s", e.msg);
 		return;
@@ -444,38 +458,12 @@ static void plan_and_run(struct apply_job *j)
 	job_run_plan(j);
 }
 
-static void on_get_shared(void *ctx, enum vici_status st, const struct vici_node *reply)
+static void on_view(struct apply_job *j, const char *error)
 {
-	struct apply_job *j = ctx;
-
-	if (st != VICI_OK) {
-		job_fail(j, "listing charon's shared keys failed (%s)",
-			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
-		return;
-	}
-	if (names_from_list(vici_child(reply, "keys"), &j->loaded.keys, &j->loaded.n_keys)) {
-		job_fail(j, "out of memory");
-		return;
-	}
-	plan_and_run(j);
-}
-
-static void on_get_conns(void *ctx, enum vici_status st, const struct vici_node *reply)
-{
-	struct apply_job *j = ctx;
-	struct xerr e;
-
-	if (st != VICI_OK) {
-		job_fail(j, "listing charon's connections failed (%s)",
-			 st == VICI_DISCONNECTED ? "connection lost" : "unknown command");
-		return;
-	}
-	if (names_from_list(vici_child(reply, "conns"), &j->loaded.names, &j->loaded.n)) {
-		job_fail(j, "out of memory");
-		return;
-	}
-	if (charon_request(j->d, "get-shared", NULL, 0, on_get_shared, j, &e))
-		job_fail(j, "%s", e.msg);
+	if (error)
+		job_fail(j, "%s", error);
+	else
+		plan_and_run(j);
 }
 
 void job_start(struct apply_job *j)
@@ -495,6 +483,6 @@ void job_start(struct apply_job *j)
 		return;
 	}
 	j->t_start = mono_ms();
-	if (charon_request(j->d, "get-conns", NULL, 0, on_get_conns, j, &e))
+	if (view_gather(j, on_view, &e))
 		job_fail(j, "%s", e.msg);
 }

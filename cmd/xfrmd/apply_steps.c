@@ -29,6 +29,9 @@ int build_step(const struct rc_action *a, const char **cmd, uint8_t **msg, size_
 	case RC_LOAD_KEY:
 		*cmd = "load-key";
 		return charon_msg_load_key(a->conn, a->tunnel, msg, len, e);
+	case RC_UNLOAD_KEY:
+		*cmd = "unload-key";
+		return charon_msg_unload_key(a->key_id, msg, len, e);
 	case RC_LOAD_CONN:
 		*cmd = "load-conn";
 		return charon_msg_load_conn(a->conn, a->tunnel, msg, len, e);

@@ -398,6 +398,9 @@ struct json_object *plan_report(const struct xfrmd *d, const struct cfg_config *
 		json_object_object_add(a, "action",
 				       json_object_new_string(rc_kind_name(plan->a[i].kind)));
 		json_object_object_add(a, "name", json_object_new_string(plan->a[i].name));
+		if (plan->a[i].kind == RC_UNLOAD_KEY) /* public: a hash of the public key */
+			json_object_object_add(a, "key_id",
+					       json_object_new_string(plan->a[i].key_id));
 		json_object_array_add(actions, a);
 	}
 	json_object_object_add(r, "actions", actions);

@@ -95,6 +95,8 @@ int state_save(struct xfrmd *d, struct xerr *e)
 		json_object_object_add(st, "published", json_object_get(a->published));
 	if (a->psks)
 		json_object_object_add(st, "generated_psks", json_object_get(a->psks));
+	if (a->key_ids)
+		json_object_object_add(st, "key_ids", json_object_get(a->key_ids));
 	text = state_text(a, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN), &len);
 	json_object_put(st);
 	if (!text)
@@ -287,6 +289,9 @@ char *state_load(struct xfrmd *d, size_t *config_len, struct xerr *e)
 	if (json_object_object_get_ex(st, "generated_psks", &ids) &&
 	    json_object_is_type(ids, json_type_object))
 		a->psks = json_object_get(ids);
+	if (json_object_object_get_ex(st, "key_ids", &ids) &&
+	    json_object_is_type(ids, json_type_object))
+		a->key_ids = json_object_get(ids);
 	if (json_object_object_get_ex(st, "choices_epoch", &ids) &&
 	    (a->choices_epoch = json_object_get_uint64(ids)))
 		choices_replay(d, a);

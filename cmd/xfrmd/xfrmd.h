@@ -21,11 +21,13 @@
  *                  the LAN side: each connection announced to the site's
  *                  routers while this host can carry it (bird_link_int.h)
  *   apply.c/.h     apply jobs: plan, execute against charon, roll back, with
- *                  apply_run.c, apply_queue.c, apply_steps.c, apply_adopt.c
- *                  and apply_reply.c (apply_int.h says which owns what)
+ *                  apply_run.c, apply_queue.c, apply_steps.c, apply_view.c,
+ *                  apply_adopt.c and apply_reply.c (apply_int.h says which
+ *                  owns what)
  *   applied.c/.h   the applied config: its text, hash, generation, base
- *                  directory, and the tunnel ids, generated keys and publish
- *                  choices kept with it; the one writer of them
+ *                  directory, and the tunnel ids, generated keys, publish
+ *                  choices and private key ids kept with it; the one writer
+ *                  of them
  *                  (applied_int.h: its fields, for state.c)
  *   state.c/.h     the applied config on disk (applied's persistence)
  *   plan.c/.h      what an apply would do (`xfrmctl plan`), the running

@@ -77,6 +77,20 @@ int charon_msg_load_shared(const struct cfg_connection *c, size_t tunnel, uint8_
  * file's bytes). Carries a secret: the caller wipes *msg. */
 int charon_msg_load_key(const struct cfg_connection *c, size_t tunnel, uint8_t **msg, size_t *len,
 			struct xerr *e);
+/* A private key's id in charon: the hex of the SHA-1 of its public key
+ * (40 digits, lowercase), as load-key answers it, get-keys lists it and
+ * unload-key takes it. Public: it may be logged, the key never is. Two
+ * tunnels with the same key have the same id: charon holds it once. */
+#define CHARON_KEY_ID_MAX 41
+bool charon_key_id_valid(const char *id);
+/* The id in a successful load-key reply; -1 if missing or malformed. */
+int charon_reply_key_id(const struct vici_node *reply, char id[CHARON_KEY_ID_MAX], struct xerr *e);
+/* get-keys' reply: the ids listed (malloc'd; entries that are no id are
+ * skipped), the keys loaded over VICI by anyone. -1: out of memory. */
+int charon_parse_key_ids(const struct vici_node *reply, char (**ids)[CHARON_KEY_ID_MAX], size_t *n,
+			 struct xerr *e);
+/* unload-key {id}; -1 unless id is an id. */
+int charon_msg_unload_key(const char *id, uint8_t **msg, size_t *len, struct xerr *e);
 /* The lifetime keys of a connection's IKE_SA (ike) or CHILD_SA, as
  * swanctl.conf names them and charon parses their values ("600s",
  * "1048576"): only those the config gives, charon's defaults for the rest.

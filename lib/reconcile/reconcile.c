@@ -16,6 +16,7 @@ const char *rc_kind_name(enum rc_kind k)
 	    [RC_START] = "start",
 	    [RC_REKEY_CHILD] = "rekey-child",
 	    [RC_LOAD_KEY] = "load-key",
+	    [RC_UNLOAD_KEY] = "unload-key",
 	};
 
 	return names[k];
@@ -99,8 +100,22 @@ static const char *at_conn(const void *src, size_t i)
 	return ((const struct cfg_connection *)src)[i].name;
 }
 
+static const char *at_id(const void *src, size_t i)
+{
+	const char(*list)[CHARON_KEY_ID_MAX] = src;
+
+	return list[i];
+}
+
+/* A recorded key's tunnel name is its first member, as with connections. */
+static const char *at_tkey(const void *src, size_t i)
+{
+	return ((const struct rc_key *)src)[i].name;
+}
+
 struct lookup {
-	struct names conns, keys, running, desired;
+	struct names conns, keys, running, desired, key_ids, tkeys;
+	bool keys_listed;
 };
 
 static void lookup_free(struct lookup *l)
@@ -109,6 +124,8 @@ static void lookup_free(struct lookup *l)
 	free(l->keys.v);
 	free(l->running.v);
 	free(l->desired.v);
+	free(l->key_ids.v);
+	free(l->tkeys.v);
 }
 
 static int lookup_init(struct lookup *l, const struct rc_loaded *loaded,
@@ -122,10 +139,15 @@ static int lookup_init(struct lookup *l, const struct rc_loaded *loaded,
 	    names_sort(&l->running, running ? running->n_conns : 0, at_conn,
 		       running ? running->conns : NULL) ||
 	    names_sort(&l->desired, desired ? desired->n_conns : 0, at_conn,
-		       desired ? desired->conns : NULL)) {
+		       desired ? desired->conns : NULL) ||
+	    names_sort(&l->key_ids, loaded ? loaded->n_key_ids : 0, at_id,
+		       loaded ? loaded->key_ids : NULL) ||
+	    names_sort(&l->tkeys, loaded ? loaded->n_tunnel_keys : 0, at_tkey,
+		       loaded ? loaded->tunnel_keys : NULL)) {
 		lookup_free(l);
 		return xerr_set(e, "out of memory");
 	}
+	l->keys_listed = loaded && loaded->keys_listed;
 	return 0;
 }
 
@@ -137,6 +159,20 @@ static bool has_conn(const struct lookup *l, const char *name)
 static bool has_key(const struct lookup *l, const char *name)
 {
 	return names_find(&l->keys, name) != NULL;
+}
+
+/* An X.509 tunnel's key is in charon if get-keys lists the id recorded
+ * when xfrmd loaded it; none recorded (a state file of an older xfrmd):
+ * loaded again, which tells its id. Without get-keys, it follows the
+ * connection (both go when charon restarts). */
+static bool has_private_key(const struct lookup *l, const char *name, bool conn_loaded)
+{
+	const char *hit;
+
+	if (!conn_loaded || !l->keys_listed)
+		return conn_loaded;
+	hit = names_find(&l->tkeys, name);
+	return hit && names_find(&l->key_ids, ((const struct rc_key *)hit)->id) != NULL;
 }
 
 static const struct cfg_connection *conn_in(const struct names *s, const char *name)
@@ -340,8 +376,7 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 	charon_conn_tunnel_name(dc, t, name, sizeof(name));
 	loaded_here = has_conn(lk, name);
 	was_psk = ours && !is_x509(rc, (size_t)rt);
-	/* An X.509 key goes when charon restarts, as its connection does. */
-	key_here = ours && (was_psk ? has_key(lk, name) : loaded_here);
+	key_here = ours && (was_psk ? has_key(lk, name) : has_private_key(lk, name, loaded_here));
 	if (!ours && loaded_here)
 		return xerr_set(e,
 				"connections[%s]: charon already has a connection named '%s' "
@@ -381,6 +416,11 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 		/* Only what charon lost; SAs still up on the lost conn keep going. */
 		if (!key_here && push_key(p, name, dc, t, e))
 			return -1;
+		/* Cleared credentials (swanctl --load-creds --clear) took the
+		 * certificates load-conn brought too: sent again, SAs kept. */
+		if (loaded_here && !key_here && is_x509(dc, t) &&
+		    push(p, RC_LOAD_CONN, name, dc, t, e))
+			return -1;
 		if (!loaded_here &&
 		    (push(p, RC_LOAD_CONN, name, dc, t, e) || push(p, RC_START, name, dc, t, e)))
 			return -1;
@@ -392,6 +432,23 @@ static int plan_tunnel(const struct cfg_connection *dc, const struct cfg_connect
 	    push(p, RC_START, name, dc, t, e))
 		return -1;
 	return 0;
+}
+
+/* Keys no tunnel keeps go last: every new key and connection is loaded
+ * first, so no tunnel is ever without its key. */
+static int plan_unloads(const struct rc_loaded *loaded, struct rc_plan *p, struct xerr *e)
+{
+	struct rc_key *gone = NULL;
+	size_t n = 0;
+	int rc = rc_key_unloads(p, loaded, &gone, &n, e);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = push(p, RC_UNLOAD_KEY, gone[i].name, NULL, 0, e);
+		if (!rc)
+			memcpy(p->a[p->n - 1].key_id, gone[i].id, sizeof(gone[i].id));
+	}
+	free(gone);
+	return rc;
 }
 
 int reconcile_plan(const struct cfg_config *desired, const struct cfg_config *running,
@@ -412,6 +469,8 @@ int reconcile_plan(const struct cfg_config *desired, const struct cfg_config *ru
 			if (plan_tunnel(dc, rc, t, &lk, plan, e))
 				goto fail;
 	}
+	if (plan_unloads(loaded, plan, e))
+		goto fail;
 	lookup_free(&lk);
 	return 0;
 fail:

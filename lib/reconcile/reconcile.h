@@ -10,8 +10,10 @@
  * key or CA files of an X.509 tunnel are loaded again (load-key,
  * load-conn) without touching its SAs; anything else (IKE settings, a
  * PSK, start) renegotiates the tunnel's IKE SA. An X.509 tunnel's key
- * counts as loaded while charon has its connection: both are lost
- * together when charon restarts (get-keys lists key ids, not names).
+ * counts as loaded while get-keys lists the id xfrmd recorded for it when
+ * it loaded it (charon without get-keys: while charon has its connection).
+ * A key no tunnel uses any more (removed, rotated, turned PSK) is unloaded
+ * at the plan's end, after the new keys and connections are loaded.
  */
 #ifndef XFRMD_RECONCILE_H
 #define XFRMD_RECONCILE_H
@@ -34,6 +36,9 @@ enum rc_kind {
 	 * make-before-break, so traffic moves over like in a rekey. */
 	RC_REKEY_CHILD,
 	RC_LOAD_KEY, /* an X.509 tunnel's private key (load-key) */
+	/* A private key no tunnel keeps (unload-key, key_id): at the plan's
+	 * end; skipped if a key loaded meanwhile has the same id. */
+	RC_UNLOAD_KEY,
 };
 
 /* What a plan does to one tunnel, for operators reading the plan. */
@@ -62,6 +67,7 @@ struct rc_action {
 	/* For loads and starts: the desired connection and 0-based tunnel. */
 	const struct cfg_connection *conn;
 	size_t tunnel;
+	char key_id[CHARON_KEY_ID_MAX]; /* RC_UNLOAD_KEY: name is a tunnel that had it */
 };
 
 struct rc_plan {
@@ -72,12 +78,25 @@ struct rc_plan {
 	struct rc_tunnel *tunnels; /* every tunnel of both configs, in plan order */
 };
 
-/* What charon reports as loaded: connection names (get-conns) and the ids
- * of shared keys loaded over VICI (get-shared). */
+/* The id of the private key xfrmd loaded for a tunnel (charon name). */
+struct rc_key {
+	char name[CHARON_NAME_MAX];
+	char id[CHARON_KEY_ID_MAX];
+};
+
+/* What charon reports as loaded: connection names (get-conns), the ids
+ * of shared keys loaded over VICI (get-shared) and, if keys_listed, of
+ * private keys (get-keys); and what xfrmd recorded of the private keys it
+ * loaded (tunnel_keys, any order). */
 struct rc_loaded {
 	size_t n, n_keys;
 	char (*names)[CHARON_NAME_MAX];
 	char (*keys)[CHARON_NAME_MAX];
+	bool keys_listed;
+	size_t n_key_ids;
+	char (*key_ids)[CHARON_KEY_ID_MAX];
+	size_t n_tunnel_keys;
+	const struct rc_key *tunnel_keys;
 };
 
 /* running: the config xfrmd applied last (NULL: none). A tunnel of both
@@ -91,6 +110,18 @@ int reconcile_plan(const struct cfg_config *desired, const struct cfg_config *ru
 void rc_plan_free(struct rc_plan *plan);
 const char *rc_kind_name(enum rc_kind k);
 const char *rc_change_name(enum rc_change c);
+
+/* reconcile_keys.c: the private keys a plan leaves unused: the ids
+ * recorded for tunnels it removes or loads a key for again, minus those of
+ * tunnels that keep theirs and those charon no longer lists; one entry per
+ * id (name: a tunnel that had it). *out malloc'd. */
+int rc_key_unloads(const struct rc_plan *p, const struct rc_loaded *l, struct rc_key **out,
+		   size_t *n, struct xerr *e);
+/* Whether a tunnel of cfg still uses key id, id_of giving the id recorded
+ * for a tunnel's charon name (NULL: none): an unload-key step is skipped
+ * then (a key loaded during the plan may have the same id). */
+bool rc_key_in_use(const struct cfg_config *cfg, const char *id,
+		   const char *(*id_of)(void *ctx, const char *name), void *ctx);
 
 bool rc_loaded_has(const struct rc_loaded *l, const char *name);
 bool rc_loaded_has_key(const struct rc_loaded *l, const char *id);

@@ -156,6 +156,36 @@ START_TEST(prunes_keep_what_is_named)
 }
 END_TEST
 
+#define KEY_ID "0123456789abcdef0123456789abcdef01234567"
+
+static bool named_t1(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "xfrmd-x-t1");
+}
+
+/* Key ids: a change (not the same id again) makes a save due; settling
+ * drops the tunnels not kept and says so once. */
+START_TEST(key_ids_settle)
+{
+	struct xfrmd *d = daemon_new("/nonexistent");
+
+	ck_assert_ptr_null(applied_key_id(d, "xfrmd-x-t1"));
+	ck_assert(!applied_key_ids_settle(d, named_t1, NULL));
+	ck_assert_int_eq(applied_key_id_set(d, "xfrmd-x-t1", KEY_ID), 0);
+	ck_assert_int_eq(applied_key_id_set(d, "xfrmd-x-t2", KEY_ID), 0);
+	ck_assert(applied_key_ids_settle(d, named_t1, NULL)); /* new ids */
+	ck_assert_str_eq(applied_key_id(d, "xfrmd-x-t1"), KEY_ID);
+	ck_assert_ptr_null(applied_key_id(d, "xfrmd-x-t2"));
+	ck_assert(!applied_key_ids_settle(d, named_t1, NULL));
+	ck_assert_int_eq(applied_key_id_set(d, "xfrmd-x-t1", KEY_ID), 0);
+	ck_assert(!applied_key_ids_settle(d, named_t1, NULL)); /* the same again */
+	ck_assert_int_eq(applied_key_id_set(d, "xfrmd-x-t2", KEY_ID), 0);
+	ck_assert(applied_key_ids_settle(d, named_t1, NULL)); /* t2 dropped */
+	daemon_free(d);
+}
+END_TEST
+
 START_TEST(a_save_loads_back)
 {
 	char dir[] = "/tmp/xfrmd-applied-XXXXXX", path[64];
@@ -174,6 +204,7 @@ START_TEST(a_save_loads_back)
 	ck_assert_int_eq(applied_tunnel_ids_init(d), 0);
 	applied_tunnel_id_set(d, "xfrmd-x-t1", 4);
 	ck_assert_int_eq(applied_psk_set(d, "xfrmd-x-t1", "k1"), 0);
+	ck_assert_int_eq(applied_key_id_set(d, "xfrmd-x-t2", KEY_ID), 0);
 	ck_assert_int_eq(state_save(d, &e), 0);
 	/* a choice after the save goes to the journal */
 	applied_choice_set(d, "x", "10.0.0.0/8", false);
@@ -193,6 +224,7 @@ START_TEST(a_save_loads_back)
 	ck_assert_uint_eq(id, 4);
 	ck_assert_str_eq(applied_psk(back, "xfrmd-x-t1", &len), "k1");
 	ck_assert(applied_choice(back, "x", "10.0.0.0/8", &pub) && !pub);
+	ck_assert_str_eq(applied_key_id(back, "xfrmd-x-t2"), KEY_ID);
 	daemon_free(back);
 	daemon_free(d);
 	snprintf(path, sizeof(path), "%s/state.json", dir);
@@ -212,6 +244,7 @@ int main(void)
 	tcase_add_test(tc, swap_returns_the_previous_config);
 	tcase_add_test(tc, a_plan_gives_its_ids_back);
 	tcase_add_test(tc, prunes_keep_what_is_named);
+	tcase_add_test(tc, key_ids_settle);
 	tcase_add_test(tc, a_save_loads_back);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

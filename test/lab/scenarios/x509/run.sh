@@ -11,6 +11,12 @@
 # the plan reloads the credentials, the IKE and CHILD SAs stay (same unique ids), a ping flow
 # loses nothing, status shows the new expiry, and a reauthentication with the new
 # credentials succeeds.
+# Private keys in charon (get-keys, through lib/vici_query.py: swanctl cannot list them): one
+# per key, its id recorded in xfrmd's state file per tunnel; gwb's two connections share one key
+# file, so one key. Rotation unloads gwa's old key after the new one is in; removing site-c
+# from gwb leaves the key site-a still uses; charon's credentials cleared by hand on gwa
+# (swanctl --load-creds --clear) come back at the next resync with the SAs kept, and a new IKE
+# SA then authenticates; removing gwa's tunnel from its config unloads its key.
 #
 # LAB_BREAK selects a deliberate fault to prove the checks catch it:
 #   ca     gwb trusts the rogue CA instead of the lab's (the tunnel must not come up)
@@ -59,6 +65,17 @@ issue() {
       -in "$4.csr" -out "$4" -startdate "$5" -enddate "$6" 2>/dev/null
 }
 not_after() { openssl x509 -in "$1" -noout -enddate | cut -d= -f2; }
+# charon_keys GW: the ids of the private keys GW's charon has loaded over VICI, sorted
+charon_keys() {
+  python3 "$LAB_DIR/lib/vici_query.py" "$LAB_RUN/$1/charon.vici" get-keys | sed -n 's/^keys: //p' | sort | xargs
+}
+# recorded_key GW NAME: the id xfrmd's state file records for tunnel NAME ("" if none)
+recorded_key() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("key_ids", {}).get(sys.argv[2], ""))' \
+    "$LAB_RUN/$1/state/state.json" "$2"
+}
+# apply_on GW FILE OUT: xfrmctl apply, its output in OUT
+apply_on() { ip netns exec "$1" "$XFRMCTL_BIN" -s "$LAB_RUN/$1/xfrmd.sock" apply -f "$2" >"$3" 2>&1; }
 
 make_pki() {
   new_ca "$PKI/ca" "xfrmd lab CA" && new_ca "$PKI/rogue" "rogue CA" || return
@@ -99,6 +116,13 @@ check metrics-cert-expiry grep -qE '^xfrmd_cert_expiry_seconds\{connection="site
   "$LAB_RUN/gwa/metrics.txt"
 xfrmctl_on gwa status --json >"$LAB_RUN/gwa/status.json" 2>&1 || true
 check status-schema python3 "$LAB_DIR/../schema/check_status.py" "$LAB_RUN/gwa/status.json"
+keys0=$(charon_keys gwa)
+check_eq key-loaded-once 1 "$(wc -w <<<"$keys0")"
+check_eq key-id-recorded "$keys0" "$(recorded_key gwa xfrmd-site-b-t1)"
+keysb=$(charon_keys gwb)
+check_eq gwb-shared-key-once 1 "$(wc -w <<<"$keysb")"
+check_eq gwb-key-site-a "$keysb" "$(recorded_key gwb xfrmd-site-a-t1)"
+check_eq gwb-key-site-c "$keysb" "$(recorded_key gwb xfrmd-site-c-t1)"
 
 # export-peer: pubkey auth referencing the peer's own files; no key, no secrets section entry.
 xfrmctl_on gwa export-peer --format swanctl site-b >"$LAB_RUN/gwa/export-swanctl.txt" 2>&1 || true
@@ -193,7 +217,13 @@ cp "$PKI/gwa2.pem" "$LAB_RUN/gwa/pki/gwa.pem.new" && mv "$LAB_RUN/gwa/pki/gwa.pe
 check rotate-apply sh -c "ip netns exec gwa '$XFRMCTL_BIN' -s '$LAB_RUN/gwa/xfrmd.sock' apply -f '$LAB_RUN/gwa/xfrmd.json' >'$LAB_RUN/gwa/apply-rotate.txt' 2>&1"
 # What the apply did: the key and the connection loaded again, nothing stopped or started.
 rotate_actions() { grep -E '^  [a-z-]+ +xfrmd-' "$LAB_RUN/gwa/apply-rotate.txt" | awk '{print $1}' | xargs; }
-check_eq rotate-actions-reload-only "load-key load-conn" "$(rotate_actions)"
+check_eq rotate-actions-reload-only "load-key load-conn unload-key" "$(rotate_actions)"
+keys1=$(charon_keys gwa)
+check_eq rotate-one-key-left 1 "$(wc -w <<<"$keys1")"
+check rotate-old-key-gone test "$keys1" != "$keys0"
+check_eq rotate-new-key-recorded "$keys1" "$(recorded_key gwa xfrmd-site-b-t1)"
+check rotate-unload-names-old-id grep -qE "^  unload-key +xfrmd-site-b-t1 \(key $keys0\)$" \
+  "$LAB_RUN/gwa/apply-rotate.txt"
 sleep 2
 flow_stop rot
 check_eq rotate-same-sas "$ids0" "$(sa_ids)"
@@ -208,6 +238,52 @@ new_ike() { [[ $(sa_ids) != "${ids0%% *} "* ]] && state_is gwa connected; }
 check reauth-new-ike-sa wait_for 15 new_ike
 check reauth-gwb-verified-gwa sh -c "tail -n +$((mark + 1)) '$LAB_RUN/gwb/charon.log' | grep -E \"authentication of '$ID, CN=gwa' with .* successful\" >/dev/null"
 check ping-after-reauth on hosta ping -n -q -c 3 -i 0.2 -W 2 $HOSTB
+
+# gwb without site-c: site-a still has the key both used, so it stays.
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["connections"] = [c for c in d["connections"] if c["name"] != "site-c"]
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$LAB_RUN/gwb/xfrmd.json" "$LAB_RUN/gwb/no-site-c.json"
+chmod 600 "$LAB_RUN/gwb/no-site-c.json"
+check gwb-remove-site-c apply_on gwb "$LAB_RUN/gwb/no-site-c.json" "$LAB_RUN/gwb/apply-no-site-c.txt"
+check gwb-remove-site-c-planned grep -qE '^  unload-conn +xfrmd-site-c-t1$' "$LAB_RUN/gwb/apply-no-site-c.txt"
+check_eq gwb-remove-keeps-shared-key 0 "$(grep -c unload-key "$LAB_RUN/gwb/apply-no-site-c.txt")"
+check_eq gwb-shared-key-still-loaded "$keysb" "$(charon_keys gwb)"
+check_eq gwb-site-c-record-dropped "" "$(recorded_key gwb xfrmd-site-c-t1)"
+
+# Someone clears gwa's charon credentials: the next resync (every 10 s) loads the key and the
+# certificates again, the SAs kept; a new IKE SA then authenticates with them (and gwb with
+# the key site-c's removal left it).
+mkdir -p "$LAB_RUN/gwa/swanctl-empty" && : >"$LAB_RUN/gwa/swanctl-empty/swanctl.conf"
+clear_creds() {
+  SWANCTL_DIR=$LAB_RUN/gwa/swanctl-empty swanctl_on gwa --load-creds --clear \
+    --file "$LAB_RUN/gwa/swanctl-empty/swanctl.conf" >"$LAB_RUN/gwa/clear-creds.txt" 2>&1
+}
+ids2=$(sa_ids)
+xlog=$(wc -l <"$LAB_RUN/gwa/xfrmd.log")
+check clear-creds clear_creds
+check_eq cleared-no-key "" "$(charon_keys gwa)"
+key_back() { [[ $(charon_keys gwa) == "$keys1" ]]; }
+check cleared-key-back-at-resync wait_for 25 key_back
+check_eq cleared-sas-kept "$ids2" "$(sa_ids)"
+check cleared-resync-logged sh -c "tail -n +$((xlog + 1)) '$LAB_RUN/gwa/xfrmd.log' | grep -E 'resynchronised generation [0-9]+: 2 actions' >/dev/null"
+mark=$(charon_lines)
+check cleared-reauth swanctl_on gwa --rekey --ike xfrmd-site-b-t1 --reauth
+new_ike2() { [[ $(sa_ids) != "${ids2%% *} "* ]] && state_is gwa connected; }
+check cleared-reauth-new-ike-sa wait_for 15 new_ike2
+check cleared-reauth-gwb-verified-gwa sh -c "tail -n +$((mark + 1)) '$LAB_RUN/gwb/charon.log' | grep -E \"authentication of '$ID, CN=gwa' with .* successful\" >/dev/null"
+check ping-after-cleared on hosta ping -n -q -c 3 -i 0.2 -W 2 $HOSTB
+
+# gwa's tunnel removed from its config: its key goes from charon and from the state file.
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["connections"] = []
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$LAB_RUN/gwa/xfrmd.json" "$LAB_RUN/gwa/removed.json"
+chmod 600 "$LAB_RUN/gwa/removed.json"
+check remove-apply apply_on gwa "$LAB_RUN/gwa/removed.json" "$LAB_RUN/gwa/apply-removed.txt"
+check remove-unloads-key grep -qE "^  unload-key +xfrmd-site-b-t1 \(key $keys1\)$" "$LAB_RUN/gwa/apply-removed.txt"
+check_eq remove-no-key-left "" "$(charon_keys gwa)"
+check_eq remove-record-dropped "" "$(recorded_key gwa xfrmd-site-b-t1)"
 
 # The private keys never show: not in logs, status, metrics or anything saved under the run.
 key_lines() { grep -vh -- '-----' "$PKI/gwa.key" "$PKI/gwa2.key" "$PKI/gwb.key" | head -n 40; }
