@@ -319,8 +319,11 @@ int forward_sync(struct xfrmd *d, struct xerr *e)
 			*e = ae;
 		rc = -1;
 	}
-	/* xfrmd's nftables table, whole (someone may have changed it too). */
-	if (!rc && nft_link_sync(applied_cfg(d), true, e))
+	/* xfrmd's nftables table, when its text changed (or at start): any
+	 * libnftables request reads the whole ruleset, which for a large
+	 * table or someone else's large firewall is seconds of the loop's
+	 * time, too much for every periodic resync. */
+	if (!rc && nft_link_sync(applied_cfg(d), false, e))
 		rc = -1;
 	/* Probes must leave even when the rest failed. */
 	if (probe_path_sync(d, true, &pe)) {
