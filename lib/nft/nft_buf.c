@@ -62,13 +62,17 @@ bool nb_prefixes(struct nbuf *b, const struct prefix *v, size_t n, int family)
 }
 
 /* The statement that clamps a SYN's MSS. */
-void nb_clamp(struct nbuf *b, const struct cfg_connection *c)
+void nb_clamp_to(struct nbuf *b, const struct cfg_connection *c, uint32_t mss)
 {
 	nb_add(b, " tcp flags syn / syn,rst");
-	if (c->mss == CFG_MSS_AUTO)
+	if (mss == CFG_MSS_AUTO)
 		nb_add(b, " tcp option maxseg size set rt mtu");
 	else
-		nb_add(b, " tcp option maxseg size > %u tcp option maxseg size set %u", c->mss,
-		       c->mss);
+		nb_add(b, " tcp option maxseg size > %u tcp option maxseg size set %u", mss, mss);
 	nb_add(b, " comment \"conn %s\"\n", c->name);
+}
+
+void nb_clamp(struct nbuf *b, const struct cfg_connection *c)
+{
+	nb_clamp_to(b, c, c->mss);
 }

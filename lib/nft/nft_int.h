@@ -20,6 +20,8 @@ bool nb_prefixes(struct nbuf *b, const struct prefix *v, size_t n, int family);
 
 /* " tcp flags syn / syn,rst ... comment \"conn NAME\"\n": c's clamp. */
 void nb_clamp(struct nbuf *b, const struct cfg_connection *c);
+/* nb_clamp with mss instead of c's (CFG_MSS_AUTO: rt mtu). */
+void nb_clamp_to(struct nbuf *b, const struct cfg_connection *c, uint32_t mss);
 
 /* nft_rules_nat.c: chains premark, prenat and postnat; the clamp rules of
  * a policy-mode NAT connection (out: what its mark routes to the far side

@@ -57,18 +57,33 @@ static void clamp_policy(struct nbuf *b, const struct cfg_connection *c, int fam
 	}
 }
 
-/* Route mode: SYNs into the tunnels (ours and our SYN-ACKs), and, with a
- * value, those out of them too (auto: rt mtu there would be the LAN's). */
+/* Route mode: SYNs into the tunnels (ours and our SYN-ACKs), and those
+ * out of them too: with a value, to it; with auto, rt mtu there would be
+ * the LAN's, so to the tunnels' own MTU less the IP and TCP headers when
+ * the config gives it (mtu), else not at all: our hosts then learn the
+ * tunnel's MTU from the gateway's ICMP "fragmentation needed". */
 static void clamp_route(struct nbuf *b, const struct cfg_connection *c)
 {
+	static const struct {
+		const char *proto;
+		uint32_t headers;
+	} fam[] = {{"ipv4", 40}, {"ipv6", 60}};
+
 	nb_add(b, "\t\toifname ");
 	nb_links(b, c);
 	nb_clamp(b, c);
-	if (c->mss == CFG_MSS_AUTO)
+	if (c->mss != CFG_MSS_AUTO) {
+		nb_add(b, "\t\tiifname ");
+		nb_links(b, c);
+		nb_clamp(b, c);
 		return;
-	nb_add(b, "\t\tiifname ");
-	nb_links(b, c);
-	nb_clamp(b, c);
+	}
+	for (size_t i = 0; i < 2 && c->mtu; i++) {
+		nb_add(b, "\t\tiifname ");
+		nb_links(b, c);
+		nb_add(b, " meta nfproto %s", fam[i].proto);
+		nb_clamp_to(b, c, c->mtu - fam[i].headers);
+	}
 }
 
 static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)

@@ -66,6 +66,39 @@ START_TEST(clamp_route_value)
 }
 END_TEST
 
+/* auto: SYNs into the tunnels to the route's MTU; those out of them to
+ * the tunnels' own MTU less the headers when mtu is given, else left. */
+START_TEST(clamp_route_auto)
+{
+	expect_table(
+	    "{" GW ",\"connections\":[{" CONN_HEAD ",\"mode\":\"route\",\"tunnels\":[" TUN
+	    "],\"mss\":\"auto\"}]}",
+	    "table inet xfrmd {\n"
+	    "\tchain clamp {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\toifname { \"xfrmd1\" } tcp flags syn / syn,rst tcp option maxseg size set "
+	    "rt mtu comment \"conn c\"\n"
+	    "\t}\n"
+	    "}\n",
+	    false);
+	expect_table(
+	    "{" GW ",\"connections\":[{" CONN_HEAD ",\"mode\":\"route\",\"tunnels\":[" TUN
+	    "],\"mss\":\"auto\",\"mtu\":1300}]}",
+	    "table inet xfrmd {\n"
+	    "\tchain clamp {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\toifname { \"xfrmd1\" } tcp flags syn / syn,rst tcp option maxseg size set "
+	    "rt mtu comment \"conn c\"\n"
+	    "\t\tiifname { \"xfrmd1\" } meta nfproto ipv4 tcp flags syn / syn,rst tcp option "
+	    "maxseg size > 1260 tcp option maxseg size set 1260 comment \"conn c\"\n"
+	    "\t\tiifname { \"xfrmd1\" } meta nfproto ipv6 tcp flags syn / syn,rst tcp option "
+	    "maxseg size > 1240 tcp option maxseg size set 1240 comment \"conn c\"\n"
+	    "\t}\n"
+	    "}\n",
+	    false);
+}
+END_TEST
+
 START_TEST(clamp_policy_auto)
 {
 	expect_table(DOC1(",\"mss\":\"auto\""),
@@ -191,6 +224,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, nothing_wanted);
 	tcase_add_test(tc, clamp_route_value);
+	tcase_add_test(tc, clamp_route_auto);
 	tcase_add_test(tc, clamp_policy_auto);
 	tcase_add_test(tc, nat_chains);
 	tcase_add_test(tc, nat_chains_policy);

@@ -12,7 +12,8 @@
 #      table are in the kernel as the config says.
 #   4. MSS: gwb's underlay takes at most 1450 bytes (larger packets vanish) and gwa's ICMP
 #      "fragmentation needed" is dropped: a path MTU black hole. A 1 MB transfer from hosta
-#      stalls; with "mss": 1350 applied it crosses, and hostb sees SYNs with MSS 1350.
+#      stalls; with "mss": 1350 applied it crosses, and hostb sees SYNs with MSS 1350; with
+#      "mss": "auto" and "mtu": 1300 it crosses too, SYNs and SYN-ACKs clamped to MSS 1260.
 #   5. An empty config removes xfrmd's table and rule, nothing else.
 #   6. The same in policy mode (gwb policy-based, selectors 10.1.0.0/24 <-> 100.64.1.0/24):
 #      pings both ways, 1 MB of TCP (its SYN clamped to MSS 1350), ESP only, explain.
@@ -117,6 +118,30 @@ check_eq transfer-with-clamp "$HOSTA_SEEN $ONE_MB" "$(tcp_result tcp-clamped)"
 tcpdump -v -n -r "$LAB_RUN/hostb-syn.pcap" 'tcp[tcpflags] & tcp-syn != 0' >"$LAB_OUT/show-syn.txt" 2>&1 || true
 check syn-mss-clamped grep -q "mss 1350" "$LAB_OUT/show-syn.txt"
 check_eq syn-mss-never-above 0 "$(grep -oE 'mss [0-9]+' "$LAB_OUT/show-syn.txt" | awk '$2 > 1350' | wc -l)"
+
+# 4b. "mss": "auto" clamps to the route's MTU: the VTI's, here "mtu": 1300 (changed in place),
+# so SYNs into the tunnel leave with MSS 1260 (1300 less the IPv4 and TCP headers), and hostb's
+# SYN-ACK coming out of it is clamped to 1260 too (gwa's ICMP still dropped: the transfer
+# would stall without that).
+python3 - "$LAB_RUN/gwa/xfrmd.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["connections"][0]["mss"] = "auto"
+d["connections"][0]["mtu"] = 1300
+json.dump(d, open(sys.argv[1], "w"), indent=2)
+PY
+require apply-mss-auto xfrmctl_on gwa apply -f "$LAB_RUN/gwa/xfrmd.json"
+check_eq vti-mtu-1300 1300 "$(on gwa cat /sys/class/net/xfrmd1/mtu)"
+on gwa nft list table inet xfrmd >"$LAB_OUT/show-nft-mss-auto.txt"
+check nft-clamp-auto grep -qF 'oifname "xfrmd1" tcp flags syn / syn,rst tcp option maxseg size set rt mtu' "$LAB_OUT/show-nft-mss-auto.txt"
+check nft-clamp-auto-in grep -qF 'iifname "xfrmd1" meta nfproto ipv4 tcp flags syn / syn,rst tcp option maxseg size > 1260 tcp option maxseg size set 1260' "$LAB_OUT/show-nft-mss-auto.txt"
+capture_start hostb lan0 "$LAB_RUN/hostb-syn-auto.pcap" in
+tcp_run tcp-clamped-auto 5004 $ONE_MB "$(lab_slow_s 30)"
+capture_stop "$LAB_RUN/hostb-syn-auto.pcap"
+check_eq transfer-with-clamp-auto "$HOSTA_SEEN $ONE_MB" "$(tcp_result tcp-clamped-auto)"
+tcpdump -v -n -r "$LAB_RUN/hostb-syn-auto.pcap" 'tcp[tcpflags] & tcp-syn != 0' \
+  >"$LAB_OUT/show-syn-auto.txt" 2>&1 || true
+check_eq syn-mss-auto-1260 "mss 1260" "$(grep -oE 'mss [0-9]+' "$LAB_OUT/show-syn-auto.txt" | sort -u | xargs)"
 
 # 5. The last connection gone: xfrmd's table, rule and NAT routes go; the other table stays.
 echo '{ "gateway": { "name": "gw-a", "local_addresses": ["192.0.2.1"] }, "connections": [] }' \
