@@ -11,7 +11,8 @@
 #      gwa's LAN; the main table holds the ingress external 100.64.2.0/24 (blackhole, 211).
 #   2. Pings and TCP both ways through the translation; the underlay carries ESP only.
 #   3. gwb's session disabled: the learned route leaves the NAT table, the hold stays, hosta's
-#      traffic to site B is dropped (no clear text on the underlay, none to gwa's own LAN).
+#      traffic to site B is dropped: no clear text on the underlay, nothing to gwa's own LAN
+#      (where hosta then answers for 10.1.0.20 too, so a fall-through would be seen).
 #   4. Enabled again: the route is back and traffic crosses.
 
 NAT_T=2019950593 # gateway.nat.table's default + tunnel id 1
@@ -43,8 +44,8 @@ show_routes() {
   ip -n gwa route show
   echo "gwa: ip rule"
   ip -n gwa rule list
-  echo "gwa: birdc show route all"
-  birdc_on gwa show route all 2>&1 | sed 1d
+  echo "gwa: birdc show route table xfrmd_ipv4_t${NAT_T}_m100 all"
+  birdc_on gwa show route table "xfrmd_ipv4_t${NAT_T}_m100" all 2>&1 | sed 1d
   echo "gwb: ip route show"
   ip -n gwb route show
 }
@@ -95,7 +96,10 @@ check_gt underlay-esp "$(capture_count "$LAB_RUN/gwa/ul0.pcap" esp)" 19
 check_eq underlay-no-clear 0 \
   "$(capture_count "$LAB_RUN/gwa/ul0.pcap" "not esp and (net 10.1.0.0/24 or net 100.64.0.0/16)")"
 
-# 3. Withdrawn: the learned route goes, the hold catches the traffic.
+# 3. Withdrawn: the learned route goes, the hold catches the traffic. hosta answers for site B's
+# real 10.1.0.20 too: traffic falling through the NAT table to the main table (gwa's LAN) would
+# reach it and the ping would succeed.
+on hosta ip addr add 10.1.0.20/32 dev lan0
 check gwb-disables-session birdc_on gwb disable t1
 check withdrawn-from-nat-table wait_for 30 nat_not_learned
 check withdrawn-hold-stays sh -c "ip -n gwa route show table $NAT_T exact 10.1.0.0/24 | grep -q '^blackhole 10.1.0.0/24 proto 211 .*metric 101'"
@@ -109,6 +113,8 @@ check_eq withdrawn-underlay-no-clear 0 \
   "$(capture_count "$LAB_RUN/gwa/ul0-withdrawn.pcap" "not esp and (net 10.1.0.0/24 or net 100.64.0.0/16)")"
 check_eq withdrawn-nothing-to-own-lan 0 \
   "$(capture_count "$LAB_RUN/gwa/lan0-withdrawn.pcap" "icmp and dst host 10.1.0.20")"
+
+on hosta ip addr del 10.1.0.20/32 dev lan0
 
 # 4. Back.
 check gwb-enables-session birdc_on gwb enable t1
