@@ -9,7 +9,8 @@
 #      through its VTI; gwa's learned 10.1.0.0/24 is in the connection's NAT table (BIRD, over
 #      xfrmd's fail-closed hold at metric + 1) and NOT in the main table, where 10.1.0.0/24 stays
 #      gwa's LAN; the main table holds the ingress external 100.64.2.0/24 (blackhole, 211).
-#   2. Pings and TCP both ways through the translation; the underlay carries ESP only.
+#   2. Pings and TCP both ways through the translation; the underlay carries ESP only; `explain`
+#      names the learned route in the NAT table (after withdrawal: the hold).
 #   3. gwb's session disabled: the learned route leaves the NAT table, the hold stays, hosta's
 #      traffic to site B is dropped: no clear text on the underlay, nothing to gwa's own LAN
 #      (where hosta then answers for 10.1.0.20 too, so a fall-through would be seen).
@@ -81,6 +82,10 @@ check nat-rule sh -c "ip -n gwa rule list | grep -q '^212:.*fwmark 0x78660001 lo
 check include-own-kernel-protocol grep -q "kernel table $NAT_T;" "$LAB_RUN/gwa/xfrmd-bird.conf"
 xfrmctl_on gwa routes >"$LAB_OUT/show-routes.txt" 2>&1 || true
 show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
+xfrmctl_on gwa explain 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain.txt" 2>&1 || true
+xfrmctl_on gwa explain --json 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain.json" 2>&1 || true
+check_eq explain-learned-route-in-nat-table "protected True $NAT_T xfrmd1" \
+  "$(json_get "$LAB_OUT/show-explain.json" "' '.join(str(x) for x in (j['outcome'], j['route']['bgp'], j['route']['table'], j['route']['dev']))")"
 
 # 2. Traffic both ways through NAT, ESP only on the underlay.
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0.pcap"
@@ -104,6 +109,10 @@ check gwb-disables-session birdc_on gwb disable t1
 check withdrawn-from-nat-table wait_for 30 nat_not_learned
 check withdrawn-hold-stays sh -c "ip -n gwa route show table $NAT_T exact 10.1.0.0/24 | grep -q '^blackhole 10.1.0.0/24 proto 211 .*metric 101'"
 show_routes >"$LAB_OUT/show-bgp-withdrawn.txt" 2>&1
+xfrmctl_on gwa explain 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain-withdrawn.txt" 2>&1 || true
+xfrmctl_on gwa explain --json 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain-withdrawn.json" 2>&1 || true
+check_eq explain-withdrawn-hold "dropped 211 $NAT_T" \
+  "$(json_get "$LAB_OUT/show-explain-withdrawn.json" "' '.join(str(x) for x in (j['outcome'], j['route']['protocol'], j['route']['table']))")"
 capture_start gwa ul0 "$LAB_RUN/gwa/ul0-withdrawn.pcap"
 capture_start gwa lan0 "$LAB_RUN/gwa/lan0-withdrawn.pcap"
 check withdrawn-ping-fails sh -c "! ip netns exec hosta ping -n -q -c 5 -i 0.2 -W 1 $HOSTB_SEEN"
