@@ -147,6 +147,23 @@ START_TEST(nat_lan_side_uses_ingress_externals)
 }
 END_TEST
 
+/* A first tunnel id past gateway.nat's range has no NAT table: refused,
+ * never "kernel table 0". */
+START_TEST(nat_id_past_range_refused)
+{
+	struct cfg_config *cfg = load();
+	struct xerr e = {{0}};
+	char *out = NULL;
+
+	cfg->conns[1].tunnels[0].id = CFG_NAT_ID_MAX + 1;
+	ck_assert_int_eq(bird_conf_render(cfg, NULL, &out, &e), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(e.msg, "connections[1]: tunnel id 65536 is past gateway.nat's range "
+				"(65535): no NAT table for the routes its sessions learn");
+	cfg_free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bird_conf_nat");
@@ -154,6 +171,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, nat_connection_has_its_own_table);
 	tcase_add_test(tc, nat_lan_side_uses_ingress_externals);
+	tcase_add_test(tc, nat_id_past_range_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
