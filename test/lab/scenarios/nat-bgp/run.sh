@@ -81,9 +81,15 @@ check gwa-main-hold-ingress-external sh -c "ip -n gwa route show exact 100.64.2.
 check nat-rule sh -c "ip -n gwa rule list | grep -q '^212:.*fwmark 0x78660001 lookup $NAT_T'"
 check include-own-kernel-protocol grep -q "kernel table $NAT_T;" "$LAB_RUN/gwa/xfrmd-bird.conf"
 xfrmctl_on gwa routes >"$LAB_OUT/show-routes.txt" 2>&1 || true
+check_eq routes-lists-holds-and-learned \
+  "10.1.0.0/24 $NAT_T 100 learned,10.1.0.0/24 $NAT_T 101 fail-closed-hold,100.64.2.0/24 254 101 fail-closed-hold" \
+  "$(xfrmctl_on gwa routes --json site-b | python3 -c "import json,sys
+print(','.join(sorted('%s %s %s %s' % (r['prefix'], r['table'], r['metric'], r['state']) for r in json.load(sys.stdin))))")"
 show_routes >"$LAB_OUT/show-bgp-bringup.txt" 2>&1
 xfrmctl_on gwa explain 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain.txt" 2>&1 || true
 xfrmctl_on gwa explain --json 10.1.0.10 "$HOSTB_SEEN" >"$LAB_OUT/show-explain.json" 2>&1 || true
+# the gateway's own traffic to an ingress external is not translated: the hold in main drops it
+check explain-own-traffic-held grep -q "^locally generated .*: dropped: blackhole route (fail-closed hold: no route learned over BGP)" "$LAB_OUT/show-explain.txt"
 check_eq explain-learned-route-in-nat-table "protected True $NAT_T xfrmd1" \
   "$(json_get "$LAB_OUT/show-explain.json" "' '.join(str(x) for x in (j['outcome'], j['route']['bgp'], j['route']['table'], j['route']['dev']))")"
 
