@@ -12,8 +12,8 @@
 #include "runtime.h"
 
 /* The connection with a remote prefix equal to the route's (xfrmd routes
- * remote prefixes in either mode), or, with bgp, an accept prefix (its
- * fail-closed holds). */
+ * remote prefixes in either mode), or, with bgp, an accept prefix or with
+ * nat too an ingress external (its fail-closed holds). */
 static const struct conn_rt *conn_of_route(const struct xfrmd *d, const struct prefix *dst)
 {
 	size_t n;
@@ -25,8 +25,14 @@ static const struct conn_rt *conn_of_route(const struct xfrmd *d, const struct p
 		for (size_t r = 0; !c->bgp.enabled && r < c->n_remote; r++)
 			if (prefix_equal(dst, &c->remote_prefixes[r]))
 				return &rt[i];
+		struct prefix seen[CFG_NAT_VIEW_MAX];
+		size_t n_seen = c->bgp.enabled && c->n_nat ? cfg_nat_remote_seen(c, seen) : 0;
+
 		for (size_t r = 0; c->bgp.enabled && r < c->bgp.n_accept; r++)
 			if (prefix_equal(dst, &c->bgp.accept[r].prefix))
+				return &rt[i];
+		for (size_t r = 0; r < n_seen; r++) /* nat: the ingress externals' holds */
+			if (prefix_equal(dst, &seen[r]))
 				return &rt[i];
 	}
 	return NULL;

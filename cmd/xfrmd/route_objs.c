@@ -4,7 +4,8 @@
  * metric and publish default from the config (routes.publish and
  * overrides); whether one is published also weighs the operator's choice
  * (kept by applied.c, routes.c records it). A bgp connection's are its
- * fail-closed holds instead (kp_bgp_holds: one per accept prefix at
+ * fail-closed holds instead (kp_bgp_holds: one per accept prefix, with nat
+ * in the NAT table and one per ingress external besides, at
  * routes.metric + 1, none without fail_closed), published, never by choice. Read by the route
  * report (routes.c), the kernel side (forward.c, forward_prune.c) and plans (plan.c); calls nothing
  * of the daemon but applied.c's getters. routes_collect: the routes with where they stand (state,
@@ -88,16 +89,22 @@ static void route_obj(const struct cfg_connection *c, const struct prefix *p, st
 	r->publish_default = (o ? o->publish : c->routes.publish) == CFG_PUBLISH_AUTO;
 }
 
-/* A bgp connection's holds, as kp_bgp_holds has them. */
+/* A bgp connection's holds, as kp_bgp_holds has them (nat: the accept
+ * prefixes in the NAT table, the ingress externals in routes.table). */
 static size_t holds_of(const struct cfg_connection *c, struct route_obj *out, size_t max)
 {
 	size_t n = kp_bgp_holds(c, NULL, 0);
+	struct kp_route_obj *h = calloc(n + 1, sizeof(*h));
 
+	if (!h)
+		return 0;
+	n = kp_bgp_holds(c, h, n);
 	for (size_t i = 0; i < n && i < max; i++)
-		out[i] = (struct route_obj){.prefix = c->bgp.accept[i].prefix,
-					    .table = c->routes.table,
-					    .metric = kp_bgp_hold_metric(c),
+		out[i] = (struct route_obj){.prefix = h[i].prefix,
+					    .table = h[i].table,
+					    .metric = h[i].metric,
 					    .publish_default = true};
+	free(h);
 	return n < max ? n : max;
 }
 

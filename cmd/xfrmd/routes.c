@@ -118,7 +118,7 @@ static struct report_route *collect(const struct xfrmd *d, const char *only_conn
 	key_set_init(&owned, sizeof(struct route_key));
 	/* One connection: only its table (the kernel filters the dump). */
 	if (!written && (!only_conn || one) &&
-	    owned_keys(&owned, one ? one->cfg->routes.table : 0, e)) {
+	    owned_keys(&owned, one && !one->cfg->n_nat ? one->cfg->routes.table : 0, e)) {
 		key_set_free(&owned);
 		return NULL;
 	}

@@ -47,8 +47,9 @@ static bool learned_row(const struct conn_rt *c, const struct nl_route *k, struc
 	size_t via[REPORT_TUNNELS_MAX];
 	size_t n_via;
 
-	if (!cfg->bgp.enabled || k->type != NL_ROUTE_UNICAST || k->table != cfg->routes.table ||
-	    k->metric != cfg->routes.metric || !accepted(cfg, &k->dst))
+	if (!cfg->bgp.enabled || k->type != NL_ROUTE_UNICAST ||
+	    k->table != cfg_bgp_kernel_table(cfg) || k->metric != cfg->routes.metric ||
+	    !accepted(cfg, &k->dst))
 		return false;
 	n_via = via_tunnels(c, k, via);
 	if (!n_via)

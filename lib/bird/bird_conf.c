@@ -55,6 +55,11 @@ static int check_conns(const struct cfg_config *cfg, struct xerr *e)
 			else
 				ids[n++] = t->id;
 		}
+		if (!rc && c->n_nat && !cfg_nat_table(c))
+			rc = xerr_set(e,
+				      "connections[%zu]: tunnel id %u is past gateway.nat's range "
+				      "(%u): no NAT table for the routes its sessions learn",
+				      ci, c->tunnels[0].id, CFG_NAT_ID_MAX);
 	}
 	if (!rc && n > 1) {
 		qsort(ids, n, sizeof(*ids), id_cmp);

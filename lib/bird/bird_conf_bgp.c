@@ -134,7 +134,8 @@ static void export_filter(struct bc_buf *b, const struct cfg_connection *c,
 		bc_printf(b, "\t\texport none;\n");
 		return;
 	}
-	bird_conf_announce_name(family, c->routes.table, c->routes.metric, stat, sizeof(stat));
+	bird_conf_announce_name(family, cfg_bgp_kernel_table(c), c->routes.metric, stat,
+				sizeof(stat));
 	bc_printf(b, "\t\texport filter {\n\t\t\tif proto = \"%s\" && net ~ ", stat);
 	announce_set(b, &c->bgp, family);
 	bc_printf(b, " then {\n");
@@ -149,7 +150,8 @@ static void channel(struct bc_buf *b, const struct cfg_connection *c, const stru
 	char table[BIRD_CONF_NAME_MAX];
 	char v = family == AF_INET ? '4' : '6';
 
-	bird_conf_table_name(family, c->routes.table, c->routes.metric, table, sizeof(table));
+	bird_conf_table_name(family, cfg_bgp_kernel_table(c), c->routes.metric, table,
+			     sizeof(table));
 	bc_printf(b, "\tipv%c {\n\t\ttable %s;\n", v, table);
 	if (t->inside.local.family != family)
 		bc_printf(b, "\t\textended next hop on;\n");

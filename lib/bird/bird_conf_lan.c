@@ -15,7 +15,8 @@
 /* What connection c's LAN routes cover: prefix i of lan_count(c). */
 static size_t lan_count(const struct cfg_connection *c)
 {
-	if (c->n_nat) { /* NAT (never with bgp): as our network sees them */
+	if (c->n_nat) { /* NAT: as our network sees them (with bgp too: the
+			 * ingress externals, not the far side's real accept) */
 		struct prefix v[CFG_NAT_VIEW_MAX];
 
 		return cfg_nat_remote_seen(c, v);

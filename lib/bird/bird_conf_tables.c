@@ -130,7 +130,8 @@ static size_t metric_clash(const struct cfg_config *cfg, size_t ci, int family, 
 	for (size_t j = 0; j < ci; j++) {
 		const struct cfg_connection *o = &cfg->conns[j];
 
-		if (!o->bgp.enabled || o->routes.table != table || o->routes.metric == metric)
+		if (!o->bgp.enabled || cfg_bgp_kernel_table(o) != table ||
+		    o->routes.metric == metric)
 			continue;
 		if (bc_conn_families(o) & (family == AF_INET ? BC_FAM4 : BC_FAM6))
 			return j;
@@ -150,7 +151,7 @@ static int add_conn(const struct cfg_config *cfg, size_t ci, struct bc_tables *t
 
 		if (!(fams & fam))
 			continue;
-		j = metric_clash(cfg, ci, family, c->routes.table, c->routes.metric);
+		j = metric_clash(cfg, ci, family, cfg_bgp_kernel_table(c), c->routes.metric);
 		if (j < cfg->n_conns)
 			return xerr_set(e,
 					"connections[%zu].routes.metric: %u, but connections[%zu] "
@@ -158,8 +159,8 @@ static int add_conn(const struct cfg_config *cfg, size_t ci, struct bc_tables *t
 					"metric %u: BIRD syncs a kernel table through one kernel "
 					"protocol, with one metric",
 					ci, c->routes.metric, j, family == AF_INET ? '4' : '6',
-					c->routes.table, cfg->conns[j].routes.metric);
-		t = get_table(ts, family, c->routes.table, c->routes.metric);
+					cfg_bgp_kernel_table(c), cfg->conns[j].routes.metric);
+		t = get_table(ts, family, cfg_bgp_kernel_table(c), c->routes.metric);
 		if (!t)
 			return xerr_set(e, "out of memory");
 		if (bc_accepts(c, family))

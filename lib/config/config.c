@@ -216,18 +216,23 @@ static int addr_id(char **id, const struct ipaddr *a)
 	return *id ? 0 : -1;
 }
 
-/* announce: the local prefixes; accept: the remote ones and anything
- * longer inside them. */
+/* announce: the local prefixes as the far side sees them (NAT: our
+ * egress externals); accept: the remote ones (the far side's real
+ * prefixes) and anything longer inside them. */
 static int bgp_late_defaults(struct cfg_bgp *b, const struct cfg_connection *c)
 {
 	if (!b->enabled)
 		return 0;
 	if (!b->announce_set) {
-		b->announce = calloc(c->n_local ? c->n_local : 1, sizeof(*b->announce));
+		struct prefix buf[CFG_NAT_VIEW_MAX];
+		size_t n;
+		const struct prefix *wire = cfg_local_wire(c, buf, &n);
+
+		b->announce = calloc(n ? n : 1, sizeof(*b->announce));
 		if (!b->announce)
 			return -1;
-		memcpy(b->announce, c->local_prefixes, c->n_local * sizeof(*b->announce));
-		b->n_announce = c->n_local;
+		memcpy(b->announce, wire, n * sizeof(*b->announce));
+		b->n_announce = n;
 	}
 	if (!b->accept_set) {
 		b->accept = calloc(c->n_remote ? c->n_remote : 1, sizeof(*b->accept));

@@ -572,6 +572,9 @@ size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, cons
 uint32_t cfg_nat_mark(const struct cfg_connection *c);
 uint32_t cfg_nat_table(const struct cfg_connection *c);
 const char *cfg_nat_type_name(enum cfg_nat_type t);
+/* The kernel table the routes a bgp connection learns go to: its NAT
+ * table with nat (the far side's real prefixes), else routes.table. */
+uint32_t cfg_bgp_kernel_table(const struct cfg_connection *c);
 /* The local prefixes on the wire, as the far side and the traffic
  * selectors see them: c->local_prefixes without nat, else
  * cfg_nat_local_wire into buf (CFG_NAT_VIEW_MAX); *n how many. */

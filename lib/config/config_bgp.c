@@ -612,7 +612,8 @@ int cfg_check_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e)
 {
 	if (!c->bgp.enabled)
 		return 0;
-	if (check_announce(c, ci, e) || check_accept(c, ci, e) || check_routes(c, ci, e))
+	if (check_announce(c, ci, e) || check_accept(c, ci, e) || check_routes(c, ci, e) ||
+	    cfg_check_nat_bgp(c, ci, e))
 		return -1;
 	return 0;
 }

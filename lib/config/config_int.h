@@ -267,6 +267,9 @@ int cfg_parse_lan(struct pctx *x, struct json_object *v, struct cfg_lan *lan);
  * entries of the connection's families, each once; inside addresses that
  * are unicast and not IPv4-mapped. */
 int cfg_check_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e);
+/* nat with bgp: announce within the translated local prefixes, accept
+ * within ingress internals (config_nat_bgp.c). */
+int cfg_check_nat_bgp(const struct cfg_connection *c, size_t ci, struct xerr *e);
 
 /* A deep copy of a loaded connection, as the loader left it: what the
  * daemon fills in later (tunnel ids, generated keys) is not copied. */

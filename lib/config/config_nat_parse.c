@@ -227,9 +227,6 @@ int cfg_nat_finish(struct pctx *x, const struct cfg_connection *c)
 	if (!c->n_nat)
 		return 0;
 	mark = cj_push_key(x, "nat");
-	if (c->bgp.enabled)
-		return cj_err(x, "not valid with bgp (the routes BGP learns would be the far "
-				 "side's real prefixes, which overlap ours)");
 	if (check_rules(x, c))
 		return -1;
 	cj_pop(x, mark);

@@ -122,7 +122,10 @@ bool kp_same_config(const struct cfg_connection *a, const struct cfg_connection 
  * fail_closed xfrmd holds one blackhole per accept prefix at
  * routes.metric + 1, whatever the tunnels' health: beneath BIRD's routes
  * while they are there, catching the traffic the moment they go (sessions
- * down, BIRD stopped). fail_closed off: no route at all. The holds are
+ * down, BIRD stopped). With nat the accept prefixes (the far side's real
+ * ones) are held in the connection's NAT table (cfg_bgp_kernel_table), where
+ * BIRD puts what they learn, and the ingress externals (our network's view)
+ * in routes.table. fail_closed off: no route at all. The holds are
  * the connection's route objects (c->routes, published, never a choice of
  * the operator's); kp_choose_routes blackholes them. */
 uint32_t kp_bgp_hold_metric(const struct cfg_connection *cfg);

@@ -13,16 +13,35 @@ uint32_t kp_bgp_hold_metric(const struct cfg_connection *cfg)
 	return cfg->routes.metric < UINT32_MAX ? cfg->routes.metric + 1 : UINT32_MAX;
 }
 
+static void hold(const struct cfg_connection *cfg, const struct prefix *p, uint32_t table,
+		 struct kp_route_obj *out, size_t max, size_t *n)
+{
+	if (out && *n < max)
+		out[*n] = (struct kp_route_obj){.prefix = *p,
+						.table = table,
+						.metric = kp_bgp_hold_metric(cfg),
+						.published = true};
+	(*n)++;
+}
+
 size_t kp_bgp_holds(const struct cfg_connection *cfg, struct kp_route_obj *out, size_t max)
 {
 	const struct cfg_bgp *b = &cfg->bgp;
-	size_t n = b->enabled && cfg->fail_closed ? b->n_accept : 0;
+	struct prefix seen[CFG_NAT_VIEW_MAX];
+	size_t n = 0, n_seen;
 
-	for (size_t i = 0; out && i < n && i < max; i++)
-		out[i] = (struct kp_route_obj){.prefix = b->accept[i].prefix,
-					       .table = cfg->routes.table,
-					       .metric = kp_bgp_hold_metric(cfg),
-					       .published = true};
+	if (!b->enabled || !cfg->fail_closed)
+		return 0;
+	/* nat: the accept prefixes are the far side's real ones, in the NAT
+	 * table (none before the tunnels have ids) */
+	for (size_t i = 0; cfg_bgp_kernel_table(cfg) && i < b->n_accept; i++)
+		hold(cfg, &b->accept[i].prefix, cfg_bgp_kernel_table(cfg), out, max, &n);
+	if (!cfg->n_nat)
+		return n;
+	/* and our network's view, the ingress externals, in routes.table */
+	n_seen = cfg_nat_remote_seen(cfg, seen);
+	for (size_t i = 0; i < n_seen; i++)
+		hold(cfg, &seen[i], cfg->routes.table, out, max, &n);
 	return n;
 }
 

@@ -132,14 +132,6 @@ START_TEST(nat_refused)
 				 "10.2.0.0/24", "100.64.1.0/24") "]")),
 		   "connections[0].nat[1].external: 100.64.1.0/24 overlaps nat[0].external "
 		   "100.64.1.0/24");
-	expect_err(
-	    DOC(RCONN("a", "10.1.0.0/24", "10.2.0.0/24",
-		      "{\"local\":\"192.0.2.1\",\"remote\":\"198.51.100.1\",\"psk\":\"k1\","
-		      "\"inside\":{\"local\":\"169.254.12.2/30\",\"peer\":\"169.254.12.1\"}}",
-		      ",\"bgp\":{\"local_asn\":65010,\"peer_asn\":65020},\"nat\":[" EG(
-			  "10.1.0.0/24", "100.64.1.0/24") "]")),
-	    "connections[0].nat: not valid with bgp (the routes BGP learns would be the far "
-	    "side's real prefixes, which overlap ours)");
 	expect_err("{\"gateway\":{\"name\":\"gw\",\"probe_table\":1000,\"nat\":{\"table\":990}},"
 		   "\"connections\":[]}",
 		   "gateway.nat.table: tables 990..66525 hold gateway.probe_table 1000");

@@ -2,7 +2,10 @@
  * A policy-mode connection with NAT (connections[].nat): its XFRM
  * selectors are the wire's, our egress external against the far side's
  * real prefix, in the plan and in what xfrmd owns (prune keeps them, the
- * untranslated selector is no longer wanted).
+ * untranslated selector is no longer wanted). A route-mode connection with
+ * NAT and bgp: its fail-closed holds for the far side's real prefixes sit
+ * in its NAT table (beneath what BIRD learns there), its ingress
+ * externals' in routes.table, never a real remote prefix in routes.table.
  */
 #include <check.h>
 #include <string.h>
@@ -68,6 +71,47 @@ START_TEST(owned_on_the_wire)
 }
 END_TEST
 
+/* 0x78660000 + 7: the NAT table of the fixture's first tunnel (id 7). */
+#define NAT_T "2019950599"
+
+START_TEST(bgp_holds_in_the_nat_table)
+{
+	static struct cfg_bgp_accept acc[1];
+	struct fx f;
+	struct kp_plan p;
+	const char *s;
+
+	fx_init(&f, ROUTE, AA, XFRM, IMM, FC, 0);
+	f.cfg.n_nat = 1;
+	f.cfg.nat[0] = (struct cfg_nat_rule){.type = CFG_NAT_INGRESS,
+					     .internal = fx_prefix("10.2.0.0/16"),
+					     .external = fx_prefix("100.66.0.0/16")};
+	f.cfg.nat_table_base = CFG_NAT_TABLE_DEFAULT;
+	acc[0] = (struct cfg_bgp_accept){fx_prefix("10.2.0.0/16"), 32};
+	f.cfg.bgp.enabled = true;
+	f.cfg.bgp.accept = acc;
+	f.cfg.bgp.n_accept = 1;
+	ck_assert_uint_eq(kp_bgp_holds(&f.cfg, NULL, 0), 4);
+	f.in.n_routes = kp_bgp_holds(&f.cfg, f.routes, 4);
+	fx_health(&f, H_BOTH);
+	p = fx_plan(&f);
+	s = fx_changes_str(&p.objs);
+	ck_assert_msg(strstr(s, "route 10.2.0.0/16 table " NAT_T " metric 101 blackhole\n"), "%s",
+		      s);
+	ck_assert_msg(strstr(s, "route 100.66.0.0/16 table 254 metric 101 blackhole\n"), "%s", s);
+	ck_assert_msg(strstr(s, "route 10.3.0.0/24 table 254 metric 101 blackhole\n"), "%s", s);
+	ck_assert_msg(!strstr(s, "route 10.2.0.0/16 table 254"), "%s", s);
+	ck_assert_msg(!strstr(s, " dev "), "%s", s); /* BIRD's routes only lead to tunnels */
+	kp_plan_free(&p);
+	/* fail_closed off: none; no tunnel id yet: only routes.table's */
+	f.cfg.fail_closed = false;
+	ck_assert_uint_eq(kp_bgp_holds(&f.cfg, NULL, 0), 0);
+	f.cfg.fail_closed = true;
+	f.cfg.tunnels[0].id = 0;
+	ck_assert_uint_eq(kp_bgp_holds(&f.cfg, NULL, 0), 3);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kplan_nat");
@@ -75,6 +119,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, selectors_on_the_wire);
 	tcase_add_test(tc, owned_on_the_wire);
+	tcase_add_test(tc, bgp_holds_in_the_nat_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
