@@ -113,11 +113,29 @@ static void clamp_chain(struct nbuf *b, const struct cfg_config *cfg)
 	nb_add(b, "\t}\n");
 }
 
+/* A NAT connection whose marks would need a tunnel id past the range
+ * gateway.nat leaves for them: refused, never left without its rules. */
+static int check_nat_ids(const struct cfg_config *cfg, struct xerr *e)
+{
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cfg_connection *c = &cfg->conns[i];
+
+		if (c->n_nat && c->n_tunnels && c->tunnels[0].id > CFG_NAT_ID_MAX)
+			return xerr_set(e,
+					"connection %s: its tunnel id %u is past %u, the last NAT "
+					"mark and table gateway.nat leaves room for",
+					c->name, c->tunnels[0].id, CFG_NAT_ID_MAX);
+	}
+	return 0;
+}
+
 char *nft_ruleset(const struct cfg_config *cfg, bool *empty, struct xerr *e)
 {
 	struct nbuf b = {0};
 
 	*empty = true;
+	if (check_nat_ids(cfg, e))
+		return NULL;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		if (nft_conn_wants(&cfg->conns[i]))
 			*empty = false;

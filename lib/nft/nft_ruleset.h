@@ -36,7 +36,8 @@
 
 /* The table's text for cfg's connections (their tunnels' ids set: the
  * links are "xfrmd<id>", the NAT marks derive from them); NULL with e on
- * out of memory. *empty: no connection wants a rule (the table goes).
+ * out of memory, or when a NAT connection's first tunnel id is past
+ * CFG_NAT_ID_MAX (no mark or table for it). *empty: no connection wants a rule (the table goes).
  * The caller frees it. */
 char *nft_ruleset(const struct cfg_config *cfg, bool *empty, struct xerr *e);
 /* What replaces xfrmd's table with ruleset in one transaction: create it

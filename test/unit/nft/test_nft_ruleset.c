@@ -153,6 +153,24 @@ START_TEST(nat_chains)
 }
 END_TEST
 
+/* A NAT connection whose first tunnel id has no mark or table: refused,
+ * naming it, rather than left without rules. */
+START_TEST(nat_id_past_range)
+{
+	struct cfg_config *cfg = load_ids("{" GW ",\"connections\":[" NAT_CONN "]}");
+	struct xerr e;
+	bool empty;
+
+	cfg->conns[0].tunnels[0].id = CFG_NAT_ID_MAX + 1;
+	ck_assert_ptr_null(nft_ruleset(cfg, &empty, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "connection n: its tunnel id 65536 is past 65535"));
+	cfg->conns[0].tunnels[0].id = CFG_NAT_ID_MAX;
+	free(nft_ruleset(cfg, &empty, &e));
+	ck_assert(!empty);
+	cfg_free(cfg);
+}
+END_TEST
+
 /* Policy mode: IPsec tells the tunnel's side (its SAs' reqids, or none),
  * the mark what goes to the far side; 10.9.0.0/24 is not translated. */
 START_TEST(nat_chains_policy)
@@ -227,6 +245,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, clamp_route_auto);
 	tcase_add_test(tc, clamp_policy_auto);
 	tcase_add_test(tc, nat_chains);
+	tcase_add_test(tc, nat_id_past_range);
 	tcase_add_test(tc, nat_chains_policy);
 	tcase_add_test(tc, replace_transaction);
 	suite_add_tcase(s, tc);
