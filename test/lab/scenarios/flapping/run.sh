@@ -32,7 +32,8 @@ for gw in gwa gwb; do
 done
 # shellcheck disable=SC2034,SC2054 # read by start_xfrmd; the commas are valgrind's
 LAB_XFRMD_WRAP=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect
-  --errors-for-leak-kinds=definite,indirect --log-file="$VALGRIND_LOG")
+  --errors-for-leak-kinds=definite,indirect --suppressions="$LAB_SCENARIO_DIR/libnftables.supp"
+  --log-file="$VALGRIND_LOG")
 require start-xfrmd-gwa start_xfrmd gwa
 # shellcheck disable=SC2034
 LAB_XFRMD_WRAP=()
