@@ -149,8 +149,7 @@ static int check_prefixes(const struct cfg_connection *c, size_t ci, bool saved,
 static bool inside_remote(const struct cfg_connection *c, const struct prefix *p)
 {
 	for (size_t i = 0; i < c->n_remote; i++)
-		if (c->remote_prefixes[i].len <= p->len &&
-		    prefix_overlap(&c->remote_prefixes[i], p))
+		if (prefix_within(p, &c->remote_prefixes[i]))
 			return true;
 	return false;
 }
@@ -470,8 +469,7 @@ static int sweep_overlaps(const struct cfg_config *cfg, struct rprefix *v, size_
 		return xerr_set(e, "out of memory");
 	qsort(v, n, sizeof(*v), rprefix_cmp);
 	for (size_t i = 0; i < n && !rc; i++) {
-		while (depth && !(stack[depth - 1]->p->len <= v[i].p->len &&
-				  prefix_overlap(stack[depth - 1]->p, v[i].p)))
+		while (depth && !prefix_within(v[i].p, stack[depth - 1]->p))
 			depth--;
 		if (depth && stack[depth - 1]->conn != v[i].conn)
 			rc = overlap_err(cfg, stack[depth - 1], &v[i], e);

@@ -20,12 +20,6 @@ const char *cfg_nat_type_name(enum cfg_nat_type t)
 	return t == CFG_NAT_EGRESS ? "egress" : "ingress";
 }
 
-/* p inside q (or equal). */
-static bool inside(const struct prefix *p, const struct prefix *q)
-{
-	return q->len <= p->len && prefix_overlap(p, q);
-}
-
 bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *p,
 		 struct prefix *out)
 {
@@ -34,7 +28,7 @@ bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const s
 		const struct cfg_nat_rule *r = &c->nat[i];
 		size_t bytes = r->external.addr.family == AF_INET ? 4 : 16;
 
-		if (r->type != type || !inside(p, &r->internal))
+		if (r->type != type || !prefix_within(p, &r->internal))
 			continue;
 		/* the external's network bits, p's host bits below them */
 		for (size_t b = 0; b < bytes; b++) {
@@ -59,7 +53,7 @@ size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, cons
 		int which = -1;
 
 		for (size_t j = 0; mapped && j < c->n_nat; j++)
-			if (c->nat[j].type == type && inside(&v[i], &c->nat[j].internal)) {
+			if (c->nat[j].type == type && prefix_within(&v[i], &c->nat[j].internal)) {
 				which = (int)j;
 				break;
 			}
@@ -73,8 +67,8 @@ size_t cfg_nat_view(const struct cfg_connection *c, enum cfg_nat_type type, cons
 		if (c->nat[j].type != type)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			covers = covers || inside(&v[i], &c->nat[j].internal);
-			within = within || (inside(&c->nat[j].internal, &v[i]) &&
+			covers = covers || prefix_within(&v[i], &c->nat[j].internal);
+			within = within || (prefix_within(&c->nat[j].internal, &v[i]) &&
 					    !prefix_equal(&c->nat[j].internal, &v[i]));
 		}
 		if (within && !covers) {

@@ -15,12 +15,6 @@
 
 #include "config_int.h"
 
-/* p inside q (or equal). */
-static bool inside(const struct prefix *p, const struct prefix *q)
-{
-	return q->len <= p->len && prefix_overlap(p, q);
-}
-
 uint32_t cfg_bgp_kernel_table(const struct cfg_connection *c)
 {
 	return c->n_nat ? cfg_nat_table(c) : c->routes.table;
@@ -37,7 +31,7 @@ static int check_announce(const struct cfg_connection *c, size_t ci, struct xerr
 		bool ok = false;
 
 		for (size_t j = 0; j < n && !ok; j++)
-			ok = inside(&c->bgp.announce[i], &wire[j]);
+			ok = prefix_within(&c->bgp.announce[i], &wire[j]);
 		if (!ok)
 			return xerr_set(e,
 					"connections[%zu].bgp.announce[%zu]: %s is not within the "
@@ -57,7 +51,8 @@ static int check_accept(const struct cfg_connection *c, size_t ci, struct xerr *
 		bool ok = false;
 
 		for (size_t j = 0; j < c->n_nat && !ok; j++)
-			ok = c->nat[j].type == CFG_NAT_INGRESS && inside(p, &c->nat[j].internal);
+			ok = c->nat[j].type == CFG_NAT_INGRESS &&
+			     prefix_within(p, &c->nat[j].internal);
 		if (!ok)
 			return xerr_set(
 			    e,

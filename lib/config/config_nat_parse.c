@@ -7,12 +7,6 @@
 
 #include "config_json.h"
 
-/* p inside q (or equal). */
-static bool inside(const struct prefix *p, const struct prefix *q)
-{
-	return q->len <= p->len && prefix_overlap(p, q);
-}
-
 int cfg_parse_mss(struct pctx *x, json_object *v, void *dst)
 {
 	struct cfg_connection *c = dst;
@@ -126,7 +120,7 @@ int cfg_check_nat_gateway(const struct cfg_gateway *gw, struct xerr *e)
 static bool inside_any(const struct prefix *v, size_t n, const struct prefix *p)
 {
 	for (size_t i = 0; i < n; i++)
-		if (inside(p, &v[i]))
+		if (prefix_within(p, &v[i]))
 			return true;
 	return false;
 }

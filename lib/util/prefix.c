@@ -111,6 +111,11 @@ bool prefix_equal(const struct prefix *a, const struct prefix *b)
 	return a->len == b->len && ipaddr_equal(&a->addr, &b->addr);
 }
 
+bool prefix_within(const struct prefix *p, const struct prefix *q)
+{
+	return q->len <= p->len && prefix_overlap(p, q);
+}
+
 bool prefix_contains_addr(const struct prefix *p, const struct ipaddr *a)
 {
 	return p->addr.family == a->family && bits_equal(p->addr.bytes, a->bytes, p->len);

@@ -25,6 +25,8 @@ int ipaddr_parse(const char *s, struct ipaddr *a);
 int prefix_parse(const char *s, struct prefix *p, const char **why);
 bool prefix_overlap(const struct prefix *a, const struct prefix *b);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
+/* p is q or lies inside it (as long or longer, same leading bits). */
+bool prefix_within(const struct prefix *p, const struct prefix *q);
 /* The same prefixes in the same order. */
 bool prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb);
 /* Whether one of v[0..n) is of family (AF_INET, AF_INET6). */

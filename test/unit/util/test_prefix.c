@@ -56,6 +56,14 @@ START_TEST(overlap)
 	ck_assert(prefix_overlap(&d, &f));
 	ck_assert(!prefix_overlap(&a, &d));
 	ck_assert(prefix_overlap(&g, &c));
+	/* within: one way only, equal counts, no family crossing */
+	ck_assert(prefix_within(&b, &a));
+	ck_assert(!prefix_within(&a, &b));
+	ck_assert(prefix_within(&a, &a));
+	ck_assert(!prefix_within(&c, &a));
+	ck_assert(prefix_within(&f, &d));
+	ck_assert(!prefix_within(&f, &g));
+	ck_assert(prefix_within(&c, &g));
 }
 END_TEST
 
