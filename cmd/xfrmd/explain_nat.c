@@ -5,32 +5,9 @@
  * fwmark (its own table), and SNAT of our real source to its egress
  * external when it leaves by the tunnel.
  */
-#include <netinet/in.h>
 #include <string.h>
 
 #include "explain_int.h"
-
-/* a in from, moved into to (same length): to's network, a's host bits. */
-static struct ipaddr moved(const struct ipaddr *a, const struct prefix *from,
-			   const struct prefix *to)
-{
-	struct ipaddr r = *a;
-	size_t bytes = a->family == AF_INET ? 4 : 16;
-
-	(void)from;
-	for (size_t b = 0; b < bytes; b++) {
-		unsigned bits = to->len > b * 8 ? to->len - b * 8 : 0;
-		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
-
-		r.bytes[b] = (uint8_t)((to->addr.bytes[b] & m) | (a->bytes[b] & (uint8_t)~m));
-	}
-	return r;
-}
-
-static bool holds(const struct prefix *p, const struct ipaddr *a)
-{
-	return p->addr.family == a->family && prefix_contains_addr(p, a);
-}
 
 bool explain_nat(const struct xfrmd *d, const struct ipaddr *src, const struct ipaddr *dst,
 		 struct nat_note *n)
@@ -45,19 +22,19 @@ bool explain_nat(const struct xfrmd *d, const struct ipaddr *src, const struct i
 		for (size_t r = 0; r < c->n_nat; r++) {
 			const struct cfg_nat_rule *nr = &c->nat[r];
 
-			if (nr->type != CFG_NAT_INGRESS || !holds(&nr->external, dst))
+			if (nr->type != CFG_NAT_INGRESS ||
+			    !prefix_contains_addr(&nr->external, dst))
 				continue;
 			n->on = true;
 			n->conn = c->name;
-			n->dst_real = moved(dst, &nr->external, &nr->internal);
+			n->dst_real = cfg_nat_move(dst, &nr->internal);
 			n->src_wire = *src;
 			n->mark = cfg_nat_mark(c);
 			n->table = cfg_nat_table(c);
 			for (size_t e = 0; e < c->n_nat; e++)
 				if (c->nat[e].type == CFG_NAT_EGRESS &&
-				    holds(&c->nat[e].internal, src)) {
-					n->src_wire =
-					    moved(src, &c->nat[e].internal, &c->nat[e].external);
+				    prefix_contains_addr(&c->nat[e].internal, src)) {
+					n->src_wire = cfg_nat_move(src, &c->nat[e].external);
 					n->src_translated = true;
 					break;
 				}

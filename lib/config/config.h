@@ -561,6 +561,9 @@ bool cfg_cloud_hint(const struct cfg_connection *c, size_t ci, unsigned *at, cha
 bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *p,
 		 struct prefix *out);
 size_t cfg_nat_remote_seen(const struct cfg_connection *c, struct prefix *out);
+/* a with the network bits of to (to's length), its own host bits below
+ * them: an address of a rule's internal moved into its external, or back. */
+struct ipaddr cfg_nat_move(const struct ipaddr *a, const struct prefix *to);
 size_t cfg_nat_local_wire(const struct cfg_connection *c, struct prefix *out);
 #define CFG_NAT_VIEW_MAX (CFG_PREFIXES_MAX + CFG_NAT_MAX)
 /* The view of list v[n] through type's rules; rule[i]:

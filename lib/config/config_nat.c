@@ -20,24 +20,30 @@ const char *cfg_nat_type_name(enum cfg_nat_type t)
 	return t == CFG_NAT_EGRESS ? "egress" : "ingress";
 }
 
+struct ipaddr cfg_nat_move(const struct ipaddr *a, const struct prefix *to)
+{
+	struct ipaddr r = *a;
+	size_t bytes = a->family == AF_INET ? 4 : 16;
+
+	for (size_t b = 0; b < bytes; b++) {
+		unsigned bits = to->len > b * 8 ? to->len - b * 8 : 0;
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+
+		r.bytes[b] = (uint8_t)((to->addr.bytes[b] & m) | (a->bytes[b] & (uint8_t)~m));
+	}
+	return r;
+}
+
 bool cfg_nat_map(const struct cfg_connection *c, enum cfg_nat_type type, const struct prefix *p,
 		 struct prefix *out)
 {
 	*out = *p;
 	for (size_t i = 0; i < c->n_nat; i++) {
 		const struct cfg_nat_rule *r = &c->nat[i];
-		size_t bytes = r->external.addr.family == AF_INET ? 4 : 16;
 
 		if (r->type != type || !prefix_within(p, &r->internal))
 			continue;
-		/* the external's network bits, p's host bits below them */
-		for (size_t b = 0; b < bytes; b++) {
-			unsigned bits = r->external.len > b * 8 ? r->external.len - b * 8 : 0;
-			uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
-
-			out->addr.bytes[b] = (uint8_t)((r->external.addr.bytes[b] & m) |
-						       (p->addr.bytes[b] & (uint8_t)~m));
-		}
+		out->addr = cfg_nat_move(&p->addr, &r->external);
 		return true;
 	}
 	return false;

@@ -67,6 +67,19 @@ START_TEST(nat_map_host_bits)
 	ck_assert_int_eq(prefix_parse("10.9.0.0/24", &p, NULL), 0);
 	ck_assert(!cfg_nat_map(&cfg->conns[0], CFG_NAT_INGRESS, &p, &out));
 	ck_assert(prefix_equal(&p, &out));
+	/* one address, into a prefix not on a byte boundary and back */
+	{
+		struct ipaddr a, moved;
+		struct prefix to;
+
+		ck_assert_int_eq(ipaddr_parse("10.1.7.200", &a), 0);
+		ck_assert_int_eq(prefix_parse("100.64.128.0/17", &to, NULL), 0);
+		moved = cfg_nat_move(&a, &to);
+		ck_assert_str_eq(ipaddr_str(&moved, buf, sizeof(buf)), "100.64.135.200");
+		ck_assert_int_eq(prefix_parse("10.1.0.0/17", &to, NULL), 0);
+		moved = cfg_nat_move(&moved, &to);
+		ck_assert_str_eq(ipaddr_str(&moved, buf, sizeof(buf)), "10.1.7.200");
+	}
 	cfg_free(cfg);
 }
 END_TEST
